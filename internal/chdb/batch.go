@@ -174,8 +174,8 @@ func (b *Batch) Rows() int {
 	return len(b.cols[0].ends)
 }
 
-// Send inserts the rows in one statement, INSERT ... FORMAT RowBinary. A
-// batch is sent once; an empty batch sends nothing.
+// Send inserts the rows in one statement, streaming them to the engine as
+// RowBinary. A batch is sent once; an empty batch sends nothing.
 func (b *Batch) Send() error {
 	if b.done {
 		return ErrBatchSent
@@ -195,16 +195,15 @@ func (b *Batch) Send() error {
 	if rows == 0 {
 		return nil
 	}
-	head := b.insert + " FORMAT RowBinary\n"
-	size := len(head)
+	size := 0
 	for _, col := range b.cols {
 		size += len(col.data)
 	}
-	buf := make([]byte, 0, size)
-	buf = append(buf, head...)
+	var buf []byte
 	if len(b.cols) == 1 {
-		buf = append(buf, b.cols[0].data...)
+		buf = b.cols[0].data
 	} else {
+		buf = make([]byte, 0, size)
 		starts := make([]int, len(b.cols))
 		for r := 0; r < rows; r++ {
 			for c, col := range b.cols {
@@ -214,10 +213,7 @@ func (b *Batch) Send() error {
 			}
 		}
 	}
-	if _, err := b.conn.run(b.ctx, buf, "Null"); err != nil {
-		return err
-	}
-	return nil
+	return b.conn.insert(b.ctx, b.insert, "RowBinary", buf)
 }
 
 // Abort drops the batch without sending it.

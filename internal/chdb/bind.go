@@ -82,7 +82,7 @@ func bind(query string, args []any) (string, error) {
 				return "", fmt.Errorf("bind: ? placeholder at offset %d with named arguments", q.i)
 			}
 			if next >= len(positional) {
-				return "", fmt.Errorf("bind: %d arguments for more ? placeholders", len(positional))
+				return "", fmt.Errorf("bind: only %d arguments for more ? placeholders", len(positional))
 			}
 			b.WriteString(positional[next])
 			next++

@@ -109,6 +109,22 @@ func (c *Conn) run(ctx context.Context, query []byte, format string) ([]byte, er
 	return c.eng.query(c.c, query, format)
 }
 
+// insert runs a streaming INSERT under the Conn's lock.
+func (c *Conn) insert(ctx context.Context, query, format string, data []byte) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.c == nil {
+		return ErrClosed
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return c.eng.insert(c.c, query, format, data)
+}
+
 // Exec binds args into query (see Query) and runs it, discarding any
 // result. The context is checked before the statement starts; a running
 // statement is not interrupted.

@@ -21,6 +21,11 @@ type api struct {
 	resultLength             func(result unsafe.Pointer) uintptr
 	resultError              func(result unsafe.Pointer) *byte
 	destroyQueryResult       func(result unsafe.Pointer)
+	streamInsertN            func(conn unsafe.Pointer, query *byte, queryLen uintptr, format *byte, formatLen uintptr) unsafe.Pointer
+	streamAppend             func(stream unsafe.Pointer, data *byte, n uintptr) int32
+	streamDone               func(stream unsafe.Pointer) unsafe.Pointer
+	streamInsertError        func(stream unsafe.Pointer) *byte
+	destroyInsertStream      func(stream unsafe.Pointer)
 }
 
 // engine is the process's one chDB engine: the library, the data directory
@@ -95,6 +100,11 @@ func (e *engine) load() (err error) {
 	purego.RegisterLibFunc(&a.resultLength, lib, "chdb_result_length")
 	purego.RegisterLibFunc(&a.resultError, lib, "chdb_result_error")
 	purego.RegisterLibFunc(&a.destroyQueryResult, lib, "chdb_destroy_query_result")
+	purego.RegisterLibFunc(&a.streamInsertN, lib, "chdb_stream_insert_n")
+	purego.RegisterLibFunc(&a.streamAppend, lib, "chdb_stream_append")
+	purego.RegisterLibFunc(&a.streamDone, lib, "chdb_stream_done")
+	purego.RegisterLibFunc(&a.streamInsertError, lib, "chdb_stream_insert_error")
+	purego.RegisterLibFunc(&a.destroyInsertStream, lib, "chdb_destroy_insert_stream")
 	return nil
 }
 
@@ -156,4 +166,49 @@ func cString(p *byte) string {
 		n++
 	}
 	return string(unsafe.Slice(p, n))
+}
+
+// insertChunk is how much encoded data insert hands the engine per call.
+const insertChunk = 1 << 20
+
+// insert runs a streaming INSERT on connection c: query is the statement
+// without FORMAT or data, data is encoded in format. Inline data after
+// FORMAT in an ordinary query is not safe for binary formats: the engine
+// ends it at the first empty line ("\n\n"), silently dropping the rest.
+func (e *engine) insert(c *unsafe.Pointer, query, format string, data []byte) error {
+	q, f := []byte(query), []byte(format)
+	s := e.api.streamInsertN(*c, &q[0], uintptr(len(q)), &f[0], uintptr(len(f)))
+	runtime.KeepAlive(q)
+	runtime.KeepAlive(f)
+	if s == nil {
+		return fmt.Errorf("chdb_stream_insert_n returned no stream")
+	}
+	defer e.api.destroyInsertStream(s)
+	if msg := e.api.streamInsertError(s); msg != nil {
+		return parseError(cString(msg))
+	}
+	for len(data) > 0 {
+		n := min(len(data), insertChunk)
+		st := e.api.streamAppend(s, &data[0], uintptr(n))
+		runtime.KeepAlive(data)
+		if st != 0 {
+			if msg := e.api.streamInsertError(s); msg != nil {
+				return parseError(cString(msg))
+			}
+			return fmt.Errorf("chdb_stream_append failed")
+		}
+		data = data[n:]
+	}
+	res := e.api.streamDone(s)
+	if res == nil {
+		return fmt.Errorf("chdb_stream_done returned no result")
+	}
+	defer e.api.destroyQueryResult(res)
+	if msg := e.api.resultError(res); msg != nil {
+		return parseError(cString(msg))
+	}
+	if msg := e.api.streamInsertError(s); msg != nil {
+		return parseError(cString(msg))
+	}
+	return nil
 }
