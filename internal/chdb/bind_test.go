@@ -95,7 +95,7 @@ func TestBindRoundTripIntegration(t *testing.T) {
 	t.Parallel()
 	c := openTest(t)
 	strs := []string{
-		"", "plain", "it's", `back\slash`, `\'`, "tab\there", "new\nline", "cr\rlf\r\n", "nul\x00byte",
+		"", "plain", "two\n\nblank lines\n\n", "it's", `back\slash`, `\'`, "tab\there", "new\nline", "cr\rlf\r\n", "nul\x00byte",
 		"question ? mark", "'?'", "@name", "$1", "-- not a comment", "/* nor this */", "ünïcødé ✓ 日本語 🎉",
 		"`backtick`", `"double"`, `\\?`,
 	}
