@@ -98,9 +98,9 @@ func sampleRows() []allTypes {
 		},
 		{
 			S: "", FS: "\x00\x00\x00\x00", U64: 2, I8: math.MaxInt8, I16: math.MaxInt16, I32: math.MaxInt32, I64: math.MaxInt64,
-			F32: math.SmallestNonzeroFloat32, F64: -0.0, Dec: decimal.RequireFromString("-9999999999999999.99"),
-			Dec38: decimal.RequireFromString("99999999999999999999999999999999.999999"),
-			D:     day(1970, 1, 1), D32: day(1969, 7, 20), DT: time.Unix(1, 0).UTC(), DTNoTZ: time.Unix(1<<31, 0).UTC(),
+			F32: math.SmallestNonzeroFloat32, F64: math.Copysign(0, -1), Dec: decimal.RequireFromString("-9999999999999999.99"),
+			Dec38: decimal.RequireFromString("99999999999999999999999999999999.999999"), D: day(1970, 1, 1),
+			D32: day(1969, 7, 20), DT: time.Unix(1, 0).UTC(), DTNoTZ: time.Unix(1<<31, 0).UTC(),
 			DT64: time.Unix(0, 0).UTC(), E: "silver", NS: ptr(""), NU: ptr(uint64(0)), ND: ptr(day(1970, 1, 1)),
 			NDec: ptr(decimal.Zero), AS: []string{""}, AU: []uint64{0}, ANI: []*int32{nil},
 		},
