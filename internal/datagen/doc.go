@@ -1,0 +1,86 @@
+// Package datagen generates synthetic member, order and event files whose
+// behaviour follows known models, plus a truth.json recording every
+// parameter, so that memberlytics' loaders and models can be checked
+// against a known answer. It is pure Go and never talks to ClickHouse.
+//
+// Generate(ctx, opts) writes members.<ext>, orders.<ext>, events.<ext> and
+// truth.json into opts.OutDir, where <ext> is the format: csv, ndjson or
+// parquet. Start from DefaultOptions. The output is a function of the
+// Options alone: members are generated one at a time from random streams
+// seeded by (Seed, member index, purpose), in parallel chunks written in
+// member order, so the same options give byte-identical files whatever
+// the number of workers, and memory does not grow with the number of
+// members.
+//
+// # Behaviour
+//
+//   - Members join over [Start, End), with a join rate growing by the
+//     factor JoinGrowth a year (1 = uniform), under the seasonality below.
+//   - A share ProspectShare never orders. Every other member buys first
+//     when joining or shortly after, then makes repeat purchases by BG/NBD:
+//     lambda ~ Gamma(r, rate alpha) per week, p ~ Beta(a, b), Poisson
+//     purchases while alive, dropout with probability p after each repeat
+//     purchase (never after the first), observed until End.
+//   - Each paid order's net amount is Gamma(p, rate nu) with
+//     nu ~ Gamma(q, rate v) per member (Gamma-Gamma). The defaults are near
+//     the CDNOW fits, with amounts in CNY at ten times the USD scale.
+//   - Seasonality is a time warp (see the calendar type): processes are
+//     homogeneous in operational time, whose density against calendar time
+//     is weekday x yearly x hour-of-day weights, each with mean 1. The
+//     BG/NBD parameters are therefore recoverable exactly in operational
+//     time and, since the warp has long-run mean 1, approximately in
+//     calendar time.
+//   - A member has at most one paid order per UTC day: a repeat purchase on
+//     the day of the previous one moves to the next day (counted in
+//     truth.json; collisions only where the move would cross End).
+//   - Refunded and cancelled orders are extra rows beside the paid ones.
+//   - Events follow each member's latent activity (see generator.events).
+//
+// # Files
+//
+// Column names are the canonical ones of issue 3, in this order. Times are
+// UTC with whole seconds.
+//
+// members: member_id, joined_at, birthday (may be empty), gender (F, M, U),
+// region, channel (store, app, mini_program, web), source_tier (bronze,
+// silver, gold, platinum or empty), updated_at.
+//
+// orders: order_id, member_id, ordered_at, amount (net paid, 2 decimals,
+// CNY), discount (2 decimals), items, channel, store_id (S001.. for store
+// orders, empty online), status (paid, refunded, cancelled), updated_at.
+//
+// events: event_id, member_id, event_time, event_type (login, page_view,
+// product_view, add_to_cart, campaign_open, campaign_click, review,
+// share, referral, checkin, points_earned, points_redeemed, nps_survey),
+// value (float), properties (a JSON object as a string, e.g.
+// {"order_id":"O000000001-2"}).
+//
+// CSV: a header line, comma separated, lines ending in \n, RFC 4180
+// quoting (only properties needs it, and is always quoted). Timestamps
+// RFC 3339 (2024-03-01T12:34:56Z), dates YYYY-MM-DD, an empty birthday or
+// source_tier is an empty field, amounts like 123.45.
+//
+// NDJSON: one object per line with the columns as keys in order.
+// Timestamps and dates are strings as in CSV; amount and discount are
+// JSON numbers with 2 decimals, items an integer, value a number,
+// properties a string holding JSON; a missing birthday is null, a missing
+// source_tier or store_id is "".
+//
+// Parquet (parquet-go, snappy, row groups of at most 131072 rows): see
+// ParquetMember, ParquetOrder and ParquetEvent. Timestamps are INT64
+// TIMESTAMP(MILLIS, UTC); birthday is an optional INT32 DATE (null when
+// missing); amount and discount are INT64 DECIMAL(18,2); items is INT32;
+// value is DOUBLE; strings are STRING (low-cardinality ones dictionary
+// encoded); an empty source_tier or store_id is "".
+//
+// # truth.json
+//
+// See Truth: seed, format, window (calendar and operational length),
+// counts (members, prospects, buyers, orders by status, events by type,
+// same-day moves), every parameter with units, the normalised seasonality
+// and its description, aggregate checks (expected and observed repeat
+// buyers, repeat purchases, zero-repeat share and mean repeats over 52
+// weeks, mean order value, each with a 4-sigma tolerance where one is
+// simple) and notes on every modelling choice. Per-member truth is not
+// written.
+package datagen
