@@ -13,12 +13,13 @@ import (
 //	E[X(t)] = (a+b-1)/(a-1) * [1 - (alpha/(alpha+t))^r * 2F1(r, b; a+b-1; t/(alpha+t))]
 //
 // The formula is singular at a = 1, where the value is continuous; there
-// it returns the mean of the values at a = 1 +- 1e-4.
+// for |a-1| < 1e-6 it returns the mean of the values at a = 1 +- 1e-4,
+// accurate to O(1e-8).
 func ExpectedRepeats(p BGNBD, t float64) float64 {
 	if t <= 0 {
 		return 0
 	}
-	if math.Abs(p.A-1) < 1e-4 {
+	if math.Abs(p.A-1) < 1e-6 {
 		lo, hi := p, p
 		lo.A, hi.A = 1-1e-4, 1+1e-4
 		return (ExpectedRepeats(lo, t) + ExpectedRepeats(hi, t)) / 2

@@ -23,12 +23,14 @@ type stats struct {
 
 	// BG/NBD, over buyers with a first purchase before End.
 	repeats, repeatBuyers, dropouts int64
+	repeatsSq                       float64 // sum of squared repeat counts
 	// tCount[i] and tSum[i] bin the buyers by their observation length
 	// T = op(End) - op(first purchase), in operational days, [i, i+1).
 	tCount, tSum []float64
 	// Buyers observed for at least 52 operational weeks, and their repeat
 	// purchases in the first 52 weeks after the first purchase.
 	win52Members, win52Repeats, win52Zero int64
+	win52Sq                               float64
 }
 
 // addBuyer records the BG/NBD outcome of one buyer.
@@ -42,6 +44,7 @@ func (s *stats) addBuyer(opFirst, opEnd float64, repOp []float64, died bool) {
 	s.tCount[i]++
 	s.tSum[i] += t
 	s.repeats += int64(len(repOp))
+	s.repeatsSq += float64(len(repOp)) * float64(len(repOp))
 	if len(repOp) > 0 {
 		s.repeatBuyers++
 	}
@@ -57,6 +60,7 @@ func (s *stats) addBuyer(opFirst, opEnd float64, repOp []float64, died bool) {
 			}
 		}
 		s.win52Repeats += int64(n)
+		s.win52Sq += float64(n) * float64(n)
 		if n == 0 {
 			s.win52Zero++
 		}
@@ -88,6 +92,7 @@ func (s *stats) merge(o *stats) {
 	s.shifted += o.shifted
 	s.collisions += o.collisions
 	s.repeats += o.repeats
+	s.repeatsSq += o.repeatsSq
 	s.repeatBuyers += o.repeatBuyers
 	s.dropouts += o.dropouts
 	for len(s.tCount) < len(o.tCount) {
@@ -101,6 +106,7 @@ func (s *stats) merge(o *stats) {
 	s.win52Members += o.win52Members
 	s.win52Repeats += o.win52Repeats
 	s.win52Zero += o.win52Zero
+	s.win52Sq += o.win52Sq
 }
 
 // observedBuyers is the number of buyers with a first purchase before End.
@@ -123,13 +129,12 @@ func (s *stats) expectations(p BGNBD) (repeats, repeatBuyers, repeatBuyersVar fl
 	return repeats, repeatBuyers, repeatBuyersVar
 }
 
-// firstAmountSD is the sample standard deviation of the buyers' first
-// paid amounts.
-func (s *stats) firstAmountSD() float64 {
-	n := float64(s.observedBuyers())
+// sampleSD is the sample standard deviation of n values with the given
+// sum and sum of squares.
+func sampleSD(n, sum, sumSq float64) float64 {
 	if n < 2 {
 		return 0
 	}
-	mean := s.firstAmountSum / n
-	return math.Sqrt(max(s.firstAmountSq/n-mean*mean, 0) * n / (n - 1))
+	mean := sum / n
+	return math.Sqrt(max(sumSq/n-mean*mean, 0) * n / (n - 1))
 }

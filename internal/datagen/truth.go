@@ -202,6 +202,9 @@ func newTruth(o *Options, cal *calendar, s *stats) Truth {
 	if n > 0 {
 		meanX = float64(s.repeats) / n
 	}
+	// The repeat counts' sample sd stands in for the population sd: the
+	// tolerance of a sum of n independent counts is 4*sd*sqrt(n).
+	sdX := sampleSD(n, float64(s.repeats), s.repeatsSq)
 	t.Checks = []Check{
 		{
 			Name: "repeat_buyers",
@@ -214,11 +217,13 @@ func newTruth(o *Options, cal *calendar, s *stats) Truth {
 			Name:        "repeat_purchases",
 			Description: "repeat paid orders (all paid orders minus one per buyer); expected sum over buyers of E[X(T)], the BG/NBD closed form",
 			N:           s.observedBuyers(), Expected: round6(expRepeats), Observed: float64(s.repeats),
+			Tolerance: round6(4 * sdX * math.Sqrt(n)),
 		},
 		{
 			Name:        "mean_repeats",
 			Description: "mean repeat paid orders per buyer; expected mean of E[X(T)] over buyers",
 			N:           s.observedBuyers(), Expected: round6(expRepeats / max(n, 1)), Observed: round6(meanX),
+			Tolerance: round6(4 * sdX / math.Sqrt(max(n, 1))),
 		},
 	}
 	if s.win52Members > 0 {
@@ -235,6 +240,7 @@ func newTruth(o *Options, cal *calendar, s *stats) Truth {
 				Name:        "mean_repeats_52w",
 				Description: "mean repeat purchases in the first 52 operational weeks of those buyers; expected E[X(52)]",
 				N:           s.win52Members, Expected: round6(ExpectedRepeats(o.Purchase, 52)), Observed: round6(float64(s.win52Repeats) / m),
+				Tolerance: round6(4 * sampleSD(m, float64(s.win52Repeats), s.win52Sq) / math.Sqrt(m)),
 			},
 		)
 	}
