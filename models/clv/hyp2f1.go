@@ -28,9 +28,9 @@ const (
 // converge within seriesMaxTerms.
 //
 // Small parameters with z <= 0.75 use gonum's mathext.Hypergeo. Otherwise
-// the Gauss series sum_k (a)_k (b)_k / ((c)_k k!) z^k is summed with each
-// term kept as a logarithm and the running sum rescaled, so neither the
-// terms (which grow like exp(a) for large a before they fall) nor the sum
+// the Gauss series sum_k (a)_k (b)_k / ((c)_k k!) z^k is summed with the
+// terms and the running sum rescaled as they grow, so neither the terms
+// (which grow like exp(a) for large a before they fall) nor the sum
 // overflow. Once k > -c every term is positive, so there is no cancellation
 // beyond the first few terms.
 func log2F1(a, b, c, z float64) (v float64, ok bool) {
@@ -49,12 +49,12 @@ func log2F1(a, b, c, z float64) (v float64, ok bool) {
 	return log2F1Series(a, b, c, z)
 }
 
-// log2F1Series sums the Gauss series in log-space; see log2F1.
+// log2F1Series sums the Gauss series; see log2F1. Terms are built by
+// their ratios in floating point and, together with the running sum,
+// rescaled by a power of e whenever they grow past 1e200, so the value is
+// sum * exp(off) without overflow.
 func log2F1Series(a, b, c, z float64) (float64, bool) {
-	logZ := math.Log(z)
-	// The sum is sum*exp(off); each term is sign*exp(lt).
-	sum, off := 1.0, 0.0
-	lt, sign := 0.0, 1.0
+	sum, term, off := 1.0, 1.0, 0.0
 	for k := 0; k < seriesMaxTerms; k++ {
 		fk := float64(k)
 		num := (a + fk) * (b + fk)
@@ -62,21 +62,18 @@ func log2F1Series(a, b, c, z float64) (float64, bool) {
 		if num == 0 {
 			break // the series terminates
 		}
-		if den < 0 {
-			sign = -sign
+		ratio := num / den * z
+		term *= ratio
+		if at := math.Abs(term); at > 1e200 {
+			sum /= at
+			term /= at
+			off += math.Log(at)
 		}
-		lt += math.Log(math.Abs(num)) - math.Log(math.Abs(den)) + logZ
-		if lt-off > 500 { // rescale before the term overflows
-			sum *= math.Exp(off - lt)
-			off = lt
-		}
-		term := sign * math.Exp(lt-off)
 		sum += term
-		// Converged when the term is negligible, the terms fall (ratio < 1)
-		// and all later terms share a sign.
-		// The ratios tend to z, so max(ratio, z) bounds the later ones and
-		// term*r/(1-r) bounds the tail.
-		r := math.Max(math.Abs(num/den)*z, z)
+		// Converged when the term is negligible and all later terms share
+		// a sign and fall: the ratios tend to z, so r = max(ratio, z)
+		// bounds the later ones and term*r/(1-r) bounds the tail.
+		r := math.Max(math.Abs(ratio), z)
 		if c+fk > 0 && r < 1 && math.Abs(term) <= 1e-17*math.Abs(sum)*(1-r) {
 			if sum <= 0 {
 				return math.NaN(), false
