@@ -1,0 +1,11 @@
+// Package churn holds the statistics behind the churn model: an
+// L2-regularised logistic regression on standardised features with
+// per-row explanations, a seeded reservoir sampler to cap training rows,
+// and the evaluation metrics (AUC, log loss, Brier score, top-decile lift,
+// calibration by decile).
+//
+// Everything is pure Go and deterministic: the same rows, options and seed
+// give bit-identical models. Scoring needs only Model.RawCoefficients, so a
+// caller can push it into ClickHouse as a SQL expression or stream rows
+// through Model.Predict.
+package churn
