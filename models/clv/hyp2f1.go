@@ -10,7 +10,7 @@ import (
 const (
 	// gonumMaxParam and gonumMaxZ bound the region where mathext.Hypergeo
 	// is used: small parameters and z away from 1, where its power series
-	// converges quickly and it agrees with a 50-digit series (tested).
+	// converges quickly and it agrees with a 256-bit series (tested).
 	gonumMaxParam = 20
 	gonumMaxZ     = 0.75
 	// seriesMaxTerms caps the log-space series. The number of terms needed
