@@ -17,7 +17,9 @@ type Customer struct {
 	// 0 <= TX <= T, and TX == 0 when X == 0.
 	TX float64
 	// T is the age: time from the first purchase to the end of
-	// observation, T > 0.
+	// observation, T >= 0. A customer whose first purchase is on the last
+	// day (T = 0) carries no information for the fit (log L = 0) and is
+	// scored like a new customer.
 	T float64
 	// Count is how many customers have this tuple (the likelihood weight),
 	// Count >= 1.
@@ -29,8 +31,8 @@ func (c Customer) validate(i int) error {
 	switch {
 	case c.X < 0:
 		return fmt.Errorf("customer row %d: frequency x = %d is negative: %w", i, c.X, ErrInvalidData)
-	case !(c.T > 0) || math.IsInf(c.T, 0):
-		return fmt.Errorf("customer row %d: age T = %g must be positive and finite: %w", i, c.T, ErrInvalidData)
+	case !(c.T >= 0) || math.IsInf(c.T, 0):
+		return fmt.Errorf("customer row %d: age T = %g must be finite and >= 0: %w", i, c.T, ErrInvalidData)
 	case !(c.TX >= 0 && c.TX <= c.T):
 		return fmt.Errorf("customer row %d: recency t_x = %g outside [0, T = %g]: %w", i, c.TX, c.T, ErrInvalidData)
 	case c.X == 0 && c.TX != 0:

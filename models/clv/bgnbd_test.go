@@ -219,6 +219,14 @@ func TestBGNBDClosedForms(t *testing.T) {
 			t.Errorf("P(alive | x=0, T=%g) = %g, want 1", T, got)
 		}
 	}
+	// T = 0 (first purchase on the last day): no information, log L = 0,
+	// and the conditional expectation is the unconditional E[X(t)].
+	if got := m.LogLikelihood(0, 0, 0); math.Abs(got) > 1e-14 {
+		t.Errorf("log L(x=0, T=0) = %g, want 0", got)
+	}
+	if got, want := m.ConditionalExpectedPurchases(52, 0, 0, 0), m.ExpectedPurchases(52); math.Abs(got-want) > 1e-12*want {
+		t.Errorf("E[Y(52) | T=0] = %.15g, want E[X(52)] = %.15g", got, want)
+	}
 	// Small t: everyone is alive at first, so E[X(t)] ~ E[lambda] t = r t / alpha,
 	// and E[Y(t) | x, t_x, T] ~ P(alive) E[lambda | x, T] t = P(alive) (r+x)/(alpha+T) t.
 	const dt = 1e-7
@@ -235,7 +243,7 @@ func TestBGNBDClosedForms(t *testing.T) {
 		t.Errorf("E[X(0)] = %g, want 0", got)
 	}
 	for _, v := range []float64{
-		m.LogLikelihood(-1, 0, 1), m.LogLikelihood(1, 2, 1), m.ProbAlive(0, 1, 2),
+		m.LogLikelihood(-1, 0, 1), m.LogLikelihood(1, 2, 1), m.ProbAlive(0, 1, 2), m.ProbAlive(0, 0, -1),
 		m.ExpectedPurchases(-1), BGNBDParams{}.ExpectedPurchases(1),
 	} {
 		if !math.IsNaN(v) {

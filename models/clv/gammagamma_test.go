@@ -104,3 +104,26 @@ func TestFrequencyMonetaryCorrelation(t *testing.T) {
 		t.Errorf("constant data: correlation = %g, want NaN", got)
 	}
 }
+
+// TestGammaGammaGradient compares the analytic gradient of the total
+// log-likelihood in (log p, log(q-1), log v) with central differences.
+func TestGammaGammaGradient(t *testing.T) {
+	rows := []ggRow{{x: 1, z: 12}, {x: 1, z: 30}, {x: 4, z: 8}, {x: 250, z: 41}}
+	for i := range rows {
+		rows[i].logZ, rows[i].w = math.Log(rows[i].z), float64(i+1)
+	}
+	theta := []float64{math.Log(3), math.Log(1.5), math.Log(20)}
+	grad := make([]float64, 3)
+	ggTotal(rows, theta, grad)
+	const h = 1e-6
+	for j := range theta {
+		tp := append([]float64(nil), theta...)
+		tm := append([]float64(nil), theta...)
+		tp[j] += h
+		tm[j] -= h
+		num := (ggTotal(rows, tp, nil) - ggTotal(rows, tm, nil)) / (2 * h)
+		if math.Abs(num-grad[j]) > 1e-6*math.Max(1, math.Abs(num)) {
+			t.Errorf("d LL / d theta_%d = %.10g, numeric %.10g", j, grad[j], num)
+		}
+	}
+}
