@@ -73,6 +73,16 @@
 // value is DOUBLE; strings are STRING (low-cardinality ones dictionary
 // encoded); an empty source_tier or store_id is "".
 //
+// Checked against ClickHouse 18.16's clickhouse-client: orders.csv and
+// events.csv load with FORMAT CSVWithNames once
+// date_time_input_format=best_effort is set (the basic parser stops at the
+// T and Z of RFC 3339); members.csv does not, because 18.16 reads only \N
+// as NULL in CSV and an empty birthday is empty. Loaders parse these
+// files themselves, so this only matters to client-side comparisons.
+//
+// Sample output of 5 members (CSV, NDJSON, truth.json and the Parquet
+// schemas) is kept under testdata/sample and pinned by a golden test.
+//
 // # truth.json
 //
 // See Truth: seed, format, window (calendar and operational length),
