@@ -20,7 +20,9 @@ import (
 // clickhouse.Named); server-side {name:Type} parameters are not used because
 // ClickHouse 18.16 rejects them.
 type Conn interface {
-	// Exec runs a statement that returns no rows.
+	// Exec runs a statement that returns no rows. Do not send
+	// INSERT ... VALUES through Exec: on ClickHouse 18.16 it never returns
+	// over the native protocol. Use PrepareBatch, or INSERT ... SELECT.
 	Exec(ctx context.Context, query string, args ...any) error
 	// Query runs a statement and returns its rows; the caller closes them.
 	Query(ctx context.Context, query string, args ...any) (Rows, error)

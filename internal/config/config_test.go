@@ -1,0 +1,171 @@
+package config
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func noEnv(string) string { return "" }
+
+func TestBadConfigs(t *testing.T) {
+	t.Parallel()
+	// Each bad file must be refused with an error naming the key path and
+	// a reason; the table is the contract users see.
+	tests := []struct {
+		file    string
+		wantKey string
+		reason  string
+	}{
+		{"unknown_key.bad.yml", "clickhouse.adress (line 2)", "unknown key"},
+		{"wrong_type_int.bad.yml", "clickhouse.max_open_conns (line 2)", "want a whole number, got string \"eight\""},
+		{"wrong_type_duration.bad.yml", "clickhouse.dial_timeout (line 2)", "want a duration"},
+		{"wrong_type_bool.bad.yml", "clickhouse.tls.enabled (line 3)", "want true or false"},
+		{"zero_pool.bad.yml", "clickhouse.max_open_conns", "must be at least 1, got 0"},
+		{"addr_no_port.bad.yml", "clickhouse.addr", "must be host:port"},
+		{"bad_database.bad.yml", "clickhouse.database", "plain identifier"},
+		{"bad_timezone.bad.yml", "business_timezone", "IANA time zone"},
+		{"bad_log_level.bad.yml", "log.level", "must be one of debug"},
+		{"section_not_mapping.bad.yml", "clickhouse (line 1)", "want a mapping"},
+		{"port_range.bad.yml", "local.tcp_port", "between 0 and 65535"},
+		{"password_both.bad.yml", "clickhouse.password_file", "not both"},
+		{"tls_disabled.bad.yml", "clickhouse.tls.enabled", "other tls keys are set"},
+		{"duplicate_key.bad.yml", "clickhouse.addr (line 3)", "key given twice"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			t.Parallel()
+			_, err := Load(filepath.Join("testdata", tt.file), true, noEnv)
+			if err == nil {
+				t.Fatalf("Load(%s) = nil error, want one naming %s", tt.file, tt.wantKey)
+			}
+			msg := err.Error()
+			if !strings.Contains(msg, tt.wantKey) || !strings.Contains(msg, tt.reason) {
+				t.Errorf("Load(%s) error = %q\nwant it to contain %q and %q", tt.file, msg, tt.wantKey, tt.reason)
+			}
+			if !strings.Contains(msg, tt.file) && !errors.As(err, new(Errors)) {
+				t.Errorf("error %q names neither the file nor a key", msg)
+			}
+			if strings.Contains(msg, "secret") {
+				t.Errorf("error %q leaks the password", msg)
+			}
+		})
+	}
+}
+
+func TestEveryBadFileIsInTheTable(t *testing.T) {
+	t.Parallel()
+	files, _ := filepath.Glob("testdata/*.bad.yml")
+	if len(files) != 14 {
+		t.Errorf("found %d bad config files, the table in TestBadConfigs has 14: keep them in step", len(files))
+	}
+}
+
+func TestGoodConfig(t *testing.T) {
+	t.Parallel()
+	cfg, err := Load("testdata/good.yml", true, noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.ClickHouse.Addr != "ch.internal:9440" || cfg.ClickHouse.MaxOpenConns != 16 || cfg.ClickHouse.DialTimeout.D() != 3*time.Second {
+		t.Errorf("file values not applied: %+v", cfg.ClickHouse)
+	}
+	if cfg.ClickHouse.ReadTimeout != Default().ClickHouse.ReadTimeout {
+		t.Errorf("a key absent from the file lost its default: read_timeout = %s", cfg.ClickHouse.ReadTimeout)
+	}
+	if cfg.Location().String() != "Asia/Shanghai" {
+		t.Errorf("Location() = %s", cfg.Location())
+	}
+}
+
+func TestMissingFiles(t *testing.T) {
+	t.Parallel()
+	if _, err := Load(filepath.Join(t.TempDir(), "absent.yaml"), true, noEnv); !errors.Is(err, ErrNoFile) {
+		t.Errorf("explicit missing file: err = %v, want ErrNoFile", err)
+	}
+	cfg, err := Load(filepath.Join(t.TempDir(), "absent.yaml"), false, noEnv)
+	if err != nil || cfg.ClickHouse.Addr != Default().ClickHouse.Addr {
+		t.Errorf("implicit missing file should give defaults, got %v, %+v", err, cfg.ClickHouse)
+	}
+}
+
+func TestEnvOverrides(t *testing.T) {
+	t.Parallel()
+	pwFile := filepath.Join(t.TempDir(), "pw")
+	if err := os.WriteFile(pwFile, []byte("from-file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{
+		EnvAddr:         "10.1.2.3:9000",
+		EnvDatabase:     "brand_x",
+		EnvUser:         "runner",
+		EnvPasswordFile: pwFile,
+	}
+	cfg, err := Load("testdata/good.yml", true, func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch := cfg.ClickHouse
+	if ch.Addr != "10.1.2.3:9000" || ch.Database != "brand_x" || ch.User != "runner" {
+		t.Errorf("env not applied over the file: %+v", ch)
+	}
+	if ch.Password.Value() != "from-file" {
+		t.Errorf("password file not read (trailing newline trimmed)")
+	}
+
+	env[EnvPassword] = "x"
+	if _, err := Load("", false, func(k string) string { return env[k] }); err == nil || !strings.Contains(err.Error(), "not both") {
+		t.Errorf("password and password file both set: err = %v", err)
+	}
+
+	delete(env, EnvPassword)
+	env[EnvPasswordFile] = filepath.Join(t.TempDir(), "missing")
+	_, err = Load("", false, func(k string) string { return env[k] })
+	if err == nil || !strings.Contains(err.Error(), "clickhouse.password_file") {
+		t.Errorf("unreadable password file: err = %v", err)
+	}
+}
+
+func TestSecretNeverPrints(t *testing.T) {
+	t.Parallel()
+	cfg, err := Load("testdata/good.yml", true, noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logBuf strings.Builder
+	slog.New(slog.NewJSONHandler(&logBuf, nil)).Info("cfg", "password", cfg.ClickHouse.Password, "ch", cfg.ClickHouse)
+	js, _ := json.Marshal(cfg)
+	outputs := map[string]string{
+		"%v":   fmt.Sprintf("%v", cfg),
+		"%+v":  fmt.Sprintf("%+v", cfg),
+		"%#v":  fmt.Sprintf("%#v", cfg),
+		"%s":   fmt.Sprintf("%s", cfg.ClickHouse.Password),
+		"json": string(js),
+		"slog": logBuf.String(),
+	}
+	for how, out := range outputs {
+		if strings.Contains(out, "hunter2") {
+			t.Errorf("%s prints the password: %s", how, out)
+		}
+	}
+	if cfg.ClickHouse.Password.Value() != "hunter2" {
+		t.Errorf("Value() lost the secret")
+	}
+}
+
+func TestExampleConfigLoads(t *testing.T) {
+	t.Parallel()
+	cfg, err := Load("../../deploy/memberlytics.example.yaml", true, noEnv)
+	if err != nil {
+		t.Fatalf("the documented example config must load: %v", err)
+	}
+	if cfg.ClickHouse.Database == "" {
+		t.Error("example config has no database")
+	}
+}

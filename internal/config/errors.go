@@ -1,0 +1,65 @@
+package config
+
+import (
+	"errors"
+	"strings"
+)
+
+// ErrNoFile is returned by Load when an explicitly named file does not exist.
+var ErrNoFile = errors.New("config file not found")
+
+// FieldError is one refused key: its dotted path and the reason.
+type FieldError struct {
+	// Key is the dotted path, e.g. "clickhouse.max_open_conns".
+	Key string
+	// Line is the YAML line, 0 when the value did not come from a file.
+	Line   int
+	Reason string
+}
+
+func (e *FieldError) Error() string {
+	if e.Line > 0 {
+		return e.Key + " (line " + itoa(e.Line) + "): " + e.Reason
+	}
+	return e.Key + ": " + e.Reason
+}
+
+// Errors is every problem found in a configuration, in file order.
+type Errors []*FieldError
+
+func (es Errors) Error() string {
+	parts := make([]string, len(es))
+	for i, e := range es {
+		parts[i] = e.Error()
+	}
+	return "invalid configuration: " + strings.Join(parts, "; ")
+}
+
+// Unwrap lets errors.As find each FieldError.
+func (es Errors) Unwrap() []error {
+	out := make([]error, len(es))
+	for i, e := range es {
+		out[i] = e
+	}
+	return out
+}
+
+func (es Errors) orNil() error {
+	if len(es) == 0 {
+		return nil
+	}
+	return es
+}
+
+func itoa(n int) string {
+	var b [20]byte
+	i := len(b)
+	for n >= 10 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	i--
+	b[i] = byte('0' + n)
+	return string(b[i:])
+}

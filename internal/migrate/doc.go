@@ -1,0 +1,15 @@
+// Package migrate applies memberlytics' schema migrations to ClickHouse.
+//
+// Migrations are files NNN_name.sql in an fs.FS (the embedded sql.Schema),
+// applied in version order and recorded in the table schema_migrations.
+// Applying is idempotent: a version already recorded is skipped, so a
+// second run changes nothing. ClickHouse has no transactional DDL, so every
+// statement in a migration must be safe to run twice (CREATE ... IF NOT
+// EXISTS, ADD COLUMN IF NOT EXISTS): a migration that fails part-way is
+// re-run whole the next time. A failure stops the run with a *Error naming
+// the file, the statement and the server's message.
+//
+// It is a small runner on the native API rather than pressly/goose: goose's
+// provider goes through database/sql, and on ClickHouse 18.16 that failed
+// with "create version table: sql: connection is already closed".
+package migrate

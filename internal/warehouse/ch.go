@@ -1,0 +1,125 @@
+package warehouse
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// CH is a Conn over clickhouse-go's native protocol.
+type CH struct {
+	conn     driver.Conn
+	database string
+	metrics  *Metrics
+}
+
+var _ Conn = (*CH)(nil)
+
+// Exec implements Conn.
+func (c *CH) Exec(ctx context.Context, query string, args ...any) error {
+	defer c.observe(ctx, time.Now())
+	return c.conn.Exec(ctx, query, args...)
+}
+
+// Query implements Conn.
+func (c *CH) Query(ctx context.Context, query string, args ...any) (Rows, error) {
+	defer c.observe(ctx, time.Now())
+	rows, err := c.conn.Query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return rows, nil
+}
+
+// PrepareBatch implements Conn.
+func (c *CH) PrepareBatch(ctx context.Context, query string) (Batch, error) {
+	b, err := c.conn.PrepareBatch(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return &chBatch{b: b, c: c, ctx: ctx}, nil
+}
+
+// ServerVersion implements Conn.
+func (c *CH) ServerVersion(ctx context.Context) (Version, error) {
+	var v string
+	if err := c.conn.QueryRow(ctx, "SELECT version()").Scan(&v); err != nil {
+		return Version{}, err
+	}
+	return ParseVersion(v)
+}
+
+// Database implements Conn.
+func (c *CH) Database() string { return c.database }
+
+// Ping checks the server answers.
+func (c *CH) Ping(ctx context.Context) error { return c.conn.Ping(ctx) }
+
+// Close implements Conn.
+func (c *CH) Close() error { return c.conn.Close() }
+
+func (c *CH) observe(ctx context.Context, start time.Time) {
+	if c.metrics == nil {
+		return
+	}
+	c.metrics.QueryDuration.WithLabelValues(QueryName(ctx)).Observe(time.Since(start).Seconds())
+}
+
+type chBatch struct {
+	b   driver.Batch
+	c   *CH
+	ctx context.Context
+}
+
+func (b *chBatch) Append(v ...any) error    { return b.b.Append(v...) }
+func (b *chBatch) Column(i int) BatchColumn { return b.b.Column(i) }
+func (b *chBatch) Rows() int                { return b.b.Rows() }
+func (b *chBatch) Abort() error             { return b.b.Abort() }
+func (b *chBatch) Send() error {
+	defer b.c.observe(b.ctx, time.Now())
+	return b.b.Send()
+}
+
+type queryNameKey struct{}
+
+// WithQueryName labels the queries run with ctx in the query duration
+// metric. Names are fixed strings (a model or loader name), never data.
+func WithQueryName(ctx context.Context, name string) context.Context {
+	return context.WithValue(ctx, queryNameKey{}, name)
+}
+
+// QueryName returns the label set by WithQueryName, or "other".
+func QueryName(ctx context.Context) string {
+	if s, ok := ctx.Value(queryNameKey{}).(string); ok && s != "" {
+		return s
+	}
+	return "other"
+}
+
+// Metrics are the warehouse's Prometheus metrics.
+type Metrics struct {
+	QueryDuration *prometheus.HistogramVec
+}
+
+// NewMetrics creates the warehouse metrics and registers them on reg.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		QueryDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "memberlytics_clickhouse_query_duration_seconds",
+			Help:    "Time ClickHouse statements took, by query name.",
+			Buckets: prometheus.ExponentialBuckets(0.001, 4, 10),
+		}, []string{"query"}),
+	}
+	if reg != nil {
+		reg.MustRegister(m.QueryDuration)
+	}
+	return m
+}
+
+// QuoteIdent quotes a ClickHouse identifier with backticks.
+func QuoteIdent(name string) string {
+	return "`" + strings.NewReplacer("\\", "\\\\", "`", "\\`").Replace(name) + "`"
+}

@@ -1,0 +1,143 @@
+package warehouse
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/memberlytics/memberlytics/internal/config"
+)
+
+// Options are the inputs of Open besides the configuration.
+type Options struct {
+	// Logger receives connection events; nil discards them.
+	Logger *slog.Logger
+	// Metrics, when non-nil, times every query.
+	Metrics *Metrics
+	// NoCreateDatabase skips CREATE DATABASE IF NOT EXISTS (for read-only users).
+	NoCreateDatabase bool
+}
+
+// Open connects to ClickHouse over the native protocol with LZ4
+// compression, pings with retry and exponential backoff
+// (cfg.ConnectAttempts, cfg.ConnectBackoff), creates cfg.Database when it is
+// missing, and returns a pooled connection bounded by cfg.MaxOpenConns.
+// ctx bounds the whole start-up. Errors never include the password.
+func Open(ctx context.Context, cfg config.ClickHouse, opt Options) (*CH, error) {
+	log := opt.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	tlsConf, err := tlsConfig(cfg.TLS)
+	if err != nil {
+		return nil, err
+	}
+	base := &clickhouse.Options{
+		Protocol: clickhouse.Native,
+		Addr:     []string{cfg.Addr},
+		Auth: clickhouse.Auth{
+			Database: "default",
+			Username: cfg.User,
+			Password: cfg.Password.Value(),
+		},
+		TLS:             tlsConf,
+		Compression:     &clickhouse.Compression{Method: clickhouse.CompressionLZ4},
+		DialTimeout:     cfg.DialTimeout.D(),
+		ReadTimeout:     cfg.ReadTimeout.D(),
+		MaxOpenConns:    cfg.MaxOpenConns,
+		MaxIdleConns:    cfg.MaxIdleConns,
+		ConnMaxLifetime: time.Hour,
+		ClientInfo: clickhouse.ClientInfo{
+			Products: []struct{ Name, Version string }{{Name: "memberlytics", Version: "0"}},
+		},
+	}
+	if !opt.NoCreateDatabase {
+		boot, err := dial(ctx, base, cfg, log)
+		if err != nil {
+			return nil, err
+		}
+		err = boot.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+QuoteIdent(cfg.Database))
+		boot.Close()
+		if err != nil {
+			return nil, fmt.Errorf("create database %s: %w", cfg.Database, err)
+		}
+	}
+	withDB := *base
+	withDB.Auth.Database = cfg.Database
+	conn, err := dial(ctx, &withDB, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	log.Debug("connected to clickhouse", "addr", cfg.Addr, "database", cfg.Database, "user", cfg.User)
+	return &CH{conn: conn, database: cfg.Database, metrics: opt.Metrics}, nil
+}
+
+// dial opens a driver connection and pings it until it answers or the
+// attempts run out.
+func dial(ctx context.Context, o *clickhouse.Options, cfg config.ClickHouse, log *slog.Logger) (driver.Conn, error) {
+	conn, err := clickhouse.Open(o)
+	if err != nil {
+		return nil, fmt.Errorf("open clickhouse %s: %w", cfg.Addr, err)
+	}
+	wait := cfg.ConnectBackoff.D()
+	for attempt := 1; ; attempt++ {
+		err = conn.Ping(ctx)
+		if err == nil {
+			return conn, nil
+		}
+		var ex *clickhouse.Exception
+		if errors.As(err, &ex) && isAuthError(ex.Code) {
+			conn.Close()
+			return nil, fmt.Errorf("connect to clickhouse %s as %s: %w", cfg.Addr, cfg.User, err)
+		}
+		if attempt >= cfg.ConnectAttempts {
+			conn.Close()
+			return nil, fmt.Errorf("connect to clickhouse %s: no answer after %d attempts: %w", cfg.Addr, attempt, err)
+		}
+		log.Warn("clickhouse not answering, retrying", "addr", cfg.Addr, "attempt", attempt, "wait", wait, "err", err)
+		select {
+		case <-ctx.Done():
+			conn.Close()
+			return nil, fmt.Errorf("connect to clickhouse %s: %w", cfg.Addr, ctx.Err())
+		case <-time.After(wait):
+		}
+		wait *= 2
+	}
+}
+
+// isAuthError reports server codes that retrying cannot fix: unknown user,
+// wrong password, no such database.
+func isAuthError(code int32) bool {
+	switch code {
+	case 192, 193, 516, 81:
+		return true
+	}
+	return false
+}
+
+func tlsConfig(t config.TLS) (*tls.Config, error) {
+	if !t.Enabled {
+		return nil, nil
+	}
+	c := &tls.Config{ServerName: t.ServerName, InsecureSkipVerify: t.InsecureSkipVerify, MinVersion: tls.VersionTLS12}
+	if t.CAFile != "" {
+		pem, err := os.ReadFile(t.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("read clickhouse.tls.ca_file: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("read clickhouse.tls.ca_file %s: no PEM certificates in it", t.CAFile)
+		}
+		c.RootCAs = pool
+	}
+	return c, nil
+}
