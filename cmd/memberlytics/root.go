@@ -1,0 +1,122 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/spf13/cobra"
+
+	"github.com/memberlytics/memberlytics/internal/config"
+	"github.com/memberlytics/memberlytics/internal/localch"
+	"github.com/memberlytics/memberlytics/internal/warehouse"
+)
+
+// app is what every command receives: configuration, logger, registry and
+// a way to open the warehouse. Only this package reads flags and the
+// environment.
+type app struct {
+	stdout, stderr io.Writer
+	getenv         func(string) string
+
+	configPath string
+	logLevel   string
+	useLocal   bool
+
+	cfg       config.Config
+	log       *slog.Logger
+	registry  *prometheus.Registry
+	whMetrics *warehouse.Metrics
+}
+
+func newRootCmd(stdout, stderr io.Writer, getenv func(string) string) *cobra.Command {
+	a := &app{stdout: stdout, stderr: stderr, getenv: getenv}
+	root := &cobra.Command{
+		Use:           "memberlytics",
+		Short:         "Membership analytics on ClickHouse: load, model, export, serve",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			return a.init(cmd)
+		},
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	f := root.PersistentFlags()
+	f.StringVar(&a.configPath, "config", "", "config file (default ./"+config.DefaultPath+" when present)")
+	f.StringVar(&a.logLevel, "log-level", "", "debug, info, warn or error (overrides log.level)")
+	f.BoolVar(&a.useLocal, "local", false, "use the managed local ClickHouse (memberlytics clickhouse start)")
+
+	// The command list: one constructor per file in this package.
+	root.AddCommand(
+		newMigrateCmd(a),
+		newClickHouseCmd(a),
+		newVersionCmd(a),
+	)
+	return root
+}
+
+func (a *app) init(cmd *cobra.Command) error {
+	cfg, err := config.Load(a.configPath, cmd.Flags().Changed("config"), a.getenv)
+	if err != nil {
+		return err
+	}
+	if a.logLevel != "" {
+		cfg.Log.Level = a.logLevel
+		if err := cfg.Validate(); err != nil {
+			return fmt.Errorf("--log-level: %w", err)
+		}
+	}
+	a.cfg = cfg
+	a.log = newLogger(a.stderr, cfg.Log)
+	a.registry = prometheus.NewRegistry()
+	if a.useLocal {
+		st, err := localch.Status(cfg.Local.Dir)
+		if err != nil {
+			return fmt.Errorf("--local: %w (run memberlytics clickhouse start)", err)
+		}
+		a.cfg.ClickHouse.Addr = st.Addr()
+	}
+	return nil
+}
+
+// open connects to the warehouse with the configured retry policy.
+func (a *app) open(ctx context.Context) (*warehouse.CH, error) {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	return warehouse.Open(ctx, a.cfg.ClickHouse, warehouse.Options{Logger: a.log, Metrics: a.metrics()})
+}
+
+func (a *app) metrics() *warehouse.Metrics {
+	if a.whMetrics == nil {
+		a.whMetrics = warehouse.NewMetrics(a.registry)
+	}
+	return a.whMetrics
+}
+
+// newLogger returns text logs on a terminal and JSON otherwise.
+func newLogger(w io.Writer, c config.Log) *slog.Logger {
+	var lvl slog.Level
+	_ = lvl.UnmarshalText([]byte(c.Level))
+	opts := &slog.HandlerOptions{Level: lvl}
+	format := c.Format
+	if format == "auto" {
+		format = "json"
+		if f, ok := w.(*os.File); ok && isTerminal(f) {
+			format = "text"
+		}
+	}
+	if format == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
