@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what memberlytics' tests, demo and benchmarks need on a Debian
+# machine: ClickHouse server and client (apt), Node's npm (to fetch the
+# pinned chDB library), /usr/bin/time. Idempotent; only acts when a tool is
+# missing. Without root it prints what to install instead.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v clickhouse-server >/dev/null 2>&1 || command -v clickhouse >/dev/null 2>&1 || need+=(clickhouse-server)
+command -v clickhouse-client >/dev/null 2>&1 || command -v clickhouse >/dev/null 2>&1 || need+=(clickhouse-client)
+command -v npm >/dev/null 2>&1 || need+=(npm)
+[ -x /usr/bin/time ] || need+=(time)
+
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing ${need[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  else
+    echo "setup: please install: ${need[*]} (e.g. sudo apt-get install ${need[*]})" >&2
+    exit 1
+  fi
+fi
+
+if [ -x scripts/fetch-libchdb.sh ]; then
+  scripts/fetch-libchdb.sh
+fi
