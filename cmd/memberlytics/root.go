@@ -56,6 +56,7 @@ func newRootCmd(stdout, stderr io.Writer, getenv func(string) string) *cobra.Com
 		newMigrateCmd(a),
 		newClickHouseCmd(a),
 		newVersionCmd(a),
+		newGenerateCmd(),
 	)
 	return root
 }
