@@ -15,6 +15,23 @@
 //
 // When no server program is installed, tests skip with a message, except
 // when CI=true or MEMBERLYTICS_REQUIRE_CLICKHOUSE=1: then they fail.
+//
+// # Two engines
+//
+// Users run ClickHouse 23.8 and newer; the server installed here is 18.16.
+// The harness also runs ClickHouse 26.7 in-process through chDB
+// (internal/chdb; scripts/fetch-libchdb.sh puts libchdb.so in .cache/chdb/,
+// or set MEMBERLYTICS_LIBCHDB). ModernDB / ModernMigrated give a database
+// on it alone; Engines gives a migrated database on each, to run the same
+// code on both:
+//
+//	for _, e := range chtest.Engines(t) {
+//		t.Run(e.Name, func(t *testing.T) { use(e.Conn) })
+//	}
+//
+// One chDB engine serves the whole test binary (chDB allows one per
+// process), its data in a temporary directory that Main removes. A missing
+// library skips, or fails under CI=true or MEMBERLYTICS_REQUIRE_CLICKHOUSE=1.
 package chtest
 
 import (
@@ -51,13 +68,15 @@ func Main(m *testing.M) int {
 	return code
 }
 
-// Shutdown stops the harness's server and removes its directory.
+// Shutdown stops the harness's server and removes its directory, and
+// removes the chDB engine's data directory if one was created.
 func Shutdown() {
 	if dir != "" {
 		_ = localch.Stop(dir, 20*time.Second)
 		_ = os.RemoveAll(dir)
 		dir = ""
 	}
+	shutdownModern()
 }
 
 // Required reports whether a missing ClickHouse must fail tests (CI=true or
