@@ -10,7 +10,7 @@ import (
 )
 
 func TestEventsFollowActivity(t *testing.T) {
-	o := smallOptions(t, FormatCSV, 6000)
+	o := smallOptions(t, FormatCSV, 4000)
 	sum := mustGenerate(t, o)
 	members := readCSV(t, filepath.Join(o.OutDir, "members.csv"))
 	orders := readCSV(t, filepath.Join(o.OutDir, "orders.csv"))

@@ -61,7 +61,7 @@ func TestGenerateDeterministic(t *testing.T) {
 		t.Run(string(format), func(t *testing.T) {
 			// Different worker counts and chunk interleavings must not
 			// change a byte.
-			a := smallOptions(t, format, 3000)
+			a := smallOptions(t, format, 1200)
 			a.Workers = 1
 			b := a
 			b.OutDir = t.TempDir()
@@ -366,7 +366,7 @@ func checkTables(t *testing.T, o Options, tabs [numTables]table) {
 }
 
 func TestGenerateFormatsReadBack(t *testing.T) {
-	const members = 1500
+	const members = 600
 	var canonical [numTables]table
 	for _, format := range []Format{FormatCSV, FormatNDJSON, FormatParquet} {
 		t.Run(string(format), func(t *testing.T) {
