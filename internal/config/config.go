@@ -16,6 +16,8 @@ type Config struct {
 	Log Log `yaml:"log"`
 	// BusinessTimezone is the IANA zone in which an as_of day ends.
 	BusinessTimezone string `yaml:"business_timezone"`
+	// Models holds the models' own parameters (see models.go).
+	Models Models `yaml:"models"`
 }
 
 // ClickHouse configures the connection to the warehouse.
@@ -90,6 +92,7 @@ func Default() Config {
 		Local:            Local{Dir: ".memberlytics/clickhouse"},
 		Log:              Log{Level: "info", Format: "auto"},
 		BusinessTimezone: "UTC",
+		Models:           defaultModels(),
 	}
 }
 
@@ -158,5 +161,6 @@ func (c Config) Validate() error {
 	if _, err := time.LoadLocation(c.BusinessTimezone); err != nil || c.BusinessTimezone == "" {
 		add("business_timezone", "must be an IANA time zone such as UTC or Asia/Shanghai, got %q", c.BusinessTimezone)
 	}
+	validateModels(c.Models, add)
 	return errs.orNil()
 }

@@ -37,6 +37,8 @@ func TestBadConfigs(t *testing.T) {
 		{"password_both.bad.yml", "clickhouse.password_file", "not both"},
 		{"tls_disabled.bad.yml", "clickhouse.tls.enabled", "other tls keys are set"},
 		{"duplicate_key.bad.yml", "clickhouse.addr (line 3)", "key given twice"},
+		{"clv_time_unit.bad.yml", "models.clv.time_unit", "must be day or week"},
+		{"churn_risk_bands.bad.yml", "models.churn.risk_bands", "three ascending probabilities"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
@@ -62,8 +64,8 @@ func TestBadConfigs(t *testing.T) {
 func TestEveryBadFileIsInTheTable(t *testing.T) {
 	t.Parallel()
 	files, _ := filepath.Glob("testdata/*.bad.yml")
-	if len(files) != 14 {
-		t.Errorf("found %d bad config files, the table in TestBadConfigs has 14: keep them in step", len(files))
+	if len(files) != 16 {
+		t.Errorf("found %d bad config files, the table in TestBadConfigs has 16: keep them in step", len(files))
 	}
 }
 
