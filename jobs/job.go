@@ -1,0 +1,123 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Job is one unit of work run for a business date. Run must honour ctx
+// (cancellation and the per-job timeout) and be safe to re-run for the same
+// asOf: a retry or a backfill runs it again. asOf is a date at midnight UTC.
+type Job interface {
+	// Name is stable snake_case; it keys the run history and metrics.
+	Name() string
+	// Run does the work for asOf and reports what it read and wrote.
+	Run(ctx context.Context, asOf time.Time) (Stats, error)
+}
+
+// Stats is what a run read and wrote. The maps feed the row counters
+// (memberlytics_rows_loaded_total{kind}, memberlytics_rows_rejected_total{kind},
+// memberlytics_export_rows_total{table}); nil maps are fine.
+type Stats struct {
+	RowsIn  uint64
+	RowsOut uint64
+	// Loaded counts rows loaded by kind (members, orders, events).
+	Loaded map[string]uint64
+	// Rejected counts rejected input rows by kind.
+	Rejected map[string]uint64
+	// Exported counts rows exported by table.
+	Exported map[string]uint64
+	// Checks are the results of data checks run by this job.
+	Checks []CheckResult
+}
+
+// Func adapts a function to a Job.
+type Func struct {
+	JobName string
+	Fn      func(ctx context.Context, asOf time.Time) (Stats, error)
+}
+
+// Name implements Job.
+func (f Func) Name() string { return f.JobName }
+
+// Run implements Job.
+func (f Func) Run(ctx context.Context, asOf time.Time) (Stats, error) { return f.Fn(ctx, asOf) }
+
+// Trigger says what started a run.
+type Trigger string
+
+// The triggers.
+const (
+	TriggerSchedule Trigger = "schedule"
+	TriggerManual   Trigger = "manual"
+	TriggerBackfill Trigger = "backfill"
+)
+
+// Valid reports whether t is one of the triggers.
+func (t Trigger) Valid() bool {
+	return t == TriggerSchedule || t == TriggerManual || t == TriggerBackfill
+}
+
+// Status is a run's state.
+type Status string
+
+// The statuses. Running is the only non-final one.
+const (
+	StatusRunning   Status = "running"
+	StatusSucceeded Status = "succeeded"
+	StatusFailed    Status = "failed"
+	StatusCancelled Status = "cancelled"
+	StatusSkipped   Status = "skipped"
+	StatusAbandoned Status = "abandoned"
+)
+
+// Run is one row of the run history.
+type Run struct {
+	RunID      string    `json:"run_id"`
+	BatchID    string    `json:"batch_id"`
+	Job        string    `json:"job"`
+	AsOf       time.Time `json:"-"`
+	Trigger    Trigger   `json:"trigger"`
+	Status     Status    `json:"status"`
+	Attempt    int       `json:"attempt"`
+	StartedAt  time.Time `json:"started_at"`
+	FinishedAt time.Time `json:"finished_at,omitzero"`
+	RowsIn     uint64    `json:"rows_in"`
+	RowsOut    uint64    `json:"rows_out"`
+	Error      string    `json:"error,omitempty"`
+	Checks     []CheckResult `json:"checks,omitempty"`
+	Owner      string    `json:"owner"`
+}
+
+// Date truncates t to its calendar date at midnight UTC, the form asOf
+// takes everywhere in this package.
+func Date(t time.Time) time.Time {
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// DateLayout is how as_of dates are written in the CLI, API and JSON.
+const DateLayout = "2006-01-02"
+
+// ParseDate reads an as_of date (YYYY-MM-DD).
+func ParseDate(s string) (time.Time, error) {
+	t, err := time.Parse(DateLayout, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("parse date %q: want YYYY-MM-DD", s)
+	}
+	return t, nil
+}
+
+// MarshalJSON writes as_of as YYYY-MM-DD.
+func (r Run) MarshalJSON() ([]byte, error) {
+	type plain Run
+	return json.Marshal(struct {
+		plain
+		AsOf string `json:"as_of"`
+	}{plain(r), r.AsOf.Format(DateLayout)})
+}
+
+// Final reports whether s is a terminal state.
+func (s Status) Final() bool { return s != StatusRunning }

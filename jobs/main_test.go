@@ -1,0 +1,15 @@
+package jobs
+
+import (
+	"os"
+	"testing"
+
+	"github.com/memberlytics/memberlytics/internal/chtest"
+)
+
+func TestMain(m *testing.M) {
+	if os.Getenv(childEnv) != "" {
+		os.Exit(childMain())
+	}
+	os.Exit(chtest.Main(m))
+}

@@ -1,0 +1,166 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+
+	"github.com/memberlytics/memberlytics/internal/warehouse"
+	"github.com/memberlytics/memberlytics/sql"
+)
+
+// Warehouse is what the run history and the checks need from ClickHouse.
+type Warehouse interface {
+	Query(ctx context.Context, query string, args ...any) (warehouse.Rows, error)
+	PrepareBatch(ctx context.Context, query string) (warehouse.Batch, error)
+}
+
+// Store is the run history in the job_runs table. It is safe for
+// concurrent use. Every state change appends a row with a higher version;
+// reads return each run's latest state.
+type Store struct {
+	wh      Warehouse
+	runsSQL string
+	now     func() time.Time
+}
+
+// NewStore returns a Store on wh, whose database has migration 050 applied.
+func NewStore(wh Warehouse) (*Store, error) {
+	q, err := sql.Jobs("runs")
+	if err != nil {
+		return nil, err
+	}
+	return &Store{wh: wh, runsSQL: q, now: time.Now}, nil
+}
+
+const insertRun = `INSERT INTO job_runs (run_id, batch_id, job, as_of, trigger, status, attempt, started_at, finished_at, rows_in, rows_out, error, checks, owner, version)`
+
+// Write records r's current state. Rows go through a batch: INSERT ...
+// VALUES sent with Exec never returns on ClickHouse 18.16.
+func (s *Store) Write(ctx context.Context, r Run) error {
+	checks := []byte("[]")
+	if len(r.Checks) > 0 {
+		var err error
+		if checks, err = json.Marshal(r.Checks); err != nil {
+			return fmt.Errorf("record run %s: %w", r.RunID, err)
+		}
+	}
+	b, err := s.wh.PrepareBatch(warehouse.WithQueryName(ctx, "job_runs_write"), insertRun)
+	if err != nil {
+		return fmt.Errorf("record run %s of %s: %w", r.RunID, r.Job, err)
+	}
+	finished := r.FinishedAt
+	if finished.IsZero() {
+		finished = time.Unix(0, 0)
+	}
+	err = b.Append(r.RunID, r.BatchID, r.Job, Date(r.AsOf), string(r.Trigger), string(r.Status), uint32(r.Attempt),
+		r.StartedAt.UTC(), finished.UTC(), r.RowsIn, r.RowsOut, r.Error, string(checks), r.Owner, uint64(s.now().UnixNano()))
+	if err != nil {
+		_ = b.Abort()
+		return fmt.Errorf("record run %s of %s: %w", r.RunID, r.Job, err)
+	}
+	if err := b.Send(); err != nil {
+		return fmt.Errorf("record run %s of %s: %w", r.RunID, r.Job, err)
+	}
+	return nil
+}
+
+// Filter selects runs. Zero values select everything; Limit 0 means 100.
+type Filter struct {
+	Job    string
+	RunID  string
+	Status Status
+	// From and To bound as_of, inclusive.
+	From, To time.Time
+	Limit    int
+}
+
+// List returns runs in their latest state, newest first.
+func (s *Store) List(ctx context.Context, f Filter) ([]Run, error) {
+	from, to := f.From, f.To
+	if from.IsZero() {
+		from = time.Date(1970, 1, 2, 0, 0, 0, 0, time.UTC)
+	}
+	if to.IsZero() {
+		to = time.Date(2105, 12, 31, 0, 0, 0, 0, time.UTC)
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	rows, err := s.wh.Query(warehouse.WithQueryName(ctx, "job_runs_list"), s.runsSQL,
+		clickhouse.Named("job", f.Job),
+		clickhouse.Named("run_id", f.RunID),
+		clickhouse.Named("status", string(f.Status)),
+		clickhouse.Named("from", from.Format(DateLayout)),
+		clickhouse.Named("to", to.Format(DateLayout)),
+		clickhouse.Named("limit", limit),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("list runs: %w", err)
+	}
+	defer rows.Close()
+	var out []Run
+	for rows.Next() {
+		var (
+			r                  Run
+			trigger, st, check string
+			attempt            uint32
+			created            uint64
+		)
+		if err := rows.Scan(&r.RunID, &r.BatchID, &r.Job, &r.AsOf, &trigger, &st, &attempt,
+			&r.StartedAt, &r.FinishedAt, &r.RowsIn, &r.RowsOut, &r.Error, &check, &r.Owner, &created); err != nil {
+			return nil, fmt.Errorf("list runs: %w", err)
+		}
+		r.Trigger, r.Status, r.Attempt = Trigger(trigger), Status(st), int(attempt)
+		r.AsOf = Date(r.AsOf)
+		r.StartedAt = r.StartedAt.UTC()
+		if r.FinishedAt.Unix() <= 0 {
+			r.FinishedAt = time.Time{}
+		} else {
+			r.FinishedAt = r.FinishedAt.UTC()
+		}
+		if check != "" && check != "[]" {
+			if err := json.Unmarshal([]byte(check), &r.Checks); err != nil {
+				return nil, fmt.Errorf("list runs: checks of %s: %w", r.RunID, err)
+			}
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list runs: %w", err)
+	}
+	return out, nil
+}
+
+// Get returns one run by id.
+func (s *Store) Get(ctx context.Context, runID string) (Run, bool, error) {
+	rs, err := s.List(ctx, Filter{RunID: runID, Limit: 1})
+	if err != nil || len(rs) == 0 {
+		return Run{}, false, err
+	}
+	return rs[0], true, nil
+}
+
+// LatestByDate returns, for one job, the latest run per as_of date in
+// [from, to] that was not skipped: what a backfill looks at to decide
+// whether a date needs running again.
+func (s *Store) LatestByDate(ctx context.Context, job string, from, to time.Time) (map[time.Time]Run, error) {
+	rs, err := s.List(ctx, Filter{Job: job, From: from, To: to, Limit: 1_000_000})
+	if err != nil {
+		return nil, err
+	}
+	out := map[time.Time]Run{}
+	for _, r := range rs { // newest first: keep the first seen per date
+		if r.Status == StatusSkipped {
+			continue
+		}
+		if _, seen := out[r.AsOf]; !seen {
+			out[r.AsOf] = r
+		}
+	}
+	return out, nil
+}

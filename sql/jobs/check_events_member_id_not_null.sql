@@ -1,0 +1,2 @@
+-- Failing rows: events that name no member.
+SELECT countIf(member_id = '') FROM events_current

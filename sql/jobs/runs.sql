@@ -1,0 +1,30 @@
+-- The run history, one row per run in its latest state. job_runs is a
+-- ReplacingMergeTree rewritten on every state change; argMax(..., version)
+-- picks the latest state without relying on FINAL, and the status filter
+-- sits in HAVING so it sees the latest state only (a WHERE on status could
+-- match an older version of the row). job and as_of never change within a
+-- run, so they may be filtered in WHERE.
+SELECT
+    run_id,
+    any(batch_id)                AS r_batch_id,
+    any(job)                     AS r_job,
+    any(as_of)                   AS r_as_of,
+    any(trigger)                 AS r_trigger,
+    argMax(status, version)      AS r_status,
+    argMax(attempt, version)     AS r_attempt,
+    min(started_at)              AS r_started_at,
+    argMax(finished_at, version) AS r_finished_at,
+    argMax(rows_in, version)     AS r_rows_in,
+    argMax(rows_out, version)    AS r_rows_out,
+    argMax(error, version)       AS r_error,
+    argMax(checks, version)      AS r_checks,
+    any(owner)                   AS r_owner,
+    min(version)                 AS r_created
+FROM job_runs
+WHERE (@job = '' OR job = @job)
+  AND (@run_id = '' OR run_id = @run_id)
+  AND as_of >= toDate(@from) AND as_of <= toDate(@to)
+GROUP BY run_id
+HAVING (@status = '' OR r_status = @status)
+ORDER BY r_started_at DESC, r_created DESC
+LIMIT @limit
