@@ -8,7 +8,9 @@ package sql
 
 import (
 	"embed"
+	"fmt"
 	"io/fs"
+	"strings"
 )
 
 // Schema holds the migrations, schema/NNN_name.sql.
@@ -23,4 +25,31 @@ func Migrations() fs.FS {
 		panic(err) // the embedded directory always exists
 	}
 	return sub
+}
+
+// Models holds the model queries, models/<model>.sql, one file per model
+// (package models cuts each into "-- name:" sections).
+//
+//go:embed models/*.sql
+var Models embed.FS
+
+// ModelSQL returns the text of models/<name>.sql.
+func ModelSQL(name string) (string, error) {
+	b, err := Models.ReadFile("models/" + name + ".sql")
+	if err != nil {
+		return "", fmt.Errorf("read model sql %s: %w", name, err)
+	}
+	return string(b), nil
+}
+
+// ModelNames lists the models that have a SQL file.
+func ModelNames() []string {
+	ents, _ := Models.ReadDir("models")
+	var out []string
+	for _, e := range ents {
+		if n, ok := strings.CutSuffix(e.Name(), ".sql"); ok {
+			out = append(out, n)
+		}
+	}
+	return out
 }

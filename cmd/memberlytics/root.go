@@ -57,6 +57,7 @@ func newRootCmd(stdout, stderr io.Writer, getenv func(string) string) *cobra.Com
 		newClickHouseCmd(a),
 		newVersionCmd(a),
 		newGenerateCmd(),
+		newRunCmd(a),
 	)
 	return root
 }

@@ -39,6 +39,8 @@ func TestBadConfigs(t *testing.T) {
 		{"duplicate_key.bad.yml", "clickhouse.addr (line 3)", "key given twice"},
 		{"clv_time_unit.bad.yml", "models.clv.time_unit", "must be day or week"},
 		{"churn_risk_bands.bad.yml", "models.churn.risk_bands", "three ascending probabilities"},
+		{"models_rfm_uncovered.bad.yml", "models.rfm.segments", "cell r=1 f=1 is not covered"},
+		{"models_tier_rule.bad.yml", "models.tiers.levels[1].rule", "must be any or all, got \"either\""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
@@ -64,8 +66,8 @@ func TestBadConfigs(t *testing.T) {
 func TestEveryBadFileIsInTheTable(t *testing.T) {
 	t.Parallel()
 	files, _ := filepath.Glob("testdata/*.bad.yml")
-	if len(files) != 16 {
-		t.Errorf("found %d bad config files, the table in TestBadConfigs has 16: keep them in step", len(files))
+	if len(files) != 18 {
+		t.Errorf("found %d bad config files, the table in TestBadConfigs has 18: keep them in step", len(files))
 	}
 }
 

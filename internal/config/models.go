@@ -11,6 +11,13 @@ type Models struct {
 	Churn Churn `yaml:"churn"`
 	// Potential is the high-potential members model (potential).
 	Potential Potential `yaml:"potential"`
+
+	// The segmentation models (segments.go).
+	RFM        RFM        `yaml:"rfm"`
+	Cohorts    Cohorts    `yaml:"cohorts"`
+	Engagement Engagement `yaml:"engagement"`
+	Lifecycle  Lifecycle  `yaml:"lifecycle"`
+	Tiers      Tiers      `yaml:"tiers"`
 }
 
 // CLV configures the BG/NBD + Gamma-Gamma lifetime value model.
@@ -55,7 +62,7 @@ type Potential struct {
 }
 
 func defaultModels() Models {
-	return Models{
+	m := Models{
 		CLV: CLV{
 			TimeUnit:            "week",
 			HorizonDays:         365,
@@ -72,9 +79,12 @@ func defaultModels() Models {
 		},
 		Potential: Potential{DecileGap: 3, TrendDays: 90, EngagementDays: 90},
 	}
+	defaultSegments(&m)
+	return m
 }
 
 func validateModels(m Models, add func(key, format string, args ...any)) {
+	validateSegments(m, add)
 	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 	c := m.CLV
 	if c.TimeUnit != "week" && c.TimeUnit != "day" {

@@ -1,0 +1,18 @@
+package main
+
+import (
+	"github.com/memberlytics/memberlytics/internal/config"
+	"github.com/memberlytics/memberlytics/models"
+)
+
+// newModelRegistry builds the registry of every model `memberlytics run`
+// knows, each with its configuration. Add a model with one line here.
+func newModelRegistry(cfg config.Config) (*models.Registry, error) {
+	reg := models.NewRegistry()
+	for _, m := range []models.Model{} {
+		if err := reg.Add(m); err != nil {
+			return nil, err
+		}
+	}
+	return reg, nil
+}

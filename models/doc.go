@@ -1,0 +1,24 @@
+// Package models is memberlytics' model framework: the Model interface, an
+// explicit Registry, and the helpers every model uses to read an as_of
+// window and to write its output idempotently.
+//
+// A model reads members_current, orders_current and events_current (never
+// the raw tables) up to the end of its as_of day in the business time zone,
+// and writes one partition per as_of of each output table through
+// ReplacePartition, so re-running an as_of replaces its rows and a failed
+// run leaves the previous output untouched. Every output table carries
+// as_of and run_id, and a view <table>_latest shows its newest as_of.
+//
+// Adding a model takes three steps (see Example):
+//
+//  1. Write its query in sql/models/<name>.sql, one "-- name: <query>"
+//     section per statement, and its output table in a migration
+//     (sql/schema/0NN_<name>.sql, every column with a COMMENT, plus the
+//     <name>_latest view).
+//  2. Write a type in models/<name>.go with Name, Deps and Run; Run calls
+//     ReplacePartition with a fill that runs the query into the stage table.
+//  3. Add it to the registry in cmd/memberlytics (newModelRegistry).
+//
+// The segmentation models (rfm, cohorts, engagement, lifecycle, tiers,
+// member_profile) live in this package; each has its own file.
+package models

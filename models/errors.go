@@ -1,0 +1,14 @@
+package models
+
+import "errors"
+
+var (
+	// ErrDuplicate is returned by Registry.Add for a name already registered.
+	ErrDuplicate = errors.New("model already registered")
+	// ErrUnknown is returned for a model name (or dependency) not registered.
+	ErrUnknown = errors.New("unknown model")
+	// ErrCycle is returned by Registry.Ordered when dependencies form a cycle.
+	ErrCycle = errors.New("model dependency cycle")
+	// ErrNoSQL is returned when a model's embedded SQL or query is missing.
+	ErrNoSQL = errors.New("model sql not found")
+)

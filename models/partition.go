@@ -1,0 +1,76 @@
+package models
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/memberlytics/memberlytics/internal/warehouse"
+)
+
+// ReplacePartition publishes one as_of of table atomically. It creates a
+// staging table with table's structure and engine, calls fill with the
+// staging table's quoted name, then runs
+// ALTER TABLE table REPLACE PARTITION '<as_of>' FROM stage, and drops the
+// staging table. A re-run therefore replaces the partition (never appends),
+// and when fill fails the previous partition is left untouched. table must
+// be PARTITION BY as_of and is an identifier from the caller's code, not
+// user input. It returns the number of rows published.
+func ReplacePartition(ctx context.Context, conn warehouse.Conn, table string, asOf time.Time, fill func(stage string) error) (uint64, error) {
+	part := fmt.Sprintf("'%s'", asOf.Format(DateLayout))
+	return replace(ctx, conn, table, part, fmt.Sprintf("as_of = '%s'", asOf.Format(DateLayout)), fill)
+}
+
+// replace is ReplacePartition for any partition literal part; where selects
+// the partition's rows for the count.
+func replace(ctx context.Context, conn warehouse.Conn, table, part, where string, fill func(stage string) error) (uint64, error) {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	stage := table + "_stage_" + hex.EncodeToString(b[:])
+	qt, qs := warehouse.QuoteIdent(table), warehouse.QuoteIdent(stage)
+	if err := conn.Exec(ctx, "CREATE TABLE "+qs+" AS "+qt); err != nil {
+		return 0, fmt.Errorf("create stage for %s: %w", table, err)
+	}
+	defer func() {
+		// Drop even when ctx is cancelled, so no stage table is left behind.
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		_ = conn.Exec(dctx, "DROP TABLE IF EXISTS "+qs)
+	}()
+	if err := fill(qs); err != nil {
+		return 0, fmt.Errorf("fill %s: %w", table, err)
+	}
+	n, err := count(ctx, conn, qs, where)
+	if err != nil {
+		return 0, err
+	}
+	other, err := count(ctx, conn, qs, "NOT ("+where+")")
+	if err != nil {
+		return 0, err
+	}
+	if other > 0 {
+		return 0, fmt.Errorf("fill %s: %d staged rows outside partition %s", table, other, part)
+	}
+	if err := conn.Exec(ctx, "ALTER TABLE "+qt+" REPLACE PARTITION "+part+" FROM "+qs); err != nil {
+		return 0, fmt.Errorf("replace partition %s of %s: %w", strings.Trim(part, "'"), table, err)
+	}
+	return n, nil
+}
+
+func count(ctx context.Context, conn warehouse.Conn, table, where string) (uint64, error) {
+	rows, err := conn.Query(ctx, "SELECT count() FROM "+table+" WHERE "+where)
+	if err != nil {
+		return 0, fmt.Errorf("count %s: %w", table, err)
+	}
+	defer rows.Close()
+	var n uint64
+	if rows.Next() {
+		if err := rows.Scan(&n); err != nil {
+			return 0, fmt.Errorf("count %s: %w", table, err)
+		}
+	}
+	return n, rows.Err()
+}
