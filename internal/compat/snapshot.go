@@ -70,6 +70,10 @@ type Options struct {
 	// SkipColumns names columns not compared, such as the time a
 	// migration or a run happened. Nil compares every column.
 	SkipColumns func(table, column string) bool
+	// Where returns a SQL condition selecting the rows of table to
+	// compare, or "" for all: for rows that legitimately differ per run,
+	// such as a model's run_seconds metric. Nil compares every row.
+	Where func(table string) string
 }
 
 // Snapshot reads every row of table in conn's database. The columns are
@@ -110,6 +114,11 @@ func Snapshot(ctx context.Context, conn warehouse.Conn, schema TableSchema, opt 
 	q := "SELECT " + strings.Join(exprs, ", ") + " FROM " + warehouse.QuoteIdent(schema.Name)
 	if collapsing(schema.Engine) {
 		q += " FINAL"
+	}
+	if opt.Where != nil {
+		if w := opt.Where(schema.Name); w != "" {
+			q += " WHERE " + w
+		}
 	}
 	q += " ORDER BY " + strings.Join(order, ", ")
 	rows, err := conn.Query(ctx, q)
