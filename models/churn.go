@@ -1,0 +1,327 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+
+	"github.com/memberlytics/memberlytics/internal/config"
+	"github.com/memberlytics/memberlytics/internal/warehouse"
+	"github.com/memberlytics/memberlytics/models/churn"
+)
+
+// churnFeatures are the churn model's features, in the order of the
+// features query and of the array f in the fill query of
+// sql/models/churn.sql (a test keeps them in step).
+var churnFeatures = []string{
+	"recency_days", "frequency", "monetary", "tenure_days",
+	"aov", "aov_trend", "mean_gap_days", "last_gap_days",
+	"refund_share", "login_30d", "login_90d", "page_view_30d",
+	"page_view_90d", "product_view_30d", "product_view_90d", "add_to_cart_30d",
+	"add_to_cart_90d", "campaign_open_30d", "campaign_open_90d", "campaign_click_30d",
+	"campaign_click_90d", "review_30d", "review_90d", "share_30d",
+	"share_90d", "referral_30d", "referral_90d", "checkin_30d",
+	"checkin_90d", "points_earned_30d", "points_earned_90d", "points_redeemed_30d",
+	"points_redeemed_90d", "nps_survey_30d", "nps_survey_90d", "days_since_login",
+	"campaign_clicks", "tier",
+}
+
+// churnWords says each feature in words for a CRM user: [0] when the
+// member is above the training mean, [1] when at or below it.
+var churnWords = map[string][2]string{
+	"recency_days":     {"long time since last order", "ordered recently"},
+	"frequency":        {"many orders", "few orders"},
+	"monetary":         {"high total spend", "low total spend"},
+	"tenure_days":      {"long-standing member", "recent member"},
+	"aov":              {"high order value", "low order value"},
+	"aov_trend":        {"order value rising", "order value falling"},
+	"mean_gap_days":    {"long gaps between orders", "short gaps between orders"},
+	"last_gap_days":    {"long gap before the last order", "short gap before the last order"},
+	"refund_share":     {"many refunds", "few refunds"},
+	"days_since_login": {"long time since last login", "logged in recently"},
+	"campaign_clicks":  {"clicks on campaigns", "rarely clicks on campaigns"},
+	"tier":             {"high membership tier", "low membership tier"},
+}
+
+// churnEventWords names the event types of the <type>_30d/_90d features.
+var churnEventWords = map[string]string{
+	"login": "logins", "page_view": "page views", "product_view": "product views",
+	"add_to_cart": "add-to-carts", "campaign_open": "campaign opens", "campaign_click": "campaign clicks",
+	"review": "reviews", "share": "shares", "referral": "referrals", "checkin": "check-ins",
+	"points_earned": "points earned", "points_redeemed": "points redemptions", "nps_survey": "survey answers",
+}
+
+// churnWordsFor returns the high and low phrases of feature f.
+func churnWordsFor(f string) (hi, lo string) {
+	if w, ok := churnWords[f]; ok {
+		return w[0], w[1]
+	}
+	for _, days := range []string{"30", "90"} {
+		if t, ok := cutSuffix(f, "_"+days+"d"); ok {
+			if name, ok := churnEventWords[t]; ok {
+				return "many " + name + " in the last " + days + " days", "few " + name + " in the last " + days + " days"
+			}
+		}
+	}
+	return "high " + f, "low " + f
+}
+
+func cutSuffix(s, suffix string) (string, bool) {
+	if len(s) > len(suffix) && s[len(s)-len(suffix):] == suffix {
+		return s[:len(s)-len(suffix)], true
+	}
+	return s, false
+}
+
+// Churn is the churn prediction model (Name "churn"). A member with a paid
+// order on or before a cut-off C has churned when no paid order follows
+// within H = models.churn.horizon_days days. It trains an L2 logistic
+// regression (models/churn) on features at C = as_of - H with labels from
+// the next H days, validates out of time on C = as_of - 2H (labels from
+// (as_of - 2H, as_of - H]), then scores every member at as_of in
+// ClickHouse. Training and validation rows are reservoir samples of at
+// most models.churn.training_cap rows, so memory is bounded.
+//
+// model_metrics gets auc, baseline_auc (days since last order on the same
+// validation rows), log_loss, brier, lift_top_decile, the calibration
+// table (calibration_<decile>_predicted / _observed / _count), base rates
+// and row counts; model_params the intercept and coefficients on the
+// standardised (std_coef_<feature>) and raw (coef_<feature>) scales.
+type Churn struct {
+	cfg config.Churn
+}
+
+// NewChurn returns the churn model configured by c (models.churn); c must
+// have passed config validation.
+func NewChurn(c config.Churn) *Churn { return &Churn{cfg: c} }
+
+// Name returns "churn".
+func (m *Churn) Name() string { return "churn" }
+
+// Deps returns nil: churn reads the raw views only.
+func (m *Churn) Deps() []string { return nil }
+
+// churnRow is one sampled feature row with its label.
+type churnRow struct {
+	x       []float64
+	churned bool
+}
+
+// churnSet is a sample of labelled rows at one cut-off.
+type churnSet struct {
+	rows    []churnRow
+	members int64 // rows offered to the sampler
+	churned int64 // of those, churned
+}
+
+func (s churnSet) xy() ([][]float64, []bool) {
+	x := make([][]float64, len(s.rows))
+	y := make([]bool, len(s.rows))
+	for i, r := range s.rows {
+		x[i], y[i] = r.x, r.churned
+	}
+	return x, y
+}
+
+// sample streams the feature rows at cut-off c with labels from the next
+// H days into a reservoir sample.
+func (m *Churn) sample(ctx context.Context, env Env, c time.Time, seed uint64) (churnSet, error) {
+	w := NewWindow(c, env.Location)
+	label := NewWindow(c.AddDate(0, 0, m.cfg.HorizonDays), env.Location)
+	q, err := Query(m.Name(), "features", nil)
+	if err != nil {
+		return churnSet{}, err
+	}
+	args := churnArgs(w, env.RunID, label.End)
+	rows, err := env.Conn.Query(warehouse.WithQueryName(ctx, "churn_features"), q, args...)
+	if err != nil {
+		return churnSet{}, fmt.Errorf("churn features at %s: %w", w.Date(), err)
+	}
+	defer rows.Close()
+	cols := rows.Columns()
+	if len(cols) != len(churnFeatures)+2 || cols[0] != "member_id" || cols[len(cols)-1] != "future_orders" {
+		return churnSet{}, fmt.Errorf("churn features: columns %v do not match the feature list", cols)
+	}
+	for j, f := range churnFeatures {
+		if cols[j+1] != f {
+			return churnSet{}, fmt.Errorf("churn features: column %d is %s, want %s", j+1, cols[j+1], f)
+		}
+	}
+	smp := churn.NewSampler[churnRow](m.cfg.TrainingCap, seed)
+	var set churnSet
+	var id string
+	var future uint64
+	vals := make([]float64, len(churnFeatures))
+	dest := make([]any, 0, len(cols))
+	dest = append(dest, &id)
+	for j := range vals {
+		dest = append(dest, &vals[j])
+	}
+	dest = append(dest, &future)
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return churnSet{}, fmt.Errorf("churn features at %s: %w", w.Date(), err)
+		}
+		r := churnRow{x: append([]float64(nil), vals...), churned: future == 0}
+		if r.churned {
+			set.churned++
+		}
+		smp.Add(r)
+	}
+	if err := rows.Err(); err != nil {
+		return churnSet{}, fmt.Errorf("churn features at %s: %w", w.Date(), err)
+	}
+	set.rows, set.members = smp.Items(), smp.Seen()
+	return set, nil
+}
+
+// churnArgs are the bound values of the features query at window w.
+func churnArgs(w Window, runID string, labelEnd time.Time) []any {
+	return w.Args(runID,
+		clickhouse.Named("since_30", FormatUTC(w.DayStart(29))),
+		clickhouse.Named("since_90", FormatUTC(w.DayStart(89))),
+		clickhouse.Named("since_180", FormatUTC(w.DayStart(179))),
+		clickhouse.Named("label_end", FormatUTC(labelEnd)),
+	)
+}
+
+// ChurnValidation is the out-of-time evaluation of a churn model.
+type ChurnValidation struct {
+	AUC, BaselineAUC, LogLoss, Brier, Lift float64
+	Calibration                            []churn.CalibrationBin
+}
+
+// validate scores the validation rows with model.
+func validateChurn(model *churn.Model, set churnSet) (ChurnValidation, error) {
+	x, y := set.xy()
+	p := make([]float64, len(x))
+	base := make([]float64, len(x))
+	for i := range x {
+		p[i] = model.Predict(x[i])
+		base[i] = x[i][0] // recency_days: days since the last order
+	}
+	var v ChurnValidation
+	var err error
+	if v.AUC, err = churn.AUC(p, y); err != nil {
+		return v, err
+	}
+	if v.BaselineAUC, err = churn.AUC(base, y); err != nil {
+		return v, err
+	}
+	if v.LogLoss, err = churn.LogLoss(p, y); err != nil {
+		return v, err
+	}
+	if v.Brier, err = churn.Brier(p, y); err != nil {
+		return v, err
+	}
+	if v.Lift, err = churn.LiftTopDecile(p, y); err != nil {
+		return v, err
+	}
+	v.Calibration, err = churn.CalibrationByDecile(p, y)
+	return v, err
+}
+
+// Run trains, validates and scores for asOf and writes its partition of
+// the churn table.
+func (m *Churn) Run(ctx context.Context, env Env, asOf time.Time) (Result, error) {
+	w := NewWindow(asOf, env.Location)
+	h := m.cfg.HorizonDays
+	metrics := map[string]float64{"failed": 1, "horizon_days": float64(h)}
+	fail := func(err error) (Result, error) {
+		if rerr := RecordMetrics(ctx, env.Conn, m.Name(), w.AsOf, env.RunID, finite(metrics)); rerr != nil {
+			err = errors.Join(err, rerr)
+		}
+		env.logger().Error("churn model failed; churn table left unchanged", "err", err)
+		return Result{}, err
+	}
+	train, err := m.sample(ctx, env, w.AsOf.AddDate(0, 0, -h), m.cfg.Seed)
+	if err != nil {
+		return Result{}, err
+	}
+	valid, err := m.sample(ctx, env, w.AsOf.AddDate(0, 0, -2*h), m.cfg.Seed+1)
+	if err != nil {
+		return Result{}, err
+	}
+	metrics["train_members"], metrics["train_rows"] = float64(train.members), float64(len(train.rows))
+	metrics["validation_members"], metrics["validation_rows"] = float64(valid.members), float64(len(valid.rows))
+	if train.members > 0 {
+		metrics["train_churn_rate"] = float64(train.churned) / float64(train.members)
+	}
+	if valid.members > 0 {
+		metrics["validation_churn_rate"] = float64(valid.churned) / float64(valid.members)
+	}
+	if len(train.rows) == 0 || len(valid.rows) == 0 {
+		return fail(fmt.Errorf("churn for %s: %d training and %d validation members with orders before the cut-offs: %w",
+			w.Date(), len(train.rows), len(valid.rows), churn.ErrInvalidData))
+	}
+	x, y := train.xy()
+	model, err := churn.Fit(churnFeatures, x, y, churn.Options{L2: m.cfg.L2})
+	if model != nil {
+		metrics["converged"], metrics["iterations"], metrics["grad_norm"] = bool01(model.Converged), float64(model.Iterations), model.GradNorm
+		metrics["train_log_loss"] = model.TrainLogLoss
+	}
+	if err != nil {
+		return fail(fmt.Errorf("churn for %s: %w", w.Date(), err))
+	}
+	v, err := validateChurn(model, valid)
+	if err != nil {
+		return fail(fmt.Errorf("churn for %s: validation: %w", w.Date(), err))
+	}
+	metrics["auc"], metrics["baseline_auc"], metrics["log_loss"], metrics["brier"], metrics["lift_top_decile"] =
+		v.AUC, v.BaselineAUC, v.LogLoss, v.Brier, v.Lift
+	for _, b := range v.Calibration {
+		k := fmt.Sprintf("calibration_%02d_", b.Decile)
+		metrics[k+"predicted"], metrics[k+"observed"], metrics[k+"count"] = b.MeanPredicted, b.ObservedRate, float64(b.Count)
+	}
+	if v.AUC <= v.BaselineAUC {
+		env.logger().Warn("churn model does not beat the days-since-last-order baseline", "auc", v.AUC, "baseline_auc", v.BaselineAUC)
+	}
+	n, err := m.score(ctx, env, w, model)
+	if err != nil {
+		return Result{}, err
+	}
+	metrics["failed"] = 0
+	params := map[string]float64{"intercept_std": model.Intercept}
+	intercept, raw := model.RawCoefficients()
+	params["intercept"] = intercept
+	for j, f := range churnFeatures {
+		params["std_coef_"+f] = model.Coef[j]
+		params["coef_"+f] = raw[j]
+		params["mean_"+f] = model.Means[j]
+		params["sd_"+f] = model.StdDevs[j]
+	}
+	return Result{Rows: map[string]uint64{"churn": n}, Metrics: finite(metrics), Params: finite(params)}, nil
+}
+
+// score writes the churn partition of w: the features at as_of through a
+// scratch view, scored in ClickHouse with model's coefficients.
+func (m *Churn) score(ctx context.Context, env Env, w Window, model *churn.Model) (uint64, error) {
+	sc := newScratch(env.Conn, "churn")
+	defer sc.drop()
+	view := sc.name("features")
+	fq, err := Query(m.Name(), "features", nil)
+	if err != nil {
+		return 0, err
+	}
+	args := churnArgs(w, env.RunID, w.End)
+	if err := env.Conn.Exec(ctx, "CREATE VIEW "+warehouse.QuoteIdent(view)+" AS "+fq, args...); err != nil {
+		return 0, fmt.Errorf("churn features view: %w", err)
+	}
+	hi, lo := make([]string, len(churnFeatures)), make([]string, len(churnFeatures))
+	for j, f := range churnFeatures {
+		hi[j], lo[j] = churnWordsFor(f)
+	}
+	bands := m.cfg.RiskBands
+	args = append(args,
+		clickhouse.Named("coef", model.Coef), clickhouse.Named("means", model.Means), clickhouse.Named("sds", model.StdDevs),
+		clickhouse.Named("intercept", model.Intercept),
+		clickhouse.Named("high_words", hi), clickhouse.Named("low_words", lo),
+		clickhouse.Named("band_medium", bands[0]), clickhouse.Named("band_high", bands[1]), clickhouse.Named("band_critical", bands[2]),
+	)
+	return ReplacePartition(ctx, env.Conn, "churn", w.AsOf, func(stage string) error {
+		return execQuery(ctx, env.Conn, m.Name(), "fill", map[string]string{"stage": stage, "features": view}, args...)
+	})
+}

@@ -1,0 +1,303 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+
+	"github.com/memberlytics/memberlytics/internal/config"
+	"github.com/memberlytics/memberlytics/internal/warehouse"
+	"github.com/memberlytics/memberlytics/models/clv"
+)
+
+// scoreBatchRows bounds the tuple scores held in one insert batch.
+const scoreBatchRows = 50_000
+
+// CLV is the customer lifetime value model (Name "clv"): BG/NBD
+// (models/clv) for purchase days and Gamma-Gamma for their value, fitted
+// by maximum likelihood on the distinct (x, t_x, T) histories of all
+// members with a paid order on or before as_of.
+//
+// Each run writes the clv table (one row per member), the fitted
+// parameters to model_params (r, alpha, a, b, p, q, v, log_likelihood,
+// time_unit_days, members, standard errors se_*, decile cut points) and
+// the fit diagnostics to model_metrics. A fit that does not converge, too
+// few repeat buyers, or a frequency-spend correlation above
+// models.clv.max_spend_correlation fail the run: the failure and its
+// figures are recorded in model_metrics (failed = 1) and the clv table is
+// left as it was. Go holds only distinct tuples, never one row per member.
+type CLV struct {
+	cfg  config.CLV
+	spec clv.CLVSpec
+	opts clv.FitOptions
+}
+
+// NewCLV returns the clv model configured by c (models.clv); c must have
+// passed config validation.
+func NewCLV(c config.CLV) (*CLV, error) {
+	unit, err := clv.ParseTimeUnit(c.TimeUnit)
+	if err != nil {
+		return nil, fmt.Errorf("clv model: %w", err)
+	}
+	spec, err := clv.CLVSpec{Unit: unit, HorizonDays: float64(c.HorizonDays), AnnualDiscountRate: c.AnnualDiscountRate}.WithDefaults()
+	if err != nil {
+		return nil, fmt.Errorf("clv model: %w", err)
+	}
+	return &CLV{cfg: c, spec: spec, opts: clv.FitOptions{Penalty: c.L2Penalty, MinCustomers: int64(c.MinRepeatBuyers)}}, nil
+}
+
+// Name returns "clv".
+func (m *CLV) Name() string { return "clv" }
+
+// Deps returns nil: clv reads only orders_current.
+func (m *CLV) Deps() []string { return nil }
+
+// CLVFit is what the clv model fitted for one as_of.
+type CLVFit struct {
+	BGNBD  clv.BGNBDFit
+	Spend  clv.GammaGammaFit
+	Unit   clv.TimeUnit
+	Tuples []clv.Customer // in model time units
+	// tupleDays are the same tuples in days, as keyed in ClickHouse.
+	tupleDays [][3]uint32
+}
+
+// Metrics returns the fit's diagnostics for model_metrics.
+func (f *CLVFit) Metrics() map[string]float64 {
+	b, s := f.BGNBD, f.Spend
+	return map[string]float64{
+		"members":                     float64(b.Customers),
+		"repeat_buyers":               float64(b.RepeatCustomers),
+		"distinct_tuples":             float64(b.Tuples),
+		"bgnbd_converged":             bool01(b.Converged),
+		"bgnbd_iterations":            float64(b.Iterations),
+		"bgnbd_grad_norm":             b.GradNorm,
+		"bgnbd_log_likelihood":        b.LogLikelihood,
+		"spend_members":               float64(s.Customers),
+		"spend_excluded_no_repeat":    float64(s.ExcludedNoRepeat),
+		"spend_excluded_non_positive": float64(s.ExcludedNonPositive),
+		"spend_frequency_correlation": s.FrequencyMonetaryCorrelation,
+		"spend_converged":             bool01(s.Converged),
+		"spend_iterations":            float64(s.Iterations),
+		"spend_grad_norm":             s.GradNorm,
+		"spend_log_likelihood":        s.LogLikelihood,
+	}
+}
+
+// Params returns the fitted parameters for model_params.
+func (f *CLVFit) Params() map[string]float64 {
+	b, s := f.BGNBD.Params, f.Spend.Params
+	se, sse := f.BGNBD.StdErrLog, f.Spend.StdErrLog
+	return map[string]float64{
+		"r": b.R, "alpha": b.Alpha, "a": b.A, "b": b.B,
+		"p": s.P, "q": s.Q, "v": s.V,
+		"log_likelihood": f.BGNBD.LogLikelihood,
+		"time_unit_days": f.Unit.Days(),
+		"members":        float64(f.BGNBD.Customers),
+		// Delta-method standard errors from the log-parameter ones.
+		"se_r": b.R * se[0], "se_alpha": b.Alpha * se[1], "se_a": b.A * se[2], "se_b": b.B * se[3],
+		"se_p": s.P * sse[0], "se_q": (s.Q - 1) * sse[1], "se_v": s.V * sse[2],
+	}
+}
+
+// Run fits the models for asOf and writes its partition of clv.
+func (m *CLV) Run(ctx context.Context, env Env, asOf time.Time) (Result, error) {
+	w := NewWindow(asOf, env.Location)
+	log := env.logger()
+	sc := newScratch(env.Conn, "clv")
+	defer sc.drop()
+	work := sc.name("work")
+	fit, err := m.fit(ctx, env, w, work)
+	if err != nil {
+		metrics := map[string]float64{"failed": 1}
+		if fit != nil {
+			for k, v := range fit.Metrics() {
+				metrics[k] = v
+			}
+		}
+		if rerr := RecordMetrics(ctx, env.Conn, m.Name(), w.AsOf, env.RunID, finite(metrics)); rerr != nil {
+			err = errors.Join(err, rerr)
+		}
+		log.Error("clv fit failed; clv table left unchanged", "err", err)
+		return Result{}, err
+	}
+	scores, scored := sc.name("scores"), sc.name("scored")
+	if err := m.score(ctx, env.Conn, fit, scores); err != nil {
+		return Result{}, err
+	}
+	gg := fit.Spend.Params
+	args := w.Args(env.RunID, clickhouse.Named("p", gg.P), clickhouse.Named("q", gg.Q), clickhouse.Named("v", gg.V))
+	tables := map[string]string{"work": work, "scores": scores, "scored": scored}
+	if err := execQuery(ctx, env.Conn, m.Name(), "scored", tables, args...); err != nil {
+		return Result{}, err
+	}
+	clvBounds, spendBounds, err := m.bounds(ctx, env.Conn, tables, args)
+	if err != nil {
+		return Result{}, err
+	}
+	n, err := ReplacePartition(ctx, env.Conn, "clv", w.AsOf, func(stage string) error {
+		tables["stage"] = stage
+		return execQuery(ctx, env.Conn, m.Name(), "fill", tables,
+			append(args, clickhouse.Named("clv_bounds", clvBounds), clickhouse.Named("spend_bounds", spendBounds))...)
+	})
+	if err != nil {
+		return Result{}, err
+	}
+	params := fit.Params()
+	for i, b := range clvBounds {
+		params[fmt.Sprintf("clv_decile_bound_%d", i+1)] = b
+	}
+	metrics := fit.Metrics()
+	metrics["failed"] = 0
+	var sumP, sumE, cnt float64
+	for _, c := range fit.Tuples {
+		v := m.spec.Value(fit.BGNBD.Params, c.X, c.TX, c.T, 1)
+		sumP += float64(c.Count) * v.ProbAlive
+		sumE += float64(c.Count) * v.ExpectedPurchases
+		cnt += float64(c.Count)
+	}
+	metrics["mean_p_alive"] = sumP / cnt
+	metrics["expected_purchases_total"] = sumE
+	return Result{Rows: map[string]uint64{"clv": n}, Metrics: finite(metrics), Params: finite(params)}, nil
+}
+
+// fit computes the member statistics into the scratch table work and fits
+// both models. On a fit failure it returns the partial fit (nil before
+// any fit ran) with the error.
+func (m *CLV) fit(ctx context.Context, env Env, w Window, work string) (*CLVFit, error) {
+	if err := execQuery(ctx, env.Conn, m.Name(), "stats", map[string]string{"work": work}, w.Args(env.RunID)...); err != nil {
+		return nil, err
+	}
+	return m.fitWork(ctx, env.Conn, w, work)
+}
+
+// fitWork fits BG/NBD and Gamma-Gamma to the statistics in work.
+func (m *CLV) fitWork(ctx context.Context, conn warehouse.Conn, w Window, work string) (*CLVFit, error) {
+	fit := &CLVFit{Unit: m.spec.Unit}
+	unit := m.spec.Unit.Days()
+	tables := map[string]string{"work": work}
+	err := scanQuery(ctx, conn, m.Name(), "tuples", tables, nil, func(r warehouse.Rows) error {
+		var x, tx, T uint32
+		var n uint64
+		if err := r.Scan(&x, &tx, &T, &n); err != nil {
+			return err
+		}
+		fit.tupleDays = append(fit.tupleDays, [3]uint32{x, tx, T})
+		fit.Tuples = append(fit.Tuples, clv.Customer{X: int(x), TX: float64(tx) / unit, T: float64(T) / unit, Count: int64(n)})
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	var spend []clv.SpendCustomer
+	err = scanQuery(ctx, conn, m.Name(), "spend", tables, nil, func(r warehouse.Rows) error {
+		var x uint32
+		var mean float64
+		var n uint64
+		if err := r.Scan(&x, &mean, &n); err != nil {
+			return err
+		}
+		spend = append(spend, clv.SpendCustomer{X: int(x), MeanValue: mean, Count: int64(n)})
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(fit.Tuples) == 0 {
+		return fit, fmt.Errorf("clv for %s: no member has a paid order: %w", w.Date(), clv.ErrTooFewCustomers)
+	}
+	fit.BGNBD, err = clv.FitBGNBD(fit.Tuples, m.opts)
+	if err != nil {
+		return fit, fmt.Errorf("clv for %s: %w", w.Date(), err)
+	}
+	fit.Spend, err = clv.FitGammaGamma(spend, m.opts)
+	if err != nil {
+		return fit, fmt.Errorf("clv for %s: %w", w.Date(), err)
+	}
+	if r := fit.Spend.FrequencyMonetaryCorrelation; math.Abs(r) > m.cfg.MaxSpendCorrelation {
+		return fit, fmt.Errorf("clv for %s: correlation of repeat frequency and mean spend is %.3f, above models.clv.max_spend_correlation = %.3f: the Gamma-Gamma independence assumption does not hold: %w",
+			w.Date(), r, m.cfg.MaxSpendCorrelation, ErrPrecondition)
+	}
+	return fit, nil
+}
+
+// score writes P(alive), expected purchases over the horizon and the
+// discounted expected purchases (CLV per unit of order value) of every
+// distinct tuple to the scratch table scores, in bounded batches, scoring
+// in parallel.
+func (m *CLV) score(ctx context.Context, conn warehouse.Conn, fit *CLVFit, scores string) error {
+	if err := execQuery(ctx, conn, m.Name(), "tuple_table", map[string]string{"scores": scores}); err != nil {
+		return err
+	}
+	vals := make([]clv.CustomerValue, len(fit.Tuples))
+	workers := runtime.GOMAXPROCS(0)
+	var wg sync.WaitGroup
+	for k := 0; k < workers; k++ {
+		wg.Add(1)
+		go func(k int) {
+			defer wg.Done()
+			for i := k; i < len(fit.Tuples); i += workers {
+				c := fit.Tuples[i]
+				vals[i] = m.spec.Value(fit.BGNBD.Params, c.X, c.TX, c.T, 1)
+			}
+		}(k)
+	}
+	wg.Wait()
+	insert := "INSERT INTO " + warehouse.QuoteIdent(scores) + " (x, t_x, T, p_alive, expected_purchases, discounted_purchases)"
+	for start := 0; start < len(vals); start += scoreBatchRows {
+		b, err := conn.PrepareBatch(ctx, insert)
+		if err != nil {
+			return fmt.Errorf("clv scores: %w", err)
+		}
+		for i := start; i < min(start+scoreBatchRows, len(vals)); i++ {
+			d, v := fit.tupleDays[i], vals[i]
+			if math.IsNaN(v.ProbAlive) || math.IsNaN(v.CLV) || math.IsInf(v.CLV, 0) {
+				_ = b.Abort()
+				return fmt.Errorf("clv scores: tuple x=%d t_x=%d T=%d days gives a non-finite value: %w", d[0], d[1], d[2], ErrPrecondition)
+			}
+			if err := b.Append(d[0], d[1], d[2], v.ProbAlive, v.ExpectedPurchases, v.CLV); err != nil {
+				_ = b.Abort()
+				return fmt.Errorf("clv scores: %w", err)
+			}
+		}
+		if err := b.Send(); err != nil {
+			return fmt.Errorf("clv scores: %w", err)
+		}
+	}
+	return nil
+}
+
+// bounds returns the decile cut points of clv and past spend.
+func (m *CLV) bounds(ctx context.Context, conn warehouse.Conn, tables map[string]string, args []any) (clvB, spendB []float64, err error) {
+	err = scanQuery(ctx, conn, m.Name(), "bounds", tables, args, func(r warehouse.Rows) error {
+		return r.Scan(&clvB, &spendB)
+	})
+	if err == nil && (len(clvB) != 9 || len(spendB) != 9) {
+		err = fmt.Errorf("clv decile bounds: got %d and %d cut points, want 9", len(clvB), len(spendB))
+	}
+	return clvB, spendB, err
+}
+
+func bool01(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// finite drops NaN and infinite values, which have no place in a
+// metrics table (a correlation of constant data, for example).
+func finite(m map[string]float64) map[string]float64 {
+	for k, v := range m {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			delete(m, k)
+		}
+	}
+	return m
+}

@@ -1,0 +1,79 @@
+package models
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"time"
+
+	"github.com/memberlytics/memberlytics/internal/warehouse"
+)
+
+// scratch names and drops the temporary tables of one predictive run
+// (member statistics, tuple scores, views). They are ordinary tables named
+// <model>_tmp_<random>_<what>, dropped when the run ends, whatever its
+// outcome.
+type scratch struct {
+	conn   warehouse.Conn
+	prefix string
+	names  []string
+}
+
+func newScratch(conn warehouse.Conn, model string) *scratch {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return &scratch{conn: conn, prefix: model + "_tmp_" + hex.EncodeToString(b[:]) + "_"}
+}
+
+// name returns the scratch table called what, to be dropped by drop.
+func (s *scratch) name(what string) string {
+	n := s.prefix + what
+	s.names = append(s.names, n)
+	return n
+}
+
+// drop drops every scratch table, newest first (views before the tables
+// they read), even when the run's context is cancelled.
+func (s *scratch) drop() {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for i := len(s.names) - 1; i >= 0; i-- {
+		_ = s.conn.Exec(ctx, "DROP TABLE IF EXISTS "+warehouse.QuoteIdent(s.names[i]))
+	}
+}
+
+// execQuery runs the named query of model's SQL file with the tables
+// filled in.
+func execQuery(ctx context.Context, conn warehouse.Conn, model, query string, tables map[string]string, args ...any) error {
+	q, err := Query(model, query, tables)
+	if err != nil {
+		return err
+	}
+	if err := conn.Exec(warehouse.WithQueryName(ctx, model+"_"+query), q, args...); err != nil {
+		return fmt.Errorf("%s %s: %w", model, query, err)
+	}
+	return nil
+}
+
+// scanQuery runs the named query and calls row for every result row.
+func scanQuery(ctx context.Context, conn warehouse.Conn, model, query string, tables map[string]string, args []any, row func(warehouse.Rows) error) error {
+	q, err := Query(model, query, tables)
+	if err != nil {
+		return err
+	}
+	rows, err := conn.Query(warehouse.WithQueryName(ctx, model+"_"+query), q, args...)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", model, query, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := row(rows); err != nil {
+			return fmt.Errorf("%s %s: %w", model, query, err)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("%s %s: %w", model, query, err)
+	}
+	return nil
+}

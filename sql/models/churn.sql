@@ -1,0 +1,171 @@
+-- churn: L2 logistic regression on member features (models/churn). Go
+-- trains on a sample of the feature rows at cut-off D - H with labels
+-- from the next H days, validates on cut-off D - 2H, and pushes scoring
+-- of every member at D into ClickHouse as an expression of the
+-- coefficients, so Go never holds the whole population.
+
+-- name: features
+-- One feature row per member with a paid order on or before the cut-off
+-- day C (inclusive, business time zone), plus the label input.
+--
+-- Bound values: as_of (C), as_of_end (first instant after C, UTC), tz,
+-- since_30 / since_90 / since_180 (UTC starts of the last 30, 90, 180
+-- days up to C), label_end (end of day C + H, UTC; as_of_end when no
+-- label is wanted). Nothing at or after label_end is read, and only
+-- future_orders looks past as_of_end.
+--
+-- Features (Float64, in this order; churnFeatures in models/churn.go):
+--   recency_days          days from the last purchase day to C
+--   frequency             paid orders up to C
+--   monetary              paid value up to C
+--   tenure_days           days from joining (or the first purchase, if earlier) to C
+--   aov                   monetary / frequency
+--   aov_trend             AOV of the last 90 days / AOV of the 90 before - 1 (0 unless both have orders)
+--   mean_gap_days         mean days between purchase days (0 with one purchase day)
+--   last_gap_days         days between the last two purchase days (0 with one)
+--   refund_share          refunded / (paid + refunded) orders up to C
+--   <type>_30d, <type>_90d  events of each type in the last 30 and 90 days
+--   days_since_login      days from the last login to C (tenure_days when none)
+--   campaign_clicks       campaign clicks up to C
+--   tier                  source tier: 0 none, 1 bronze, 2 silver, 3 gold, 4 platinum
+-- Label input: future_orders = paid orders after C and before label_end.
+SELECT
+    member_id,
+    toFloat64(recency_days)                                                      AS recency_days,
+    toFloat64(frequency)                                                         AS frequency,
+    monetary,
+    toFloat64(greatest(toInt32(toDate(@as_of) - first_day), if(joined = 0, 0, toInt32(toDate(@as_of) - toDate(toDateTime(joined), @tz))))) AS tenure_days,
+    monetary / frequency                                                         AS aov,
+    if(n_90 > 0 AND n_prev90 > 0, (v_90 / n_90) / (v_prev90 / n_prev90) - 1, 0) AS aov_trend,
+    if(length(days) > 1, toFloat64(days[-1] - days[1]) / (length(days) - 1), 0) AS mean_gap_days,
+    if(length(days) > 1, toFloat64(days[-1] - days[-2]), 0)                     AS last_gap_days,
+    refunds / (frequency + refunds)                                              AS refund_share,
+    toFloat64(login_30d) AS login_30d, toFloat64(login_90d) AS login_90d,
+    toFloat64(page_view_30d) AS page_view_30d, toFloat64(page_view_90d) AS page_view_90d,
+    toFloat64(product_view_30d) AS product_view_30d, toFloat64(product_view_90d) AS product_view_90d,
+    toFloat64(add_to_cart_30d) AS add_to_cart_30d, toFloat64(add_to_cart_90d) AS add_to_cart_90d,
+    toFloat64(campaign_open_30d) AS campaign_open_30d, toFloat64(campaign_open_90d) AS campaign_open_90d,
+    toFloat64(campaign_click_30d) AS campaign_click_30d, toFloat64(campaign_click_90d) AS campaign_click_90d,
+    toFloat64(review_30d) AS review_30d, toFloat64(review_90d) AS review_90d,
+    toFloat64(share_30d) AS share_30d, toFloat64(share_90d) AS share_90d,
+    toFloat64(referral_30d) AS referral_30d, toFloat64(referral_90d) AS referral_90d,
+    toFloat64(checkin_30d) AS checkin_30d, toFloat64(checkin_90d) AS checkin_90d,
+    toFloat64(points_earned_30d) AS points_earned_30d, toFloat64(points_earned_90d) AS points_earned_90d,
+    toFloat64(points_redeemed_30d) AS points_redeemed_30d, toFloat64(points_redeemed_90d) AS points_redeemed_90d,
+    toFloat64(nps_survey_30d) AS nps_survey_30d, toFloat64(nps_survey_90d) AS nps_survey_90d,
+    toFloat64(if(last_login = 0, greatest(toInt32(toDate(@as_of) - first_day), if(joined = 0, 0, toInt32(toDate(@as_of) - toDate(toDateTime(joined), @tz)))),
+                 toInt32(toDate(@as_of) - toDate(toDateTime(last_login), @tz))))  AS days_since_login,
+    toFloat64(campaign_clicks)                                                   AS campaign_clicks,
+    toFloat64(multiIf(source_tier = 'platinum', 4, source_tier = 'gold', 3, source_tier = 'silver', 2, source_tier = 'bronze', 1, 0)) AS tier,
+    future_orders
+FROM
+(
+    SELECT *
+    FROM
+    (
+        SELECT
+            member_id,
+            toInt32(toDate(@as_of) - maxIf(day, paid))         AS recency_days,
+            minIf(day, paid)                                   AS first_day,
+            countIf(paid)                                      AS frequency,
+            sumIf(amount, paid)                                AS monetary,
+            arraySort(groupUniqArrayIf(day, paid))             AS days,
+            countIf(paid AND at >= toDateTime(@since_90, 'UTC')) AS n_90,
+            sumIf(amount, paid AND at >= toDateTime(@since_90, 'UTC')) AS v_90,
+            countIf(paid AND at >= toDateTime(@since_180, 'UTC') AND at < toDateTime(@since_90, 'UTC')) AS n_prev90,
+            sumIf(amount, paid AND at >= toDateTime(@since_180, 'UTC') AND at < toDateTime(@since_90, 'UTC')) AS v_prev90,
+            toFloat64(countIf(refunded))                       AS refunds,
+            sum(future)                                        AS future_orders
+        FROM
+        (
+            SELECT
+                member_id,
+                ordered_at                                      AS at,
+                toDate(ordered_at, @tz)                         AS day,
+                toFloat64(amount)                               AS amount,
+                status = 'paid' AND ordered_at < toDateTime(@as_of_end, 'UTC')     AS paid,
+                status = 'refunded' AND ordered_at < toDateTime(@as_of_end, 'UTC') AS refunded,
+                toUInt64(status = 'paid' AND ordered_at >= toDateTime(@as_of_end, 'UTC')) AS future
+            FROM orders_current
+            WHERE status IN ('paid', 'refunded') AND ordered_at < toDateTime(@label_end, 'UTC')
+        )
+        WHERE paid OR refunded OR future = 1
+        GROUP BY member_id
+        HAVING frequency > 0
+    )
+    ANY LEFT JOIN
+    (
+        SELECT
+            member_id,
+            countIf(event_type = 'login' AND event_time >= toDateTime(@since_30, 'UTC'))           AS login_30d,
+            countIf(event_type = 'login' AND event_time >= toDateTime(@since_90, 'UTC'))           AS login_90d,
+            countIf(event_type = 'page_view' AND event_time >= toDateTime(@since_30, 'UTC'))       AS page_view_30d,
+            countIf(event_type = 'page_view' AND event_time >= toDateTime(@since_90, 'UTC'))       AS page_view_90d,
+            countIf(event_type = 'product_view' AND event_time >= toDateTime(@since_30, 'UTC'))    AS product_view_30d,
+            countIf(event_type = 'product_view' AND event_time >= toDateTime(@since_90, 'UTC'))    AS product_view_90d,
+            countIf(event_type = 'add_to_cart' AND event_time >= toDateTime(@since_30, 'UTC'))     AS add_to_cart_30d,
+            countIf(event_type = 'add_to_cart' AND event_time >= toDateTime(@since_90, 'UTC'))     AS add_to_cart_90d,
+            countIf(event_type = 'campaign_open' AND event_time >= toDateTime(@since_30, 'UTC'))   AS campaign_open_30d,
+            countIf(event_type = 'campaign_open' AND event_time >= toDateTime(@since_90, 'UTC'))   AS campaign_open_90d,
+            countIf(event_type = 'campaign_click' AND event_time >= toDateTime(@since_30, 'UTC'))  AS campaign_click_30d,
+            countIf(event_type = 'campaign_click' AND event_time >= toDateTime(@since_90, 'UTC'))  AS campaign_click_90d,
+            countIf(event_type = 'review' AND event_time >= toDateTime(@since_30, 'UTC'))          AS review_30d,
+            countIf(event_type = 'review' AND event_time >= toDateTime(@since_90, 'UTC'))          AS review_90d,
+            countIf(event_type = 'share' AND event_time >= toDateTime(@since_30, 'UTC'))           AS share_30d,
+            countIf(event_type = 'share' AND event_time >= toDateTime(@since_90, 'UTC'))           AS share_90d,
+            countIf(event_type = 'referral' AND event_time >= toDateTime(@since_30, 'UTC'))        AS referral_30d,
+            countIf(event_type = 'referral' AND event_time >= toDateTime(@since_90, 'UTC'))        AS referral_90d,
+            countIf(event_type = 'checkin' AND event_time >= toDateTime(@since_30, 'UTC'))         AS checkin_30d,
+            countIf(event_type = 'checkin' AND event_time >= toDateTime(@since_90, 'UTC'))         AS checkin_90d,
+            countIf(event_type = 'points_earned' AND event_time >= toDateTime(@since_30, 'UTC'))   AS points_earned_30d,
+            countIf(event_type = 'points_earned' AND event_time >= toDateTime(@since_90, 'UTC'))   AS points_earned_90d,
+            countIf(event_type = 'points_redeemed' AND event_time >= toDateTime(@since_30, 'UTC')) AS points_redeemed_30d,
+            countIf(event_type = 'points_redeemed' AND event_time >= toDateTime(@since_90, 'UTC')) AS points_redeemed_90d,
+            countIf(event_type = 'nps_survey' AND event_time >= toDateTime(@since_30, 'UTC'))      AS nps_survey_30d,
+            countIf(event_type = 'nps_survey' AND event_time >= toDateTime(@since_90, 'UTC'))      AS nps_survey_90d,
+            maxIf(toUInt32(event_time), event_type = 'login')                                    AS last_login,
+            countIf(event_type = 'campaign_click')                                                AS campaign_clicks
+        FROM events_current
+        WHERE event_time < toDateTime(@as_of_end, 'UTC')
+        GROUP BY member_id
+    ) USING member_id
+)
+ANY LEFT JOIN
+(
+    SELECT member_id, toUInt32(joined_at) AS joined, source_tier FROM members_current
+) USING member_id
+
+-- name: fill
+-- Scores every member of the features view (the feature rows at as_of):
+-- contribution_j = coef_j * (x_j - mean_j) / sd_j on the standardised
+-- scale, churn_probability = 1 / (1 + exp(-(intercept + sum_j
+-- contribution_j))). The drivers are the three largest contributions
+-- towards churn (then the most negative ones, as churn.Model.Explain),
+-- each in words chosen by whether the member is above or below the
+-- training mean. Bound arrays follow the feature order of f.
+INSERT INTO {{stage}} (as_of, member_id, churn_probability, risk_band, driver_1, driver_2, driver_3, recency_days, run_id)
+SELECT
+    toDate(@as_of), member_id, prob,
+    multiIf(prob >= @band_critical, 'critical', prob >= @band_high, 'high', prob >= @band_medium, 'medium', 'low'),
+    ranked[1], ranked[2], ranked[3],
+    recency_days, @run_id
+FROM
+(
+    SELECT
+        member_id, recency_days,
+        [recency_days, frequency, monetary, tenure_days,
+         aov, aov_trend, mean_gap_days, last_gap_days,
+         refund_share, login_30d, login_90d, page_view_30d,
+         page_view_90d, product_view_30d, product_view_90d, add_to_cart_30d,
+         add_to_cart_90d, campaign_open_30d, campaign_open_90d, campaign_click_30d,
+         campaign_click_90d, review_30d, review_90d, share_30d,
+         share_90d, referral_30d, referral_90d, checkin_30d,
+         checkin_90d, points_earned_30d, points_earned_90d, points_redeemed_30d,
+         points_redeemed_90d, nps_survey_30d, nps_survey_90d, days_since_login,
+         campaign_clicks, tier] AS f,
+        arrayMap((v, c, mu, sd) -> c * (v - mu) / sd, f, @coef, @means, @sds) AS contrib,
+        1 / (1 + exp(-(@intercept + arraySum(contrib)))) AS prob,
+        arrayMap((v, mu, hi, lo) -> if(v > mu, hi, lo), f, @means, @high_words, @low_words) AS words,
+        arraySort((w, c) -> if(c > 0, -c, if(c < 0, 1000000 + c, 2000000)), words, contrib) AS ranked
+    FROM {{features}}
+)
