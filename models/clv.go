@@ -221,7 +221,7 @@ func (m *CLV) fitWork(ctx context.Context, conn warehouse.Conn, w Window, work s
 		return fit, fmt.Errorf("clv for %s: %w", w.Date(), err)
 	}
 	if r := fit.Spend.FrequencyMonetaryCorrelation; math.Abs(r) > m.cfg.MaxSpendCorrelation {
-		return fit, fmt.Errorf("clv for %s: correlation of repeat frequency and mean spend is %.3f, above models.clv.max_spend_correlation = %.3f: the Gamma-Gamma independence assumption does not hold: %w",
+		return fit, fmt.Errorf("clv for %s: correlation of repeat frequency and mean spend is %.3g, beyond models.clv.max_spend_correlation = %.3g: the Gamma-Gamma independence assumption does not hold: %w",
 			w.Date(), r, m.cfg.MaxSpendCorrelation, ErrPrecondition)
 	}
 	return fit, nil

@@ -11,4 +11,8 @@ var (
 	ErrCycle = errors.New("model dependency cycle")
 	// ErrNoSQL is returned when a model's embedded SQL or query is missing.
 	ErrNoSQL = errors.New("model sql not found")
+	// ErrPrecondition is returned when a fitted model's assumptions do not
+	// hold on the data (for example the Gamma-Gamma independence of
+	// frequency and spend); the run is refused and its outputs untouched.
+	ErrPrecondition = errors.New("model precondition not met")
 )
