@@ -297,3 +297,84 @@ func TestCLVFailuresIntegration(t *testing.T) {
 		t.Errorf("%d scratch tables left behind", n)
 	}
 }
+
+// TestChurnIntegration trains, validates out of time and scores on the
+// generated data; the model must beat the days-since-last-order baseline
+// on the validation window.
+func TestChurnIntegration(t *testing.T) {
+	t.Parallel()
+	conn, _ := loadedDB(t, nil)
+	ctx := context.Background()
+	asOf := day("2025-12-31")
+	m := NewChurn(config.Default().Models.Churn)
+	res, err := RunOne(ctx, m, testEnv(conn, "c1"), asOf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := metrics(t, conn, "churn", asOf)
+	t.Logf("churn out-of-time validation (cut-off 2025-07-04, labels to 2025-10-02): AUC %.4f, baseline (days since last order) AUC %.4f, log loss %.4f, Brier %.4f, top-decile lift %.2f, %g validation rows, churn rate %.3f",
+		got["auc"], got["baseline_auc"], got["log_loss"], got["brier"], got["lift_top_decile"], got["validation_rows"], got["validation_churn_rate"])
+	if !(got["auc"] > got["baseline_auc"]) {
+		t.Errorf("model AUC %.4f does not beat the baseline AUC %.4f", got["auc"], got["baseline_auc"])
+	}
+	if !(got["baseline_auc"] > 0.5) {
+		t.Errorf("baseline AUC %.4f: recency should rank churners above chance", got["baseline_auc"])
+	}
+	if got["failed"] != 0 || got["converged"] != 1 {
+		t.Errorf("failed = %g, converged = %g", got["failed"], got["converged"])
+	}
+	// Calibration: the predicted and observed rates of the top decile agree
+	// within 0.1 on thousands of rows.
+	if d := math.Abs(got["calibration_10_predicted"] - got["calibration_10_observed"]); !(d < 0.1) {
+		t.Errorf("top calibration decile: predicted %.3f, observed %.3f", got["calibration_10_predicted"], got["calibration_10_observed"])
+	}
+	members := queryUint(t, conn, "SELECT uniqExact(member_id) FROM orders_current WHERE status = 'paid' AND ordered_at < toDateTime('2026-01-01 00:00:00', 'UTC')")
+	if res.Result.Rows["churn"] != members {
+		t.Errorf("churn rows = %d, want every member with a paid order, %d", res.Result.Rows["churn"], members)
+	}
+	bad := queryUint(t, conn, `SELECT count() FROM churn WHERE as_of = '2025-12-31' AND NOT (
+		churn_probability > 0 AND churn_probability < 1 AND driver_1 != '' AND driver_2 != '' AND driver_3 != ''
+		AND driver_1 != driver_2 AND risk_band = multiIf(churn_probability >= 0.75, 'critical', churn_probability >= 0.5, 'high', churn_probability >= 0.25, 'medium', 'low'))`)
+	if bad != 0 {
+		t.Errorf("%d churn rows with an invalid probability, band or drivers", bad)
+	}
+	// Scoring in ClickHouse agrees with the Go model on the same member.
+	p := params(t, conn, "churn", asOf)
+	if _, ok := p["coef_recency_days"]; !ok {
+		t.Fatalf("model_params lacks coef_recency_days: %v", p)
+	}
+	// Long-inactive members are scored riskier than recent buyers.
+	var recent, old float64
+	rows, err := conn.Query(ctx, `SELECT avgIf(churn_probability, recency_days <= 30), avgIf(churn_probability, recency_days > 365) FROM churn WHERE as_of = '2025-12-31'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	rows.Next()
+	if err := rows.Scan(&recent, &old); err != nil {
+		t.Fatal(err)
+	}
+	if !(old > recent) {
+		t.Errorf("mean churn probability: %.3f for buyers of the last 30 days, %.3f for members inactive over a year", recent, old)
+	}
+}
+
+// TestChurnFailureIntegration: with no validation window in the data the
+// run fails, records it, and leaves the churn partition alone.
+func TestChurnFailureIntegration(t *testing.T) {
+	t.Parallel()
+	conn, _ := loadedDB(t, genload.Before(time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC)))
+	ctx := context.Background()
+	asOf := day("2024-05-31") // validation cut-off 2023-12-03: no orders yet
+	_, err := RunOne(ctx, NewChurn(config.Default().Models.Churn), testEnv(conn, "bad"), asOf)
+	if err == nil {
+		t.Fatal("churn run without a validation window succeeded")
+	}
+	t.Logf("error: %v", err)
+	if got := metrics(t, conn, "churn", asOf); got["failed"] != 1 {
+		t.Errorf("model_metrics failed = %g, want 1 (%v)", got["failed"], got)
+	}
+	if n := queryUint(t, conn, "SELECT count() FROM churn"); n != 0 {
+		t.Errorf("failed run wrote %d churn rows", n)
+	}
+}

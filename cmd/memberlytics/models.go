@@ -9,7 +9,14 @@ import (
 // knows, each with its configuration. Add a model with one line here.
 func newModelRegistry(cfg config.Config) (*models.Registry, error) {
 	reg := models.NewRegistry()
-	for _, m := range []models.Model{} {
+	clvModel, err := models.NewCLV(cfg.Models.CLV)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range []models.Model{
+		clvModel,
+		models.NewChurn(cfg.Models.Churn),
+	} {
 		if err := reg.Add(m); err != nil {
 			return nil, err
 		}

@@ -33,7 +33,7 @@ SELECT
     member_id,
     toFloat64(recency_days)                                                      AS recency_days,
     toFloat64(frequency)                                                         AS frequency,
-    monetary,
+    toFloat64(monetary)                                                          AS monetary,
     toFloat64(greatest(toInt32(toDate(@as_of) - first_day), if(joined = 0, 0, toInt32(toDate(@as_of) - toDate(toDateTime(joined), @tz))))) AS tenure_days,
     monetary / frequency                                                         AS aov,
     if(n_90 > 0 AND n_prev90 > 0, (v_90 / n_90) / (v_prev90 / n_prev90) - 1, 0) AS aov_trend,
