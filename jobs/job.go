@@ -75,20 +75,20 @@ const (
 
 // Run is one row of the run history.
 type Run struct {
-	RunID      string    `json:"run_id"`
-	BatchID    string    `json:"batch_id"`
-	Job        string    `json:"job"`
-	AsOf       time.Time `json:"-"`
-	Trigger    Trigger   `json:"trigger"`
-	Status     Status    `json:"status"`
-	Attempt    int       `json:"attempt"`
-	StartedAt  time.Time `json:"started_at"`
-	FinishedAt time.Time `json:"finished_at,omitzero"`
-	RowsIn     uint64    `json:"rows_in"`
-	RowsOut    uint64    `json:"rows_out"`
-	Error      string    `json:"error,omitempty"`
+	RunID      string        `json:"run_id"`
+	BatchID    string        `json:"batch_id"`
+	Job        string        `json:"job"`
+	AsOf       time.Time     `json:"-"`
+	Trigger    Trigger       `json:"trigger"`
+	Status     Status        `json:"status"`
+	Attempt    int           `json:"attempt"`
+	StartedAt  time.Time     `json:"started_at"`
+	FinishedAt time.Time     `json:"finished_at,omitzero"`
+	RowsIn     uint64        `json:"rows_in"`
+	RowsOut    uint64        `json:"rows_out"`
+	Error      string        `json:"error,omitempty"`
 	Checks     []CheckResult `json:"checks,omitempty"`
-	Owner      string    `json:"owner"`
+	Owner      string        `json:"owner"`
 }
 
 // Date truncates t to its calendar date at midnight UTC, the form asOf
