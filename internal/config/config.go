@@ -18,6 +18,8 @@ type Config struct {
 	BusinessTimezone string `yaml:"business_timezone"`
 	// Models holds the models' own parameters (see models.go).
 	Models Models `yaml:"models"`
+	// Loaders configures file loading (memberlytics load).
+	Loaders Loaders `yaml:"loaders"`
 }
 
 // ClickHouse configures the connection to the warehouse.
@@ -93,6 +95,7 @@ func Default() Config {
 		Log:              Log{Level: "info", Format: "auto"},
 		BusinessTimezone: "UTC",
 		Models:           defaultModels(),
+		Loaders:          defaultLoaders(),
 	}
 }
 
@@ -162,5 +165,6 @@ func (c Config) Validate() error {
 		add("business_timezone", "must be an IANA time zone such as UTC or Asia/Shanghai, got %q", c.BusinessTimezone)
 	}
 	validateModels(c.Models, add)
+	validateLoaders(c.Loaders, add)
 	return errs.orNil()
 }

@@ -41,6 +41,9 @@ func TestBadConfigs(t *testing.T) {
 		{"churn_risk_bands.bad.yml", "models.churn.risk_bands", "three ascending probabilities"},
 		{"models_rfm_uncovered.bad.yml", "models.rfm.segments", "cell r=1 f=1 is not covered"},
 		{"models_tier_rule.bad.yml", "models.tiers.levels[1].rule", "must be any or all, got \"either\""},
+		{"loaders_batch_rows.bad.yml", "loaders.batch_rows", "between 1 and 10000000, got 0"},
+		{"loaders_source_kind.bad.yml", "loaders.sources.shop.kind", "one of members, orders, events"},
+		{"loaders_mapping_dup.bad.yml", "loaders.sources.shop.columns.Ref", "as OrderNo already does"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
@@ -66,8 +69,8 @@ func TestBadConfigs(t *testing.T) {
 func TestEveryBadFileIsInTheTable(t *testing.T) {
 	t.Parallel()
 	files, _ := filepath.Glob("testdata/*.bad.yml")
-	if len(files) != 18 {
-		t.Errorf("found %d bad config files, the table in TestBadConfigs has 18: keep them in step", len(files))
+	if len(files) != 21 {
+		t.Errorf("found %d bad config files, the table in TestBadConfigs has 21: keep them in step", len(files))
 	}
 }
 

@@ -1,0 +1,112 @@
+package config
+
+import (
+	"fmt"
+	"sort"
+	"time"
+)
+
+// Loaders configures `memberlytics load` (package loaders).
+type Loaders struct {
+	// BatchRows bounds the rows held in memory and sent to ClickHouse at once.
+	BatchRows int `yaml:"batch_rows"`
+	// MaxRejectRatio is the share of a file's rows that may be refused
+	// before the whole file fails.
+	MaxRejectRatio float64 `yaml:"max_reject_ratio"`
+	// Timezone is the IANA zone of naive timestamps (no offset given).
+	Timezone string `yaml:"timezone"`
+	// Sources are named input layouts, chosen with `load --source NAME`.
+	Sources map[string]LoadSource `yaml:"sources"`
+}
+
+// LoadSource describes one kind of input file: what it holds, how it is
+// written and how its columns map onto the canonical ones.
+type LoadSource struct {
+	// Kind is members, orders or events.
+	Kind string `yaml:"kind"`
+	// Format is csv, ndjson or parquet; empty guesses from the extension.
+	Format string `yaml:"format"`
+	// Paths are files, directories or globs loaded when the command names none.
+	Paths []string `yaml:"paths"`
+	// Delimiter is the CSV field separator, one character; default ",".
+	Delimiter string `yaml:"delimiter"`
+	// Columns maps source column names to canonical ones (order_id, ...).
+	// Columns not named keep their own name.
+	Columns map[string]string `yaml:"columns"`
+	// TimestampLayouts are Go time layouts tried before the built-in ones.
+	TimestampLayouts []string `yaml:"timestamp_layouts"`
+	// Timezone overrides loaders.timezone for this source.
+	Timezone string `yaml:"timezone"`
+}
+
+// LoaderKinds are the kinds a source may load.
+var LoaderKinds = []string{"members", "orders", "events"}
+
+func defaultLoaders() Loaders {
+	return Loaders{BatchRows: 100_000, MaxRejectRatio: 0.01, Timezone: "UTC"}
+}
+
+func validateLoaders(l Loaders, add func(key, format string, args ...any)) {
+	if l.BatchRows < 1 || l.BatchRows > 10_000_000 {
+		add("loaders.batch_rows", "must be between 1 and 10000000, got %d", l.BatchRows)
+	}
+	if l.MaxRejectRatio < 0 || l.MaxRejectRatio > 1 || l.MaxRejectRatio != l.MaxRejectRatio {
+		add("loaders.max_reject_ratio", "must be between 0 and 1, got %v", l.MaxRejectRatio)
+	}
+	if _, err := time.LoadLocation(l.Timezone); err != nil || l.Timezone == "" {
+		add("loaders.timezone", "must be an IANA time zone such as UTC or Asia/Shanghai, got %q", l.Timezone)
+	}
+	names := make([]string, 0, len(l.Sources))
+	for n := range l.Sources {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		s := l.Sources[name]
+		key := "loaders.sources." + name
+		if !validIdentifier(name) {
+			add(key, "source name must be letters, digits and _")
+		}
+		switch s.Kind {
+		case "members", "orders", "events":
+		default:
+			add(key+".kind", "must be one of members, orders, events, got %q", s.Kind)
+		}
+		switch s.Format {
+		case "", "csv", "ndjson", "parquet":
+		default:
+			add(key+".format", "must be csv, ndjson, parquet or empty (from the extension), got %q", s.Format)
+		}
+		if s.Delimiter != "" && (len([]rune(s.Delimiter)) != 1 || s.Delimiter == "\"" || s.Delimiter == "\n" || s.Delimiter == "\r") {
+			add(key+".delimiter", "must be one character other than a quote or newline, got %q", s.Delimiter)
+		}
+		if s.Timezone != "" {
+			if _, err := time.LoadLocation(s.Timezone); err != nil {
+				add(key+".timezone", "must be an IANA time zone, got %q", s.Timezone)
+			}
+		}
+		seen := map[string]string{}
+		from := make([]string, 0, len(s.Columns))
+		for f := range s.Columns {
+			from = append(from, f)
+		}
+		sort.Strings(from)
+		for _, f := range from {
+			to := s.Columns[f]
+			if to == "" {
+				add(key+".columns."+f, "must name a canonical column")
+				continue
+			}
+			if prev, dup := seen[to]; dup {
+				add(key+".columns."+f, "maps to %q, as %s already does", to, prev)
+			}
+			seen[to] = f
+		}
+		for i, layout := range s.TimestampLayouts {
+			probe := time.Date(2024, 3, 9, 13, 4, 5, 0, time.UTC)
+			if _, err := time.Parse(layout, probe.Format(layout)); err != nil || probe.Format(layout) == layout {
+				add(fmt.Sprintf("%s.timestamp_layouts[%d]", key, i), "is not a Go time layout (write the reference time 2006-01-02 15:04:05), got %q", layout)
+			}
+		}
+	}
+}
