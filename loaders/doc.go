@@ -1,0 +1,42 @@
+// Package loaders loads member, order and event files into ClickHouse's
+// raw tables (members, orders, events), exactly once and all or nothing.
+//
+// A Loader reads one file at a time: CSV (header line, any one-character
+// delimiter, RFC 4180 quoting, optional UTF-8 BOM), NDJSON (one object per
+// line) or Parquet, each optionally compressed with gzip (.gz) or zstd
+// (.zst). Source columns are renamed to the canonical ones by a mapping,
+// values are parsed (parse.go: timestamps in several layouts, naive ones in
+// a configured zone, decimals to cents), and good rows are gathered into
+// Arrow record batches of at most BatchRows rows, each sent to ClickHouse
+// as one columnar insert. Memory is bounded by the batch size, not by the
+// file.
+//
+// Exactly once: a file is identified by the sha256 of its bytes. The
+// ledger table load_files records every attempt; a file that has been
+// loaded is skipped (Result.Skipped, with when) unless Force is set.
+//
+// All or nothing: rows go first into a staging table <kind>_stage_<file_id>
+// with the raw table's structure, then the whole file is published with
+// ALTER TABLE <kind> ATTACH PARTITION tuple() FROM the stage and the stage
+// is dropped. On any failure the stage is dropped and the attempt marked
+// failed, so no model sees part of a file. If the process dies between the
+// ATTACH and the ledger update, the next attempt finds the file's rows in
+// the raw table (by file_id) and completes the ledger instead of loading
+// again. Stage tables left by killed runs are dropped by the next load, so
+// only one load may run against a database at a time.
+//
+// Bad rows (a required field missing, a value that does not parse, a
+// negative amount on a paid order, a timestamp more than a day in the
+// future, an unknown order status) go to load_rejects; the rest of the file
+// loads unless the rejected share exceeds MaxRejectRatio, in which case the
+// file fails as a whole. A file that is not what its format claims (binary
+// data in a text file, a truncated Parquet file, a broken gzip stream)
+// fails with an error wrapping ErrCorrupt.
+//
+// Re-sent keys: the raw tables are ReplacingMergeTrees keyed on the
+// business key with the latest updated_at winning, and models read the
+// *_current views (FINAL), so an order sent again with a later updated_at
+// replaces the earlier one and no key counts twice. Events without an
+// event_id get one derived from a hash of the row, so a forced reload of an
+// events file does not double count.
+package loaders

@@ -1,0 +1,83 @@
+package loaders
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Status is the state of one attempt in the load_files ledger.
+type Status string
+
+// Attempt states.
+const (
+	StatusLoading Status = "loading"
+	StatusLoaded  Status = "loaded"
+	StatusFailed  Status = "failed"
+)
+
+// attempt is one row of load_files.
+type attempt struct {
+	FileID, AttemptID, SHA256, Path string
+	Kind                            Kind
+	Format, Source                  string
+	Bytes, Rows, Rejected           uint64
+	Status                          Status
+	Error                           string
+	Forced                          bool
+	StartedAt, FinishedAt           time.Time
+}
+
+// ledger reads and writes load_files.
+type ledger struct {
+	conn Conn
+	now  func() time.Time
+}
+
+// put writes a version of the attempt's row; the newest version wins.
+func (l ledger) put(ctx context.Context, a attempt) error {
+	b, err := l.conn.PrepareBatch(ctx, "INSERT INTO load_files (file_id, attempt_id, sha256, path, kind, format, source, bytes, rows, rejected, status, error, forced, started_at, finished_at, version)")
+	if err != nil {
+		return fmt.Errorf("ledger: %w", err)
+	}
+	forced := uint8(0)
+	if a.Forced {
+		forced = 1
+	}
+	if len(a.Error) > 4000 {
+		a.Error = a.Error[:4000]
+	}
+	if err := b.Append(a.FileID, a.AttemptID, a.SHA256, a.Path, string(a.Kind), a.Format, a.Source, a.Bytes, a.Rows, a.Rejected,
+		string(a.Status), a.Error, forced, a.StartedAt.UTC(), a.FinishedAt.UTC(), uint64(l.now().UnixNano())); err != nil {
+		_ = b.Abort()
+		return fmt.Errorf("ledger: %w", err)
+	}
+	if err := b.Send(); err != nil {
+		return fmt.Errorf("ledger: %w", err)
+	}
+	return nil
+}
+
+// history returns the file's attempts, newest first.
+func (l ledger) history(ctx context.Context, fileID string) ([]attempt, error) {
+	rows, err := l.conn.Query(ctx, `SELECT attempt_id, path, kind, status, rows, rejected, started_at, finished_at
+		FROM load_files FINAL WHERE file_id = ? ORDER BY started_at DESC, version DESC`, fileID)
+	if err != nil {
+		return nil, fmt.Errorf("ledger: %w", err)
+	}
+	defer rows.Close()
+	var out []attempt
+	for rows.Next() {
+		a := attempt{FileID: fileID}
+		var kind, status string
+		if err := rows.Scan(&a.AttemptID, &a.Path, &kind, &status, &a.Rows, &a.Rejected, &a.StartedAt, &a.FinishedAt); err != nil {
+			return nil, fmt.Errorf("ledger: %w", err)
+		}
+		a.Kind, a.Status = Kind(kind), Status(status)
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("ledger: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,679 @@
+package loaders
+
+import (
+	"compress/gzip"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/klauspost/compress/zstd"
+
+	"github.com/memberlytics/memberlytics/internal/warehouse"
+)
+
+// Conn is what the loader needs from ClickHouse.
+type Conn interface {
+	Exec(ctx context.Context, query string, args ...any) error
+	Query(ctx context.Context, query string, args ...any) (warehouse.Rows, error)
+	PrepareBatch(ctx context.Context, query string) (warehouse.Batch, error)
+}
+
+// Format is a file format.
+type Format string
+
+// The formats a Loader reads.
+const (
+	CSV     Format = "csv"
+	NDJSON  Format = "ndjson"
+	Parquet Format = "parquet"
+)
+
+// Options configure a Loader. Kind is required; the rest have defaults.
+type Options struct {
+	// Kind is what the files hold.
+	Kind Kind
+	// Format forces the format; empty tells it from each file's extension.
+	Format Format
+	// Source names the configured source, recorded in the ledger.
+	Source string
+	// Mapping renames source columns to canonical ones.
+	Mapping Mapping
+	// Delimiter is the CSV separator; 0 means ','.
+	Delimiter rune
+	// TimestampLayouts are Go layouts tried before the built-in ones.
+	TimestampLayouts []string
+	// Location is the zone of naive timestamps; nil means UTC.
+	Location *time.Location
+	// BatchRows bounds the rows per record batch and insert; 0 means 100000.
+	BatchRows int
+	// MaxRejectRatio is the share of rejected rows above which a file fails.
+	MaxRejectRatio float64
+	// Force loads files again even when the ledger says they were loaded.
+	Force bool
+	// Logger receives progress and cleanup messages; nil discards them.
+	Logger *slog.Logger
+	// Now is the clock (tests); nil means time.Now.
+	Now func() time.Time
+	// Progress, when set, is called after every batch sent to ClickHouse
+	// from the loading goroutine.
+	Progress func(Progress)
+}
+
+// Progress is the state of the file being loaded.
+type Progress struct {
+	Path             string
+	Rows, Rejected   int64
+	BytesRead, Bytes int64
+	Elapsed          time.Duration
+}
+
+// Result is what happened to one file.
+type Result struct {
+	Path, FileID, SHA256 string
+	Format               Format
+	// Rows were published, Rejected went to load_rejects.
+	Rows, Rejected int64
+	// BirthdaysNulled counts birthdays ClickHouse's Date cannot hold
+	// (before 1970), stored as NULL.
+	BirthdaysNulled int64
+	Bytes           int64
+	Duration        time.Duration
+	// Skipped is set when the file had been loaded already (at LoadedAt).
+	Skipped  bool
+	LoadedAt time.Time
+	// Recovered is set when an earlier attempt had published the rows but
+	// died before recording it; this attempt only completed the ledger.
+	Recovered bool
+	// Ignored lists source columns that map to no canonical column.
+	Ignored []string
+	// FirstRejects are the first few refused rows.
+	FirstRejects []Reject
+}
+
+// Loader loads files of one kind. It is not safe for concurrent use, and
+// only one Loader should run against a database at a time (it drops
+// staging tables it finds from earlier runs).
+type Loader struct {
+	conn    Conn
+	o       Options
+	s       *schema
+	tp      *timeParser
+	ledger  ledger
+	log     *slog.Logger
+	cleaned bool
+}
+
+// New checks the options and returns a Loader.
+func New(conn Conn, o Options) (*Loader, error) {
+	s, ok := schemas[o.Kind]
+	if !ok {
+		return nil, fmt.Errorf("%w: kind must be members, orders or events, got %q", ErrInvalidOptions, o.Kind)
+	}
+	switch o.Format {
+	case "", CSV, NDJSON, Parquet:
+	default:
+		return nil, fmt.Errorf("%w: format must be csv, ndjson or parquet, got %q", ErrInvalidOptions, o.Format)
+	}
+	if o.BatchRows <= 0 {
+		o.BatchRows = 100_000
+	}
+	if o.MaxRejectRatio < 0 || o.MaxRejectRatio > 1 {
+		return nil, fmt.Errorf("%w: max reject ratio must be in [0, 1], got %v", ErrInvalidOptions, o.MaxRejectRatio)
+	}
+	if o.Location == nil {
+		o.Location = time.UTC
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	log := o.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Loader{
+		conn: conn, o: o, s: s,
+		tp:     &timeParser{loc: o.Location, layouts: o.TimestampLayouts},
+		ledger: ledger{conn: conn, now: o.Now},
+		log:    log.With("loader", string(o.Kind)),
+	}, nil
+}
+
+// FormatOf tells a file's format from its name: .csv, .ndjson, .jsonl or
+// .json, .parquet, each optionally followed by .gz or .zst.
+func FormatOf(path string) (Format, error) {
+	name := strings.ToLower(filepath.Base(path))
+	name = strings.TrimSuffix(strings.TrimSuffix(name, ".gz"), ".zst")
+	switch filepath.Ext(name) {
+	case ".csv":
+		return CSV, nil
+	case ".ndjson", ".jsonl", ".json":
+		return NDJSON, nil
+	case ".parquet", ".pq":
+		return Parquet, nil
+	}
+	return "", fmt.Errorf("%w: %s (name it .csv, .ndjson or .parquet, optionally .gz or .zst, or give --format)", ErrUnknownFormat, path)
+}
+
+// ExpandPaths turns files, directories (every file below them, sorted)
+// and globs into a list of files. A pattern matching nothing is an error.
+func ExpandPaths(args []string) ([]string, error) {
+	var out []string
+	for _, a := range args {
+		matches := []string{a}
+		if strings.ContainsAny(a, "*?[") {
+			m, err := filepath.Glob(a)
+			if err != nil {
+				return nil, fmt.Errorf("expand %s: %w", a, err)
+			}
+			if len(m) == 0 {
+				return nil, fmt.Errorf("expand %s: no file matches", a)
+			}
+			matches = m
+		}
+		for _, p := range matches {
+			st, err := os.Stat(p)
+			if err != nil {
+				return nil, fmt.Errorf("expand %s: %w", a, err)
+			}
+			if !st.IsDir() {
+				out = append(out, p)
+				continue
+			}
+			var files []string
+			err = filepath.WalkDir(p, func(path string, d os.DirEntry, err error) error {
+				if err != nil {
+					return err
+				}
+				if !d.IsDir() && !strings.HasPrefix(d.Name(), ".") {
+					if _, ferr := FormatOf(path); ferr == nil {
+						files = append(files, path)
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				return nil, fmt.Errorf("expand %s: %w", a, err)
+			}
+			sort.Strings(files)
+			out = append(out, files...)
+		}
+	}
+	return out, nil
+}
+
+// stageName is the staging table of a file.
+func (l *Loader) stageName(fileID string) string {
+	return string(l.o.Kind) + "_stage_" + fileID
+}
+
+// DropLeftoverStages drops staging tables left by killed loads (of any
+// kind) and returns their names. LoadFile calls it once per Loader.
+func (l *Loader) DropLeftoverStages(ctx context.Context) ([]string, error) {
+	rows, err := l.conn.Query(ctx, `SELECT name FROM system.tables WHERE database = currentDatabase()
+		AND match(name, '^(members|orders|events)_stage_[0-9a-f]{16}$')`)
+	if err != nil {
+		return nil, fmt.Errorf("list staging tables: %w", err)
+	}
+	var names []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("list staging tables: %w", err)
+		}
+		names = append(names, n)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list staging tables: %w", err)
+	}
+	for _, n := range names {
+		if err := l.conn.Exec(ctx, "DROP TABLE IF EXISTS "+warehouse.QuoteIdent(n)); err != nil {
+			return nil, fmt.Errorf("drop staging table %s: %w", n, err)
+		}
+		l.log.Info("dropped a staging table left by an earlier run", "table", n)
+	}
+	return names, nil
+}
+
+// hashFile returns the sha256 of the file's bytes, hex.
+func hashFile(path string) (string, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", 0, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return "", 0, err
+	}
+	return hex.EncodeToString(h.Sum(nil)), n, nil
+}
+
+// LoadFile loads one file all or nothing and records it in the ledger.
+// A file loaded before is skipped (Result.Skipped) unless Options.Force.
+// On failure nothing of the file is visible in the raw table.
+func (l *Loader) LoadFile(ctx context.Context, path string) (Result, error) {
+	ctx = warehouse.WithQueryName(ctx, "load_"+string(l.o.Kind))
+	start := l.o.Now()
+	res := Result{Path: path}
+	format := l.o.Format
+	if format == "" {
+		f, err := FormatOf(path)
+		if err != nil {
+			return res, fmt.Errorf("load %s %s: %w", l.o.Kind, path, err)
+		}
+		format = f
+	}
+	res.Format = format
+	sum, size, err := hashFile(path)
+	if err != nil {
+		return res, fmt.Errorf("load %s %s: %w", l.o.Kind, path, err)
+	}
+	res.SHA256, res.FileID, res.Bytes = sum, sum[:16], size
+	fail := func(err error) (Result, error) {
+		res.Duration = l.o.Now().Sub(start)
+		return res, fmt.Errorf("load %s %s: %w", l.o.Kind, path, err)
+	}
+
+	if !l.cleaned {
+		if _, err := l.DropLeftoverStages(ctx); err != nil {
+			return fail(err)
+		}
+		l.cleaned = true
+	}
+	hist, err := l.ledger.history(ctx, res.FileID)
+	if err != nil {
+		return fail(err)
+	}
+	var unfinished *attempt
+	for i := range hist {
+		a := &hist[i]
+		if a.Status == StatusLoaded && !l.o.Force {
+			res.Skipped, res.LoadedAt = true, a.FinishedAt
+			res.Rows, res.Rejected = int64(a.Rows), int64(a.Rejected)
+			res.Duration = l.o.Now().Sub(start)
+			return res, nil
+		}
+		if a.Status != StatusLoaded && unfinished == nil {
+			unfinished = a
+		}
+	}
+	if unfinished != nil && !l.o.Force {
+		n, err := l.publishedRows(ctx, res.FileID)
+		if err != nil {
+			return fail(err)
+		}
+		if n > 0 {
+			// The earlier attempt attached its rows and died before the
+			// ledger said so: finish its record, do not load again.
+			a := *unfinished
+			a.SHA256, a.Format, a.Source, a.Bytes = sum, string(format), l.o.Source, uint64(size)
+			a.Status, a.Rows, a.Error, a.FinishedAt = StatusLoaded, n, "", l.o.Now()
+			if err := l.ledger.put(ctx, a); err != nil {
+				return fail(err)
+			}
+			l.log.Warn("completed the ledger of an attempt that published its rows and stopped", "path", path, "file_id", res.FileID, "attempt_id", a.AttemptID, "rows", n)
+			res.Recovered, res.Rows, res.Rejected, res.LoadedAt = true, int64(n), int64(a.Rejected), a.FinishedAt
+			res.Duration = l.o.Now().Sub(start)
+			return res, nil
+		}
+	}
+
+	a := attempt{
+		FileID: res.FileID, AttemptID: newAttemptID(), SHA256: sum, Path: path, Kind: l.o.Kind,
+		Format: string(format), Source: l.o.Source, Bytes: uint64(size), Status: StatusLoading,
+		Forced: l.o.Force && len(hist) > 0, StartedAt: start, FinishedAt: start,
+	}
+	if err := l.ledger.put(ctx, a); err != nil {
+		return fail(err)
+	}
+	err = l.loadAttempt(ctx, path, format, &a, &res, start)
+	res.Duration = l.o.Now().Sub(start)
+	if err != nil {
+		return res, fmt.Errorf("load %s %s: %w", l.o.Kind, path, err)
+	}
+	return res, nil
+}
+
+// publishedRows counts the raw table's rows carrying the file's id.
+func (l *Loader) publishedRows(ctx context.Context, fileID string) (uint64, error) {
+	rows, err := l.conn.Query(ctx, "SELECT count() FROM "+warehouse.QuoteIdent(string(l.o.Kind))+" WHERE file_id = ?", fileID)
+	if err != nil {
+		return 0, fmt.Errorf("count published rows: %w", err)
+	}
+	defer rows.Close()
+	var n uint64
+	if rows.Next() {
+		if err := rows.Scan(&n); err != nil {
+			return 0, fmt.Errorf("count published rows: %w", err)
+		}
+	}
+	return n, rows.Err()
+}
+
+func newAttemptID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// loadAttempt stages, checks and publishes the file. Whatever fails, the
+// stage is dropped and the attempt marked failed (as far as the server
+// lets us).
+func (l *Loader) loadAttempt(ctx context.Context, path string, format Format, a *attempt, res *Result, start time.Time) error {
+	stage := warehouse.QuoteIdent(l.stageName(a.FileID))
+	table := warehouse.QuoteIdent(string(l.o.Kind))
+	rej := &rejectLog{}
+	published := false
+	cleanup := func(cause error) error {
+		if published {
+			return fmt.Errorf("rows published but the ledger was not updated (the next load completes it): %w", cause)
+		}
+		bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		if err := l.conn.Exec(bg, "DROP TABLE IF EXISTS "+stage); err != nil {
+			l.log.Warn("drop staging table", "table", l.stageName(a.FileID), "err", err)
+		}
+		if !errors.Is(cause, ErrTooManyRejects) {
+			// On a reject failure the rejects are written already.
+			_ = rej.write(bg, l.conn, a.FileID, a.AttemptID, l.o.Now())
+		}
+		a.Status, a.Error, a.FinishedAt = StatusFailed, cause.Error(), l.o.Now()
+		a.Rejected = uint64(rej.count)
+		if err := l.ledger.put(bg, *a); err != nil {
+			l.log.Warn("mark the attempt failed", "file_id", a.FileID, "err", err)
+		}
+		return cause
+	}
+
+	if err := l.conn.Exec(ctx, "DROP TABLE IF EXISTS "+stage); err != nil {
+		return cleanup(fmt.Errorf("drop old staging table: %w", err))
+	}
+	if err := l.conn.Exec(ctx, "CREATE TABLE "+stage+" AS "+table); err != nil {
+		return cleanup(fmt.Errorf("create staging table: %w", err))
+	}
+	rows, birthdays, ignored, err := l.stageFile(ctx, path, format, a.FileID, stage, rej, res.Bytes, start)
+	res.Rows, res.Rejected, res.BirthdaysNulled, res.Ignored = rows, rej.count, birthdays, ignored
+	res.FirstRejects = rej.first(5)
+	if err != nil {
+		return cleanup(err)
+	}
+	if total := rows + rej.count; rej.count > 0 && float64(rej.count) > l.o.MaxRejectRatio*float64(total) {
+		rerr := &RejectError{Path: path, Rejected: rej.count, Rows: rows, Limit: l.o.MaxRejectRatio, First: rej.first(5)}
+		if err := rej.write(ctx, l.conn, a.FileID, a.AttemptID, l.o.Now()); err != nil {
+			l.log.Warn("write rejects", "err", err)
+		}
+		res.Rows = 0
+		return cleanup(rerr)
+	}
+	if err := rej.write(ctx, l.conn, a.FileID, a.AttemptID, l.o.Now()); err != nil {
+		return cleanup(err)
+	}
+	if rows > 0 {
+		if err := l.conn.Exec(ctx, "ALTER TABLE "+table+" ATTACH PARTITION tuple() FROM "+stage); err != nil {
+			return cleanup(fmt.Errorf("publish: %w", err))
+		}
+		published = true
+	}
+	a.Status, a.Rows, a.Rejected, a.FinishedAt = StatusLoaded, uint64(rows), uint64(rej.count), l.o.Now()
+	if err := l.ledger.put(ctx, *a); err != nil {
+		return cleanup(err)
+	}
+	res.LoadedAt = a.FinishedAt
+	if err := l.conn.Exec(ctx, "DROP TABLE IF EXISTS "+stage); err != nil {
+		l.log.Warn("drop staging table after publishing (the next load drops it)", "table", l.stageName(a.FileID), "err", err)
+	}
+	return nil
+}
+
+// rowReader is a file format's row source.
+type rowReader interface {
+	// next fills r; it returns io.EOF at the end, a *rowError for a row
+	// to reject, or another error that ends the file.
+	next(r *rawRow) error
+	// text is the current row as text, for rejects.
+	text() string
+}
+
+// countingReader counts the bytes read from disk, for progress.
+type countingReader struct {
+	r io.Reader
+	n atomic.Int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+// corruptReader marks a decompressor's errors as ErrCorrupt.
+type corruptReader struct {
+	r    io.Reader
+	name string
+}
+
+func (c corruptReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if err != nil && !errors.Is(err, io.EOF) {
+		err = corruptf("%s stream: %v", c.name, err)
+	}
+	return n, err
+}
+
+func wrapReadErr(err error) error {
+	if errors.Is(err, ErrCorrupt) {
+		return err
+	}
+	return fmt.Errorf("read: %w", err)
+}
+
+// open returns the file's decompressed content and a closer.
+func open(path string, counter *countingReader) (io.Reader, func(), error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	counter.r = f
+	lower := strings.ToLower(path)
+	switch {
+	case strings.HasSuffix(lower, ".gz"):
+		zr, err := gzip.NewReader(counter)
+		if err != nil {
+			f.Close()
+			return nil, nil, corruptf("gzip: %v", err)
+		}
+		return corruptReader{zr, "gzip"}, func() { zr.Close(); f.Close() }, nil
+	case strings.HasSuffix(lower, ".zst"):
+		zr, err := zstd.NewReader(counter, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(1<<30))
+		if err != nil {
+			f.Close()
+			return nil, nil, corruptf("zstd: %v", err)
+		}
+		return corruptReader{zr, "zstd"}, func() { zr.Close(); f.Close() }, nil
+	}
+	return counter, func() { f.Close() }, nil
+}
+
+// newReader opens the file for its format.
+func (l *Loader) newReader(path string, format Format, counter *countingReader) (rowReader, []string, func(), error) {
+	r, closeFn, err := open(path, counter)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	switch format {
+	case CSV:
+		cr, ignored, err := newCSVReader(r, l.s, l.o.Mapping, l.o.Delimiter)
+		if err != nil {
+			closeFn()
+			return nil, nil, nil, err
+		}
+		return cr, ignored, closeFn, nil
+	case NDJSON:
+		nr, err := newNDJSONReader(r, l.s, l.o.Mapping)
+		if err != nil {
+			closeFn()
+			return nil, nil, nil, err
+		}
+		return nr, nil, closeFn, nil
+	}
+	// Parquet needs random access: a compressed file is spooled to a
+	// temporary file first.
+	var ra io.ReaderAt
+	var size int64
+	if f, ok := r.(*countingReader); ok {
+		osf := f.r.(*os.File)
+		st, err := osf.Stat()
+		if err != nil {
+			closeFn()
+			return nil, nil, nil, err
+		}
+		ra, size = osf, st.Size()
+		counter.n.Store(size)
+	} else {
+		tmp, err := os.CreateTemp("", "memberlytics-parquet-*")
+		if err != nil {
+			closeFn()
+			return nil, nil, nil, err
+		}
+		os.Remove(tmp.Name())
+		n, err := io.Copy(tmp, r)
+		closeFn()
+		if err != nil {
+			tmp.Close()
+			return nil, nil, nil, wrapReadErr(err)
+		}
+		ra, size = tmp, n
+		closeFn = func() { tmp.Close() }
+	}
+	pr, ignored, err := newParquetReader(ra, size, l.s, l.o.Mapping)
+	if err != nil {
+		closeFn()
+		return nil, nil, nil, err
+	}
+	inner := closeFn
+	return pr, ignored, func() { pr.close(); inner() }, nil
+}
+
+// stageFile reads the file into record batches on one goroutine and
+// inserts them into the stage on another, so parsing and sending overlap;
+// at most two batches are in memory.
+func (l *Loader) stageFile(ctx context.Context, path string, format Format, fileID, stage string, rej *rejectLog, size int64, start time.Time) (rows, birthdays int64, ignored []string, err error) {
+	counter := &countingReader{}
+	rr, ignored, closeFn, err := l.newReader(path, format, counter)
+	if err != nil {
+		return 0, 0, nil, err
+	}
+	defer closeFn()
+	if len(ignored) > 0 {
+		l.log.Info("ignoring columns that map to no canonical column", "path", path, "columns", ignored)
+	}
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	recs := make(chan arrow.Record, 1)
+	sendErr := make(chan error, 1)
+	var sent atomic.Int64
+	loadedAt := l.o.Now().Unix()
+	insert := "INSERT INTO " + stage + " (" + l.s.insertColumns() + ")"
+	go func() {
+		var err error
+		for rec := range recs {
+			if err == nil {
+				err = l.sendRecord(ctx, insert, rec, fileID, loadedAt)
+				if err == nil {
+					n := sent.Add(rec.NumRows())
+					if l.o.Progress != nil {
+						l.o.Progress(Progress{Path: path, Rows: n, BytesRead: counter.n.Load(), Bytes: size, Elapsed: l.o.Now().Sub(start)})
+					}
+				} else {
+					cancel()
+				}
+			}
+			rec.Release()
+		}
+		sendErr <- err
+	}()
+
+	rb := newRecordBuilder(l.s, l.tp, l.o.Now(), rej)
+	defer rb.release()
+	raw := newRawRow(len(l.s.cols))
+	readErr := func() error {
+		for {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			err := rr.next(raw)
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			var re *rowError
+			if errors.As(err, &re) {
+				rej.addN(re.lines, re.line, "", re.reason, re.raw)
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			rb.add(raw, rr.text)
+			if rb.rows >= l.o.BatchRows {
+				select {
+				case recs <- rb.take():
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+			}
+		}
+		if rec := rb.take(); rec != nil {
+			select {
+			case recs <- rec:
+			case <-ctx.Done():
+				rec.Release()
+				return ctx.Err()
+			}
+		}
+		return nil
+	}()
+	close(recs)
+	serr := <-sendErr
+	if serr != nil {
+		return sent.Load(), rb.birthdaysNulled, ignored, fmt.Errorf("insert into staging table: %w", serr)
+	}
+	if readErr != nil {
+		return sent.Load(), rb.birthdaysNulled, ignored, readErr
+	}
+	return sent.Load(), rb.birthdaysNulled, ignored, nil
+}
+
+// sendRecord inserts one record batch column by column.
+func (l *Loader) sendRecord(ctx context.Context, insert string, rec arrow.Record, fileID string, loadedAt int64) error {
+	cols, err := columns(l.s, rec, fileID, loadedAt)
+	if err != nil {
+		return err
+	}
+	b, err := l.conn.PrepareBatch(ctx, insert)
+	if err != nil {
+		return err
+	}
+	for i, c := range cols {
+		if err := b.Column(i).Append(c); err != nil {
+			_ = b.Abort()
+			return fmt.Errorf("column %d: %w", i, err)
+		}
+	}
+	return b.Send()
+}

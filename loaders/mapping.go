@@ -1,0 +1,163 @@
+package loaders
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Kind is what a file holds: members, orders or events.
+type Kind string
+
+// The kinds, each loading into the raw table of the same name.
+const (
+	Members Kind = "members"
+	Orders  Kind = "orders"
+	Events  Kind = "events"
+)
+
+// ParseKind returns the Kind named s.
+func ParseKind(s string) (Kind, error) {
+	switch k := Kind(s); k {
+	case Members, Orders, Events:
+		return k, nil
+	}
+	return "", fmt.Errorf("%w: kind must be members, orders or events, got %q", ErrInvalidOptions, s)
+}
+
+type colType int
+
+const (
+	tString   colType = iota
+	tDateTime         // DateTime('UTC'), Unix seconds
+	tDate             // Nullable(Date), days since 1970-01-01
+	tDecimal          // Decimal(18, 2), cents
+	tUInt32
+	tFloat64
+)
+
+// column is a canonical column of a raw table.
+type column struct {
+	name     string
+	typ      colType
+	required bool
+}
+
+// schema is a raw table: its canonical columns in table order, without
+// the lineage columns file_id and loaded_at, which the loader adds.
+type schema struct {
+	kind Kind
+	cols []column
+}
+
+var schemas = map[Kind]*schema{
+	Members: {Members, []column{
+		{"member_id", tString, true},
+		{"joined_at", tDateTime, true},
+		{"birthday", tDate, false},
+		{"gender", tString, false},
+		{"region", tString, false},
+		{"channel", tString, false},
+		{"source_tier", tString, false},
+		{"updated_at", tDateTime, false},
+	}},
+	Orders: {Orders, []column{
+		{"order_id", tString, true},
+		{"member_id", tString, true},
+		{"ordered_at", tDateTime, true},
+		{"amount", tDecimal, true},
+		{"discount", tDecimal, false},
+		{"items", tUInt32, false},
+		{"channel", tString, false},
+		{"store_id", tString, false},
+		{"status", tString, false},
+		{"updated_at", tDateTime, false},
+	}},
+	Events: {Events, []column{
+		{"event_id", tString, false},
+		{"member_id", tString, true},
+		{"event_time", tDateTime, true},
+		{"event_type", tString, true},
+		{"value", tFloat64, false},
+		{"properties", tString, false},
+	}},
+}
+
+func (s *schema) index(name string) int {
+	for i, c := range s.cols {
+		if c.name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// insertColumns is the column list of an insert into the raw table or its
+// stage: the canonical columns, then the lineage columns.
+func (s *schema) insertColumns() string {
+	names := make([]string, 0, len(s.cols)+2)
+	for _, c := range s.cols {
+		names = append(names, c.name)
+	}
+	return strings.Join(append(names, "file_id", "loaded_at"), ", ")
+}
+
+// Mapping renames source columns to canonical ones (source -> canonical);
+// a source column not in it keeps its own name.
+type Mapping map[string]string
+
+// resolve matches source column names (a CSV header, Parquet fields) to
+// the schema: pos[i] is the source position of canonical column i, or -1.
+// Header names are compared after trimming spaces. It fails when a
+// required column is missing or two source columns give the same one.
+func (s *schema) resolve(header []string, m Mapping) (pos []int, ignored []string, err error) {
+	pos = make([]int, len(s.cols))
+	for i := range pos {
+		pos[i] = -1
+	}
+	for j, h := range header {
+		name := strings.TrimSpace(h)
+		if to, ok := m[name]; ok {
+			name = to
+		}
+		i := s.index(name)
+		if i < 0 {
+			ignored = append(ignored, h)
+			continue
+		}
+		if pos[i] >= 0 {
+			return nil, nil, fmt.Errorf("%w: columns %q and %q both give %s", ErrInvalidOptions, header[pos[i]], h, name)
+		}
+		pos[i] = j
+	}
+	var missing []string
+	for i, c := range s.cols {
+		if c.required && pos[i] < 0 {
+			missing = append(missing, c.name)
+		}
+	}
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		return nil, nil, fmt.Errorf("%w: %s (file has %s)", ErrMissingColumn, strings.Join(missing, ", "), strings.Join(header, ", "))
+	}
+	return pos, ignored, nil
+}
+
+// sourceNames returns, per canonical column, the source name that feeds
+// it under m: the key mapping to it, else the canonical name itself (when
+// that name is not itself mapped elsewhere).
+func (s *schema) sourceNames(m Mapping) []string {
+	names := make([]string, len(s.cols))
+	for i, c := range s.cols {
+		names[i] = c.name
+		if to, ok := m[c.name]; ok && to != c.name {
+			names[i] = "" // the canonical name is used for another column
+		}
+	}
+	for from, to := range m {
+		if i := s.index(to); i >= 0 {
+			names[i] = from
+		}
+	}
+	return names
+}
