@@ -18,7 +18,7 @@ import (
 // parquet-go may panic on damaged pages; such panics become ErrCorrupt.
 type parquetReader struct {
 	file   *parquet.File
-	leaves []int         // canonical column -> leaf column index, -1
+	leaves []int // canonical column -> leaf column index, -1
 	conv   []func(parquet.Value) string
 	byLeaf map[int]int // leaf column -> canonical column
 	groups []parquet.RowGroup
