@@ -433,7 +433,7 @@ func (l *Loader) loadAttempt(ctx context.Context, path string, format Format, a 
 	if err := l.ledger.put(ctx, *a); err != nil {
 		return cleanup(err)
 	}
-	res.LoadedAt = a.FinishedAt
+	res.LoadedAt = a.FinishedAt.UTC().Truncate(time.Second) // as the ledger keeps it
 	if err := l.conn.Exec(ctx, "DROP TABLE IF EXISTS "+stage); err != nil {
 		l.log.Warn("drop staging table after publishing (the next load drops it)", "table", l.stageName(a.FileID), "err", err)
 	}

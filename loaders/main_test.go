@@ -1,0 +1,10 @@
+package loaders_test
+
+import (
+	"os"
+	"testing"
+
+	"github.com/memberlytics/memberlytics/internal/chtest"
+)
+
+func TestMain(m *testing.M) { os.Exit(chtest.Main(m)) }
