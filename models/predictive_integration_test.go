@@ -378,3 +378,72 @@ func TestChurnFailureIntegration(t *testing.T) {
 		t.Errorf("failed run wrote %d churn rows", n)
 	}
 }
+
+// TestPotentialIntegration runs clv and potential through RunAll (potential
+// after its dependency) and checks each reason against its definition,
+// recomputed independently from the tables.
+func TestPotentialIntegration(t *testing.T) {
+	t.Parallel()
+	conn, _ := loadedDB(t, genload.Before(time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC)))
+	ctx := context.Background()
+	asOf := day("2025-06-30")
+	cfg := config.Default().Models
+	if _, err := RunOne(ctx, NewPotential(cfg.Potential), testEnv(conn, "p0"), asOf); !errors.Is(err, ErrPrecondition) {
+		t.Fatalf("potential without clv: err = %v, want ErrPrecondition", err)
+	}
+	reg := NewRegistry()
+	clvModel := newTestCLV(t, nil)
+	for _, m := range []Model{NewPotential(cfg.Potential), clvModel} {
+		if err := reg.Add(m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := RunAll(ctx, reg, testEnv(conn, "p1"), nil, asOf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != 2 || res[0].Model != "clv" || res[1].Model != "potential" {
+		t.Fatalf("RunAll ran %v, want clv then potential", res)
+	}
+	got := metrics(t, conn, "potential", asOf)
+	t.Logf("potential: %v", got)
+	// clv_above_spend: exactly the clv rows with a decile gap >= 3.
+	want := queryUint(t, conn, "SELECT count() FROM clv WHERE as_of = '2025-06-30' AND toInt16(clv_decile) >= toInt16(spend_decile) + 3")
+	if want == 0 || got["members_clv_above_spend"] != float64(want) {
+		t.Errorf("clv_above_spend: %g members, want %d (and some)", got["members_clv_above_spend"], want)
+	}
+	// rising_value: recomputed from orders with the 90-day windows.
+	want = queryUint(t, conn, `SELECT count() FROM (
+		SELECT member_id,
+			countIf(ordered_at >= toDateTime('2025-04-02 00:00:00', 'UTC')) AS nr,
+			sumIf(toFloat64(amount), ordered_at >= toDateTime('2025-04-02 00:00:00', 'UTC')) AS vr,
+			countIf(ordered_at >= toDateTime('2025-01-02 00:00:00', 'UTC') AND ordered_at < toDateTime('2025-04-02 00:00:00', 'UTC')) AS np,
+			sumIf(toFloat64(amount), ordered_at >= toDateTime('2025-01-02 00:00:00', 'UTC') AND ordered_at < toDateTime('2025-04-02 00:00:00', 'UTC')) AS vp
+		FROM orders_current WHERE status = 'paid' AND ordered_at < toDateTime('2025-07-01 00:00:00', 'UTC')
+		GROUP BY member_id) WHERE np > 0 AND nr > np AND vr / nr > vp / np`)
+	if want == 0 || got["members_rising_value"] != float64(want) {
+		t.Errorf("rising_value: %g members, want %d (and some)", got["members_rising_value"], want)
+	}
+	// engaged_low_spend: every flagged member is above the recorded
+	// engagement cut and at or below the recorded median spend.
+	p := params(t, conn, "potential", asOf)
+	if got["members_engaged_low_spend"] == 0 {
+		t.Errorf("no engaged_low_spend members (cut %g, median spend %g)", p["engagement_top_quartile_cut"], p["spend_median"])
+	}
+	bad := queryUint(t, conn, `SELECT count() FROM potential p ANY LEFT JOIN (
+			SELECT member_id, sum(toFloat64(amount)) AS spend FROM orders_current
+			WHERE status = 'paid' AND ordered_at < toDateTime('2025-07-01 00:00:00', 'UTC') GROUP BY member_id) s USING member_id
+		WHERE p.as_of = '2025-06-30' AND p.reason = 'engaged_low_spend' AND NOT (p.score > ? AND s.spend <= ?)`,
+		p["engagement_top_quartile_cut"], p["spend_median"])
+	if bad != 0 {
+		t.Errorf("%d engaged_low_spend members outside the cuts", bad)
+	}
+	// A re-run replaces the partition.
+	before := queryUint(t, conn, "SELECT count() FROM potential WHERE as_of = '2025-06-30'")
+	if _, err := RunOne(ctx, NewPotential(cfg.Potential), testEnv(conn, "p2"), asOf); err != nil {
+		t.Fatal(err)
+	}
+	if after := queryUint(t, conn, "SELECT count() FROM potential WHERE as_of = '2025-06-30'"); after != before {
+		t.Errorf("re-run: %d rows, before %d", after, before)
+	}
+}

@@ -16,6 +16,7 @@ func newModelRegistry(cfg config.Config) (*models.Registry, error) {
 	for _, m := range []models.Model{
 		clvModel,
 		models.NewChurn(cfg.Models.Churn),
+		models.NewPotential(cfg.Models.Potential),
 	} {
 		if err := reg.Add(m); err != nil {
 			return nil, err

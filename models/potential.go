@@ -1,0 +1,91 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+
+	"github.com/memberlytics/memberlytics/internal/config"
+	"github.com/memberlytics/memberlytics/internal/warehouse"
+)
+
+// Potential is the high-potential members model (Name "potential"): it
+// flags members worth investing in before they show it, one row per member
+// and reason in the potential table (reasons and scores are documented in
+// sql/models/potential.sql and the table's comments): clv_above_spend,
+// engaged_low_spend and rising_value. It depends on clv, whose partition
+// for the same as_of must exist. Cut points (engagement top quartile,
+// median spend) go to model_params, counts per reason to model_metrics.
+type Potential struct {
+	cfg config.Potential
+}
+
+// NewPotential returns the potential model configured by c
+// (models.potential); c must have passed config validation.
+func NewPotential(c config.Potential) *Potential { return &Potential{cfg: c} }
+
+// Name returns "potential".
+func (m *Potential) Name() string { return "potential" }
+
+// Deps returns clv: the CLV and spend deciles of the same as_of.
+func (m *Potential) Deps() []string { return []string{"clv"} }
+
+// Run writes the potential partition of asOf.
+func (m *Potential) Run(ctx context.Context, env Env, asOf time.Time) (Result, error) {
+	w := NewWindow(asOf, env.Location)
+	t := m.cfg.TrendDays
+	args := w.Args(env.RunID,
+		clickhouse.Named("engaged_since", FormatUTC(w.DayStart(m.cfg.EngagementDays-1))),
+		clickhouse.Named("recent_since", FormatUTC(w.DayStart(t-1))),
+		clickhouse.Named("prev_since", FormatUTC(w.DayStart(2*t-1))),
+		clickhouse.Named("decile_gap", m.cfg.DecileGap),
+	)
+	var clvRows uint64
+	if err := scanQuery(ctx, env.Conn, m.Name(), "clv_rows", nil, args, func(r warehouse.Rows) error { return r.Scan(&clvRows) }); err != nil {
+		return Result{}, err
+	}
+	if clvRows == 0 {
+		return Result{}, fmt.Errorf("potential for %s: the clv table has no rows for this as_of; run clv first: %w", w.Date(), ErrPrecondition)
+	}
+	sc := newScratch(env.Conn, "potential")
+	defer sc.drop()
+	tables := map[string]string{"base": sc.name("base")}
+	if err := execQuery(ctx, env.Conn, m.Name(), "base", tables, args...); err != nil {
+		return Result{}, err
+	}
+	var engCut, spendMedian float64
+	var members uint64
+	if err := scanQuery(ctx, env.Conn, m.Name(), "cuts", tables, nil, func(r warehouse.Rows) error {
+		return r.Scan(&engCut, &spendMedian, &members)
+	}); err != nil {
+		return Result{}, err
+	}
+	args = append(args, clickhouse.Named("engagement_min", math.Max(engCut, 0)), clickhouse.Named("spend_max", spendMedian))
+	n, err := ReplacePartition(ctx, env.Conn, "potential", w.AsOf, func(stage string) error {
+		tables["stage"] = stage
+		return execQuery(ctx, env.Conn, m.Name(), "fill", tables, args...)
+	})
+	if err != nil {
+		return Result{}, err
+	}
+	metrics := map[string]float64{"members": float64(members), "members_clv_above_spend": 0, "members_engaged_low_spend": 0, "members_rising_value": 0}
+	if err := scanQuery(ctx, env.Conn, m.Name(), "counts", nil, args, func(r warehouse.Rows) error {
+		var k string
+		var c uint64
+		if err := r.Scan(&k, &c); err != nil {
+			return err
+		}
+		metrics["members_"+k] = float64(c)
+		return nil
+	}); err != nil {
+		return Result{}, err
+	}
+	return Result{
+		Rows:    map[string]uint64{"potential": n},
+		Metrics: metrics,
+		Params:  finite(map[string]float64{"engagement_top_quartile_cut": engCut, "spend_median": spendMedian, "decile_gap": float64(m.cfg.DecileGap)}),
+	}, nil
+}
