@@ -74,3 +74,19 @@ func count(ctx context.Context, conn warehouse.Conn, table, where string) (uint6
 	}
 	return n, rows.Err()
 }
+
+// WithScratch gives fn the quoted name of a fresh scratch table
+// (<prefix>_tmp_<random>) for intermediate results, and drops that table
+// afterwards whether fn succeeds or not. fn creates the table (usually with
+// a CREATE TABLE {{scratch}} ... ENGINE = Memory query from the model's SQL).
+func WithScratch(ctx context.Context, conn warehouse.Conn, prefix string, fn func(scratch string) error) error {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	q := warehouse.QuoteIdent(prefix + "_tmp_" + hex.EncodeToString(b[:]))
+	defer func() {
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		_ = conn.Exec(dctx, "DROP TABLE IF EXISTS "+q)
+	}()
+	return fn(q)
+}

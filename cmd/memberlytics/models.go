@@ -17,6 +17,7 @@ func newModelRegistry(cfg config.Config) (*models.Registry, error) {
 		clvModel,
 		models.NewChurn(cfg.Models.Churn),
 		models.NewPotential(cfg.Models.Potential),
+		models.NewRFM(cfg.Models.RFM),
 	} {
 		if err := reg.Add(m); err != nil {
 			return nil, err

@@ -1,0 +1,143 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/memberlytics/memberlytics/internal/chtest"
+	"github.com/memberlytics/memberlytics/internal/config"
+	"github.com/memberlytics/memberlytics/internal/warehouse"
+)
+
+// Hand-built test data. Times are UTC "2006-01-02 15:04:05".
+type fxMember struct{ id, joined string }
+type fxOrder struct {
+	member, at string
+	amount     float64
+	status     string // "" = paid
+}
+type fxEvent struct {
+	member, at, typ string
+	value           float64
+}
+
+type fixture struct {
+	members []fxMember
+	orders  []fxOrder
+	events  []fxEvent
+}
+
+func ts(t testing.TB, s string) time.Time {
+	t.Helper()
+	v, err := time.ParseInLocation("2006-01-02 15:04:05", s, time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// load inserts the fixture with PrepareBatch (never INSERT ... VALUES).
+func (f fixture) load(t testing.TB, conn warehouse.Conn) {
+	t.Helper()
+	ctx := context.Background()
+	now := time.Now().UTC().Truncate(time.Second)
+	send := func(q string, n int, row func(i int) []any) {
+		if n == 0 {
+			return
+		}
+		b, err := conn.PrepareBatch(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < n; i++ {
+			if err := b.Append(row(i)...); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := b.Send(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	send("INSERT INTO members (member_id, joined_at, birthday, gender, region, channel, source_tier, updated_at, file_id, loaded_at)",
+		len(f.members), func(i int) []any {
+			m := f.members[i]
+			j := ts(t, m.joined)
+			return []any{m.id, j, (*time.Time)(nil), "", "", "", "", j, "fx", now}
+		})
+	send("INSERT INTO orders (order_id, member_id, ordered_at, amount, discount, items, channel, store_id, status, updated_at, file_id, loaded_at)",
+		len(f.orders), func(i int) []any {
+			o := f.orders[i]
+			st := o.status
+			if st == "" {
+				st = "paid"
+			}
+			at := ts(t, o.at)
+			return []any{fmt.Sprintf("o%d", i), o.member, at, decimal.NewFromFloat(o.amount), decimal.Zero, uint32(1), "", "", st, at, "fx", now}
+		})
+	send("INSERT INTO events (event_id, member_id, event_time, event_type, value, properties, file_id, loaded_at)",
+		len(f.events), func(i int) []any {
+			e := f.events[i]
+			return []any{fmt.Sprintf("e%d", i), e.member, ts(t, e.at), e.typ, e.value, "{}", "fx", now}
+		})
+}
+
+func asOfDay(t testing.TB, s string) time.Time {
+	t.Helper()
+	d, err := ParseAsOf(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// runModel runs m through RunOne (so metrics are recorded too).
+func runModel(t testing.TB, conn warehouse.Conn, m Model, asOf string, loc *time.Location) RunResult {
+	t.Helper()
+	env := Env{Conn: conn, Location: loc, RunID: "run-" + asOf}
+	r, err := RunOne(context.Background(), m, env, asOfDay(t, asOf))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// rowsOf returns the query's rows, every column formatted with toString
+// by the caller's SQL, as slices of strings.
+func rowsOf(t testing.TB, conn warehouse.Conn, q string, args ...any) [][]string {
+	t.Helper()
+	rows, err := conn.Query(context.Background(), q, args...)
+	if err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	defer rows.Close()
+	var out [][]string
+	n := len(rows.Columns())
+	for rows.Next() {
+		vals := make([]string, n)
+		ptrs := make([]any, n)
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		out = append(out, vals)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func defaults() config.Models { return config.Default().Models }
+
+func migrated(t *testing.T, f fixture) *warehouse.CH {
+	t.Helper()
+	conn := chtest.Migrated(t)
+	f.load(t, conn)
+	return conn
+}

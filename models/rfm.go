@@ -1,0 +1,93 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+
+	"github.com/memberlytics/memberlytics/internal/config"
+)
+
+// RFM is the rfm model: per buyer, recency, frequency and monetary over a
+// window, AOV and its trend, 1-5 scores (ties rule in sql/models/rfm.sql
+// and the rfm table's comments), the named segment from the R/F map and a
+// value layer from the monetary score. Output: table rfm.
+type RFM struct {
+	cfg config.RFM
+}
+
+// NewRFM returns the rfm model with its (validated) configuration.
+func NewRFM(cfg config.RFM) *RFM { return &RFM{cfg: cfg} }
+
+// Name implements Model.
+func (*RFM) Name() string { return "rfm" }
+
+// Deps implements Model: rfm reads only the raw views.
+func (*RFM) Deps() []string { return nil }
+
+// RFMap returns the 25 segment names of the R/F map, indexed by
+// (r-1)*5 + (f-1); the first rule containing a cell wins.
+func RFMap(rules []config.RFMSegment) []string {
+	out := make([]string, 25)
+	for r := 1; r <= 5; r++ {
+		for f := 1; f <= 5; f++ {
+			for _, s := range rules {
+				if len(s.R) == 2 && len(s.F) == 2 && r >= s.R[0] && r <= s.R[1] && f >= s.F[0] && f <= s.F[1] {
+					out[(r-1)*5+f-1] = s.Name
+					break
+				}
+			}
+		}
+	}
+	return out
+}
+
+// Run implements Model.
+func (m *RFM) Run(ctx context.Context, env Env, asOf time.Time) (Result, error) {
+	w := NewWindow(asOf, env.location())
+	args := w.Args(env.RunID,
+		clickhouse.Named("window_start", FormatUTC(w.DayStart(m.cfg.WindowDays-1))),
+		clickhouse.Named("recent_start", FormatUTC(w.DayStart(m.cfg.TrendDays-1))),
+		clickhouse.Named("prior_start", FormatUTC(w.DayStart(2*m.cfg.TrendDays-1))),
+		clickhouse.Named("rf_map", RFMap(m.cfg.Segments)),
+		clickhouse.Named("value_layers", m.cfg.ValueLayers),
+	)
+	res := Result{Rows: map[string]uint64{}, Metrics: map[string]float64{}, Params: map[string]float64{}}
+	err := WithScratch(ctx, env.Conn, "rfm_base", func(scratch string) error {
+		t := map[string]string{"scratch": scratch}
+		if err := exec(ctx, env.Conn, "rfm", "base_create", t, nil); err != nil {
+			return err
+		}
+		if err := exec(ctx, env.Conn, "rfm", "base_fill", t, args); err != nil {
+			return err
+		}
+		n, err := ReplacePartition(ctx, env.Conn, "rfm", w.AsOf, func(stage string) error {
+			t["stage"] = stage
+			if err := exec(ctx, env.Conn, "rfm", "fill", t, args); err != nil {
+				return err
+			}
+			var buyers float64
+			var cr, cf, cm []float64
+			if err := queryRow(ctx, env.Conn, "rfm", "cuts", t, nil, &buyers, &cr, &cf, &cm); err != nil {
+				return err
+			}
+			res.Metrics["buyers"] = buyers
+			for i, q := range []string{"p20", "p40", "p60", "p80"} {
+				if i < len(cr) && buyers > 0 {
+					res.Params["recency_days_"+q] = cr[i]
+					res.Params["frequency_"+q] = cf[i]
+					res.Params["monetary_"+q] = cm[i]
+				}
+			}
+			return nil
+		})
+		res.Rows["rfm"] = n
+		return err
+	})
+	if err != nil {
+		return Result{}, fmt.Errorf("rfm: %w", err)
+	}
+	return res, nil
+}
