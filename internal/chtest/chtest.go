@@ -68,14 +68,16 @@ func Main(m *testing.M) int {
 	return code
 }
 
-// Shutdown stops the harness's server and removes its directory, and
-// removes the chDB engine's data directory if one was created.
+// Shutdown stops the harness's server and removes its directory, stops the
+// cluster's shards (ClusterServers) if they were started, and removes the
+// chDB engine's data directory if one was created.
 func Shutdown() {
 	if dir != "" {
 		_ = localch.Stop(dir, 20*time.Second)
 		_ = os.RemoveAll(dir)
 		dir = ""
 	}
+	shutdownCluster()
 	shutdownModern()
 }
 
