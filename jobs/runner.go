@@ -132,6 +132,9 @@ type Request struct {
 	Trigger Trigger
 	// BatchID groups the runs; empty makes a new one.
 	BatchID string
+	// Only, when set, restricts the target's plan to these jobs (a
+	// backfill re-running the failed part of a pipeline).
+	Only []string
 }
 
 // Busy reports whether any job of target is running in this Runner.
@@ -195,6 +198,7 @@ func (r *Runner) Run(ctx context.Context, req Request) ([]Run, error) {
 	if err != nil {
 		return nil, fmt.Errorf("run %s: %w", req.Target, err)
 	}
+	plan = restrict(plan, req.Only)
 	if err := r.acquire(plan); err != nil {
 		return nil, err
 	}

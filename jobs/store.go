@@ -70,9 +70,11 @@ func (s *Store) Write(ctx context.Context, r Run) error {
 
 // Filter selects runs. Zero values select everything; Limit 0 means 100.
 type Filter struct {
-	Job    string
-	RunID  string
-	Status Status
+	Job   string
+	RunID string
+	// BatchID selects the runs of one trigger.
+	BatchID string
+	Status  Status
 	// From and To bound as_of, inclusive.
 	From, To time.Time
 	Limit    int
@@ -94,6 +96,7 @@ func (s *Store) List(ctx context.Context, f Filter) ([]Run, error) {
 	rows, err := s.wh.Query(warehouse.WithQueryName(ctx, "job_runs_list"), s.runsSQL,
 		clickhouse.Named("job", f.Job),
 		clickhouse.Named("run_id", f.RunID),
+		clickhouse.Named("batch_id", f.BatchID),
 		clickhouse.Named("status", string(f.Status)),
 		clickhouse.Named("from", from.Format(DateLayout)),
 		clickhouse.Named("to", to.Format(DateLayout)),
@@ -143,24 +146,4 @@ func (s *Store) Get(ctx context.Context, runID string) (Run, bool, error) {
 		return Run{}, false, err
 	}
 	return rs[0], true, nil
-}
-
-// LatestByDate returns, for one job, the latest run per as_of date in
-// [from, to] that was not skipped: what a backfill looks at to decide
-// whether a date needs running again.
-func (s *Store) LatestByDate(ctx context.Context, job string, from, to time.Time) (map[time.Time]Run, error) {
-	rs, err := s.List(ctx, Filter{Job: job, From: from, To: to, Limit: 1_000_000})
-	if err != nil {
-		return nil, err
-	}
-	out := map[time.Time]Run{}
-	for _, r := range rs { // newest first: keep the first seen per date
-		if r.Status == StatusSkipped {
-			continue
-		}
-		if _, seen := out[r.AsOf]; !seen {
-			out[r.AsOf] = r
-		}
-	}
-	return out, nil
 }

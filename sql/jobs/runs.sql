@@ -2,8 +2,8 @@
 -- ReplacingMergeTree rewritten on every state change; argMax(..., version)
 -- picks the latest state without relying on FINAL, and the status filter
 -- sits in HAVING so it sees the latest state only (a WHERE on status could
--- match an older version of the row). job and as_of never change within a
--- run, so they may be filtered in WHERE.
+-- match an older version of the row). job, as_of and batch_id never change
+-- within a run, so they may be filtered in WHERE.
 SELECT
     run_id,
     any(batch_id)                AS r_batch_id,
@@ -23,6 +23,7 @@ SELECT
 FROM job_runs
 WHERE (@job = '' OR job = @job)
   AND (@run_id = '' OR run_id = @run_id)
+  AND (@batch_id = '' OR batch_id = @batch_id)
   AND as_of >= toDate(@from) AND as_of <= toDate(@to)
 GROUP BY run_id
 HAVING (@status = '' OR r_status = @status)

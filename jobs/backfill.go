@@ -1,0 +1,189 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// Step is the distance between backfill dates.
+type Step string
+
+// The steps.
+const (
+	StepDay   Step = "day"
+	StepWeek  Step = "week"
+	StepMonth Step = "month"
+)
+
+// Reprocess says which dates that already have runs a backfill runs again.
+type Reprocess string
+
+// The reprocess modes. Dates (and jobs) without any run are always run.
+const (
+	// ReprocessNone runs only what has never run.
+	ReprocessNone Reprocess = "none"
+	// ReprocessFailed also re-runs jobs whose latest run failed, was
+	// cancelled or was abandoned (and the jobs after them).
+	ReprocessFailed Reprocess = "failed"
+	// ReprocessAll runs everything again.
+	ReprocessAll Reprocess = "all"
+)
+
+// Dates returns the dates from from to to inclusive, step apart. Monthly
+// steps keep the day of month, clamped to the month's last day.
+func Dates(from, to time.Time, step Step) ([]time.Time, error) {
+	from, to = Date(from), Date(to)
+	if to.Before(from) {
+		return nil, fmt.Errorf("backfill: --to %s is before --from %s", to.Format(DateLayout), from.Format(DateLayout))
+	}
+	var out []time.Time
+	for i := 0; ; i++ {
+		var d time.Time
+		switch step {
+		case StepDay, "":
+			d = from.AddDate(0, 0, i)
+		case StepWeek:
+			d = from.AddDate(0, 0, 7*i)
+		case StepMonth:
+			first := time.Date(from.Year(), from.Month()+time.Month(i), 1, 0, 0, 0, 0, time.UTC)
+			last := first.AddDate(0, 1, -1).Day()
+			d = first.AddDate(0, 0, min(from.Day(), last)-1)
+		default:
+			return nil, fmt.Errorf("backfill: step must be day, week or month, got %q", step)
+		}
+		if d.After(to) {
+			return out, nil
+		}
+		if len(out) >= 10_000 {
+			return nil, errors.New("backfill: more than 10000 dates; use a larger step or a shorter range")
+		}
+		out = append(out, d)
+	}
+}
+
+// BackfillOptions say what a backfill runs.
+type BackfillOptions struct {
+	Target    string
+	From, To  time.Time
+	Step      Step
+	Reprocess Reprocess
+	// DryRun plans without running anything.
+	DryRun bool
+}
+
+// BackfillDate is the plan, and after running the outcome, for one date.
+type BackfillDate struct {
+	AsOf time.Time
+	// Jobs are the jobs run (or, dry, to run) for the date, in order.
+	Jobs []string
+	// Done are the jobs left alone because their latest run is fine
+	// under the reprocess mode.
+	Done []string
+	// Runs are the runs made (empty for a dry run).
+	Runs []Run
+}
+
+// Backfill runs target over a range of dates, one date after another,
+// through the same Runner.Run as every other trigger (trigger "backfill").
+// For each date it runs the jobs the reprocess mode selects plus every job
+// after them in the plan. It stops at the first date whose runs could not
+// start (ErrBusy, cancellation); failed jobs do not stop it.
+func (r *Runner) Backfill(ctx context.Context, opt BackfillOptions) ([]BackfillDate, error) {
+	switch opt.Reprocess {
+	case ReprocessNone, ReprocessFailed, ReprocessAll:
+	case "":
+		opt.Reprocess = ReprocessFailed
+	default:
+		return nil, fmt.Errorf("backfill: reprocess must be failed, all or none, got %q", opt.Reprocess)
+	}
+	dates, err := Dates(opt.From, opt.To, opt.Step)
+	if err != nil {
+		return nil, err
+	}
+	plan, err := r.opt.Graph.Plan(opt.Target)
+	if err != nil {
+		return nil, fmt.Errorf("backfill %s: %w", opt.Target, err)
+	}
+	latest := map[string]map[time.Time]Run{}
+	for _, j := range plan {
+		if latest[j], err = latestByDate(ctx, r.opt.Store, j, dates[0], dates[len(dates)-1]); err != nil {
+			return nil, fmt.Errorf("backfill %s: %w", opt.Target, err)
+		}
+	}
+	var out []BackfillDate
+	for _, d := range dates {
+		bd := BackfillDate{AsOf: d}
+		need := map[string]bool{}
+		for _, j := range plan {
+			for _, dep := range r.opt.Graph.Deps(j) {
+				if need[dep] {
+					need[j] = true // downstream of something re-run
+				}
+			}
+			if !need[j] {
+				prev, ok := latest[j][d]
+				need[j] = !ok || wantRerun(prev.Status, opt.Reprocess)
+			}
+			if need[j] {
+				bd.Jobs = append(bd.Jobs, j)
+			} else {
+				bd.Done = append(bd.Done, j)
+			}
+		}
+		if !opt.DryRun && len(bd.Jobs) > 0 {
+			bd.Runs, err = r.Run(ctx, Request{Target: opt.Target, Only: bd.Jobs, AsOf: d, Trigger: TriggerBackfill})
+			if err != nil {
+				out = append(out, bd)
+				return out, fmt.Errorf("backfill %s at %s: %w", opt.Target, d.Format(DateLayout), err)
+			}
+		}
+		out = append(out, bd)
+	}
+	return out, nil
+}
+
+func wantRerun(st Status, mode Reprocess) bool {
+	switch mode {
+	case ReprocessAll:
+		return st != StatusRunning
+	case ReprocessFailed:
+		return st == StatusFailed || st == StatusCancelled || st == StatusAbandoned
+	}
+	return false
+}
+
+// latestByDate returns, for one job, the latest run per as_of date in
+// [from, to] that was not skipped.
+func latestByDate(ctx context.Context, s RunStore, job string, from, to time.Time) (map[time.Time]Run, error) {
+	rs, err := s.List(ctx, Filter{Job: job, From: from, To: to, Limit: 1_000_000})
+	if err != nil {
+		return nil, err
+	}
+	out := map[time.Time]Run{}
+	for _, r := range rs { // newest first: keep the first seen per date
+		if r.Status == StatusSkipped {
+			continue
+		}
+		if _, seen := out[r.AsOf]; !seen {
+			out[r.AsOf] = r
+		}
+	}
+	return out, nil
+}
+
+// restrict keeps the jobs of plan that are in only (all when only is empty).
+func restrict(plan, only []string) []string {
+	if len(only) == 0 {
+		return plan
+	}
+	var out []string
+	for _, j := range plan {
+		if slices.Contains(only, j) {
+			out = append(out, j)
+		}
+	}
+	return out
+}

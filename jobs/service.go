@@ -1,0 +1,245 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/go-co-op/gocron/v2"
+	"github.com/google/uuid"
+)
+
+// ServiceOptions configure a Service.
+type ServiceOptions struct {
+	Runner    *Runner
+	Schedules []Schedule
+	// AsOf gives the business date a run started at now computes; nil means
+	// the previous calendar day in Location (a nightly run computes the day
+	// that just ended).
+	AsOf func(now time.Time) time.Time
+	// Location is the business time zone for AsOf (default UTC).
+	Location *time.Location
+	// Grace is how long Shutdown lets running jobs finish before
+	// cancelling them (default 30s).
+	Grace  time.Duration
+	Logger *slog.Logger
+}
+
+// Service is the daemon: gocron schedulers firing Runner runs, manual
+// triggers, and graceful shutdown. Start it once, Shutdown it once.
+type Service struct {
+	opt    ServiceOptions
+	log    *slog.Logger
+	scheds map[string]gocron.Scheduler // by location name
+	byName map[string]gocron.Job       // schedule name -> gocron job
+
+	runCtx     context.Context
+	cancelRuns context.CancelCauseFunc
+
+	mu       sync.Mutex
+	draining bool
+	wg       sync.WaitGroup
+}
+
+// NewService builds the schedulers; nothing runs before Start.
+func NewService(opt ServiceOptions) (*Service, error) {
+	if opt.Runner == nil {
+		return nil, errors.New("new service: runner is required")
+	}
+	if opt.Location == nil {
+		opt.Location = time.UTC
+	}
+	if opt.Grace <= 0 {
+		opt.Grace = 30 * time.Second
+	}
+	if opt.AsOf == nil {
+		loc := opt.Location
+		opt.AsOf = func(now time.Time) time.Time { return Date(now.In(loc)).AddDate(0, 0, -1) }
+	}
+	log := opt.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Service{opt: opt, log: log, scheds: map[string]gocron.Scheduler{}, byName: map[string]gocron.Job{}}
+	s.runCtx, s.cancelRuns = context.WithCancelCause(context.Background())
+	seen := map[string]bool{}
+	for _, sc := range opt.Schedules {
+		if sc.Name == "" {
+			sc.Name = sc.Target
+		}
+		if seen[sc.Name] {
+			return nil, fmt.Errorf("new service: schedule %s: %w", sc.Name, ErrDuplicateJob)
+		}
+		seen[sc.Name] = true
+		if !opt.Runner.Graph().Has(sc.Target) {
+			return nil, fmt.Errorf("new service: schedule %s: %w", sc.Name, errUnknown(sc.Target))
+		}
+		loc := sc.location()
+		sched, ok := s.scheds[loc.String()]
+		if !ok {
+			var err error
+			sched, err = gocron.NewScheduler(gocron.WithLocation(loc), gocron.WithLogger(gocronLogger{log}))
+			if err != nil {
+				return nil, fmt.Errorf("new service: %w", err)
+			}
+			s.scheds[loc.String()] = sched
+		}
+		sc := sc
+		j, err := sched.NewJob(sc.definition(), gocron.NewTask(func() { s.fire(sc) }), sc.jobOptions()...)
+		if err != nil {
+			s.shutdownSchedulers()
+			return nil, fmt.Errorf("new service: schedule %s: cron %q: %w", sc.Name, sc.Cron, err)
+		}
+		s.byName[sc.Name] = j
+	}
+	return s, nil
+}
+
+// Start starts the schedulers.
+func (s *Service) Start() {
+	for _, sc := range s.scheds {
+		sc.Start()
+	}
+	s.log.Info("scheduler started", "schedules", len(s.opt.Schedules))
+}
+
+// begin registers a run unless the service is draining.
+func (s *Service) begin() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.draining {
+		return false
+	}
+	s.wg.Add(1)
+	return true
+}
+
+// fire is a schedule's task. gocron's singleton mode already keeps one
+// schedule from overlapping itself; the Runner keeps two schedules (or a
+// schedule and a trigger) from running the same job at once.
+func (s *Service) fire(sc Schedule) {
+	if !s.begin() {
+		return
+	}
+	defer s.wg.Done()
+	asOf := s.opt.AsOf(time.Now())
+	_, err := s.opt.Runner.Run(s.runCtx, Request{Target: sc.Target, AsOf: asOf, Trigger: TriggerSchedule})
+	switch {
+	case errors.Is(err, ErrBusy):
+		s.log.Warn("scheduled run skipped: a job of it is still running", "schedule", sc.Name, "target", sc.Target)
+	case err != nil:
+		s.log.Error("scheduled run", "schedule", sc.Name, "target", sc.Target, "err", err)
+	}
+}
+
+// Trigger starts target for asOf in the background (zero asOf: the
+// service's default date) and returns the batch id of its runs. It fails
+// at once with ErrUnknownJob, ErrBusy or ErrShutdown.
+func (s *Service) Trigger(target string, asOf time.Time, trigger Trigger) (string, time.Time, error) {
+	if !s.opt.Runner.Graph().Has(target) {
+		return "", time.Time{}, errUnknown(target)
+	}
+	if asOf.IsZero() {
+		asOf = s.opt.AsOf(time.Now())
+	}
+	asOf = Date(asOf)
+	if s.opt.Runner.Busy(target) {
+		return "", asOf, fmt.Errorf("trigger %s: %w", target, ErrBusy)
+	}
+	if !s.begin() {
+		return "", asOf, fmt.Errorf("trigger %s: %w", target, ErrShutdown)
+	}
+	batch := uuid.NewString()
+	go func() {
+		defer s.wg.Done()
+		if _, err := s.opt.Runner.Run(s.runCtx, Request{Target: target, AsOf: asOf, Trigger: trigger, BatchID: batch}); err != nil {
+			s.log.Error("triggered run", "target", target, "batch_id", batch, "err", err)
+		}
+	}()
+	return batch, asOf, nil
+}
+
+// NextRun returns when the named schedule fires next.
+func (s *Service) NextRun(schedule string) (time.Time, bool) {
+	j, ok := s.byName[schedule]
+	if !ok {
+		return time.Time{}, false
+	}
+	t, err := j.NextRun()
+	return t, err == nil && !t.IsZero()
+}
+
+// Schedules returns the configured schedules.
+func (s *Service) Schedules() []Schedule { return s.opt.Schedules }
+
+// Runner returns the service's runner.
+func (s *Service) Runner() *Runner { return s.opt.Runner }
+
+// Draining reports whether Shutdown has begun.
+func (s *Service) Draining() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.draining
+}
+
+// Shutdown stops new runs (schedules and triggers), lets running ones
+// finish for up to the grace period, then cancels them with ErrShutdown
+// (the Runner records them as cancelled) and waits for that to be
+// recorded, at most until ctx ends. It returns ctx's error when runs were
+// still going at the end.
+func (s *Service) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.draining = true
+	s.mu.Unlock()
+	s.log.Info("shutting down: no new runs", "grace_seconds", s.opt.Grace.Seconds())
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	grace := time.NewTimer(s.opt.Grace)
+	defer grace.Stop()
+	select {
+	case <-done:
+	case <-grace.C:
+		s.log.Warn("grace period over: cancelling running jobs", "running", fmt.Sprint(keys(s.opt.Runner.Running())))
+		s.cancelRuns(ErrShutdown)
+		select {
+		case <-done:
+		case <-ctx.Done():
+			s.shutdownSchedulers()
+			return fmt.Errorf("shutdown: runs still going: %w", ctx.Err())
+		}
+	case <-ctx.Done():
+		s.cancelRuns(ErrShutdown)
+		<-done
+	}
+	s.cancelRuns(ErrShutdown)
+	s.shutdownSchedulers()
+	s.log.Info("scheduler stopped")
+	return nil
+}
+
+func (s *Service) shutdownSchedulers() {
+	for _, sc := range s.scheds {
+		if err := sc.Shutdown(); err != nil {
+			s.log.Warn("stop scheduler", "err", err)
+		}
+	}
+}
+
+func keys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+// gocronLogger sends gocron's own messages to slog.
+type gocronLogger struct{ log *slog.Logger }
+
+func (l gocronLogger) Debug(msg string, args ...any) { l.log.Debug("gocron: "+msg, args...) }
+func (l gocronLogger) Info(msg string, args ...any)  { l.log.Debug("gocron: "+msg, args...) }
+func (l gocronLogger) Warn(msg string, args ...any)  { l.log.Warn("gocron: "+msg, args...) }
+func (l gocronLogger) Error(msg string, args ...any) { l.log.Error("gocron: "+msg, args...) }

@@ -1,0 +1,61 @@
+package jobs
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+)
+
+// Webhook posts a JSON message for every failed run to a URL (a Slack or
+// Teams incoming webhook, an alert manager, a small service of your own).
+type Webhook struct {
+	URL    string
+	Client *http.Client
+}
+
+// FailureMessage is the JSON body the webhook receives.
+type FailureMessage struct {
+	// Event is always "job_run_failed".
+	Event string `json:"event"`
+	// Text is a one-line summary (Slack and Teams display it).
+	Text string `json:"text"`
+	Run  Run    `json:"run"`
+}
+
+// NewWebhook returns a webhook with a client that gives up after timeout.
+func NewWebhook(url string, timeout time.Duration) *Webhook {
+	return &Webhook{URL: url, Client: &http.Client{Timeout: timeout}}
+}
+
+// Notify implements Notifier. A non-2xx answer is an error.
+func (w *Webhook) Notify(ctx context.Context, r Run) error {
+	msg := FailureMessage{
+		Event: "job_run_failed",
+		Text:  fmt.Sprintf("memberlytics: job %s failed for %s after %d attempt(s): %s", r.Job, r.AsOf.Format(DateLayout), r.Attempt, r.Error),
+		Run:   r,
+	}
+	body, err := json.Marshal(msg)
+	if err != nil {
+		return fmt.Errorf("webhook: %w", err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.URL, bytes.NewReader(body))
+	if err != nil {
+		return fmt.Errorf("webhook: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "memberlytics")
+	resp, err := w.Client.Do(req)
+	if err != nil {
+		return fmt.Errorf("webhook: %w", err)
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("webhook: %s answered %s", req.URL.Host, resp.Status)
+	}
+	return nil
+}
