@@ -447,3 +447,39 @@ func TestPotentialIntegration(t *testing.T) {
 		t.Errorf("re-run: %d rows, before %d", after, before)
 	}
 }
+
+// TestCLVEvaluateIntegration: calibration to 2025-06-30, holdout to
+// 2025-12-31. The generator's seasonality puts its yearly peak (and 11.11,
+// 12.12) in the holdout, about +10% in calendar time over operational
+// time, so the totals must agree within 20%; per bucket the predictions
+// must rise with calibration frequency as the actuals do.
+func TestCLVEvaluateIntegration(t *testing.T) {
+	t.Parallel()
+	conn, _ := loadedDB(t, nil)
+	m := newTestCLV(t, nil)
+	ev, err := m.Evaluate(context.Background(), testEnv(conn, "e1"), day("2025-06-30"), day("2025-12-31"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("holdout %d days, %d members: predicted %.0f, actual %.0f purchase days; MAE %.3f per member, %.3f per bucket",
+		ev.HoldoutDays, ev.Members, ev.PredictedTotal, ev.ActualTotal, ev.MAE, ev.BucketMAE)
+	for _, b := range ev.Buckets {
+		t.Logf("  x=%-3s %6d members  predicted %.3f  actual %.3f", b.Label, b.Members, b.Predicted, b.Actual)
+	}
+	if ev.HoldoutDays != 184 {
+		t.Errorf("holdout days = %d, want 184", ev.HoldoutDays)
+	}
+	if r := ev.PredictedTotal / ev.ActualTotal; !(r > 0.8 && r < 1.2) {
+		t.Errorf("predicted/actual holdout purchases = %.3f, want within 20%%", r)
+	}
+	if !(ev.Buckets[0].Predicted < ev.Buckets[3].Predicted && ev.Buckets[3].Predicted < ev.Buckets[7].Predicted) {
+		t.Errorf("predictions do not rise with calibration frequency: %+v", ev.Buckets)
+	}
+	got := metrics(t, conn, CLVEvaluationModel, day("2025-06-30"))
+	if got["mae"] != ev.MAE || got["bucket_7_plus_members"] != float64(ev.Buckets[7].Members) {
+		t.Errorf("model_metrics of clv_evaluation: %v", got)
+	}
+	if n := queryUint(t, conn, "SELECT count() FROM clv"); n != 0 {
+		t.Errorf("evaluate wrote %d clv rows", n)
+	}
+}

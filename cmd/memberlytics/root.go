@@ -58,6 +58,7 @@ func newRootCmd(stdout, stderr io.Writer, getenv func(string) string) *cobra.Com
 		newVersionCmd(a),
 		newGenerateCmd(),
 		newRunCmd(a),
+		newEvaluateCmd(a),
 		newLoadCmd(a),
 	)
 	return root

@@ -95,3 +95,18 @@ SELECT
     toUInt8(1 + arrayCount(b -> monetary > b, @spend_bounds)),
     @run_id
 FROM {{scored}}
+
+-- name: holdout
+-- For memberlytics evaluate clv: every calibration history with the
+-- member's actual purchase days in the holdout, after as_of (the
+-- calibration end) and before holdout_end, grouped.
+SELECT x, t_x, T, toUInt32(actual) AS actual, count() AS members
+FROM {{work}}
+ANY LEFT JOIN
+(
+    SELECT member_id, uniqExact(toDate(ordered_at, @tz)) AS actual
+    FROM orders_current
+    WHERE status = 'paid' AND ordered_at >= toDateTime(@as_of_end, 'UTC') AND ordered_at < toDateTime(@holdout_end, 'UTC')
+    GROUP BY member_id
+) USING member_id
+GROUP BY x, t_x, T, actual
