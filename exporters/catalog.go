@@ -1,0 +1,54 @@
+package exporters
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/memberlytics/memberlytics/sql"
+)
+
+// The allow-listed tables of the standard export.
+const (
+	// TableMemberProfile is member_profile: one wide row per member, read
+	// from the member_profile table for the as_of, ordered by member_id.
+	TableMemberProfile = "member_profile"
+	// TableSegmentMembers is segment_members: (as_of, family, segment,
+	// member_id, ...), ordered by member_id, family, segment.
+	TableSegmentMembers = "segment_members"
+	// TableSegmentChanges is segment_changes, computed from segment_members
+	// of this as_of and of the previous exported one (see
+	// sql/exports/segment_changes.sql), ordered by member_id, family.
+	TableSegmentChanges = "segment_changes"
+)
+
+// DefaultCatalog is the standard export allow-list: member_profile,
+// segment_members and segment_changes, in that order.
+func DefaultCatalog() (*Catalog, error) {
+	changes, err := sql.ExportQuery(TableSegmentChanges)
+	if err != nil {
+		return nil, fmt.Errorf("default catalog: %w", err)
+	}
+	return NewCatalog(
+		Source{Name: TableMemberProfile, Table: "member_profile", OrderBy: []string{"member_id"}},
+		Source{Name: TableSegmentMembers, Table: "segment_members", OrderBy: []string{"member_id", "family", "segment"}},
+		SegmentChangesSource(changes),
+	)
+}
+
+// SegmentChangesSource is the segment_changes source over query (the text
+// of sql/exports/segment_changes.sql, or a test's variant of it).
+func SegmentChangesSource(query string) Source {
+	return Source{
+		Name:  TableSegmentChanges,
+		Query: query,
+		Args: func(p Params) []any {
+			asOf := p.AsOf.Format(time.DateOnly)
+			prev := "1970-01-01"
+			if !p.Previous.IsZero() {
+				prev = p.Previous.Format(time.DateOnly)
+			}
+			return []any{asOf, prev, prev, asOf}
+		},
+		OrderBy: []string{"member_id", "family"},
+	}
+}

@@ -1,0 +1,72 @@
+package exporters
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/memberlytics/memberlytics/internal/chtest"
+)
+
+func TestDeterministicIntegration(t *testing.T) {
+	t.Parallel()
+	conn := chtest.Migrated(t)
+	createProbe(t, conn, "probe")
+	cat := probeCatalog(t, "probe")
+	a, b := t.TempDir(), t.TempDir()
+	// Same options (Arrow record batches follow BatchRows), another
+	// directory, and a rerun in the same place.
+	ma := export(t, conn, cat, Options{Dir: a, BatchRows: 2}, testAsOf)
+	export(t, conn, cat, Options{Dir: b, BatchRows: 2}, testAsOf)
+	mb := export(t, conn, cat, Options{Dir: b, BatchRows: 2}, testAsOf)
+	if ma.RunID == mb.RunID {
+		t.Errorf("two runs share run_id %s", ma.RunID)
+	}
+	for i, f := range ma.Files {
+		fa, _ := os.ReadFile(filepath.Join(a, "as_of=2026-01-31", f.Path))
+		fb, _ := os.ReadFile(filepath.Join(b, "as_of=2026-01-31", f.Path))
+		if len(fa) == 0 || !bytes.Equal(fa, fb) {
+			t.Errorf("%s differs between two exports (%d and %d bytes)", f.Path, len(fa), len(fb))
+		}
+		if f.SHA256 != mb.Files[i].SHA256 {
+			t.Errorf("%s: manifest checksums differ", f.Path)
+		}
+	}
+}
+
+func TestRetentionIntegration(t *testing.T) {
+	t.Parallel()
+	conn := chtest.Migrated(t)
+	createProbe(t, conn, "probe")
+	cat := probeCatalog(t, "probe")
+	dir := t.TempDir()
+	// Not an export: retention must leave it alone.
+	if err := os.Mkdir(filepath.Join(dir, "as_of=2000-01-01"), 0o750); err != nil {
+		t.Fatal(err)
+	}
+	for i := 3; i >= 0; i-- { // out of date order
+		export(t, conn, cat, Options{Dir: dir, KeepLast: 2, Formats: []string{FormatCSV}}, testAsOf.AddDate(0, 0, -i))
+	}
+	got, err := published(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []time.Time{testAsOf, testAsOf.AddDate(0, 0, -1)}
+	if len(got) != 2 || !got[0].Equal(want[0]) || !got[1].Equal(want[1]) {
+		t.Errorf("kept %v, want %v", got, want)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "as_of=2000-01-01")); err != nil {
+		t.Errorf("retention removed a folder that is not an export: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "as_of=2026-01-28")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("oldest export still there: %v", err)
+	}
+	// keep_last 0 keeps all.
+	export(t, conn, cat, Options{Dir: dir, Formats: []string{FormatCSV}}, testAsOf.AddDate(0, 0, -10))
+	if got, _ := published(dir); len(got) != 3 {
+		t.Errorf("keep_last 0 kept %d folders, want 3", len(got))
+	}
+}

@@ -1,0 +1,318 @@
+package exporters
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Formats are the file formats, in the order an export writes them.
+var Formats = []string{FormatParquet, FormatCSV, FormatArrow}
+
+// File formats.
+const (
+	FormatParquet = "parquet"
+	FormatCSV     = "csv"
+	FormatArrow   = "arrow"
+)
+
+// DefaultBatchRows is how many rows an export holds in memory between
+// ClickHouse and the files.
+const DefaultBatchRows = 64 * 1024
+
+// Options configure an Exporter.
+type Options struct {
+	// Dir is the configured export directory (exports.dir). Nothing is
+	// ever written outside it.
+	Dir string
+	// Out, when set, is a directory inside Dir to write to instead (the
+	// --out flag). ResolveDir checks it.
+	Out string
+	// Formats to write; empty means all three. See Formats.
+	Formats []string
+	// Tables to write, by allow-listed name; empty means the whole catalog.
+	Tables []string
+	// Parquet tunes the Parquet files.
+	Parquet ParquetOptions
+	// KeepLast keeps that many newest as_of folders after a successful
+	// export and deletes older ones; 0 keeps all.
+	KeepLast int
+	// BatchRows bounds the rows held in memory (default DefaultBatchRows);
+	// it is also the size of the Arrow record batches.
+	BatchRows int
+	// RunID is recorded in the manifest; empty means a random one.
+	RunID string
+	// Logger receives progress; nil discards it.
+	Logger *slog.Logger
+	// Now is the clock for the manifest's created_at (default time.Now).
+	Now func() time.Time
+
+	// hooks for the crash tests.
+	afterBatch func(table string, rows int64)
+}
+
+// Exporter writes the allow-listed sources of a Catalog for one as_of
+// into DIR/as_of=YYYY-MM-DD/, published atomically. An Exporter is safe
+// to reuse; concurrent exports to one directory are refused (ErrLocked).
+type Exporter struct {
+	q    Querier
+	cat  *Catalog
+	opts Options
+	log  *slog.Logger
+}
+
+// New checks the options without touching the warehouse or the disk.
+func New(q Querier, cat *Catalog, o Options) (*Exporter, error) {
+	if o.Dir == "" {
+		return nil, fmt.Errorf("new exporter: exports dir is empty")
+	}
+	formats, err := normalizeFormats(o.Formats)
+	if err != nil {
+		return nil, fmt.Errorf("new exporter: %w", err)
+	}
+	o.Formats = formats
+	if _, err := cat.Select(o.Tables); err != nil {
+		return nil, fmt.Errorf("new exporter: %w", err)
+	}
+	switch o.Parquet.Compression {
+	case "", CompressionZstd, CompressionSnappy:
+	default:
+		return nil, fmt.Errorf("new exporter: parquet compression %q: want zstd or snappy", o.Parquet.Compression)
+	}
+	if o.BatchRows <= 0 {
+		o.BatchRows = DefaultBatchRows
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	log := o.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Exporter{q: q, cat: cat, opts: o, log: log.With("component", "exports")}, nil
+}
+
+func normalizeFormats(in []string) ([]string, error) {
+	if len(in) == 0 {
+		return Formats, nil
+	}
+	for _, f := range in {
+		if !slices.Contains(Formats, f) {
+			return nil, fmt.Errorf("format %q (want %s): %w", f, strings.Join(Formats, ", "), ErrUnknownFormat)
+		}
+	}
+	var out []string
+	for _, f := range Formats {
+		if slices.Contains(in, f) {
+			out = append(out, f)
+		}
+	}
+	return out, nil
+}
+
+// Export writes every selected source for asOf (a date; its time of day is
+// ignored) and publishes the folder: data files, manifest.json, then
+// _SUCCESS, all built in a staging folder and swapped in at the end. A
+// re-run replaces the folder; a failed or killed run leaves the previous
+// folder, if any, untouched. The data files of two exports of the same
+// data are byte-identical; only the manifest's run_id and created_at
+// differ. It returns the manifest written.
+func (e *Exporter) Export(ctx context.Context, asOf time.Time) (*Manifest, error) {
+	asOf = time.Date(asOf.Year(), asOf.Month(), asOf.Day(), 0, 0, 0, 0, time.UTC)
+	day := asOf.Format(time.DateOnly)
+	dir, err := ResolveDir(e.opts.Dir, e.opts.Out)
+	if err != nil {
+		return nil, fmt.Errorf("export %s: %w", day, err)
+	}
+	lock, err := lockDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("export %s: %w", day, err)
+	}
+	defer lock.unlock()
+	if err := removeStale(dir); err != nil {
+		return nil, fmt.Errorf("export %s: %w", day, err)
+	}
+	sources, err := e.cat.Select(e.opts.Tables)
+	if err != nil {
+		return nil, fmt.Errorf("export %s: %w", day, err)
+	}
+	prev, err := previousExport(dir, asOf)
+	if err != nil {
+		return nil, fmt.Errorf("export %s: %w", day, err)
+	}
+	runID := e.opts.RunID
+	if runID == "" {
+		var b [8]byte
+		_, _ = rand.Read(b[:])
+		runID = hex.EncodeToString(b[:])
+	}
+	final := filepath.Join(dir, asOfDirName(asOf))
+	tmp := filepath.Join(dir, tmpPrefix+asOfDirName(asOf)+"-"+runID)
+	if err := os.Mkdir(tmp, 0o750); err != nil {
+		return nil, fmt.Errorf("export %s: create staging folder: %w", day, err)
+	}
+	published := false
+	defer func() {
+		if !published {
+			os.RemoveAll(tmp)
+		}
+	}()
+
+	log := e.log.With("as_of", day, "run_id", runID)
+	m := &Manifest{AsOf: day, RunID: runID}
+	if !prev.IsZero() {
+		m.PreviousAsOf = prev.Format(time.DateOnly)
+	}
+	params := Params{AsOf: asOf, Previous: prev}
+	for _, src := range sources {
+		files, err := e.exportSource(ctx, src, params, tmp, log)
+		if err != nil {
+			return nil, fmt.Errorf("export %s: %w", day, err)
+		}
+		m.Files = append(m.Files, files...)
+	}
+	m.CreatedAt = e.opts.Now().UTC().Truncate(time.Millisecond)
+	data, err := m.encode()
+	if err != nil {
+		return nil, err
+	}
+	if err := writeSmallFile(tmp, manifestFile, data); err != nil {
+		return nil, fmt.Errorf("export %s: %w", day, err)
+	}
+	if err := writeSmallFile(tmp, successFile, nil); err != nil {
+		return nil, fmt.Errorf("export %s: %w", day, err)
+	}
+	if err := syncDir(tmp); err != nil {
+		return nil, fmt.Errorf("export %s: %w", day, err)
+	}
+	if err := swapIn(dir, tmp, final); err != nil {
+		return nil, fmt.Errorf("export %s: %w", day, err)
+	}
+	published = true
+	log.Info("export published", "dir", final, "files", len(m.Files))
+	removed, err := applyRetention(dir, e.opts.KeepLast)
+	for _, d := range removed {
+		log.Info("export retired", "retired_as_of", d.Format(time.DateOnly))
+	}
+	if err != nil {
+		return m, fmt.Errorf("export %s: published, but %w", day, err)
+	}
+	return m, nil
+}
+
+// tableWriter is one format's encoder for one table.
+type tableWriter interface {
+	write(b *batch) error
+	close() error
+}
+
+// exportSource streams one source into one staged file per format.
+func (e *Exporter) exportSource(ctx context.Context, src Source, p Params, dir string, log *slog.Logger) (files []ManifestFile, err error) {
+	start := time.Now()
+	cols, err := src.describe(ctx, e.q, p)
+	if err != nil {
+		return nil, err
+	}
+	query, args, err := src.selectSQL(cols, p)
+	if err != nil {
+		return nil, err
+	}
+	staged := make([]*stagedFile, len(e.opts.Formats))
+	writers := make([]tableWriter, len(e.opts.Formats))
+	defer func() {
+		if err != nil {
+			for _, s := range staged {
+				if s != nil {
+					s.abort()
+				}
+			}
+		}
+	}()
+	for i, f := range e.opts.Formats {
+		name := src.Name + "." + f
+		if staged[i], err = createStaged(dir, name); err != nil {
+			return nil, err
+		}
+		switch f {
+		case FormatParquet:
+			writers[i], err = newParquetWriter(staged[i], src.Name, cols, e.opts.Parquet)
+		case FormatCSV:
+			writers[i], err = newCSVWriter(staged[i], cols)
+		case FormatArrow:
+			writers[i], err = newArrowWriter(staged[i], cols)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+	}
+
+	sc, err := newScanner(cols)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := e.q.Query(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("query %s: %w", src.Name, err)
+	}
+	defer rows.Close()
+	b := newBatch(cols)
+	var total int64
+	flush := func() error {
+		if b.n == 0 {
+			return nil
+		}
+		for i, w := range writers {
+			if err := w.write(b); err != nil {
+				return fmt.Errorf("%s.%s: %w", src.Name, e.opts.Formats[i], err)
+			}
+		}
+		total += int64(b.n)
+		b.reset()
+		if e.opts.afterBatch != nil {
+			e.opts.afterBatch(src.Name, total)
+		}
+		return ctx.Err()
+	}
+	for rows.Next() {
+		if err := sc.scanRow(rows, b); err != nil {
+			return nil, fmt.Errorf("scan %s: %w", src.Name, err)
+		}
+		if b.n == e.opts.BatchRows {
+			if err := flush(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read %s: %w", src.Name, err)
+	}
+	if err := flush(); err != nil {
+		return nil, err
+	}
+	for i, w := range writers {
+		if err := w.close(); err != nil {
+			return nil, fmt.Errorf("%s.%s: %w", src.Name, e.opts.Formats[i], err)
+		}
+	}
+	for i, f := range e.opts.Formats {
+		size, sum, err := staged[i].commit()
+		if err != nil {
+			return nil, err
+		}
+		staged[i] = nil
+		files = append(files, ManifestFile{
+			Path: src.Name + "." + f, Table: src.Name, Format: f,
+			Rows: total, Bytes: size, SHA256: sum, Columns: cols,
+		})
+		log.Info("export file written", "table", src.Name, "format", f, "rows", total, "bytes", size)
+	}
+	log.Debug("export table done", "table", src.Name, "rows", total, "seconds", time.Since(start).Seconds())
+	return files, nil
+}
