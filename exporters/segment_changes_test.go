@@ -1,0 +1,128 @@
+package exporters
+
+import (
+	"context"
+	"encoding/csv"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/memberlytics/memberlytics/internal/chtest"
+	"github.com/memberlytics/memberlytics/internal/warehouse"
+)
+
+// createSegmentMembers makes sure segment_members exists (the models'
+// migration creates it once it lands; this test needs only these columns)
+// and inserts (as_of, family, segment, member_id) rows.
+func createSegmentMembers(t *testing.T, conn warehouse.Conn, rows [][4]string) {
+	t.Helper()
+	ctx := context.Background()
+	err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS segment_members (
+    as_of Date COMMENT 'as of', family String COMMENT 'family', segment String COMMENT 'segment', member_id String COMMENT 'member'
+) ENGINE = MergeTree() PARTITION BY as_of ORDER BY (as_of, family, segment, member_id)`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := conn.PrepareBatch(ctx, "INSERT INTO segment_members (as_of, family, segment, member_id)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		if err := b.Append(day(r[0]), r[1], r[2], r[3]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := b.Send(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func readCSV(t *testing.T, path string) [][]string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return recs
+}
+
+func TestSegmentChangesIntegration(t *testing.T) {
+	t.Parallel()
+	conn := chtest.Migrated(t)
+	d1, d2 := "2026-01-30", "2026-01-31"
+	createSegmentMembers(t, conn, [][4]string{
+		{d1, "rfm", "Champions", "m1"}, {d2, "rfm", "Champions", "m1"}, // unchanged
+		{d1, "rfm", "Loyal", "m2"}, {d2, "rfm", "At Risk", "m2"}, // moved
+		{d1, "rfm", "Lost", "m3"}, // left the family
+		{d2, "rfm", "New", "m4"},  // entered
+		{d1, "tier", "Gold", "m2"}, {d2, "tier", "Gold", "m2"},
+		{d1, "tier", "Silver", "m1"}, {d2, "tier", "Gold", "m1"},
+		{"2026-01-29", "rfm", "Lost", "m9"}, // an as_of never exported
+	})
+	changes, err := DefaultCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	o := Options{Dir: dir, Tables: []string{TableSegmentMembers, TableSegmentChanges}, Formats: []string{FormatCSV}}
+
+	// First export: no previous one, so every membership "entered".
+	m1 := export(t, conn, changes, o, day(d1))
+	if m1.PreviousAsOf != "" {
+		t.Errorf("first export previous_as_of = %q", m1.PreviousAsOf)
+	}
+	first := readCSV(t, filepath.Join(dir, "as_of="+d1, "segment_changes.csv"))
+	if len(first) != 6 { // header + 5 memberships of d1
+		t.Errorf("first export: %d change rows, want 5: %q", len(first)-1, first)
+	}
+	for _, r := range first[1:] {
+		if r[1] != "" || r[6] != "entered" || r[4] != "" {
+			t.Errorf("first export row %q: want previous_as_of empty, previous_segment empty, change entered", r)
+		}
+	}
+
+	m2 := export(t, conn, changes, o, day(d2))
+	if m2.PreviousAsOf != d1 {
+		t.Errorf("second export previous_as_of = %q, want %s", m2.PreviousAsOf, d1)
+	}
+	got := readCSV(t, filepath.Join(dir, "as_of="+d2, "segment_changes.csv"))
+	want := [][]string{
+		{"as_of", "previous_as_of", "family", "member_id", "previous_segment", "new_segment", "change"},
+		{d2, d1, "tier", "m1", "Silver", "Gold", "moved"},
+		{d2, d1, "rfm", "m2", "Loyal", "At Risk", "moved"},
+		{d2, d1, "rfm", "m3", "Lost", "", "exited"},
+		{d2, d1, "rfm", "m4", "", "New", "entered"},
+	}
+	if strings.Join(flatten(got), "|") != strings.Join(flatten(want), "|") {
+		t.Errorf("segment_changes\n got %q\nwant %q", got, want)
+	}
+	var types []string
+	for _, f := range m2.Files {
+		if f.Table == TableSegmentChanges {
+			for _, c := range f.Columns {
+				types = append(types, c.Type)
+			}
+		}
+	}
+	if strings.Join(types, ",") != "Date,Nullable(Date),String,String,String,String,String" {
+		t.Errorf("segment_changes types %v", types)
+	}
+	members := readCSV(t, filepath.Join(dir, "as_of="+d2, "segment_members.csv"))
+	if len(members) != 6 || members[1][3] != "m1" || members[1][1] != "rfm" || members[2][1] != "tier" {
+		t.Errorf("segment_members not ordered by member_id, family: %q", members)
+	}
+}
+
+func flatten(rows [][]string) []string {
+	var out []string
+	for _, r := range rows {
+		out = append(out, strings.Join(r, ","))
+	}
+	return out
+}
