@@ -357,3 +357,82 @@ func firstDiff(got, want []string) string {
 	}
 	return ""
 }
+
+// TestClusterModelPublishIntegration shows the other two DDL and publish
+// steps cluster mode needs on 18.16: a model's output partition published
+// shard by shard (INSERT ... SELECT into a Distributed staging table, then
+// REPLACE PARTITION on every shard, where an empty stage empties the
+// partition), and a migration's ADD COLUMN applied to the local tables and
+// the Distributed table. It also records that ON CLUSTER needs ZooKeeper
+// (Keeper), which this harness does not run.
+func TestClusterModelPublishIntegration(t *testing.T) {
+	ctx := context.Background()
+	cl := NewClusterDB(t)
+	head := cl.Shards[0]
+	db := warehouse.QuoteIdent(cl.Name)
+	for _, q := range []string{
+		"CREATE TABLE IF NOT EXISTS scores_local (as_of Date, member_id String, score UInt64) ENGINE = MergeTree() PARTITION BY as_of ORDER BY member_id",
+		fmt.Sprintf("CREATE TABLE IF NOT EXISTS scores AS scores_local ENGINE = Distributed(%s, %s, scores_local, cityHash64(member_id))", ClusterName, db),
+		"CREATE TABLE IF NOT EXISTS scores_stage_local AS scores_local",
+		fmt.Sprintf("CREATE TABLE IF NOT EXISTS scores_stage AS scores_stage_local ENGINE = Distributed(%s, %s, scores_stage_local, cityHash64(member_id))", ClusterName, db),
+	} {
+		if err := cl.ExecEach(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fill := "INSERT INTO scores_stage (as_of, member_id, score) SELECT toDate('2026-03-01'), concat('m', toString(number)), number FROM system.numbers LIMIT 100"
+	if err := head.Exec(syncInsert(ctx), fill); err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range cl.Shards {
+		if n := one(t, ctx, s, "SELECT toString(count()) FROM scores_stage_local"); n == "0" || n == "100" {
+			t.Errorf("shard %d staged %s of 100 rows; want a share", i+1, n)
+		}
+	}
+	publish := "ALTER TABLE scores_local REPLACE PARTITION '2026-03-01' FROM scores_stage_local"
+	for _, tt := range []struct {
+		name, before, want string
+	}{
+		{"first publish", "", "100|4950"},
+		{"re-run", "", "100|4950"},
+		{"empty stage", "TRUNCATE TABLE scores_stage_local", "0|0"},
+	} {
+		if tt.before != "" {
+			if err := cl.ExecEach(ctx, tt.before); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := cl.ExecEach(ctx, publish); err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if got := one(t, ctx, head, "SELECT toString(count()), toString(sum(score)) FROM scores WHERE as_of = '2026-03-01'"); got != tt.want {
+			t.Errorf("%s: scores count|sum %s, want %s", tt.name, got, tt.want)
+		}
+	}
+
+	// A migration's ADD COLUMN: local tables first, then the Distributed
+	// table, on every shard. 18.16 has no ADD COLUMN IF NOT EXISTS, so a
+	// per-host retry must check system.columns first.
+	for _, q := range []string{
+		"ALTER TABLE scores_local ADD COLUMN segment String DEFAULT 'none' COMMENT 'test'",
+		"ALTER TABLE scores ADD COLUMN segment String DEFAULT 'none'",
+	} {
+		if err := cl.ExecEach(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := head.Exec(syncInsert(ctx), "INSERT INTO scores (as_of, member_id, score, segment) SELECT toDate('2026-03-02'), concat('m', toString(number)), 1, 'vip' FROM system.numbers LIMIT 10"); err != nil {
+		t.Fatal(err)
+	}
+	if got := one(t, ctx, head, "SELECT toString(countIf(segment = 'vip')) FROM scores"); got != "10" {
+		t.Errorf("rows with the new column through Distributed: %s, want 10", got)
+	}
+	if err := head.Exec(ctx, "ALTER TABLE scores_local ADD COLUMN IF NOT EXISTS other UInt8"); err == nil {
+		t.Log("this server accepts ADD COLUMN IF NOT EXISTS")
+	}
+
+	// ON CLUSTER needs the distributed DDL queue (ZooKeeper/Keeper).
+	if err := head.Exec(ctx, "CREATE TABLE IF NOT EXISTS oc ON CLUSTER "+ClusterName+" (a UInt8) ENGINE = Memory"); err == nil {
+		t.Error("ON CLUSTER worked without ZooKeeper; update docs/cluster.md")
+	}
+}
