@@ -22,8 +22,11 @@ var errMixedArgs = errors.New("bind: mix of named and positional arguments")
 // client-side binding does: ? (or $1, $2...) take positional arguments,
 // @name takes clickhouse.Named arguments. Placeholders inside string
 // literals, quoted identifiers and comments are left alone, and \? outside
-// them is a literal ?. Unlike clickhouse-go, an argument without a
-// placeholder is an error rather than silently dropped.
+// them is a literal ?. Named arguments without a placeholder are ignored,
+// as clickhouse-go ignores them: the model framework passes one set of
+// named parameters (models.Window.Args) to every query of a model. Unlike
+// clickhouse-go, a positional argument without a placeholder is an error
+// rather than silently dropped.
 func bind(query string, args []any) (string, error) {
 	if len(args) == 0 {
 		return query, nil
@@ -57,11 +60,10 @@ func bind(query string, args []any) (string, error) {
 	}
 
 	var (
-		b        strings.Builder
-		next     int                   // next ? argument
-		usedNum  = map[int]bool{}      // $N arguments used
-		usedName = map[string]bool{}   // @name arguments used
-		q        = scanner{src: query} // tracks quotes and comments
+		b       strings.Builder
+		next    int                   // next ? argument
+		usedNum = map[int]bool{}      // $N arguments used
+		q       = scanner{src: query} // tracks quotes and comments
 	)
 	b.Grow(len(query) + 16*len(args))
 	for q.i < len(query) {
@@ -112,17 +114,11 @@ func bind(query string, args []any) (string, error) {
 				return "", fmt.Errorf("bind: no argument for @%s", name)
 			}
 			b.WriteString(v)
-			usedName[name] = true
 			q.i = j
 			continue
 		}
 		b.WriteByte(c)
 		q.step()
-	}
-	for name := range named {
-		if !usedName[name] {
-			return "", fmt.Errorf("bind: argument @%s has no placeholder", name)
-		}
 	}
 	switch {
 	case len(usedNum) > 0 && next > 0:

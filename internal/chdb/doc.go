@@ -25,8 +25,10 @@
 //     string via driver.Valuer, slices as arrays, nil as NULL). Times are
 //     always rendered as the UTC instant, toDateTime('...', 'UTC'), where
 //     clickhouse-go writes the value's wall clock and relies on the
-//     server's zone. An argument without a placeholder is an error here;
-//     clickhouse-go drops it silently.
+//     server's zone. A positional argument without a placeholder is an
+//     error here, where clickhouse-go drops it silently; unused named
+//     arguments are ignored by both (models pass one set of named
+//     parameters to every query).
 //   - Results travel as RowBinaryWithNamesAndTypes, so values are exact
 //     (no float or decimal text round trip) and a column's Go type comes
 //     from its ClickHouse type as with the native protocol. Query reads the
