@@ -20,6 +20,9 @@ type Config struct {
 	Models Models `yaml:"models"`
 	// Loaders configures file loading (memberlytics load).
 	Loaders Loaders `yaml:"loaders"`
+	// Jobs configures the job runner; Server its HTTP API (see jobs.go).
+	Jobs   Jobs   `yaml:"jobs"`
+	Server Server `yaml:"server"`
 }
 
 // ClickHouse configures the connection to the warehouse.
@@ -96,6 +99,8 @@ func Default() Config {
 		BusinessTimezone: "UTC",
 		Models:           defaultModels(),
 		Loaders:          defaultLoaders(),
+		Jobs:             defaultJobs(),
+		Server:           defaultServer(),
 	}
 }
 
@@ -166,5 +171,7 @@ func (c Config) Validate() error {
 	}
 	validateModels(c.Models, add)
 	validateLoaders(c.Loaders, add)
+	validateJobs(c.Jobs, add)
+	validateServer(c.Server, add)
 	return errs.orNil()
 }

@@ -36,6 +36,11 @@ func TestBadConfigs(t *testing.T) {
 		{"port_range.bad.yml", "local.tcp_port", "between 0 and 65535"},
 		{"password_both.bad.yml", "clickhouse.password_file", "not both"},
 		{"tls_disabled.bad.yml", "clickhouse.tls.enabled", "other tls keys are set"},
+		{"jobs_bad_cron.bad.yml", "jobs.schedules[0].cron", "invalid cron expression"},
+		{"jobs_bad_timezone.bad.yml", "jobs.schedules[0].timezone", "IANA time zone"},
+		{"jobs_retry_jitter.bad.yml", "jobs.retry.jitter", "between 0 and 1"},
+		{"server_public_no_token.bad.yml", "server.listen", "not a loopback address"},
+		{"jobs_bad_severity.bad.yml", "jobs.checks.severity.orders_unknown_member", "warn, fail or off"},
 		{"duplicate_key.bad.yml", "clickhouse.addr (line 3)", "key given twice"},
 		{"clv_time_unit.bad.yml", "models.clv.time_unit", "must be day or week"},
 		{"churn_risk_bands.bad.yml", "models.churn.risk_bands", "three ascending probabilities"},
@@ -69,8 +74,8 @@ func TestBadConfigs(t *testing.T) {
 func TestEveryBadFileIsInTheTable(t *testing.T) {
 	t.Parallel()
 	files, _ := filepath.Glob("testdata/*.bad.yml")
-	if len(files) != 21 {
-		t.Errorf("found %d bad config files, the table in TestBadConfigs has 21: keep them in step", len(files))
+	if len(files) != 26 {
+		t.Errorf("found %d bad config files, the table in TestBadConfigs has 26: keep them in step", len(files))
 	}
 }
 

@@ -48,6 +48,14 @@ func Load(path string, explicit bool, getenv func(string) string) (Config, error
 	if err := applyEnv(&cfg, getenv); err != nil {
 		return Config{}, err
 	}
+	if getenv != nil {
+		if err := applyServerEnv(&cfg, getenv); err != nil {
+			return Config{}, err
+		}
+	}
+	if err := resolveServerToken(&cfg); err != nil {
+		return Config{}, err
+	}
 	if cfg.ClickHouse.Password.IsSet() && cfg.ClickHouse.PasswordFile != "" {
 		return Config{}, Errors{{Key: "clickhouse.password_file", Reason: "set either password or password_file, not both"}}
 	}
