@@ -291,7 +291,7 @@ func (r *Runner) runOne(ctx context.Context, job Job, asOf time.Time, req Reques
 		if m := r.opt.Metrics; m != nil {
 			m.Attempts.WithLabelValues(name).Inc()
 		}
-		st, err = r.attempt(ctx, job, asOf)
+		st, err = r.attempt(context.WithValue(ctx, runIDKey{}, run.RunID), job, asOf)
 		if err == nil || ctx.Err() != nil || !IsTransient(err) || run.Attempt >= r.opt.Retry.MaxAttempts {
 			break
 		}

@@ -1,0 +1,160 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/memberlytics/memberlytics/exporters"
+	"github.com/memberlytics/memberlytics/loaders"
+	"github.com/memberlytics/memberlytics/models"
+)
+
+type runIDKey struct{}
+
+// RunIDFrom returns the run_id of the job run ctx belongs to ("" outside a
+// run). Adapters stamp it on what the job writes, linking job_runs to
+// model outputs and export manifests.
+func RunIDFrom(ctx context.Context) string {
+	s, _ := ctx.Value(runIDKey{}).(string)
+	return s
+}
+
+// LoadSource is one configured input: a name (the job is load_NAME), the
+// files, directories or globs to load, and the loader options.
+type LoadSource struct {
+	Name    string
+	Paths   []string
+	Options loaders.Options
+}
+
+type loadJob struct {
+	conn loaders.Conn
+	src  LoadSource
+}
+
+// LoadJob wraps a loader source as the job load_NAME. Each run loads every
+// file its paths match; files the ledger has seen are skipped, so re-runs
+// and retries load nothing twice. Rows loaded and rejected feed
+// memberlytics_rows_loaded_total and memberlytics_rows_rejected_total.
+func LoadJob(conn loaders.Conn, src LoadSource) Job { return &loadJob{conn: conn, src: src} }
+
+func (j *loadJob) Name() string { return "load_" + j.src.Name }
+
+func (j *loadJob) Run(ctx context.Context, _ time.Time) (Stats, error) {
+	var st Stats
+	files, err := loaders.ExpandPaths(j.src.Paths)
+	if err != nil {
+		return st, Permanent(fmt.Errorf("load source %s: %w", j.src.Name, err))
+	}
+	if len(files) == 0 {
+		return st, Permanent(fmt.Errorf("load source %s: no loadable files match %v", j.src.Name, j.src.Paths))
+	}
+	l, err := loaders.New(j.conn, j.src.Options)
+	if err != nil {
+		return st, Permanent(fmt.Errorf("load source %s: %w", j.src.Name, err))
+	}
+	kind := string(j.src.Options.Kind)
+	st.Loaded, st.Rejected = map[string]uint64{kind: 0}, map[string]uint64{kind: 0}
+	var errs []error
+	for _, path := range files {
+		res, err := l.LoadFile(ctx, path)
+		if err != nil {
+			errs = append(errs, err)
+			if ctx.Err() != nil {
+				break
+			}
+			continue
+		}
+		if res.Skipped {
+			continue
+		}
+		st.RowsIn += uint64(res.Rows + res.Rejected)
+		st.RowsOut += uint64(res.Rows)
+		st.Loaded[kind] += uint64(res.Rows)
+		st.Rejected[kind] += uint64(res.Rejected)
+	}
+	if len(errs) > 0 {
+		return st, fmt.Errorf("load source %s: %d of %d files failed: %w", j.src.Name, len(errs), len(files), errors.Join(errs...))
+	}
+	return st, nil
+}
+
+type modelJob struct {
+	m   models.Model
+	env models.Env
+}
+
+// ModelJob wraps a model as a job of the same name. Each run calls
+// models.RunOne with env and the job run's run_id, so the model's output
+// rows carry the run_id recorded in job_runs.
+func ModelJob(m models.Model, env models.Env) Job { return &modelJob{m: m, env: env} }
+
+func (j *modelJob) Name() string { return j.m.Name() }
+
+func (j *modelJob) Run(ctx context.Context, asOf time.Time) (Stats, error) {
+	env := j.env
+	env.RunID = RunIDFrom(ctx)
+	if env.RunID == "" {
+		env.RunID = models.NewRunID(time.Now())
+	}
+	res, err := models.RunOne(ctx, j.m, env, asOf)
+	var st Stats
+	for _, n := range res.Result.Rows {
+		st.RowsOut += n
+	}
+	return st, err
+}
+
+// AddModels adds every model of reg as a job, in dependency order, each
+// depending on its models' jobs and on extra (typically the checks job).
+func AddModels(g *Graph, reg *models.Registry, env models.Env, extra ...string) error {
+	ordered, err := reg.Ordered()
+	if err != nil {
+		return fmt.Errorf("add models: %w", err)
+	}
+	for _, m := range ordered {
+		deps := append(append([]string(nil), m.Deps()...), extra...)
+		if err := g.Add(ModelJob(m, env), deps...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Exporter is what the export job needs: exporters.Exporter.
+type Exporter interface {
+	Export(ctx context.Context, asOf time.Time) (*exporters.Manifest, error)
+}
+
+type exportJob struct {
+	name string
+	e    Exporter
+}
+
+// ExportJob wraps an exporter as a job: each run writes the as_of folder.
+// Rows written per table feed memberlytics_export_rows_total{table} (once
+// per table, not per format).
+func ExportJob(name string, e Exporter) Job { return &exportJob{name: name, e: e} }
+
+func (j *exportJob) Name() string { return j.name }
+
+func (j *exportJob) Run(ctx context.Context, asOf time.Time) (Stats, error) {
+	var st Stats
+	m, err := j.e.Export(ctx, asOf)
+	if err != nil {
+		return st, err
+	}
+	st.Exported = map[string]uint64{}
+	seen := map[string]bool{}
+	for _, f := range m.Files {
+		if seen[f.Table] {
+			continue
+		}
+		seen[f.Table] = true
+		st.Exported[f.Table] += uint64(f.Rows)
+		st.RowsOut += uint64(f.Rows)
+	}
+	return st, nil
+}
