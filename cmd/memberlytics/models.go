@@ -18,6 +18,7 @@ func newModelRegistry(cfg config.Config) (*models.Registry, error) {
 		models.NewChurn(cfg.Models.Churn),
 		models.NewPotential(cfg.Models.Potential),
 		models.NewRFM(cfg.Models.RFM),
+		models.NewCohorts(cfg.Models.Cohorts),
 	} {
 		if err := reg.Add(m); err != nil {
 			return nil, err

@@ -1,0 +1,283 @@
+package models
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/memberlytics/memberlytics/internal/config"
+	"github.com/memberlytics/memberlytics/internal/datagen"
+	"github.com/memberlytics/memberlytics/internal/warehouse"
+)
+
+func TestCohortsIntegration(t *testing.T) {
+	t.Parallel()
+	conn := migrated(t, fixture{
+		members: []fxMember{
+			{"a", "2023-06-01 00:00:00"}, {"b", "2023-06-01 00:00:00"}, {"c", "2023-06-01 00:00:00"},
+			{"d", "2023-06-01 00:00:00"}, {"e", "2024-04-02 00:00:00"}, {"f", "2023-06-01 00:00:00"},
+		},
+		orders: []fxOrder{
+			{"a", "2024-01-05 10:00:00", 100, ""}, {"a", "2024-01-20 10:00:00", 50, ""}, {"a", "2024-03-10 10:00:00", 30, ""},
+			{"b", "2024-01-31 23:59:59", 200, ""}, {"b", "2024-02-01 00:00:00", 70, "refunded"},
+			{"c", "2024-02-10 10:00:00", 80, ""}, {"c", "2024-03-31 23:59:59", 20, ""}, // end of as_of counts
+			{"d", "2024-02-11 10:00:00", 60, "refunded"}, // only refunds: no cohort
+			{"e", "2024-04-02 10:00:00", 60, ""},         // joined after as_of
+			{"f", "2024-04-01 00:00:00", 60, ""},         // after as_of
+		},
+	})
+	m := NewCohorts(config.Cohorts{By: "first_order"})
+	runModel(t, conn, m, "2024-03-31", time.UTC)
+	// By hand: Jan cohort {a, b} (a's second order in Jan), Feb cohort {c}
+	// (second order in Mar, period 1).
+	// cohort, period, start, size, active, retention, revenue, revenue retention, repeat, repeat rate
+	want := [][]string{
+		{"2024-01-01", "0", "2024-01-01", "2", "2", "1", "350.00", "1", "1", "0.5"},
+		{"2024-01-01", "1", "2024-02-01", "2", "0", "0", "0.00", "0", "1", "0.5"},
+		{"2024-01-01", "2", "2024-03-01", "2", "1", "0.5", "30.00", "0.08571", "1", "0.5"},
+		{"2024-02-01", "0", "2024-02-01", "1", "1", "1", "80.00", "1", "0", "0"},
+		{"2024-02-01", "1", "2024-03-01", "1", "1", "1", "20.00", "0.25", "1", "1"},
+	}
+	q := `SELECT toString(cohort), toString(period), toString(period_start), toString(cohort_size), toString(active_members),
+		toString(retention_rate), toString(revenue), toString(round(revenue_retention, 5)), toString(repeat_members),
+		toString(cumulative_repeat_rate)
+		FROM cohorts WHERE period_type = ? ORDER BY cohort, period`
+	if got := rowsOf(t, conn, q, "month"); !reflect.DeepEqual(got, want) {
+		t.Errorf("month cells:\n got %v\nwant %v", got, want)
+	}
+	// Weeks start on Monday: a's first order (Fri 2024-01-05) -> week of
+	// 2024-01-01, periods 0..12 up to the week of Mon 2024-03-25; b (Wed
+	// 2024-01-31) -> 2024-01-29, 0..8; c (Sat 2024-02-10) -> 2024-02-05, 0..7.
+	if n := queryUint(t, conn, "SELECT count() FROM cohorts WHERE period_type = 'week'"); n != 13+9+8 {
+		t.Errorf("week cells = %d, want 30", n)
+	}
+	wk := rowsOf(t, conn, `SELECT toString(period), toString(active_members), toString(revenue) FROM cohorts
+		WHERE period_type = 'week' AND cohort = '2024-01-01' AND active_members > 0 ORDER BY period`)
+	// a: Jan 5 (week 0), Jan 20 (Sat, week of Jan 15 = period 2), Mar 10 (Sun, week of Mar 4 = period 9).
+	if want := [][]string{{"0", "1", "100.00"}, {"2", "1", "50.00"}, {"9", "1", "30.00"}}; !reflect.DeepEqual(wk, want) {
+		t.Errorf("week cells of 2024-01-01: got %v, want %v", wk, want)
+	}
+	runModel(t, conn, m, "2024-03-31", time.UTC)
+	if n := queryUint(t, conn, "SELECT count() FROM cohorts"); n != 35 {
+		t.Errorf("after re-run: %d rows, want 35", n)
+	}
+}
+
+// TestCohortsMatchBruteForceIntegration compares every cell with a plain Go
+// computation over data from internal/datagen, in the Shanghai time zone,
+// for both cohort definitions, with later data loaded that must be ignored.
+func TestCohortsMatchBruteForceIntegration(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	o := datagen.DefaultOptions()
+	o.Members = 1500
+	o.OutDir = dir
+	o.Start = time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC)
+	o.End = time.Date(2024, 7, 1, 0, 0, 0, 0, time.UTC)
+	o.Workers = 1
+	if _, err := datagen.Generate(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	sh, _ := time.LoadLocation("Asia/Shanghai")
+	members := readCSV(t, filepath.Join(dir, "members.csv"))
+	orders := readCSV(t, filepath.Join(dir, "orders.csv"))
+	conn := migrated(t, fixture{})
+	loadGenerated(t, conn, members, orders)
+	asOf := "2024-05-15"
+	for _, by := range []string{"first_order", "join"} {
+		t.Run(by, func(t *testing.T) {
+			m := NewCohorts(config.Cohorts{By: by})
+			runModel(t, conn, m, asOf, sh)
+			got := map[string]string{}
+			for _, r := range rowsOf(t, conn, `SELECT concat(period_type, ' ', toString(cohort), ' ', toString(period)),
+				concat(toString(cohort_size), ' ', toString(active_members), ' ', toString(revenue), ' ', toString(repeat_members))
+				FROM cohorts WHERE as_of = ?`, asOf) {
+				got[r[0]] = r[1]
+			}
+			want := bruteCohorts(t, members, orders, by, asOfDay(t, asOf), sh)
+			if len(want) < 100 {
+				t.Fatalf("only %d cells: too little data to compare", len(want))
+			}
+			if len(got) != len(want) {
+				t.Errorf("%d cells, brute force has %d", len(got), len(want))
+			}
+			bad := 0
+			for k, w := range want {
+				if got[k] != w && bad < 5 {
+					t.Errorf("cell %s: got %q, want %q", k, got[k], w)
+					bad++
+				}
+			}
+		})
+	}
+}
+
+func readCSV(t *testing.T, path string) [][]string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r := csv.NewReader(f)
+	var out [][]string
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, rec)
+	}
+	return out[1:]
+}
+
+func loadGenerated(t *testing.T, conn warehouse.Conn, members, orders [][]string) {
+	t.Helper()
+	var f fixture
+	for _, m := range members {
+		f.members = append(f.members, fxMember{m[0], rfc(t, m[1])})
+	}
+	for _, o := range orders {
+		a, err := strconv.ParseFloat(o[3], 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.orders = append(f.orders, fxOrder{o[1], rfc(t, o[2]), a, o[8]})
+	}
+	f.load(t, conn)
+}
+
+func rfc(t *testing.T, s string) string {
+	v, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v.UTC().Format("2006-01-02 15:04:05")
+}
+
+// bruteCohorts is the cohort table by plain loops: key "type cohort period",
+// value "size active revenue repeat".
+func bruteCohorts(t *testing.T, members, orders [][]string, by string, asOf time.Time, loc *time.Location) map[string]string {
+	end := time.Date(asOf.Year(), asOf.Month(), asOf.Day()+1, 0, 0, 0, 0, loc)
+	local := func(tm time.Time) time.Time {
+		y, m, d := tm.In(loc).Date()
+		return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	}
+	joined := map[string]time.Time{}
+	for _, m := range members {
+		j, _ := time.Parse(time.RFC3339, m[1])
+		if j.Before(end) {
+			joined[m[0]] = j
+		}
+	}
+	type ord struct {
+		at    time.Time
+		cents int64
+	}
+	byMember := map[string][]ord{}
+	for _, o := range orders {
+		at, _ := time.Parse(time.RFC3339, o[2])
+		if o[8] != "paid" || !at.Before(end) {
+			continue
+		}
+		if _, ok := joined[o[1]]; !ok {
+			continue
+		}
+		c, _ := strconv.ParseFloat(o[3], 64)
+		byMember[o[1]] = append(byMember[o[1]], ord{at, int64(c*100 + 0.5)})
+	}
+	out := map[string]string{}
+	for _, pt := range []string{"month", "week"} {
+		pk := func(d time.Time) int {
+			if pt == "month" {
+				return d.Year()*12 + int(d.Month()) - 1
+			}
+			days := int(d.Sub(time.Date(1970, 1, 5, 0, 0, 0, 0, time.UTC)).Hours() / 24) // a Monday
+			return days / 7
+		}
+		label := func(d time.Time) time.Time {
+			if pt == "month" {
+				return time.Date(d.Year(), d.Month(), 1, 0, 0, 0, 0, time.UTC)
+			}
+			return d.AddDate(0, 0, -((int(d.Weekday()) + 6) % 7))
+		}
+		type cell struct {
+			active  map[string]bool
+			cents   int64
+			repeats int
+		}
+		type cohort struct {
+			size    int
+			maxp    int
+			seconds []int
+			cells   map[int]*cell
+		}
+		cohorts := map[time.Time]*cohort{}
+		for id, j := range joined {
+			os := byMember[id]
+			sort.Slice(os, func(a, b int) bool { return os[a].at.Before(os[b].at) })
+			var cday time.Time
+			if by == "join" {
+				cday = local(j)
+			} else {
+				if len(os) == 0 {
+					continue
+				}
+				cday = local(os[0].at)
+			}
+			c := cohorts[label(cday)]
+			if c == nil {
+				c = &cohort{maxp: pk(asOf) - pk(cday), cells: map[int]*cell{}}
+				cohorts[label(cday)] = c
+			}
+			c.size++
+			if len(os) >= 2 {
+				c.seconds = append(c.seconds, pk(local(os[1].at))-pk(cday))
+			}
+			for _, o := range os {
+				p := pk(local(o.at)) - pk(cday)
+				if p < 0 {
+					continue
+				}
+				ce := c.cells[p]
+				if ce == nil {
+					ce = &cell{active: map[string]bool{}}
+					c.cells[p] = ce
+				}
+				ce.active[id] = true
+				ce.cents += o.cents
+			}
+		}
+		for lbl, c := range cohorts {
+			for p := 0; p <= c.maxp; p++ {
+				rep := 0
+				for _, s := range c.seconds {
+					if s <= p {
+						rep++
+					}
+				}
+				var act int
+				var cents int64
+				if ce := c.cells[p]; ce != nil {
+					act, cents = len(ce.active), ce.cents
+				}
+				rev := fmt.Sprintf("%d.%02d", cents/100, cents%100)
+				out[fmt.Sprintf("%s %s %d", pt, lbl.Format(DateLayout), p)] = strings.Join([]string{
+					strconv.Itoa(c.size), strconv.Itoa(act), rev, strconv.Itoa(rep)}, " ")
+			}
+		}
+	}
+	return out
+}

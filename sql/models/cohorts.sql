@@ -1,0 +1,117 @@
+-- cohorts: retention cells per cohort and period since the cohort period.
+--
+-- A member belongs to the cohort of the business-time-zone month (or
+-- Monday-started week) of their first paid order (models.cohorts.by:
+-- first_order) or of joined_at (join). Only members who joined by the end
+-- of as_of count; in join mode orders before the join period are ignored.
+-- Periods run from 0 (the cohort period) to the period containing as_of,
+-- so the last period of each cohort is partial. A repeat member has a
+-- second paid order (which may fall on the same day as the first).
+
+-- name: base_create
+CREATE TABLE {{scratch}}
+(
+    member_id  String,
+    cohort_day Date,
+    second_day Date,
+    has_second UInt8
+) ENGINE = Memory
+
+-- name: base_fill_first_order
+INSERT INTO {{scratch}} (member_id, cohort_day, second_day, has_second)
+SELECT
+    member_id,
+    toDate(min(ordered_at), @tz),
+    toDate(if(count() >= 2, arraySort(groupArray(ordered_at))[2], min(ordered_at)), @tz),
+    toUInt8(count() >= 2)
+FROM orders_current
+WHERE status = 'paid'
+  AND ordered_at < toDateTime(@as_of_end, 'UTC')
+  AND member_id IN (SELECT member_id FROM members_current WHERE joined_at < toDateTime(@as_of_end, 'UTC'))
+GROUP BY member_id
+
+-- name: base_fill_join
+INSERT INTO {{scratch}} (member_id, cohort_day, second_day, has_second)
+SELECT member_id, toDate(joined_at, @tz), second_day, has_second
+FROM
+(
+    SELECT member_id, joined_at FROM members_current WHERE joined_at < toDateTime(@as_of_end, 'UTC')
+)
+ANY LEFT JOIN
+(
+    SELECT
+        member_id,
+        toDate(if(count() >= 2, arraySort(groupArray(ordered_at))[2], min(ordered_at)), @tz) AS second_day,
+        toUInt8(count() >= 2) AS has_second
+    FROM orders_current
+    WHERE status = 'paid' AND ordered_at < toDateTime(@as_of_end, 'UTC')
+    GROUP BY member_id
+) USING (member_id)
+
+-- name: fill
+-- @pt is month or week. Period key: months or weeks since a fixed origin.
+INSERT INTO {{stage}} (as_of, cohort_by, period_type, cohort, period, period_start, cohort_size,
+    active_members, retention_rate, revenue, revenue_retention, repeat_members, cumulative_repeat_rate, run_id)
+SELECT
+    toDate(@as_of), @by, @pt, cohort, period,
+    if(@pt = 'week', cohort + 7 * period, addMonths(cohort, period)),
+    cohort_size, active, active / cohort_size,
+    revenue,
+    if(revenue0 > 0, toFloat64(revenue) / toFloat64(revenue0), 0),
+    repeat, repeat / cohort_size,
+    @run_id
+FROM
+(
+    SELECT
+        cohort, period, cohort_size,
+        arrayCount(x -> x <= period, second_periods) AS repeat,
+        toUInt64(actives[indexOf(ps, period)]) AS active,
+        revs[indexOf(ps, period)] AS revenue,
+        revs[indexOf(ps, toUInt32(0))] AS revenue0
+    FROM
+    (
+        SELECT cohort, cohort_size, second_periods, toUInt32(arrayJoin(range(toUInt64(maxp + 1)))) AS period
+        FROM
+        (
+            SELECT
+                if(@pt = 'week', toMonday(cohort_day), toStartOfMonth(cohort_day)) AS cohort,
+                count() AS cohort_size,
+                groupArrayIf(toUInt32(if(@pt = 'week', toRelativeWeekNum(second_day), toRelativeMonthNum(second_day))
+                    - if(@pt = 'week', toRelativeWeekNum(cohort_day), toRelativeMonthNum(cohort_day))), has_second = 1) AS second_periods,
+                any(if(@pt = 'week', toRelativeWeekNum(toDate(@as_of)), toRelativeMonthNum(toDate(@as_of)))
+                    - if(@pt = 'week', toRelativeWeekNum(cohort_day), toRelativeMonthNum(cohort_day))) AS maxp
+            FROM {{scratch}}
+            GROUP BY cohort
+        )
+    )
+    ANY LEFT JOIN
+    (
+        SELECT cohort, groupArray(period) AS ps, groupArray(active) AS actives, groupArray(revenue) AS revs
+        FROM
+        (
+            -- toDecimal64: groupArray of a Decimal128 (a plain sum) crashes ClickHouse 18.16
+            SELECT cohort, period, uniqExact(member_id) AS active, toDecimal64(sum(amount), 2) AS revenue
+            FROM
+            (
+                SELECT member_id, amount, opk - cpk AS period, cohort
+                FROM
+                (
+                    SELECT member_id, amount,
+                        if(@pt = 'week', toRelativeWeekNum(toDate(ordered_at, @tz)), toRelativeMonthNum(toDate(ordered_at, @tz))) AS opk
+                    FROM orders_current
+                    WHERE status = 'paid' AND ordered_at < toDateTime(@as_of_end, 'UTC')
+                )
+                ALL INNER JOIN
+                (
+                    SELECT member_id,
+                        if(@pt = 'week', toMonday(cohort_day), toStartOfMonth(cohort_day)) AS cohort,
+                        if(@pt = 'week', toRelativeWeekNum(cohort_day), toRelativeMonthNum(cohort_day)) AS cpk
+                    FROM {{scratch}}
+                ) USING (member_id)
+                WHERE opk >= cpk
+            )
+            GROUP BY cohort, period
+        )
+        GROUP BY cohort
+    ) USING (cohort)
+)
