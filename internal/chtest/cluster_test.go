@@ -427,6 +427,26 @@ func TestClusterModelPublishIntegration(t *testing.T) {
 	if got := one(t, ctx, head, "SELECT toString(countIf(segment = 'vip')) FROM scores"); got != "10" {
 		t.Errorf("rows with the new column through Distributed: %s, want 10", got)
 	}
+
+	// The *_latest views' pattern works over a Distributed table; an IN
+	// subquery on a Distributed table under a Distributed outer FROM is
+	// refused (exception 288) unless it is GLOBAL.
+	if err := cl.ExecEach(ctx, "CREATE VIEW IF NOT EXISTS scores_latest AS SELECT * FROM scores WHERE as_of = (SELECT max(as_of) FROM scores)"); err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range cl.Shards {
+		if got := one(t, ctx, s, "SELECT concat(toString(count()), '|', toString(max(as_of))) FROM scores_latest"); got != "10|2026-03-02" {
+			t.Errorf("scores_latest from shard %d: %s, want 10|2026-03-02", i+1, got)
+		}
+	}
+	_, err := head.Query(ctx, "SELECT count() FROM scores WHERE as_of IN (SELECT max(as_of) FROM scores)")
+	var exc *clickhouse.Exception
+	if !errors.As(err, &exc) || exc.Code != 288 {
+		t.Errorf("IN (SELECT ... FROM distributed) under a distributed FROM: err %v, want exception 288", err)
+	}
+	if got := one(t, ctx, head, "SELECT toString(count()) FROM scores WHERE as_of GLOBAL IN (SELECT max(as_of) FROM scores)"); got != "10" {
+		t.Errorf("GLOBAL IN: %s rows, want 10", got)
+	}
 	if err := head.Exec(ctx, "ALTER TABLE scores_local ADD COLUMN IF NOT EXISTS other UInt8"); err == nil {
 		t.Log("this server accepts ADD COLUMN IF NOT EXISTS")
 	}
