@@ -213,3 +213,13 @@ func (b *flakyBatch) Send() error {
 	}
 	return b.Batch.Send()
 }
+
+// Flush fails like Send, so the streaming path (one insert, a block per
+// batch) is cut mid-file too.
+func (b *flakyBatch) Flush() error {
+	if b.c.cutAfterSends > 0 && b.c.sends.Add(1) > b.c.cutAfterSends {
+		b.c.cut.Store(b.c.cutAll)
+		return errInjected
+	}
+	return b.Batch.(interface{ Flush() error }).Flush()
+}

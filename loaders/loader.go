@@ -284,6 +284,7 @@ func (l *Loader) LoadFile(ctx context.Context, path string) (Result, error) {
 		return res, fmt.Errorf("load %s %s: %w", l.o.Kind, path, err)
 	}
 	res.SHA256, res.FileID, res.Bytes = sum, sum[:16], size
+	l.log.Debug("hashed", "path", path, "file_id", res.FileID, "seconds", l.o.Now().Sub(start).Seconds())
 	fail := func(err error) (Result, error) {
 		res.Duration = l.o.Now().Sub(start)
 		return res, fmt.Errorf("load %s %s: %w", l.o.Kind, path, err)
@@ -406,6 +407,7 @@ func (l *Loader) loadAttempt(ctx context.Context, path string, format Format, a 
 	if err := l.conn.Exec(ctx, "CREATE TABLE "+stage+" AS "+table); err != nil {
 		return cleanup(fmt.Errorf("create staging table: %w", err))
 	}
+	l.log.Debug("stage created", "table", l.stageName(a.FileID), "seconds", l.o.Now().Sub(start).Seconds())
 	rows, birthdays, ignored, err := l.stageFile(ctx, path, format, a.FileID, stage, rej, res.Bytes, start)
 	res.Rows, res.Rejected, res.BirthdaysNulled, res.Ignored = rows, rej.count, birthdays, ignored
 	res.FirstRejects = rej.first(5)
@@ -423,6 +425,7 @@ func (l *Loader) loadAttempt(ctx context.Context, path string, format Format, a 
 	if err := rej.write(ctx, l.conn, a.FileID, a.AttemptID, l.o.Now()); err != nil {
 		return cleanup(err)
 	}
+	l.log.Debug("staged", "rows", rows, "rejected", rej.count, "seconds", l.o.Now().Sub(start).Seconds())
 	if rows > 0 {
 		if err := l.conn.Exec(ctx, "ALTER TABLE "+table+" ATTACH PARTITION tuple() FROM "+stage); err != nil {
 			return cleanup(fmt.Errorf("publish: %w", err))
@@ -433,6 +436,7 @@ func (l *Loader) loadAttempt(ctx context.Context, path string, format Format, a 
 	if err := l.ledger.put(ctx, *a); err != nil {
 		return cleanup(err)
 	}
+	l.log.Debug("published", "seconds", l.o.Now().Sub(start).Seconds())
 	res.LoadedAt = a.FinishedAt.UTC().Truncate(time.Second) // as the ledger keeps it
 	if err := l.conn.Exec(ctx, "DROP TABLE IF EXISTS "+stage); err != nil {
 		l.log.Warn("drop staging table after publishing (the next load drops it)", "table", l.stageName(a.FileID), "err", err)
@@ -591,10 +595,13 @@ func (l *Loader) stageFile(ctx context.Context, path string, format Format, file
 	loadedAt := l.o.Now().Unix()
 	insert := "INSERT INTO " + stage + " (" + l.s.insertColumns() + ")"
 	go func() {
-		var err error
+		var (
+			err error
+			b   warehouse.Batch
+		)
 		for rec := range recs {
 			if err == nil {
-				err = l.sendRecord(ctx, insert, rec, fileID, loadedAt)
+				b, err = l.sendRecord(ctx, b, insert, rec, fileID, loadedAt)
 				if err == nil {
 					n := sent.Add(rec.NumRows())
 					if l.o.Progress != nil {
@@ -605,6 +612,13 @@ func (l *Loader) stageFile(ctx context.Context, path string, format Format, file
 				}
 			}
 			rec.Release()
+		}
+		if b != nil {
+			if err == nil && ctx.Err() == nil {
+				err = b.Send()
+			} else {
+				_ = b.Abort()
+			}
 		}
 		sendErr <- err
 	}()
@@ -659,21 +673,39 @@ func (l *Loader) stageFile(ctx context.Context, path string, format Format, file
 	return sent.Load(), rb.birthdaysNulled, ignored, nil
 }
 
-// sendRecord inserts one record batch column by column.
-func (l *Loader) sendRecord(ctx context.Context, insert string, rec arrow.Record, fileID string, loadedAt int64) error {
+// flusher is a Batch that can send a block and keep the insert open
+// (warehouse.CH's batches can).
+type flusher interface{ Flush() error }
+
+// sendRecord appends one record batch column by column to the open insert
+// b (starting one when b is nil) and sends it as a block. With a flusher
+// the insert stays open for the next record and is returned; otherwise
+// each record is its own insert and nil is returned.
+func (l *Loader) sendRecord(ctx context.Context, b warehouse.Batch, insert string, rec arrow.Record, fileID string, loadedAt int64) (warehouse.Batch, error) {
+	t0 := time.Now()
 	cols, err := columns(l.s, rec, fileID, loadedAt)
 	if err != nil {
-		return err
+		return b, err
 	}
-	b, err := l.conn.PrepareBatch(ctx, insert)
-	if err != nil {
-		return err
-	}
-	for i, c := range cols {
-		if err := b.Column(i).Append(c); err != nil {
-			_ = b.Abort()
-			return fmt.Errorf("column %d: %w", i, err)
+	if b == nil {
+		if b, err = l.conn.PrepareBatch(ctx, insert); err != nil {
+			return nil, err
 		}
 	}
-	return b.Send()
+	t1 := time.Now()
+	for i, c := range cols {
+		if err := b.Column(i).Append(c); err != nil {
+			return b, fmt.Errorf("column %d: %w", i, err)
+		}
+	}
+	t2 := time.Now()
+	f, ok := b.(flusher)
+	if ok {
+		err = f.Flush()
+	} else {
+		err = b.Send()
+		b = nil
+	}
+	l.log.Debug("batch sent", "rows", rec.NumRows(), "convert_seconds", t1.Sub(t0).Seconds(), "append_seconds", t2.Sub(t1).Seconds(), "send_seconds", time.Since(t2).Seconds())
+	return b, err
 }

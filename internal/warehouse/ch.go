@@ -78,6 +78,14 @@ func (b *chBatch) Append(v ...any) error    { return b.b.Append(v...) }
 func (b *chBatch) Column(i int) BatchColumn { return b.b.Column(i) }
 func (b *chBatch) Rows() int                { return b.b.Rows() }
 func (b *chBatch) Abort() error             { return b.b.Abort() }
+
+// Flush sends the rows appended so far as one block and keeps the insert
+// open, so one INSERT can stream many bounded blocks (the server squashes
+// them into large parts). It is optional: callers type-assert for it.
+func (b *chBatch) Flush() error {
+	defer b.c.observe(b.ctx, time.Now())
+	return b.b.Flush()
+}
 func (b *chBatch) Send() error {
 	defer b.c.observe(b.ctx, time.Now())
 	return b.b.Send()

@@ -1,0 +1,97 @@
+package loaders
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+	"time"
+)
+
+// fuzzRows reads every row of data with the reader made by open and runs
+// it through the record builder, as LoadFile does, minus ClickHouse. It
+// fails on a panic (by crashing), on a row that is neither loaded nor
+// rejected, and on a reader that does not end.
+func fuzzRows(t *testing.T, kind Kind, open func(s *schema) (rowReader, error)) {
+	s := schemas[kind]
+	rr, err := open(s)
+	if err != nil {
+		return // a file-level refusal (bad header, binary data) is fine
+	}
+	rej := &rejectLog{}
+	rb := newRecordBuilder(s, &timeParser{loc: time.UTC}, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), rej)
+	defer rb.release()
+	raw := newRawRow(len(s.cols))
+	var built, rejected int64
+	for i := 0; ; i++ {
+		if i > 1_000_000 {
+			t.Fatal("reader did not end")
+		}
+		before := rej.count
+		err := rr.next(raw)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		var re *rowError
+		if errors.As(err, &re) {
+			rej.addN(re.lines, re.line, "", re.reason, re.raw)
+			rejected += rej.count - before
+			continue
+		}
+		if err != nil {
+			return // a read error ends the file, as it should
+		}
+		if rb.add(raw, rr.text) {
+			built++
+		} else if rej.count != before+1 {
+			t.Fatalf("row %d neither built nor rejected once", raw.line)
+		}
+		if rec := rb.take(); rec != nil {
+			if _, err := columns(s, rec, "f", 0); err != nil {
+				t.Fatalf("columns: %v", err)
+			}
+			rec.Release()
+		}
+	}
+}
+
+func FuzzCSVRow(f *testing.F) {
+	header := "order_id,member_id,ordered_at,amount,discount,items,channel,store_id,status,updated_at\n"
+	for _, row := range []string{
+		"O1,M1,2024-03-01T12:34:56Z,203.29,11.77,1,store,S098,paid,2024-03-01T12:34:56Z",
+		"O2,M2,2024-03-01 12:34:56,-5,0,0,app,,refunded,",
+		`"O,3",M3,20240301,1e2,,,"a ""b""",,cancelled,1709296496`,
+		"O4,,not a time,abc,x,-1,,,weird,",
+		"O5,M5,2024-02-30,1.005,,4294967296,,,PAID,",
+		"\"unterminated,M6",
+		"a,b",
+	} {
+		f.Add(header + row + "\n")
+	}
+	f.Fuzz(func(t *testing.T, data string) {
+		fuzzRows(t, Orders, func(s *schema) (rowReader, error) {
+			r, _, err := newCSVReader(strings.NewReader(data), s, nil, ',')
+			return r, err
+		})
+	})
+}
+
+func FuzzNDJSONRow(f *testing.F) {
+	for _, line := range []string{
+		`{"event_id":"E1","member_id":"M1","event_time":"2024-03-01T12:34:56Z","event_type":"login","value":0,"properties":"{\"device\":\"app\"}"}`,
+		`{"member_id":"M1","event_time":1709296496,"event_type":"points_earned","value":30,"properties":{"order_id":"O1"}}`,
+		`{"member_id":null,"event_time":"x","event_type":"", "value":"NaN"}`,
+		`[1,2,3]`,
+		`{"member_id":"M1","event_time":"2024-03-01","event_type":"login","properties":"not json"}`,
+		`{"member_id":"M\u0000","event_time":"2024-03-01","event_type":"login"}`,
+		`{`,
+	} {
+		f.Add(line + "\n")
+	}
+	f.Fuzz(func(t *testing.T, data string) {
+		fuzzRows(t, Events, func(s *schema) (rowReader, error) {
+			return newNDJSONReader(bytes.NewReader([]byte(data)), s, nil)
+		})
+	})
+}
