@@ -19,6 +19,7 @@ func newModelRegistry(cfg config.Config) (*models.Registry, error) {
 		models.NewPotential(cfg.Models.Potential),
 		models.NewRFM(cfg.Models.RFM),
 		models.NewCohorts(cfg.Models.Cohorts),
+		models.NewEngagement(cfg.Models.Engagement),
 	} {
 		if err := reg.Add(m); err != nil {
 			return nil, err

@@ -1,0 +1,137 @@
+-- engagement: event counts over the last 30 and 90 days (ending at the end
+-- of as_of, business time zone), a weighted score and its percentile, for
+-- every member who joined by as_of.
+--
+-- A session is a business day with at least one event. weighted_90d sums
+-- 90-day counts times models.engagement.weights (points_earned and
+-- points_redeemed by number of events, not points). score = 100 x
+-- weighted_90d / max(weighted_90d). score_percentile = 100 x members with
+-- a strictly lower score / members (ties share the lower value).
+-- engaged_low_spend = score_percentile >= 75 and fewer than half of the
+-- members spend strictly less (net paid spend over 365 days).
+
+-- name: base_create
+CREATE TABLE {{scratch}}
+(
+    member_id String,
+    logins_30d UInt32, logins_90d UInt32, sessions_30d UInt32, sessions_90d UInt32,
+    campaign_opens_30d UInt32, campaign_opens_90d UInt32, campaign_clicks_30d UInt32, campaign_clicks_90d UInt32,
+    reviews_90d UInt32, shares_90d UInt32, referrals_90d UInt32, checkins_90d UInt32,
+    points_earned_90d Float64, points_redeemed_90d Float64, points_earned_n UInt32, points_redeemed_n UInt32,
+    nps_answers_90d UInt32, nps_last Float64, has_nps UInt8,
+    weighted_90d Float64,
+    spend_365d Decimal(18, 2)
+) ENGINE = Memory
+
+-- name: base_fill
+INSERT INTO {{scratch}} (member_id, logins_30d, logins_90d, sessions_30d, sessions_90d,
+    campaign_opens_30d, campaign_opens_90d, campaign_clicks_30d, campaign_clicks_90d,
+    reviews_90d, shares_90d, referrals_90d, checkins_90d,
+    points_earned_90d, points_redeemed_90d, points_earned_n, points_redeemed_n,
+    nps_answers_90d, nps_last, has_nps, weighted_90d, spend_365d)
+SELECT
+    member_id, logins_30d, logins_90d, sessions_30d, sessions_90d,
+    campaign_opens_30d, campaign_opens_90d, campaign_clicks_30d, campaign_clicks_90d,
+    reviews_90d, shares_90d, referrals_90d, checkins_90d,
+    points_earned_90d, points_redeemed_90d, points_earned_n, points_redeemed_n,
+    nps_answers_90d, nps_last, has_nps,
+    @w_login * logins_90d + @w_session * sessions_90d + @w_campaign_open * campaign_opens_90d
+        + @w_campaign_click * campaign_clicks_90d + @w_review * reviews_90d + @w_share * shares_90d
+        + @w_referral * referrals_90d + @w_checkin * checkins_90d + @w_points_earned * points_earned_n
+        + @w_points_redeemed * points_redeemed_n + @w_nps_survey * nps_answers_90d,
+    spend_365d
+FROM
+(
+    SELECT * FROM
+    (
+        SELECT * FROM
+        (
+            SELECT member_id FROM members_current WHERE joined_at < toDateTime(@as_of_end, 'UTC')
+        )
+        ANY LEFT JOIN
+        (
+            SELECT
+                member_id,
+                toUInt32(countIf(event_type = 'login' AND event_time >= toDateTime(@start_30, 'UTC'))) AS logins_30d,
+                toUInt32(countIf(event_type = 'login')) AS logins_90d,
+                toUInt32(uniqExactIf(toDate(event_time, @tz), event_time >= toDateTime(@start_30, 'UTC'))) AS sessions_30d,
+                toUInt32(uniqExact(toDate(event_time, @tz))) AS sessions_90d,
+                toUInt32(countIf(event_type = 'campaign_open' AND event_time >= toDateTime(@start_30, 'UTC'))) AS campaign_opens_30d,
+                toUInt32(countIf(event_type = 'campaign_open')) AS campaign_opens_90d,
+                toUInt32(countIf(event_type = 'campaign_click' AND event_time >= toDateTime(@start_30, 'UTC'))) AS campaign_clicks_30d,
+                toUInt32(countIf(event_type = 'campaign_click')) AS campaign_clicks_90d,
+                toUInt32(countIf(event_type = 'review')) AS reviews_90d,
+                toUInt32(countIf(event_type = 'share')) AS shares_90d,
+                toUInt32(countIf(event_type = 'referral')) AS referrals_90d,
+                toUInt32(countIf(event_type = 'checkin')) AS checkins_90d,
+                sumIf(value, event_type = 'points_earned') AS points_earned_90d,
+                sumIf(value, event_type = 'points_redeemed') AS points_redeemed_90d,
+                toUInt32(countIf(event_type = 'points_earned')) AS points_earned_n,
+                toUInt32(countIf(event_type = 'points_redeemed')) AS points_redeemed_n,
+                toUInt32(countIf(event_type = 'nps_survey')) AS nps_answers_90d
+            FROM events_current
+            WHERE event_time >= toDateTime(@start_90, 'UTC') AND event_time < toDateTime(@as_of_end, 'UTC')
+            GROUP BY member_id
+        ) USING (member_id)
+    )
+    ANY LEFT JOIN
+    (
+        SELECT member_id, argMax(value, event_time) AS nps_last, toUInt8(1) AS has_nps
+        FROM events_current
+        WHERE event_type = 'nps_survey' AND event_time < toDateTime(@as_of_end, 'UTC')
+        GROUP BY member_id
+    ) USING (member_id)
+)
+ANY LEFT JOIN
+(
+    SELECT member_id, sum(amount) AS spend_365d
+    FROM orders_current
+    WHERE status = 'paid' AND ordered_at >= toDateTime(@start_365, 'UTC') AND ordered_at < toDateTime(@as_of_end, 'UTC')
+    GROUP BY member_id
+) USING (member_id)
+
+-- name: fill
+INSERT INTO {{stage}} (as_of, member_id, logins_30d, logins_90d, sessions_30d, sessions_90d,
+    campaign_opens_30d, campaign_opens_90d, campaign_clicks_30d, campaign_clicks_90d,
+    reviews_90d, shares_90d, referrals_90d, checkins_90d, points_earned_90d, points_redeemed_90d,
+    nps_answers_90d, nps_last, weighted_90d, score, score_percentile, spend_365d, engaged_low_spend, run_id)
+SELECT
+    toDate(@as_of), member_id, logins_30d, logins_90d, sessions_30d, sessions_90d,
+    campaign_opens_30d, campaign_opens_90d, campaign_clicks_30d, campaign_clicks_90d,
+    reviews_90d, shares_90d, referrals_90d, checkins_90d, points_earned_90d, points_redeemed_90d,
+    nps_answers_90d, if(has_nps = 1, nps_last, NULL), weighted_90d,
+    if(maxw > 0, 100 * weighted_90d / maxw, 0),
+    100 * w_below / n,
+    spend_365d,
+    toUInt8(100 * w_below / n >= 75 AND s_below / n < 0.5),
+    @run_id
+FROM
+(
+    SELECT * FROM
+    (
+        SELECT *, (SELECT count() FROM {{scratch}}) AS n, (SELECT max(weighted_90d) FROM {{scratch}}) AS maxw
+        FROM {{scratch}}
+    )
+    ANY LEFT JOIN
+    (
+        SELECT p.1 AS weighted_90d, p.2 AS w_below FROM
+        (
+            SELECT arrayJoin(arrayMap((t, s) -> (t.1, s - t.2), a, arrayCumSum(arrayMap(t -> t.2, a)))) AS p
+            FROM (SELECT arraySort(groupArray((weighted_90d, c))) AS a
+                  FROM (SELECT weighted_90d, count() AS c FROM {{scratch}} GROUP BY weighted_90d))
+        )
+    ) USING (weighted_90d)
+)
+ANY LEFT JOIN
+(
+    SELECT p.1 AS spend_365d, p.2 AS s_below FROM
+    (
+        SELECT arrayJoin(arrayMap((t, s) -> (t.1, s - t.2), a, arrayCumSum(arrayMap(t -> t.2, a)))) AS p
+        FROM (SELECT arraySort(groupArray((spend_365d, c))) AS a
+              FROM (SELECT spend_365d, count() AS c FROM {{scratch}} GROUP BY spend_365d))
+    )
+) USING (spend_365d)
+
+-- name: summary
+SELECT toFloat64(count()), avg(score), toFloat64(sum(engaged_low_spend)), toFloat64(countIf(weighted_90d > 0))
+FROM {{stage}}
