@@ -1,0 +1,468 @@
+package report
+
+import (
+	_ "embed"
+	"fmt"
+	"html/template"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+)
+
+//go:embed page.html.tmpl
+var pageTmpl string
+
+//go:embed style.css
+var styleCSS string
+
+var pageTemplate = template.Must(template.New("page").Parse(pageTmpl))
+
+// Options are the presentation settings of a page.
+type Options struct {
+	// Lang is the label language; empty means English.
+	Lang Lang
+	// Currency is put before money amounts ("¥", "$", "€"); may be empty.
+	Currency string
+	// Nav links the page to /  and /runs, for the served pages.
+	Nav bool
+}
+
+func (o Options) format() Format {
+	l := o.Lang
+	if l == "" {
+		l = English
+	}
+	return Format{Lang: l, Currency: o.Currency}
+}
+
+// page is what the template shows.
+type page struct {
+	Lang, HTMLLang string
+	Title          string
+	Subtitle       string
+	Generated      string
+	CSS            template.CSS
+	Nav            bool
+	NavReport      string
+	NavRuns        string
+	NotAvailable   string
+	Sections       []section
+}
+
+type kpiView struct {
+	Label, Value, Change, Dir, Prev string
+}
+
+type section struct {
+	ID, Title string
+	Notices   []string
+	KPIs      []kpiView
+	Stats     []stat
+	Charts    []chart
+	Tables    []table
+	Note      string
+}
+
+type stat struct{ Label, Value, Sub string }
+
+type chart struct {
+	Title string
+	SVG   template.HTML
+}
+
+type table struct {
+	Caption string
+	Head    []string
+	Rows    [][]string
+	// Num marks the numeric columns (right-aligned).
+	Num []bool
+}
+
+// Render writes the report as one self-contained HTML page: styles and
+// charts inline, no scripts, fonts or links to fetch.
+func Render(w io.Writer, r *Report, opt Options) error {
+	f := opt.format()
+	l := f.Lang
+	p := basePage(opt, l.T("title"))
+	p.Subtitle = l.T("as_of") + " " + r.AsOf.Format(dateLayout) + " · "
+	if r.Prev.IsZero() {
+		p.Subtitle += l.T("no_previous")
+	} else {
+		p.Subtitle += l.T("compared_with") + " " + r.Prev.Format(dateLayout)
+	}
+	p.Generated = l.T("generated_at") + " " + r.GeneratedAt.Format("2006-01-02 15:04 UTC")
+	kpiSec := section{ID: "kpis", Title: l.T("kpis"), Notices: notices(l, r.KPIMissing)}
+	for _, k := range r.KPIs {
+		kpiSec.KPIs = append(kpiSec.KPIs, viewKPI(k, f))
+	}
+	p.Sections = append(p.Sections, kpiSec,
+		rfmSection(r, f), cohortSection(r, f), clvSection(r, f), churnSection(r, f),
+		tierSection(r, f), lifecycleSection(r, f), potentialSection(r, f))
+	if err := pageTemplate.Execute(w, p); err != nil {
+		return fmt.Errorf("render report: %w", err)
+	}
+	return nil
+}
+
+func basePage(opt Options, title string) page {
+	l := opt.format().Lang
+	return page{
+		Lang: string(l), HTMLLang: l.HTMLLang(), Title: title, CSS: template.CSS(styleCSS),
+		Nav: opt.Nav, NavReport: l.T("nav_report"), NavRuns: l.T("nav_runs"), NotAvailable: l.T("not_available"),
+	}
+}
+
+// notices words the missing outputs in language l.
+func notices(l Lang, ms []Missing) []string {
+	var out []string
+	for _, m := range ms {
+		out = append(out, Notice(l, m))
+	}
+	return out
+}
+
+// Notice words one missing model output in language l.
+func Notice(l Lang, m Missing) string {
+	switch m.Reason {
+	case NoColumns:
+		return fmt.Sprintf(l.T("missing_no_columns"), m.Table, m.Model, strings.Join(m.Columns, ", "))
+	case NoPartition:
+		return fmt.Sprintf(l.T("missing_no_partition"), m.Model, m.AsOf, m.Table)
+	default:
+		return fmt.Sprintf(l.T("missing_no_table"), m.Model, m.Table)
+	}
+}
+
+func viewKPI(k KPI, f Format) kpiView {
+	v := kpiView{Label: f.Lang.T(k.Key), Change: "–", Dir: "flat"}
+	val := func(x float64) string {
+		switch k.Kind {
+		case Money:
+			return f.Money(x)
+		case Share:
+			return f.Pct(x)
+		default:
+			return f.Int(x)
+		}
+	}
+	v.Value = val(k.Cur)
+	if k.HasPrev {
+		v.Prev = f.Lang.T("previous") + " " + val(k.Prev)
+		if k.Kind == Share {
+			v.Change = f.PointChange(k.Cur, k.Prev)
+		} else {
+			v.Change = f.Change(k.Cur, k.Prev)
+		}
+		d := k.Cur - k.Prev
+		switch {
+		case math.IsNaN(d) || math.Abs(d) < 1e-12:
+		case d > 0:
+			v.Dir = "up"
+		default:
+			v.Dir = "down"
+		}
+		if v.Dir != "flat" && (d > 0) == k.LowerIsBetter {
+			v.Dir += " worse"
+		} else if v.Dir != "flat" {
+			v.Dir += " better"
+		}
+	}
+	return v
+}
+
+// change writes cur's change from prev, or "–" without a previous as_of.
+func change(f Format, cur, prev float64, hasPrev bool) string {
+	if !hasPrev {
+		return "–"
+	}
+	return f.Change(cur, prev)
+}
+
+func rfmSection(r *Report, f Format) section {
+	l := f.Lang
+	s := section{ID: "rfm", Title: l.T("rfm"), Notices: notices(l, r.RFM.Missing)}
+	if s.Notices != nil {
+		return s
+	}
+	rows := []string{"5", "4", "3", "2", "1"}
+	cols := []string{"1", "2", "3", "4", "5"}
+	members := make([][]float64, 5)
+	revenue := make([][]float64, 5)
+	for i := range rows {
+		members[i] = make([]float64, 5)
+		revenue[i] = make([]float64, 5)
+		for j := range cols {
+			c := r.RFM.Cells[4-i][j]
+			members[i][j], revenue[i][j] = c.Members, c.Revenue
+		}
+	}
+	tip := func(i, j int) string {
+		return fmt.Sprintf("R%s F%s: %s %s, %s %s", rows[i], cols[j], f.Int(members[i][j]), l.T("members"), l.T("revenue"), f.Money(revenue[i][j]))
+	}
+	s.Charts = []chart{
+		{l.T("rfm_grid_members"), HeatMap{Name: "rfm_members", Label: l.T("rfm_grid_members"), Rows: rows, Cols: cols, RowTitle: l.T("recency_short"), ColTitle: l.T("frequency_score"), Values: members, Text: f.Compact, Tip: tip}.SVG()},
+		{l.T("rfm_grid_revenue"), HeatMap{Name: "rfm_revenue", Label: l.T("rfm_grid_revenue"), Rows: rows, Cols: cols, RowTitle: l.T("recency_short"), ColTitle: l.T("frequency_score"), Values: revenue, Text: func(v float64) string { return f.Currency + f.Compact(v) }, Tip: tip}.SVG()},
+	}
+	s.Note = l.T("recency_score") + " · " + l.T("frequency_score")
+	total := 0.0
+	for _, sg := range r.RFM.Segments {
+		total += sg.Members
+	}
+	t := table{Head: []string{l.T("segment"), l.T("members"), l.T("share"), l.T("change"), l.T("revenue"), l.T("avg_recency"), l.T("avg_frequency")}, Num: []bool{false, true, true, true, true, true, true}}
+	for _, sg := range r.RFM.Segments {
+		t.Rows = append(t.Rows, []string{l.Name(sg.Name), f.Int(sg.Members), f.Pct(ratio(sg.Members, total)), change(f, sg.Members, sg.MembersPrev, r.RFM.HasPrev), f.Money(sg.Revenue), f.Dec(sg.Recency, 0), f.Dec(sg.Frequency, 1)})
+	}
+	s.Tables = []table{t}
+	return s
+}
+
+func cohortSection(r *Report, f Format) section {
+	l := f.Lang
+	s := section{ID: "cohorts", Title: l.T("cohorts"), Notices: notices(l, r.Cohorts.Missing)}
+	if s.Notices != nil {
+		return s
+	}
+	var rows, cols []string
+	var ret, rev [][]float64
+	for p := 0; p < r.Cohorts.Periods; p++ {
+		cols = append(cols, strconv.Itoa(p))
+	}
+	for _, c := range r.Cohorts.Rows {
+		rows = append(rows, c.Cohort+" ("+f.Compact(c.Size)+")")
+		a := make([]float64, r.Cohorts.Periods)
+		v := make([]float64, r.Cohorts.Periods)
+		for p := range a {
+			a[p], v[p] = math.NaN(), math.NaN()
+			if p < len(c.Active) && !math.IsNaN(c.Active[p]) {
+				a[p] = ratio(c.Active[p], c.Size)
+				v[p] = c.Revenue[p]
+			}
+		}
+		ret = append(ret, a)
+		rev = append(rev, v)
+	}
+	pct0 := func(v float64) string { return f.Dec(v*100, 0) + "%" }
+	s.Charts = []chart{
+		{l.T("cohort_retention"), HeatMap{Name: "cohort_retention", Label: l.T("cohort_retention"), Rows: rows, Cols: cols, RowTitle: l.T("cohort"), ColTitle: l.T("period"), Values: ret, Text: pct0}.SVG()},
+		{l.T("cohort_revenue"), HeatMap{Name: "cohort_revenue", Label: l.T("cohort_revenue"), Rows: rows, Cols: cols, RowTitle: l.T("cohort"), ColTitle: l.T("period"), Values: rev, Text: func(v float64) string { return f.Currency + f.Compact(v) }}.SVG()},
+	}
+	return s
+}
+
+func clvSection(r *Report, f Format) section {
+	l := f.Lang
+	s := section{ID: "clv", Title: l.T("clv"), Notices: notices(l, r.CLV.Missing)}
+	if s.Notices != nil {
+		return s
+	}
+	var cats []string
+	var hist []float64
+	for _, b := range r.CLV.Bins {
+		if math.IsInf(b.Hi, 1) {
+			cats = append(cats, "≥"+f.Compact(b.Lo))
+		} else {
+			cats = append(cats, f.Compact(b.Lo))
+		}
+		hist = append(hist, b.Members)
+	}
+	var dcats []string
+	var clv, spend []float64
+	t := table{Head: []string{l.T("decile"), l.T("members"), l.T("predicted_clv"), l.T("past_spend")}, Num: []bool{false, true, true, true}}
+	for _, d := range r.CLV.Deciles {
+		dcats = append(dcats, strconv.Itoa(d.Decile))
+		clv = append(clv, d.CLV)
+		spend = append(spend, d.Spend)
+		t.Rows = append(t.Rows, []string{strconv.Itoa(d.Decile), f.Int(d.Members), f.Money(d.CLV), f.Money(d.Spend)})
+	}
+	money := func(v float64) string { return f.Currency + f.Compact(v) }
+	s.Charts = []chart{
+		{l.T("clv_distribution"), Bars{Name: "clv_histogram", Label: l.T("clv_distribution"), Categories: cats, Series: []Series{{l.T("members"), hist}}, Value: f.Compact}.SVG()},
+		{l.T("clv_by_decile"), Bars{Name: "clv_deciles", Label: l.T("clv_by_decile"), Categories: dcats, Series: []Series{{l.T("predicted_clv"), clv}, {l.T("past_spend"), spend}}, Value: money}.SVG()},
+	}
+	s.Tables = []table{t}
+	return s
+}
+
+func churnSection(r *Report, f Format) section {
+	l := f.Lang
+	s := section{ID: "churn", Title: l.T("churn"), Notices: notices(l, r.Churn.Missing)}
+	if s.Notices != nil {
+		return s
+	}
+	var bands []string
+	var now, before []float64
+	for _, b := range r.Churn.Bands {
+		bands = append(bands, l.Name(b.Name))
+		now = append(now, b.Members)
+		before = append(before, b.MembersPrev)
+	}
+	series := []Series{{r.AsOf.Format(dateLayout), now}}
+	if r.Churn.HasPrev {
+		series = append([]Series{{r.Prev.Format(dateLayout), before}}, series...)
+	}
+	var bins []string
+	for i := 0; i < 10; i++ {
+		bins = append(bins, fmt.Sprintf("%d–%d%%", i*10, i*10+10))
+	}
+	s.Charts = []chart{
+		{l.T("churn_bands"), Bars{Name: "churn_bands", Label: l.T("churn_bands"), Categories: bands, Series: series, Value: f.Compact}.SVG()},
+		{l.T("churn_histogram"), Bars{Name: "churn_histogram", Label: l.T("churn_histogram"), Categories: bins, Series: []Series{{l.T("members"), r.Churn.Hist[:]}}, Value: f.Compact}.SVG()},
+	}
+	q := r.Churn.Quality
+	if q == nil {
+		s.Note = l.T("no_quality")
+		return s
+	}
+	s.Stats = []stat{
+		{l.T("auc"), f.Dec(q.AUC, 3), ""},
+		{l.T("baseline_auc"), f.Dec(q.BaselineAUC, 3), signed(f.Dec(q.AUC-q.BaselineAUC, 3))},
+		{l.T("lift_top"), f.Dec(q.LiftTop, 2) + "×", ""},
+	}
+	dec := func(n int) []string {
+		var c []string
+		for i := 1; i <= n; i++ {
+			c = append(c, strconv.Itoa(i))
+		}
+		return c
+	}
+	if len(q.Predicted) > 0 {
+		s.Charts = append(s.Charts, chart{l.T("calibration"), Bars{Name: "churn_calibration", Label: l.T("calibration"), Categories: dec(len(q.Predicted)), Series: []Series{{l.T("predicted"), q.Predicted}, {l.T("observed"), q.Observed}}, Value: f.Pct, Lines: true}.SVG()})
+	}
+	if len(q.Lift) > 0 {
+		s.Charts = append(s.Charts, chart{l.T("lift"), Bars{Name: "churn_lift", Label: l.T("lift"), Categories: dec(len(q.Lift)), Series: []Series{{l.T("lift"), q.Lift}}, Value: func(v float64) string { return f.Dec(v, 1) + "×" }}.SVG()})
+	}
+	return s
+}
+
+func tierSection(r *Report, f Format) section {
+	l := f.Lang
+	t := r.Tiers
+	s := section{ID: "tiers", Title: l.T("tiers"), Notices: notices(l, t.Missing)}
+	if s.Notices != nil {
+		return s
+	}
+	series := []Series{{r.AsOf.Format(dateLayout), t.Counts}}
+	if t.HasPrev {
+		series = append([]Series{{r.Prev.Format(dateLayout), t.CountsPrev}}, series...)
+	}
+	s.Charts = []chart{{l.T("tier_distribution"), Bars{Name: "tier_distribution", Label: l.T("tier_distribution"), Categories: names(l, t.Names), Series: series, Value: f.Compact}.SVG()}}
+	if t.HasPrev {
+		s.Charts = append(s.Charts, chart{l.T("tier_migration"), HeatMap{Name: "tier_migration", Label: l.T("tier_migration"), Rows: names(l, t.From), Cols: names(l, t.Names), RowTitle: l.T("from"), ColTitle: l.T("to"), Values: t.Matrix, Text: f.Compact}.SVG()})
+		s.Stats = []stat{
+			{l.T("upgrade_conversion"), f.Pct(ratio(t.Upgraded, t.Eligible)), f.Int(t.Upgraded) + " / " + f.Int(t.Eligible)},
+			{l.T("upgraded"), f.Int(t.Upgraded), ""},
+			{l.T("downgraded"), f.Int(t.Downgraded), ""},
+		}
+	}
+	return s
+}
+
+func names(l Lang, xs []string) []string {
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = l.Name(x)
+	}
+	return out
+}
+
+func lifecycleSection(r *Report, f Format) section {
+	l := f.Lang
+	fl := r.Lifecycle
+	s := section{ID: "lifecycle", Title: l.T("lifecycle"), Notices: notices(l, fl.Missing)}
+	if s.Notices != nil {
+		return s
+	}
+	s.Charts = []chart{{l.T("lifecycle_flow"), FlowChart{Name: "lifecycle_flow", Label: l.T("lifecycle_flow"), From: fl.From, To: fl.To, Counts: fl.Counts, Value: f.Compact, State: l.Name}.SVG()}}
+	t := table{Head: append([]string{l.T("from") + " \\ " + l.T("to")}, names(l, fl.To)...)}
+	t.Num = []bool{false}
+	for range fl.To {
+		t.Num = append(t.Num, true)
+	}
+	for i, from := range fl.From {
+		row := []string{l.Name(from)}
+		for _, v := range fl.Counts[i] {
+			row = append(row, f.Int(v))
+		}
+		t.Rows = append(t.Rows, row)
+	}
+	s.Tables = []table{t}
+	return s
+}
+
+func potentialSection(r *Report, f Format) section {
+	l := f.Lang
+	p := r.Potential
+	s := section{ID: "potential", Title: l.T("potential"), Notices: notices(l, p.Missing)}
+	if s.Notices != nil {
+		return s
+	}
+	var cats []string
+	var now, before []float64
+	for _, x := range p.Reasons {
+		cats = append(cats, l.Name(x.Name))
+		now = append(now, x.Members)
+		before = append(before, x.MembersPrev)
+	}
+	series := []Series{{r.AsOf.Format(dateLayout), now}}
+	if p.HasPrev {
+		series = append([]Series{{r.Prev.Format(dateLayout), before}}, series...)
+	}
+	s.Stats = []stat{{l.T("any_reason"), f.Int(p.Any), change(f, p.Any, p.AnyPrev, p.HasPrev)}}
+	s.Charts = []chart{{l.T("potential_by_reason"), Bars{Name: "potential_reasons", Label: l.T("potential_by_reason"), Categories: cats, Series: series, Value: f.Compact}.SVG()}}
+	return s
+}
+
+// Run is one job run as listed on /runs.
+type Run struct {
+	Job, AsOf, Trigger, Status string
+	Attempt                    int
+	Started, Finished          time.Time
+	RowsOut                    float64
+	Error                      string
+}
+
+// Scheduled is a job's next scheduled run.
+type Scheduled struct {
+	Job string
+	At  time.Time
+}
+
+// RenderRuns writes the job runs page: the latest runs (missing, when the
+// job_runs table does not exist yet, shows a notice) and the next
+// scheduled runs.
+func RenderRuns(w io.Writer, runs []Run, missing *Missing, next []Scheduled, opt Options) error {
+	f := opt.format()
+	l := f.Lang
+	p := basePage(opt, l.T("runs"))
+	s := section{ID: "runs", Title: l.T("runs")}
+	if missing != nil {
+		s.Notices = []string{Notice(l, *missing)}
+	} else if len(runs) == 0 {
+		s.Note = l.T("no_runs")
+	} else {
+		t := table{Head: []string{l.T("job"), l.T("as_of"), l.T("trigger"), l.T("status"), l.T("attempt"), l.T("started"), l.T("duration"), l.T("rows"), l.T("error")},
+			Num: []bool{false, false, false, false, true, false, true, true, false}}
+		for _, r := range runs {
+			dur := "–"
+			if !r.Finished.IsZero() && r.Finished.Unix() > 0 {
+				dur = r.Finished.Sub(r.Started).Round(time.Millisecond).String()
+			}
+			t.Rows = append(t.Rows, []string{r.Job, r.AsOf, r.Trigger, l.Name(r.Status), strconv.Itoa(r.Attempt), r.Started.UTC().Format("2006-01-02 15:04:05"), dur, f.Int(r.RowsOut), r.Error})
+		}
+		s.Tables = append(s.Tables, t)
+	}
+	if len(next) > 0 {
+		t := table{Caption: l.T("next_runs"), Head: []string{l.T("job"), l.T("at")}, Num: []bool{false, false}}
+		for _, n := range next {
+			t.Rows = append(t.Rows, []string{n.Job, n.At.UTC().Format("2006-01-02 15:04:05 UTC")})
+		}
+		s.Tables = append(s.Tables, t)
+	}
+	p.Sections = []section{s}
+	if err := pageTemplate.Execute(w, p); err != nil {
+		return fmt.Errorf("render runs: %w", err)
+	}
+	return nil
+}

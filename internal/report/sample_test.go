@@ -1,0 +1,74 @@
+package report
+
+import (
+	"math"
+	"time"
+)
+
+// sampleReport is a filled report for rendering tests, independent of
+// ClickHouse.
+func sampleReport() *Report {
+	r := &Report{
+		AsOf:        time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC),
+		Prev:        time.Date(2026, 11, 13, 0, 0, 0, 0, time.UTC),
+		GeneratedAt: time.Date(2026, 11, 21, 6, 0, 0, 0, time.UTC),
+		KPIs: []KPI{
+			{Key: "kpi_members", Kind: Count, Cur: 125400, Prev: 121000, HasPrev: true},
+			{Key: "kpi_active", Kind: Count, Cur: 40210, Prev: 41800, HasPrev: true},
+			{Key: "kpi_arpu", Kind: Money, Cur: 356.2, Prev: 349.9, HasPrev: true},
+			{Key: "kpi_repurchase", Kind: Share, Cur: 0.412, Prev: 0.405, HasPrev: true},
+			{Key: "kpi_churn_rate", Kind: Share, Cur: 0.183, Prev: 0.176, HasPrev: true, LowerIsBetter: true},
+			{Key: "kpi_avg_clv", Kind: Money, Cur: 512.75},
+		},
+	}
+	for ri := 0; ri < 5; ri++ {
+		for fi := 0; fi < 5; fi++ {
+			m := float64((ri+1)*(5-fi)*120 + 30)
+			r.RFM.Cells[ri][fi] = Cell{Members: m, Revenue: m * float64(fi+1) * 85}
+		}
+	}
+	r.RFM.HasPrev = true
+	r.RFM.Segments = []Segment{
+		{"Champions", 4200, 3900, 2.1e6, 12, 9.4},
+		{"Loyal", 6100, 6000, 1.6e6, 35, 6.2},
+		{"At Risk", 3900, 3500, 6.1e5, 160, 4.1},
+		{"Hibernating", 9800, 9900, 2.2e5, 290, 1.3},
+		{"Brand-defined <segment>", 120, 0, 9e3, 40, 2},
+	}
+	r.Cohorts.Periods = 6
+	for i := 0; i < 6; i++ {
+		c := CohortRow{Cohort: time.Date(2026, time.Month(5+i), 1, 0, 0, 0, 0, time.UTC).Format(dateLayout), Size: float64(1000 + 100*i)}
+		for p := 0; p < 6-i; p++ {
+			c.Active = append(c.Active, c.Size*math.Pow(0.6, float64(p)))
+			c.Revenue = append(c.Revenue, c.Size*math.Pow(0.6, float64(p))*120)
+		}
+		r.Cohorts.Rows = append(r.Cohorts.Rows, c)
+	}
+	for d := 1; d <= 10; d++ {
+		r.CLV.Deciles = append(r.CLV.Deciles, Decile{Decile: d, Members: 1000, CLV: float64(d*d) * 9000, Spend: float64(d) * 30000})
+	}
+	for i := 0; i < 20; i++ {
+		r.CLV.Bins = append(r.CLV.Bins, Bin{Lo: float64(i) * 50, Hi: float64(i+1) * 50, Members: 2000 * math.Exp(-float64(i)/4)})
+	}
+	r.CLV.Bins[19].Hi = math.Inf(1)
+	r.Churn.HasPrev = true
+	r.Churn.Bands = []Band{{"low", 5000, 5200}, {"medium", 3000, 2900}, {"high", 1500, 1400}, {"critical", 500, 450}}
+	for i := range r.Churn.Hist {
+		r.Churn.Hist[i] = float64(1000 - 80*i)
+	}
+	q := &Quality{AUC: 0.78, BaselineAUC: 0.71, LiftTop: 2.4}
+	for d := 1; d <= 10; d++ {
+		q.Predicted = append(q.Predicted, float64(d)/11)
+		q.Observed = append(q.Observed, float64(d)/11+0.02*math.Sin(float64(d)))
+		q.Lift = append(q.Lift, 2.4-float64(d-1)*0.2)
+	}
+	r.Churn.Quality = q
+	r.Tiers = Tiers{HasPrev: true, Names: []string{"Bronze", "Silver", "Gold", "Diamond"}, From: []string{"", "Bronze", "Silver", "Gold", "Diamond"},
+		Counts: []float64{8000, 3000, 900, 100}, CountsPrev: []float64{8200, 2900, 850, 95},
+		Matrix:   [][]float64{{300, 0, 0, 0}, {7600, 500, 100, 0}, {100, 2450, 300, 50}, {0, 50, 490, 10}, {0, 0, 10, 40}},
+		Upgraded: 960, Downgraded: 160, Eligible: 11450}
+	r.Lifecycle = Flow{HasPrev: true, From: []string{"", "new", "active", "dormant", "churned"}, To: []string{"new", "active", "dormant", "churned"},
+		Counts: [][]float64{{900, 0, 0, 0}, {200, 600, 100, 0}, {0, 3000, 800, 50}, {0, 300, 1500, 400}, {0, 20, 0, 2000}}}
+	r.Potential = Potential{HasPrev: true, Any: 2300, AnyPrev: 2100, Reasons: []PotentialReason{{"clv_above_spend", 1200, 1100}, {"engaged_low_spend", 800, 700}, {"rising_value", 500, 450}}}
+	return r
+}

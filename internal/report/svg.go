@@ -1,0 +1,301 @@
+package report
+
+import (
+	"fmt"
+	"html/template"
+	"math"
+	"strings"
+)
+
+// The charts are SVG written here, on the server: no JavaScript, no fonts
+// and no network, so the page is small, works offline and prints as is.
+// Every chart is an <svg class="chart" data-chart=NAME> element; each mark
+// has a <title> that browsers show as a tooltip.
+
+// palette holds the series colours (colour-blind safe, Okabe-Ito based).
+var palette = []string{"#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#f0e442", "#999999"}
+
+// esc escapes text for SVG/HTML.
+func esc(s string) string { return template.HTMLEscapeString(s) }
+
+// svgOpen starts a chart of the given size.
+func svgOpen(b *strings.Builder, name, label string, w, h int) {
+	fmt.Fprintf(b, `<svg class="chart" data-chart="%s" role="img" aria-label="%s" viewBox="0 0 %d %d" width="%d" height="%d" preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg">`, esc(name), esc(label), w, h, w, h)
+	fmt.Fprintf(b, `<title>%s</title>`, esc(label))
+}
+
+// HeatMap is a grid of cells shaded by value.
+type HeatMap struct {
+	// Name identifies the chart in the page (data-chart).
+	Name, Label string
+	Rows, Cols  []string
+	// RowTitle and ColTitle label the axes.
+	RowTitle, ColTitle string
+	// Values[i][j] is the cell of Rows[i] and Cols[j]; NaN leaves it blank.
+	Values [][]float64
+	// Text writes a cell's value.
+	Text func(float64) string
+	// Tip, when set, writes a cell's tooltip; the default is Text.
+	Tip func(i, j int) string
+}
+
+// SVG draws the heat map.
+func (h HeatMap) SVG() template.HTML {
+	const cw, ch, left, top = 76, 30, 130, 46
+	w := left + cw*len(h.Cols) + 10
+	hgt := top + ch*len(h.Rows) + 10
+	var b strings.Builder
+	svgOpen(&b, h.Name, h.Label, w, hgt)
+	maxV := 0.0
+	for _, row := range h.Values {
+		for _, v := range row {
+			if !math.IsNaN(v) && v > maxV {
+				maxV = v
+			}
+		}
+	}
+	fmt.Fprintf(&b, `<text class="axis-title" x="%d" y="14">%s</text>`, left, esc(h.ColTitle))
+	fmt.Fprintf(&b, `<text class="axis-title" x="4" y="14">%s</text>`, esc(h.RowTitle))
+	for j, c := range h.Cols {
+		fmt.Fprintf(&b, `<text class="tick" x="%d" y="%d" text-anchor="middle">%s</text>`, left+cw*j+cw/2, top-8, esc(c))
+	}
+	for i, r := range h.Rows {
+		y := top + ch*i
+		fmt.Fprintf(&b, `<text class="tick" x="%d" y="%d" text-anchor="end">%s</text>`, left-8, y+ch/2+4, esc(r))
+		for j := range h.Cols {
+			v := math.NaN()
+			if i < len(h.Values) && j < len(h.Values[i]) {
+				v = h.Values[i][j]
+			}
+			x := left + cw*j
+			if math.IsNaN(v) {
+				fmt.Fprintf(&b, `<rect class="cell empty" x="%d" y="%d" width="%d" height="%d" fill="#f4f5f7"/>`, x+1, y+1, cw-2, ch-2)
+				continue
+			}
+			t := 0.0
+			if maxV > 0 {
+				t = v / maxV
+			}
+			fill, ink := shade(t)
+			tip := h.Text(v)
+			if h.Tip != nil {
+				tip = h.Tip(i, j)
+			}
+			fmt.Fprintf(&b, `<rect class="cell" x="%d" y="%d" width="%d" height="%d" rx="3" fill="%s"><title>%s</title></rect>`, x+1, y+1, cw-2, ch-2, fill, esc(tip))
+			fmt.Fprintf(&b, `<text class="cell-text" x="%d" y="%d" text-anchor="middle" fill="%s">%s</text>`, x+cw/2, y+ch/2+4, ink, esc(h.Text(v)))
+		}
+	}
+	b.WriteString(`</svg>`)
+	return template.HTML(b.String())
+}
+
+// shade maps t in [0, 1] to a blue from light to dark, and an ink colour
+// that stays readable on it.
+func shade(t float64) (fill, ink string) {
+	t = math.Max(0, math.Min(1, t))
+	lo := [3]float64{239, 246, 255}
+	hi := [3]float64{8, 69, 148}
+	var c [3]int
+	for k := range c {
+		c[k] = int(math.Round(lo[k] + (hi[k]-lo[k])*t))
+	}
+	ink = "#1b1f24"
+	if t > 0.55 {
+		ink = "#ffffff"
+	}
+	return fmt.Sprintf("#%02x%02x%02x", c[0], c[1], c[2]), ink
+}
+
+// Series is one named list of values, one per category.
+type Series struct {
+	Name   string
+	Values []float64
+}
+
+// Bars is a vertical bar chart with one or more series per category.
+type Bars struct {
+	Name, Label string
+	Categories  []string
+	Series      []Series
+	// Value writes a value for ticks and tooltips.
+	Value func(float64) string
+	// Lines draws the series as lines with points instead of bars.
+	Lines bool
+}
+
+// SVG draws the chart.
+func (c Bars) SVG() template.HTML {
+	const left, right, top, bottom, plotH = 64, 12, 28, 44, 200
+	n := len(c.Categories)
+	slot := 44
+	for _, cat := range c.Categories {
+		slot = max(slot, 7*len([]rune(cat))+10)
+	}
+	if len(c.Series) > 1 && slot < 30*len(c.Series) {
+		slot = 30 * len(c.Series)
+	}
+	if n*slot < 360 {
+		slot = 360 / max(n, 1)
+	}
+	w := left + n*slot + right
+	h := top + plotH + bottom
+	var b strings.Builder
+	svgOpen(&b, c.Name, c.Label, w, h)
+	maxV := 0.0
+	for _, s := range c.Series {
+		for _, v := range s.Values {
+			if !math.IsNaN(v) && v > maxV {
+				maxV = v
+			}
+		}
+	}
+	step := niceStep(maxV / 4)
+	if maxV <= 0 {
+		step = 1
+	}
+	top4 := step * math.Ceil(math.Max(maxV, step)/step)
+	y := func(v float64) float64 { return top + plotH - v/top4*plotH }
+	for v := 0.0; v <= top4*1.0001; v += step {
+		fmt.Fprintf(&b, `<line class="grid" x1="%d" x2="%d" y1="%.1f" y2="%.1f"/>`, left, w-right, y(v), y(v))
+		fmt.Fprintf(&b, `<text class="tick" x="%d" y="%.1f" text-anchor="end">%s</text>`, left-6, y(v)+4, esc(c.Value(v)))
+	}
+	for i, cat := range c.Categories {
+		fmt.Fprintf(&b, `<text class="tick" x="%d" y="%d" text-anchor="middle">%s</text>`, left+slot*i+slot/2, top+plotH+16, esc(cat))
+	}
+	if c.Lines {
+		for k, s := range c.Series {
+			col := palette[k%len(palette)]
+			var pts []string
+			for i, v := range s.Values {
+				if i >= n || math.IsNaN(v) {
+					continue
+				}
+				pts = append(pts, fmt.Sprintf("%d,%.1f", left+slot*i+slot/2, y(v)))
+			}
+			fmt.Fprintf(&b, `<polyline class="series" fill="none" stroke="%s" stroke-width="2.5" points="%s"/>`, col, strings.Join(pts, " "))
+			for i, v := range s.Values {
+				if i >= n || math.IsNaN(v) {
+					continue
+				}
+				fmt.Fprintf(&b, `<circle class="mark" cx="%d" cy="%.1f" r="4" fill="%s"><title>%s · %s: %s</title></circle>`, left+slot*i+slot/2, y(v), col, esc(c.Categories[i]), esc(s.Name), esc(c.Value(v)))
+			}
+		}
+	} else {
+		bw := float64(slot-10) / float64(len(c.Series))
+		for k, s := range c.Series {
+			col := palette[k%len(palette)]
+			for i, v := range s.Values {
+				if i >= n || math.IsNaN(v) {
+					continue
+				}
+				x := float64(left+slot*i+5) + bw*float64(k)
+				hh := math.Max(float64(top+plotH)-y(v), 0)
+				if v > 0 && hh < 1 {
+					hh = 1
+				}
+				fmt.Fprintf(&b, `<rect class="mark" x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s · %s: %s</title></rect>`, x, float64(top+plotH)-hh, bw-1, hh, col, esc(c.Categories[i]), esc(s.Name), esc(c.Value(v)))
+			}
+		}
+	}
+	fmt.Fprintf(&b, `<line class="axis" x1="%d" x2="%d" y1="%d" y2="%d"/>`, left, w-right, top+plotH, top+plotH)
+	if len(c.Series) > 1 {
+		x := left
+		for k, s := range c.Series {
+			fmt.Fprintf(&b, `<rect x="%d" y="6" width="12" height="12" fill="%s"/><text class="legend" x="%d" y="16">%s</text>`, x, palette[k%len(palette)], x+16, esc(s.Name))
+			x += 24 + 9*len([]rune(s.Name))
+		}
+	}
+	b.WriteString(`</svg>`)
+	return template.HTML(b.String())
+}
+
+// FlowChart draws members moving between two states: the previous state on the
+// left, the current one on the right, bands between them as wide as the
+// number of members.
+type FlowChart struct {
+	Name, Label string
+	From, To    []string
+	// Counts[i][j] members went from From[i] to To[j].
+	Counts [][]float64
+	Value  func(float64) string
+	// Label of a state.
+	State func(string) string
+}
+
+// SVG draws the flow.
+func (f FlowChart) SVG() template.HTML {
+	const w, h, top, gap, nodeW, labelW = 760, 340, 10, 8, 14, 150
+	var b strings.Builder
+	svgOpen(&b, f.Name, f.Label, w, h)
+	outs := make([]float64, len(f.From))
+	ins := make([]float64, len(f.To))
+	total := 0.0
+	for i, row := range f.Counts {
+		for j, v := range row {
+			outs[i] += v
+			ins[j] += v
+			total += v
+		}
+	}
+	if total == 0 {
+		b.WriteString(`</svg>`)
+		return template.HTML(b.String())
+	}
+	scaleFor := func(vals []float64) float64 {
+		k := 0
+		for _, v := range vals {
+			if v > 0 {
+				k++
+			}
+		}
+		return (float64(h-2*top) - float64(gap*max(k-1, 0))) / total
+	}
+	scale := math.Min(scaleFor(outs), scaleFor(ins))
+	place := func(vals []float64) []float64 {
+		ys := make([]float64, len(vals))
+		yy := float64(top)
+		for i, v := range vals {
+			ys[i] = yy
+			if v > 0 {
+				yy += v*scale + gap
+			}
+		}
+		return ys
+	}
+	ly, ry := place(outs), place(ins)
+	xl, xr := float64(labelW), float64(w-labelW)
+	lOff := append([]float64(nil), ly...)
+	rOff := append([]float64(nil), ry...)
+	for i, row := range f.Counts {
+		for j, v := range row {
+			if v <= 0 {
+				continue
+			}
+			t := v * scale
+			y0, y1 := lOff[i], rOff[j]
+			lOff[i] += t
+			rOff[j] += t
+			mx := (xl + xr) / 2
+			col := palette[j%len(palette)]
+			fmt.Fprintf(&b, `<path class="band" d="M%.1f %.1f C%.1f %.1f %.1f %.1f %.1f %.1f L%.1f %.1f C%.1f %.1f %.1f %.1f %.1f %.1f Z" fill="%s" fill-opacity="0.35"><title>%s → %s: %s</title></path>`,
+				xl+nodeW, y0, mx, y0, mx, y1, xr-nodeW, y1, xr-nodeW, y1+t, mx, y1+t, mx, y0+t, xl+nodeW, y0+t, col,
+				esc(f.State(f.From[i])), esc(f.State(f.To[j])), esc(f.Value(v)))
+		}
+	}
+	for i, v := range outs {
+		if v <= 0 {
+			continue
+		}
+		fmt.Fprintf(&b, `<rect class="node" x="%.1f" y="%.1f" width="%d" height="%.1f" fill="#5b6675"><title>%s: %s</title></rect>`, xl, ly[i], nodeW, math.Max(v*scale, 1), esc(f.State(f.From[i])), esc(f.Value(v)))
+		fmt.Fprintf(&b, `<text class="tick" x="%.1f" y="%.1f" text-anchor="end">%s · %s</text>`, xl-6, ly[i]+v*scale/2+4, esc(f.State(f.From[i])), esc(f.Value(v)))
+	}
+	for j, v := range ins {
+		if v <= 0 {
+			continue
+		}
+		fmt.Fprintf(&b, `<rect class="node" x="%.1f" y="%.1f" width="%d" height="%.1f" fill="%s"><title>%s: %s</title></rect>`, xr-nodeW, ry[j], nodeW, math.Max(v*scale, 1), palette[j%len(palette)], esc(f.State(f.To[j])), esc(f.Value(v)))
+		fmt.Fprintf(&b, `<text class="tick" x="%.1f" y="%.1f">%s · %s</text>`, xr+6, ry[j]+v*scale/2+4, esc(f.State(f.To[j])), esc(f.Value(v)))
+	}
+	b.WriteString(`</svg>`)
+	return template.HTML(b.String())
+}

@@ -1,0 +1,7 @@
+-- kpi_churn: mean predicted churn probability per as_of.
+SELECT
+    toString(as_of)                    AS d,
+    toFloat64(avg(churn_probability))  AS churn
+FROM churn
+WHERE as_of IN (toDate(@as_of), toDate(@prev))
+GROUP BY as_of

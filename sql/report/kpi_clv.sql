@@ -1,0 +1,11 @@
+-- kpi_clv: buyers, revenue per buyer, repurchase rate and mean predicted
+-- CLV per as_of.
+SELECT
+    toString(as_of)                              AS d,
+    toFloat64(count())                           AS buyers,
+    toFloat64(sum(monetary)) / count()           AS arpu,
+    toFloat64(countIf(frequency >= 1)) / count() AS repurchase,
+    toFloat64(avg(clv))                          AS avg_clv
+FROM clv
+WHERE as_of IN (toDate(@as_of), toDate(@prev))
+GROUP BY as_of

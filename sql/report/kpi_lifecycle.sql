@@ -1,0 +1,10 @@
+-- kpi_lifecycle: members, active members and churned share per as_of.
+SELECT
+    toString(as_of)                                             AS d,
+    toFloat64(count())                                          AS members,
+    toFloat64(countIf(stage IN ('new', 'active', 'loyal')))     AS active,
+    toFloat64(countIf(stage = 'churned'))                       AS churned,
+    toFloat64(countIf(stage IN ('new', 'active', 'loyal', 'at_risk', 'dormant', 'churned'))) AS buyers
+FROM lifecycle
+WHERE as_of IN (toDate(@as_of), toDate(@prev))
+GROUP BY as_of

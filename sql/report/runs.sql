@@ -1,0 +1,14 @@
+-- runs: the latest job runs, newest first.
+SELECT
+    job,
+    toString(as_of)  AS d,
+    trigger,
+    status,
+    toFloat64(attempt) AS attempt,
+    started_at,
+    finished_at,
+    toFloat64(rows_out) AS rows_out,
+    error
+FROM job_runs_current
+ORDER BY started_at DESC
+LIMIT @limit
