@@ -289,18 +289,7 @@ func Load(ctx context.Context, q Querier, asOf time.Time) (*Report, error) {
 // inspect finds which source tables exist with the needed columns and
 // which have rows for the as_of, and picks the previous as_of.
 func (l *loader) inspect(ctx context.Context) error {
-	cols := map[string]map[string]bool{}
-	err := l.each(ctx, "columns", nil, func(scan func(...any) error) error {
-		var t, c string
-		if err := scan(&t, &c); err != nil {
-			return err
-		}
-		if cols[t] == nil {
-			cols[t] = map[string]bool{}
-		}
-		cols[t][c] = true
-		return nil
-	})
+	cols, err := l.columns(ctx)
 	if err != nil {
 		return err
 	}
@@ -330,7 +319,7 @@ func (l *loader) inspect(ctx context.Context) error {
 			return err
 		}
 		var dates []string
-		err = l.eachSQL(ctx, "as_ofs", fmt.Sprintf(tmpl, warehouse.QuoteIdent(s.table)), l.args(), func(scan func(...any) error) error {
+		err = l.eachSQL(ctx, "as_ofs", strings.ReplaceAll(tmpl, "{table}", warehouse.QuoteIdent(s.table)), l.args(), func(scan func(...any) error) error {
 			var d string
 			if err := scan(&d); err != nil {
 				return err
@@ -357,6 +346,23 @@ func (l *loader) inspect(ctx context.Context) error {
 		st.hasPrev = l.prevSeen[t] == l.prev
 	}
 	return nil
+}
+
+// columns returns the columns of every table and view of the database.
+func (l *loader) columns(ctx context.Context) (map[string]map[string]bool, error) {
+	cols := map[string]map[string]bool{}
+	err := l.each(ctx, "columns", nil, func(scan func(...any) error) error {
+		var t, c string
+		if err := scan(&t, &c); err != nil {
+			return err
+		}
+		if cols[t] == nil {
+			cols[t] = map[string]bool{}
+		}
+		cols[t][c] = true
+		return nil
+	})
+	return cols, err
 }
 
 // need returns the Missing entries of the named tables (nil when all are

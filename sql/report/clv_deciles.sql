@@ -2,8 +2,8 @@
 SELECT
     toFloat64(clv_decile)      AS decile,
     toFloat64(count())         AS members,
-    toFloat64(sum(clv))        AS clv,
-    toFloat64(sum(monetary))   AS spend,
+    toFloat64(sum(clv))        AS clv_sum,
+    toFloat64(sum(monetary))   AS spend_sum,
     toFloat64(max(clv))        AS max_clv
 FROM clv
 WHERE as_of = toDate(@as_of)

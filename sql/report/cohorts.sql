@@ -1,11 +1,11 @@
 -- cohorts: cohort size, active members and revenue per cohort and period
 -- since the cohort started.
 SELECT
-    toString(cohort)         AS cohort,
-    toFloat64(period)        AS period,
+    toString(cohort)         AS cohort_start,
+    toFloat64(period)        AS period_n,
     toFloat64(cohort_size)   AS size,
     toFloat64(active_members) AS active,
-    toFloat64(revenue)       AS revenue
+    toFloat64(revenue)       AS revenue_f
 FROM cohorts
 WHERE as_of = toDate(@as_of)
 ORDER BY cohort, period

@@ -5,8 +5,8 @@ SELECT
     toFloat64(countIf(as_of = toDate(@as_of)))                   AS members,
     toFloat64(countIf(as_of = toDate(@prev)))                    AS members_prev,
     toFloat64(sumIf(monetary, as_of = toDate(@as_of)))           AS revenue,
-    toFloat64(avgIf(recency_days, as_of = toDate(@as_of)))       AS recency,
-    toFloat64(avgIf(frequency, as_of = toDate(@as_of)))          AS frequency
+    toFloat64(avgIf(recency_days, as_of = toDate(@as_of)))       AS avg_recency,
+    toFloat64(avgIf(frequency, as_of = toDate(@as_of)))          AS avg_frequency
 FROM rfm
 WHERE as_of IN (toDate(@as_of), toDate(@prev))
 GROUP BY segment

@@ -4,10 +4,10 @@ SELECT
     toString(as_of)  AS d,
     trigger,
     status,
-    toFloat64(attempt) AS attempt,
+    toFloat64(attempt) AS attempts,
     started_at,
     finished_at,
-    toFloat64(rows_out) AS rows_out,
+    toFloat64(rows_out) AS rows_written,
     error
 FROM job_runs_current
 ORDER BY started_at DESC
