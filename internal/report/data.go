@@ -63,8 +63,8 @@ var sources = []source{
 	{"clv", "clv", []string{"as_of", "member_id", "frequency", "monetary", "clv", "clv_decile"}},
 	{"churn", "churn", []string{"as_of", "member_id", "churn_probability", "risk_band"}},
 	{"rfm", "rfm", []string{"as_of", "r_score", "f_score", "monetary", "segment", "recency_days", "frequency"}},
-	{"cohorts", "cohorts", []string{"as_of", "cohort", "period", "cohort_size", "active_members", "revenue"}},
-	{"tiers", "tiers", []string{"as_of", "member_id", "tier", "tier_level"}},
+	{"cohorts", "cohorts", []string{"as_of", "period_type", "cohort", "period", "cohort_size", "active_members", "revenue"}},
+	{"tiers", "tiers", []string{"as_of", "member_id", "tier", "tier_rank"}},
 	{"potential", "potential", []string{"as_of", "member_id", "reason"}},
 	{"churn", "model_metrics", []string{"as_of", "model", "metric", "value"}},
 }
@@ -684,22 +684,35 @@ func (l *loader) churn(ctx context.Context, r *Report) error {
 	return nil
 }
 
-// quality reads the churn model's validation figures: auc, baseline_auc,
-// lift_top_decile, and per score decile d = 1..10 calibration_predicted_d,
-// calibration_observed_d and lift_d. It returns nil without auc.
+// quality reads the churn model's validation figures (models/churn.go):
+// auc, baseline_auc, lift_top_decile and, per score decile dd = 01..10,
+// calibration_dd_predicted, calibration_dd_observed and calibration_dd_count.
+// The lift of a decile is its observed churn rate over the overall rate.
+// It returns nil without auc.
 func quality(m map[string]float64) *Quality {
 	auc, ok := m["auc"]
 	if !ok {
 		return nil
 	}
 	q := &Quality{AUC: auc, BaselineAUC: m["baseline_auc"], LiftTop: m["lift_top_decile"]}
+	var churned, rows float64
+	var counts []float64
 	for d := 1; d <= 10; d++ {
-		if p, ok := m[fmt.Sprintf("calibration_predicted_%d", d)]; ok {
-			q.Predicted = append(q.Predicted, p)
-			q.Observed = append(q.Observed, m[fmt.Sprintf("calibration_observed_%d", d)])
+		k := fmt.Sprintf("calibration_%02d_", d)
+		p, ok := m[k+"predicted"]
+		if !ok {
+			break
 		}
-		if v, ok := m[fmt.Sprintf("lift_%d", d)]; ok {
-			q.Lift = append(q.Lift, v)
+		q.Predicted = append(q.Predicted, p)
+		q.Observed = append(q.Observed, m[k+"observed"])
+		counts = append(counts, m[k+"count"])
+		churned += m[k+"observed"] * m[k+"count"]
+		rows += m[k+"count"]
+	}
+	if rows > 0 && churned > 0 {
+		base := churned / rows
+		for _, o := range q.Observed {
+			q.Lift = append(q.Lift, o/base)
 		}
 	}
 	return q

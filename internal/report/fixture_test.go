@@ -2,12 +2,12 @@ package report
 
 import (
 	"context"
-	_ "embed"
 	"fmt"
 	"os"
-	"strings"
 	"testing"
 	"time"
+
+	"github.com/shopspring/decimal"
 
 	"github.com/memberlytics/memberlytics/internal/chtest"
 	"github.com/memberlytics/memberlytics/internal/warehouse"
@@ -15,38 +15,24 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(chtest.Main(m)) }
 
-//go:embed testdata/fixture_schema.sql
-var fixtureSchema string
-
 var (
 	day1 = time.Date(2026, 11, 13, 0, 0, 0, 0, time.UTC)
 	day2 = time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
 )
 
-// fixture is a migrated database with model output tables. n members
-// exist at day2, the first n-4 of them also at day1.
+// fixture is a migrated database whose model output tables (created by
+// the migrations on main) are filled by hand. n members exist at day2, the
+// first n-4 of them also at day1.
 type fixture struct {
 	conn *warehouse.CH
 	n    int
 }
 
-// newFixture creates the tables (all of them unless only names some) and
-// fills them for day1 and day2 (only day2 when prevToo is false).
+// newFixture fills the model tables (all of them unless only names some)
+// for day2, and for day1 too when prevToo.
 func newFixture(t *testing.T, prevToo bool, only ...string) *fixture {
 	t.Helper()
 	f := &fixture{conn: chtest.Migrated(t), n: 40}
-	ctx := context.Background()
-	for _, stmt := range strings.Split(fixtureSchema, ";") {
-		if !strings.Contains(stmt, "CREATE") {
-			continue
-		}
-		if len(only) > 0 && !mentions(stmt, only) {
-			continue
-		}
-		if err := f.conn.Exec(ctx, stmt); err != nil {
-			t.Fatalf("create fixture table: %v\n%s", err, stmt)
-		}
-	}
 	days := []time.Time{day2}
 	if prevToo {
 		days = append(days, day1)
@@ -57,13 +43,14 @@ func newFixture(t *testing.T, prevToo bool, only ...string) *fixture {
 	return f
 }
 
-func mentions(stmt string, names []string) bool {
-	for _, n := range names {
-		if strings.Contains(stmt, " "+n+" ") || strings.Contains(stmt, " "+n+"_current ") {
-			return true
+// drop removes model tables, to test a database where they were never created.
+func (f *fixture) drop(t *testing.T, tables ...string) {
+	t.Helper()
+	for _, tb := range tables {
+		if err := f.conn.Exec(context.Background(), "DROP TABLE IF EXISTS "+warehouse.QuoteIdent(tb)); err != nil {
+			t.Fatal(err)
 		}
 	}
-	return false
 }
 
 func want(only []string, name string) bool {
@@ -138,7 +125,7 @@ func (f *fixture) fill(t *testing.T, d time.Time, only []string) {
 		p := float64(i%10)/10 + 0.05
 		band := []string{"low", "medium", "high", "critical"}[min(int(p*4), 3)]
 		ch = append(ch, []any{d, id, p, band, "", "", "", 5.0, "r"})
-		rf = append(rf, []any{d, id, uint32(i), freq + 1, mon, uint8(1 + i%5), uint8(1 + (i/5)%5), uint8(3), []string{"Champions", "Loyal", "At Risk"}[i%3], "r"})
+		rf = append(rf, []any{d, id, uint32(i), freq + 1, decimal.NewFromFloat(mon), uint8(1 + i%5), uint8(1 + (i/5)%5), uint8(3), []string{"Champions", "Loyal", "At Risk"}[i%3], "r"})
 		lv := tierLevel(i, d)
 		ti = append(ti, []any{d, id, tierNames[lv], uint8(lv), "r"})
 		if i%5 == 0 {
@@ -161,7 +148,7 @@ func (f *fixture) fill(t *testing.T, d time.Time, only []string) {
 		f.batch(t, "INSERT INTO rfm (as_of, member_id, recency_days, frequency, monetary, r_score, f_score, m_score, segment, run_id)", rf)
 	}
 	if want(only, "tiers") {
-		f.batch(t, "INSERT INTO tiers (as_of, member_id, tier, tier_level, run_id)", ti)
+		f.batch(t, "INSERT INTO tiers (as_of, member_id, tier, tier_rank, run_id)", ti)
 	}
 	if want(only, "potential") {
 		f.batch(t, "INSERT INTO potential (as_of, member_id, reason, score, run_id)", po)
@@ -171,17 +158,19 @@ func (f *fixture) fill(t *testing.T, d time.Time, only []string) {
 		for c := 0; c < 4; c++ {
 			cohort := time.Date(2026, time.Month(7+c), 1, 0, 0, 0, 0, time.UTC)
 			for p := 0; p < 4-c; p++ {
-				co = append(co, []any{d, cohort, uint16(p), uint64(100), uint64(100) >> p, 1000 / float64(int(1)<<p), "r"})
+				co = append(co, []any{d, "first_order", "month", cohort, uint32(p), uint64(100), uint64(100) >> p, decimal.NewFromFloat(1000 / float64(int(1)<<p)), "r"},
+					[]any{d, "first_order", "week", cohort, uint32(p), uint64(7), uint64(1), decimal.NewFromFloat(1), "r"})
 			}
 		}
-		f.batch(t, "INSERT INTO cohorts (as_of, cohort, period, cohort_size, active_members, revenue, run_id)", co)
+		f.batch(t, "INSERT INTO cohorts (as_of, cohort_by, period_type, cohort, period, cohort_size, active_members, revenue, run_id)", co)
 	}
 	if want(only, "model_metrics") {
 		mm := [][]any{{d, "churn", "auc", 0.8, "r"}, {d, "churn", "baseline_auc", 0.7, "r"}, {d, "churn", "lift_top_decile", 2.5, "r"}}
 		for k := 1; k <= 10; k++ {
-			mm = append(mm, []any{d, "churn", fmt.Sprintf("calibration_predicted_%d", k), float64(k) / 10, "r"},
-				[]any{d, "churn", fmt.Sprintf("calibration_observed_%d", k), float64(k)/10 - 0.01, "r"},
-				[]any{d, "churn", fmt.Sprintf("lift_%d", k), 2.5 - float64(k)*0.2, "r"})
+			key := fmt.Sprintf("calibration_%02d_", k)
+			mm = append(mm, []any{d, "churn", key + "predicted", float64(k) / 10, "r"},
+				[]any{d, "churn", key + "observed", float64(k)/10 - 0.01, "r"},
+				[]any{d, "churn", key + "count", 100.0, "r"})
 		}
 		f.batch(t, "INSERT INTO model_metrics (as_of, model, metric, value, run_id)", mm)
 	}

@@ -121,15 +121,11 @@ func TestLoadMissingModelsIntegration(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, true, "churn", "lifecycle")
 	ctx := context.Background()
-	// clv exists but was last run for day1; tiers has an older schema; rfm,
-	// cohorts, potential and model_metrics do not exist.
-	for _, stmt := range []string{
-		"CREATE TABLE clv (as_of Date, member_id String, frequency UInt32, recency_days UInt32, age_days UInt32, mean_repeat_value Float64, monetary Float64, p_alive Float64, expected_purchases Float64, expected_aov Float64, clv Float64, clv_decile UInt8, spend_decile UInt8, run_id String) ENGINE = MergeTree() PARTITION BY as_of ORDER BY member_id",
-		"CREATE TABLE tiers (as_of Date, member_id String, tier String) ENGINE = MergeTree() PARTITION BY as_of ORDER BY member_id",
-	} {
-		if err := f.conn.Exec(ctx, stmt); err != nil {
-			t.Fatal(err)
-		}
+	// clv was last run for day1; tiers has an older schema; rfm, cohorts,
+	// potential and model_metrics were never created.
+	f.drop(t, "rfm", "rfm_latest", "cohorts", "cohorts_latest", "potential", "potential_latest", "model_metrics", "model_metrics_latest", "tiers", "tiers_latest")
+	if err := f.conn.Exec(ctx, "CREATE TABLE tiers (as_of Date, member_id String, tier String) ENGINE = MergeTree() PARTITION BY as_of ORDER BY member_id"); err != nil {
+		t.Fatal(err)
 	}
 	f.fill(t, day1, []string{"clv"})
 	r, err := Load(ctx, f.conn, day2)
@@ -147,8 +143,8 @@ func TestLoadMissingModelsIntegration(t *testing.T) {
 	check("potential", r.Potential.Missing, NoTable)
 	check("clv", r.CLV.Missing, NoPartition)
 	check("tiers", r.Tiers.Missing, NoColumns)
-	if len(r.Tiers.Missing) == 1 && strings.Join(r.Tiers.Missing[0].Columns, ",") != "tier_level" {
-		t.Errorf("tiers lacks %v, want [tier_level]", r.Tiers.Missing[0].Columns)
+	if len(r.Tiers.Missing) == 1 && strings.Join(r.Tiers.Missing[0].Columns, ",") != "tier_rank" {
+		t.Errorf("tiers lacks %v, want [tier_rank]", r.Tiers.Missing[0].Columns)
 	}
 	if r.Churn.Missing != nil || len(r.Churn.Bands) == 0 || r.Churn.Quality != nil {
 		t.Errorf("churn = %+v, want bands without quality (no model_metrics)", r.Churn)
@@ -160,8 +156,8 @@ func TestLoadMissingModelsIntegration(t *testing.T) {
 		lang Lang
 		want []string
 	}{
-		{English, []string{"model rfm has not written table rfm", "model clv has no rows for 2026-11-20 in table clv", "table tiers of model tiers lacks columns tier_level"}},
-		{Chinese, []string{"模型 rfm 尚未写入表 rfm", "模型 clv 在 2026-11-20 没有数据（表 clv）", "模型 tiers 的表 tiers 缺少列 tier_level"}},
+		{English, []string{"model rfm has not written table rfm", "model clv has no rows for 2026-11-20 in table clv", "table tiers of model tiers lacks columns tier_rank"}},
+		{Chinese, []string{"模型 rfm 尚未写入表 rfm", "模型 clv 在 2026-11-20 没有数据（表 clv）", "模型 tiers 的表 tiers 缺少列 tier_rank"}},
 	} {
 		var b bytes.Buffer
 		if err := Render(&b, r, Options{Lang: tt.lang}); err != nil {
@@ -179,6 +175,7 @@ func TestLoadMissingModelsIntegration(t *testing.T) {
 func TestLoadEmptyDatabaseIntegration(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, false, "none")
+	f.drop(t, "lifecycle", "clv", "churn", "rfm", "cohorts", "tiers", "potential", "model_metrics")
 	r, err := Load(context.Background(), f.conn, day2)
 	if err != nil {
 		t.Fatalf("Load on a database without model tables: %v", err)
@@ -237,6 +234,7 @@ func TestHandlerIntegration(t *testing.T) {
 func TestHandlerRunsWithoutJobsIntegration(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, true, "rfm")
+	f.drop(t, "job_runs_current", "job_runs")
 	code, body := get(t, NewHandler(f.conn, HandlerOptions{}), "/runs")
 	if code != 200 || !strings.Contains(body, "has not written table job_runs") {
 		t.Errorf("GET /runs without job_runs = %d\n%s", code, body)

@@ -1,5 +1,5 @@
--- cohorts: cohort size, active members and revenue per cohort and period
--- since the cohort started.
+-- cohorts: cohort size, active members and revenue per monthly cohort and
+-- month since the cohort started.
 SELECT
     toString(cohort)         AS cohort_start,
     toFloat64(period)        AS period_n,
@@ -7,5 +7,5 @@ SELECT
     toFloat64(active_members) AS active,
     toFloat64(revenue)       AS revenue_f
 FROM cohorts
-WHERE as_of = toDate(@as_of)
+WHERE as_of = toDate(@as_of) AND period_type = 'month'
 ORDER BY cohort, period
