@@ -147,3 +147,10 @@ func (s *Store) Get(ctx context.Context, runID string) (Run, bool, error) {
 	}
 	return rs[0], true, nil
 }
+
+// LatestByDate returns, for one job, the latest run per as_of date in
+// [from, to] that was not skipped: what a backfill looks at to decide
+// whether a date needs running again.
+func (s *Store) LatestByDate(ctx context.Context, job string, from, to time.Time) (map[time.Time]Run, error) {
+	return latestByDate(ctx, s, job, from, to)
+}

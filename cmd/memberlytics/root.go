@@ -14,6 +14,7 @@ import (
 	"github.com/memberlytics/memberlytics/internal/config"
 	"github.com/memberlytics/memberlytics/internal/localch"
 	"github.com/memberlytics/memberlytics/internal/warehouse"
+	"github.com/memberlytics/memberlytics/jobs"
 )
 
 // app is what every command receives: configuration, logger, registry and
@@ -31,6 +32,8 @@ type app struct {
 	log       *slog.Logger
 	registry  *prometheus.Registry
 	whMetrics *warehouse.Metrics
+	// jobMetrics are created once per registry by buildJobs.
+	jobMetrics *jobs.Metrics
 }
 
 func newRootCmd(stdout, stderr io.Writer, getenv func(string) string) *cobra.Command {
@@ -58,6 +61,9 @@ func newRootCmd(stdout, stderr io.Writer, getenv func(string) string) *cobra.Com
 		newVersionCmd(a),
 		newGenerateCmd(),
 		newRunCmd(a),
+		newBackfillCmd(a),
+		newRunsCmd(a),
+		newServeCmd(a),
 		newEvaluateCmd(a),
 		newLoadCmd(a),
 	)

@@ -2,69 +2,107 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/memberlytics/memberlytics/models"
+	"github.com/memberlytics/memberlytics/jobs"
 )
 
 func newRunCmd(a *app) *cobra.Command {
 	var asOf string
 	cmd := &cobra.Command{
-		Use:   "run MODEL|all [MODEL...]",
-		Short: "Run models for an as_of date, in dependency order (idempotent per as_of)",
-		Long: "Run models for an as_of date (inclusive, business time zone). `all` runs every\n" +
-			"model; named models run in dependency order and read their dependencies'\n" +
-			"existing output for that as_of. Re-running an as_of replaces its output.",
+		Use:   "run JOB|PIPELINE|all [JOB...] [--as-of D]",
+		Short: "Run jobs for an as_of date through the job runner (loads, checks, models, export)",
+		Long: "Run jobs for an as_of date (inclusive, business time zone) through the same\n" +
+			"runner as the scheduler: retries for transient failures, the per-job timeout\n" +
+			"and the run history in job_runs. `all` runs every job in dependency order\n" +
+			"(load_<source> -> checks -> models -> export_segments); a pipeline runs its\n" +
+			"jobs and what they depend on; named jobs run alone, in dependency order, and\n" +
+			"read their dependencies' existing output. A job after a failed one is\n" +
+			"skipped. Re-running an as_of replaces its output. `memberlytics runs` lists\n" +
+			"the history.",
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			reg, err := newModelRegistry(a.cfg)
-			if err != nil {
-				return err
-			}
-			if asOf == "" {
-				// Default: yesterday, the last complete business day.
-				asOf = time.Now().In(a.cfg.Location()).AddDate(0, 0, -1).Format(models.DateLayout)
-			}
-			day, err := models.ParseAsOf(asOf)
+			day, err := a.parseAsOf(asOf)
 			if err != nil {
 				return fmt.Errorf("--as-of: %w", err)
 			}
-			names := args
-			if len(args) == 1 && args[0] == "all" {
-				names = nil
-			}
-			if _, err := reg.Ordered(names...); err != nil {
-				return err
-			}
-			conn, err := a.open(ctx)
+			env, err := a.newJobs(ctx)
 			if err != nil {
 				return err
 			}
-			defer conn.Close()
-			env := models.Env{Conn: conn, Location: a.cfg.Location(), RunID: models.NewRunID(time.Now()), Log: a.log}
-			res, err := models.RunAll(ctx, reg, env, names, day)
-			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "MODEL\tSECONDS\tROWS")
-			for _, r := range res {
-				var rows []string
-				for t, n := range r.Result.Rows {
-					rows = append(rows, fmt.Sprintf("%s=%d", t, n))
+			defer env.conn.Close()
+			req := jobs.Request{Target: args[0], AsOf: day, Trigger: jobs.TriggerManual}
+			if len(args) > 1 {
+				for _, name := range args {
+					if _, ok := env.graph.Job(name); !ok {
+						return fmt.Errorf("run %s: %w (jobs: %s)", name, jobs.ErrUnknownJob, strings.Join(env.graph.Jobs(), ", "))
+					}
 				}
-				fmt.Fprintf(tw, "%s\t%.2f\t%s\n", r.Model, r.Duration.Seconds(), strings.Join(rows, " "))
+				req.Target, req.Only = jobs.All, args
+			} else if !env.graph.Has(args[0]) {
+				return fmt.Errorf("run %s: %w (jobs: %s; pipelines: %s; or all)", args[0], jobs.ErrUnknownJob,
+					strings.Join(env.graph.Jobs(), ", "), strings.Join(env.graph.Pipelines(), ", "))
 			}
-			_ = tw.Flush()
+			if _, err := env.runner.RecoverAbandoned(ctx); err != nil {
+				return err
+			}
+			runs, err := env.runner.Run(ctx, req)
+			printRuns(a.stdout, runs, true)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "as_of %s run_id %s: %d models\n", day.Format(models.DateLayout), env.RunID, len(res))
-			return nil
+			return runsOutcome(runs, day.Format(jobs.DateLayout))
 		},
 	}
-	cmd.Flags().StringVar(&asOf, "as-of", "", "as_of date YYYY-MM-DD (default: yesterday in business_timezone)")
+	cmd.Flags().StringVar(&asOf, "as-of", "", "as_of date YYYY-MM-DD, today or yesterday (default: yesterday in business_timezone)")
 	return cmd
 }
+
+// runsOutcome is nil when every run succeeded, else an error counting the others.
+func runsOutcome(runs []jobs.Run, what string) error {
+	bad := 0
+	for _, r := range runs {
+		if r.Status != jobs.StatusSucceeded {
+			bad++
+		}
+	}
+	if bad > 0 {
+		return fmt.Errorf("%s: %d of %d jobs did not succeed (see the error column; memberlytics runs shows the history)", what, bad, len(runs))
+	}
+	return nil
+}
+
+// printRuns writes a table of runs, with check results under the checks job.
+func printRuns(w io.Writer, runs []jobs.Run, withChecks bool) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "JOB\tAS_OF\tSTATUS\tTRIGGER\tATTEMPTS\tSECONDS\tROWS_IN\tROWS_OUT\tSTARTED\tRUN_ID\tERROR")
+	for _, r := range runs {
+		secs := "-"
+		if !r.FinishedAt.IsZero() {
+			secs = fmt.Sprintf("%.2f", r.FinishedAt.Sub(r.StartedAt).Seconds())
+		}
+		msg := r.Error
+		if len(msg) > 120 {
+			msg = msg[:117] + "..."
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%d\t%d\t%s\t%s\t%s\n", r.Job, r.AsOf.Format(jobs.DateLayout), r.Status, r.Trigger,
+			r.Attempt, secs, r.RowsIn, r.RowsOut, r.StartedAt.Format("2006-01-02 15:04:05"), r.RunID, strings.ReplaceAll(msg, "\n", " "))
+	}
+	_ = tw.Flush()
+	if !withChecks {
+		return
+	}
+	for _, r := range runs {
+		for _, c := range r.Checks {
+			if c.Status != jobs.CheckPass {
+				fmt.Fprintf(w, "check %s: %s (%s)\n", c.Name, c.Status, c.Detail)
+			}
+		}
+	}
+}
+

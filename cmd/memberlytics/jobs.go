@@ -1,0 +1,209 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/memberlytics/memberlytics/exporters"
+	"github.com/memberlytics/memberlytics/internal/warehouse"
+	"github.com/memberlytics/memberlytics/jobs"
+	"github.com/memberlytics/memberlytics/loaders"
+	"github.com/memberlytics/memberlytics/models"
+)
+
+// exportDir is where the export job writes until the exports section of
+// the config names a directory.
+const exportDir = "out/exports"
+
+// exportJobName is the export job in the graph.
+const exportJobName = "export_segments"
+
+// jobsEnv is what serve, run, backfill and runs share: the connection, the
+// graph of every job and the runner over it.
+type jobsEnv struct {
+	conn    *warehouse.CH
+	graph   *jobs.Graph
+	store   *jobs.Store
+	runner  *jobs.Runner
+	metrics *jobs.Metrics
+}
+
+// newJobs opens the warehouse and builds the job graph:
+//
+//	load_<source> (each loaders.sources entry with paths)
+//	  -> checks -> the models in dependency order -> export_segments
+//
+// with the pipeline "load" (every load job). The caller closes env.conn.
+func (a *app) newJobs(ctx context.Context) (*jobsEnv, error) {
+	conn, err := a.open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	env, err := a.buildJobs(ctx, conn)
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return env, nil
+}
+
+func (a *app) buildJobs(ctx context.Context, conn *warehouse.CH) (*jobsEnv, error) {
+	cfg := a.cfg
+	g := jobs.NewGraph()
+	var loads []string
+	names := make([]string, 0, len(cfg.Loaders.Sources))
+	for n := range cfg.Loaders.Sources {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		src := cfg.Loaders.Sources[name]
+		if len(src.Paths) == 0 {
+			continue // used with `memberlytics load --source NAME PATH...` only
+		}
+		o, err := a.sourceOptions(name)
+		if err != nil {
+			return nil, err
+		}
+		j := jobs.LoadJob(conn, jobs.LoadSource{Name: name, Paths: src.Paths, Options: o})
+		if err := g.Add(j); err != nil {
+			return nil, err
+		}
+		loads = append(loads, j.Name())
+	}
+	if len(loads) > 0 {
+		if err := g.Pipeline("load", loads...); err != nil {
+			return nil, err
+		}
+	}
+	sev := map[string]jobs.Severity{}
+	for k, v := range cfg.Jobs.Checks.Severity {
+		sev[k] = jobs.Severity(v)
+	}
+	checks, err := jobs.NewChecks(conn, jobs.ChecksOptions{
+		Location:          cfg.Location(),
+		MaxAge:            cfg.Jobs.Checks.FreshnessMaxAge.D(),
+		FreshnessSeverity: jobs.Severity(cfg.Jobs.Checks.FreshnessSeverity),
+		Severity:          sev,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("jobs.checks: %w", err)
+	}
+	if err := g.Add(checks, loads...); err != nil {
+		return nil, err
+	}
+	reg, err := newModelRegistry(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := jobs.AddModels(g, reg, models.Env{Conn: conn, Location: cfg.Location(), Log: a.log}, jobs.ChecksJobName); err != nil {
+		return nil, err
+	}
+	if ok, err := exportTablesExist(ctx, conn); err != nil {
+		return nil, err
+	} else if ok {
+		cat, err := exporters.DefaultCatalog()
+		if err != nil {
+			return nil, err
+		}
+		e, err := exporters.New(conn, cat, exporters.Options{Dir: exportDir, Logger: a.log})
+		if err != nil {
+			return nil, err
+		}
+		if err := g.Add(jobs.ExportJob(exportJobName, e), reg.Names()...); err != nil {
+			return nil, err
+		}
+	} else {
+		a.log.Debug("export job left out: member_profile and segment_members are not in the schema yet")
+	}
+	store, err := jobs.NewStore(conn)
+	if err != nil {
+		return nil, err
+	}
+	if a.jobMetrics == nil {
+		a.jobMetrics = jobs.NewMetrics(a.registry)
+	}
+	var notifier jobs.Notifier
+	if cfg.Jobs.Webhook.URL != "" {
+		notifier = jobs.NewWebhook(cfg.Jobs.Webhook.URL, cfg.Jobs.Webhook.Timeout.D())
+	}
+	timeouts := map[string]time.Duration{}
+	for k, v := range cfg.Jobs.Timeouts {
+		if _, ok := g.Job(k); !ok {
+			return nil, fmt.Errorf("jobs.timeouts.%s: %w", k, jobs.ErrUnknownJob)
+		}
+		timeouts[k] = v.D()
+	}
+	r := cfg.Jobs.Retry
+	runner, err := jobs.NewRunner(jobs.Options{
+		Graph: g, Store: store, Logger: a.log, Metrics: a.jobMetrics,
+		Retry:   jobs.RetryPolicy{MaxAttempts: r.MaxAttempts, Initial: r.InitialBackoff.D(), Max: r.MaxBackoff.D(), Jitter: r.Jitter},
+		Timeout: cfg.Jobs.Timeout.D(), Timeouts: timeouts, Notifier: notifier,
+		AbandonAfter: cfg.Jobs.AbandonAfter.D(),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &jobsEnv{conn: conn, graph: g, store: store, runner: runner, metrics: a.jobMetrics}, nil
+}
+
+// sourceOptions turns loaders.sources.NAME into loader options, as
+// `memberlytics load --source NAME` does.
+func (a *app) sourceOptions(name string) (loaders.Options, error) {
+	cfg := a.cfg.Loaders
+	s := cfg.Sources[name]
+	k, err := loaders.ParseKind(s.Kind)
+	if err != nil {
+		return loaders.Options{}, fmt.Errorf("loaders.sources.%s.kind: %w", name, err)
+	}
+	o := loaders.Options{
+		Kind: k, Format: loaders.Format(s.Format), Source: name, Mapping: s.Columns,
+		TimestampLayouts: s.TimestampLayouts, BatchRows: cfg.BatchRows, MaxRejectRatio: cfg.MaxRejectRatio, Logger: a.log,
+	}
+	if s.Delimiter != "" {
+		o.Delimiter = []rune(s.Delimiter)[0]
+	}
+	tz := cfg.Timezone
+	if s.Timezone != "" {
+		tz = s.Timezone
+	}
+	if o.Location, err = time.LoadLocation(tz); err != nil {
+		return loaders.Options{}, fmt.Errorf("loaders.sources.%s.timezone: %w", name, err)
+	}
+	return o, nil
+}
+
+// exportTablesExist reports whether the tables the standard export reads
+// are in the schema (they come with the segments migrations).
+func exportTablesExist(ctx context.Context, conn warehouse.Conn) (bool, error) {
+	rows, err := conn.Query(ctx, `SELECT count() FROM system.tables WHERE database = currentDatabase() AND name IN ('member_profile', 'segment_members')`)
+	if err != nil {
+		return false, fmt.Errorf("look for export tables: %w", err)
+	}
+	defer rows.Close()
+	var n uint64
+	if rows.Next() {
+		if err := rows.Scan(&n); err != nil {
+			return false, fmt.Errorf("look for export tables: %w", err)
+		}
+	}
+	return n == 2, rows.Err()
+}
+
+// defaultAsOf is yesterday in the business time zone: the last complete day.
+func (a *app) defaultAsOf() time.Time {
+	return jobs.Date(time.Now().In(a.cfg.Location())).AddDate(0, 0, -1)
+}
+
+// parseAsOf reads --as-of: YYYY-MM-DD, "yesterday" or "today" (business zone).
+func (a *app) parseAsOf(s string) (time.Time, error) {
+	switch s {
+	case "", "yesterday":
+		return a.defaultAsOf(), nil
+	case "today":
+		return jobs.Date(time.Now().In(a.cfg.Location())), nil
+	}
+	return jobs.ParseDate(s)
+}

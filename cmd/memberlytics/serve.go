@@ -1,0 +1,86 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/memberlytics/memberlytics/internal/migrate"
+	"github.com/memberlytics/memberlytics/jobs"
+	"github.com/memberlytics/memberlytics/sql"
+)
+
+func newServeCmd(a *app) *cobra.Command {
+	var listen string
+	cmd := &cobra.Command{
+		Use:   "serve [--listen host:port]",
+		Short: "Run the scheduler and the HTTP API (/healthz, /readyz, /metrics, /api/...) until SIGTERM/SIGINT",
+		Long: "Run the daemon: the cron schedules of jobs.schedules, and the HTTP API on\n" +
+			"server.listen. At start runs left \"running\" by a dead process are marked\n" +
+			"abandoned. On SIGTERM or SIGINT no new run starts, running jobs get\n" +
+			"jobs.shutdown_grace to finish, then are cancelled (recorded cancelled).\n" +
+			"/api/ requires \"Authorization: Bearer TOKEN\" when a token is configured;\n" +
+			"without one the server only listens on a loopback address.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			addr := a.cfg.Server.Listen
+			if listen != "" {
+				addr = listen
+			}
+			token := a.cfg.Server.Token.Value()
+			if err := jobs.CheckListen(addr, token); err != nil {
+				return err
+			}
+			env, err := a.newJobs(ctx)
+			if err != nil {
+				return err
+			}
+			defer env.conn.Close()
+			if _, err := env.runner.RecoverAbandoned(ctx); err != nil {
+				return err
+			}
+			var scheds []jobs.Schedule
+			for _, s := range a.cfg.Jobs.Schedules {
+				loc := time.UTC
+				if s.Timezone != "" {
+					if loc, err = time.LoadLocation(s.Timezone); err != nil {
+						return fmt.Errorf("jobs.schedules: %w", err)
+					}
+				}
+				scheds = append(scheds, jobs.Schedule{Name: s.Name, Target: s.Target, Cron: s.Cron, Location: loc})
+			}
+			svc, err := jobs.NewService(jobs.ServiceOptions{
+				Runner: env.runner, Schedules: scheds, Location: a.cfg.Location(),
+				Grace: a.cfg.Jobs.ShutdownGrace.D(), Logger: a.log,
+			})
+			if err != nil {
+				return err
+			}
+			mig, err := migrate.New(env.conn, sql.Migrations(), a.log)
+			if err != nil {
+				return err
+			}
+			handler := jobs.NewAPI(jobs.APIOptions{
+				Service: svc, Store: env.store, Gatherer: a.registry, Token: token,
+				Ready: jobs.Readiness(env.conn, mig.Pending), Logger: a.log,
+			})
+			ln, err := net.Listen("tcp", addr)
+			if err != nil {
+				return fmt.Errorf("listen on %s: %w", addr, err)
+			}
+			srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+			for _, s := range scheds {
+				if next, ok := svc.NextRun(s.Name); ok || s.Name == "" {
+					a.log.Info("schedule", "schedule", s.Name, "target", s.Target, "cron", s.Cron, "timezone", s.Location.String(), "next_run", next.UTC())
+				}
+			}
+			return svc.Serve(ctx, srv, ln)
+		},
+	}
+	cmd.Flags().StringVar(&listen, "listen", "", "host:port to listen on (default server.listen)")
+	return cmd
+}
