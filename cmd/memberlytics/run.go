@@ -105,4 +105,3 @@ func printRuns(w io.Writer, runs []jobs.Run, withChecks bool) {
 		}
 	}
 }
-
