@@ -6,13 +6,17 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"text/template"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -223,14 +227,55 @@ func TestLocalTemplatesRenderToXML(t *testing.T) {
 	}
 }
 
-// TestShippedConfigsLoad loads every memberlytics.yaml shipped under
-// deploy/ with the real loader, strict keys and validation included.
-func TestShippedConfigsLoad(t *testing.T) {
-	cm := yamlDocs(t, filepath.Join(deployDir, "kubernetes", "configmap.yaml"))
-	if len(cm) != 1 {
-		t.Fatalf("configmap.yaml: %d documents, want 1", len(cm))
+// deployment is how one of the shipped deployments starts serve: the
+// memberlytics.yaml it mounts, the environment it sets, and how long the
+// platform waits after SIGTERM before killing the process.
+type deployment struct {
+	name       string
+	configPath string
+	env        map[string]string
+	stopGrace  time.Duration
+	// allInterfaces: serve must listen beyond loopback (a container, reached
+	// through a port mapping or the pod IP).
+	allInterfaces bool
+}
+
+func deployments(t *testing.T) []deployment {
+	t.Helper()
+	var out []deployment
+
+	// systemd: the example config installed as /etc/memberlytics, the
+	// unit's Environment= lines, TimeoutStopSec.
+	u := parseUnit(t, filepath.Join(deployDir, "systemd", "memberlytics.service"))
+	env := map[string]string{}
+	for _, e := range u["Service"]["Environment"] {
+		k, v, _ := strings.Cut(e, "=")
+		env[k] = strings.ReplaceAll(v, "%d", "/run/credentials/memberlytics.service")
 	}
-	embedded := str(cm[0], "data", "memberlytics.yaml")
+	stop, err := systemdSeconds(lastValue(u["Service"], "TimeoutStopSec"))
+	if err != nil {
+		t.Fatalf("TimeoutStopSec: %v", err)
+	}
+	out = append(out, deployment{"systemd", filepath.Join(deployDir, "memberlytics.example.yaml"), env, stop, false})
+
+	// Docker Compose: the mounted memberlytics.yaml, the service's
+	// environment, stop_grace_period.
+	c := yamlDocs(t, filepath.Join(deployDir, "docker", "compose.yaml"))[0]
+	svc := get(c, "services", "memberlytics")
+	env = map[string]string{}
+	for k, v := range get(svc, "environment").(map[string]any) {
+		env[k] = fmt.Sprint(v)
+	}
+	grace, err := time.ParseDuration(str(svc, "stop_grace_period"))
+	if err != nil {
+		t.Fatalf("compose stop_grace_period: %v", err)
+	}
+	out = append(out, deployment{"compose", filepath.Join(deployDir, "docker", "memberlytics.yaml"), env, grace, true})
+
+	// Kubernetes: the ConfigMap's memberlytics.yaml, the container's env,
+	// terminationGracePeriodSeconds.
+	cm := yamlDocs(t, filepath.Join(deployDir, "kubernetes", "configmap.yaml"))[0]
+	embedded := str(cm, "data", "memberlytics.yaml")
 	if embedded == "" {
 		t.Fatal("configmap.yaml: no data.memberlytics.yaml")
 	}
@@ -238,28 +283,103 @@ func TestShippedConfigsLoad(t *testing.T) {
 	if err := os.WriteFile(cmPath, []byte(embedded), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	noEnv := func(string) string { return "" }
-	tests := []struct {
-		name, path string
-		database   string
-	}{
-		{"example", filepath.Join(deployDir, "memberlytics.example.yaml"), "memberlytics"},
-		{"docker", filepath.Join(deployDir, "docker", "memberlytics.yaml"), "memberlytics"},
-		{"kubernetes configmap", cmPath, "memberlytics"},
+	dep := yamlDocs(t, filepath.Join(deployDir, "kubernetes", "deployment.yaml"))[0]
+	env = map[string]string{}
+	for _, e := range list(dep, "spec", "template", "spec", "containers", 0, "env") {
+		env[str(e, "name")] = str(e, "value")
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			cfg, err := config.Load(tt.path, true, noEnv)
+	secs, _ := get(dep, "spec", "template", "spec", "terminationGracePeriodSeconds").(int)
+	out = append(out, deployment{"kubernetes", cmPath, env, time.Duration(secs) * time.Second, true})
+	return out
+}
+
+// systemdSeconds reads the time spans used in the unit ("90", "90s", "6min", "1h").
+func systemdSeconds(v string) (time.Duration, error) {
+	v = strings.TrimSpace(v)
+	for _, u := range []struct {
+		suffix string
+		unit   time.Duration
+	}{{"min", time.Minute}, {"h", time.Hour}, {"s", time.Second}, {"", time.Second}} {
+		if n, ok := strings.CutSuffix(v, u.suffix); ok {
+			i, err := strconv.Atoi(n)
+			if err == nil {
+				return time.Duration(i) * u.unit, nil
+			}
+		}
+	}
+	return 0, fmt.Errorf("cannot read time span %q", v)
+}
+
+// TestDeploymentsStartServe loads each deployment's memberlytics.yaml with
+// the real loader and the environment the deployment sets (secret files
+// replaced by temporary ones): it must validate, find the ClickHouse
+// password and the API token in files, listen on the port the manifests
+// expose (on all interfaces in containers), and the platform must wait
+// longer than jobs.shutdown_grace before killing serve.
+func TestDeploymentsStartServe(t *testing.T) {
+	for _, d := range deployments(t) {
+		t.Run(d.name, func(t *testing.T) {
+			secrets := t.TempDir()
+			env := map[string]string{}
+			for k, v := range d.env {
+				if strings.HasSuffix(k, "_FILE") {
+					local := filepath.Join(secrets, filepath.Base(v))
+					if err := os.WriteFile(local, []byte("secret-"+k+"\n"), 0o600); err != nil {
+						t.Fatal(err)
+					}
+					v = local
+				}
+				env[k] = v
+			}
+			cfg, err := config.Load(d.configPath, true, func(k string) string { return env[k] })
 			if err != nil {
-				t.Fatalf("load %s: %v", tt.path, err)
+				t.Fatalf("load %s with the deployment's environment: %v", d.configPath, err)
 			}
-			if cfg.ClickHouse.Database != tt.database {
-				t.Errorf("clickhouse.database = %q, want %q", cfg.ClickHouse.Database, tt.database)
+			if got := cfg.ClickHouse.Password.Value(); got != "secret-"+config.EnvPasswordFile {
+				t.Errorf("clickhouse password %q does not come from %s", got, config.EnvPasswordFile)
 			}
-			if cfg.ClickHouse.Password.IsSet() {
-				t.Errorf("%s sets a password; ship password_file or the environment instead", tt.path)
+			if got := cfg.Server.Token.Value(); got != "secret-"+config.EnvServerTokenFile {
+				t.Errorf("API token %q does not come from %s", got, config.EnvServerTokenFile)
+			}
+			host, port, err := net.SplitHostPort(cfg.Server.Listen)
+			if err != nil || port != httpPort {
+				t.Errorf("server.listen %q, want port %s", cfg.Server.Listen, httpPort)
+			}
+			if d.allInterfaces && host != "" && host != "0.0.0.0" && host != "::" {
+				t.Errorf("server.listen %q: a container must listen on all interfaces", cfg.Server.Listen)
+			}
+			if d.stopGrace <= cfg.Jobs.ShutdownGrace.D() {
+				t.Errorf("the platform kills serve %v after SIGTERM, before jobs.shutdown_grace (%v) ends", d.stopGrace, cfg.Jobs.ShutdownGrace)
 			}
 		})
+	}
+}
+
+// TestShippedConfigsHaveNoSecrets loads each shipped memberlytics.yaml
+// without any environment: it must parse strictly and carry no password or
+// token of its own.
+func TestShippedConfigsHaveNoSecrets(t *testing.T) {
+	for _, d := range deployments(t) {
+		t.Run(d.name, func(t *testing.T) {
+			cfg := config.Default()
+			data, err := os.ReadFile(d.configPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := config.Parse(data, &cfg); err != nil {
+				t.Fatalf("%s: %v", d.configPath, err)
+			}
+			if cfg.ClickHouse.Password.IsSet() || cfg.Server.Token.IsSet() {
+				t.Errorf("%s holds a password or token; ship it as a file", d.configPath)
+			}
+			if cfg.ClickHouse.Database != "memberlytics" {
+				t.Errorf("clickhouse.database = %q, want memberlytics (users.xml grants name it)", cfg.ClickHouse.Database)
+			}
+		})
+	}
+	// The example loads and validates as it is (loopback, no token needed).
+	if _, err := config.Load(filepath.Join(deployDir, "memberlytics.example.yaml"), true, func(string) string { return "" }); err != nil {
+		t.Errorf("example config: %v", err)
 	}
 }
 
@@ -353,6 +473,9 @@ func TestSystemdUnitIsHardened(t *testing.T) {
 	}
 	if !strings.Contains(lastValue(svc, "ExecStart"), " serve") {
 		t.Errorf("ExecStart=%s does not run serve", lastValue(svc, "ExecStart"))
+	}
+	if pre := lastValue(svc, "ExecStartPre"); pre != "" && !strings.Contains(pre, " migrate") {
+		t.Errorf("ExecStartPre=%s: expected memberlytics migrate", pre)
 	}
 	if len(u["Install"]["WantedBy"]) == 0 {
 		t.Error("[Install] WantedBy missing: systemctl enable would do nothing")

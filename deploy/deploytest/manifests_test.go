@@ -42,6 +42,18 @@ func TestComposeWaitsForHealthyClickHouse(t *testing.T) {
 	if cmd := list(ml, "command"); len(cmd) == 0 || cmd[0] != "serve" {
 		t.Errorf("memberlytics command %v, want serve ...", cmd)
 	}
+	// Migrations run to completion before serve starts (/readyz fails while
+	// one is pending), from the same image and config.
+	mig := get(c, "services", "migrate")
+	if cmd := list(mig, "command"); len(cmd) == 0 || cmd[0] != "migrate" {
+		t.Errorf("migrate service command %v, want migrate ...", cmd)
+	}
+	if got := str(ml, "depends_on", "migrate", "condition"); got != "service_completed_successfully" {
+		t.Errorf("memberlytics depends_on migrate condition %q, want service_completed_successfully", got)
+	}
+	if str(mig, "image") != str(ml, "image") || fmt.Sprint(list(mig, "volumes")) != fmt.Sprint(list(ml, "volumes")[:1]) {
+		t.Error("migrate must use serve's image and config file")
+	}
 	// Every MEMBERLYTICS_CLICKHOUSE_* variable is one the config reads.
 	known := []string{config.EnvAddr, config.EnvDatabase, config.EnvUser, config.EnvPassword, config.EnvPasswordFile}
 	env, _ := get(ml, "environment").(map[string]any)
@@ -166,71 +178,85 @@ func TestKubernetesManifestsAgree(t *testing.T) {
 			t.Errorf("%s port %s, want %s", p.probe, port, httpPort)
 		}
 	}
-	sc := get(c, "securityContext")
-	if get(sc, "readOnlyRootFilesystem") != true || get(sc, "allowPrivilegeEscalation") != false {
-		t.Error("container securityContext must set readOnlyRootFilesystem: true and allowPrivilegeEscalation: false")
-	}
-	if !slices.Contains(list(sc, "capabilities", "drop"), any("ALL")) {
-		t.Error("container does not drop ALL capabilities")
-	}
-	if get(c, "resources", "requests", "memory") == nil || get(c, "resources", "limits", "memory") == nil {
-		t.Error("container lacks memory requests and limits")
-	}
 	// Prometheus annotations point at the serve port.
 	ann := get(dep, "spec", "template", "metadata", "annotations")
 	if str(ann, "prometheus.io/scrape") != "true" || str(ann, "prometheus.io/port") != httpPort || str(ann, "prometheus.io/path") != "/metrics" {
 		t.Errorf("pod prometheus.io annotations %v, want scrape true, port %s, path /metrics", ann, httpPort)
 	}
 
-	// Volumes: the ConfigMap and Secret exist; every *_FILE variable points
-	// at a key of a mounted Secret; the config path serve reads is mounted.
-	mounts := map[string]string{} // volume name -> mount path
-	for _, m := range list(c, "volumeMounts") {
-		mounts[str(m, "name")] = str(m, "mountPath")
-	}
-	files := map[string]bool{}
+	// The files each volume provides: the keys of its Secret or ConfigMap,
+	// which must exist in the manifests.
+	volumeFiles := map[string][]string{}
 	for _, v := range list(pod, "volumes") {
-		name, at := str(v, "name"), mounts[str(v, "name")]
-		if at == "" {
-			t.Errorf("volume %s is not mounted", name)
-		}
+		name := str(v, "name")
+		var obj map[string]any
+		var data string
 		switch {
 		case get(v, "secret") != nil:
-			s := k["Secret/"+str(v, "secret", "secretName")]
-			if s == nil {
-				t.Errorf("volume %s: Secret %s not in the manifests", name, str(v, "secret", "secretName"))
-				continue
-			}
-			for key := range get(s, "stringData").(map[string]any) {
-				files[at+"/"+key] = true
-			}
+			obj, data = k["Secret/"+str(v, "secret", "secretName")], "stringData"
 		case get(v, "configMap") != nil:
-			cm := k["ConfigMap/"+str(v, "configMap", "name")]
-			if cm == nil {
-				t.Errorf("volume %s: ConfigMap %s not in the manifests", name, str(v, "configMap", "name"))
-				continue
+			obj, data = k["ConfigMap/"+str(v, "configMap", "name")], "data"
+		default:
+			volumeFiles[name] = nil
+			continue
+		}
+		if obj == nil {
+			t.Errorf("volume %s: its Secret or ConfigMap is not in the manifests", name)
+			continue
+		}
+		for key := range get(obj, data).(map[string]any) {
+			volumeFiles[name] = append(volumeFiles[name], key)
+		}
+	}
+
+	// Every container (the migrate init container and serve): hardened,
+	// bounded, secrets as files from mounted volumes, --config mounted.
+	mounted := map[string]bool{}
+	inits := list(pod, "initContainers")
+	if len(inits) != 1 || str(inits[0], "args", 0) != "migrate" || str(inits[0], "image") != str(c, "image") {
+		t.Error("want one init container running migrate from serve's image: /readyz fails while migrations are pending")
+	}
+	for _, ct := range append(slices.Clone(inits), c) {
+		name := str(ct, "name")
+		sc := get(ct, "securityContext")
+		if get(sc, "readOnlyRootFilesystem") != true || get(sc, "allowPrivilegeEscalation") != false {
+			t.Errorf("%s: securityContext must set readOnlyRootFilesystem: true and allowPrivilegeEscalation: false", name)
+		}
+		if !slices.Contains(list(sc, "capabilities", "drop"), any("ALL")) {
+			t.Errorf("%s: does not drop ALL capabilities", name)
+		}
+		if get(ct, "resources", "requests", "memory") == nil || get(ct, "resources", "limits", "memory") == nil {
+			t.Errorf("%s: lacks memory requests and limits", name)
+		}
+		files := map[string]bool{}
+		for _, m := range list(ct, "volumeMounts") {
+			mounted[str(m, "name")] = true
+			for _, key := range volumeFiles[str(m, "name")] {
+				files[str(m, "mountPath")+"/"+key] = true
 			}
-			for key := range get(cm, "data").(map[string]any) {
-				files[at+"/"+key] = true
+		}
+		for _, e := range list(ct, "env") {
+			if v := str(e, "value"); strings.HasSuffix(str(e, "name"), "_FILE") && !files[v] {
+				t.Errorf("%s: env %s=%s is not a mounted Secret or ConfigMap key", name, str(e, "name"), v)
+			}
+			if (strings.Contains(str(e, "name"), "PASSWORD") || strings.Contains(str(e, "name"), "TOKEN")) && !strings.HasSuffix(str(e, "name"), "_FILE") {
+				t.Errorf("%s: env %s: pass secrets as files", name, str(e, "name"))
 			}
 		}
-	}
-	for _, e := range list(c, "env") {
-		if v := str(e, "value"); strings.HasSuffix(str(e, "name"), "_FILE") && !files[v] {
-			t.Errorf("env %s=%s is not a mounted Secret or ConfigMap key", str(e, "name"), v)
+		args := list(ct, "args")
+		for i, a := range args {
+			if a == "--config" && (i+1 >= len(args) || !files[fmt.Sprint(args[i+1])]) {
+				t.Errorf("%s: --config is not a mounted ConfigMap key", name)
+			}
 		}
-		if strings.Contains(str(e, "name"), "PASSWORD") && !strings.HasSuffix(str(e, "name"), "_FILE") {
-			t.Errorf("env %s: pass secrets as files", str(e, "name"))
-		}
-	}
-	args := list(c, "args")
-	for i, a := range args {
-		if a == "--config" && i+1 < len(args) && !files[fmt.Sprint(args[i+1])] {
-			t.Errorf("--config %v is not a mounted ConfigMap key", args[i+1])
+		if !files["/var/run/secrets/memberlytics/clickhouse-password"] {
+			t.Errorf("%s: the ClickHouse password is not mounted as a file", name)
 		}
 	}
-	if !files["/var/run/secrets/memberlytics/clickhouse-password"] || !files["/var/run/secrets/memberlytics/api-token"] {
-		t.Errorf("the Secret must provide clickhouse-password and api-token as files; mounted files: %v", files)
+	for v := range volumeFiles {
+		if !mounted[v] {
+			t.Errorf("volume %s is not mounted", v)
+		}
 	}
 
 	// Service selects the pod and targets the serve port.
@@ -478,8 +504,8 @@ func TestSystemdAnalyzeVerify(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// verify checks that ExecStart's program exists; point it at one that does.
-	unit := strings.ReplaceAll(string(data), "ExecStart=/usr/local/bin/memberlytics", "ExecStart=/bin/true")
+	// verify checks that the Exec lines' program exists; point them at one that does.
+	unit := strings.ReplaceAll(string(data), "=/usr/local/bin/memberlytics ", "=/bin/true ")
 	path := filepath.Join(t.TempDir(), "memberlytics.service")
 	if err := os.WriteFile(path, []byte(unit), 0o644); err != nil {
 		t.Fatal(err)
