@@ -237,6 +237,7 @@ func (m *Churn) Run(ctx context.Context, env Env, asOf time.Time) (Result, error
 		env.logger().Error("churn model failed; churn table left unchanged", "err", err)
 		return Result{}, err
 	}
+	start := time.Now()
 	train, err := m.sample(ctx, env, w.AsOf.AddDate(0, 0, -h), m.cfg.Seed)
 	if err != nil {
 		return Result{}, err
@@ -257,6 +258,8 @@ func (m *Churn) Run(ctx context.Context, env Env, asOf time.Time) (Result, error
 		return fail(fmt.Errorf("churn for %s: %d training and %d validation members with orders before the cut-offs: %w",
 			w.Date(), len(train.rows), len(valid.rows), churn.ErrInvalidData))
 	}
+	metrics["features_seconds"] = time.Since(start).Seconds()
+	fitStart := time.Now()
 	x, y := train.xy()
 	model, err := churn.Fit(churnFeatures, x, y, churn.Options{L2: m.cfg.L2})
 	if model != nil {
@@ -266,6 +269,7 @@ func (m *Churn) Run(ctx context.Context, env Env, asOf time.Time) (Result, error
 	if err != nil {
 		return fail(fmt.Errorf("churn for %s: %w", w.Date(), err))
 	}
+	metrics["fit_seconds"] = time.Since(fitStart).Seconds()
 	v, err := validateChurn(model, valid)
 	if err != nil {
 		return fail(fmt.Errorf("churn for %s: validation: %w", w.Date(), err))
@@ -279,10 +283,12 @@ func (m *Churn) Run(ctx context.Context, env Env, asOf time.Time) (Result, error
 	if v.AUC <= v.BaselineAUC {
 		env.logger().Warn("churn model does not beat the days-since-last-order baseline", "auc", v.AUC, "baseline_auc", v.BaselineAUC)
 	}
+	scoreStart := time.Now()
 	n, err := m.score(ctx, env, w, model)
 	if err != nil {
 		return Result{}, err
 	}
+	metrics["score_seconds"] = time.Since(scoreStart).Seconds()
 	metrics["failed"] = 0
 	params := map[string]float64{"intercept_std": model.Intercept}
 	intercept, raw := model.RawCoefficients()

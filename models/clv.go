@@ -113,7 +113,9 @@ func (m *CLV) Run(ctx context.Context, env Env, asOf time.Time) (Result, error) 
 	sc := newScratch(env.Conn, "clv")
 	defer sc.drop()
 	work := sc.name("work")
+	start := time.Now()
 	fit, err := m.fit(ctx, env, w, work)
+	fitDone := time.Now()
 	if err != nil {
 		metrics := map[string]float64{"failed": 1}
 		if fit != nil {
@@ -155,6 +157,9 @@ func (m *CLV) Run(ctx context.Context, env Env, asOf time.Time) (Result, error) 
 	}
 	metrics := fit.Metrics()
 	metrics["failed"] = 0
+	// Phases: member statistics and fits; tuple scoring, join and deciles.
+	metrics["fit_seconds"] = fitDone.Sub(start).Seconds()
+	metrics["score_seconds"] = time.Since(fitDone).Seconds()
 	var sumP, sumE, cnt float64
 	for _, c := range fit.Tuples {
 		v := m.spec.Value(fit.BGNBD.Params, c.X, c.TX, c.T, 1)

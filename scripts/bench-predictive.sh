@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Predictive models benchmark (called by make bench through scripts/bench.sh).
+#
+# Generates BENCH_PREDICTIVE_MEMBERS members (default 1,000,000; two years,
+# default generator parameters) unless already generated, loads them into
+# the database bench_predictive, then times `memberlytics run` of clv,
+# churn and potential for 2025-12-31, one process each under /usr/bin/time
+# (wall time and the Go process's peak RSS; the ClickHouse server's memory
+# is not included). The fit/score split comes from model_metrics. Each
+# time is also given as a ratio to one plain GROUP BY member_id over
+# orders_current on the same server, and the churn model's out-of-time
+# AUC is printed beside the days-since-last-order baseline.
+#
+# Uses MEMBERLYTICS_CLICKHOUSE_ADDR when set, otherwise the managed local
+# server (memberlytics clickhouse start).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${BENCH_PREDICTIVE_MEMBERS:-1000000}
+DIR=${BENCH_PREDICTIVE_DIR:-out/bench-predictive/$N}
+DB=bench_predictive_$N
+AS_OF=2025-12-31
+ML=bin/memberlytics
+[ -x "$ML" ] || go build -o "$ML" ./cmd/memberlytics
+
+if [ -z "${MEMBERLYTICS_CLICKHOUSE_ADDR:-}" ]; then
+  $ML clickhouse start >/dev/null
+  export MEMBERLYTICS_CLICKHOUSE_ADDR="$($ML clickhouse addr)"
+fi
+export MEMBERLYTICS_CLICKHOUSE_DATABASE=$DB
+HOST=${MEMBERLYTICS_CLICKHOUSE_ADDR%:*}
+PORT=${MEMBERLYTICS_CLICKHOUSE_ADDR##*:}
+ch() { clickhouse-client --host "$HOST" --port "$PORT" -d "$DB" -q "$1"; }
+
+if [ ! -f "$DIR/truth.json" ]; then
+  echo "generate $N members into $DIR"
+  $ML generate --members "$N" --seed 7 --out "$DIR" --format csv >/dev/null
+fi
+$ML migrate >/dev/null 2>&1
+if [ "$(ch 'SELECT count() FROM members')" = "0" ]; then
+  echo "load $DIR"
+  for kind in members orders events; do
+    /usr/bin/time -f "  load $kind: %e s, peak RSS %M KB" $ML --log-level warn load --kind "$kind" "$DIR/$kind.csv" >/dev/null
+  done
+fi
+echo "data: $(ch 'SELECT count() FROM members_current') members, $(ch 'SELECT count() FROM orders_current') orders, $(ch 'SELECT count() FROM events_current') events"
+
+# Baseline: one plain aggregation per member over orders, best of three.
+base=999999
+for _ in 1 2 3; do
+  s=$(date +%s.%N)
+  ch "SELECT member_id, count(), sum(amount) FROM orders_current WHERE status = 'paid' GROUP BY member_id FORMAT Null"
+  t=$(echo "$(date +%s.%N) - $s" | bc)
+  base=$(echo "if ($t < $base) $t else $base" | bc)
+done
+printf 'baseline GROUP BY member_id over orders_current: %.2f s\n' "$base"
+
+for model in clv churn potential; do
+  out=$(mktemp)
+  /usr/bin/time -f "%e %M" -o "$out" $ML --log-level warn run "$model" --as-of "$AS_OF" >/dev/null
+  read -r secs rss <"$out"
+  rm -f "$out"
+  printf '%-10s %7.2f s  (%5.1fx baseline)  peak RSS %6.1f MB\n' "$model" "$secs" "$(echo "$secs / $base" | bc -l)" "$(echo "$rss / 1024" | bc -l)"
+done
+m() { ch "SELECT round(value, 4) FROM model_metrics WHERE as_of = '$AS_OF' AND model = '$1' AND metric = '$2'"; }
+echo "clv:   fit (member statistics + BG/NBD + Gamma-Gamma) $(m clv fit_seconds) s over $(m clv distinct_tuples) distinct tuples of $(m clv members) members; scoring (tuples, join, deciles) $(m clv score_seconds) s"
+echo "churn: features $(m churn features_seconds) s, fit $(m churn fit_seconds) s on $(m churn train_rows) rows, scoring $(m churn score_seconds) s"
+echo "churn: out-of-time AUC $(m churn auc) vs days-since-last-order baseline AUC $(m churn baseline_auc) (validation rows $(m churn validation_rows))"
