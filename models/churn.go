@@ -136,7 +136,7 @@ func (m *Churn) sample(ctx context.Context, env Env, c time.Time, seed uint64) (
 		return churnSet{}, err
 	}
 	args := churnArgs(w, env.RunID, label.End)
-	rows, err := env.Conn.Query(warehouse.WithQueryName(ctx, "churn_features"), q, args...)
+	rows, err := env.Conn.Query(warehouse.WithQueryName(ctx, "churn_features"), q, usedArgs(q, args)...)
 	if err != nil {
 		return churnSet{}, fmt.Errorf("churn features at %s: %w", w.Date(), err)
 	}
@@ -313,7 +313,7 @@ func (m *Churn) score(ctx context.Context, env Env, w Window, model *churn.Model
 		return 0, err
 	}
 	args := churnArgs(w, env.RunID, w.End)
-	if err := env.Conn.Exec(ctx, "CREATE VIEW "+warehouse.QuoteIdent(view)+" AS "+fq, args...); err != nil {
+	if err := env.Conn.Exec(ctx, "CREATE VIEW "+warehouse.QuoteIdent(view)+" AS "+fq, usedArgs(fq, args)...); err != nil {
 		return 0, fmt.Errorf("churn features view: %w", err)
 	}
 	hi, lo := make([]string, len(churnFeatures)), make([]string, len(churnFeatures))

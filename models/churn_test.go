@@ -50,3 +50,22 @@ func TestChurnWords(t *testing.T) {
 		t.Errorf("login_30d: %q / %q", hi, lo)
 	}
 }
+
+func TestHasPlaceholder(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		q, name string
+		want    bool
+	}{
+		{"toDate(@as_of)", "as_of", true},
+		{"toDateTime(@as_of_end, 'UTC')", "as_of", false},
+		{"toDateTime(@as_of_end, 'UTC')", "as_of_end", true},
+		{"@as_of_end < @as_of", "as_of", true},
+		{"x = @as_of", "as_of", true},
+		{"x = 1", "as_of", false},
+	} {
+		if got := hasPlaceholder(c.q, c.name); got != c.want {
+			t.Errorf("hasPlaceholder(%q, %q) = %v, want %v", c.q, c.name, got, c.want)
+		}
+	}
+}

@@ -5,7 +5,10 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"strings"
 	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/memberlytics/memberlytics/internal/warehouse"
 )
@@ -50,7 +53,7 @@ func execQuery(ctx context.Context, conn warehouse.Conn, model, query string, ta
 	if err != nil {
 		return err
 	}
-	if err := conn.Exec(warehouse.WithQueryName(ctx, model+"_"+query), q, args...); err != nil {
+	if err := conn.Exec(warehouse.WithQueryName(ctx, model+"_"+query), q, usedArgs(q, args)...); err != nil {
 		return fmt.Errorf("%s %s: %w", model, query, err)
 	}
 	return nil
@@ -62,7 +65,7 @@ func scanQuery(ctx context.Context, conn warehouse.Conn, model, query string, ta
 	if err != nil {
 		return err
 	}
-	rows, err := conn.Query(warehouse.WithQueryName(ctx, model+"_"+query), q, args...)
+	rows, err := conn.Query(warehouse.WithQueryName(ctx, model+"_"+query), q, usedArgs(q, args)...)
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", model, query, err)
 	}
@@ -76,4 +79,40 @@ func scanQuery(ctx context.Context, conn warehouse.Conn, model, query string, ta
 		return fmt.Errorf("%s %s: %w", model, query, err)
 	}
 	return nil
+}
+
+// usedArgs keeps the named arguments whose @name placeholder occurs in q.
+// The predictive models pass one set of window values to several queries;
+// clickhouse-go ignores unused names, but chDB's binder refuses them.
+func usedArgs(q string, args []any) []any {
+	out := make([]any, 0, len(args))
+	for _, a := range args {
+		if nv, ok := a.(driver.NamedValue); ok && !hasPlaceholder(q, nv.Name) {
+			continue
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+// hasPlaceholder reports whether @name occurs in q as a whole placeholder
+// (not as the start of a longer one: @as_of is not in @as_of_end).
+func hasPlaceholder(q, name string) bool {
+	p := "@" + name
+	for i := strings.Index(q, p); i >= 0; {
+		end := i + len(p)
+		if end == len(q) || !isNameByte(q[end]) {
+			return true
+		}
+		j := strings.Index(q[end:], p)
+		if j < 0 {
+			return false
+		}
+		i = end + j
+	}
+	return false
+}
+
+func isNameByte(b byte) bool {
+	return b == '_' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9'
 }

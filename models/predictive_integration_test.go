@@ -483,3 +483,64 @@ func TestCLVEvaluateIntegration(t *testing.T) {
 		t.Errorf("evaluate wrote %d clv rows", n)
 	}
 }
+
+// TestPredictiveEnginesIntegration runs clv, churn and potential on
+// ClickHouse 18.16 and on chDB 26.7 over the same data: the SQL must run
+// on both, and since the fits see the same tuples, the fitted parameters
+// and the row counts must agree.
+func TestPredictiveEnginesIntegration(t *testing.T) {
+	t.Parallel()
+	dir, _ := generated(t)
+	ctx := context.Background()
+	asOf := day("2024-09-30")
+	keep := genload.Before(time.Date(2024, 10, 1, 0, 0, 0, 0, time.UTC))
+	cfg := config.Default().Models
+	type outcome struct {
+		params map[string]float64
+		rows   map[string]uint64
+	}
+	var got []outcome
+	var names []string
+	for _, e := range chtest.Engines(t) {
+		if err := genload.All(ctx, e.Conn, dir, keep); err != nil {
+			t.Fatalf("%s: %v", e.Name, err)
+		}
+		reg := NewRegistry()
+		for _, m := range []Model{newTestCLV(t, nil), NewChurn(cfg.Churn), NewPotential(cfg.Potential)} {
+			if err := reg.Add(m); err != nil {
+				t.Fatal(err)
+			}
+		}
+		res, err := RunAll(ctx, reg, testEnv(e.Conn, "e"), nil, asOf)
+		if err != nil {
+			t.Fatalf("%s: %v", e.Name, err)
+		}
+		o := outcome{params: params(t, e.Conn, "clv", asOf), rows: map[string]uint64{}}
+		for _, r := range res {
+			for k, v := range r.Result.Rows {
+				o.rows[k] = v
+			}
+		}
+		t.Logf("%s: rows %v, r=%.6f alpha=%.6f p=%.6f", e.Name, o.rows, o.params["r"], o.params["alpha"], o.params["p"])
+		got = append(got, o)
+		names = append(names, e.Name)
+	}
+	a, b := got[0], got[1]
+	// BG/NBD sees identical integer tuples: equal to rounding. The spend
+	// means are float sums whose order differs between engines, then
+	// rounded to the cent, so a few may move by a cent: 1e-4 relative.
+	for _, k := range []string{"r", "alpha", "a", "b", "members", "p", "q", "v"} {
+		tol := 1e-9
+		if k == "p" || k == "q" || k == "v" {
+			tol = 1e-4
+		}
+		if math.Abs(a.params[k]-b.params[k]) > tol*math.Abs(a.params[k]) {
+			t.Errorf("%s: %s %g, %s %g", k, names[0], a.params[k], names[1], b.params[k])
+		}
+	}
+	for _, k := range []string{"clv", "churn", "potential"} {
+		if a.rows[k] != b.rows[k] || a.rows[k] == 0 {
+			t.Errorf("rows of %s: %s %d, %s %d", k, names[0], a.rows[k], names[1], b.rows[k])
+		}
+	}
+}

@@ -92,7 +92,7 @@ FROM
         WHERE paid OR refunded OR future = 1
         GROUP BY member_id
         HAVING frequency > 0
-    )
+    ) AS o
     ANY LEFT JOIN
     (
         SELECT
@@ -128,12 +128,12 @@ FROM
         FROM events_current
         WHERE event_time < toDateTime(@as_of_end, 'UTC')
         GROUP BY member_id
-    ) USING member_id
-)
+    ) AS e USING member_id
+) AS oe
 ANY LEFT JOIN
 (
     SELECT member_id, toUInt32(joined_at) AS joined, source_tier FROM members_current
-) USING member_id
+) AS m USING member_id
 
 -- name: fill
 -- Scores every member of the features view (the feature rows at as_of):

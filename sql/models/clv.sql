@@ -108,5 +108,5 @@ ANY LEFT JOIN
     FROM orders_current
     WHERE status = 'paid' AND ordered_at >= toDateTime(@as_of_end, 'UTC') AND ordered_at < toDateTime(@holdout_end, 'UTC')
     GROUP BY member_id
-) USING member_id
+) AS h USING member_id
 GROUP BY x, t_x, T, actual

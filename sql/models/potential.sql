@@ -27,7 +27,7 @@ FROM
     FROM
     (
         SELECT member_id FROM members_current WHERE joined_at < toDateTime(@as_of_end, 'UTC')
-    )
+    ) AS m
     ANY LEFT JOIN
     (
         SELECT member_id, count() AS events
@@ -35,8 +35,8 @@ FROM
         WHERE event_time >= toDateTime(@engaged_since, 'UTC') AND event_time < toDateTime(@as_of_end, 'UTC')
           AND event_type != 'points_earned'
         GROUP BY member_id
-    ) USING member_id
-)
+    ) AS e USING member_id
+) AS me
 ANY LEFT JOIN
 (
     SELECT
@@ -49,7 +49,7 @@ ANY LEFT JOIN
     FROM orders_current
     WHERE status = 'paid' AND ordered_at < toDateTime(@as_of_end, 'UTC')
     GROUP BY member_id
-) USING member_id
+) AS o USING member_id
 
 -- name: cuts
 -- The engagement top-quartile cut and the median lifetime spend.

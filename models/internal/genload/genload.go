@@ -64,7 +64,11 @@ func Members(ctx context.Context, conn warehouse.Conn, dir string) error {
 			if err != nil {
 				return err
 			}
-			bday = &d
+			// Date starts in 1970 on modern ClickHouse; the predictive
+			// models do not read birthdays, so earlier ones load as NULL.
+			if d.Year() >= 1970 {
+				bday = &d
+			}
 		}
 		return b.Append(r[0], joined, bday, r[3], r[4], r[5], r[6], upd, "genload", now)
 	})
