@@ -20,6 +20,7 @@ func newModelRegistry(cfg config.Config) (*models.Registry, error) {
 		models.NewRFM(cfg.Models.RFM),
 		models.NewCohorts(cfg.Models.Cohorts),
 		models.NewEngagement(cfg.Models.Engagement),
+		models.NewLifecycle(cfg.Models.Lifecycle),
 	} {
 		if err := reg.Add(m); err != nil {
 			return nil, err
