@@ -54,6 +54,9 @@ func TestComposeWaitsForHealthyClickHouse(t *testing.T) {
 	if str(mig, "image") != str(ml, "image") || fmt.Sprint(list(mig, "volumes")) != fmt.Sprint(list(ml, "volumes")[:1]) {
 		t.Error("migrate must use serve's image and config file")
 	}
+	if fmt.Sprint(get(mig, "environment")) != fmt.Sprint(get(ml, "environment")) || fmt.Sprint(list(mig, "secrets")) != fmt.Sprint(list(ml, "secrets")) {
+		t.Error("migrate must get serve's environment and secrets (config validation needs the same secrets)")
+	}
 	// Every MEMBERLYTICS_CLICKHOUSE_* variable is one the config reads.
 	known := []string{config.EnvAddr, config.EnvDatabase, config.EnvUser, config.EnvPassword, config.EnvPasswordFile}
 	env, _ := get(ml, "environment").(map[string]any)
@@ -215,6 +218,8 @@ func TestKubernetesManifestsAgree(t *testing.T) {
 	inits := list(pod, "initContainers")
 	if len(inits) != 1 || str(inits[0], "args", 0) != "migrate" || str(inits[0], "image") != str(c, "image") {
 		t.Error("want one init container running migrate from serve's image: /readyz fails while migrations are pending")
+	} else if fmt.Sprint(list(inits[0], "env")) != fmt.Sprint(list(c, "env")) {
+		t.Error("the migrate init container must get serve's environment (config validation needs the same secrets)")
 	}
 	for _, ct := range append(slices.Clone(inits), c) {
 		name := str(ct, "name")
