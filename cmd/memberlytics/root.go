@@ -66,6 +66,7 @@ func newRootCmd(stdout, stderr io.Writer, getenv func(string) string) *cobra.Com
 		newServeCmd(a),
 		newEvaluateCmd(a),
 		newLoadCmd(a),
+		newReportCmd(a),
 	)
 	return root
 }

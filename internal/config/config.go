@@ -23,6 +23,8 @@ type Config struct {
 	// Jobs configures the job runner; Server its HTTP API (see jobs.go).
 	Jobs   Jobs   `yaml:"jobs"`
 	Server Server `yaml:"server"`
+	// Report sets the HTML report's language and currency (see report.go).
+	Report Report `yaml:"report"`
 }
 
 // ClickHouse configures the connection to the warehouse.
@@ -101,6 +103,7 @@ func Default() Config {
 		Loaders:          defaultLoaders(),
 		Jobs:             defaultJobs(),
 		Server:           defaultServer(),
+		Report:           defaultReport(),
 	}
 }
 
@@ -173,5 +176,6 @@ func (c Config) Validate() error {
 	validateLoaders(c.Loaders, add)
 	validateJobs(c.Jobs, add)
 	validateServer(c.Server, add)
+	validateReport(c.Report, add)
 	return errs.orNil()
 }

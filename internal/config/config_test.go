@@ -49,6 +49,7 @@ func TestBadConfigs(t *testing.T) {
 		{"loaders_batch_rows.bad.yml", "loaders.batch_rows", "between 1 and 10000000, got 0"},
 		{"loaders_source_kind.bad.yml", "loaders.sources.shop.kind", "one of members, orders, events"},
 		{"loaders_mapping_dup.bad.yml", "loaders.sources.shop.columns.Ref", "as OrderNo already does"},
+		{"report_lang.bad.yml", "report.lang", "must be en or zh"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
@@ -74,8 +75,8 @@ func TestBadConfigs(t *testing.T) {
 func TestEveryBadFileIsInTheTable(t *testing.T) {
 	t.Parallel()
 	files, _ := filepath.Glob("testdata/*.bad.yml")
-	if len(files) != 26 {
-		t.Errorf("found %d bad config files, the table in TestBadConfigs has 26: keep them in step", len(files))
+	if len(files) != 27 {
+		t.Errorf("found %d bad config files, the table in TestBadConfigs has 27: keep them in step", len(files))
 	}
 }
 
