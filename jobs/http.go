@@ -32,7 +32,10 @@ type APIOptions struct {
 	Token string
 	// Ready reports whether the service can work (ClickHouse reachable,
 	// migrations current); nil means always ready.
-	Ready  func(ctx context.Context) error
+	Ready func(ctx context.Context) error
+	// Pages, when set, serves every other GET path (the HTML report at /
+	// and /runs), behind the same token as /api/.
+	Pages  http.Handler
 	Logger *slog.Logger
 }
 
@@ -55,8 +58,8 @@ func CheckListen(addr, token string) error {
 	return nil
 }
 
-// NewAPI returns the HTTP handler: /healthz, /readyz, /metrics and the
-// /api/ endpoints.
+// NewAPI returns the HTTP handler: /healthz, /readyz, /metrics, the /api/
+// endpoints and, when set, the HTML pages at every other path.
 func NewAPI(opt APIOptions) http.Handler {
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
@@ -73,11 +76,14 @@ func NewAPI(opt APIOptions) http.Handler {
 	mux.HandleFunc("/api/runs/{id}", a.auth(method(http.MethodGet, a.run)))
 	mux.HandleFunc("/api/jobs/{name}/trigger", a.auth(method(http.MethodPost, a.trigger)))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, "/api/") {
+		switch {
+		case strings.HasPrefix(r.URL.Path, "/api/"):
 			a.auth(notFound)(w, r) // no hints about routes before authentication
-			return
+		case opt.Pages != nil:
+			a.auth(opt.Pages.ServeHTTP)(w, r)
+		default:
+			notFound(w, r)
 		}
-		notFound(w, r)
 	})
 	return mux
 }

@@ -87,7 +87,11 @@ func newAPIFixture(t *testing.T, ready func(context.Context) error) apiFixture {
 	s := newTestService(t, r, time.Second, Schedule{Name: "nightly", Target: "nightly", Cron: "0 3 * * *", Location: mustLoc(t, "Europe/Berlin")})
 	s.Start()
 	t.Cleanup(func() { _ = s.Shutdown(context.Background()) })
-	srv := httptest.NewServer(NewAPI(APIOptions{Service: s, Store: store, Gatherer: reg, Token: "s3cret", Ready: ready}))
+	pages := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		_, _ = io.WriteString(w, "<h1>report "+r.URL.Path+"</h1>")
+	})
+	srv := httptest.NewServer(NewAPI(APIOptions{Service: s, Store: store, Gatherer: reg, Token: "s3cret", Ready: ready, Pages: pages}))
 	t.Cleanup(srv.Close)
 	return apiFixture{srv: srv, store: store, reg: reg}
 }
@@ -151,6 +155,8 @@ func TestAPIIntegration(t *testing.T) {
 		{"runs bad status", "GET", "/api/runs?status=great", tok, "", 400, "status must be"},
 		{"runs unknown job", "GET", "/api/runs?job=nope", tok, "", 404, "unknown job"},
 		{"run not found", "GET", "/api/runs/nope", tok, "", 404, "no run"},
+		{"report page without token", "GET", "/", "", "", 401, "missing bearer token"},
+		{"report page", "GET", "/runs", tok, "", 200, ""},
 	}
 	for _, tt := range tests {
 		code, body, hdr := f.do(t, tt.method, tt.path, tt.token, tt.body)

@@ -66,10 +66,14 @@ func NewService(opt ServiceOptions) (*Service, error) {
 	s := &Service{opt: opt, log: log, scheds: map[string]gocron.Scheduler{}, byName: map[string]gocron.Job{}}
 	s.runCtx, s.cancelRuns = context.WithCancelCause(context.Background())
 	seen := map[string]bool{}
-	for _, sc := range opt.Schedules {
-		if sc.Name == "" {
-			sc.Name = sc.Target
+	opt.Schedules = append([]Schedule(nil), opt.Schedules...)
+	for i := range opt.Schedules {
+		if opt.Schedules[i].Name == "" {
+			opt.Schedules[i].Name = opt.Schedules[i].Target
 		}
+	}
+	s.opt.Schedules = opt.Schedules
+	for _, sc := range opt.Schedules {
 		if seen[sc.Name] {
 			return nil, fmt.Errorf("new service: schedule %s: %w", sc.Name, ErrDuplicateJob)
 		}

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/memberlytics/memberlytics/internal/migrate"
+	"github.com/memberlytics/memberlytics/internal/report"
 	"github.com/memberlytics/memberlytics/jobs"
 	"github.com/memberlytics/memberlytics/sql"
 )
@@ -17,7 +18,7 @@ func newServeCmd(a *app) *cobra.Command {
 	var listen string
 	cmd := &cobra.Command{
 		Use:   "serve [--listen host:port]",
-		Short: "Run the scheduler and the HTTP API (/healthz, /readyz, /metrics, /api/...) until SIGTERM/SIGINT",
+		Short: "Run the scheduler, the HTTP API (/healthz, /readyz, /metrics, /api/...) and the report (/, /runs) until SIGTERM/SIGINT",
 		Long: "Run the daemon: the cron schedules of jobs.schedules, and the HTTP API on\n" +
 			"server.listen. At start runs left \"running\" by a dead process are marked\n" +
 			"abandoned. On SIGTERM or SIGINT no new run starts, running jobs get\n" +
@@ -64,9 +65,21 @@ func newServeCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			pages := report.NewHandler(env.conn, report.HandlerOptions{
+				Logger: a.log,
+				Next: func() []report.Scheduled {
+					var out []report.Scheduled
+					for _, s := range svc.Schedules() {
+						if at, ok := svc.NextRun(s.Name); ok {
+							out = append(out, report.Scheduled{Job: s.Target, At: at})
+						}
+					}
+					return out
+				},
+			})
 			handler := jobs.NewAPI(jobs.APIOptions{
 				Service: svc, Store: env.store, Gatherer: a.registry, Token: token,
-				Ready: jobs.Readiness(env.conn, mig.Pending), Logger: a.log,
+				Ready: jobs.Readiness(env.conn, mig.Pending), Pages: pages, Logger: a.log,
 			})
 			ln, err := net.Listen("tcp", addr)
 			if err != nil {
