@@ -1,0 +1,10 @@
+package deploytest
+
+import (
+	"os"
+	"testing"
+
+	"github.com/memberlytics/memberlytics/internal/chtest"
+)
+
+func TestMain(m *testing.M) { os.Exit(chtest.Main(m)) }
