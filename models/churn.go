@@ -11,6 +11,7 @@ import (
 	"github.com/memberlytics/memberlytics/internal/config"
 	"github.com/memberlytics/memberlytics/internal/warehouse"
 	"github.com/memberlytics/memberlytics/models/churn"
+	"github.com/memberlytics/memberlytics/models/clv"
 )
 
 // churnFeatures are the churn model's features, in the order of the
@@ -26,7 +27,7 @@ var churnFeatures = []string{
 	"share_90d", "referral_30d", "referral_90d", "checkin_30d",
 	"checkin_90d", "points_earned_30d", "points_earned_90d", "points_redeemed_30d",
 	"points_redeemed_90d", "nps_survey_30d", "nps_survey_90d", "days_since_login",
-	"campaign_clicks", "tier",
+	"campaign_clicks", "tier", "p_alive",
 }
 
 // churnWords says each feature in words for a CRM user: [0] when the
@@ -44,6 +45,7 @@ var churnWords = map[string][2]string{
 	"days_since_login": {"long time since last login", "logged in recently"},
 	"campaign_clicks":  {"clicks on campaigns", "rarely clicks on campaigns"},
 	"tier":             {"high membership tier", "low membership tier"},
+	"p_alive":          {"buying pattern says still active", "buying pattern says probably lapsed"},
 }
 
 // churnEventWords names the event types of the <type>_30d/_90d features.
@@ -92,11 +94,48 @@ func cutSuffix(s, suffix string) (string, bool) {
 // standardised (std_coef_<feature>) and raw (coef_<feature>) scales.
 type Churn struct {
 	cfg config.Churn
+	clv *CLV
 }
 
-// NewChurn returns the churn model configured by c (models.churn); c must
-// have passed config validation.
-func NewChurn(c config.Churn) *Churn { return &Churn{cfg: c} }
+// NewChurn returns the churn model configured by c (models.churn); its
+// p_alive feature uses BG/NBD fitted at each cut-off with the clv settings
+// cv (models.clv). Both must have passed config validation.
+func NewChurn(c config.Churn, cv config.CLV) (*Churn, error) {
+	m, err := NewCLV(cv)
+	if err != nil {
+		return nil, err
+	}
+	return &Churn{cfg: c, clv: m}, nil
+}
+
+// purchaseModel fits BG/NBD at the cut-off of w for the p_alive feature
+// and returns its bound values. When the fit fails (too few repeat
+// buyers, no convergence) every member gets p_alive = 1, a constant the
+// regression gives no weight, and ok is false.
+func (m *Churn) purchaseModel(ctx context.Context, env Env, w Window) (args []any, ok bool, err error) {
+	sc := newScratch(env.Conn, "churn")
+	defer sc.drop()
+	bg := clv.BGNBDParams{R: 1, Alpha: 1, A: 1, B: 1}
+	work := sc.name("work")
+	if err := execQuery(ctx, env.Conn, "clv", "stats", map[string]string{"work": work}, w.Args(env.RunID)...); err != nil {
+		return nil, false, err
+	}
+	fit, ferr := m.clv.fitWork(ctx, env.Conn, w, work)
+	if fit != nil && fit.BGNBD.Converged {
+		bg, ok = fit.BGNBD.Params, true
+	} else if ferr != nil && !errors.Is(ferr, clv.ErrTooFewCustomers) && !errors.Is(ferr, clv.ErrNotConverged) {
+		return nil, false, ferr
+	}
+	a := bg.A
+	if !ok {
+		a = 0 // p_alive = 1 for everyone
+	}
+	return []any{
+		clickhouse.Named("bg_r", bg.R), clickhouse.Named("bg_alpha", bg.Alpha),
+		clickhouse.Named("bg_a", a), clickhouse.Named("bg_b", bg.B),
+		clickhouse.Named("bg_unit", m.clv.spec.Unit.Days()),
+	}, ok, nil
+}
 
 // Name returns "churn".
 func (m *Churn) Name() string { return "churn" }
@@ -115,6 +154,7 @@ type churnSet struct {
 	rows    []churnRow
 	members int64 // rows offered to the sampler
 	churned int64 // of those, churned
+	pAlive  bool  // whether the p_alive feature had a BG/NBD fit
 }
 
 func (s churnSet) xy() ([][]float64, []bool) {
@@ -135,7 +175,11 @@ func (m *Churn) sample(ctx context.Context, env Env, c time.Time, seed uint64) (
 	if err != nil {
 		return churnSet{}, err
 	}
-	args := churnArgs(w, env.RunID, label.End)
+	bg, ok, err := m.purchaseModel(ctx, env, w)
+	if err != nil {
+		return churnSet{}, err
+	}
+	args := append(churnArgs(w, env.RunID, label.End), bg...)
 	rows, err := env.Conn.Query(warehouse.WithQueryName(ctx, "churn_features"), q, usedArgs(q, args)...)
 	if err != nil {
 		return churnSet{}, fmt.Errorf("churn features at %s: %w", w.Date(), err)
@@ -174,7 +218,7 @@ func (m *Churn) sample(ctx context.Context, env Env, c time.Time, seed uint64) (
 	if err := rows.Err(); err != nil {
 		return churnSet{}, fmt.Errorf("churn features at %s: %w", w.Date(), err)
 	}
-	set.rows, set.members = smp.Items(), smp.Seen()
+	set.rows, set.members, set.pAlive = smp.Items(), smp.Seen(), ok
 	return set, nil
 }
 
@@ -246,6 +290,7 @@ func (m *Churn) Run(ctx context.Context, env Env, asOf time.Time) (Result, error
 	if err != nil {
 		return Result{}, err
 	}
+	metrics["train_p_alive_fitted"], metrics["validation_p_alive_fitted"] = bool01(train.pAlive), bool01(valid.pAlive)
 	metrics["train_members"], metrics["train_rows"] = float64(train.members), float64(len(train.rows))
 	metrics["validation_members"], metrics["validation_rows"] = float64(valid.members), float64(len(valid.rows))
 	if train.members > 0 {
@@ -312,7 +357,11 @@ func (m *Churn) score(ctx context.Context, env Env, w Window, model *churn.Model
 	if err != nil {
 		return 0, err
 	}
-	args := churnArgs(w, env.RunID, w.End)
+	bg, _, err := m.purchaseModel(ctx, env, w)
+	if err != nil {
+		return 0, err
+	}
+	args := append(churnArgs(w, env.RunID, w.End), bg...)
 	if err := env.Conn.Exec(ctx, "CREATE VIEW "+warehouse.QuoteIdent(view)+" AS "+fq, usedArgs(fq, args)...); err != nil {
 		return 0, fmt.Errorf("churn features view: %w", err)
 	}

@@ -126,6 +126,16 @@ func newTestCLV(t *testing.T, edit func(*config.CLV)) *CLV {
 	return m
 }
 
+func newTestChurn(t *testing.T) *Churn {
+	t.Helper()
+	c := config.Default().Models
+	m, err := NewChurn(c.Churn, c.CLV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
 // TestCLVParameterRecoveryIntegration fits the clv model to generated data
 // and checks the seven parameters against the generator's truth.
 //
@@ -306,7 +316,7 @@ func TestChurnIntegration(t *testing.T) {
 	conn, _ := loadedDB(t, nil)
 	ctx := context.Background()
 	asOf := day("2025-12-31")
-	m := NewChurn(config.Default().Models.Churn)
+	m := newTestChurn(t)
 	res, err := RunOne(ctx, m, testEnv(conn, "c1"), asOf)
 	if err != nil {
 		t.Fatal(err)
@@ -319,6 +329,9 @@ func TestChurnIntegration(t *testing.T) {
 	}
 	if !(got["baseline_auc"] > 0.5) {
 		t.Errorf("baseline AUC %.4f: recency should rank churners above chance", got["baseline_auc"])
+	}
+	if got["train_p_alive_fitted"] != 1 || got["validation_p_alive_fitted"] != 1 {
+		t.Errorf("p_alive feature without a BG/NBD fit: train %g, validation %g", got["train_p_alive_fitted"], got["validation_p_alive_fitted"])
 	}
 	if got["failed"] != 0 || got["converged"] != 1 {
 		t.Errorf("failed = %g, converged = %g", got["failed"], got["converged"])
@@ -366,7 +379,7 @@ func TestChurnFailureIntegration(t *testing.T) {
 	conn, _ := loadedDB(t, genload.Before(time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC)))
 	ctx := context.Background()
 	asOf := day("2024-05-31") // validation cut-off 2023-12-03: no orders yet
-	_, err := RunOne(ctx, NewChurn(config.Default().Models.Churn), testEnv(conn, "bad"), asOf)
+	_, err := RunOne(ctx, newTestChurn(t), testEnv(conn, "bad"), asOf)
 	if err == nil {
 		t.Fatal("churn run without a validation window succeeded")
 	}
@@ -506,7 +519,7 @@ func TestPredictiveEnginesIntegration(t *testing.T) {
 			t.Fatalf("%s: %v", e.Name, err)
 		}
 		reg := NewRegistry()
-		for _, m := range []Model{newTestCLV(t, nil), NewChurn(cfg.Churn), NewPotential(cfg.Potential)} {
+		for _, m := range []Model{newTestCLV(t, nil), newTestChurn(t), NewPotential(cfg.Potential)} {
 			if err := reg.Add(m); err != nil {
 				t.Fatal(err)
 			}

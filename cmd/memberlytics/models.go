@@ -13,9 +13,13 @@ func newModelRegistry(cfg config.Config) (*models.Registry, error) {
 	if err != nil {
 		return nil, err
 	}
+	churnModel, err := models.NewChurn(cfg.Models.Churn, cfg.Models.CLV)
+	if err != nil {
+		return nil, err
+	}
 	for _, m := range []models.Model{
 		clvModel,
-		models.NewChurn(cfg.Models.Churn),
+		churnModel,
 		models.NewPotential(cfg.Models.Potential),
 		models.NewRFM(cfg.Models.RFM),
 		models.NewCohorts(cfg.Models.Cohorts),

@@ -28,6 +28,9 @@
 --   days_since_login      days from the last login to C (tenure_days when none)
 --   campaign_clicks       campaign clicks up to C
 --   tier                  source tier: 0 none, 1 bronze, 2 silver, 3 gold, 4 platinum
+--   p_alive               BG/NBD P(alive) at C from the purchase-day history, with the
+--                         parameters fitted at C (bg_r, bg_alpha, bg_a, bg_b per bg_unit
+--                         days); 1 for one-time buyers (and for all when no fit)
 -- Label input: future_orders = paid orders after C and before label_end.
 SELECT
     member_id,
@@ -57,6 +60,10 @@ SELECT
                  toInt32(toDate(@as_of) - toDate(toDateTime(last_login), @tz))))  AS days_since_login,
     toFloat64(campaign_clicks)                                                   AS campaign_clicks,
     toFloat64(multiIf(source_tier = 'platinum', 4, source_tier = 'gold', 3, source_tier = 'silver', 2, source_tier = 'bronze', 1, 0)) AS tier,
+    if(length(days) < 2, 1.0,
+       1 / (1 + (@bg_a / (@bg_b + length(days) - 2))
+                * pow((@bg_alpha + toFloat64(toDate(@as_of) - days[1]) / @bg_unit) / (@bg_alpha + toFloat64(days[-1] - days[1]) / @bg_unit),
+                      @bg_r + length(days) - 1)))   AS p_alive,
     future_orders
 FROM
 (
@@ -162,7 +169,7 @@ FROM
          share_90d, referral_30d, referral_90d, checkin_30d,
          checkin_90d, points_earned_30d, points_earned_90d, points_redeemed_30d,
          points_redeemed_90d, nps_survey_30d, nps_survey_90d, days_since_login,
-         campaign_clicks, tier] AS f,
+         campaign_clicks, tier, p_alive] AS f,
         arrayMap((v, c, mu, sd) -> c * (v - mu) / sd, f, @coef, @means, @sds) AS contrib,
         1 / (1 + exp(-(@intercept + arraySum(contrib)))) AS prob,
         arrayMap((v, mu, hi, lo) -> if(v > mu, hi, lo), f, @means, @high_words, @low_words) AS words,
