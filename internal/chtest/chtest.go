@@ -32,6 +32,13 @@
 // One chDB engine serves the whole test binary (chDB allows one per
 // process), its data in a temporary directory that Main removes. A missing
 // library skips, or fails under CI=true or MEMBERLYTICS_REQUIRE_CLICKHOUSE=1.
+//
+// # A two-shard cluster
+//
+// ClusterServers starts two more local servers, once per test binary, that
+// form the cluster ClusterName in their <remote_servers> (no ZooKeeper, so
+// no ON CLUSTER). NewClusterDB gives a database of one name on every shard,
+// and ClusterDB.ExecEach sends DDL to each; see docs/cluster.md.
 package chtest
 
 import (

@@ -54,10 +54,29 @@ func ClusterServers(t testing.TB) []localch.State {
 	return clusterState
 }
 
+// startCluster starts the shards, retrying with fresh ports when one was
+// taken between choosing it and the server binding it.
 func startCluster() ([]localch.State, error) {
 	if _, _, err := localch.FindBinary(); err != nil {
 		return nil, err
 	}
+	var err error
+	for range 3 {
+		var states []localch.State
+		if states, err = startClusterOnce(); err == nil {
+			return states, nil
+		}
+		if !errors.Is(err, errPortTaken) {
+			return nil, err
+		}
+	}
+	return nil, err
+}
+
+// errPortTaken means a chosen port was taken before its server started.
+var errPortTaken = errors.New("port taken before the server started")
+
+func startClusterOnce() ([]localch.State, error) {
 	// Every shard's config names every shard's port, so the ports are
 	// chosen before any server starts.
 	ports := make([]int, ClusterShards+1)
@@ -90,7 +109,7 @@ func startCluster() ([]localch.State, error) {
 		}
 		if st.TCPPort != port {
 			shutdownCluster()
-			return nil, fmt.Errorf("start shard %d: port %d was taken before the server started (got %d); rerun", i+1, port, st.TCPPort)
+			return nil, fmt.Errorf("start shard %d on port %d: %w", i+1, port, errPortTaken)
 		}
 		states = append(states, st)
 	}
@@ -137,12 +156,17 @@ func freeTCPPort(taken []int) (int, error) {
 	return 0, errors.New("find a free port: no distinct port after 20 tries")
 }
 
-// shutdownCluster stops the cluster's servers and removes their directories.
+// shutdownCluster stops the cluster's servers, in parallel, and removes
+// their directories.
 func shutdownCluster() {
+	var wg sync.WaitGroup
 	for _, d := range clusterDirs {
-		_ = localch.Stop(d, 20*time.Second)
-		_ = os.RemoveAll(d)
+		wg.Go(func() {
+			_ = localch.Stop(d, 20*time.Second)
+			_ = os.RemoveAll(d)
+		})
 	}
+	wg.Wait()
 	clusterDirs = nil
 }
 
