@@ -65,7 +65,8 @@ func TestRenderBothLanguages(t *testing.T) {
 				t.Error("segment name not escaped")
 			}
 			self := regexp.MustCompile(`(?i)<script|<link|src=|url\(|@import|https?://[^"]*"[^>]*>`)
-			if m := self.FindString(strings.ReplaceAll(out, `xmlns="http://www.w3.org/2000/svg"`, "")); m != "" {
+			inline := strings.NewReplacer(`xmlns="http://www.w3.org/2000/svg"`, "", `<link rel="icon" href="data:,">`, "")
+			if m := self.FindString(inline.Replace(out)); m != "" {
 				t.Errorf("page is not self-contained: found %q", m)
 			}
 			writeArtifact(t, "render_"+string(tt.lang)+".html", raw(t, sampleReport(), Options{Lang: tt.lang, Currency: "¥"}))
