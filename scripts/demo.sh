@@ -44,7 +44,12 @@ else
   echo "load: not available in this build"
 fi
 
-if has run; then
+if has backfill; then
+  # backfill --reprocess failed runs each job that has not yet succeeded for
+  # this as_of, so a second demo skips the models it already ran.
+  step "run all models for as_of $AS_OF"
+  $ML backfill all --from "$AS_OF" --to "$AS_OF" --reprocess failed
+elif has run; then
   step "run all models for as_of $AS_OF"
   $ML run all --as-of "$AS_OF"
 fi
