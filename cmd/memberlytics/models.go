@@ -25,6 +25,7 @@ func newModelRegistry(cfg config.Config) (*models.Registry, error) {
 		models.NewCohorts(cfg.Models.Cohorts),
 		models.NewEngagement(cfg.Models.Engagement),
 		models.NewLifecycle(cfg.Models.Lifecycle),
+		models.NewTiers(cfg.Models.Tiers),
 	} {
 		if err := reg.Add(m); err != nil {
 			return nil, err

@@ -1,0 +1,142 @@
+-- tiers: membership level per member who joined by as_of.
+--
+-- Levels come from models.tiers.levels as arrays bound in order (index 1 =
+-- entry level): @names, @min_spend, @min_orders, @min_points,
+-- @min_engagement, @rule_all (1 = all used thresholds, 0 = any). A zero
+-- threshold is not used. Figures: net paid spend, paid orders and points
+-- earned (sum of points_earned values) in the rolling window, and the
+-- engagement score of the same as_of (0 when engagement has not run).
+-- The qualified level is the highest level whose rule holds; the entry
+-- level always holds. Against the previous as_of: qualified >= held ->
+-- held = qualified, last_qualified = as_of; qualified < held -> keep the
+-- held level until as_of >= last_qualified + @review_days, then move down
+-- to the qualified level.
+
+-- name: fill
+INSERT INTO {{stage}} (as_of, member_id, tier, tier_rank, previous_tier, movement, qualified_tier, last_qualified,
+    review_date, spend_window, orders_window, points_window, engagement_score, next_tier, progress, spend_gap,
+    near_upgrade, run_id)
+SELECT
+    toDate(@as_of), member_id, @names[rank + 1], toUInt8(rank), previous_tier,
+    multiIf(has_prev = 0, 'new', rank > prev_rank, 'up', rank < prev_rank, 'down', 'same'),
+    @names[q + 1], last_q, last_q + @review_days,
+    spend, orders, points, engagement,
+    -- nx (= rank + 2 below the top) is named outside a lambda here on purpose:
+    -- ClickHouse 18.16 drops subquery columns used only inside lambdas.
+    if(rank + 1 < length(@names), @names[nx], ''),
+    prog,
+    if(rank + 1 < length(@names) AND @min_spend[rank + 2] > 0, greatest(@min_spend[rank + 2] - spend, 0), 0),
+    toUInt8(rank + 1 < length(@names) AND prog >= @near AND prog < 1),
+    @run_id
+FROM
+(
+    SELECT *,
+        -- progress to the level above the one held: per used threshold the
+        -- share reached (capped at 1); the best (any) or the worst (all).
+        if(rank + 1 >= length(@names), 1,
+            if(@rule_all[rank + 2] = 1,
+                arrayReduce('min', arrayFilter(x -> x >= 0, ratios)),
+                arrayReduce('max', arrayFilter(x -> x >= 0, ratios)))) AS prog
+    FROM
+    (
+        SELECT *,
+            multiIf(has_prev = 0, q, q >= prev_rank, q, toDate(@as_of) >= prev_last + @review_days, q, prev_rank) AS rank,
+            if(has_prev = 0 OR q >= prev_rank OR toDate(@as_of) >= prev_last + @review_days, toDate(@as_of), prev_last) AS last_q,
+            -- ratios to the next level's thresholds (-1 = threshold not used)
+            arrayMap(i -> multiIf(i = 1, if(@min_spend[nx] > 0, least(spend / @min_spend[nx], 1), -1),
+                                  i = 2, if(@min_orders[nx] > 0, least(orders / @min_orders[nx], 1), -1),
+                                  i = 3, if(@min_points[nx] > 0, least(points / @min_points[nx], 1), -1),
+                                  if(@min_engagement[nx] > 0, least(engagement / @min_engagement[nx], 1), -1)),
+                     [1, 2, 3, 4]) AS ratios
+        FROM
+        (
+            SELECT *,
+                toUInt8(length(@names) - indexOf(arrayReverse(quals), 1)) AS q,
+                toUInt32(least(multiIf(has_prev = 0, q, q >= prev_rank, q,
+                    toDate(@as_of) >= prev_last + @review_days, q, prev_rank) + 2, length(@names))) AS nx
+            FROM
+            (
+                SELECT *,
+                    arrayMap(i -> if(i = 1, 1, if(@rule_all[i] = 1,
+                        (@min_spend[i] = 0 OR spend >= @min_spend[i]) AND (@min_orders[i] = 0 OR orders >= @min_orders[i])
+                            AND (@min_points[i] = 0 OR points >= @min_points[i]) AND (@min_engagement[i] = 0 OR engagement >= @min_engagement[i]),
+                        (@min_spend[i] > 0 AND spend >= @min_spend[i]) OR (@min_orders[i] > 0 AND orders >= @min_orders[i])
+                            OR (@min_points[i] > 0 AND points >= @min_points[i]) OR (@min_engagement[i] > 0 AND engagement >= @min_engagement[i]))),
+                        arrayEnumerate(@names)) AS quals
+                FROM
+                (
+                    SELECT * FROM
+                    (
+                        SELECT * FROM
+                        (
+                            SELECT * FROM
+                            (
+                                SELECT member_id FROM members_current WHERE joined_at < toDateTime(@as_of_end, 'UTC')
+                            )
+                            ANY LEFT JOIN
+                            (
+                                SELECT member_id, toFloat64(sum(amount)) AS spend, toUInt32(count()) AS orders
+                                FROM orders_current
+                                WHERE status = 'paid' AND ordered_at >= toDateTime(@window_start, 'UTC')
+                                  AND ordered_at < toDateTime(@as_of_end, 'UTC')
+                                GROUP BY member_id
+                            ) USING (member_id)
+                        )
+                        ANY LEFT JOIN
+                        (
+                            SELECT member_id, sum(value) AS points
+                            FROM events_current
+                            WHERE event_type = 'points_earned' AND event_time >= toDateTime(@window_start, 'UTC')
+                              AND event_time < toDateTime(@as_of_end, 'UTC')
+                            GROUP BY member_id
+                        ) USING (member_id)
+                    )
+                    ANY LEFT JOIN
+                    (
+                        SELECT member_id, score AS engagement FROM engagement WHERE as_of = toDate(@as_of)
+                    ) USING (member_id)
+                )
+                ANY LEFT JOIN
+                (
+                    SELECT member_id, tier AS previous_tier, tier_rank AS prev_rank, last_qualified AS prev_last, toUInt8(1) AS has_prev
+                    FROM tiers WHERE as_of = toDate(@prev)
+                ) USING (member_id)
+            )
+        )
+    )
+)
+
+-- name: migration
+INSERT INTO {{stage}} (as_of, previous_as_of, from_tier, to_tier, members, run_id)
+SELECT toDate(@as_of), toDate(@prev), if(previous_tier = '', 'none', previous_tier), tier, count(), @run_id
+FROM tiers
+WHERE as_of = toDate(@as_of)
+GROUP BY previous_tier, tier
+
+-- name: per_tier
+SELECT tier, toFloat64(count()), avg(spend_window), avg(orders_window >= 2), toFloat64(sum(near_upgrade))
+FROM tiers WHERE as_of = toDate(@as_of) GROUP BY tier
+
+-- name: conversion
+-- Near-upgrade members of the previous as_of, and how many of them moved up.
+SELECT toFloat64(count()), toFloat64(countIf(cur_rank > tier_rank))
+FROM
+(
+    SELECT member_id, tier_rank FROM tiers WHERE as_of = toDate(@prev) AND near_upgrade = 1
+)
+ANY INNER JOIN
+(
+    SELECT member_id, tier_rank AS cur_rank FROM tiers WHERE as_of = toDate(@as_of)
+) USING (member_id)
+
+-- name: upgraded_retention
+-- Members who moved up at the previous as_of, and how many still hold that level or higher.
+SELECT toFloat64(count()), toFloat64(countIf(cur_rank >= tier_rank))
+FROM
+(
+    SELECT member_id, tier_rank FROM tiers WHERE as_of = toDate(@prev) AND movement = 'up'
+)
+ANY INNER JOIN
+(
+    SELECT member_id, tier_rank AS cur_rank FROM tiers WHERE as_of = toDate(@as_of)
+) USING (member_id)
