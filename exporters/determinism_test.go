@@ -2,6 +2,7 @@ package exporters
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -68,5 +69,26 @@ func TestRetentionIntegration(t *testing.T) {
 	export(t, conn, cat, Options{Dir: dir, Formats: []string{FormatCSV}}, testAsOf.AddDate(0, 0, -10))
 	if got, _ := published(dir); len(got) != 3 {
 		t.Errorf("keep_last 0 kept %d folders, want 3", len(got))
+	}
+}
+
+func TestRunAsJobStepIntegration(t *testing.T) {
+	t.Parallel()
+	conn := chtest.Migrated(t)
+	createProbe(t, conn, "probe")
+	createProbe(t, conn, "probe2")
+	e, err := New(conn, probeCatalog(t, "probe", "probe2"), Options{Dir: t.TempDir(), Formats: []string{FormatArrow, FormatParquet}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Name() != "export" {
+		t.Errorf("Name() = %q", e.Name())
+	}
+	rows, err := e.Run(context.Background(), testAsOf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 2 || rows["probe"] != 3 || rows["probe2"] != 3 {
+		t.Errorf("Run rows = %v, want probe=3 probe2=3", rows)
 	}
 }

@@ -68,24 +68,33 @@ type Exporter struct {
 	log  *slog.Logger
 }
 
-// New checks the options without touching the warehouse or the disk.
-func New(q Querier, cat *Catalog, o Options) (*Exporter, error) {
+// Validate checks the options against the allow-list cat without touching
+// the warehouse or the disk.
+func (o Options) Validate(cat *Catalog) error {
 	if o.Dir == "" {
-		return nil, fmt.Errorf("new exporter: exports dir is empty")
+		return fmt.Errorf("exports dir is empty")
 	}
-	formats, err := normalizeFormats(o.Formats)
-	if err != nil {
-		return nil, fmt.Errorf("new exporter: %w", err)
+	if _, err := normalizeFormats(o.Formats); err != nil {
+		return err
 	}
-	o.Formats = formats
 	if _, err := cat.Select(o.Tables); err != nil {
-		return nil, fmt.Errorf("new exporter: %w", err)
+		return err
 	}
 	switch o.Parquet.Compression {
 	case "", CompressionZstd, CompressionSnappy:
 	default:
-		return nil, fmt.Errorf("new exporter: parquet compression %q: want zstd or snappy", o.Parquet.Compression)
+		return fmt.Errorf("parquet compression %q: want zstd or snappy", o.Parquet.Compression)
 	}
+	return nil
+}
+
+// New checks the options (Validate) and returns an Exporter reading from
+// q. It touches neither the warehouse nor the disk.
+func New(q Querier, cat *Catalog, o Options) (*Exporter, error) {
+	if err := o.Validate(cat); err != nil {
+		return nil, fmt.Errorf("new exporter: %w", err)
+	}
+	o.Formats, _ = normalizeFormats(o.Formats)
 	if o.BatchRows <= 0 {
 		o.BatchRows = DefaultBatchRows
 	}

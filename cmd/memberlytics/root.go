@@ -67,6 +67,7 @@ func newRootCmd(stdout, stderr io.Writer, getenv func(string) string) *cobra.Com
 		newEvaluateCmd(a),
 		newLoadCmd(a),
 		newReportCmd(a),
+		newExportCmd(a),
 	)
 	return root
 }

@@ -25,6 +25,8 @@ type Config struct {
 	Server Server `yaml:"server"`
 	// Report sets the HTML report's language and currency (see report.go).
 	Report Report `yaml:"report"`
+	// Exports configures the published export files (memberlytics export).
+	Exports Exports `yaml:"exports"`
 }
 
 // ClickHouse configures the connection to the warehouse.
@@ -104,6 +106,7 @@ func Default() Config {
 		Jobs:             defaultJobs(),
 		Server:           defaultServer(),
 		Report:           defaultReport(),
+		Exports:          defaultExports(),
 	}
 }
 
@@ -177,5 +180,6 @@ func (c Config) Validate() error {
 	validateJobs(c.Jobs, add)
 	validateServer(c.Server, add)
 	validateReport(c.Report, add)
+	validateExports(c.Exports, add)
 	return errs.orNil()
 }

@@ -50,6 +50,9 @@ func TestBadConfigs(t *testing.T) {
 		{"loaders_source_kind.bad.yml", "loaders.sources.shop.kind", "one of members, orders, events"},
 		{"loaders_mapping_dup.bad.yml", "loaders.sources.shop.columns.Ref", "as OrderNo already does"},
 		{"report_lang.bad.yml", "report.lang", "must be en or zh"},
+		{"exports_format.bad.yml", "exports.formats", "must be parquet, csv or arrow, got \"xlsx\""},
+		{"exports_compression.bad.yml", "exports.parquet.compression", "must be zstd or snappy, got \"gzip\""},
+		{"exports_keep_last.bad.yml", "exports.retention.keep_last", "must be 0 (keep all) or more, got -1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
@@ -75,8 +78,8 @@ func TestBadConfigs(t *testing.T) {
 func TestEveryBadFileIsInTheTable(t *testing.T) {
 	t.Parallel()
 	files, _ := filepath.Glob("testdata/*.bad.yml")
-	if len(files) != 27 {
-		t.Errorf("found %d bad config files, the table in TestBadConfigs has 27: keep them in step", len(files))
+	if len(files) != 30 {
+		t.Errorf("found %d bad config files, the table in TestBadConfigs has 30: keep them in step", len(files))
 	}
 }
 

@@ -1,0 +1,68 @@
+package config
+
+import "slices"
+
+// Exports configures `memberlytics export` and the export job (package
+// exporters).
+type Exports struct {
+	// Dir is where as_of=YYYY-MM-DD folders are published. Exports never
+	// write outside it; --out must name a directory inside it.
+	Dir string `yaml:"dir"`
+	// Formats are written for every table: parquet, csv and/or arrow.
+	Formats []string `yaml:"formats"`
+	// Parquet tunes the Parquet files.
+	Parquet ExportsParquet `yaml:"parquet"`
+	// Retention bounds how many as_of folders are kept.
+	Retention ExportsRetention `yaml:"retention"`
+}
+
+// ExportsParquet tunes the Parquet files.
+type ExportsParquet struct {
+	// Compression is zstd or snappy.
+	Compression string `yaml:"compression"`
+	// RowGroupRows is the most rows per row group.
+	RowGroupRows int `yaml:"row_group_rows"`
+}
+
+// ExportsRetention bounds how many as_of folders are kept.
+type ExportsRetention struct {
+	// KeepLast keeps the newest N complete as_of folders after each export;
+	// 0 keeps all.
+	KeepLast int `yaml:"keep_last"`
+}
+
+// ExportFormats are the formats exports.formats may list.
+var ExportFormats = []string{"parquet", "csv", "arrow"}
+
+func defaultExports() Exports {
+	return Exports{
+		Dir:     "exports",
+		Formats: []string{"parquet", "csv", "arrow"},
+		Parquet: ExportsParquet{Compression: "zstd", RowGroupRows: 1 << 20},
+	}
+}
+
+func validateExports(e Exports, add func(key, format string, args ...any)) {
+	if e.Dir == "" {
+		add("exports.dir", "must not be empty")
+	}
+	if len(e.Formats) == 0 {
+		add("exports.formats", "must list at least one of parquet, csv, arrow")
+	}
+	for i, f := range e.Formats {
+		if !slices.Contains(ExportFormats, f) {
+			add("exports.formats", "must be parquet, csv or arrow, got %q", f)
+		} else if slices.Index(e.Formats, f) != i {
+			add("exports.formats", "lists %q twice", f)
+		}
+	}
+	if e.Parquet.Compression != "zstd" && e.Parquet.Compression != "snappy" {
+		add("exports.parquet.compression", "must be zstd or snappy, got %q", e.Parquet.Compression)
+	}
+	if e.Parquet.RowGroupRows < 1000 || e.Parquet.RowGroupRows > 100_000_000 {
+		add("exports.parquet.row_group_rows", "must be between 1000 and 100000000, got %d", e.Parquet.RowGroupRows)
+	}
+	if e.Retention.KeepLast < 0 {
+		add("exports.retention.keep_last", "must be 0 (keep all) or more, got %d", e.Retention.KeepLast)
+	}
+}
