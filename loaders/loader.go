@@ -662,6 +662,9 @@ func (l *Loader) stageFile(ctx context.Context, path string, format Format, file
 		}
 		return nil
 	}()
+	if readErr != nil {
+		cancel() // the sender aborts its open insert instead of sending it
+	}
 	close(recs)
 	serr := <-sendErr
 	if serr != nil {
