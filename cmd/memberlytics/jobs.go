@@ -13,13 +13,6 @@ import (
 	"github.com/memberlytics/memberlytics/models"
 )
 
-// exportDir is where the export job writes until the exports section of
-// the config names a directory.
-const exportDir = "out/exports"
-
-// exportJobName is the export job in the graph.
-const exportJobName = "export_segments"
-
 // jobsEnv is what serve, run, backfill and runs share: the connection, the
 // graph of every job and the runner over it.
 type jobsEnv struct {
@@ -33,7 +26,7 @@ type jobsEnv struct {
 // newJobs opens the warehouse and builds the job graph:
 //
 //	load_<source> (each loaders.sources entry with paths)
-//	  -> checks -> the models in dependency order -> export_segments
+//	  -> checks -> the models in dependency order -> export (exports.dir)
 //
 // with the pipeline "load" (every load job). The caller closes env.conn.
 func (a *app) newJobs(ctx context.Context) (*jobsEnv, error) {
@@ -108,11 +101,13 @@ func (a *app) buildJobs(ctx context.Context, conn *warehouse.CH) (*jobsEnv, erro
 		if err != nil {
 			return nil, err
 		}
-		e, err := exporters.New(conn, cat, exporters.Options{Dir: exportDir, Logger: a.log})
+		o := exporters.OptionsFromConfig(cfg.Exports)
+		o.Logger = a.log
+		e, err := exporters.New(conn, cat, o)
 		if err != nil {
 			return nil, err
 		}
-		if err := g.Add(jobs.ExportJob(exportJobName, e), reg.Names()...); err != nil {
+		if err := g.Add(jobs.ExportJob(exporters.StepName, e), reg.Names()...); err != nil {
 			return nil, err
 		}
 	} else {

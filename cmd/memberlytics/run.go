@@ -19,7 +19,7 @@ func newRunCmd(a *app) *cobra.Command {
 		Long: "Run jobs for an as_of date (inclusive, business time zone) through the same\n" +
 			"runner as the scheduler: retries for transient failures, the per-job timeout\n" +
 			"and the run history in job_runs. `all` runs every job in dependency order\n" +
-			"(load_<source> -> checks -> models -> export_segments); a pipeline runs its\n" +
+			"(load_<source> -> checks -> models -> export); a pipeline runs its\n" +
 			"jobs and what they depend on; named jobs run alone, in dependency order, and\n" +
 			"read their dependencies' existing output. A job after a failed one is\n" +
 			"skipped. Re-running an as_of replaces its output. `memberlytics runs` lists\n" +
