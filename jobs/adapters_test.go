@@ -19,7 +19,9 @@ type fakeExporter struct {
 	err error
 }
 
-func (f fakeExporter) Export(context.Context, time.Time) (*exporters.Manifest, error) { return f.m, f.err }
+func (f fakeExporter) Export(context.Context, time.Time) (*exporters.Manifest, error) {
+	return f.m, f.err
+}
 
 func TestExportJobCountsRowsPerTable(t *testing.T) {
 	t.Parallel()
