@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -103,7 +104,8 @@ func newBrowser(t *testing.T) *browser {
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	// Generous: the test machines are shared and often busy.
+	ctx, cancelTimeout := context.WithTimeout(ctx, 4*time.Minute)
 	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
 	if err := chromedp.Run(ctx); err != nil {
 		t.Fatalf("start chromium %s: %v", path, err)
@@ -145,14 +147,14 @@ func (b *browser) open(t *testing.T, url, shot string) pageProbe {
 	var got pageProbe
 	err := chromedp.Run(ctx,
 		chromedp.Navigate(url),
-		chromedp.WaitReady("footer", chromedp.ByQuery),
+		chromedp.WaitReady("body", chromedp.ByQuery),
 		chromedp.Evaluate(probeJS, &got),
 	)
-	if err == nil {
-		err = chromedp.Run(ctx, chromedp.FullScreenshot(&png, 100))
-	}
 	if err != nil {
 		t.Fatalf("load %s in chromium: %v", url, err)
+	}
+	if err := chromedp.Run(ctx, chromedp.FullScreenshot(&png, 100)); err != nil {
+		t.Fatalf("screenshot of %s: %v", url, err)
 	}
 	// Give late console or log events a moment to arrive.
 	_ = chromedp.Run(ctx, chromedp.ActionFunc(func(context.Context) error { time.Sleep(200 * time.Millisecond); return nil }))
@@ -240,10 +242,13 @@ func TestReportInChromiumIntegration(t *testing.T) {
 		})
 	}
 	t.Run("served", func(t *testing.T) {
-		srv := httptest.NewServer(NewHandler(f.conn, HandlerOptions{Options: Options{Currency: "¥"}}))
+		srv := httptest.NewServer(NewHandler(f.conn, HandlerOptions{Options: Options{Currency: "¥"}, Logger: testLogger(t)}))
 		defer srv.Close()
 		local := func(u string) bool { return strings.HasPrefix(u, srv.URL+"/") }
 		p := br.open(t, srv.URL+"/", "served_report.png")
+		if p.Title != "Membership report" {
+			t.Errorf("served report title = %q (an error page?)", p.Title)
+		}
 		checkClean(t, p, local)
 		checkCharts(t, p, chartNames)
 		p = br.open(t, srv.URL+"/runs?lang=zh", "served_runs_zh.png")
@@ -259,7 +264,7 @@ func TestMissingModelsInChromiumIntegration(t *testing.T) {
 	br := newBrowser(t)
 	f := newFixture(t, true, "churn", "lifecycle", "clv", "model_metrics")
 	f.drop(t, "rfm", "rfm_latest")
-	srv := httptest.NewServer(NewHandler(f.conn, HandlerOptions{}))
+	srv := httptest.NewServer(NewHandler(f.conn, HandlerOptions{Logger: testLogger(t)}))
 	defer srv.Close()
 	// potential, tiers and cohorts exist but have no rows for day2.
 	p := br.open(t, srv.URL+"/?as_of=2026-11-20", "served_missing.png")
@@ -271,4 +276,17 @@ func TestMissingModelsInChromiumIntegration(t *testing.T) {
 			t.Errorf("notices lack %q:\n%s", want, text)
 		}
 	}
+}
+
+// testLogger sends the handler's log to the test log, so a failed page
+// says why.
+func testLogger(t *testing.T) *slog.Logger {
+	return slog.New(slog.NewTextHandler(testWriter{t}, nil))
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
 }
