@@ -66,7 +66,8 @@ func newServeCmd(a *app) *cobra.Command {
 				return err
 			}
 			pages := report.NewHandler(env.conn, report.HandlerOptions{
-				Logger: a.log,
+				Options: report.Options{Lang: report.Lang(a.cfg.Report.Lang), Currency: a.cfg.Report.Currency},
+				Logger:  a.log,
 				Next: func() []report.Scheduled {
 					var out []report.Scheduled
 					for _, s := range svc.Schedules() {
