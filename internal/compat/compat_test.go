@@ -33,7 +33,8 @@ func TestKindOf(t *testing.T) {
 		{"Decimal(18, 2)", kindDecimal, false},
 		{"Nullable(Decimal(18, 4))", kindDecimal, true},
 		{"String", kindText, false},
-		{"Nullable(Date)", kindText, true},
+		{"Nullable(Date)", kindTime, true},
+		{"DateTime('UTC')", kindTime, false},
 		{"Array(Float64)", kindText, false}, // compared in text form
 	}
 	for _, tt := range tests {
@@ -73,6 +74,17 @@ func TestCanonicalDecimal(t *testing.T) {
 	for in, want := range map[string]string{"12.30": "12.3", "12.3": "12.3", "0.00": "0", "-1.50": "-1.5", `\N`: `\N`} {
 		if got := canonicalDecimal(in); got != want {
 			t.Errorf("canonicalDecimal(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestCanonicalTime(t *testing.T) {
+	for in, want := range map[string]string{
+		"0000-00-00": "1970-01-01", "0000-00-00 00:00:00": "1970-01-01 00:00:00",
+		"1970-01-01": "1970-01-01", "2025-12-31 16:00:00": "2025-12-31 16:00:00", `\N`: `\N`,
+	} {
+		if got := canonicalTime(in); got != want {
+			t.Errorf("canonicalTime(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

@@ -37,6 +37,7 @@ const (
 	kindText    kind = iota // toString, compared exactly
 	kindDecimal             // toString, compared as a decimal number
 	kindFloat               // toFloat64, compared with a tolerance
+	kindTime                // toString, zero date normalised, compared exactly
 )
 
 func kindOf(typ string) (k kind, nullable bool) {
@@ -49,6 +50,8 @@ func kindOf(typ string) (k kind, nullable bool) {
 		return kindFloat, nullable
 	case strings.HasPrefix(t, "Decimal"):
 		return kindDecimal, nullable
+	case t == "Date" || strings.HasPrefix(t, "DateTime"):
+		return kindTime, nullable
 	}
 	return kindText, nullable
 }
@@ -152,6 +155,9 @@ func Snapshot(ctx context.Context, conn warehouse.Conn, schema TableSchema, opt 
 			case kindDecimal:
 				r.Text[i] = canonicalDecimal(texts[i])
 				r.Null[i] = texts[i] == `\N`
+			case kindTime:
+				r.Text[i] = canonicalTime(texts[i])
+				r.Null[i] = nulls[i] && texts[i] == `\N`
 			default:
 				r.Text[i] = texts[i]
 				r.Null[i] = nulls[i] && texts[i] == `\N`
@@ -173,6 +179,21 @@ func canonicalDecimal(s string) string {
 		return s
 	}
 	return d.String()
+}
+
+// canonicalTime writes the zero Date or DateTime as 26.7 does: 18.16
+// prints the zero value (1970-01-01, the Unix epoch) as 0000-00-00 and
+// 0000-00-00 00:00:00.
+func canonicalTime(s string) string {
+	if rest, ok := strings.CutPrefix(s, "0000-00-00"); ok {
+		if rest == "" {
+			return "1970-01-01"
+		}
+		if rest == " 00:00:00" {
+			return "1970-01-01 00:00:00"
+		}
+	}
+	return s
 }
 
 // Tolerance bounds the difference allowed between two floats: a and b
