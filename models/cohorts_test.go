@@ -21,7 +21,7 @@ import (
 
 func TestCohortsIntegration(t *testing.T) {
 	t.Parallel()
-	conn := migrated(t, fixture{
+	forEachEngine(t, fixture{
 		members: []fxMember{
 			{"a", "2023-06-01 00:00:00"}, {"b", "2023-06-01 00:00:00"}, {"c", "2023-06-01 00:00:00"},
 			{"d", "2023-06-01 00:00:00"}, {"e", "2024-04-02 00:00:00"}, {"f", "2023-06-01 00:00:00"},
@@ -34,42 +34,43 @@ func TestCohortsIntegration(t *testing.T) {
 			{"e", "2024-04-02 10:00:00", 60, ""},         // joined after as_of
 			{"f", "2024-04-01 00:00:00", 60, ""},         // after as_of
 		},
-	})
-	m := NewCohorts(config.Cohorts{By: "first_order"})
-	runModel(t, conn, m, "2024-03-31", time.UTC)
-	// By hand: Jan cohort {a, b} (a's second order in Jan), Feb cohort {c}
-	// (second order in Mar, period 1).
-	// cohort, period, start, size, active, retention, revenue, revenue retention, repeat, repeat rate
-	want := [][]string{
-		{"2024-01-01", "0", "2024-01-01", "2", "2", "1", "350.00", "1", "1", "0.5"},
-		{"2024-01-01", "1", "2024-02-01", "2", "0", "0", "0.00", "0", "1", "0.5"},
-		{"2024-01-01", "2", "2024-03-01", "2", "1", "0.5", "30.00", "0.08571", "1", "0.5"},
-		{"2024-02-01", "0", "2024-02-01", "1", "1", "1", "80.00", "1", "0", "0"},
-		{"2024-02-01", "1", "2024-03-01", "1", "1", "1", "20.00", "0.25", "1", "1"},
-	}
-	q := `SELECT toString(cohort), toString(period), toString(period_start), toString(cohort_size), toString(active_members),
-		toString(retention_rate), toString(revenue), toString(round(revenue_retention, 5)), toString(repeat_members),
+	}, func(t *testing.T, conn warehouse.Conn) {
+		m := NewCohorts(config.Cohorts{By: "first_order"})
+		runModel(t, conn, m, "2024-03-31", time.UTC)
+		// By hand: Jan cohort {a, b} (a's second order in Jan), Feb cohort {c}
+		// (second order in Mar, period 1).
+		// cohort, period, start, size, active, retention, revenue, revenue retention, repeat, repeat rate
+		want := [][]string{
+			{"2024-01-01", "0", "2024-01-01", "2", "2", "1", "350", "1", "1", "0.5"},
+			{"2024-01-01", "1", "2024-02-01", "2", "0", "0", "0", "0", "1", "0.5"},
+			{"2024-01-01", "2", "2024-03-01", "2", "1", "0.5", "30", "0.08571", "1", "0.5"},
+			{"2024-02-01", "0", "2024-02-01", "1", "1", "1", "80", "1", "0", "0"},
+			{"2024-02-01", "1", "2024-03-01", "1", "1", "1", "20", "0.25", "1", "1"},
+		}
+		q := `SELECT toString(cohort), toString(period), toString(period_start), toString(cohort_size), toString(active_members),
+		toString(retention_rate), toString(toFloat64(revenue)), toString(round(revenue_retention, 5)), toString(repeat_members),
 		toString(cumulative_repeat_rate)
 		FROM cohorts WHERE period_type = ? ORDER BY cohort, period`
-	if got := rowsOf(t, conn, q, "month"); !reflect.DeepEqual(got, want) {
-		t.Errorf("month cells:\n got %v\nwant %v", got, want)
-	}
-	// Weeks start on Monday: a's first order (Fri 2024-01-05) -> week of
-	// 2024-01-01, periods 0..12 up to the week of Mon 2024-03-25; b (Wed
-	// 2024-01-31) -> 2024-01-29, 0..8; c (Sat 2024-02-10) -> 2024-02-05, 0..7.
-	if n := queryUint(t, conn, "SELECT count() FROM cohorts WHERE period_type = 'week'"); n != 13+9+8 {
-		t.Errorf("week cells = %d, want 30", n)
-	}
-	wk := rowsOf(t, conn, `SELECT toString(period), toString(active_members), toString(revenue) FROM cohorts
+		if got := rowsOf(t, conn, q, "month"); !reflect.DeepEqual(got, want) {
+			t.Errorf("month cells:\n got %v\nwant %v", got, want)
+		}
+		// Weeks start on Monday: a's first order (Fri 2024-01-05) -> week of
+		// 2024-01-01, periods 0..12 up to the week of Mon 2024-03-25; b (Wed
+		// 2024-01-31) -> 2024-01-29, 0..8; c (Sat 2024-02-10) -> 2024-02-05, 0..7.
+		if n := queryUint(t, conn, "SELECT count() FROM cohorts WHERE period_type = 'week'"); n != 13+9+8 {
+			t.Errorf("week cells = %d, want 30", n)
+		}
+		wk := rowsOf(t, conn, `SELECT toString(period), toString(active_members), toString(toFloat64(revenue)) FROM cohorts
 		WHERE period_type = 'week' AND cohort = '2024-01-01' AND active_members > 0 ORDER BY period`)
-	// a: Jan 5 (week 0), Jan 20 (Sat, week of Jan 15 = period 2), Mar 10 (Sun, week of Mar 4 = period 9).
-	if want := [][]string{{"0", "1", "100.00"}, {"2", "1", "50.00"}, {"9", "1", "30.00"}}; !reflect.DeepEqual(wk, want) {
-		t.Errorf("week cells of 2024-01-01: got %v, want %v", wk, want)
-	}
-	runModel(t, conn, m, "2024-03-31", time.UTC)
-	if n := queryUint(t, conn, "SELECT count() FROM cohorts"); n != 35 {
-		t.Errorf("after re-run: %d rows, want 35", n)
-	}
+		// a: Jan 5 (week 0), Jan 20 (Sat, week of Jan 15 = period 2), Mar 10 (Sun, week of Mar 4 = period 9).
+		if want := [][]string{{"0", "1", "100"}, {"2", "1", "50"}, {"9", "1", "30"}}; !reflect.DeepEqual(wk, want) {
+			t.Errorf("week cells of 2024-01-01: got %v, want %v", wk, want)
+		}
+		runModel(t, conn, m, "2024-03-31", time.UTC)
+		if n := queryUint(t, conn, "SELECT count() FROM cohorts"); n != 35 {
+			t.Errorf("after re-run: %d rows, want 35", n)
+		}
+	})
 }
 
 // TestCohortsMatchBruteForceIntegration compares every cell with a plain Go
@@ -90,35 +91,36 @@ func TestCohortsMatchBruteForceIntegration(t *testing.T) {
 	sh, _ := time.LoadLocation("Asia/Shanghai")
 	members := readCSV(t, filepath.Join(dir, "members.csv"))
 	orders := readCSV(t, filepath.Join(dir, "orders.csv"))
-	conn := migrated(t, fixture{})
-	loadGenerated(t, conn, members, orders)
-	asOf := "2024-05-15"
-	for _, by := range []string{"first_order", "join"} {
-		t.Run(by, func(t *testing.T) {
-			m := NewCohorts(config.Cohorts{By: by})
-			runModel(t, conn, m, asOf, sh)
-			got := map[string]string{}
-			for _, r := range rowsOf(t, conn, `SELECT concat(period_type, ' ', toString(cohort), ' ', toString(period)),
-				concat(toString(cohort_size), ' ', toString(active_members), ' ', toString(revenue), ' ', toString(repeat_members))
+	forEachEngine(t, fixture{}, func(t *testing.T, conn warehouse.Conn) {
+		loadGenerated(t, conn, members, orders)
+		asOf := "2024-05-15"
+		for _, by := range []string{"first_order", "join"} {
+			t.Run(by, func(t *testing.T) {
+				m := NewCohorts(config.Cohorts{By: by})
+				runModel(t, conn, m, asOf, sh)
+				got := map[string]string{}
+				for _, r := range rowsOf(t, conn, `SELECT concat(period_type, ' ', toString(cohort), ' ', toString(period)),
+				concat(toString(cohort_size), ' ', toString(active_members), ' ', toString(toFloat64(revenue)), ' ', toString(repeat_members))
 				FROM cohorts WHERE as_of = ?`, asOf) {
-				got[r[0]] = r[1]
-			}
-			want := bruteCohorts(t, members, orders, by, asOfDay(t, asOf), sh)
-			if len(want) < 100 {
-				t.Fatalf("only %d cells: too little data to compare", len(want))
-			}
-			if len(got) != len(want) {
-				t.Errorf("%d cells, brute force has %d", len(got), len(want))
-			}
-			bad := 0
-			for k, w := range want {
-				if got[k] != w && bad < 5 {
-					t.Errorf("cell %s: got %q, want %q", k, got[k], w)
-					bad++
+					got[r[0]] = r[1]
 				}
-			}
-		})
-	}
+				want := bruteCohorts(t, members, orders, by, asOfDay(t, asOf), sh)
+				if len(want) < 100 {
+					t.Fatalf("only %d cells: too little data to compare", len(want))
+				}
+				if len(got) != len(want) {
+					t.Errorf("%d cells, brute force has %d", len(got), len(want))
+				}
+				bad := 0
+				for k, w := range want {
+					if got[k] != w && bad < 5 {
+						t.Errorf("cell %s: got %q, want %q", k, got[k], w)
+						bad++
+					}
+				}
+			})
+		}
+	})
 }
 
 func readCSV(t *testing.T, path string) [][]string {
@@ -273,7 +275,7 @@ func bruteCohorts(t *testing.T, members, orders [][]string, by string, asOf time
 				if ce := c.cells[p]; ce != nil {
 					act, cents = len(ce.active), ce.cents
 				}
-				rev := fmt.Sprintf("%d.%02d", cents/100, cents%100)
+				rev := strconv.FormatFloat(float64(cents)/100, 'f', -1, 64)
 				out[fmt.Sprintf("%s %s %d", pt, lbl.Format(DateLayout), p)] = strings.Join([]string{
 					strconv.Itoa(c.size), strconv.Itoa(act), rev, strconv.Itoa(rep)}, " ")
 			}

@@ -1,6 +1,7 @@
 package models
 
 import (
+	"github.com/memberlytics/memberlytics/internal/warehouse"
 	"reflect"
 	"testing"
 	"time"
@@ -8,7 +9,7 @@ import (
 
 func TestEngagementIntegration(t *testing.T) {
 	t.Parallel()
-	conn := migrated(t, fixture{
+	forEachEngine(t, fixture{
 		members: []fxMember{{"p", "2023-01-01 00:00:00"}, {"q", "2023-01-01 00:00:00"}, {"r", "2023-01-01 00:00:00"},
 			{"s", "2023-01-01 00:00:00"}, {"late", "2024-04-05 00:00:00"}},
 		orders: []fxOrder{{"q", "2024-02-01 10:00:00", 50, ""}, {"r", "2024-03-01 10:00:00", 1000, ""},
@@ -24,30 +25,31 @@ func TestEngagementIntegration(t *testing.T) {
 			{"s", "2024-03-30 10:00:00", "campaign_open", 0}, {"s", "2024-03-30 11:00:00", "campaign_open", 0},
 			{"late", "2024-04-06 10:00:00", "login", 0},
 		},
-	})
-	runModel(t, conn, NewEngagement(defaults().Engagement), "2024-03-31", time.UTC)
-	// By hand, default weights (login 1, session 1, open 1, click 2, review 4,
-	// referral 8, points_earned 1 per event):
-	// p: logins 2, sessions 30d {03-15, 03-20, 03-31} = 3, 90d + 02-01 = 4;
-	//    weighted 2 + 4 + 2 + 8 + 1 = 17 -> score 100; 3 of 4 below -> 75
-	// q: login 1 (90d only), review 1, sessions 1 / 2; weighted 1 + 2 + 4 = 7
-	// s: opens 2, sessions 1; weighted 2 + 1 = 3;  r: 0
-	// spend: p 0 (refund only), s 0, q 50, r 1000 -> bottom half: p, s
-	want := [][]string{
-		{"p", "2", "2", "3", "4", "1", "1", "50", "0", "9", "17", "100", "75", "0.00", "1"},
-		{"q", "0", "1", "1", "2", "0", "0", "0", "0", "\\N", "7", "41.1765", "50", "50.00", "0"},
-		{"r", "0", "0", "0", "0", "0", "0", "0", "0", "\\N", "0", "0", "0", "1000.00", "0"},
-		{"s", "0", "0", "1", "1", "0", "0", "0", "0", "\\N", "3", "17.6471", "25", "0.00", "0"},
-	}
-	got := rowsOf(t, conn, `SELECT member_id, toString(logins_30d), toString(logins_90d), toString(sessions_30d),
+	}, func(t *testing.T, conn warehouse.Conn) {
+		runModel(t, conn, NewEngagement(defaults().Engagement), "2024-03-31", time.UTC)
+		// By hand, default weights (login 1, session 1, open 1, click 2, review 4,
+		// referral 8, points_earned 1 per event):
+		// p: logins 2, sessions 30d {03-15, 03-20, 03-31} = 3, 90d + 02-01 = 4;
+		//    weighted 2 + 4 + 2 + 8 + 1 = 17 -> score 100; 3 of 4 below -> 75
+		// q: login 1 (90d only), review 1, sessions 1 / 2; weighted 1 + 2 + 4 = 7
+		// s: opens 2, sessions 1; weighted 2 + 1 = 3;  r: 0
+		// spend: p 0 (refund only), s 0, q 50, r 1000 -> bottom half: p, s
+		want := [][]string{
+			{"p", "2", "2", "3", "4", "1", "1", "50", "0", "9", "17", "100", "75", "0", "1"},
+			{"q", "0", "1", "1", "2", "0", "0", "0", "0", "\\N", "7", "41.1765", "50", "50", "0"},
+			{"r", "0", "0", "0", "0", "0", "0", "0", "0", "\\N", "0", "0", "0", "1000", "0"},
+			{"s", "0", "0", "1", "1", "0", "0", "0", "0", "\\N", "3", "17.6471", "25", "0", "0"},
+		}
+		got := rowsOf(t, conn, `SELECT member_id, toString(logins_30d), toString(logins_90d), toString(sessions_30d),
 		toString(sessions_90d), toString(campaign_clicks_90d), toString(referrals_90d), toString(points_earned_90d),
 		toString(nps_answers_90d), ifNull(toString(nps_last), '\\N'), toString(weighted_90d), toString(round(score, 4)),
-		toString(score_percentile), toString(spend_365d), toString(engaged_low_spend)
+		toString(score_percentile), toString(toFloat64(spend_365d)), toString(engaged_low_spend)
 		FROM engagement ORDER BY member_id`)
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("engagement:\n got %v\nwant %v", got, want)
-	}
-	if got := rowsOf(t, conn, "SELECT toString(campaign_opens_30d), toString(reviews_90d) FROM engagement WHERE member_id IN ('s', 'q') ORDER BY member_id"); !reflect.DeepEqual(got, [][]string{{"0", "1"}, {"2", "0"}}) {
-		t.Errorf("opens/reviews: %v", got)
-	}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("engagement:\n got %v\nwant %v", got, want)
+		}
+		if got := rowsOf(t, conn, "SELECT toString(campaign_opens_30d), toString(reviews_90d) FROM engagement WHERE member_id IN ('s', 'q') ORDER BY member_id"); !reflect.DeepEqual(got, [][]string{{"0", "1"}, {"2", "0"}}) {
+			t.Errorf("opens/reviews: %v", got)
+		}
+	})
 }

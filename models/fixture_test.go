@@ -141,3 +141,22 @@ func migrated(t *testing.T, f fixture) *warehouse.CH {
 	f.load(t, conn)
 	return conn
 }
+
+// forEachEngine loads f into a fresh migrated database on ClickHouse 18.16
+// (the harness's server) and on chDB 26.7 (skipped alone when libchdb is
+// missing) and runs fn on each in a subtest.
+func forEachEngine(t *testing.T, f fixture, fn func(t *testing.T, conn warehouse.Conn)) {
+	t.Helper()
+	t.Run("clickhouse", func(t *testing.T) {
+		t.Parallel()
+		conn := chtest.Migrated(t)
+		f.load(t, conn)
+		fn(t, conn)
+	})
+	t.Run("chdb", func(t *testing.T) {
+		t.Parallel()
+		conn := chtest.ModernMigrated(t)
+		f.load(t, conn)
+		fn(t, conn)
+	})
+}

@@ -54,7 +54,13 @@ func replace(ctx context.Context, conn warehouse.Conn, table, part, where string
 	if other > 0 {
 		return 0, fmt.Errorf("fill %s: %d staged rows outside partition %s", table, other, part)
 	}
-	if err := conn.Exec(ctx, "ALTER TABLE "+qt+" REPLACE PARTITION "+part+" FROM "+qs); err != nil {
+	stmt := "ALTER TABLE " + qt + " REPLACE PARTITION " + part + " FROM " + qs
+	if n == 0 {
+		// Nothing to publish: ClickHouse 23+ refuses REPLACE PARTITION from
+		// an empty source, so drop the old partition instead (also on 18.16).
+		stmt = "ALTER TABLE " + qt + " DROP PARTITION " + part
+	}
+	if err := conn.Exec(ctx, stmt); err != nil {
 		return 0, fmt.Errorf("replace partition %s of %s: %w", strings.Trim(part, "'"), table, err)
 	}
 	return n, nil

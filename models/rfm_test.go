@@ -1,6 +1,7 @@
 package models
 
 import (
+	"github.com/memberlytics/memberlytics/internal/warehouse"
 	"reflect"
 	"strings"
 	"testing"
@@ -33,51 +34,52 @@ var rfmFixture = fixture{
 
 func TestRFMIntegration(t *testing.T) {
 	t.Parallel()
-	conn := migrated(t, rfmFixture)
-	m := NewRFM(defaults().RFM)
-	r := runModel(t, conn, m, "2024-03-31", time.UTC)
-	if r.Result.Rows["rfm"] != 6 {
-		t.Errorf("rows = %d, want 6", r.Result.Rows["rfm"])
-	}
-	// Worked by hand (n = 6 buyers; score = 1 + floor(5 * strictly worse / 6)):
-	// recency a0 h21 b30 c30 g45 d441 -> worse 5,4,2,2,1,0 -> R 5,4,2,2,1,1
-	// frequency d0 b1 c1 g1 a2 h2    -> lower 0,1,1,1,4,4 -> F 1,1,1,1,4,4
-	// monetary d0 g60 h100 a150 b200 c200 -> lower 0,1,2,3,4,4 -> M 1,1,2,3,4,4
-	want := [][]string{
-		{"a", "0", "2", "150.00", "2", "75", "75", "0", "\\N", "5", "4", "3", "543", "Champions", "mid-low"},
-		{"b", "30", "1", "200.00", "1", "200", "200", "0", "\\N", "2", "1", "4", "214", "Hibernating", "mid-high"},
-		{"c", "30", "1", "200.00", "1", "200", "200", "0", "\\N", "2", "1", "4", "214", "Hibernating", "mid-high"},
-		{"d", "441", "0", "0.00", "1", "0", "0", "0", "\\N", "1", "1", "1", "111", "Lost", "low"},
-		{"g", "45", "1", "60.00", "1", "60", "60", "0", "\\N", "1", "1", "1", "111", "Lost", "low"},
-		{"h", "21", "2", "100.00", "2", "50", "60", "40", "0.5", "4", "4", "2", "442", "Loyal", "mid-low"},
-	}
-	got := rowsOf(t, conn, `SELECT member_id, toString(recency_days), toString(frequency), toString(monetary),
+	forEachEngine(t, rfmFixture, func(t *testing.T, conn warehouse.Conn) {
+		m := NewRFM(defaults().RFM)
+		r := runModel(t, conn, m, "2024-03-31", time.UTC)
+		if r.Result.Rows["rfm"] != 6 {
+			t.Errorf("rows = %d, want 6", r.Result.Rows["rfm"])
+		}
+		// Worked by hand (n = 6 buyers; score = 1 + floor(5 * strictly worse / 6)):
+		// recency a0 h21 b30 c30 g45 d441 -> worse 5,4,2,2,1,0 -> R 5,4,2,2,1,1
+		// frequency d0 b1 c1 g1 a2 h2    -> lower 0,1,1,1,4,4 -> F 1,1,1,1,4,4
+		// monetary d0 g60 h100 a150 b200 c200 -> lower 0,1,2,3,4,4 -> M 1,1,2,3,4,4
+		want := [][]string{
+			{"a", "0", "2", "150", "2", "75", "75", "0", "\\N", "5", "4", "3", "543", "Champions", "mid-low"},
+			{"b", "30", "1", "200", "1", "200", "200", "0", "\\N", "2", "1", "4", "214", "Hibernating", "mid-high"},
+			{"c", "30", "1", "200", "1", "200", "200", "0", "\\N", "2", "1", "4", "214", "Hibernating", "mid-high"},
+			{"d", "441", "0", "0", "1", "0", "0", "0", "\\N", "1", "1", "1", "111", "Lost", "low"},
+			{"g", "45", "1", "60", "1", "60", "60", "0", "\\N", "1", "1", "1", "111", "Lost", "low"},
+			{"h", "21", "2", "100", "2", "50", "60", "40", "0.5", "4", "4", "2", "442", "Loyal", "mid-low"},
+		}
+		got := rowsOf(t, conn, `SELECT member_id, toString(recency_days), toString(frequency), toString(toFloat64(monetary)),
 		toString(orders_total), toString(aov), toString(aov_recent), toString(aov_prior), ifNull(toString(aov_trend), '\\N'),
 		toString(r_score), toString(f_score), toString(m_score), rfm_cell, segment, value_layer
 		FROM rfm WHERE as_of = '2024-03-31' ORDER BY member_id`)
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("rfm rows:\n got %v\nwant %v", got, want)
-	}
-	// Re-running the same as_of replaces: same rows, new run id only.
-	runModel(t, conn, m, "2024-03-31", time.UTC)
-	if n := queryUint(t, conn, "SELECT count() FROM rfm"); n != 6 {
-		t.Errorf("after re-run rfm has %d rows, want 6", n)
-	}
-	if n := queryUint(t, conn, "SELECT count() FROM model_metrics WHERE model = 'rfm' AND metric = 'buyers' AND value = 6"); n != 1 {
-		t.Errorf("buyers metric rows = %d, want 1", n)
-	}
-	// An earlier as_of ignores later orders: on 2024-03-15 a has one order
-	// (2024-01-10, recency 65); orders after 2024-03-15 do not count.
-	runModel(t, conn, m, "2024-03-15", time.UTC)
-	got = rowsOf(t, conn, `SELECT member_id, toString(recency_days), toString(orders_total)
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("rfm rows:\n got %v\nwant %v", got, want)
+		}
+		// Re-running the same as_of replaces: same rows, new run id only.
+		runModel(t, conn, m, "2024-03-31", time.UTC)
+		if n := queryUint(t, conn, "SELECT count() FROM rfm"); n != 6 {
+			t.Errorf("after re-run rfm has %d rows, want 6", n)
+		}
+		if n := queryUint(t, conn, "SELECT count() FROM model_metrics WHERE model = 'rfm' AND metric = 'buyers' AND value = 6"); n != 1 {
+			t.Errorf("buyers metric rows = %d, want 1", n)
+		}
+		// An earlier as_of ignores later orders: on 2024-03-15 a has one order
+		// (2024-01-10, recency 65); orders after 2024-03-15 do not count.
+		runModel(t, conn, m, "2024-03-15", time.UTC)
+		got = rowsOf(t, conn, `SELECT member_id, toString(recency_days), toString(orders_total)
 		FROM rfm WHERE as_of = '2024-03-15' ORDER BY member_id`)
-	want = [][]string{{"a", "65", "1"}, {"b", "14", "1"}, {"c", "14", "1"}, {"d", "425", "1"}, {"g", "29", "1"}, {"h", "5", "2"}}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("rfm 2024-03-15:\n got %v\nwant %v", got, want)
-	}
-	if n := queryUint(t, conn, "SELECT count() FROM rfm_latest"); n != 6 {
-		t.Errorf("rfm_latest has %d rows, want 6 (as_of 2024-03-31 only)", n)
-	}
+		want = [][]string{{"a", "65", "1"}, {"b", "14", "1"}, {"c", "14", "1"}, {"d", "425", "1"}, {"g", "29", "1"}, {"h", "5", "2"}}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("rfm 2024-03-15:\n got %v\nwant %v", got, want)
+		}
+		if n := queryUint(t, conn, "SELECT count() FROM rfm_latest"); n != 6 {
+			t.Errorf("rfm_latest has %d rows, want 6 (as_of 2024-03-31 only)", n)
+		}
+	})
 }
 
 func TestRFMShanghaiDayEndIntegration(t *testing.T) {
@@ -86,7 +88,7 @@ func TestRFMShanghaiDayEndIntegration(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	conn := migrated(t, fixture{
+	forEachEngine(t, fixture{
 		members: []fxMember{{"s", "2024-01-01 00:00:00"}, {"late", "2024-03-31 16:00:00"}},
 		orders: []fxOrder{
 			{"s", "2024-03-30 16:00:00", 10, ""}, // 2024-03-31 00:00 in Shanghai
@@ -94,13 +96,14 @@ func TestRFMShanghaiDayEndIntegration(t *testing.T) {
 			{"s", "2024-03-31 16:00:00", 40, ""}, // 2024-04-01 00:00 in Shanghai: ignored
 			{"late", "2024-03-31 16:00:01", 5, ""},
 		},
+	}, func(t *testing.T, conn warehouse.Conn) {
+		runModel(t, conn, NewRFM(defaults().RFM), "2024-03-31", sh)
+		got := rowsOf(t, conn, `SELECT member_id, toString(recency_days), toString(orders_total), toString(toFloat64(monetary)) FROM rfm`)
+		want := [][]string{{"s", "0", "2", "30"}}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("got %v, want %v", got, want)
+		}
 	})
-	runModel(t, conn, NewRFM(defaults().RFM), "2024-03-31", sh)
-	got := rowsOf(t, conn, `SELECT member_id, toString(recency_days), toString(orders_total), toString(monetary) FROM rfm`)
-	want := [][]string{{"s", "0", "2", "30.00"}}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("got %v, want %v", got, want)
-	}
 }
 
 func TestRFMap(t *testing.T) {

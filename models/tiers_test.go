@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"github.com/memberlytics/memberlytics/internal/warehouse"
 	"reflect"
 	"testing"
 	"time"
@@ -11,7 +12,7 @@ import (
 
 func TestTiersIntegration(t *testing.T) {
 	t.Parallel()
-	conn := migrated(t, fixture{
+	forEachEngine(t, fixture{
 		members: []fxMember{{"u", "2023-01-01 00:00:00"}, {"d", "2023-01-01 00:00:00"}, {"g", "2023-01-01 00:00:00"},
 			{"p", "2023-01-01 00:00:00"}, {"n", "2024-04-10 00:00:00"}},
 		orders: []fxOrder{
@@ -21,89 +22,90 @@ func TestTiersIntegration(t *testing.T) {
 			{"p", "2024-03-01 10:00:00", 900, "refunded"},
 		},
 		events: []fxEvent{{"g", "2024-02-25 10:00:00", "login", 0}, {"p", "2024-03-15 10:00:00", "points_earned", 1200}},
-	})
-	cfg := config.Tiers{
-		Levels: []config.TierLevel{
-			{Name: "Bronze", Rule: "any"},
-			{Name: "Silver", MinSpend: 100, MinPoints: 1000, Rule: "any"},
-			{Name: "Gold", MinSpend: 500, MinEngagement: 50, Rule: "all"},
-		},
-		WindowDays: 365, ReviewDays: 30, NearUpgrade: 0.8,
-	}
-	reg := NewRegistry()
-	for _, m := range []Model{NewTiers(cfg), NewEngagement(defaults().Engagement)} {
-		if err := reg.Add(m); err != nil {
-			t.Fatal(err)
+	}, func(t *testing.T, conn warehouse.Conn) {
+		cfg := config.Tiers{
+			Levels: []config.TierLevel{
+				{Name: "Bronze", Rule: "any"},
+				{Name: "Silver", MinSpend: 100, MinPoints: 1000, Rule: "any"},
+				{Name: "Gold", MinSpend: 500, MinEngagement: 50, Rule: "all"},
+			},
+			WindowDays: 365, ReviewDays: 30, NearUpgrade: 0.8,
 		}
-	}
-	run := func(asOf string) []RunResult {
-		res, err := RunAll(context.Background(), reg, Env{Conn: conn, Location: time.UTC, RunID: asOf}, nil, asOfDay(t, asOf))
-		if err != nil {
-			t.Fatal(err)
+		reg := NewRegistry()
+		for _, m := range []Model{NewTiers(cfg), NewEngagement(defaults().Engagement)} {
+			if err := reg.Add(m); err != nil {
+				t.Fatal(err)
+			}
 		}
-		if res[0].Model != "engagement" {
-			t.Fatalf("engagement must run first, got %s", res[0].Model)
+		run := func(asOf string) []RunResult {
+			res, err := RunAll(context.Background(), reg, Env{Conn: conn, Location: time.UTC, RunID: asOf}, nil, asOfDay(t, asOf))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res[0].Model != "engagement" {
+				t.Fatalf("engagement must run first, got %s", res[0].Model)
+			}
+			return res
 		}
-		return res
-	}
-	q := `SELECT member_id, tier, previous_tier, movement, qualified_tier, toString(last_qualified), toString(review_date),
+		q := `SELECT member_id, tier, previous_tier, movement, qualified_tier, toString(last_qualified), toString(review_date),
 		toString(spend_window), toString(round(progress, 4)), toString(spend_gap), toString(near_upgrade), next_tier
 		FROM tiers WHERE as_of = ? ORDER BY member_id`
-	// 2024-03-01: window [2023-03-03, 2024-03-02). u spends 90 of Silver's 100:
-	// progress 0.9, near upgrade. d spent 200 (2023-03-05): Silver; Gold is
-	// rule all, engagement 0 of 50 -> progress min(0.4, 0) = 0. g: 600 and
-	// engagement 100 (the only member with events): Gold, the top.
-	run("2024-03-01")
-	want := [][]string{
-		{"d", "Silver", "", "new", "Silver", "2024-03-01", "2024-03-31", "200", "0", "300", "0", "Gold"},
-		{"g", "Gold", "", "new", "Gold", "2024-03-01", "2024-03-31", "600", "1", "0", "0", ""},
-		{"p", "Bronze", "", "new", "Bronze", "2024-03-01", "2024-03-31", "0", "0", "100", "0", "Silver"},
-		{"u", "Bronze", "", "new", "Bronze", "2024-03-01", "2024-03-31", "90", "0.9", "10", "1", "Silver"},
-	}
-	if got := rowsOf(t, conn, q, "2024-03-01"); !reflect.DeepEqual(got, want) {
-		t.Errorf("2024-03-01:\n got %v\nwant %v", got, want)
-	}
-	// 2024-03-20: u reaches 110 -> Silver (up); p earns 1200 points -> Silver
-	// (up); d's order left the window -> qualifies Bronze only, but its
-	// review is due 2024-03-31: stays Silver.
-	res := run("2024-03-20")
-	want = [][]string{
-		{"d", "Silver", "Silver", "same", "Bronze", "2024-03-01", "2024-03-31", "0", "0", "500", "0", "Gold"},
-		{"g", "Gold", "Gold", "same", "Gold", "2024-03-20", "2024-04-19", "600", "1", "0", "0", ""},
-		{"p", "Silver", "Bronze", "up", "Silver", "2024-03-20", "2024-04-19", "0", "0", "500", "0", "Gold"},
-		{"u", "Silver", "Bronze", "up", "Silver", "2024-03-20", "2024-04-19", "110", "0", "390", "0", "Gold"},
-	}
-	if got := rowsOf(t, conn, q, "2024-03-20"); !reflect.DeepEqual(got, want) {
-		t.Errorf("2024-03-20:\n got %v\nwant %v", got, want)
-	}
-	// u was the only near-upgrade member on 2024-03-01 and moved up; of the
-	// three Silver members (d, p, u) only u has 2 orders in the window.
-	if k := res[1].Result.Metrics; k["upgrade_conversion_rate"] != 1 || k["upgrade_conversion_rate_base"] != 1 ||
-		k["members_silver"] != 3 || k["arpu_silver"] != 110.0/3 || k["repurchase_rate_silver"] != 1.0/3 {
-		t.Errorf("2024-03-20 kpis: %v", k)
-	}
-	mig := `SELECT from_tier, to_tier, toString(members) FROM tier_migration WHERE as_of = ? ORDER BY from_tier, to_tier`
-	if got, want := rowsOf(t, conn, mig, "2024-03-20"), [][]string{{"Bronze", "Silver", "2"}, {"Gold", "Gold", "1"}, {"Silver", "Silver", "1"}}; !reflect.DeepEqual(got, want) {
-		t.Errorf("migration 2024-03-20: got %v, want %v", got, want)
-	}
-	// 2024-04-15: d's review (2024-03-31) has passed: down to Bronze. n
-	// joined 2024-04-10: new at Bronze. u and p keep Silver; both upgraded
-	// last time and are still Silver: retention 1. u has 2 orders: repurchase.
-	res = run("2024-04-15")
-	got := rowsOf(t, conn, `SELECT member_id, tier, movement, toString(last_qualified) FROM tiers WHERE as_of = '2024-04-15' ORDER BY member_id`)
-	want = [][]string{{"d", "Bronze", "down", "2024-04-15"}, {"g", "Gold", "same", "2024-04-15"}, {"n", "Bronze", "new", "2024-04-15"},
-		{"p", "Silver", "same", "2024-04-15"}, {"u", "Silver", "same", "2024-04-15"}}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("2024-04-15:\n got %v\nwant %v", got, want)
-	}
-	if k := res[1].Result.Metrics; k["upgraded_retention_rate"] != 1 || k["upgraded_retention_rate_base"] != 2 || k["repurchase_rate_silver"] != 0.5 {
-		t.Errorf("2024-04-15 kpis: %v", k)
-	}
-	if got, want := rowsOf(t, conn, mig, "2024-04-15"), [][]string{{"Gold", "Gold", "1"}, {"Silver", "Bronze", "1"}, {"Silver", "Silver", "2"}, {"none", "Bronze", "1"}}; !reflect.DeepEqual(got, want) {
-		t.Errorf("migration 2024-04-15: got %v, want %v", got, want)
-	}
-	run("2024-04-15")
-	if n := queryUint(t, conn, "SELECT count() FROM tiers"); n != 13 {
-		t.Errorf("after re-run: %d tier rows, want 13", n)
-	}
+		// 2024-03-01: window [2023-03-03, 2024-03-02). u spends 90 of Silver's 100:
+		// progress 0.9, near upgrade. d spent 200 (2023-03-05): Silver; Gold is
+		// rule all, engagement 0 of 50 -> progress min(0.4, 0) = 0. g: 600 and
+		// engagement 100 (the only member with events): Gold, the top.
+		run("2024-03-01")
+		want := [][]string{
+			{"d", "Silver", "", "new", "Silver", "2024-03-01", "2024-03-31", "200", "0", "300", "0", "Gold"},
+			{"g", "Gold", "", "new", "Gold", "2024-03-01", "2024-03-31", "600", "1", "0", "0", ""},
+			{"p", "Bronze", "", "new", "Bronze", "2024-03-01", "2024-03-31", "0", "0", "100", "0", "Silver"},
+			{"u", "Bronze", "", "new", "Bronze", "2024-03-01", "2024-03-31", "90", "0.9", "10", "1", "Silver"},
+		}
+		if got := rowsOf(t, conn, q, "2024-03-01"); !reflect.DeepEqual(got, want) {
+			t.Errorf("2024-03-01:\n got %v\nwant %v", got, want)
+		}
+		// 2024-03-20: u reaches 110 -> Silver (up); p earns 1200 points -> Silver
+		// (up); d's order left the window -> qualifies Bronze only, but its
+		// review is due 2024-03-31: stays Silver.
+		res := run("2024-03-20")
+		want = [][]string{
+			{"d", "Silver", "Silver", "same", "Bronze", "2024-03-01", "2024-03-31", "0", "0", "500", "0", "Gold"},
+			{"g", "Gold", "Gold", "same", "Gold", "2024-03-20", "2024-04-19", "600", "1", "0", "0", ""},
+			{"p", "Silver", "Bronze", "up", "Silver", "2024-03-20", "2024-04-19", "0", "0", "500", "0", "Gold"},
+			{"u", "Silver", "Bronze", "up", "Silver", "2024-03-20", "2024-04-19", "110", "0", "390", "0", "Gold"},
+		}
+		if got := rowsOf(t, conn, q, "2024-03-20"); !reflect.DeepEqual(got, want) {
+			t.Errorf("2024-03-20:\n got %v\nwant %v", got, want)
+		}
+		// u was the only near-upgrade member on 2024-03-01 and moved up; of the
+		// three Silver members (d, p, u) only u has 2 orders in the window.
+		if k := res[1].Result.Metrics; k["upgrade_conversion_rate"] != 1 || k["upgrade_conversion_rate_base"] != 1 ||
+			k["members_silver"] != 3 || k["arpu_silver"] != 110.0/3 || k["repurchase_rate_silver"] != 1.0/3 {
+			t.Errorf("2024-03-20 kpis: %v", k)
+		}
+		mig := `SELECT from_tier, to_tier, toString(members) FROM tier_migration WHERE as_of = ? ORDER BY from_tier, to_tier`
+		if got, want := rowsOf(t, conn, mig, "2024-03-20"), [][]string{{"Bronze", "Silver", "2"}, {"Gold", "Gold", "1"}, {"Silver", "Silver", "1"}}; !reflect.DeepEqual(got, want) {
+			t.Errorf("migration 2024-03-20: got %v, want %v", got, want)
+		}
+		// 2024-04-15: d's review (2024-03-31) has passed: down to Bronze. n
+		// joined 2024-04-10: new at Bronze. u and p keep Silver; both upgraded
+		// last time and are still Silver: retention 1. u has 2 orders: repurchase.
+		res = run("2024-04-15")
+		got := rowsOf(t, conn, `SELECT member_id, tier, movement, toString(last_qualified) FROM tiers WHERE as_of = '2024-04-15' ORDER BY member_id`)
+		want = [][]string{{"d", "Bronze", "down", "2024-04-15"}, {"g", "Gold", "same", "2024-04-15"}, {"n", "Bronze", "new", "2024-04-15"},
+			{"p", "Silver", "same", "2024-04-15"}, {"u", "Silver", "same", "2024-04-15"}}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("2024-04-15:\n got %v\nwant %v", got, want)
+		}
+		if k := res[1].Result.Metrics; k["upgraded_retention_rate"] != 1 || k["upgraded_retention_rate_base"] != 2 || k["repurchase_rate_silver"] != 0.5 {
+			t.Errorf("2024-04-15 kpis: %v", k)
+		}
+		if got, want := rowsOf(t, conn, mig, "2024-04-15"), [][]string{{"Gold", "Gold", "1"}, {"Silver", "Bronze", "1"}, {"Silver", "Silver", "2"}, {"none", "Bronze", "1"}}; !reflect.DeepEqual(got, want) {
+			t.Errorf("migration 2024-04-15: got %v, want %v", got, want)
+		}
+		run("2024-04-15")
+		if n := queryUint(t, conn, "SELECT count() FROM tiers"); n != 13 {
+			t.Errorf("after re-run: %d tier rows, want 13", n)
+		}
+	})
 }

@@ -31,13 +31,6 @@ var knownDifferences = map[string]string{
 	"churn": "sql/models/churn.sql features: no ORDER BY, so the reservoir sample and the fit see rows in " +
 		"engine order (coefficients and probabilities differ ~1e-5); with ORDER BY member_id UTC agrees, " +
 		"Asia/Shanghai still differs ~1e-7 (p_alive's pow() differs in the last bits, amplified by the fits)",
-	"rfm": "sql/models/rfm.sql fill: JOIN of unaliased subqueries fails on 26.7 (code 206 ALIAS_REQUIRED)",
-	"cohorts": "sql/models/cohorts.sql base_fill_join and fill: JOIN of unaliased subqueries fails on 26.7 " +
-		"(code 206 ALIAS_REQUIRED); and it records no params, so models/record.go runs ALTER TABLE model_params " +
-		"REPLACE PARTITION from an empty stage, which 26.7 refuses (code 36 BAD_ARGUMENTS: use DROP PARTITION)",
-	"engagement": "sql/models/engagement.sql base_fill: JOIN of unaliased subqueries fails on 26.7 (code 206 ALIAS_REQUIRED)",
-	"lifecycle":  "sql/models/lifecycle.sql fill: JOIN of unaliased subqueries fails on 26.7 (code 206 ALIAS_REQUIRED)",
-	"tiers":      "sql/models/tiers.sql fill: JOIN of unaliased subqueries fails on 26.7 (code 206 ALIAS_REQUIRED)",
 }
 
 // TestModelsBothEnginesIntegration runs every model `memberlytics run all`

@@ -36,7 +36,7 @@ SELECT member_id, toDate(joined_at, @tz), second_day, has_second
 FROM
 (
     SELECT member_id, joined_at FROM members_current WHERE joined_at < toDateTime(@as_of_end, 'UTC')
-)
+) AS l1
 ANY LEFT JOIN
 (
     SELECT
@@ -46,7 +46,7 @@ ANY LEFT JOIN
     FROM orders_current
     WHERE status = 'paid' AND ordered_at < toDateTime(@as_of_end, 'UTC')
     GROUP BY member_id
-) USING (member_id)
+) AS r4 USING (member_id)
 
 -- name: fill
 -- @pt is month or week. Period key: months or weeks since a fixed origin.
@@ -83,7 +83,7 @@ FROM
             FROM {{scratch}}
             GROUP BY cohort
         )
-    )
+    ) AS l2
     ANY LEFT JOIN
     (
         SELECT cohort, groupArray(period) AS ps, groupArray(active) AS actives, groupArray(revenue) AS revs
@@ -100,18 +100,18 @@ FROM
                         if(@pt = 'week', toRelativeWeekNum(toDate(ordered_at, @tz)), toRelativeMonthNum(toDate(ordered_at, @tz))) AS opk
                     FROM orders_current
                     WHERE status = 'paid' AND ordered_at < toDateTime(@as_of_end, 'UTC')
-                )
+                ) AS l3
                 ALL INNER JOIN
                 (
                     SELECT member_id,
                         if(@pt = 'week', toMonday(cohort_day), toStartOfMonth(cohort_day)) AS cohort,
                         if(@pt = 'week', toRelativeWeekNum(cohort_day), toRelativeMonthNum(cohort_day)) AS cpk
                     FROM {{scratch}}
-                ) USING (member_id)
+                ) AS r5 USING (member_id)
                 WHERE opk >= cpk
             )
             GROUP BY cohort, period
         )
         GROUP BY cohort
-    ) USING (cohort)
+    ) AS r6 USING (cohort)
 )

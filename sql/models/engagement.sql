@@ -47,7 +47,7 @@ FROM
         SELECT * FROM
         (
             SELECT member_id FROM members_current WHERE joined_at < toDateTime(@as_of_end, 'UTC')
-        )
+        ) AS l1
         ANY LEFT JOIN
         (
             SELECT
@@ -72,23 +72,23 @@ FROM
             FROM events_current
             WHERE event_time >= toDateTime(@start_90, 'UTC') AND event_time < toDateTime(@as_of_end, 'UTC')
             GROUP BY member_id
-        ) USING (member_id)
-    )
+        ) AS r6 USING (member_id)
+    ) AS l2
     ANY LEFT JOIN
     (
         SELECT member_id, argMax(value, event_time) AS nps_last, toUInt8(1) AS has_nps
         FROM events_current
         WHERE event_type = 'nps_survey' AND event_time < toDateTime(@as_of_end, 'UTC')
         GROUP BY member_id
-    ) USING (member_id)
-)
+    ) AS r7 USING (member_id)
+) AS l3
 ANY LEFT JOIN
 (
     SELECT member_id, sum(amount) AS spend_365d
     FROM orders_current
     WHERE status = 'paid' AND ordered_at >= toDateTime(@start_365, 'UTC') AND ordered_at < toDateTime(@as_of_end, 'UTC')
     GROUP BY member_id
-) USING (member_id)
+) AS r8 USING (member_id)
 
 -- name: fill
 INSERT INTO {{stage}} (as_of, member_id, logins_30d, logins_90d, sessions_30d, sessions_90d,
@@ -111,7 +111,7 @@ FROM
     (
         SELECT *, (SELECT count() FROM {{scratch}}) AS n, (SELECT max(weighted_90d) FROM {{scratch}}) AS maxw
         FROM {{scratch}}
-    )
+    ) AS l4
     ANY LEFT JOIN
     (
         SELECT p.1 AS weighted_90d, p.2 AS w_below FROM
@@ -120,8 +120,8 @@ FROM
             FROM (SELECT arraySort(groupArray((weighted_90d, c))) AS a
                   FROM (SELECT weighted_90d, count() AS c FROM {{scratch}} GROUP BY weighted_90d))
         )
-    ) USING (weighted_90d)
-)
+    ) AS r9 USING (weighted_90d)
+) AS l5
 ANY LEFT JOIN
 (
     SELECT p.1 AS spend_365d, p.2 AS s_below FROM
@@ -130,7 +130,7 @@ ANY LEFT JOIN
         FROM (SELECT arraySort(groupArray((spend_365d, c))) AS a
               FROM (SELECT spend_365d, count() AS c FROM {{scratch}} GROUP BY spend_365d))
     )
-) USING (spend_365d)
+) AS r10 USING (spend_365d)
 
 -- name: summary
 SELECT toFloat64(count()), avg(score), toFloat64(sum(engaged_low_spend)), toFloat64(countIf(weighted_90d > 0))

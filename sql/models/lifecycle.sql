@@ -50,19 +50,19 @@ FROM
     FROM
     (
         SELECT member_id FROM members_current WHERE joined_at < toDateTime(@as_of_end, 'UTC')
-    )
+    ) AS l1
     ANY LEFT JOIN
     (
         SELECT member_id, toUInt32(count()) AS paid_orders, min(ordered_at) AS first_at, max(ordered_at) AS last_at
         FROM orders_current
         WHERE status = 'paid' AND ordered_at < toDateTime(@as_of_end, 'UTC')
         GROUP BY member_id
-    ) USING (member_id)
-)
+    ) AS r3 USING (member_id)
+) AS l2
 ANY LEFT JOIN
 (
     SELECT member_id, stage AS previous_stage FROM lifecycle WHERE as_of = toDate(@prev)
-) USING (member_id)
+) AS r4 USING (member_id)
 
 -- name: flow
 INSERT INTO {{stage}} (as_of, previous_as_of, from_stage, to_stage, members, run_id)

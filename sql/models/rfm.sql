@@ -80,7 +80,7 @@ FROM
             SELECT * FROM
             (
                 SELECT *, (SELECT count() FROM {{scratch}}) AS n FROM {{scratch}}
-            )
+            ) AS l1
             ANY LEFT JOIN
             (
                 -- buyers with a strictly longer recency: sort descending
@@ -90,8 +90,8 @@ FROM
                     FROM (SELECT arrayReverseSort(groupArray((recency_days, c))) AS a
                           FROM (SELECT recency_days, count() AS c FROM {{scratch}} GROUP BY recency_days))
                 )
-            ) USING (recency_days)
-        )
+            ) AS r4 USING (recency_days)
+        ) AS l2
         ANY LEFT JOIN
         (
             SELECT p.1 AS frequency, p.2 AS f_below FROM
@@ -100,8 +100,8 @@ FROM
                 FROM (SELECT arraySort(groupArray((frequency, c))) AS a
                       FROM (SELECT frequency, count() AS c FROM {{scratch}} GROUP BY frequency))
             )
-        ) USING (frequency)
-    )
+        ) AS r5 USING (frequency)
+    ) AS l3
     ANY LEFT JOIN
     (
         SELECT p.1 AS monetary, p.2 AS m_below FROM
@@ -110,7 +110,7 @@ FROM
             FROM (SELECT arraySort(groupArray((monetary, c))) AS a
                   FROM (SELECT monetary, count() AS c FROM {{scratch}} GROUP BY monetary))
         )
-    ) USING (monetary)
+    ) AS r6 USING (monetary)
 )
 
 -- name: cuts

@@ -72,7 +72,7 @@ FROM
                             SELECT * FROM
                             (
                                 SELECT member_id FROM members_current WHERE joined_at < toDateTime(@as_of_end, 'UTC')
-                            )
+                            ) AS l1
                             ANY LEFT JOIN
                             (
                                 SELECT member_id, toFloat64(sum(amount)) AS spend, toUInt32(count()) AS orders
@@ -80,8 +80,8 @@ FROM
                                 WHERE status = 'paid' AND ordered_at >= toDateTime(@window_start, 'UTC')
                                   AND ordered_at < toDateTime(@as_of_end, 'UTC')
                                 GROUP BY member_id
-                            ) USING (member_id)
-                        )
+                            ) AS r7 USING (member_id)
+                        ) AS l2
                         ANY LEFT JOIN
                         (
                             SELECT member_id, sum(value) AS points
@@ -89,18 +89,18 @@ FROM
                             WHERE event_type = 'points_earned' AND event_time >= toDateTime(@window_start, 'UTC')
                               AND event_time < toDateTime(@as_of_end, 'UTC')
                             GROUP BY member_id
-                        ) USING (member_id)
-                    )
+                        ) AS r8 USING (member_id)
+                    ) AS l3
                     ANY LEFT JOIN
                     (
                         SELECT member_id, score AS engagement FROM engagement WHERE as_of = toDate(@as_of)
-                    ) USING (member_id)
-                )
+                    ) AS r9 USING (member_id)
+                ) AS l4
                 ANY LEFT JOIN
                 (
                     SELECT member_id, tier AS previous_tier, tier_rank AS prev_rank, last_qualified AS prev_last, toUInt8(1) AS has_prev
                     FROM tiers WHERE as_of = toDate(@prev)
-                ) USING (member_id)
+                ) AS r10 USING (member_id)
             )
         )
     )
@@ -123,11 +123,11 @@ SELECT toFloat64(count()), toFloat64(countIf(cur_rank > tier_rank))
 FROM
 (
     SELECT member_id, tier_rank FROM tiers WHERE as_of = toDate(@prev) AND near_upgrade = 1
-)
+) AS l5
 ANY INNER JOIN
 (
     SELECT member_id, tier_rank AS cur_rank FROM tiers WHERE as_of = toDate(@as_of)
-) USING (member_id)
+) AS r11 USING (member_id)
 
 -- name: upgraded_retention
 -- Members who moved up at the previous as_of, and how many still hold that level or higher.
@@ -135,8 +135,8 @@ SELECT toFloat64(count()), toFloat64(countIf(cur_rank >= tier_rank))
 FROM
 (
     SELECT member_id, tier_rank FROM tiers WHERE as_of = toDate(@prev) AND movement = 'up'
-)
+) AS l6
 ANY INNER JOIN
 (
     SELECT member_id, tier_rank AS cur_rank FROM tiers WHERE as_of = toDate(@as_of)
-) USING (member_id)
+) AS r12 USING (member_id)
