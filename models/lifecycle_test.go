@@ -70,7 +70,7 @@ func TestLifecycleIntegration(t *testing.T) {
 			t.Errorf("previous_as_of = %v", got)
 		}
 		// The first run has nothing before it: every member comes from none.
-		if n := queryUint(t, conn, "SELECT sum(members) FROM lifecycle_flow WHERE as_of = '2024-03-10' AND from_stage = 'none'"); n != 9 {
+		if n := queryUint(t, conn, "SELECT sum(members) FROM lifecycle_flow WHERE as_of = '2024-03-10' AND from_stage = 'none' AND previous_as_of = as_of"); n != 9 {
 			t.Errorf("first run: %d members from none, want 9", n)
 		}
 		// Re-run: same rows.

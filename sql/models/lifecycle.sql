@@ -66,7 +66,7 @@ ANY LEFT JOIN
 
 -- name: flow
 INSERT INTO {{stage}} (as_of, previous_as_of, from_stage, to_stage, members, run_id)
-SELECT toDate(@as_of), toDate(@prev), if(previous_stage = '', 'none', previous_stage), stage, count(), @run_id
+SELECT toDate(@as_of), if(toDate(@prev) = toDate('1970-01-01'), toDate(@as_of), toDate(@prev)), if(previous_stage = '', 'none', previous_stage), stage, count(), @run_id
 FROM lifecycle
 WHERE as_of = toDate(@as_of)
 GROUP BY previous_stage, stage

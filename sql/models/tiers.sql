@@ -108,7 +108,7 @@ FROM
 
 -- name: migration
 INSERT INTO {{stage}} (as_of, previous_as_of, from_tier, to_tier, members, run_id)
-SELECT toDate(@as_of), toDate(@prev), if(previous_tier = '', 'none', previous_tier), tier, count(), @run_id
+SELECT toDate(@as_of), if(toDate(@prev) = toDate('1970-01-01'), toDate(@as_of), toDate(@prev)), if(previous_tier = '', 'none', previous_tier), tier, count(), @run_id
 FROM tiers
 WHERE as_of = toDate(@as_of)
 GROUP BY previous_tier, tier

@@ -1,0 +1,64 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// MemberProfile is the member_profile model: one wide row per member and
+// as_of joining every model's output of that as_of (rfm, engagement,
+// lifecycle, tiers, and the predictive clv and churn tables), and
+// segment_members, the named segments of those rows. A model that has not
+// run for the as_of leaves its columns empty. Outputs: member_profile,
+// segment_members.
+type MemberProfile struct {
+	deps []string
+}
+
+// NewMemberProfile returns the member_profile model. It depends on rfm,
+// engagement, lifecycle and tiers, and on extraDeps (e.g. "clv", "churn"
+// when those models are registered, so they run first).
+func NewMemberProfile(extraDeps ...string) *MemberProfile {
+	return &MemberProfile{deps: append([]string{"rfm", "engagement", "lifecycle", "tiers"}, extraDeps...)}
+}
+
+// Name implements Model.
+func (*MemberProfile) Name() string { return "member_profile" }
+
+// Deps implements Model.
+func (m *MemberProfile) Deps() []string { return m.deps }
+
+// Run implements Model.
+func (m *MemberProfile) Run(ctx context.Context, env Env, asOf time.Time) (Result, error) {
+	w := NewWindow(asOf, env.location())
+	args := w.Args(env.RunID)
+	res := Result{Rows: map[string]uint64{}, Metrics: map[string]float64{}}
+	for _, step := range []struct{ table, query string }{{"member_profile", "fill"}, {"segment_members", "segments"}} {
+		n, err := ReplacePartition(ctx, env.Conn, step.table, w.AsOf, func(stage string) error {
+			return exec(ctx, env.Conn, "member_profile", step.query, map[string]string{"stage": stage}, args)
+		})
+		if err != nil {
+			return Result{}, fmt.Errorf("member_profile: %w", err)
+		}
+		res.Rows[step.table] = n
+	}
+	q, err := Query("member_profile", "summary", nil)
+	if err != nil {
+		return Result{}, err
+	}
+	rows, err := env.Conn.Query(ctx, q, args...)
+	if err != nil {
+		return Result{}, fmt.Errorf("member_profile summary: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var fam, seg string
+		var n float64
+		if err := rows.Scan(&fam, &seg, &n); err != nil {
+			return Result{}, fmt.Errorf("member_profile summary: %w", err)
+		}
+		res.Metrics["members_"+fam+"_"+metricName(seg)] = n
+	}
+	return res, rows.Err()
+}

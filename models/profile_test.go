@@ -1,0 +1,71 @@
+package models
+
+import (
+	"context"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/memberlytics/memberlytics/internal/warehouse"
+)
+
+func TestMemberProfileIntegration(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, rfmFixture, func(t *testing.T, conn warehouse.Conn) {
+		cfg := defaults()
+		reg := NewRegistry()
+		for _, m := range []Model{NewMemberProfile(), NewTiers(cfg.Tiers), NewLifecycle(cfg.Lifecycle),
+			NewEngagement(cfg.Engagement), NewRFM(cfg.RFM)} {
+			if err := reg.Add(m); err != nil {
+				t.Fatal(err)
+			}
+		}
+		env := Env{Conn: conn, Location: time.UTC, RunID: "r1"}
+		res, err := RunAll(context.Background(), reg, env, nil, asOfDay(t, "2024-03-31"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if last := res[len(res)-1].Model; last != "member_profile" {
+			t.Fatalf("member_profile ran before its dependencies (last: %s)", last)
+		}
+		// f joined after as_of: 7 of 8 members. a: Champions (see
+		// TestRFMIntegration), first order 2024-01-10; lifecycle gaps a 81,
+		// h 100 -> dormant 100, churned 101, a is new (first order 81 days
+		// ago). e has only refunds: no rfm row, a prospect. Nobody reaches
+		// Silver (500 or 4 orders). No clv/churn rows: NULL.
+		q := `SELECT member_id, rfm_segment, value_layer, ifNull(toString(cohort_month), 'NULL'), lifecycle_stage, tier,
+			toString(r_score), ifNull(toString(clv), 'NULL'), churn_risk_band
+			FROM member_profile WHERE as_of = '2024-03-31' ORDER BY member_id`
+		want := [][]string{
+			{"a", "Champions", "mid-low", "2024-01-01", "new", "Bronze", "5", "NULL", ""},
+			{"b", "Hibernating", "mid-high", "2024-03-01", "new", "Bronze", "2", "NULL", ""},
+			{"c", "Hibernating", "mid-high", "2024-03-01", "new", "Bronze", "2", "NULL", ""},
+			{"d", "Lost", "low", "2023-01-01", "churned", "Bronze", "1", "NULL", ""},
+			{"e", "", "", "NULL", "prospect", "Bronze", "0", "NULL", ""},
+			{"g", "Lost", "low", "2024-02-01", "new", "Bronze", "1", "NULL", ""},
+			{"h", "Loyal", "mid-low", "2023-12-01", "active", "Bronze", "4", "NULL", ""},
+		}
+		if got := rowsOf(t, conn, q); !reflect.DeepEqual(got, want) {
+			t.Errorf("member_profile:\n got %v\nwant %v", got, want)
+		}
+		// 6 buyers x (rfm_segment, value_layer) + 7 x (lifecycle_stage, tier);
+		// no events, so nobody is engaged_low_spend.
+		if n := queryUint(t, conn, "SELECT count() FROM segment_members"); n != 26 {
+			t.Errorf("segment_members has %d rows, want 26", n)
+		}
+		got := rowsOf(t, conn, `SELECT family, segment, toString(count()) FROM segment_members
+			WHERE family IN ('rfm_segment', 'lifecycle_stage') GROUP BY family, segment ORDER BY family, segment`)
+		want = [][]string{{"lifecycle_stage", "active", "1"}, {"lifecycle_stage", "churned", "1"}, {"lifecycle_stage", "new", "4"},
+			{"lifecycle_stage", "prospect", "1"}, {"rfm_segment", "Champions", "1"}, {"rfm_segment", "Hibernating", "2"},
+			{"rfm_segment", "Lost", "2"}, {"rfm_segment", "Loyal", "1"}}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("segment counts:\n got %v\nwant %v", got, want)
+		}
+		if _, err := RunAll(context.Background(), reg, env, []string{"member_profile"}, asOfDay(t, "2024-03-31")); err != nil {
+			t.Fatal(err)
+		}
+		if n := queryUint(t, conn, "SELECT count() FROM member_profile"); n != 7 {
+			t.Errorf("after re-run member_profile has %d rows, want 7", n)
+		}
+	})
+}
