@@ -1,0 +1,71 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/memberlytics/memberlytics/internal/chtest"
+	"github.com/memberlytics/memberlytics/internal/compat"
+	"github.com/memberlytics/memberlytics/internal/config"
+)
+
+// The report over what the models really write: generated data, every
+// model run for two as_ofs, then memberlytics report must find every
+// model output and draw every chart. This catches a model table changing
+// under the report.
+func TestReportAfterModelsIntegration(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	if err := compat.Generate(context.Background(), dir, 300, 3); err != nil {
+		t.Fatal(err)
+	}
+	conn := chtest.Migrated(t)
+	env := map[string]string{
+		config.EnvAddr:     chtest.Server(t).Addr(),
+		config.EnvDatabase: conn.Database(),
+	}
+	cfgPath := filepath.Join(dir, "memberlytics.yaml")
+	cfg := "log:\n  level: error\nreport:\n  currency: \"$\"\nloaders:\n  sources:\n"
+	for _, k := range []string{"members", "orders", "events"} {
+		cfg += "    " + k + ":\n      kind: " + k + "\n      paths: [\"" + filepath.Join(dir, k+".csv") + "\"]\n"
+	}
+	cfg += "jobs:\n  retry:\n    max_attempts: 1\n  checks:\n    freshness_max_age: 1000h\n"
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []string{"2025-12-24", "2025-12-31"} {
+		if out, err := run(t, env, "--config", cfgPath, "run", "all", "--as-of", d); err != nil {
+			t.Fatalf("run all --as-of %s: %v\n%s", d, err, out)
+		}
+	}
+	page := filepath.Join(dir, "report.html")
+	out, err := run(t, env, "--config", cfgPath, "report", "--out", page)
+	if err != nil {
+		t.Fatalf("report: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, "report for 2025-12-31 written") || !strings.Contains(out, "0 model outputs missing") {
+		t.Errorf("report output = %q, want the newest as_of and no missing outputs", out)
+	}
+	b, err := os.ReadFile(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	html := string(b)
+	for _, want := range []string{"compared with 2025-12-24", "$"} {
+		if !strings.Contains(html, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	for _, chart := range []string{"rfm_members", "rfm_revenue", "cohort_retention", "cohort_revenue", "clv_histogram", "clv_deciles",
+		"churn_bands", "churn_histogram", "churn_calibration", "churn_lift", "tier_distribution", "tier_migration", "lifecycle_flow", "potential_reasons"} {
+		if !strings.Contains(html, `data-chart="`+chart+`"`) {
+			t.Errorf("report lacks chart %s", chart)
+		}
+	}
+	if strings.Contains(html, `class="notice"`) {
+		t.Errorf("report shows a missing-model notice after every model ran")
+	}
+}
