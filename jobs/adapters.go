@@ -130,19 +130,26 @@ type Exporter interface {
 
 type exportJob struct {
 	name string
-	e    Exporter
+	newE func(runID string) (Exporter, error)
 }
 
-// ExportJob wraps an exporter as a job: each run writes the as_of folder.
-// Rows written per table feed memberlytics_export_rows_total{table} (once
-// per table, not per format).
-func ExportJob(name string, e Exporter) Job { return &exportJob{name: name, e: e} }
+// ExportJob wraps an exporter as a job: each run builds an exporter with
+// newExporter, given the job run's run_id (recorded in the manifest), and
+// writes the as_of folder. Rows written per table feed
+// memberlytics_export_rows_total{table} (once per table, not per format).
+func ExportJob(name string, newExporter func(runID string) (Exporter, error)) Job {
+	return &exportJob{name: name, newE: newExporter}
+}
 
 func (j *exportJob) Name() string { return j.name }
 
 func (j *exportJob) Run(ctx context.Context, asOf time.Time) (Stats, error) {
 	var st Stats
-	m, err := j.e.Export(ctx, asOf)
+	e, err := j.newE(RunIDFrom(ctx))
+	if err != nil {
+		return st, Permanent(fmt.Errorf("export: %w", err))
+	}
+	m, err := e.Export(ctx, asOf)
 	if err != nil {
 		return st, err
 	}

@@ -30,12 +30,18 @@ func TestExportJobCountsRowsPerTable(t *testing.T) {
 		{Table: "member_profile", Format: "csv", Rows: 10},
 		{Table: "segment_members", Format: "parquet", Rows: 25},
 	}}
-	st, err := ExportJob("export", fakeExporter{m: m}).Run(context.Background(), day)
+	var gotRunID string
+	newE := func(runID string) (Exporter, error) { gotRunID = runID; return fakeExporter{m: m}, nil }
+	st, err := ExportJob("export", newE).Run(context.WithValue(context.Background(), runIDKey{}, "run-1"), day)
 	if err != nil || st.RowsOut != 35 || st.Exported["member_profile"] != 10 || st.Exported["segment_members"] != 25 {
 		t.Errorf("stats = %+v, %v; want each table's rows once", st, err)
 	}
+	if gotRunID != "run-1" {
+		t.Errorf("exporter built with run id %q, want the job run's", gotRunID)
+	}
 	boom := errors.New("disk full")
-	if _, err := ExportJob("export", fakeExporter{err: boom}).Run(context.Background(), day); !errors.Is(err, boom) {
+	failing := func(string) (Exporter, error) { return fakeExporter{err: boom}, nil }
+	if _, err := ExportJob("export", failing).Run(context.Background(), day); !errors.Is(err, boom) {
 		t.Errorf("err = %v, want the exporter's", err)
 	}
 }

@@ -103,11 +103,15 @@ func (a *app) buildJobs(ctx context.Context, conn *warehouse.CH) (*jobsEnv, erro
 		}
 		o := exporters.OptionsFromConfig(cfg.Exports)
 		o.Logger = a.log
-		e, err := exporters.New(conn, cat, o)
-		if err != nil {
-			return nil, err
+		if _, err := exporters.New(conn, cat, o); err != nil {
+			return nil, err // refuse bad options before anything runs
 		}
-		if err := g.Add(jobs.ExportJob(exporters.StepName, e), reg.Names()...); err != nil {
+		newExporter := func(runID string) (jobs.Exporter, error) {
+			o := o
+			o.RunID = runID
+			return exporters.New(conn, cat, o)
+		}
+		if err := g.Add(jobs.ExportJob(exporters.StepName, newExporter), reg.Names()...); err != nil {
 			return nil, err
 		}
 	} else {
