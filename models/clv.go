@@ -66,6 +66,8 @@ type CLVFit struct {
 	Tuples []clv.Customer // in model time units
 	// tupleDays are the same tuples in days, as keyed in ClickHouse.
 	tupleDays [][3]uint32
+	// Phase ends, for the run record.
+	start, queryDone, bgnbdDone, spendDone time.Time
 }
 
 // Metrics returns the fit's diagnostics for model_metrics.
@@ -130,7 +132,8 @@ func (m *CLV) Run(ctx context.Context, env Env, asOf time.Time) (Result, error) 
 		return Result{}, err
 	}
 	scores, scored := sc.name("scores"), sc.name("scored")
-	if err := m.score(ctx, env.Conn, fit, scores); err != nil {
+	sumP, sumE, err := m.score(ctx, env.Conn, fit, scores)
+	if err != nil {
 		return Result{}, err
 	}
 	gg := fit.Spend.Params
@@ -159,15 +162,11 @@ func (m *CLV) Run(ctx context.Context, env Env, asOf time.Time) (Result, error) 
 	metrics["failed"] = 0
 	// Phases: member statistics and fits; tuple scoring, join and deciles.
 	metrics["fit_seconds"] = fitDone.Sub(start).Seconds()
+	metrics["tuple_query_seconds"] = fit.queryDone.Sub(fit.start).Seconds()
+	metrics["bgnbd_fit_seconds"] = fit.bgnbdDone.Sub(fit.queryDone).Seconds()
+	metrics["spend_fit_seconds"] = fit.spendDone.Sub(fit.bgnbdDone).Seconds()
 	metrics["score_seconds"] = time.Since(fitDone).Seconds()
-	var sumP, sumE, cnt float64
-	for _, c := range fit.Tuples {
-		v := m.spec.Value(fit.BGNBD.Params, c.X, c.TX, c.T, 1)
-		sumP += float64(c.Count) * v.ProbAlive
-		sumE += float64(c.Count) * v.ExpectedPurchases
-		cnt += float64(c.Count)
-	}
-	metrics["mean_p_alive"] = sumP / cnt
+	metrics["mean_p_alive"] = sumP / float64(fit.BGNBD.Customers)
 	metrics["expected_purchases_total"] = sumE
 	return Result{Rows: map[string]uint64{"clv": n}, Metrics: finite(metrics), Params: finite(params)}, nil
 }
@@ -184,7 +183,7 @@ func (m *CLV) fit(ctx context.Context, env Env, w Window, work string) (*CLVFit,
 
 // fitWork fits BG/NBD and Gamma-Gamma to the statistics in work.
 func (m *CLV) fitWork(ctx context.Context, conn warehouse.Conn, w Window, work string) (*CLVFit, error) {
-	fit := &CLVFit{Unit: m.spec.Unit}
+	fit := &CLVFit{Unit: m.spec.Unit, start: time.Now()}
 	unit := m.spec.Unit.Days()
 	tables := map[string]string{"work": work}
 	err := scanQuery(ctx, conn, m.Name(), "tuples", tables, nil, func(r warehouse.Rows) error {
@@ -217,11 +216,14 @@ func (m *CLV) fitWork(ctx context.Context, conn warehouse.Conn, w Window, work s
 	if len(fit.Tuples) == 0 {
 		return fit, fmt.Errorf("clv for %s: no member has a paid order: %w", w.Date(), clv.ErrTooFewCustomers)
 	}
+	fit.queryDone = time.Now()
 	fit.BGNBD, err = clv.FitBGNBD(fit.Tuples, m.opts)
+	fit.bgnbdDone = time.Now()
 	if err != nil {
 		return fit, fmt.Errorf("clv for %s: %w", w.Date(), err)
 	}
 	fit.Spend, err = clv.FitGammaGamma(spend, m.opts)
+	fit.spendDone = time.Now()
 	if err != nil {
 		return fit, fmt.Errorf("clv for %s: %w", w.Date(), err)
 	}
@@ -235,10 +237,11 @@ func (m *CLV) fitWork(ctx context.Context, conn warehouse.Conn, w Window, work s
 // score writes P(alive), expected purchases over the horizon and the
 // discounted expected purchases (CLV per unit of order value) of every
 // distinct tuple to the scratch table scores, in bounded batches, scoring
-// in parallel.
-func (m *CLV) score(ctx context.Context, conn warehouse.Conn, fit *CLVFit, scores string) error {
+// in parallel. It returns the member-weighted sums of P(alive) and of
+// the expected purchases.
+func (m *CLV) score(ctx context.Context, conn warehouse.Conn, fit *CLVFit, scores string) (sumP, sumE float64, err error) {
 	if err := execQuery(ctx, conn, m.Name(), "tuple_table", map[string]string{"scores": scores}); err != nil {
-		return err
+		return 0, 0, err
 	}
 	vals := make([]clv.CustomerValue, len(fit.Tuples))
 	workers := runtime.GOMAXPROCS(0)
@@ -254,28 +257,33 @@ func (m *CLV) score(ctx context.Context, conn warehouse.Conn, fit *CLVFit, score
 		}(k)
 	}
 	wg.Wait()
+	for i, v := range vals {
+		w := float64(fit.Tuples[i].Count)
+		sumP += w * v.ProbAlive
+		sumE += w * v.ExpectedPurchases
+	}
 	insert := "INSERT INTO " + warehouse.QuoteIdent(scores) + " (x, t_x, T, p_alive, expected_purchases, discounted_purchases)"
 	for start := 0; start < len(vals); start += scoreBatchRows {
 		b, err := conn.PrepareBatch(ctx, insert)
 		if err != nil {
-			return fmt.Errorf("clv scores: %w", err)
+			return 0, 0, fmt.Errorf("clv scores: %w", err)
 		}
 		for i := start; i < min(start+scoreBatchRows, len(vals)); i++ {
 			d, v := fit.tupleDays[i], vals[i]
 			if math.IsNaN(v.ProbAlive) || math.IsNaN(v.CLV) || math.IsInf(v.CLV, 0) {
 				_ = b.Abort()
-				return fmt.Errorf("clv scores: tuple x=%d t_x=%d T=%d days gives a non-finite value: %w", d[0], d[1], d[2], ErrPrecondition)
+				return 0, 0, fmt.Errorf("clv scores: tuple x=%d t_x=%d T=%d days gives a non-finite value: %w", d[0], d[1], d[2], ErrPrecondition)
 			}
 			if err := b.Append(d[0], d[1], d[2], v.ProbAlive, v.ExpectedPurchases, v.CLV); err != nil {
 				_ = b.Abort()
-				return fmt.Errorf("clv scores: %w", err)
+				return 0, 0, fmt.Errorf("clv scores: %w", err)
 			}
 		}
 		if err := b.Send(); err != nil {
-			return fmt.Errorf("clv scores: %w", err)
+			return 0, 0, fmt.Errorf("clv scores: %w", err)
 		}
 	}
-	return nil
+	return sumP, sumE, nil
 }
 
 // bounds returns the decile cut points of clv and past spend.
