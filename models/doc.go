@@ -21,4 +21,10 @@
 //
 // The segmentation models (rfm, cohorts, engagement, lifecycle, tiers,
 // member_profile) live in this package; each has its own file.
+//
+// So do the predictive models: clv (BG/NBD and Gamma-Gamma from
+// models/clv, fitted on distinct histories grouped in ClickHouse, scored
+// per history and joined back), churn (logistic regression from
+// models/churn, trained on a bounded sample and scored in ClickHouse as an
+// expression of its coefficients) and potential. See docs/predictive.md.
 package models
