@@ -95,7 +95,15 @@ func cutSuffix(s, suffix string) (string, bool) {
 type Churn struct {
 	cfg config.Churn
 	clv *CLV
+	// bucketMembers bounds the members one features query handles: the
+	// population is cut into ceil(members / bucketMembers) hash buckets,
+	// each read and scored by its own queries, so ClickHouse's memory per
+	// query stays bounded.
+	bucketMembers uint64
 }
+
+// churnBucketMembers is the default Churn.bucketMembers.
+const churnBucketMembers = 500_000
 
 // NewChurn returns the churn model configured by c (models.churn); its
 // p_alive feature uses BG/NBD fitted at each cut-off with the clv settings
@@ -105,7 +113,7 @@ func NewChurn(c config.Churn, cv config.CLV) (*Churn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Churn{cfg: c, clv: m}, nil
+	return &Churn{cfg: c, clv: m, bucketMembers: churnBucketMembers}, nil
 }
 
 // purchaseModel fits BG/NBD at the cut-off of w for the p_alive feature
@@ -120,7 +128,7 @@ func (m *Churn) purchaseModel(ctx context.Context, env Env, w Window) (args []an
 	if err := execQuery(ctx, env.Conn, "clv", "stats", map[string]string{"work": work}, w.Args(env.RunID)...); err != nil {
 		return nil, false, err
 	}
-	fit, ferr := m.clv.fitWork(ctx, env.Conn, w, work)
+	fit, ferr := m.clv.fitWork(ctx, env.Conn, w, work, false)
 	if fit != nil && fit.BGNBD.Converged {
 		bg, ok = fit.BGNBD.Params, true
 	} else if ferr != nil && !errors.Is(ferr, clv.ErrTooFewCustomers) && !errors.Is(ferr, clv.ErrNotConverged) {
@@ -179,23 +187,49 @@ func (m *Churn) sample(ctx context.Context, env Env, c time.Time, seed uint64) (
 	if err != nil {
 		return churnSet{}, err
 	}
-	args := append(churnArgs(w, env.RunID, label.End), bg...)
-	rows, err := env.Conn.Query(warehouse.WithQueryName(ctx, "churn_features"), q, usedArgs(q, args)...)
+	buckets, err := m.buckets(ctx, env)
 	if err != nil {
-		return churnSet{}, fmt.Errorf("churn features at %s: %w", w.Date(), err)
+		return churnSet{}, err
+	}
+	smp := churn.NewSampler[churnRow](m.cfg.TrainingCap, seed)
+	var set churnSet
+	for b := uint64(0); b < buckets; b++ {
+		args := append(churnArgs(w, env.RunID, label.End), bg...)
+		args = append(args, clickhouse.Named("buckets", buckets), clickhouse.Named("bucket", b))
+		if err := m.stream(ctx, env.Conn, q, args, smp, &set); err != nil {
+			return churnSet{}, fmt.Errorf("churn features at %s: %w", w.Date(), err)
+		}
+	}
+	set.rows, set.members, set.pAlive = smp.Items(), smp.Seen(), ok
+	return set, nil
+}
+
+// buckets returns the number of member hash buckets (see bucketMembers).
+func (m *Churn) buckets(ctx context.Context, env Env) (uint64, error) {
+	var n uint64
+	if err := scanQuery(ctx, env.Conn, m.Name(), "members", nil, nil, func(r warehouse.Rows) error { return r.Scan(&n) }); err != nil {
+		return 0, err
+	}
+	per := max(m.bucketMembers, 1)
+	return max((n+per-1)/per, 1), nil
+}
+
+// stream reads one bucket of feature rows into the sampler.
+func (m *Churn) stream(ctx context.Context, conn warehouse.Conn, q string, args []any, smp *churn.Sampler[churnRow], set *churnSet) error {
+	rows, err := conn.Query(warehouse.WithQueryName(ctx, "churn_features"), q, usedArgs(q, args)...)
+	if err != nil {
+		return err
 	}
 	defer rows.Close()
 	cols := rows.Columns()
 	if len(cols) != len(churnFeatures)+2 || cols[0] != "member_id" || cols[len(cols)-1] != "future_orders" {
-		return churnSet{}, fmt.Errorf("churn features: columns %v do not match the feature list", cols)
+		return fmt.Errorf("columns %v do not match the feature list", cols)
 	}
 	for j, f := range churnFeatures {
 		if cols[j+1] != f {
-			return churnSet{}, fmt.Errorf("churn features: column %d is %s, want %s", j+1, cols[j+1], f)
+			return fmt.Errorf("column %d is %s, want %s", j+1, cols[j+1], f)
 		}
 	}
-	smp := churn.NewSampler[churnRow](m.cfg.TrainingCap, seed)
-	var set churnSet
 	var id string
 	var future uint64
 	vals := make([]float64, len(churnFeatures))
@@ -207,7 +241,7 @@ func (m *Churn) sample(ctx context.Context, env Env, c time.Time, seed uint64) (
 	dest = append(dest, &future)
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
-			return churnSet{}, fmt.Errorf("churn features at %s: %w", w.Date(), err)
+			return err
 		}
 		r := churnRow{x: append([]float64(nil), vals...), churned: future == 0}
 		if r.churned {
@@ -215,11 +249,7 @@ func (m *Churn) sample(ctx context.Context, env Env, c time.Time, seed uint64) (
 		}
 		smp.Add(r)
 	}
-	if err := rows.Err(); err != nil {
-		return churnSet{}, fmt.Errorf("churn features at %s: %w", w.Date(), err)
-	}
-	set.rows, set.members, set.pAlive = smp.Items(), smp.Seen(), ok
-	return set, nil
+	return rows.Err()
 }
 
 // churnArgs are the bound values of the features query at window w.
@@ -352,7 +382,6 @@ func (m *Churn) Run(ctx context.Context, env Env, asOf time.Time) (Result, error
 func (m *Churn) score(ctx context.Context, env Env, w Window, model *churn.Model) (uint64, error) {
 	sc := newScratch(env.Conn, "churn")
 	defer sc.drop()
-	view := sc.name("features")
 	fq, err := Query(m.Name(), "features", nil)
 	if err != nil {
 		return 0, err
@@ -361,22 +390,33 @@ func (m *Churn) score(ctx context.Context, env Env, w Window, model *churn.Model
 	if err != nil {
 		return 0, err
 	}
-	args := append(churnArgs(w, env.RunID, w.End), bg...)
-	if err := env.Conn.Exec(ctx, "CREATE VIEW "+warehouse.QuoteIdent(view)+" AS "+fq, usedArgs(fq, args)...); err != nil {
-		return 0, fmt.Errorf("churn features view: %w", err)
+	buckets, err := m.buckets(ctx, env)
+	if err != nil {
+		return 0, err
 	}
 	hi, lo := make([]string, len(churnFeatures)), make([]string, len(churnFeatures))
 	for j, f := range churnFeatures {
 		hi[j], lo[j] = churnWordsFor(f)
 	}
 	bands := m.cfg.RiskBands
-	args = append(args,
-		clickhouse.Named("coef", model.Coef), clickhouse.Named("means", model.Means), clickhouse.Named("sds", model.StdDevs),
-		clickhouse.Named("intercept", model.Intercept),
-		clickhouse.Named("high_words", hi), clickhouse.Named("low_words", lo),
-		clickhouse.Named("band_medium", bands[0]), clickhouse.Named("band_high", bands[1]), clickhouse.Named("band_critical", bands[2]),
-	)
 	return ReplacePartition(ctx, env.Conn, "churn", w.AsOf, func(stage string) error {
-		return execQuery(ctx, env.Conn, m.Name(), "fill", map[string]string{"stage": stage, "features": view}, args...)
+		for b := uint64(0); b < buckets; b++ {
+			view := sc.name(fmt.Sprintf("features_%d", b))
+			args := append(churnArgs(w, env.RunID, w.End), bg...)
+			args = append(args, clickhouse.Named("buckets", buckets), clickhouse.Named("bucket", b))
+			if err := env.Conn.Exec(ctx, "CREATE VIEW "+warehouse.QuoteIdent(view)+" AS "+fq, usedArgs(fq, args)...); err != nil {
+				return fmt.Errorf("churn features view: %w", err)
+			}
+			args = append(args,
+				clickhouse.Named("coef", model.Coef), clickhouse.Named("means", model.Means), clickhouse.Named("sds", model.StdDevs),
+				clickhouse.Named("intercept", model.Intercept),
+				clickhouse.Named("high_words", hi), clickhouse.Named("low_words", lo),
+				clickhouse.Named("band_medium", bands[0]), clickhouse.Named("band_high", bands[1]), clickhouse.Named("band_critical", bands[2]),
+			)
+			if err := execQuery(ctx, env.Conn, m.Name(), "fill", map[string]string{"stage": stage, "features": view}, args...); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }

@@ -73,14 +73,19 @@ type CLVFit struct {
 // Metrics returns the fit's diagnostics for model_metrics.
 func (f *CLVFit) Metrics() map[string]float64 {
 	b, s := f.BGNBD, f.Spend
-	return map[string]float64{
-		"members":                     float64(b.Customers),
-		"repeat_buyers":               float64(b.RepeatCustomers),
-		"distinct_tuples":             float64(b.Tuples),
-		"bgnbd_converged":             bool01(b.Converged),
-		"bgnbd_iterations":            float64(b.Iterations),
-		"bgnbd_grad_norm":             b.GradNorm,
-		"bgnbd_log_likelihood":        b.LogLikelihood,
+	out := map[string]float64{
+		"members":              float64(b.Customers),
+		"repeat_buyers":        float64(b.RepeatCustomers),
+		"distinct_tuples":      float64(b.Tuples),
+		"bgnbd_converged":      bool01(b.Converged),
+		"bgnbd_iterations":     float64(b.Iterations),
+		"bgnbd_grad_norm":      b.GradNorm,
+		"bgnbd_log_likelihood": b.LogLikelihood,
+	}
+	if f.spendDone.IsZero() { // the spend model did not run
+		return out
+	}
+	for k, v := range map[string]float64{
 		"spend_members":               float64(s.Customers),
 		"spend_excluded_no_repeat":    float64(s.ExcludedNoRepeat),
 		"spend_excluded_non_positive": float64(s.ExcludedNonPositive),
@@ -89,7 +94,10 @@ func (f *CLVFit) Metrics() map[string]float64 {
 		"spend_iterations":            float64(s.Iterations),
 		"spend_grad_norm":             s.GradNorm,
 		"spend_log_likelihood":        s.LogLikelihood,
+	} {
+		out[k] = v
 	}
+	return out
 }
 
 // Params returns the fitted parameters for model_params.
@@ -164,7 +172,7 @@ func (m *CLV) Run(ctx context.Context, env Env, asOf time.Time) (Result, error) 
 	metrics["fit_seconds"] = fitDone.Sub(start).Seconds()
 	metrics["tuple_query_seconds"] = fit.queryDone.Sub(fit.start).Seconds()
 	metrics["bgnbd_fit_seconds"] = fit.bgnbdDone.Sub(fit.queryDone).Seconds()
-	metrics["spend_fit_seconds"] = fit.spendDone.Sub(fit.bgnbdDone).Seconds()
+	metrics["spend_query_and_fit_seconds"] = fit.spendDone.Sub(fit.bgnbdDone).Seconds()
 	metrics["score_seconds"] = time.Since(fitDone).Seconds()
 	metrics["mean_p_alive"] = sumP / float64(fit.BGNBD.Customers)
 	metrics["expected_purchases_total"] = sumE
@@ -178,11 +186,12 @@ func (m *CLV) fit(ctx context.Context, env Env, w Window, work string) (*CLVFit,
 	if err := execQuery(ctx, env.Conn, m.Name(), "stats", map[string]string{"work": work}, w.Args(env.RunID)...); err != nil {
 		return nil, err
 	}
-	return m.fitWork(ctx, env.Conn, w, work)
+	return m.fitWork(ctx, env.Conn, w, work, true)
 }
 
-// fitWork fits BG/NBD and Gamma-Gamma to the statistics in work.
-func (m *CLV) fitWork(ctx context.Context, conn warehouse.Conn, w Window, work string) (*CLVFit, error) {
+// fitWork fits BG/NBD and, when withSpend, Gamma-Gamma to the statistics
+// in work.
+func (m *CLV) fitWork(ctx context.Context, conn warehouse.Conn, w Window, work string, withSpend bool) (*CLVFit, error) {
 	fit := &CLVFit{Unit: m.spec.Unit, start: time.Now()}
 	unit := m.spec.Unit.Days()
 	tables := map[string]string{"work": work}
@@ -199,6 +208,18 @@ func (m *CLV) fitWork(ctx context.Context, conn warehouse.Conn, w Window, work s
 	if err != nil {
 		return nil, err
 	}
+	if len(fit.Tuples) == 0 {
+		return fit, fmt.Errorf("clv for %s: no member has a paid order: %w", w.Date(), clv.ErrTooFewCustomers)
+	}
+	fit.queryDone = time.Now()
+	fit.BGNBD, err = clv.FitBGNBD(fit.Tuples, m.opts)
+	fit.bgnbdDone = time.Now()
+	if err != nil || !withSpend {
+		if err != nil {
+			err = fmt.Errorf("clv for %s: %w", w.Date(), err)
+		}
+		return fit, err
+	}
 	var spend []clv.SpendCustomer
 	err = scanQuery(ctx, conn, m.Name(), "spend", tables, nil, func(r warehouse.Rows) error {
 		var x uint32
@@ -211,16 +232,7 @@ func (m *CLV) fitWork(ctx context.Context, conn warehouse.Conn, w Window, work s
 		return nil
 	})
 	if err != nil {
-		return nil, err
-	}
-	if len(fit.Tuples) == 0 {
-		return fit, fmt.Errorf("clv for %s: no member has a paid order: %w", w.Date(), clv.ErrTooFewCustomers)
-	}
-	fit.queryDone = time.Now()
-	fit.BGNBD, err = clv.FitBGNBD(fit.Tuples, m.opts)
-	fit.bgnbdDone = time.Now()
-	if err != nil {
-		return fit, fmt.Errorf("clv for %s: %w", w.Date(), err)
+		return fit, err
 	}
 	fit.Spend, err = clv.FitGammaGamma(spend, m.opts)
 	fit.spendDone = time.Now()

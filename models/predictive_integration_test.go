@@ -317,6 +317,7 @@ func TestChurnIntegration(t *testing.T) {
 	ctx := context.Background()
 	asOf := day("2025-12-31")
 	m := newTestChurn(t)
+	m.bucketMembers = 6000 // 4 hash buckets of the 20,000 members: every member is scored once
 	res, err := RunOne(ctx, m, testEnv(conn, "c1"), asOf)
 	if err != nil {
 		t.Fatal(err)

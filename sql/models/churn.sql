@@ -11,8 +11,10 @@
 -- Bound values: as_of (C), as_of_end (first instant after C, UTC), tz,
 -- since_30 / since_90 / since_180 (UTC starts of the last 30, 90, 180
 -- days up to C), label_end (end of day C + H, UTC; as_of_end when no
--- label is wanted). Nothing at or after label_end is read, and only
--- future_orders looks past as_of_end.
+-- label is wanted), buckets and bucket: only members with
+-- cityHash64(member_id) % buckets = bucket, so that a large population is
+-- processed in slices of bounded memory. Nothing at or after label_end is
+-- read, and only future_orders looks past as_of_end.
 --
 -- Features (Float64, in this order; churnFeatures in models/churn.go):
 --   recency_days          days from the last purchase day to C
@@ -95,6 +97,7 @@ FROM
                 toUInt64(status = 'paid' AND ordered_at >= toDateTime(@as_of_end, 'UTC')) AS future
             FROM orders_current
             WHERE status IN ('paid', 'refunded') AND ordered_at < toDateTime(@label_end, 'UTC')
+              AND cityHash64(member_id) % @buckets = @bucket
         )
         WHERE paid OR refunded OR future = 1
         GROUP BY member_id
@@ -133,13 +136,14 @@ FROM
             maxIf(toUInt32(event_time), event_type = 'login')                                    AS last_login,
             countIf(event_type = 'campaign_click')                                                AS campaign_clicks
         FROM events_current
-        WHERE event_time < toDateTime(@as_of_end, 'UTC')
+        WHERE event_time < toDateTime(@as_of_end, 'UTC') AND cityHash64(member_id) % @buckets = @bucket
         GROUP BY member_id
     ) AS e USING member_id
 ) AS oe
 ANY LEFT JOIN
 (
     SELECT member_id, toUInt32(joined_at) AS joined, source_tier FROM members_current
+    WHERE cityHash64(member_id) % @buckets = @bucket
 ) AS m USING member_id
 
 -- name: fill
@@ -149,12 +153,15 @@ ANY LEFT JOIN
 -- contribution_j))). The drivers are the three largest contributions
 -- towards churn (then the most negative ones, as churn.Model.Explain),
 -- each in words chosen by whether the member is above or below the
--- training mean. Bound arrays follow the feature order of f.
+-- training mean (features are ranked by index, and only the three chosen
+-- are put in words). Bound arrays follow the feature order of f.
 INSERT INTO {{stage}} (as_of, member_id, churn_probability, risk_band, driver_1, driver_2, driver_3, recency_days, run_id)
 SELECT
     toDate(@as_of), member_id, prob,
     multiIf(prob >= @band_critical, 'critical', prob >= @band_high, 'high', prob >= @band_medium, 'medium', 'low'),
-    ranked[1], ranked[2], ranked[3],
+    if(f[i1] > @means[i1], @high_words[i1], @low_words[i1]),
+    if(f[i2] > @means[i2], @high_words[i2], @low_words[i2]),
+    if(f[i3] > @means[i3], @high_words[i3], @low_words[i3]),
     recency_days, @run_id
 FROM
 (
@@ -172,7 +179,11 @@ FROM
          campaign_clicks, tier, p_alive] AS f,
         arrayMap((v, c, mu, sd) -> c * (v - mu) / sd, f, @coef, @means, @sds) AS contrib,
         1 / (1 + exp(-(@intercept + arraySum(contrib)))) AS prob,
-        arrayMap((v, mu, hi, lo) -> if(v > mu, hi, lo), f, @means, @high_words, @low_words) AS words,
-        arraySort((w, c) -> if(c > 0, -c, if(c < 0, 1000000 + c, 2000000)), words, contrib) AS ranked
+        arraySort((i, c) -> if(c > 0, -c, if(c < 0, 1000000 + c, 2000000)), arrayEnumerate(contrib), contrib) AS ranked,
+        ranked[1] AS i1, ranked[2] AS i2, ranked[3] AS i3
     FROM {{features}}
 )
+
+-- name: members
+-- Members, to choose the number of buckets.
+SELECT count() FROM members_current
