@@ -1,0 +1,45 @@
+package report
+
+import (
+	"math"
+	"strings"
+	"testing"
+)
+
+func TestCharts(t *testing.T) {
+	t.Parallel()
+	f := Format{}
+	tests := []struct {
+		name      string
+		svg       string
+		wantMarks int
+		mark      string
+	}{
+		{"heat map skips NaN cells", string(HeatMap{Name: "h", Rows: []string{"a", "b"}, Cols: []string{"x", "y"}, Values: [][]float64{{1, math.NaN()}, {0, 4}}, Text: f.Int}.SVG()), 3, `class="cell"`},
+		{"bars one per value", string(Bars{Name: "b", Categories: []string{"a", "b", "c"}, Series: []Series{{"s", []float64{1, 2, 3}}, {"t", []float64{3, 2, math.NaN()}}}, Value: f.Int}.SVG()), 5, `class="mark"`},
+		{"lines one point per value", string(Bars{Name: "l", Categories: []string{"1", "2"}, Series: []Series{{"p", []float64{0.1, 0.2}}}, Value: f.Pct, Lines: true}.SVG()), 2, `<circle class="mark"`},
+		{"a zero bar is a mark of no height", string(Bars{Name: "z", Categories: []string{"a"}, Series: []Series{{"s", []float64{0}}}, Value: f.Int}.SVG()), 1, `class="mark"`},
+		{"flow bands", string(FlowChart{Name: "f", From: []string{"", "a"}, To: []string{"a", "b"}, Counts: [][]float64{{1, 0}, {2, 3}}, Value: f.Int, State: English.Name}.SVG()), 3, `class="band"`},
+		{"empty flow", string(FlowChart{Name: "e", From: []string{""}, To: []string{"a"}, Counts: [][]float64{{0}}, Value: f.Int, State: English.Name}.SVG()), 0, `class="band"`},
+	}
+	for _, tt := range tests {
+		if got := strings.Count(tt.svg, tt.mark); got != tt.wantMarks {
+			t.Errorf("%s: %d marks %s, want %d", tt.name, got, tt.mark, tt.wantMarks)
+		}
+		if !strings.HasPrefix(tt.svg, `<svg class="chart"`) || !strings.HasSuffix(tt.svg, "</svg>") {
+			t.Errorf("%s: not one svg element", tt.name)
+		}
+		if strings.Contains(tt.svg, "NaN") || strings.Contains(tt.svg, "Inf") {
+			t.Errorf("%s: NaN or Inf in the SVG", tt.name)
+		}
+	}
+}
+
+func TestNiceStep(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ in, want float64 }{{0, 1}, {-3, 1}, {0.3, 0.5}, {7, 10}, {12, 20}, {150, 200}, {math.Inf(1), 1}, {math.NaN(), 1}} {
+		if got := niceStep(tt.in); got != tt.want {
+			t.Errorf("niceStep(%g) = %g, want %g", tt.in, got, tt.want)
+		}
+	}
+}
