@@ -12,6 +12,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -238,14 +239,17 @@ type deployment struct {
 	// allInterfaces: serve must listen beyond loopback (a container, reached
 	// through a port mapping or the pod IP).
 	allInterfaces bool
+	// writable are the directories the platform lets serve write.
+	writable []string
 }
 
 func deployments(t *testing.T) []deployment {
 	t.Helper()
 	var out []deployment
 
-	// systemd: the example config installed as /etc/memberlytics, the
-	// unit's Environment= lines, TimeoutStopSec.
+	// systemd: deploy/systemd/memberlytics.yaml installed in
+	// /etc/memberlytics, the unit's Environment= lines, TimeoutStopSec,
+	// ReadWritePaths and StateDirectory.
 	u := parseUnit(t, filepath.Join(deployDir, "systemd", "memberlytics.service"))
 	env := map[string]string{}
 	for _, e := range u["Service"]["Environment"] {
@@ -256,7 +260,11 @@ func deployments(t *testing.T) []deployment {
 	if err != nil {
 		t.Fatalf("TimeoutStopSec: %v", err)
 	}
-	out = append(out, deployment{"systemd", filepath.Join(deployDir, "memberlytics.example.yaml"), env, stop, false})
+	writable := slices.Clone(u["Service"]["ReadWritePaths"])
+	for _, d := range u["Service"]["StateDirectory"] {
+		writable = append(writable, "/var/lib/"+d)
+	}
+	out = append(out, deployment{"systemd", filepath.Join(deployDir, "systemd", "memberlytics.yaml"), env, stop, false, writable})
 
 	// Docker Compose: the mounted memberlytics.yaml, the service's
 	// environment, stop_grace_period.
@@ -270,7 +278,17 @@ func deployments(t *testing.T) []deployment {
 	if err != nil {
 		t.Fatalf("compose stop_grace_period: %v", err)
 	}
-	out = append(out, deployment{"compose", filepath.Join(deployDir, "docker", "memberlytics.yaml"), env, grace, true})
+	writable = nil
+	for _, v := range list(svc, "volumes") {
+		parts := strings.Split(fmt.Sprint(v), ":")
+		if len(parts) == 2 && !strings.HasPrefix(parts[0], ".") && !strings.HasPrefix(parts[0], "/") {
+			writable = append(writable, parts[1]) // a named volume, read-write
+		}
+	}
+	for _, v := range list(svc, "tmpfs") {
+		writable = append(writable, fmt.Sprint(v))
+	}
+	out = append(out, deployment{"compose", filepath.Join(deployDir, "docker", "memberlytics.yaml"), env, grace, true, writable})
 
 	// Kubernetes: the ConfigMap's memberlytics.yaml, the container's env,
 	// terminationGracePeriodSeconds.
@@ -289,7 +307,13 @@ func deployments(t *testing.T) []deployment {
 		env[str(e, "name")] = str(e, "value")
 	}
 	secs, _ := get(dep, "spec", "template", "spec", "terminationGracePeriodSeconds").(int)
-	out = append(out, deployment{"kubernetes", cmPath, env, time.Duration(secs) * time.Second, true})
+	writable = nil
+	for _, m := range list(dep, "spec", "template", "spec", "containers", 0, "volumeMounts") {
+		if get(m, "readOnly") != true {
+			writable = append(writable, str(m, "mountPath"))
+		}
+	}
+	out = append(out, deployment{"kubernetes", cmPath, env, time.Duration(secs) * time.Second, true, writable})
 	return out
 }
 
@@ -347,6 +371,14 @@ func TestDeploymentsStartServe(t *testing.T) {
 			}
 			if d.allInterfaces && host != "" && host != "0.0.0.0" && host != "::" {
 				t.Errorf("server.listen %q: a container must listen on all interfaces", cfg.Server.Listen)
+			}
+			if !filepath.IsAbs(cfg.Exports.Dir) {
+				t.Errorf("exports.dir %q: give an absolute path in a deployment", cfg.Exports.Dir)
+			} else if !slices.ContainsFunc(d.writable, func(w string) bool {
+				rel, err := filepath.Rel(w, cfg.Exports.Dir)
+				return err == nil && !strings.HasPrefix(rel, "..")
+			}) {
+				t.Errorf("exports.dir %s is not inside a writable directory of the deployment %v", cfg.Exports.Dir, d.writable)
 			}
 			if d.stopGrace <= cfg.Jobs.ShutdownGrace.D() {
 				t.Errorf("the platform kills serve %v after SIGTERM, before jobs.shutdown_grace (%v) ends", d.stopGrace, cfg.Jobs.ShutdownGrace)
