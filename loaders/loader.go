@@ -17,7 +17,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/memberlytics/memberlytics/internal/warehouse"
@@ -589,7 +588,7 @@ func (l *Loader) stageFile(ctx context.Context, path string, format Format, file
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	recs := make(chan arrow.Record, 1)
+	recs := make(chan block, 1)
 	sendErr := make(chan error, 1)
 	var sent atomic.Int64
 	loadedAt := l.o.Now().Unix()
@@ -599,11 +598,11 @@ func (l *Loader) stageFile(ctx context.Context, path string, format Format, file
 			err error
 			b   warehouse.Batch
 		)
-		for rec := range recs {
+		for blk := range recs {
 			if err == nil {
-				b, err = l.sendRecord(ctx, b, insert, rec, fileID, loadedAt)
+				b, err = l.sendBlock(ctx, b, insert, blk)
 				if err == nil {
-					n := sent.Add(rec.NumRows())
+					n := sent.Add(int64(blk.rows))
 					if l.o.Progress != nil {
 						l.o.Progress(Progress{Path: path, Rows: n, BytesRead: counter.n.Load(), Bytes: size, Elapsed: l.o.Now().Sub(start)})
 					}
@@ -611,7 +610,6 @@ func (l *Loader) stageFile(ctx context.Context, path string, format Format, file
 					cancel()
 				}
 			}
-			rec.Release()
 		}
 		if b != nil {
 			if err == nil && ctx.Err() == nil {
@@ -626,6 +624,27 @@ func (l *Loader) stageFile(ctx context.Context, path string, format Format, file
 	rb := newRecordBuilder(l.s, l.tp, l.o.Now(), rej)
 	defer rb.release()
 	raw := newRawRow(len(l.s.cols))
+	// emit turns the rows built so far into an Arrow record, converts it
+	// to the driver's column slices here, on the reading goroutine, and
+	// hands it to the sender.
+	emit := func() error {
+		rec := rb.take()
+		if rec == nil {
+			return nil
+		}
+		cols, err := columns(l.s, rec, fileID, loadedAt)
+		blk := block{cols: cols, rows: int(rec.NumRows())}
+		rec.Release()
+		if err != nil {
+			return err
+		}
+		select {
+		case recs <- blk:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 	readErr := func() error {
 		for {
 			if err := ctx.Err(); err != nil {
@@ -645,22 +664,12 @@ func (l *Loader) stageFile(ctx context.Context, path string, format Format, file
 			}
 			rb.add(raw, rr.text)
 			if rb.rows >= l.o.BatchRows {
-				select {
-				case recs <- rb.take():
-				case <-ctx.Done():
-					return ctx.Err()
+				if err := emit(); err != nil {
+					return err
 				}
 			}
 		}
-		if rec := rb.take(); rec != nil {
-			select {
-			case recs <- rec:
-			case <-ctx.Done():
-				rec.Release()
-				return ctx.Err()
-			}
-		}
-		return nil
+		return emit()
 	}()
 	if readErr != nil {
 		cancel() // the sender aborts its open insert instead of sending it
@@ -680,23 +689,26 @@ func (l *Loader) stageFile(ctx context.Context, path string, format Format, file
 // (warehouse.CH's batches can).
 type flusher interface{ Flush() error }
 
-// sendRecord appends one record batch column by column to the open insert
-// b (starting one when b is nil) and sends it as a block. With a flusher
-// the insert stays open for the next record and is returned; otherwise
-// each record is its own insert and nil is returned.
-func (l *Loader) sendRecord(ctx context.Context, b warehouse.Batch, insert string, rec arrow.Record, fileID string, loadedAt int64) (warehouse.Batch, error) {
-	t0 := time.Now()
-	cols, err := columns(l.s, rec, fileID, loadedAt)
-	if err != nil {
-		return b, err
-	}
+// block is one record batch converted to the column slices
+// clickhouse-go's columnar Append takes, lineage columns included.
+type block struct {
+	cols []any
+	rows int
+}
+
+// sendBlock appends one block column by column to the open insert b
+// (starting one when b is nil) and sends it. With a flusher the insert
+// stays open for the next block and is returned; otherwise each block is
+// its own insert and nil is returned.
+func (l *Loader) sendBlock(ctx context.Context, b warehouse.Batch, insert string, blk block) (warehouse.Batch, error) {
+	var err error
 	if b == nil {
 		if b, err = l.conn.PrepareBatch(ctx, insert); err != nil {
 			return nil, err
 		}
 	}
 	t1 := time.Now()
-	for i, c := range cols {
+	for i, c := range blk.cols {
 		if err := b.Column(i).Append(c); err != nil {
 			return b, fmt.Errorf("column %d: %w", i, err)
 		}
@@ -709,6 +721,6 @@ func (l *Loader) sendRecord(ctx context.Context, b warehouse.Batch, insert strin
 		err = b.Send()
 		b = nil
 	}
-	l.log.Debug("batch sent", "rows", rec.NumRows(), "convert_seconds", t1.Sub(t0).Seconds(), "append_seconds", t2.Sub(t1).Seconds(), "send_seconds", time.Since(t2).Seconds())
+	l.log.Debug("block sent", "rows", blk.rows, "append_seconds", t2.Sub(t1).Seconds(), "send_seconds", time.Since(t2).Seconds())
 	return b, err
 }

@@ -69,12 +69,18 @@ cat "$WORK/orders.csv" >/dev/null
 peak_rss() { awk -F': ' '/Maximum resident set size/ {printf "%.0f", $2/1024}' "$1"; }
 wall() { awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,p,":"); s=0; for(i=1;i<=n;i++) s=s*60+p[i]; print s}' "$1"; }
 
+# settle: wait until the server has no merges running, so neither side
+# pays for the other's background work.
+settle() { for _ in $(seq 1 240); do [ "$(ch --query "SELECT count() FROM system.merges")" = 0 ] && return; sleep 0.5; done; }
+
+settle
 echo "== clickhouse-client INSERT ... FORMAT CSVWithNames"
 /usr/bin/time -v -o "$WORK/client.time" clickhouse-client --port "$port" --database bench \
 	--date_time_input_format=best_effort \
 	--query "INSERT INTO orders_client ($cols) FORMAT CSVWithNames" <"$WORK/orders.csv"
 client_rows=$(ch --query "SELECT count() FROM orders_client")
 
+settle
 echo "== memberlytics load"
 /usr/bin/time -v -o "$WORK/load.time" "$BIN" --config "$CFG" --local load --kind orders "$WORK/orders.csv"
 load_rows=$(ch --query "SELECT count() FROM orders")
