@@ -67,6 +67,7 @@ cat "$WORK/orders.csv" >/dev/null
 
 # peak_rss FILE: "Maximum resident set size" in MiB; wall FILE: seconds.
 peak_rss() { awk -F': ' '/Maximum resident set size/ {printf "%.0f", $2/1024}' "$1"; }
+cpu() { awk -F': ' '/User time|System time/ {s+=$2} END {printf "%.2f", s}' "$1"; }
 wall() { awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,p,":"); s=0; for(i=1;i<=n;i++) s=s*60+p[i]; print s}' "$1"; }
 
 # settle: wait until the server has no merges running, so neither side
@@ -93,9 +94,11 @@ b=$(ch --query "SELECT sum(amount), sum(discount), sum(items), min(ordered_at), 
 [ "$a" = "$b" ] || { echo "tables differ: memberlytics [$a] client [$b]" >&2; exit 1; }
 
 cw=$(wall "$WORK/client.time"); lw=$(wall "$WORK/load.time")
-awk -v rows="$rows" -v cw="$cw" -v lw="$lw" -v crss="$(peak_rss "$WORK/client.time")" -v lrss="$(peak_rss "$WORK/load.time")" 'BEGIN {
-	printf "\n%-18s %10s %9s %12s %14s\n", "", "rows", "seconds", "rows/s", "peak RSS MiB"
-	printf "%-18s %10d %9.2f %12.0f %14d\n", "clickhouse-client", rows, cw, rows/cw, crss
-	printf "%-18s %10d %9.2f %12.0f %14d\n", "memberlytics load", rows, lw, rows/lw, lrss
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs (wall times depend on it)"
+awk -v rows="$rows" -v cw="$cw" -v lw="$lw" -v crss="$(peak_rss "$WORK/client.time")" -v lrss="$(peak_rss "$WORK/load.time")" \
+	-v ccpu="$(cpu "$WORK/client.time")" -v lcpu="$(cpu "$WORK/load.time")" 'BEGIN {
+	printf "\n%-18s %10s %9s %12s %14s %12s\n", "", "rows", "seconds", "rows/s", "peak RSS MiB", "client CPU s"
+	printf "%-18s %10d %9.2f %12.0f %14d %12.2f\n", "clickhouse-client", rows, cw, rows/cw, crss, ccpu
+	printf "%-18s %10d %9.2f %12.0f %14d %12.2f\n", "memberlytics load", rows, lw, rows/lw, lrss, lcpu
 	printf "ratio (memberlytics / client rows/s): %.2f (goal >= 0.90)\n", cw/lw
 }'
