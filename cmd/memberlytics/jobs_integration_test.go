@@ -35,6 +35,7 @@ func TestRunBackfillRunsCommandsIntegration(t *testing.T) {
 		for _, k := range []string{"members", "orders", "events"} {
 			cfg += "    " + k + ":\n      kind: " + k + "\n      paths: [\"" + filepath.Join(dir, k+".csv") + "\"]\n"
 		}
+		cfg += "exports:\n  dir: " + filepath.Join(dir, "exports") + "\n"
 		cfg += "jobs:\n  retry:\n    max_attempts: 1\n  checks:\n    freshness_max_age: " + maxAge + "\n    freshness_severity: fail\n"
 		if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
 			t.Fatal(err)
@@ -46,10 +47,14 @@ func TestRunBackfillRunsCommandsIntegration(t *testing.T) {
 	if err != nil {
 		t.Fatalf("run all: %v\n%s", err, out)
 	}
-	for _, job := range []string{"load_members", "load_orders", "load_events", "checks", "rfm", "clv"} {
+	for _, job := range []string{"load_members", "load_orders", "load_events", "checks", "rfm", "clv", "export"} {
 		if !regexp.MustCompile(`(?m)^` + job + `\s+2025-12-31\s+succeeded\s+manual`).MatchString(out) {
 			t.Errorf("run all output has no succeeded %s:\n%s", job, out)
 		}
+	}
+
+	if m, _ := filepath.Glob(filepath.Join(dir, "exports", "as_of=2025-12-31", "manifest.json")); len(m) != 1 {
+		t.Errorf("the export job wrote no manifest under exports.dir")
 	}
 
 	// Weekly dates; on 2026-01-14 the newest order (before 2026-01-01) is
