@@ -266,43 +266,70 @@ func (e *Exporter) exportSource(ctx context.Context, src Source, p Params, dir s
 	if err != nil {
 		return nil, err
 	}
-	rows, err := e.q.Query(ctx, query, args...)
+	// Two batches alternate between this goroutine, which scans rows from
+	// ClickHouse, and a writer goroutine, which encodes them, so decoding
+	// and encoding overlap and memory stays at two batches.
+	qctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	rows, err := e.q.Query(qctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("query %s: %w", src.Name, err)
 	}
 	defer rows.Close()
-	b := newBatch(cols)
+	free := make(chan *batch, 2)
+	full := make(chan *batch)
+	free <- newBatch(cols)
+	free <- newBatch(cols)
 	var total int64
-	flush := func() error {
-		if b.n == 0 {
-			return nil
+	werr := make(chan error, 1)
+	go func() {
+		var err error
+		for b := range full {
+			if err == nil {
+				for i, w := range writers {
+					if err = w.write(b); err != nil {
+						err = fmt.Errorf("%s.%s: %w", src.Name, e.opts.Formats[i], err)
+						cancel()
+						break
+					}
+				}
+				total += int64(b.n)
+				if err == nil && e.opts.afterBatch != nil {
+					e.opts.afterBatch(src.Name, total)
+				}
+			}
+			b.reset()
+			free <- b
 		}
-		for i, w := range writers {
-			if err := w.write(b); err != nil {
-				return fmt.Errorf("%s.%s: %w", src.Name, e.opts.Formats[i], err)
+		werr <- err
+	}()
+	rerr := func() error {
+		defer close(full)
+		b := <-free
+		for rows.Next() {
+			if err := sc.scanRow(rows, b); err != nil {
+				return fmt.Errorf("scan %s: %w", src.Name, err)
+			}
+			if b.n == e.opts.BatchRows {
+				full <- b
+				b = <-free
 			}
 		}
-		total += int64(b.n)
-		b.reset()
-		if e.opts.afterBatch != nil {
-			e.opts.afterBatch(src.Name, total)
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("read %s: %w", src.Name, err)
 		}
-		return ctx.Err()
-	}
-	for rows.Next() {
-		if err := sc.scanRow(rows, b); err != nil {
-			return nil, fmt.Errorf("scan %s: %w", src.Name, err)
+		if b.n > 0 {
+			full <- b
 		}
-		if b.n == e.opts.BatchRows {
-			if err := flush(); err != nil {
-				return nil, err
-			}
-		}
+		return nil
+	}()
+	if err := <-werr; err != nil {
+		return nil, err
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read %s: %w", src.Name, err)
+	if rerr != nil {
+		return nil, rerr
 	}
-	if err := flush(); err != nil {
+	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	for i, w := range writers {
