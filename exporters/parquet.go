@@ -5,6 +5,7 @@ import (
 	"io"
 	"reflect"
 	"strings"
+	"unsafe"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/compress"
@@ -162,27 +163,40 @@ func newParquetWriter(out io.Writer, table string, cols []Column, o ParquetOptio
 	return &parquetWriter{w: w, cols: cols}, nil
 }
 
+// parquetChunkRows is how many rows are converted to parquet.Values at a
+// time, bounding that buffer (rows x columns x 24 bytes).
+const parquetChunkRows = 4096
+
 func (p *parquetWriter) write(b *batch) error {
-	p.values = p.values[:0]
-	p.rows = p.rows[:0]
-	ends := make([]int, b.n)
-	for r := 0; r < b.n; r++ {
-		for ci := range p.cols {
-			p.values = appendParquetValues(p.values, &p.cols[ci], &b.vecs[ci], r, ci)
+	ends := make([]int, 0, parquetChunkRows)
+	for lo := 0; lo < b.n; lo += parquetChunkRows {
+		hi := min(lo+parquetChunkRows, b.n)
+		p.values = p.values[:0]
+		p.rows = p.rows[:0]
+		ends = ends[:0]
+		for r := lo; r < hi; r++ {
+			for ci := range p.cols {
+				p.values = appendParquetValues(p.values, &p.cols[ci], &b.vecs[ci], r, ci)
+			}
+			ends = append(ends, len(p.values))
 		}
-		ends[r] = len(p.values)
+		// Rows are sliced only now: p.values may have moved while it grew.
+		start := 0
+		for _, end := range ends {
+			p.rows = append(p.rows, parquet.Row(p.values[start:end:end]))
+			start = end
+		}
+		if _, err := p.w.WriteRows(p.rows); err != nil {
+			return fmt.Errorf("write parquet rows: %w", err)
+		}
 	}
-	// Rows are sliced only now: p.values may have moved while it grew.
-	start := 0
-	for _, end := range ends {
-		p.rows = append(p.rows, parquet.Row(p.values[start:end:end]))
-		start = end
-	}
-	if _, err := p.w.WriteRows(p.rows); err != nil {
-		return fmt.Errorf("write parquet rows: %w", err)
-	}
+	clear(p.values) // drop references to the batch's strings
 	return nil
 }
+
+// bytesOf returns s's bytes without copying. The writer copies values into
+// its pages and never modifies them, and s outlives the WriteRows call.
+func bytesOf(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
 
 func appendParquetValues(dst []parquet.Value, c *Column, v *vector, r, ci int) []parquet.Value {
 	def := 0
@@ -195,7 +209,7 @@ func appendParquetValues(dst []parquet.Value, c *Column, v *vector, r, ci int) [
 	var x parquet.Value
 	switch c.kind {
 	case kindString:
-		x = parquet.ByteArrayValue([]byte(v.str[r]))
+		x = parquet.ByteArrayValue(bytesOf(v.str[r]))
 	case kindInt8, kindInt16, kindInt32, kindDate:
 		x = parquet.Int32Value(int32(v.i64[r]))
 	case kindInt64, kindDateTime:
@@ -224,7 +238,7 @@ func appendParquetValues(dst []parquet.Value, c *Column, v *vector, r, ci int) [
 			if j > 0 {
 				rep = 1
 			}
-			dst = append(dst, parquet.ByteArrayValue([]byte(s)).Level(rep, def+1, ci))
+			dst = append(dst, parquet.ByteArrayValue(bytesOf(s)).Level(rep, def+1, ci))
 		}
 		return dst
 	}
