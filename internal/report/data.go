@@ -314,19 +314,7 @@ func (l *loader) inspect(ctx context.Context) error {
 			st.missing = &Missing{Model: s.model, Table: s.table, Reason: NoColumns, Columns: lack}
 			continue
 		}
-		tmpl, err := sql.Report("as_ofs")
-		if err != nil {
-			return err
-		}
-		var dates []string
-		err = l.eachSQL(ctx, "as_ofs", strings.ReplaceAll(tmpl, "{table}", warehouse.QuoteIdent(s.table)), l.args(), func(scan func(...any) error) error {
-			var d string
-			if err := scan(&d); err != nil {
-				return err
-			}
-			dates = append(dates, d)
-			return nil
-		})
+		dates, err := l.asOfs(ctx, s.table)
 		if err != nil {
 			return err
 		}
@@ -346,6 +334,40 @@ func (l *loader) inspect(ctx context.Context) error {
 		st.hasPrev = l.prevSeen[t] == l.prev
 	}
 	return nil
+}
+
+// asOfs returns the table's newest two as_ofs on or before the report's,
+// newest first: from system.parts when the table has local parts named by
+// date, else by reading the table's as_of column.
+func (l *loader) asOfs(ctx context.Context, table string) ([]string, error) {
+	var dates []string
+	collect := func(scan func(...any) error) error {
+		var d string
+		if err := scan(&d); err != nil {
+			return err
+		}
+		dates = append(dates, d)
+		return nil
+	}
+	if err := l.each(ctx, "as_ofs_parts", l.args(clickhouse.Named("table", table)), collect); err != nil {
+		return nil, err
+	}
+	byDate := len(dates) > 0
+	for _, d := range dates {
+		if _, err := time.Parse(dateLayout, d); err != nil {
+			byDate = false
+		}
+	}
+	if byDate {
+		return dates, nil
+	}
+	dates = nil
+	tmpl, err := sql.Report("as_ofs")
+	if err != nil {
+		return nil, err
+	}
+	err = l.eachSQL(ctx, "as_ofs", strings.ReplaceAll(tmpl, "{table}", warehouse.QuoteIdent(table)), l.args(), collect)
+	return dates, err
 }
 
 // columns returns the columns of every table and view of the database.
