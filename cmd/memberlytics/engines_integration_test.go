@@ -257,6 +257,15 @@ func ownerOf(diff string, owner map[string]string) string {
 				return m
 			}
 		}
+		if strings.HasPrefix(table, "member_profile") {
+			// member_profile copies the predictive models' columns: their
+			// differences belong to those models.
+			for col, m := range map[string]string{"clv": "clv", "churn_probability": "churn", "churn_risk_band": "churn"} {
+				if strings.Contains(rest, " column "+col+":") {
+					return m
+				}
+			}
+		}
 		if m, ok := owner[table]; ok {
 			return m
 		}
