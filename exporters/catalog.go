@@ -10,10 +10,11 @@ import (
 // The allow-listed tables of the standard export.
 const (
 	// TableMemberProfile is member_profile: one wide row per member, read
-	// from the member_profile table for the as_of, ordered by member_id.
+	// from the member_profile table for the as_of, ordered by member_id;
+	// every column but run_id (the model run, not data).
 	TableMemberProfile = "member_profile"
 	// TableSegmentMembers is segment_members: (as_of, family, segment,
-	// member_id, ...), ordered by member_id, family, segment.
+	// member_id), ordered by member_id, family, segment; run_id left out.
 	TableSegmentMembers = "segment_members"
 	// TableSegmentChanges is segment_changes, computed from segment_members
 	// of this as_of and of the previous exported one (see
@@ -29,8 +30,8 @@ func DefaultCatalog() (*Catalog, error) {
 		return nil, fmt.Errorf("default catalog: %w", err)
 	}
 	return NewCatalog(
-		Source{Name: TableMemberProfile, Table: "member_profile", OrderBy: []string{"member_id"}},
-		Source{Name: TableSegmentMembers, Table: "segment_members", OrderBy: []string{"member_id", "family", "segment"}},
+		Source{Name: TableMemberProfile, Table: "member_profile", OrderBy: []string{"member_id"}, Exclude: []string{"run_id"}},
+		Source{Name: TableSegmentMembers, Table: "segment_members", OrderBy: []string{"member_id", "family", "segment"}, Exclude: []string{"run_id"}},
 		SegmentChangesSource(changes),
 	)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -42,6 +43,9 @@ type Source struct {
 	Query string
 	// Args returns the Query's bound values.
 	Args func(Params) []any
+	// Exclude names columns left out of the files (e.g. run_id, which
+	// changes whenever a model re-runs although the data does not).
+	Exclude []string
 	// OrderBy are the leading sort keys, member_id first. The export then
 	// sorts by every other non-array column too, so the row order, and
 	// with it the file bytes, is fully determined by the data.
@@ -94,6 +98,9 @@ func (s Source) describe(ctx context.Context, q Querier, p Params) ([]Column, er
 		}
 		if err := rows.Scan(dest...); err != nil {
 			return nil, fmt.Errorf("describe %s: %w", s.Name, err)
+		}
+		if slices.Contains(s.Exclude, vals[0]) {
+			continue
 		}
 		c, err := parseColumn(vals[0], vals[1])
 		if err != nil {
