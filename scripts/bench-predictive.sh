@@ -20,7 +20,7 @@ DIR=${BENCH_PREDICTIVE_DIR:-out/bench-predictive/$N}
 DB=bench_predictive_$N
 AS_OF=2025-12-31
 ML=bin/memberlytics
-[ -x "$ML" ] || go build -o "$ML" ./cmd/memberlytics
+go build -o "$ML" ./cmd/memberlytics # always: a stale binary would time old code
 
 if [ -z "${MEMBERLYTICS_CLICKHOUSE_ADDR:-}" ]; then
   $ML clickhouse start >/dev/null
