@@ -452,6 +452,14 @@ func TestPotentialIntegration(t *testing.T) {
 	if bad != 0 {
 		t.Errorf("%d engaged_low_spend members outside the cuts", bad)
 	}
+	// member_profile publishes every reason to segment_members, family potential.
+	if _, err := RunOne(ctx, NewMemberProfile("clv", "potential"), testEnv(conn, "mp"), asOf); err != nil {
+		t.Fatal(err)
+	}
+	if seg, pot := queryUint(t, conn, "SELECT count() FROM segment_members WHERE as_of = '2025-06-30' AND family = 'potential'"),
+		queryUint(t, conn, "SELECT count() FROM potential WHERE as_of = '2025-06-30'"); seg != pot || seg == 0 {
+		t.Errorf("segment_members has %d potential rows, the potential table %d", seg, pot)
+	}
 	// A re-run replaces the partition.
 	before := queryUint(t, conn, "SELECT count() FROM potential WHERE as_of = '2025-06-30'")
 	if _, err := RunOne(ctx, NewPotential(cfg.Potential), testEnv(conn, "p2"), asOf); err != nil {

@@ -26,7 +26,7 @@ func newModelRegistry(cfg config.Config) (*models.Registry, error) {
 		models.NewEngagement(cfg.Models.Engagement),
 		models.NewLifecycle(cfg.Models.Lifecycle),
 		models.NewTiers(cfg.Models.Tiers),
-		models.NewMemberProfile("clv", "churn"),
+		models.NewMemberProfile("clv", "churn", "potential"),
 	} {
 		if err := reg.Add(m); err != nil {
 			return nil, err

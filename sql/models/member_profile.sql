@@ -82,6 +82,12 @@ FROM
     WHERE as_of = toDate(@as_of)
 )
 WHERE f.2 != ''
+UNION ALL
+-- High-potential members (model potential), one segment per reason; none
+-- when potential has not run for this as_of.
+SELECT as_of, 'potential', reason, member_id, @run_id
+FROM potential
+WHERE as_of = toDate(@as_of)
 
 -- name: summary
 SELECT family, segment, toFloat64(count()) FROM segment_members WHERE as_of = toDate(@as_of) GROUP BY family, segment
