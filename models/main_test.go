@@ -7,4 +7,10 @@ import (
 	"github.com/memberlytics/memberlytics/internal/chtest"
 )
 
-func TestMain(m *testing.M) { os.Exit(chtest.Main(m)) }
+func TestMain(m *testing.M) {
+	code := chtest.Main(m)
+	if genDir != "" { // the predictive tests' generated data set
+		_ = os.RemoveAll(genDir)
+	}
+	os.Exit(code)
+}
