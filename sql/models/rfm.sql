@@ -10,7 +10,7 @@
 -- equal values therefore always share a score (the lowest their block
 -- would get), every score is 1-5, and with n distinct values each score
 -- holds n/5 buyers. Computed with cumulative counts over the sorted
--- distinct values (arrayCumSum), which runs on ClickHouse 18.16.
+-- distinct values (arrayCumSum, Float64 keys), which runs on ClickHouse 18.16.
 
 -- name: base_create
 CREATE TABLE {{scratch}}
@@ -79,38 +79,46 @@ FROM
         (
             SELECT * FROM
             (
-                SELECT *, (SELECT count() FROM {{scratch}}) AS n FROM {{scratch}}
+                SELECT *, (SELECT count() FROM {{scratch}}) AS n,
+                    -toFloat64(recency_days) AS rk, toFloat64(frequency) AS fk, toFloat64(monetary) AS mk
+                FROM {{scratch}}
             ) AS l1
             ANY LEFT JOIN
             (
-                -- buyers with a strictly longer recency: sort descending
-                SELECT p.1 AS recency_days, p.2 AS r_below FROM
-                (
-                    SELECT arrayJoin(arrayMap((t, s) -> (t.1, s - t.2), a, arrayCumSum(arrayMap(t -> t.2, a)))) AS p
-                    FROM (SELECT arrayReverseSort(groupArray((recency_days, c))) AS a
-                          FROM (SELECT recency_days, count() AS c FROM {{scratch}} GROUP BY recency_days))
-                )
-            ) AS r4 USING (recency_days)
+                -- key -recency: a smaller key is a strictly longer recency
+                SELECT v AS rk, cu - cc AS r_below FROM
+            (
+                -- sorted distinct keys and their counts; cu - cc = members with a smaller key.
+                -- Float64 keys: 18.16 sorts Decimal and tuple arrays very slowly.
+                SELECT arraySort(groupArray(k)) AS vs, arraySort((x, y) -> y, groupArray(c), groupArray(k)) AS cs,
+                    arrayCumSum(cs) AS cum
+                FROM (SELECT -toFloat64(recency_days) AS k, count() AS c FROM {{scratch}} GROUP BY k)
+            ) AS ark ARRAY JOIN vs AS v, cs AS cc, cum AS cu
+            ) AS r4 USING (rk)
         ) AS l2
         ANY LEFT JOIN
         (
-            SELECT p.1 AS frequency, p.2 AS f_below FROM
+            SELECT v AS fk, cu - cc AS f_below FROM
             (
-                SELECT arrayJoin(arrayMap((t, s) -> (t.1, s - t.2), a, arrayCumSum(arrayMap(t -> t.2, a)))) AS p
-                FROM (SELECT arraySort(groupArray((frequency, c))) AS a
-                      FROM (SELECT frequency, count() AS c FROM {{scratch}} GROUP BY frequency))
-            )
-        ) AS r5 USING (frequency)
+                -- sorted distinct keys and their counts; cu - cc = members with a smaller key.
+                -- Float64 keys: 18.16 sorts Decimal and tuple arrays very slowly.
+                SELECT arraySort(groupArray(k)) AS vs, arraySort((x, y) -> y, groupArray(c), groupArray(k)) AS cs,
+                    arrayCumSum(cs) AS cum
+                FROM (SELECT toFloat64(frequency) AS k, count() AS c FROM {{scratch}} GROUP BY k)
+            ) AS afk ARRAY JOIN vs AS v, cs AS cc, cum AS cu
+        ) AS r5 USING (fk)
     ) AS l3
     ANY LEFT JOIN
     (
-        SELECT p.1 AS monetary, p.2 AS m_below FROM
-        (
-            SELECT arrayJoin(arrayMap((t, s) -> (t.1, s - t.2), a, arrayCumSum(arrayMap(t -> t.2, a)))) AS p
-            FROM (SELECT arraySort(groupArray((monetary, c))) AS a
-                  FROM (SELECT monetary, count() AS c FROM {{scratch}} GROUP BY monetary))
-        )
-    ) AS r6 USING (monetary)
+        SELECT v AS mk, cu - cc AS m_below FROM
+            (
+                -- sorted distinct keys and their counts; cu - cc = members with a smaller key.
+                -- Float64 keys: 18.16 sorts Decimal and tuple arrays very slowly.
+                SELECT arraySort(groupArray(k)) AS vs, arraySort((x, y) -> y, groupArray(c), groupArray(k)) AS cs,
+                    arrayCumSum(cs) AS cum
+                FROM (SELECT toFloat64(monetary) AS k, count() AS c FROM {{scratch}} GROUP BY k)
+            ) AS amk ARRAY JOIN vs AS v, cs AS cc, cum AS cu
+    ) AS r6 USING (mk)
 )
 
 -- name: cuts
