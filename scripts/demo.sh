@@ -11,10 +11,11 @@
 # exports of the same as_of are byte-identical.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ML=bin/memberlytics
+ML="bin/memberlytics --log-level warn"
 OUT=${DEMO_OUT:-out/demo}
 MEMBERS=${DEMO_MEMBERS:-20000}
-AS_OF=2025-12-31 # the generator's default window ends at 2026-01-01 (exclusive)
+AS_OF=2025-12-31    # the generator's default window ends at 2026-01-01 (exclusive)
+EXPORTS=exports     # exports.dir's default; the export refuses paths outside it
 
 has() { $ML "$1" --help >/dev/null 2>&1; }
 step() { printf '\n== %s\n' "$*"; }
@@ -56,7 +57,7 @@ fi
 
 if has export; then
   step "export"
-  $ML export --as-of "$AS_OF" --out "$OUT/exports"
+  $ML export --as-of "$AS_OF" --out "$EXPORTS"
 fi
 
 if has report; then
@@ -66,7 +67,7 @@ fi
 
 step "results"
 echo "data:     $OUT/data (truth.json holds the generator's parameters)"
-[ -d "$OUT/exports" ] && echo "exports:  $OUT/exports/as_of=$AS_OF"
+[ -d "$EXPORTS/as_of=$AS_OF" ] && echo "exports:  $EXPORTS/as_of=$AS_OF"
 [ -f "$OUT/report.html" ] && echo "report:   $OUT/report.html"
 echo "database: ${MEMBERLYTICS_CLICKHOUSE_DATABASE:-memberlytics} on $MEMBERLYTICS_CLICKHOUSE_ADDR"
 if has segments; then
