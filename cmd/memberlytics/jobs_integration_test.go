@@ -1,16 +1,11 @@
 package main
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-
-	"github.com/memberlytics/memberlytics/internal/chtest"
-	"github.com/memberlytics/memberlytics/internal/compat"
-	"github.com/memberlytics/memberlytics/internal/config"
 )
 
 // The job commands end to end on a generated data set: run all loads,
@@ -19,22 +14,11 @@ import (
 // re-runs that date only; runs lists the history.
 func TestRunBackfillRunsCommandsIntegration(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	if err := compat.Generate(context.Background(), dir, 300, 3); err != nil {
-		t.Fatal(err)
-	}
-	conn := chtest.Migrated(t)
-	env := map[string]string{
-		config.EnvAddr:     chtest.Server(t).Addr(),
-		config.EnvDatabase: conn.Database(),
-	}
+	dir, env, sources := generatedPipeline(t)
 	cfgPath := filepath.Join(dir, "memberlytics.yaml")
 	writeCfg := func(maxAge string) {
 		t.Helper()
-		cfg := "log:\n  level: error\nloaders:\n  sources:\n"
-		for _, k := range []string{"members", "orders", "events"} {
-			cfg += "    " + k + ":\n      kind: " + k + "\n      paths: [\"" + filepath.Join(dir, k+".csv") + "\"]\n"
-		}
+		cfg := "log:\n  level: error\n" + sources
 		cfg += "exports:\n  dir: " + filepath.Join(dir, "exports") + "\n"
 		cfg += "jobs:\n  retry:\n    max_attempts: 1\n  checks:\n    freshness_max_age: " + maxAge + "\n    freshness_severity: fail\n"
 		if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {

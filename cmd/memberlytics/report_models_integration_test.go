@@ -1,15 +1,10 @@
 package main
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/memberlytics/memberlytics/internal/chtest"
-	"github.com/memberlytics/memberlytics/internal/compat"
-	"github.com/memberlytics/memberlytics/internal/config"
 )
 
 // The report over what the models really write: generated data, every
@@ -18,20 +13,9 @@ import (
 // under the report.
 func TestReportAfterModelsIntegration(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	if err := compat.Generate(context.Background(), dir, 300, 3); err != nil {
-		t.Fatal(err)
-	}
-	conn := chtest.Migrated(t)
-	env := map[string]string{
-		config.EnvAddr:     chtest.Server(t).Addr(),
-		config.EnvDatabase: conn.Database(),
-	}
+	dir, env, sources := generatedPipeline(t)
 	cfgPath := filepath.Join(dir, "memberlytics.yaml")
-	cfg := "log:\n  level: error\nreport:\n  currency: \"$\"\nloaders:\n  sources:\n"
-	for _, k := range []string{"members", "orders", "events"} {
-		cfg += "    " + k + ":\n      kind: " + k + "\n      paths: [\"" + filepath.Join(dir, k+".csv") + "\"]\n"
-	}
+	cfg := "log:\n  level: error\nreport:\n  currency: \"$\"\n" + sources
 	cfg += "jobs:\n  retry:\n    max_attempts: 1\n  checks:\n    freshness_max_age: 1000h\n"
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
