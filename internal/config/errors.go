@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 )
 
@@ -19,7 +20,7 @@ type FieldError struct {
 
 func (e *FieldError) Error() string {
 	if e.Line > 0 {
-		return e.Key + " (line " + itoa(e.Line) + "): " + e.Reason
+		return e.Key + " (line " + strconv.Itoa(e.Line) + "): " + e.Reason
 	}
 	return e.Key + ": " + e.Reason
 }
@@ -49,17 +50,4 @@ func (es Errors) orNil() error {
 		return nil
 	}
 	return es
-}
-
-func itoa(n int) string {
-	var b [20]byte
-	i := len(b)
-	for n >= 10 {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-	}
-	i--
-	b[i] = byte('0' + n)
-	return string(b[i:])
 }

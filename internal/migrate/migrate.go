@@ -132,12 +132,27 @@ type applied struct {
 }
 
 func (r *Runner) applied(ctx context.Context) (map[int]applied, error) {
+	out := map[int]applied{}
+	exists, err := r.conn.Query(ctx, `SELECT count() FROM system.tables WHERE database = currentDatabase() AND name = ?`, VersionTable)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", VersionTable, err)
+	}
+	var n uint64
+	for exists.Next() {
+		if err := exists.Scan(&n); err != nil {
+			exists.Close()
+			return nil, fmt.Errorf("read %s: %w", VersionTable, err)
+		}
+	}
+	exists.Close()
+	if n == 0 {
+		return out, nil
+	}
 	rows, err := r.conn.Query(ctx, `SELECT version, checksum, applied_at FROM `+VersionTable)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", VersionTable, err)
 	}
 	defer rows.Close()
-	out := map[int]applied{}
 	for rows.Next() {
 		var (
 			v  uint32
@@ -152,11 +167,10 @@ func (r *Runner) applied(ctx context.Context) (map[int]applied, error) {
 	return out, rows.Err()
 }
 
-// Status reports every migration and whether it is applied.
+// Status reports every migration and whether it is applied. It only
+// reads: on a database without the version table every migration is
+// pending (readiness probes call it through Pending).
 func (r *Runner) Status(ctx context.Context) ([]Status, error) {
-	if err := r.ensureTable(ctx); err != nil {
-		return nil, err
-	}
 	done, err := r.applied(ctx)
 	if err != nil {
 		return nil, err
@@ -188,6 +202,9 @@ func (r *Runner) Pending(ctx context.Context) (int, error) {
 // those it applied (none when the schema is current). It stops at the
 // first failure with an *Error; migrations before it stay applied.
 func (r *Runner) Up(ctx context.Context) ([]string, error) {
+	if err := r.ensureTable(ctx); err != nil {
+		return nil, err
+	}
 	st, err := r.Status(ctx)
 	if err != nil {
 		return nil, err

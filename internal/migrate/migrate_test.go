@@ -154,3 +154,32 @@ func TestRawTablesHaveCommentsIntegration(t *testing.T) {
 		t.Errorf("column %s.%s has no comment", table, col)
 	}
 }
+
+func TestPendingOnlyReadsIntegration(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	conn := chtest.NewDB(t)
+	r, err := migrate.New(conn, sql.Migrations(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, _ := migrate.Load(sql.Migrations())
+	n, err := r.Pending(ctx)
+	if err != nil || n != len(all) {
+		t.Fatalf("Pending on an empty database = %d, %v; want %d", n, err, len(all))
+	}
+	rows, err := conn.Query(ctx, "SELECT count() FROM system.tables WHERE database = ?", conn.Database())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var tables uint64
+	for rows.Next() {
+		if err := rows.Scan(&tables); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if tables != 0 {
+		t.Errorf("Pending created %d tables; a readiness check must not write", tables)
+	}
+}
