@@ -11,12 +11,13 @@ import (
 	"github.com/memberlytics/memberlytics/internal/warehouse"
 )
 
-// Serve is the daemon's life: it starts the schedulers and the HTTP server
-// on ln, waits for ctx to end (SIGTERM or SIGINT in the CLI), then stops
-// accepting HTTP connections, shuts the service down gracefully (see
+// Serve is the daemon's life: it starts the HTTP server on ln at once and
+// the schedulers as soon as StartWhen allows (see ServiceOptions; until
+// then /healthz and /metrics answer, /readyz and the API answer 503 with
+// the reason), waits for ctx to end (SIGTERM or SIGINT in the CLI), then
+// stops accepting HTTP connections, shuts the service down gracefully (see
 // Service.Shutdown) and returns. A failing HTTP server also ends it.
 func (s *Service) Serve(ctx context.Context, srv *http.Server, ln net.Listener) error {
-	s.Start()
 	httpErr := make(chan error, 1)
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -25,12 +26,25 @@ func (s *Service) Serve(ctx context.Context, srv *http.Server, ln net.Listener) 
 		close(httpErr)
 	}()
 	s.log.Info("serving", "addr", ln.Addr().String())
+	poll := time.NewTimer(0)
+	defer poll.Stop()
 	var serveErr error
-	select {
-	case <-ctx.Done():
-		s.log.Info("signal received, stopping", "cause", context.Cause(ctx))
-	case err := <-httpErr:
-		serveErr = fmt.Errorf("http server: %w", err)
+wait:
+	for {
+		select {
+		case <-ctx.Done():
+			s.log.Info("signal received, stopping", "cause", context.Cause(ctx))
+			break wait
+		case err, ok := <-httpErr:
+			if ok {
+				serveErr = fmt.Errorf("http server: %w", err)
+			}
+			break wait
+		case <-poll.C:
+			if !s.tryStart(ctx) {
+				poll.Reset(s.opt.StartPoll)
+			}
+		}
 	}
 	// The grace period plus time to record cancellations.
 	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.opt.Grace+time.Minute)

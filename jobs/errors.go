@@ -25,6 +25,10 @@ var (
 	// ErrShutdown is the cancellation cause when the service stops; runs
 	// cut short by it are recorded as cancelled.
 	ErrShutdown = errors.New("shutting down")
+	// ErrNotStarted is returned by triggers (and /readyz says it) while
+	// the service waits for its StartWhen precondition, e.g. pending
+	// schema migrations.
+	ErrNotStarted = errors.New("scheduler not started")
 	// ErrTimeout is the cancellation cause when a job exceeds its timeout.
 	ErrTimeout = errors.New("job timed out")
 	// ErrUpstream is recorded on runs skipped because a dependency did not succeed.

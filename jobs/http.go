@@ -31,7 +31,9 @@ type APIOptions struct {
 	// Token, when set, is required as "Authorization: Bearer TOKEN" on /api/.
 	Token string
 	// Ready reports whether the service can work (ClickHouse reachable,
-	// migrations current); nil means always ready.
+	// migrations current); nil means always ready. /readyz also fails
+	// while Service has not started (see ServiceOptions.StartWhen), and
+	// the API and Pages answer 503 until it has.
 	Ready func(ctx context.Context) error
 	// Pages, when set, serves every other GET path (the HTML report at /
 	// and /runs), behind the same token as /api/.
@@ -71,16 +73,16 @@ func NewAPI(opt APIOptions) http.Handler {
 	}))
 	mux.HandleFunc("/readyz", method(http.MethodGet, a.ready))
 	mux.Handle("/metrics", promhttp.HandlerFor(opt.Gatherer, promhttp.HandlerOpts{}))
-	mux.HandleFunc("/api/jobs", a.auth(method(http.MethodGet, a.jobs)))
-	mux.HandleFunc("/api/runs", a.auth(method(http.MethodGet, a.runs)))
-	mux.HandleFunc("/api/runs/{id}", a.auth(method(http.MethodGet, a.run)))
-	mux.HandleFunc("/api/jobs/{name}/trigger", a.auth(method(http.MethodPost, a.trigger)))
+	mux.HandleFunc("/api/jobs", a.auth(a.started(method(http.MethodGet, a.jobs))))
+	mux.HandleFunc("/api/runs", a.auth(a.started(method(http.MethodGet, a.runs))))
+	mux.HandleFunc("/api/runs/{id}", a.auth(a.started(method(http.MethodGet, a.run))))
+	mux.HandleFunc("/api/jobs/{name}/trigger", a.auth(a.started(method(http.MethodPost, a.trigger))))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case strings.HasPrefix(r.URL.Path, "/api/"):
 			a.auth(notFound)(w, r) // no hints about routes before authentication
 		case opt.Pages != nil:
-			a.auth(opt.Pages.ServeHTTP)(w, r)
+			a.auth(a.started(opt.Pages.ServeHTTP))(w, r)
 		default:
 			notFound(w, r)
 		}
@@ -145,18 +147,44 @@ func (a *api) auth(h http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
+// started answers 503 with the reason while the service has not started
+// (it waits for the schema): the run history and the report need it.
+func (a *api) started(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if a.opt.Service != nil && a.opt.Service.NotStarted() != nil {
+			if err := a.notReady(r.Context()); err != nil {
+				writeError(w, http.StatusServiceUnavailable, "not ready: %v", err)
+				return
+			}
+		}
+		h(w, r)
+	}
+}
+
+// notReady says why the service cannot work: Ready's error or, before the
+// service started, why it has not.
+func (a *api) notReady(ctx context.Context) error {
+	if a.opt.Ready != nil {
+		ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		if err := a.opt.Ready(ctx); err != nil {
+			return err
+		}
+	}
+	if a.opt.Service != nil {
+		return a.opt.Service.NotStarted()
+	}
+	return nil
+}
+
 func (a *api) ready(w http.ResponseWriter, r *http.Request) {
 	if a.opt.Service != nil && a.opt.Service.Draining() {
 		writeError(w, http.StatusServiceUnavailable, "shutting down")
 		return
 	}
-	if a.opt.Ready != nil {
-		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
-		defer cancel()
-		if err := a.opt.Ready(ctx); err != nil {
-			writeError(w, http.StatusServiceUnavailable, "not ready: %v", err)
-			return
-		}
+	if err := a.notReady(r.Context()); err != nil {
+		writeError(w, http.StatusServiceUnavailable, "not ready: %v", err)
+		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 }
@@ -343,6 +371,8 @@ func (a *api) trigger(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusConflict, "%s is already running", name)
 	case errors.Is(err, ErrShutdown):
 		writeError(w, http.StatusServiceUnavailable, "shutting down")
+	case errors.Is(err, ErrNotStarted):
+		writeError(w, http.StatusServiceUnavailable, "%v", err)
 	case err != nil:
 		writeError(w, http.StatusInternalServerError, "trigger %s: %v", name, err)
 	default:

@@ -24,8 +24,19 @@ type ServiceOptions struct {
 	Location *time.Location
 	// Grace is how long Shutdown lets running jobs finish before
 	// cancelling them (default 30s).
-	Grace  time.Duration
-	Logger *slog.Logger
+	Grace time.Duration
+	// StartWhen, when set, holds the schedulers and manual triggers back
+	// until it returns nil: Serve asks it at once and then every StartPoll,
+	// serving HTTP meanwhile (serve passes "ClickHouse answers and no
+	// migration is pending"). Its last error is the reason NotStarted gives.
+	StartWhen func(ctx context.Context) error
+	// StartPoll is how often Serve asks StartWhen again (default 10s).
+	StartPoll time.Duration
+	// OnStart, when set, runs once StartWhen returned nil, just before the
+	// schedulers start (serve marks abandoned runs); when it fails, Serve
+	// tries again after StartPoll.
+	OnStart func(ctx context.Context) error
+	Logger  *slog.Logger
 }
 
 // Service is the daemon: gocron schedulers firing Runner runs, manual
@@ -41,6 +52,8 @@ type Service struct {
 
 	mu       sync.Mutex
 	draining bool
+	started  bool
+	waitErr  error // why the schedulers have not started yet
 	wg       sync.WaitGroup
 }
 
@@ -55,6 +68,9 @@ func NewService(opt ServiceOptions) (*Service, error) {
 	if opt.Grace <= 0 {
 		opt.Grace = 30 * time.Second
 	}
+	if opt.StartPoll <= 0 {
+		opt.StartPoll = 10 * time.Second
+	}
 	if opt.AsOf == nil {
 		loc := opt.Location
 		opt.AsOf = func(now time.Time) time.Time { return Date(now.In(loc)).AddDate(0, 0, -1) }
@@ -63,7 +79,7 @@ func NewService(opt ServiceOptions) (*Service, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Service{opt: opt, log: log, scheds: map[string]gocron.Scheduler{}, byName: map[string]gocron.Job{}}
+	s := &Service{opt: opt, log: log, scheds: map[string]gocron.Scheduler{}, byName: map[string]gocron.Job{}, waitErr: errors.New("starting")}
 	s.runCtx, s.cancelRuns = context.WithCancelCause(context.Background())
 	seen := map[string]bool{}
 	opt.Schedules = append([]Schedule(nil), opt.Schedules...)
@@ -102,30 +118,86 @@ func NewService(opt ServiceOptions) (*Service, error) {
 	return s, nil
 }
 
-// Start starts the schedulers.
+// Start starts the schedulers and accepts manual triggers from then on,
+// without asking StartWhen (Serve asks it first). Call it once.
 func (s *Service) Start() {
+	s.mu.Lock()
+	s.started, s.waitErr = true, nil
+	s.mu.Unlock()
 	for _, sc := range s.scheds {
 		sc.Start()
 	}
 	s.log.Info("scheduler started", "schedules", len(s.opt.Schedules))
 }
 
-// begin registers a run unless the service is draining.
-func (s *Service) begin() bool {
+// NotStarted returns nil once the schedulers run; before that an error
+// wrapping ErrNotStarted that says why (StartWhen's or OnStart's last
+// error). It is safe for concurrent use.
+func (s *Service) NotStarted() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.started {
+		return nil
+	}
+	return fmt.Errorf("%w: %w", ErrNotStarted, s.waitErr)
+}
+
+// tryStart asks StartWhen and runs OnStart, then starts the schedulers. It
+// reports whether they started; a failure is kept for NotStarted and
+// logged when its message changes.
+func (s *Service) tryStart(ctx context.Context) bool {
+	err := s.startCheck(ctx)
+	if err == nil {
+		s.Start()
+		return true
+	}
+	s.mu.Lock()
+	changed := s.waitErr == nil || s.waitErr.Error() != err.Error()
+	s.waitErr = err
+	s.mu.Unlock()
+	if changed {
+		s.log.Warn("scheduler waiting", "reason", err.Error(), "retry_seconds", s.opt.StartPoll.Seconds())
+	}
+	return false
+}
+
+func (s *Service) startCheck(ctx context.Context) error {
+	if s.opt.StartWhen != nil {
+		cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		err := s.opt.StartWhen(cctx)
+		cancel()
+		if err != nil {
+			return err
+		}
+	}
+	if s.opt.OnStart != nil {
+		if err := s.opt.OnStart(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// begin registers a run unless the service is draining; it returns
+// ErrShutdown or ErrNotStarted when it is not.
+func (s *Service) begin() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.draining {
-		return false
+		return ErrShutdown
+	}
+	if !s.started {
+		return ErrNotStarted
 	}
 	s.wg.Add(1)
-	return true
+	return nil
 }
 
 // fire is a schedule's task. gocron's singleton mode already keeps one
 // schedule from overlapping itself; the Runner keeps two schedules (or a
 // schedule and a trigger) from running the same job at once.
 func (s *Service) fire(sc Schedule) {
-	if !s.begin() {
+	if s.begin() != nil {
 		return
 	}
 	defer s.wg.Done()
@@ -141,7 +213,8 @@ func (s *Service) fire(sc Schedule) {
 
 // Trigger starts target for asOf in the background (zero asOf: the
 // service's default date) and returns the batch id of its runs. It fails
-// at once with ErrUnknownJob, ErrBusy or ErrShutdown.
+// at once with ErrUnknownJob, ErrBusy, ErrShutdown or, before the service
+// started, ErrNotStarted.
 func (s *Service) Trigger(target string, asOf time.Time, trigger Trigger) (string, time.Time, error) {
 	if !s.opt.Runner.Graph().Has(target) {
 		return "", time.Time{}, errUnknown(target)
@@ -153,8 +226,8 @@ func (s *Service) Trigger(target string, asOf time.Time, trigger Trigger) (strin
 	if s.opt.Runner.Busy(target) {
 		return "", asOf, fmt.Errorf("trigger %s: %w", target, ErrBusy)
 	}
-	if !s.begin() {
-		return "", asOf, fmt.Errorf("trigger %s: %w", target, ErrShutdown)
+	if err := s.begin(); err != nil {
+		return "", asOf, fmt.Errorf("trigger %s: %w", target, err)
 	}
 	batch := uuid.NewString()
 	go func() {

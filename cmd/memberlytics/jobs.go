@@ -34,7 +34,7 @@ func (a *app) newJobs(ctx context.Context) (*jobsEnv, error) {
 	if err != nil {
 		return nil, err
 	}
-	env, err := a.buildJobs(ctx, conn)
+	env, err := a.buildJobs(conn)
 	if err != nil {
 		conn.Close()
 		return nil, err
@@ -42,7 +42,7 @@ func (a *app) newJobs(ctx context.Context) (*jobsEnv, error) {
 	return env, nil
 }
 
-func (a *app) buildJobs(ctx context.Context, conn *warehouse.CH) (*jobsEnv, error) {
+func (a *app) buildJobs(conn *warehouse.CH) (*jobsEnv, error) {
 	cfg := a.cfg
 	g := jobs.NewGraph()
 	var loads []string
@@ -94,28 +94,22 @@ func (a *app) buildJobs(ctx context.Context, conn *warehouse.CH) (*jobsEnv, erro
 	if err := jobs.AddModels(g, reg, models.Env{Conn: conn, Location: cfg.Location(), Log: a.log}, jobs.ChecksJobName); err != nil {
 		return nil, err
 	}
-	if ok, err := exportTablesExist(ctx, conn); err != nil {
+	cat, err := exporters.DefaultCatalog()
+	if err != nil {
 		return nil, err
-	} else if ok {
-		cat, err := exporters.DefaultCatalog()
-		if err != nil {
-			return nil, err
-		}
-		o := exporters.OptionsFromConfig(cfg.Exports)
-		o.Logger = a.log
-		if _, err := exporters.New(conn, cat, o); err != nil {
-			return nil, err // refuse bad options before anything runs
-		}
-		newExporter := func(runID string) (jobs.Exporter, error) {
-			o := o
-			o.RunID = runID
-			return exporters.New(conn, cat, o)
-		}
-		if err := g.Add(jobs.ExportJob(exporters.StepName, newExporter), reg.Names()...); err != nil {
-			return nil, err
-		}
-	} else {
-		a.log.Debug("export job left out: member_profile and segment_members are not in the schema yet")
+	}
+	o := exporters.OptionsFromConfig(cfg.Exports)
+	o.Logger = a.log
+	if _, err := exporters.New(conn, cat, o); err != nil {
+		return nil, err // refuse bad options before anything runs
+	}
+	newExporter := func(runID string) (jobs.Exporter, error) {
+		o := o
+		o.RunID = runID
+		return exporters.New(conn, cat, o)
+	}
+	if err := g.Add(jobs.ExportJob(exporters.StepName, newExporter), reg.Names()...); err != nil {
+		return nil, err
 	}
 	store, err := jobs.NewStore(conn)
 	if err != nil {
@@ -172,23 +166,6 @@ func (a *app) sourceOptions(name string) (loaders.Options, error) {
 		return loaders.Options{}, fmt.Errorf("loaders.sources.%s.timezone: %w", name, err)
 	}
 	return o, nil
-}
-
-// exportTablesExist reports whether the tables the standard export reads
-// are in the schema (they come with the segments migrations).
-func exportTablesExist(ctx context.Context, conn warehouse.Conn) (bool, error) {
-	rows, err := conn.Query(ctx, `SELECT count() FROM system.tables WHERE database = currentDatabase() AND name IN ('member_profile', 'segment_members')`)
-	if err != nil {
-		return false, fmt.Errorf("look for export tables: %w", err)
-	}
-	defer rows.Close()
-	var n uint64
-	if rows.Next() {
-		if err := rows.Scan(&n); err != nil {
-			return false, fmt.Errorf("look for export tables: %w", err)
-		}
-	}
-	return n == 2, rows.Err()
 }
 
 // defaultAsOf is yesterday in the business time zone: the last complete day.

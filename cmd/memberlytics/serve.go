@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"net/http"
@@ -15,13 +16,19 @@ import (
 )
 
 func newServeCmd(a *app) *cobra.Command {
-	var listen string
+	var (
+		listen string
+		poll   time.Duration
+	)
 	cmd := &cobra.Command{
 		Use:   "serve [--listen host:port]",
 		Short: "Run the scheduler, the HTTP API (/healthz, /readyz, /metrics, /api/...) and the report (/, /runs) until SIGTERM/SIGINT",
 		Long: "Run the daemon: the cron schedules of jobs.schedules, and the HTTP API on\n" +
 			"server.listen. At start runs left \"running\" by a dead process are marked\n" +
-			"abandoned. On SIGTERM or SIGINT no new run starts, running jobs get\n" +
+			"abandoned. On a database with migrations pending serve stays up:\n" +
+			"/healthz and /metrics answer, /readyz and the API answer 503 with the\n" +
+			"reason, and the scheduler starts once `memberlytics migrate` has run\n" +
+			"(checked every --schema-poll). On SIGTERM or SIGINT no new run starts, running jobs get\n" +
 			"jobs.shutdown_grace to finish, then are cancelled (recorded cancelled).\n" +
 			"/api/ requires \"Authorization: Bearer TOKEN\" when a token is configured;\n" +
 			"without one the server only listens on a loopback address.",
@@ -41,9 +48,6 @@ func newServeCmd(a *app) *cobra.Command {
 				return err
 			}
 			defer env.conn.Close()
-			if _, err := env.runner.RecoverAbandoned(ctx); err != nil {
-				return err
-			}
 			var scheds []jobs.Schedule
 			for _, s := range a.cfg.Jobs.Schedules {
 				loc := time.UTC
@@ -54,14 +58,22 @@ func newServeCmd(a *app) *cobra.Command {
 				}
 				scheds = append(scheds, jobs.Schedule{Name: s.Name, Target: s.Target, Cron: s.Cron, Location: loc})
 			}
-			svc, err := jobs.NewService(jobs.ServiceOptions{
-				Runner: env.runner, Schedules: scheds, Location: a.cfg.Location(),
-				Grace: a.cfg.Jobs.ShutdownGrace.D(), Logger: a.log,
-			})
+			mig, err := migrate.New(env.conn, sql.Migrations(), a.log)
 			if err != nil {
 				return err
 			}
-			mig, err := migrate.New(env.conn, sql.Migrations(), a.log)
+			ready := jobs.Readiness(env.conn, mig.Pending)
+			svc, err := jobs.NewService(jobs.ServiceOptions{
+				Runner: env.runner, Schedules: scheds, Location: a.cfg.Location(),
+				Grace: a.cfg.Jobs.ShutdownGrace.D(), Logger: a.log,
+				// The run history and the jobs need the schema: wait for
+				// `memberlytics migrate` rather than exit.
+				StartWhen: ready, StartPoll: poll,
+				OnStart: func(ctx context.Context) error {
+					_, err := env.runner.RecoverAbandoned(ctx)
+					return err
+				},
+			})
 			if err != nil {
 				return err
 			}
@@ -80,7 +92,7 @@ func newServeCmd(a *app) *cobra.Command {
 			})
 			handler := jobs.NewAPI(jobs.APIOptions{
 				Service: svc, Store: env.store, Gatherer: a.registry, Token: token,
-				Ready: jobs.Readiness(env.conn, mig.Pending), Pages: pages, Logger: a.log,
+				Ready: ready, Pages: pages, Logger: a.log,
 			})
 			ln, err := net.Listen("tcp", addr)
 			if err != nil {
@@ -96,5 +108,6 @@ func newServeCmd(a *app) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&listen, "listen", "", "host:port to listen on (default server.listen)")
+	cmd.Flags().DurationVar(&poll, "schema-poll", 10*time.Second, "while migrations are pending, how often to check before starting the scheduler")
 	return cmd
 }
