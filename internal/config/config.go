@@ -52,6 +52,9 @@ type ClickHouse struct {
 	ConnectAttempts int `yaml:"connect_attempts"`
 	// ConnectBackoff is the first wait between start-up pings; it doubles.
 	ConnectBackoff Duration `yaml:"connect_backoff"`
+	// Cluster, when its name is set, runs memberlytics on a sharded
+	// ClickHouse (see cluster.go and docs/cluster.md).
+	Cluster Cluster `yaml:"cluster"`
 }
 
 // TLS configures an encrypted connection.
@@ -156,6 +159,7 @@ func (c Config) Validate() error {
 	if !ch.TLS.Enabled && (ch.TLS.CAFile != "" || ch.TLS.ServerName != "" || ch.TLS.InsecureSkipVerify) {
 		add("clickhouse.tls.enabled", "is false but other tls keys are set; set enabled: true")
 	}
+	validateCluster(ch, add)
 	if c.Local.Dir == "" {
 		add("local.dir", "must not be empty")
 	}

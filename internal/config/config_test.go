@@ -52,6 +52,12 @@ func TestBadConfigs(t *testing.T) {
 		{"report_lang.bad.yml", "report.lang", "must be en or zh"},
 		{"exports_format.bad.yml", "exports.formats", "must be parquet, csv or arrow, got \"xlsx\""},
 		{"exports_compression.bad.yml", "exports.parquet.compression", "must be zstd or snappy, got \"gzip\""},
+		{"cluster_bad_name.bad.yml", "clickhouse.cluster.name", "must be a plain identifier"},
+		{"cluster_no_shards.bad.yml", "clickhouse.cluster.shards", "must list at least one address when cluster.name is set"},
+		{"cluster_shards_without_name.bad.yml", "clickhouse.cluster.name", "must be set when shards or on_cluster are"},
+		{"cluster_bad_shard.bad.yml", "clickhouse.cluster.shards[1]", "must be host:port"},
+		{"cluster_duplicate_shard.bad.yml", "clickhouse.cluster.shards[1]", "duplicates shards[0]"},
+		{"cluster_addr_not_a_shard.bad.yml", "clickhouse.addr", "must be one of clickhouse.cluster.shards in cluster mode"},
 		{"exports_keep_last.bad.yml", "exports.retention.keep_last", "must be 0 (keep all) or more, got -1"},
 	}
 	for _, tt := range tests {
@@ -78,8 +84,8 @@ func TestBadConfigs(t *testing.T) {
 func TestEveryBadFileIsInTheTable(t *testing.T) {
 	t.Parallel()
 	files, _ := filepath.Glob("testdata/*.bad.yml")
-	if len(files) != 30 {
-		t.Errorf("found %d bad config files, the table in TestBadConfigs has 30: keep them in step", len(files))
+	if len(files) != 36 {
+		t.Errorf("found %d bad config files, the table in TestBadConfigs has 36: keep them in step", len(files))
 	}
 }
 
