@@ -175,7 +175,7 @@ func TestAPIIntegration(t *testing.T) {
 	}
 
 	// Trigger a pipeline and watch the runs and the metrics move.
-	before := scrape(t, f, "memberlytics_job_runs_total", map[string]string{"job": "rfm", "status": "succeeded"})
+	before := scrape(t, f, "memberlytics_job_runs_total", map[string]string{LabelJob: "rfm", "status": "succeeded"})
 	exportedBefore := scrape(t, f, "memberlytics_export_rows_total", map[string]string{"table": "rfm_segments"})
 	code, body, _ := f.do(t, "POST", "/api/jobs/nightly/trigger", tok, `{"as_of": "2026-11-19"}`)
 	if code != http.StatusAccepted || body["as_of"] != "2026-11-19" || body["batch_id"] == "" {
@@ -200,16 +200,16 @@ func TestAPIIntegration(t *testing.T) {
 	if first["job"] != "rfm" || first["as_of"] != "2026-11-19" || first["trigger"] != "manual" {
 		t.Errorf("newest run = %v", first)
 	}
-	if after := scrape(t, f, "memberlytics_job_runs_total", map[string]string{"job": "rfm", "status": "succeeded"}); after != before+1 {
-		t.Errorf("memberlytics_job_runs_total{job=rfm,status=succeeded}: %v -> %v, want +1", before, after)
+	if after := scrape(t, f, "memberlytics_job_runs_total", map[string]string{LabelJob: "rfm", "status": "succeeded"}); after != before+1 {
+		t.Errorf("memberlytics_job_runs_total{job_name=rfm,status=succeeded}: %v -> %v, want +1", before, after)
 	}
 	if after := scrape(t, f, "memberlytics_export_rows_total", map[string]string{"table": "rfm_segments"}); after != exportedBefore+3 {
 		t.Errorf("memberlytics_export_rows_total{table=rfm_segments}: %v -> %v, want +3", exportedBefore, after)
 	}
-	if ts := scrape(t, f, "memberlytics_job_last_success_timestamp_seconds", map[string]string{"job": "rfm"}); time.Since(time.Unix(int64(ts), 0)) > time.Minute {
+	if ts := scrape(t, f, "memberlytics_job_last_success_timestamp_seconds", map[string]string{LabelJob: "rfm"}); time.Since(time.Unix(int64(ts), 0)) > time.Minute {
 		t.Errorf("last success timestamp = %v, want about now", ts)
 	}
-	if n := scrape(t, f, "memberlytics_job_duration_seconds", map[string]string{"job": "load_orders"}); n != 1 {
+	if n := scrape(t, f, "memberlytics_job_duration_seconds", map[string]string{LabelJob: "load_orders"}); n != 1 {
 		t.Errorf("duration histogram count for load_orders = %v, want 1", n)
 	}
 	id, _ := first["run_id"].(string)

@@ -2,6 +2,12 @@ package jobs
 
 import "github.com/prometheus/client_golang/prometheus"
 
+// LabelJob is the label that names the memberlytics job (load_orders, rfm,
+// ...) on the job metrics. It is not "job": Prometheus attaches its own
+// scrape-job label of that name to every series, and a clash would rename
+// ours to exported_job unless scrapes set honor_labels.
+const LabelJob = "job_name"
+
 // Metrics are the job runner's Prometheus metrics. Create them once per
 // registry with NewMetrics; a nil *Metrics records nothing.
 type Metrics struct {
@@ -30,20 +36,20 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		Runs: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "memberlytics_job_runs_total",
 			Help: "Finished job runs by job and status (succeeded, failed, cancelled, skipped, abandoned).",
-		}, []string{"job", "status"}),
+		}, []string{LabelJob, "status"}),
 		Duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "memberlytics_job_duration_seconds",
 			Help:    "Wall time of job runs, all attempts included.",
 			Buckets: prometheus.ExponentialBuckets(0.05, 3, 10),
-		}, []string{"job"}),
+		}, []string{LabelJob}),
 		LastSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "memberlytics_job_last_success_timestamp_seconds",
 			Help: "Unix time at which each job last succeeded.",
-		}, []string{"job"}),
+		}, []string{LabelJob}),
 		Attempts: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "memberlytics_job_attempts_total",
 			Help: "Job attempts, retries included.",
-		}, []string{"job"}),
+		}, []string{LabelJob}),
 		RowsLoaded: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "memberlytics_rows_loaded_total",
 			Help: "Rows loaded into ClickHouse by kind (members, orders, events).",
@@ -59,7 +65,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		Running: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "memberlytics_job_running",
 			Help: "Runs in progress by job.",
-		}, []string{"job"}),
+		}, []string{LabelJob}),
 	}
 	if reg != nil {
 		reg.MustRegister(m.Runs, m.Duration, m.LastSuccess, m.Attempts, m.RowsLoaded, m.RowsRejected, m.ExportRows, m.Running)

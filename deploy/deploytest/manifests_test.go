@@ -275,7 +275,7 @@ func TestKubernetesManifestsAgree(t *testing.T) {
 	if len(sp) != 1 || portNames[fmt.Sprint(get(sp[0], "targetPort"))] != httpPort {
 		t.Errorf("Service ports %v, want one targeting the container's %s port", sp, httpPort)
 	}
-	// ServiceMonitor selects the Service and keeps the job label.
+	// ServiceMonitor selects the Service and scrapes /metrics.
 	sm := k["ServiceMonitor/memberlytics"]
 	svcLabels, _ := get(svc, "metadata", "labels").(map[string]any)
 	for key, v := range get(sm, "spec", "selector", "matchLabels").(map[string]any) {
@@ -287,8 +287,8 @@ func TestKubernetesManifestsAgree(t *testing.T) {
 	if len(ep) != 1 || str(ep[0], "port") != str(sp[0], "name") || str(ep[0], "path") != "/metrics" {
 		t.Errorf("ServiceMonitor endpoints %v, want port %s path /metrics", ep, str(sp[0], "name"))
 	}
-	if len(ep) == 1 && get(ep[0], "honorLabels") != true {
-		t.Error("ServiceMonitor without honorLabels: the metrics' job label would become exported_job")
+	if len(ep) == 1 && get(ep[0], "honorLabels") != nil {
+		t.Error("ServiceMonitor sets honorLabels: no metric label clashes with Prometheus' target labels, and honoring them lets the app override job and instance")
 	}
 }
 
@@ -398,9 +398,9 @@ var dashboardMetrics = []struct {
 	metric string
 	by     []string
 }{
-	{"memberlytics_job_runs_total", []string{"job", "status"}},
-	{"memberlytics_job_duration_seconds_bucket", []string{"job", "le"}},
-	{"memberlytics_job_last_success_timestamp_seconds", []string{"job"}},
+	{"memberlytics_job_runs_total", []string{"job_name", "status"}},
+	{"memberlytics_job_duration_seconds_bucket", []string{"job_name", "le"}},
+	{"memberlytics_job_last_success_timestamp_seconds", []string{"job_name"}},
 	{"memberlytics_rows_loaded_total", []string{"kind"}},
 	{"memberlytics_rows_rejected_total", []string{"kind"}},
 	{"memberlytics_export_rows_total", []string{"table"}},

@@ -86,6 +86,8 @@ func TestDashboardQueriesRegisteredMetrics(t *testing.T) {
 	}
 	seriesRE := regexp.MustCompile(`\bmemberlytics_[a-z0-9_]+`)
 	byRE := regexp.MustCompile(`by \(([^)]*)\)`)
+	matcherRE := regexp.MustCompile(`([a-zA-Z_][a-zA-Z0-9_]*)\s*(?:=~|!~|!=|=)\s*"`)
+	selectorRE := regexp.MustCompile(`\{([^}]*)\}`)
 	used := map[string]bool{}
 	for _, p := range dash.Panels {
 		for _, tg := range p.Targets {
@@ -94,6 +96,15 @@ func TestDashboardQueriesRegisteredMetrics(t *testing.T) {
 			for _, g := range byRE.FindAllStringSubmatch(tg.Expr, -1) {
 				for _, l := range strings.Split(g[1], ",") {
 					labels = append(labels, strings.TrimSpace(l))
+				}
+			}
+			// Label matchers inside series selectors: {job_name=~"$job"}.
+			for _, sel := range selectorRE.FindAllStringSubmatch(tg.Expr, -1) {
+				if strings.HasPrefix(sel[1], "{") { // a legend {{...}}, not a selector
+					continue
+				}
+				for _, m := range matcherRE.FindAllStringSubmatch(sel[1], -1) {
+					labels = append(labels, m[1])
 				}
 			}
 			for _, series := range names {
@@ -115,7 +126,7 @@ func TestDashboardQueriesRegisteredMetrics(t *testing.T) {
 				}
 				for _, l := range labels {
 					if !slices.Contains(have, l) && !(bucket && l == "le") {
-						t.Errorf("panel %q groups %s by %s; its labels are %v", p.Title, series, l, have)
+						t.Errorf("panel %q uses label %s on %s; its labels are %v", p.Title, l, series, have)
 					}
 				}
 			}
@@ -124,6 +135,19 @@ func TestDashboardQueriesRegisteredMetrics(t *testing.T) {
 	for name := range metrics {
 		if !used[name] {
 			t.Logf("the dashboard does not chart %s", name)
+		}
+	}
+}
+
+// TestMetricsAvoidTargetLabels: Prometheus attaches job and instance to
+// every scraped series; a metric label of the same name would be renamed
+// exported_job (or need honor_labels, which lets the app override them).
+func TestMetricsAvoidTargetLabels(t *testing.T) {
+	for name, labels := range registeredMetrics(t) {
+		for _, l := range labels {
+			if l == "job" || l == "instance" {
+				t.Errorf("%s has a label %q, which clashes with Prometheus' target label", name, l)
+			}
 		}
 	}
 }
