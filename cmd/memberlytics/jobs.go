@@ -16,7 +16,7 @@ import (
 // jobsEnv is what serve, run, backfill and runs share: the connection, the
 // graph of every job and the runner over it.
 type jobsEnv struct {
-	conn    *warehouse.CH
+	conn    warehouse.Conn
 	graph   *jobs.Graph
 	store   *jobs.Store
 	runner  *jobs.Runner
@@ -42,7 +42,7 @@ func (a *app) newJobs(ctx context.Context) (*jobsEnv, error) {
 	return env, nil
 }
 
-func (a *app) buildJobs(conn *warehouse.CH) (*jobsEnv, error) {
+func (a *app) buildJobs(conn warehouse.Conn) (*jobsEnv, error) {
 	cfg := a.cfg
 	g := jobs.NewGraph()
 	var loads []string

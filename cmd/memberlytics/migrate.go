@@ -5,9 +5,6 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
-
-	"github.com/memberlytics/memberlytics/internal/migrate"
-	"github.com/memberlytics/memberlytics/sql"
 )
 
 func newMigrateCmd(a *app) *cobra.Command {
@@ -23,7 +20,7 @@ func newMigrateCmd(a *app) *cobra.Command {
 				return err
 			}
 			defer conn.Close()
-			r, err := migrate.New(conn, sql.Migrations(), a.log)
+			r, err := newMigrator(conn, a.log)
 			if err != nil {
 				return err
 			}

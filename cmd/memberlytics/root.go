@@ -96,11 +96,16 @@ func (a *app) init(cmd *cobra.Command) error {
 	return nil
 }
 
-// open connects to the warehouse with the configured retry policy.
-func (a *app) open(ctx context.Context) (*warehouse.CH, error) {
+// open connects to the warehouse with the configured retry policy: one
+// server, or every shard of clickhouse.cluster (a *warehouse.ClusterConn).
+func (a *app) open(ctx context.Context) (warehouse.Conn, error) {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	return warehouse.Open(ctx, a.cfg.ClickHouse, warehouse.Options{Logger: a.log, Metrics: a.metrics()})
+	opt := warehouse.Options{Logger: a.log, Metrics: a.metrics()}
+	if a.cfg.ClickHouse.Cluster.Enabled() {
+		return warehouse.OpenCluster(ctx, a.cfg.ClickHouse, opt)
+	}
+	return warehouse.Open(ctx, a.cfg.ClickHouse, opt)
 }
 
 func (a *app) metrics() *warehouse.Metrics {

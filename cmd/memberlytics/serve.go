@@ -9,10 +9,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/memberlytics/memberlytics/internal/migrate"
 	"github.com/memberlytics/memberlytics/internal/report"
 	"github.com/memberlytics/memberlytics/jobs"
-	"github.com/memberlytics/memberlytics/sql"
 )
 
 func newServeCmd(a *app) *cobra.Command {
@@ -58,7 +56,7 @@ func newServeCmd(a *app) *cobra.Command {
 				}
 				scheds = append(scheds, jobs.Schedule{Name: s.Name, Target: s.Target, Cron: s.Cron, Location: loc})
 			}
-			mig, err := migrate.New(env.conn, sql.Migrations(), a.log)
+			mig, err := newMigrator(env.conn, a.log)
 			if err != nil {
 				return err
 			}

@@ -15,7 +15,9 @@ import (
 	"time"
 
 	"github.com/memberlytics/memberlytics/internal/localch"
+	"github.com/memberlytics/memberlytics/internal/migrate"
 	"github.com/memberlytics/memberlytics/internal/warehouse"
+	"github.com/memberlytics/memberlytics/sql"
 )
 
 // ClusterName is the name the harness's shards know their cluster by in
@@ -219,4 +221,47 @@ func (db ClusterDB) ExecEach(ctx context.Context, query string, args ...any) err
 		}
 	}
 	return nil
+}
+
+// Conn opens a second set of connections to db, one per shard, with
+// warehouse.ClusterSettings (synchronous inserts into Distributed tables),
+// and returns them as the ClusterConn memberlytics uses in cluster mode:
+// cluster ClusterName, shard 1 the initiator. They close at cleanup.
+func (db ClusterDB) Conn(t testing.TB) *warehouse.ClusterConn {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	topo := warehouse.Topology{Name: ClusterName}
+	for i, st := range ClusterServers(t) {
+		cfg := Config(t, db.Name)
+		cfg.Addr = st.Addr()
+		conn, err := warehouse.Open(ctx, cfg, warehouse.Options{Settings: warehouse.ClusterSettings, NoCreateDatabase: true})
+		if err != nil {
+			t.Fatalf("open cluster connection to shard %d: %v", i+1, err)
+		}
+		topo.Shards = append(topo.Shards, conn)
+	}
+	cc := warehouse.NewClusterConn(topo)
+	t.Cleanup(func() { cc.Close() })
+	return cc
+}
+
+// MigratedCluster returns a fresh database on every shard of the test
+// cluster, migrated in cluster mode (sharded tables as <table>_local plus
+// a Distributed table, home tables on shard 1), and its ClusterConn.
+func MigratedCluster(t testing.TB) (ClusterDB, *warehouse.ClusterConn) {
+	t.Helper()
+	db := NewClusterDB(t)
+	cc := db.Conn(t)
+	r, err := migrate.New(cc, sql.Migrations(), nil)
+	if err != nil {
+		t.Fatalf("migrate test cluster: %v", err)
+	}
+	if err := r.UseCluster(migrate.Cluster{Topology: cc.Topology(), Sharded: sql.Sharded, Home: sql.Home}); err != nil {
+		t.Fatalf("migrate test cluster: %v", err)
+	}
+	if _, err := r.Up(context.Background()); err != nil {
+		t.Fatalf("migrate test cluster: %v", err)
+	}
+	return db, cc
 }

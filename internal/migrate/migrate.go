@@ -99,6 +99,21 @@ type Runner struct {
 	migrations []Migration
 	log        *slog.Logger
 	now        func() time.Time
+	cluster    *Cluster
+}
+
+// UseCluster switches the Runner to cluster mode: Up rewrites every
+// statement with a Rewriter and sends it to the initiator (the Runner's
+// connection) or to every shard; schema_migrations stays on the
+// initiator, and a migration is recorded only once every shard took it.
+// A failed shard makes Up return an *Error naming it; the next Up sends
+// the whole migration again (every CREATE is IF NOT EXISTS).
+func (r *Runner) UseCluster(c Cluster) error {
+	if c.Topology.Name == "" || len(c.Topology.Shards) == 0 {
+		return errors.New("use cluster: topology has no name or no shards")
+	}
+	r.cluster = &c
+	return nil
 }
 
 // New returns a Runner for the migrations in fsys (see Load).
@@ -209,21 +224,36 @@ func (r *Runner) Up(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	var rw *Rewriter
+	if c := r.cluster; c != nil {
+		rw = NewRewriter(c.Topology.Name, r.conn.Database(), c.Topology.OnCluster, c.Sharded, c.Home)
+	}
 	var done []string
 	for _, s := range st {
 		if s.Changed {
 			return done, fmt.Errorf("migration %s: %w", s.Name, ErrChanged)
 		}
-		if s.Applied {
-			continue
-		}
 		stmts, err := Split(s.SQL)
 		if err != nil {
 			return done, &Error{File: s.Name, Statement: 0, Err: err}
 		}
+		if s.Applied {
+			if rw != nil {
+				// The rewriter learns the views of applied migrations.
+				for _, stmt := range stmts {
+					_, _ = rw.Rewrite(stmt)
+				}
+			}
+			continue
+		}
 		start := r.now()
 		for i, stmt := range stmts {
-			if err := r.conn.Exec(ctx, stmt); err != nil {
+			if rw != nil {
+				err = r.execCluster(ctx, rw, stmt)
+			} else {
+				err = r.conn.Exec(ctx, stmt)
+			}
+			if err != nil {
 				return done, &Error{File: s.Name, Statement: i + 1, SQL: stmt, Err: err}
 			}
 		}
@@ -249,4 +279,27 @@ func (r *Runner) record(ctx context.Context, m Migration) error {
 		return err
 	}
 	return b.Send()
+}
+
+// execCluster sends one statement's cluster steps, stopping at the first
+// shard that fails and naming it.
+func (r *Runner) execCluster(ctx context.Context, rw *Rewriter, stmt string) error {
+	steps, err := rw.Rewrite(stmt)
+	if err != nil {
+		return err
+	}
+	for _, st := range steps {
+		if st.Target == Initiator {
+			if err := r.conn.Exec(ctx, st.SQL); err != nil {
+				return err
+			}
+			continue
+		}
+		for i, sh := range r.cluster.Topology.Shards {
+			if err := sh.Exec(ctx, st.SQL); err != nil {
+				return fmt.Errorf("shard %d: %w", i+1, err)
+			}
+		}
+	}
+	return nil
 }

@@ -24,6 +24,9 @@ type Options struct {
 	Metrics *Metrics
 	// NoCreateDatabase skips CREATE DATABASE IF NOT EXISTS (for read-only users).
 	NoCreateDatabase bool
+	// Settings are ClickHouse settings sent with every query (integers
+	// only: see ClusterSettings). OpenCluster sets ClusterSettings.
+	Settings map[string]int
 }
 
 // Open connects to ClickHouse over the native protocol with LZ4
@@ -72,6 +75,12 @@ func Open(ctx context.Context, cfg config.ClickHouse, opt Options) (*CH, error) 
 	}
 	withDB := *base
 	withDB.Auth.Database = cfg.Database
+	if len(opt.Settings) > 0 {
+		withDB.Settings = clickhouse.Settings{}
+		for k, v := range opt.Settings {
+			withDB.Settings[k] = v
+		}
+	}
 	conn, err := dial(ctx, &withDB, cfg, log)
 	if err != nil {
 		return nil, err

@@ -1,0 +1,197 @@
+package migrate
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/memberlytics/memberlytics/internal/warehouse"
+)
+
+// Cluster turns on cluster mode in a Runner (see Runner.UseCluster and
+// docs/cluster.md). The migrations keep their single-server text; each
+// statement is rewritten for the cluster by Rewrite.
+type Cluster struct {
+	// Topology gives the cluster name and a connection per shard; the
+	// Runner's own connection must be the initiator's.
+	Topology warehouse.Topology
+	// Sharded maps each member-keyed table to its sharding key (sql.Sharded).
+	Sharded map[string]string
+	// Home lists the tables kept on the initiator only (sql.Home).
+	Home []string
+}
+
+// Target says where a rewritten statement runs.
+type Target int
+
+// The targets of a Step.
+const (
+	// Initiator runs the statement once, on the Runner's connection (also
+	// every statement carrying ON CLUSTER).
+	Initiator Target = iota
+	// EveryShard runs it on each shard in order.
+	EveryShard
+)
+
+func (t Target) String() string {
+	if t == EveryShard {
+		return "every shard"
+	}
+	return "initiator"
+}
+
+// Step is one statement of a migration as cluster mode sends it.
+type Step struct {
+	SQL    string
+	Target Target
+}
+
+// Rewriter turns single-server migration statements into cluster steps.
+// It remembers the views it placed on every shard, so a view over such a
+// view goes everywhere too; feed it every statement in migration order
+// (applied ones included). The zero value is not usable: see NewRewriter.
+type Rewriter struct {
+	name, database string
+	onCluster      bool
+	sharded        map[string]string
+	home           []string
+	everywhere     map[string]bool // views created on every shard
+}
+
+// NewRewriter returns a Rewriter for cluster name whose tables live in
+// database. With onCluster every step carries ON CLUSTER name and runs on
+// the initiator; otherwise sharded DDL runs on every shard.
+func NewRewriter(name, database string, onCluster bool, sharded map[string]string, home []string) *Rewriter {
+	return &Rewriter{name: name, database: database, onCluster: onCluster, sharded: sharded, home: home, everywhere: map[string]bool{}}
+}
+
+const identRE = "(`[^`]+`|[A-Za-z_][A-Za-z0-9_]*)"
+
+var (
+	createTableRE = regexp.MustCompile(`(?is)^CREATE\s+TABLE\s+IF\s+NOT\s+EXISTS\s+` + identRE + `\s*(\(.*)$`)
+	createViewRE  = regexp.MustCompile(`(?is)^CREATE\s+VIEW\s+IF\s+NOT\s+EXISTS\s+` + identRE + `\s+(AS\s+SELECT\b.*)$`)
+	alterTableRE  = regexp.MustCompile(`(?is)^ALTER\s+TABLE\s+` + identRE + `\s+(.*)$`)
+	readsRE       = regexp.MustCompile(`(?i)\b(?:FROM|JOIN)\s+` + identRE)
+	wordRE        = regexp.MustCompile(`[A-Za-z_][A-Za-z0-9_]*`)
+)
+
+// Rewrite returns the steps for one statement of a migration:
+//
+//   - CREATE TABLE IF NOT EXISTS t (...) of a sharded t: the same with
+//     t_local, then CREATE TABLE IF NOT EXISTS t AS t_local
+//     ENGINE = Distributed(cluster, database, t_local, key), both on every
+//     shard;
+//   - CREATE VIEW IF NOT EXISTS v AS SELECT ...: on every shard when it
+//     reads only sharded tables and views already on every shard, else on
+//     the initiator;
+//   - ALTER TABLE t ... of a sharded t: on every shard, first t_local,
+//     then t;
+//   - a CREATE TABLE of a table in neither list, or any other statement
+//     naming a sharded table: an error (a new form must be taught here);
+//   - anything else (home tables): unchanged, on the initiator.
+//
+// With ON CLUSTER the same statements get ON CLUSTER <name> after the
+// object name and run once on the initiator.
+func (w *Rewriter) Rewrite(stmt string) ([]Step, error) {
+	s := stripLeadingComments(stmt)
+	if m := createTableRE.FindStringSubmatch(s); m != nil {
+		table := unquote(m[1])
+		key, sharded := w.sharded[table]
+		if !sharded {
+			if !slices.Contains(w.home, table) {
+				return nil, fmt.Errorf("table %s is neither sharded nor home: add it to sql.Sharded or sql.Home", table)
+			}
+			return []Step{{SQL: stmt, Target: Initiator}}, nil
+		}
+		if !regexp.MustCompile(`(?i)\bmember_id\s`).MatchString(m[2]) {
+			return nil, fmt.Errorf("sharded table %s has no member_id column", table)
+		}
+		local := warehouse.LocalTable(table)
+		return w.everyShard(
+			"CREATE TABLE IF NOT EXISTS "+warehouse.QuoteIdent(local)+w.on()+" "+m[2],
+			"CREATE TABLE IF NOT EXISTS "+warehouse.QuoteIdent(table)+w.on()+" AS "+warehouse.QuoteIdent(local)+
+				" ENGINE = Distributed("+w.name+", "+warehouse.QuoteIdent(w.database)+", "+warehouse.QuoteIdent(local)+", "+key+")",
+		), nil
+	}
+	if m := createViewRE.FindStringSubmatch(s); m != nil {
+		view := unquote(m[1])
+		reads := readsRE.FindAllStringSubmatch(m[2], -1)
+		all := len(reads) > 0
+		for _, r := range reads {
+			t := unquote(r[1])
+			_, sharded := w.sharded[t]
+			all = all && (sharded || w.everywhere[t])
+		}
+		if !all {
+			return []Step{{SQL: stmt, Target: Initiator}}, nil
+		}
+		w.everywhere[view] = true
+		return w.everyShard("CREATE VIEW IF NOT EXISTS " + warehouse.QuoteIdent(view) + w.on() + " " + m[2]), nil
+	}
+	if m := alterTableRE.FindStringSubmatch(s); m != nil {
+		table := unquote(m[1])
+		if _, sharded := w.sharded[table]; sharded {
+			return w.everyShard(
+				"ALTER TABLE "+warehouse.QuoteIdent(warehouse.LocalTable(table))+w.on()+" "+m[2],
+				"ALTER TABLE "+warehouse.QuoteIdent(table)+w.on()+" "+m[2],
+			), nil
+		}
+		return []Step{{SQL: stmt, Target: Initiator}}, nil
+	}
+	for _, word := range wordRE.FindAllString(s, -1) {
+		if _, sharded := w.sharded[word]; sharded {
+			return nil, fmt.Errorf("statement not supported in cluster mode (names sharded table %s): %.80s", word, s)
+		}
+	}
+	return []Step{{SQL: stmt, Target: Initiator}}, nil
+}
+
+// everyShard returns stmts as steps on every shard, or, with ON CLUSTER,
+// once on the initiator.
+func (w *Rewriter) everyShard(stmts ...string) []Step {
+	t := EveryShard
+	if w.onCluster {
+		t = Initiator
+	}
+	out := make([]Step, len(stmts))
+	for i, q := range stmts {
+		out[i] = Step{SQL: q, Target: t}
+	}
+	return out
+}
+
+func (w *Rewriter) on() string {
+	if w.onCluster {
+		return " ON CLUSTER " + w.name
+	}
+	return ""
+}
+
+// stripLeadingComments drops the -- and /* */ comments and space before
+// a statement's first keyword.
+func stripLeadingComments(s string) string {
+	for {
+		s = strings.TrimSpace(s)
+		switch {
+		case strings.HasPrefix(s, "--"):
+			i := strings.IndexByte(s, '\n')
+			if i < 0 {
+				return ""
+			}
+			s = s[i+1:]
+		case strings.HasPrefix(s, "/*"):
+			i := strings.Index(s, "*/")
+			if i < 0 {
+				return s
+			}
+			s = s[i+2:]
+		default:
+			return s
+		}
+	}
+}
+
+func unquote(ident string) string {
+	return strings.Trim(ident, "`")
+}

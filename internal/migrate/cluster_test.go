@@ -1,0 +1,181 @@
+package migrate_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/memberlytics/memberlytics/internal/chtest"
+	"github.com/memberlytics/memberlytics/internal/migrate"
+	"github.com/memberlytics/memberlytics/sql"
+)
+
+func TestRewrite(t *testing.T) {
+	t.Parallel()
+	sharded := map[string]string{"orders": "cityHash64(member_id)", "rfm": "cityHash64(member_id)"}
+	home := []string{"load_files", "cohorts"}
+	const create = "-- orders: one row per order\nCREATE TABLE IF NOT EXISTS orders\n(\n    member_id String COMMENT 'm',\n    order_id String\n)\nENGINE = ReplacingMergeTree() ORDER BY order_id"
+	tests := []struct {
+		name      string
+		onCluster bool
+		stmt      string
+		want      []migrate.Step
+		wantErr   string
+	}{
+		{"sharded table", false, create, []migrate.Step{
+			{SQL: "CREATE TABLE IF NOT EXISTS `orders_local` (\n    member_id String COMMENT 'm',\n    order_id String\n)\nENGINE = ReplacingMergeTree() ORDER BY order_id", Target: migrate.EveryShard},
+			{SQL: "CREATE TABLE IF NOT EXISTS `orders` AS `orders_local` ENGINE = Distributed(c1, `db`, `orders_local`, cityHash64(member_id))", Target: migrate.EveryShard},
+		}, ""},
+		{"sharded table on cluster", true, create, []migrate.Step{
+			{SQL: "CREATE TABLE IF NOT EXISTS `orders_local` ON CLUSTER c1 (\n    member_id String COMMENT 'm',\n    order_id String\n)\nENGINE = ReplacingMergeTree() ORDER BY order_id", Target: migrate.Initiator},
+			{SQL: "CREATE TABLE IF NOT EXISTS `orders` ON CLUSTER c1 AS `orders_local` ENGINE = Distributed(c1, `db`, `orders_local`, cityHash64(member_id))", Target: migrate.Initiator},
+		}, ""},
+		{"home table", false, "CREATE TABLE IF NOT EXISTS load_files (file_id String) ENGINE = MergeTree() ORDER BY file_id",
+			[]migrate.Step{{SQL: "CREATE TABLE IF NOT EXISTS load_files (file_id String) ENGINE = MergeTree() ORDER BY file_id", Target: migrate.Initiator}}, ""},
+		{"home table on cluster stays home", true, "CREATE TABLE IF NOT EXISTS cohorts (as_of Date) ENGINE = MergeTree() ORDER BY as_of",
+			[]migrate.Step{{SQL: "CREATE TABLE IF NOT EXISTS cohorts (as_of Date) ENGINE = MergeTree() ORDER BY as_of", Target: migrate.Initiator}}, ""},
+		{"unclassified table", false, "CREATE TABLE IF NOT EXISTS mystery (x String) ENGINE = Memory", nil, "neither sharded nor home"},
+		{"sharded without member_id", false, "CREATE TABLE IF NOT EXISTS rfm (as_of Date) ENGINE = MergeTree() ORDER BY as_of", nil, "no member_id column"},
+		{"view over sharded", false, "CREATE VIEW IF NOT EXISTS rfm_latest AS\nSELECT * FROM rfm WHERE as_of = (SELECT max(as_of) FROM rfm)",
+			[]migrate.Step{{SQL: "CREATE VIEW IF NOT EXISTS `rfm_latest` AS\nSELECT * FROM rfm WHERE as_of = (SELECT max(as_of) FROM rfm)", Target: migrate.EveryShard}}, ""},
+		{"view over sharded on cluster", true, "CREATE VIEW IF NOT EXISTS orders_current AS SELECT * FROM orders FINAL",
+			[]migrate.Step{{SQL: "CREATE VIEW IF NOT EXISTS `orders_current` ON CLUSTER c1 AS SELECT * FROM orders FINAL", Target: migrate.Initiator}}, ""},
+		{"view over home", false, "CREATE VIEW IF NOT EXISTS cohorts_latest AS SELECT * FROM cohorts",
+			[]migrate.Step{{SQL: "CREATE VIEW IF NOT EXISTS cohorts_latest AS SELECT * FROM cohorts", Target: migrate.Initiator}}, ""},
+		{"view joining sharded and home", false, "CREATE VIEW IF NOT EXISTS v AS SELECT * FROM rfm JOIN cohorts USING (as_of)",
+			[]migrate.Step{{SQL: "CREATE VIEW IF NOT EXISTS v AS SELECT * FROM rfm JOIN cohorts USING (as_of)", Target: migrate.Initiator}}, ""},
+		{"alter sharded", false, "ALTER TABLE rfm ADD COLUMN x UInt8 COMMENT 'x'", []migrate.Step{
+			{SQL: "ALTER TABLE `rfm_local` ADD COLUMN x UInt8 COMMENT 'x'", Target: migrate.EveryShard},
+			{SQL: "ALTER TABLE `rfm` ADD COLUMN x UInt8 COMMENT 'x'", Target: migrate.EveryShard},
+		}, ""},
+		{"alter sharded on cluster", true, "ALTER TABLE rfm ADD COLUMN x UInt8", []migrate.Step{
+			{SQL: "ALTER TABLE `rfm_local` ON CLUSTER c1 ADD COLUMN x UInt8", Target: migrate.Initiator},
+			{SQL: "ALTER TABLE `rfm` ON CLUSTER c1 ADD COLUMN x UInt8", Target: migrate.Initiator},
+		}, ""},
+		{"alter home", false, "ALTER TABLE cohorts COMMENT COLUMN as_of 'x'",
+			[]migrate.Step{{SQL: "ALTER TABLE cohorts COMMENT COLUMN as_of 'x'", Target: migrate.Initiator}}, ""},
+		{"other statement on sharded", false, "DROP TABLE IF EXISTS orders", nil, "not supported in cluster mode"},
+		{"other statement on home", false, "DROP TABLE IF EXISTS load_files",
+			[]migrate.Step{{SQL: "DROP TABLE IF EXISTS load_files", Target: migrate.Initiator}}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := migrate.NewRewriter("c1", "db", tt.onCluster, sharded, home).Rewrite(tt.stmt)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("Rewrite = %v, %v; want an error containing %q", got, err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(tt.want) {
+				t.Fatalf("Rewrite gave %d steps, want %d:\n%q", len(got), len(tt.want), got)
+			}
+			for i := range got {
+				if got[i] != tt.want[i] {
+					t.Errorf("step %d:\n got %q (%s)\nwant %q (%s)", i, got[i].SQL, got[i].Target, tt.want[i].SQL, tt.want[i].Target)
+				}
+			}
+		})
+	}
+}
+
+// TestEveryMigrationRewrites is the classification check: every embedded
+// migration rewrites for a cluster (each CREATE TABLE is in sql.Sharded or
+// sql.Home, not both, sharded ones have member_id), and every sharded
+// table of the lists exists in the migrations.
+func TestEveryMigrationRewrites(t *testing.T) {
+	t.Parallel()
+	for _, h := range sql.Home {
+		if _, both := sql.Sharded[h]; both {
+			t.Errorf("%s is both sharded and home", h)
+		}
+	}
+	ms, err := migrate.Load(sql.Migrations())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rw := migrate.NewRewriter("c1", "db", false, sql.Sharded, sql.Home)
+	made := map[string]bool{}
+	for _, m := range ms {
+		stmts, err := migrate.Split(m.SQL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, s := range stmts {
+			steps, err := rw.Rewrite(s)
+			if err != nil {
+				t.Errorf("%s statement %d: %v", m.Name, i+1, err)
+			}
+			for _, st := range steps {
+				if strings.Contains(st.SQL, "ENGINE = Distributed(") {
+					made[strings.Fields(st.SQL)[5]] = true
+				}
+			}
+		}
+	}
+	for table := range sql.Sharded {
+		if !made["`"+table+"`"] {
+			t.Errorf("sql.Sharded lists %s but no migration creates it", table)
+		}
+	}
+}
+
+func TestClusterUpIntegration(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, cc := chtest.MigratedCluster(t)
+	engines := func(shard int) map[string]string {
+		rows, err := db.Shards[shard].Query(ctx, "SELECT name, engine FROM system.tables WHERE database = currentDatabase()")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		out := map[string]string{}
+		for rows.Next() {
+			var n, e string
+			if err := rows.Scan(&n, &e); err != nil {
+				t.Fatal(err)
+			}
+			out[n] = e
+		}
+		return out
+	}
+	first, second := engines(0), engines(1)
+	tests := []struct {
+		table         string
+		first, second string // engine on shard 1 (the initiator) and 2; "" = absent
+	}{
+		{"orders_local", "ReplacingMergeTree", "ReplacingMergeTree"},
+		{"orders", "Distributed", "Distributed"},
+		{"orders_current", "View", "View"},
+		{"rfm_local", "MergeTree", "MergeTree"},
+		{"rfm", "Distributed", "Distributed"},
+		{"rfm_latest", "View", "View"},
+		{"segment_members", "Distributed", "Distributed"},
+		{"load_files", "ReplacingMergeTree", ""},
+		{"cohorts", "MergeTree", ""},
+		{"cohorts_latest", "View", ""},
+		{"schema_migrations", "MergeTree", ""},
+		{"job_runs_current", "View", ""},
+	}
+	for _, tt := range tests {
+		if first[tt.table] != tt.first || second[tt.table] != tt.second {
+			t.Errorf("%s: engines %q on shard 1, %q on shard 2; want %q, %q", tt.table, first[tt.table], second[tt.table], tt.first, tt.second)
+		}
+	}
+	// A second Up applies nothing.
+	r, err := migrate.New(cc, sql.Migrations(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.UseCluster(migrate.Cluster{Topology: cc.Topology(), Sharded: sql.Sharded, Home: sql.Home}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := r.Up(ctx); err != nil || len(got) != 0 {
+		t.Errorf("second Up = %v, %v; want nothing applied", got, err)
+	}
+}
