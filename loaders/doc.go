@@ -39,4 +39,16 @@
 // replaces the earlier one and no key counts twice. Events without an
 // event_id get one derived from a hash of the row, so a forced reload of an
 // events file does not double count.
+//
+// Cluster mode (a connection with a warehouse.Topology; docs/cluster.md):
+// the stage is a Distributed table over a <stage>_local on every shard,
+// sharded by cityHash64(member_id) like the raw table; batches are
+// inserted synchronously (a shard down fails the file) and publishing
+// attaches every shard's local stage to its <kind>_local. Each shard's
+// attach is atomic, the set is not: an attempt that died after some
+// shards attached is published again on every shard by the next load
+// (rows attached twice collapse under FINAL: all versions of a key share a
+// member, hence a shard). An order re-sent with a different member_id
+// lands on another shard and counts twice; the checks job's uniqueness
+// checks catch it.
 package loaders

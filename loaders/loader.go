@@ -112,6 +112,8 @@ type Loader struct {
 	ledger  ledger
 	log     *slog.Logger
 	cleaned bool
+	// topo is the cluster in cluster mode (see cluster.go), nil on one server.
+	topo *warehouse.Topology
 }
 
 // New checks the options and returns a Loader.
@@ -141,12 +143,16 @@ func New(conn Conn, o Options) (*Loader, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Loader{
+	l := &Loader{
 		conn: conn, o: o, s: s,
 		tp:     &timeParser{loc: o.Location, layouts: o.TimestampLayouts},
 		ledger: ledger{conn: conn, now: o.Now},
 		log:    log.With("loader", string(o.Kind)),
-	}, nil
+	}
+	if topo, ok := warehouse.TopologyOf(conn); ok {
+		l.topo = &topo
+	}
+	return l, nil
 }
 
 // FormatOf tells a file's format from its name: .csv, .ndjson, .jsonl or
@@ -220,8 +226,25 @@ func (l *Loader) stageName(fileID string) string {
 // DropLeftoverStages drops staging tables left by killed loads (of any
 // kind) and returns their names. LoadFile calls it once per Loader.
 func (l *Loader) DropLeftoverStages(ctx context.Context) ([]string, error) {
-	rows, err := l.conn.Query(ctx, `SELECT name FROM system.tables WHERE database = currentDatabase()
-		AND match(name, '^(members|orders|events)_stage_[0-9a-f]{16}$')`)
+	if l.topo == nil {
+		return l.dropLeftoverStages(ctx, l.conn, "")
+	}
+	var all []string
+	for i, sh := range l.topo.Shards {
+		names, err := l.dropLeftoverStages(ctx, sh, fmt.Sprintf("shard %d: ", i+1))
+		all = append(all, names...)
+		if err != nil {
+			return all, err
+		}
+	}
+	return all, nil
+}
+
+// dropLeftoverStages drops the staging tables (in cluster mode also the
+// per-shard _local ones) found through conn; where prefixes the errors.
+func (l *Loader) dropLeftoverStages(ctx context.Context, conn Conn, where string) ([]string, error) {
+	rows, err := conn.Query(ctx, `SELECT name FROM system.tables WHERE database = currentDatabase()
+		AND match(name, '^(members|orders|events)_stage_[0-9a-f]{16}(_local)?$')`)
 	if err != nil {
 		return nil, fmt.Errorf("list staging tables: %w", err)
 	}
@@ -230,17 +253,17 @@ func (l *Loader) DropLeftoverStages(ctx context.Context) ([]string, error) {
 		var n string
 		if err := rows.Scan(&n); err != nil {
 			rows.Close()
-			return nil, fmt.Errorf("list staging tables: %w", err)
+			return nil, fmt.Errorf("%slist staging tables: %w", where, err)
 		}
 		names = append(names, n)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list staging tables: %w", err)
+		return nil, fmt.Errorf("%slist staging tables: %w", where, err)
 	}
 	for _, n := range names {
-		if err := l.conn.Exec(ctx, "DROP TABLE IF EXISTS "+warehouse.QuoteIdent(n)); err != nil {
-			return nil, fmt.Errorf("drop staging table %s: %w", n, err)
+		if err := conn.Exec(ctx, "DROP TABLE IF EXISTS "+warehouse.QuoteIdent(n)); err != nil {
+			return nil, fmt.Errorf("%sdrop staging table %s: %w", where, n, err)
 		}
 		l.log.Info("dropped a staging table left by an earlier run", "table", n)
 	}
@@ -317,7 +340,13 @@ func (l *Loader) LoadFile(ctx context.Context, path string) (Result, error) {
 		if err != nil {
 			return fail(err)
 		}
-		if n > 0 {
+		if n > 0 && l.topo != nil {
+			// Cluster mode: some shards may have attached and some not, so
+			// rows found are not "published". Load the file again and attach
+			// on every shard; rows attached twice collapse under FINAL (same
+			// key, same version, same shard).
+			l.log.Warn("an earlier attempt published rows and stopped; publishing the file again on every shard", "path", path, "file_id", res.FileID, "attempt_id", unfinished.AttemptID, "rows_found", n)
+		} else if n > 0 {
 			// The earlier attempt attached its rows and died before the
 			// ledger said so: finish its record, do not load again.
 			a := *unfinished
@@ -376,7 +405,6 @@ func newAttemptID() string {
 // lets us).
 func (l *Loader) loadAttempt(ctx context.Context, path string, format Format, a *attempt, res *Result, start time.Time) error {
 	stage := warehouse.QuoteIdent(l.stageName(a.FileID))
-	table := warehouse.QuoteIdent(string(l.o.Kind))
 	rej := &rejectLog{}
 	published := false
 	cleanup := func(cause error) error {
@@ -385,7 +413,7 @@ func (l *Loader) loadAttempt(ctx context.Context, path string, format Format, a 
 		}
 		bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		defer cancel()
-		if err := l.conn.Exec(bg, "DROP TABLE IF EXISTS "+stage); err != nil {
+		if err := l.dropStage(bg, a.FileID); err != nil {
 			l.log.Warn("drop staging table", "table", l.stageName(a.FileID), "err", err)
 		}
 		if !errors.Is(cause, ErrTooManyRejects) {
@@ -400,11 +428,8 @@ func (l *Loader) loadAttempt(ctx context.Context, path string, format Format, a 
 		return cause
 	}
 
-	if err := l.conn.Exec(ctx, "DROP TABLE IF EXISTS "+stage); err != nil {
-		return cleanup(fmt.Errorf("drop old staging table: %w", err))
-	}
-	if err := l.conn.Exec(ctx, "CREATE TABLE "+stage+" AS "+table); err != nil {
-		return cleanup(fmt.Errorf("create staging table: %w", err))
+	if err := l.createStage(ctx, a.FileID); err != nil {
+		return cleanup(err)
 	}
 	l.log.Debug("stage created", "table", l.stageName(a.FileID), "seconds", l.o.Now().Sub(start).Seconds())
 	rows, birthdays, ignored, err := l.stageFile(ctx, path, format, a.FileID, stage, rej, res.Bytes, start)
@@ -425,11 +450,9 @@ func (l *Loader) loadAttempt(ctx context.Context, path string, format Format, a 
 		return cleanup(err)
 	}
 	l.log.Debug("staged", "rows", rows, "rejected", rej.count, "seconds", l.o.Now().Sub(start).Seconds())
-	if rows > 0 {
-		if err := l.conn.Exec(ctx, "ALTER TABLE "+table+" ATTACH PARTITION tuple() FROM "+stage); err != nil {
-			return cleanup(fmt.Errorf("publish: %w", err))
-		}
-		published = true
+	published, err = l.publish(ctx, a.FileID, rows)
+	if err != nil {
+		return cleanup(err)
 	}
 	a.Status, a.Rows, a.Rejected, a.FinishedAt = StatusLoaded, uint64(rows), uint64(rej.count), l.o.Now()
 	if err := l.ledger.put(ctx, *a); err != nil {
@@ -437,7 +460,7 @@ func (l *Loader) loadAttempt(ctx context.Context, path string, format Format, a 
 	}
 	l.log.Debug("published", "seconds", l.o.Now().Sub(start).Seconds())
 	res.LoadedAt = a.FinishedAt.UTC().Truncate(time.Second) // as the ledger keeps it
-	if err := l.conn.Exec(ctx, "DROP TABLE IF EXISTS "+stage); err != nil {
+	if err := l.dropStage(ctx, a.FileID); err != nil {
 		l.log.Warn("drop staging table after publishing (the next load drops it)", "table", l.stageName(a.FileID), "err", err)
 	}
 	return nil

@@ -1,0 +1,120 @@
+package loaders_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"testing"
+
+	"github.com/memberlytics/memberlytics/internal/chtest"
+	"github.com/memberlytics/memberlytics/internal/datagen"
+	"github.com/memberlytics/memberlytics/internal/warehouse"
+	"github.com/memberlytics/memberlytics/loaders"
+)
+
+// TestClusterLoadIntegration loads the generated files into the two-shard
+// test cluster: every row lands on the shard its member hashes to, the
+// Distributed views see the single server's counts, a second load is
+// skipped, and no staging table is left on any shard.
+func TestClusterLoadIntegration(t *testing.T) {
+	t.Parallel()
+	db, cc := chtest.MigratedCluster(t)
+	dir := generated(t, datagen.FormatCSV)
+	for _, kind := range []loaders.Kind{loaders.Members, loaders.Orders, loaders.Events} {
+		path := filepath.Join(dir, string(kind)+".csv")
+		want := countLines(t, path) - 1
+		res := load(t, cc, loaders.Options{Kind: kind, BatchRows: 300}, path)
+		if res.Rows != want || res.Rejected != 0 {
+			t.Errorf("%s: loaded %d rows, %d rejected; want %d, 0", kind, res.Rows, res.Rejected, want)
+		}
+		if got := queryUint(t, cc, "SELECT count() FROM "+string(kind)+"_current"); int64(got) != want {
+			t.Errorf("%s_current through the cluster has %d rows, want %d", kind, got, want)
+		}
+		var sum uint64
+		for i, sh := range db.Shards {
+			n := queryUint(t, sh, "SELECT count() FROM "+string(kind)+"_local")
+			wrong := queryUint(t, sh, fmt.Sprintf("SELECT count() FROM %s_local WHERE cityHash64(member_id) %% 2 != %d", kind, i))
+			if n == 0 || wrong != 0 {
+				t.Errorf("%s on shard %d: %d rows, %d of another shard's members; want some, 0", kind, i+1, n, wrong)
+			}
+			sum += n
+			if s := stageTables(t, sh); s != 0 {
+				t.Errorf("shard %d: %d staging tables left", i+1, s)
+			}
+		}
+		if int64(sum) != want {
+			t.Errorf("%s: shards hold %d rows together, want %d", kind, sum, want)
+		}
+		if st := ledgerStatus(t, cc, res.FileID); st != "loaded" {
+			t.Errorf("%s: ledger status %q, want loaded", kind, st)
+		}
+		if again := load(t, cc, loaders.Options{Kind: kind}, path); !again.Skipped {
+			t.Errorf("%s: second load %+v, want skipped", kind, again)
+		}
+	}
+	if n := queryUint(t, db.Shards[1], "SELECT count() FROM system.tables WHERE database = currentDatabase() AND name = 'load_files'"); n != 0 {
+		t.Error("the ledger exists on shard 2; it belongs on the initiator only")
+	}
+}
+
+// TestClusterRepublishIntegration: an attempt died after shard 1 attached
+// its rows and before shard 2 did (ledger still "loading"). The next load
+// publishes the file again on every shard; FINAL counts every order once.
+func TestClusterRepublishIntegration(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, cc := chtest.MigratedCluster(t)
+	path := filepath.Join(generated(t, datagen.FormatCSV), "orders.csv")
+	want := countLines(t, path) - 1
+	res := load(t, cc, loaders.Options{Kind: loaders.Orders}, path)
+	// Rewind to the crash: shard 2 never attached, the ledger says loading.
+	if err := db.Shards[1].Exec(ctx, "ALTER TABLE orders_local DROP PARTITION tuple()"); err != nil {
+		t.Fatal(err)
+	}
+	if err := cc.Exec(ctx, `INSERT INTO load_files (file_id, attempt_id, sha256, path, kind, format, source, bytes, rows, rejected, status, error, forced, started_at, finished_at, version)
+		SELECT file_id, attempt_id, sha256, path, kind, format, source, bytes, 0, rejected, 'loading', '', forced, started_at, started_at, version + 1
+		FROM load_files FINAL WHERE file_id = ?`, res.FileID); err != nil {
+		t.Fatal(err)
+	}
+	if got := queryUint(t, cc, "SELECT count() FROM orders_current"); int64(got) >= want {
+		t.Fatalf("set-up: %d orders visible, want fewer than %d", got, want)
+	}
+	again := load(t, cc, loaders.Options{Kind: loaders.Orders}, path)
+	if again.Recovered || again.Skipped || again.Rows != want {
+		t.Errorf("next load %+v, want a fresh publish of %d rows", again, want)
+	}
+	if got := queryUint(t, cc, "SELECT count() FROM orders_current"); int64(got) != want {
+		t.Errorf("orders_current = %d after re-publishing, want %d (each order once)", got, want)
+	}
+	if got := queryUint(t, db.Shards[1], "SELECT count() FROM orders_local"); got == 0 {
+		t.Error("shard 2 still has no orders")
+	}
+	if st := ledgerStatus(t, cc, res.FileID); st != "loaded" {
+		t.Errorf("ledger status %q, want loaded", st)
+	}
+}
+
+// TestClusterShardDownIntegration: with a shard unreachable the
+// synchronous insert into the Distributed stage fails, so the file fails,
+// nothing is published and the attempt is marked failed.
+func TestClusterShardDownIntegration(t *testing.T) {
+	t.Parallel()
+	_, cc := chtest.MigratedCluster(t)
+	// The harness's second cluster: shard 1 plus a port nothing listens on.
+	topo := cc.Topology()
+	down := warehouse.NewClusterConn(warehouse.Topology{Name: chtest.UnreachableClusterName, Shards: topo.Shards[:1]})
+	path := filepath.Join(generated(t, datagen.FormatCSV), "orders.csv")
+	res, err := newLoader(t, down, loaders.Options{Kind: loaders.Orders}).LoadFile(context.Background(), path)
+	if err == nil {
+		t.Fatal("load with a shard down succeeded, want an error")
+	}
+	if n := queryUint(t, cc, "SELECT count() FROM orders"); n != 0 {
+		t.Errorf("%d orders visible after the failed load, want 0", n)
+	}
+	if st := ledgerStatus(t, cc, res.FileID); st != "failed" {
+		t.Errorf("ledger status %q, want failed", st)
+	}
+	if n := stageTables(t, cc); n != 0 {
+		t.Errorf("%d staging tables left on shard 1", n)
+	}
+}
