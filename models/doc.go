@@ -27,4 +27,13 @@
 // per history and joined back), churn (logistic regression from
 // models/churn, trained on a bounded sample and scored in ClickHouse as an
 // expression of its coefficients) and potential. See docs/predictive.md.
+//
+// Cluster mode (docs/cluster.md): models run unchanged on a
+// warehouse.ClusterConn. They read through the Distributed tables and the
+// *_current views, and ReplacePartition stages a sharded output (one in
+// sql.Sharded) on every shard and replaces each shard's partition; home
+// outputs stay on the initiator. Model SQL must follow the read rules in
+// docs/cluster.md: no JOIN or IN over a Distributed table inside a query
+// whose outer FROM is a Distributed table (exception 288; read through a
+// view or a subquery instead), and no result that depends on row order.
 package models

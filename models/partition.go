@@ -18,7 +18,9 @@ import (
 // staging table. A re-run therefore replaces the partition (never appends),
 // and when fill fails the previous partition is left untouched. table must
 // be PARTITION BY as_of and is an identifier from the caller's code, not
-// user input. It returns the number of rows published.
+// user input. It returns the number of rows published. In cluster mode
+// (conn carries a warehouse.Topology) a sharded table is staged and
+// replaced on every shard: see cluster.go.
 func ReplacePartition(ctx context.Context, conn warehouse.Conn, table string, asOf time.Time, fill func(stage string) error) (uint64, error) {
 	part := fmt.Sprintf("'%s'", asOf.Format(DateLayout))
 	return replace(ctx, conn, table, part, fmt.Sprintf("as_of = '%s'", asOf.Format(DateLayout)), fill)
@@ -30,6 +32,9 @@ func replace(ctx context.Context, conn warehouse.Conn, table, part, where string
 	var b [4]byte
 	_, _ = rand.Read(b[:])
 	stage := table + "_stage_" + hex.EncodeToString(b[:])
+	if topo, key, ok := shardedTopology(conn, table); ok {
+		return replaceSharded(ctx, conn, topo, table, key, stage, part, where, fill)
+	}
 	qt, qs := warehouse.QuoteIdent(table), warehouse.QuoteIdent(stage)
 	if err := conn.Exec(ctx, "CREATE TABLE "+qs+" AS "+qt); err != nil {
 		return 0, fmt.Errorf("create stage for %s: %w", table, err)

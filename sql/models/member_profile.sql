@@ -84,10 +84,12 @@ FROM
 WHERE f.2 != ''
 UNION ALL
 -- High-potential members (model potential), one segment per reason; none
--- when potential has not run for this as_of.
+-- when potential has not run for this as_of. The subquery keeps the
+-- constants on the initiator in cluster mode (potential is Distributed
+-- there; 18.16 refuses constants that come back from the shards as
+-- columns, code 171).
 SELECT as_of, 'potential', reason, member_id, @run_id
-FROM potential
-WHERE as_of = toDate(@as_of)
+FROM (SELECT as_of, reason, member_id FROM potential WHERE as_of = toDate(@as_of))
 
 -- name: summary
 SELECT family, segment, toFloat64(count()) FROM segment_members WHERE as_of = toDate(@as_of) GROUP BY family, segment

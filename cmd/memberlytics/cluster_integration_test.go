@@ -1,0 +1,218 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/memberlytics/memberlytics/internal/chtest"
+	"github.com/memberlytics/memberlytics/internal/compat"
+	"github.com/memberlytics/memberlytics/internal/config"
+	"github.com/memberlytics/memberlytics/internal/datagen"
+	"github.com/memberlytics/memberlytics/internal/migrate"
+	"github.com/memberlytics/memberlytics/internal/warehouse"
+	"github.com/memberlytics/memberlytics/loaders"
+	"github.com/memberlytics/memberlytics/models"
+)
+
+// clusterMembers is the size of the equality test's data set; the
+// MEMBERLYTICS_CLUSTER_MEMBERS environment variable overrides it (make
+// bench runs the test on a larger set for the timing note).
+const clusterMembers = 800
+
+// TestClusterEqualsSingleNodeIntegration is issue 9's must-show: the same
+// generated data is loaded with the loaders into one server and into the
+// two-shard test cluster (cluster mode: sharded tables behind Distributed
+// tables), every model `memberlytics run all` knows runs for two as_of
+// dates on each, and every table and view the models and loaders wrote is
+// compared: exact for counts, keys, strings, dates and decimals,
+// compat.DefaultTolerance (relative 1e-9) for floats. Load and model
+// timings of both are logged (docs/cluster.md has the numbers).
+func TestClusterEqualsSingleNodeIntegration(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	members := clusterMembers
+	if s := os.Getenv("MEMBERLYTICS_CLUSTER_MEMBERS"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			t.Fatalf("MEMBERLYTICS_CLUSTER_MEMBERS=%q: want a positive number", s)
+		}
+		members = n
+	}
+	dir := t.TempDir()
+	if err := compat.Generate(ctx, dir, members, 17); err != nil {
+		t.Fatal(err)
+	}
+	reg, err := newModelRegistry(config.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	single := chtest.Migrated(t)
+	db, cluster := chtest.MigratedCluster(t)
+	asOfs := []time.Time{datagen.DefaultEnd.AddDate(0, 0, -32), datagen.DefaultEnd.AddDate(0, 0, -1)}
+
+	// One after the other, so the timings do not share the cores.
+	targets := []struct {
+		name string
+		conn warehouse.Conn
+	}{{"one server", single}, {"two shards", cluster}}
+	for _, tg := range targets {
+		load, run := loadAndRun(t, tg.conn, dir, reg, asOfs)
+		t.Logf("%s: %d members: load %.2fs, models (%d as_of) %.2fs", tg.name, members, load.Seconds(), len(asOfs), run.Seconds())
+	}
+
+	// The cluster really is sharded: every sharded output has rows on both
+	// shards, only its own members', and no stage is left anywhere.
+	for _, table := range []string{"members", "orders", "events", "rfm", "engagement", "lifecycle", "tiers", "member_profile", "segment_members", "clv", "churn"} {
+		for i, sh := range db.Shards {
+			n := queryCount(t, sh, "SELECT count() FROM "+table+"_local")
+			wrong := queryCount(t, sh, fmt.Sprintf("SELECT count() FROM %s_local WHERE cityHash64(member_id) %% 2 != %d", table, i))
+			if n == 0 || wrong != 0 {
+				t.Errorf("%s_local on shard %d: %d rows, %d of the other shard's members; want some, 0", table, i+1, n, wrong)
+			}
+		}
+	}
+	for i, sh := range db.Shards {
+		if n := queryCount(t, sh, "SELECT count() FROM system.tables WHERE database = currentDatabase() AND (name LIKE '%\\_stage\\_%' OR name LIKE '%\\_tmp\\_%')"); n != 0 {
+			t.Errorf("shard %d: %d stage or scratch tables left", i+1, n)
+		}
+	}
+
+	// Compare every table and view of the one-server database, read
+	// through the cluster's initiator under the same name.
+	schema, err := compat.ReadSchema(ctx, single)
+	if err != nil {
+		t.Fatal(err)
+	}
+	skipTables := map[string]string{
+		"members": "raw, compared through members_current", "orders": "raw, compared through orders_current",
+		"events": "raw, compared through events_current", migrate.VersionTable: "bookkeeping",
+		"load_files": "attempt ids and times differ per load", "load_rejects": "empty: generated data has no bad rows",
+	}
+	compared := 0
+	for name, ts := range schema.Tables {
+		if skipTables[name] != "" {
+			continue
+		}
+		for _, p := range clusterPasses(name) {
+			a, err := compat.Snapshot(ctx, single, ts, p.opt)
+			if err != nil {
+				t.Fatalf("one server: %v", err)
+			}
+			b, err := compat.Snapshot(ctx, cluster, ts, p.opt)
+			if err != nil {
+				t.Errorf("two shards: %v", err)
+				continue
+			}
+			for _, d := range compat.CompareTables("one-server", a, "two-shards", b, p.tol) {
+				t.Errorf("%s (%s): %s", name, p.what, d)
+			}
+			if len(a.Rows) > 0 {
+				compared++
+			}
+		}
+	}
+	// Every model wrote rows that were compared.
+	for _, table := range []string{"rfm", "cohorts", "engagement", "lifecycle", "lifecycle_flow", "tiers", "tier_migration",
+		"member_profile", "segment_members", "clv", "churn", "potential", "model_metrics", "model_params", "orders_current"} {
+		if n := queryCount(t, single, "SELECT count() FROM "+table); n == 0 {
+			t.Errorf("%s is empty on one server: the comparison proves nothing for it", table)
+		}
+	}
+	t.Logf("compared %d non-empty tables and views (passes)", compared)
+}
+
+// churnTolerance compares the floats the churn model derives. Its training
+// sample and logistic fit see the feature rows in the order ClickHouse
+// returns them (sql/models/churn.sql's features have no ORDER BY; issue
+// #10), and two shards return them in another order than one server, so
+// coefficients and probabilities differ by about 1e-8 relative (measured:
+// at most 1.2e-8 on 800 members). Everything else, churn's keys and risk
+// bands included, is compared exactly or with compat.DefaultTolerance.
+var churnTolerance = compat.Tolerance{Rel: 1e-6, Abs: 1e-12}
+
+// clusterPass is one comparison of a table: which rows and columns, and
+// the float tolerance.
+type clusterPass struct {
+	what string
+	opt  compat.Options
+	tol  compat.Tolerance
+}
+
+// clusterPasses returns the comparisons of table: one strict pass, and for
+// tables holding churn's order-dependent floats a second pass over them
+// with churnTolerance. loaded_at is the wall-clock time of each load and
+// *_seconds metrics the run's timings; churn's grad_norm is the optimiser's
+// residual at its stopping point, not a result.
+func clusterPasses(table string) []clusterPass {
+	skipLoadedAt := func(_, column string) bool { return column == "loaded_at" }
+	strict := clusterPass{what: "strict", opt: compat.Options{SkipColumns: skipLoadedAt}, tol: compat.DefaultTolerance}
+	switch strings.TrimSuffix(table, "_latest") {
+	case "model_metrics", "model_params":
+		key := "metric"
+		if strings.HasPrefix(table, "model_params") {
+			key = "name"
+		}
+		strict.opt.Where = func(string) string { return "model != 'churn' AND " + key + " NOT LIKE '%\\_seconds'" }
+		loose := clusterPass{what: "churn", tol: churnTolerance, opt: compat.Options{SkipColumns: skipLoadedAt, Where: func(string) string {
+			return "model = 'churn' AND " + key + " NOT LIKE '%\\_seconds' AND " + key + " != 'grad_norm'"
+		}}}
+		return []clusterPass{strict, loose}
+	case "churn", "member_profile":
+		strict.opt.SkipColumns = func(_, column string) bool { return column == "loaded_at" || column == "churn_probability" }
+		return []clusterPass{strict, {what: "churn_probability", opt: compat.Options{SkipColumns: skipLoadedAt}, tol: churnTolerance}}
+	}
+	return []clusterPass{strict}
+}
+
+// loadAndRun loads the generated files with the loaders and runs every
+// model for each as_of, returning the time each part took.
+func loadAndRun(t *testing.T, conn warehouse.Conn, dir string, reg *models.Registry, asOfs []time.Time) (load, run time.Duration) {
+	t.Helper()
+	ctx := context.Background()
+	start := time.Now()
+	for _, kind := range []loaders.Kind{loaders.Members, loaders.Orders, loaders.Events} {
+		l, err := loaders.New(conn, loaders.Options{Kind: kind, MaxRejectRatio: 0.01})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := l.LoadFile(ctx, filepath.Join(dir, string(kind)+".csv"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Rows == 0 || res.Rejected != 0 {
+			t.Fatalf("load %s: %d rows, %d rejected", kind, res.Rows, res.Rejected)
+		}
+	}
+	load = time.Since(start)
+	start = time.Now()
+	for _, asOf := range asOfs {
+		// The same run id everywhere, so the run_id columns compare.
+		env := models.Env{Conn: conn, Location: time.UTC, RunID: "cluster-equality"}
+		if _, err := models.RunAll(ctx, reg, env, nil, asOf); err != nil {
+			t.Fatalf("run all for %s: %v", asOf.Format(models.DateLayout), err)
+		}
+	}
+	return load, time.Since(start)
+}
+
+func queryCount(t *testing.T, conn warehouse.Conn, q string) uint64 {
+	t.Helper()
+	rows, err := conn.Query(context.Background(), q)
+	if err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	defer rows.Close()
+	var n uint64
+	if rows.Next() {
+		if err := rows.Scan(&n); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	return n
+}

@@ -1,0 +1,76 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/memberlytics/memberlytics/internal/chtest"
+)
+
+// TestClusterReplacePartitionIntegration: in cluster mode a sharded
+// output is staged per shard and each shard's partition replaced; a
+// re-run replaces (never appends) on every shard, a shard that gets no
+// rows has its partition emptied, other as_of partitions are untouched,
+// and a home table (cohorts) keeps the single-server path.
+func TestClusterReplacePartitionIntegration(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, cc := chtest.MigratedCluster(t)
+	day := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+	other := day.AddDate(0, 0, -1)
+	fillN := func(asOf time.Time, n int) func(stage string) error {
+		return func(stage string) error {
+			return cc.Exec(ctx, fmt.Sprintf(`INSERT INTO %s (as_of, member_id, run_id)
+				SELECT toDate('%s'), concat('M', toString(number)), 'r' FROM system.numbers LIMIT %d`, stage, asOf.Format(DateLayout), n))
+		}
+	}
+	perShard := func(asOf time.Time) []uint64 {
+		var out []uint64
+		for _, sh := range db.Shards {
+			out = append(out, queryUint(t, sh, "SELECT count() FROM rfm_local WHERE as_of = ?", asOf.Format(DateLayout)))
+		}
+		return out
+	}
+	if _, err := ReplacePartition(ctx, cc, "rfm", other, fillN(other, 10)); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		n    int
+	}{{"first run", 200}, {"re-run replaces", 150}, {"one member: the other shard empties", 1}, {"no rows", 0}}
+	for _, tt := range tests {
+		n, err := ReplacePartition(ctx, cc, "rfm", day, fillN(day, tt.n))
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		got := perShard(day)
+		if n != uint64(tt.n) || got[0]+got[1] != uint64(tt.n) {
+			t.Errorf("%s: published %d, shards hold %v; want %d in all", tt.name, n, got, tt.n)
+		}
+		if tt.n >= 100 && (got[0] == 0 || got[1] == 0) {
+			t.Errorf("%s: shards hold %v, want rows on both", tt.name, got)
+		}
+		if total := queryUint(t, cc, "SELECT count() FROM rfm WHERE as_of = ?", day.Format(DateLayout)); total != uint64(tt.n) {
+			t.Errorf("%s: %d rows through the Distributed table, want %d", tt.name, total, tt.n)
+		}
+	}
+	if got := perShard(other); got[0]+got[1] != 10 {
+		t.Errorf("the other as_of holds %v, want 10 rows untouched", got)
+	}
+	// A home table: the rows stay on the initiator.
+	if _, err := ReplacePartition(ctx, cc, "cohorts", day, func(stage string) error {
+		return cc.Exec(ctx, "INSERT INTO "+stage+" (as_of, cohort_by, run_id) SELECT toDate('2025-03-01'), 'join', 'r'")
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if n := queryUint(t, db.Shards[0], "SELECT count() FROM cohorts"); n != 1 {
+		t.Errorf("cohorts on the initiator: %d rows, want 1", n)
+	}
+	for i, sh := range db.Shards {
+		if n := queryUint(t, sh, "SELECT count() FROM system.tables WHERE database = currentDatabase() AND name LIKE '%\\_stage\\_%'"); n != 0 {
+			t.Errorf("shard %d: %d stage tables left", i+1, n)
+		}
+	}
+}
