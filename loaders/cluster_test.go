@@ -27,13 +27,13 @@ func TestClusterLoadIntegration(t *testing.T) {
 		if res.Rows != want || res.Rejected != 0 {
 			t.Errorf("%s: loaded %d rows, %d rejected; want %d, 0", kind, res.Rows, res.Rejected, want)
 		}
-		if got := queryUint(t, cc, "SELECT count() FROM "+string(kind)+"_current"); int64(got) != want {
+		if got := chtest.QueryUint(t, cc, "SELECT count() FROM "+string(kind)+"_current"); int64(got) != want {
 			t.Errorf("%s_current through the cluster has %d rows, want %d", kind, got, want)
 		}
 		var sum uint64
 		for i, sh := range db.Shards {
-			n := queryUint(t, sh, "SELECT count() FROM "+string(kind)+"_local")
-			wrong := queryUint(t, sh, fmt.Sprintf("SELECT count() FROM %s_local WHERE cityHash64(member_id) %% 2 != %d", kind, i))
+			n := chtest.QueryUint(t, sh, "SELECT count() FROM "+string(kind)+"_local")
+			wrong := chtest.QueryUint(t, sh, fmt.Sprintf("SELECT count() FROM %s_local WHERE cityHash64(member_id) %% 2 != %d", kind, i))
 			if n == 0 || wrong != 0 {
 				t.Errorf("%s on shard %d: %d rows, %d of another shard's members; want some, 0", kind, i+1, n, wrong)
 			}
@@ -52,7 +52,7 @@ func TestClusterLoadIntegration(t *testing.T) {
 			t.Errorf("%s: second load %+v, want skipped", kind, again)
 		}
 	}
-	if n := queryUint(t, db.Shards[1], "SELECT count() FROM system.tables WHERE database = currentDatabase() AND name = 'load_files'"); n != 0 {
+	if n := chtest.QueryUint(t, db.Shards[1], "SELECT count() FROM system.tables WHERE database = currentDatabase() AND name = 'load_files'"); n != 0 {
 		t.Error("the ledger exists on shard 2; it belongs on the initiator only")
 	}
 }
@@ -76,17 +76,17 @@ func TestClusterRepublishIntegration(t *testing.T) {
 		FROM load_files FINAL WHERE file_id = ?`, res.FileID); err != nil {
 		t.Fatal(err)
 	}
-	if got := queryUint(t, cc, "SELECT count() FROM orders_current"); int64(got) >= want {
+	if got := chtest.QueryUint(t, cc, "SELECT count() FROM orders_current"); int64(got) >= want {
 		t.Fatalf("set-up: %d orders visible, want fewer than %d", got, want)
 	}
 	again := load(t, cc, loaders.Options{Kind: loaders.Orders}, path)
 	if again.Recovered || again.Skipped || again.Rows != want {
 		t.Errorf("next load %+v, want a fresh publish of %d rows", again, want)
 	}
-	if got := queryUint(t, cc, "SELECT count() FROM orders_current"); int64(got) != want {
+	if got := chtest.QueryUint(t, cc, "SELECT count() FROM orders_current"); int64(got) != want {
 		t.Errorf("orders_current = %d after re-publishing, want %d (each order once)", got, want)
 	}
-	if got := queryUint(t, db.Shards[1], "SELECT count() FROM orders_local"); got == 0 {
+	if got := chtest.QueryUint(t, db.Shards[1], "SELECT count() FROM orders_local"); got == 0 {
 		t.Error("shard 2 still has no orders")
 	}
 	if st := ledgerStatus(t, cc, res.FileID); st != "loaded" {
@@ -108,7 +108,7 @@ func TestClusterShardDownIntegration(t *testing.T) {
 	if err == nil {
 		t.Fatal("load with a shard down succeeded, want an error")
 	}
-	if n := queryUint(t, cc, "SELECT count() FROM orders"); n != 0 {
+	if n := chtest.QueryUint(t, cc, "SELECT count() FROM orders"); n != 0 {
 		t.Errorf("%d orders visible after the failed load, want 0", n)
 	}
 	if st := ledgerStatus(t, cc, res.FileID); st != "failed" {

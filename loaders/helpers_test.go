@@ -14,6 +14,7 @@ import (
 
 	"github.com/klauspost/compress/zstd"
 
+	"github.com/memberlytics/memberlytics/internal/chtest"
 	"github.com/memberlytics/memberlytics/internal/datagen"
 	"github.com/memberlytics/memberlytics/internal/warehouse"
 	"github.com/memberlytics/memberlytics/loaders"
@@ -111,48 +112,15 @@ func countLines(t *testing.T, path string) int64 {
 	return int64(bytes.Count(data, []byte("\n")))
 }
 
-func queryUint(t *testing.T, conn warehouse.Conn, q string, args ...any) uint64 {
-	t.Helper()
-	rows, err := conn.Query(context.Background(), q, args...)
-	if err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	defer rows.Close()
-	var n uint64
-	if !rows.Next() {
-		t.Fatalf("%s: no row", q)
-	}
-	if err := rows.Scan(&n); err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	return n
-}
-
-func queryString(t *testing.T, conn warehouse.Conn, q string, args ...any) string {
-	t.Helper()
-	rows, err := conn.Query(context.Background(), q, args...)
-	if err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	defer rows.Close()
-	var s string
-	if rows.Next() {
-		if err := rows.Scan(&s); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	return s
-}
-
 // ledgerStatus is the newest attempt's status of a file.
 func ledgerStatus(t *testing.T, conn warehouse.Conn, fileID string) string {
 	t.Helper()
-	return queryString(t, conn, "SELECT status FROM load_files FINAL WHERE file_id = ? ORDER BY started_at DESC, version DESC LIMIT 1", fileID)
+	return chtest.QueryString(t, conn, "SELECT status FROM load_files FINAL WHERE file_id = ? ORDER BY started_at DESC, version DESC LIMIT 1", fileID)
 }
 
 func stageTables(t *testing.T, conn warehouse.Conn) uint64 {
 	t.Helper()
-	return queryUint(t, conn, "SELECT count() FROM system.tables WHERE database = currentDatabase() AND name LIKE '%\\_stage\\_%'")
+	return chtest.QueryUint(t, conn, "SELECT count() FROM system.tables WHERE database = currentDatabase() AND name LIKE '%\\_stage\\_%'")
 }
 
 var errInjected = errors.New("injected: connection lost")

@@ -37,7 +37,7 @@ func TestFormatsIntegration(t *testing.T) {
 					if res.Rows != tt.want || res.Rejected != 0 {
 						t.Errorf("%s: loaded %d rows, %d rejected; want %d, 0 (first rejects %v)", path, res.Rows, res.Rejected, tt.want, res.FirstRejects)
 					}
-					if got := queryUint(t, conn, "SELECT count() FROM "+string(tt.kind)+"_current"); int64(got) != tt.want {
+					if got := chtest.QueryUint(t, conn, "SELECT count() FROM "+string(tt.kind)+"_current"); int64(got) != tt.want {
 						t.Errorf("%s_current has %d rows, want %d", tt.kind, got, tt.want)
 					}
 					if st := ledgerStatus(t, conn, res.FileID); st != "loaded" {
@@ -45,10 +45,10 @@ func TestFormatsIntegration(t *testing.T) {
 					}
 				}
 				// Same content whatever the format: compare a fingerprint.
-				sum := queryString(t, conn, `SELECT concat(toString(sum(amount)), '/', toString(sum(discount)), '/', toString(sum(items)), '/',
+				sum := chtest.QueryString(t, conn, `SELECT concat(toString(sum(amount)), '/', toString(sum(discount)), '/', toString(sum(items)), '/',
 					toString(min(ordered_at)), '/', toString(max(updated_at)), '/', toString(countIf(status = 'refunded'))) FROM orders_current`)
-				sum += "|" + queryString(t, conn, `SELECT concat(toString(countIf(isNull(birthday))), '/', toString(sum(toUInt32(assumeNotNull(birthday)))), '/', toString(max(joined_at))) FROM members_current`)
-				sum += "|" + queryString(t, conn, `SELECT concat(toString(sum(value)), '/', toString(sum(length(properties))), '/', toString(uniqExact(event_type))) FROM events_current`)
+				sum += "|" + chtest.QueryString(t, conn, `SELECT concat(toString(countIf(isNull(birthday))), '/', toString(sum(toUInt32(assumeNotNull(birthday)))), '/', toString(max(joined_at))) FROM members_current`)
+				sum += "|" + chtest.QueryString(t, conn, `SELECT concat(toString(sum(value)), '/', toString(sum(length(properties))), '/', toString(uniqExact(event_type))) FROM events_current`)
 				if wantSum == "" {
 					wantSum = sum
 				} else if sum != wantSum {
@@ -85,12 +85,12 @@ func TestMappingAndTimeZoneIntegration(t *testing.T) {
 		{"A2", "2024-02-29 23:30:00"},
 		{"A;3", "2024-03-01 12:00:00"}, // an explicit Z stays UTC
 	} {
-		got := queryString(t, conn, "SELECT toString(ordered_at, 'UTC') FROM orders_current WHERE order_id = ?", tt.id)
+		got := chtest.QueryString(t, conn, "SELECT toString(ordered_at, 'UTC') FROM orders_current WHERE order_id = ?", tt.id)
 		if got != tt.want {
 			t.Errorf("%s ordered_at = %q, want %q UTC", tt.id, got, tt.want)
 		}
 	}
-	if got := queryString(t, conn, "SELECT concat(toString(amount), ' ', status, ' ', toString(updated_at, 'UTC')) FROM orders_current WHERE order_id = 'A1'"); got != "12.5 paid 2024-03-01 12:00:00" && got != "12.50 paid 2024-03-01 12:00:00" {
+	if got := chtest.QueryString(t, conn, "SELECT concat(toString(amount), ' ', status, ' ', toString(updated_at, 'UTC')) FROM orders_current WHERE order_id = 'A1'"); got != "12.5 paid 2024-03-01 12:00:00" && got != "12.50 paid 2024-03-01 12:00:00" {
 		t.Errorf("defaults: got %q, want amount 12.50, status paid, updated_at = ordered_at", got)
 	}
 }
@@ -108,14 +108,14 @@ func TestReloadIntegration(t *testing.T) {
 	if !again.Skipped || again.FileID != first.FileID || !again.LoadedAt.Equal(first.LoadedAt) {
 		t.Errorf("second load: %+v, want skipped with the first load's time %s", again, first.LoadedAt)
 	}
-	if n := queryUint(t, conn, "SELECT count() FROM orders"); n != 2 {
+	if n := chtest.QueryUint(t, conn, "SELECT count() FROM orders"); n != 2 {
 		t.Errorf("raw orders = %d after a no-op reload, want 2", n)
 	}
 	forced := load(t, conn, loaders.Options{Kind: loaders.Orders, Force: true}, v1)
 	if forced.Skipped || forced.Rows != 2 {
 		t.Errorf("forced load: %+v", forced)
 	}
-	if n := queryUint(t, conn, "SELECT count() FROM orders_current"); n != 2 {
+	if n := chtest.QueryUint(t, conn, "SELECT count() FROM orders_current"); n != 2 {
 		t.Errorf("orders_current = %d after --force, want 2 (each key once)", n)
 	}
 	// O2 corrected: refunded, later updated_at. Loaded before and after an
@@ -126,13 +126,13 @@ func TestReloadIntegration(t *testing.T) {
 		"O2,M1,2024-01-02T10:00:00Z,25.00,paid,2024-01-03T09:00:00Z\n")
 	load(t, conn, loaders.Options{Kind: loaders.Orders}, v2)
 	load(t, conn, loaders.Options{Kind: loaders.Orders}, stale)
-	if n := queryUint(t, conn, "SELECT count() FROM orders_current WHERE order_id = 'O2'"); n != 1 {
+	if n := chtest.QueryUint(t, conn, "SELECT count() FROM orders_current WHERE order_id = 'O2'"); n != 1 {
 		t.Errorf("O2 counted %d times, want 1", n)
 	}
-	if st := queryString(t, conn, "SELECT status FROM orders_current WHERE order_id = 'O2'"); st != "refunded" {
+	if st := chtest.QueryString(t, conn, "SELECT status FROM orders_current WHERE order_id = 'O2'"); st != "refunded" {
 		t.Errorf("O2 status = %q, want refunded (latest updated_at)", st)
 	}
-	if n := queryUint(t, conn, "SELECT count() FROM orders_current WHERE status = 'paid'"); n != 1 {
+	if n := chtest.QueryUint(t, conn, "SELECT count() FROM orders_current WHERE status = 'paid'"); n != 1 {
 		t.Errorf("paid orders = %d, want 1", n)
 	}
 }
@@ -152,13 +152,13 @@ func TestEventsWithoutIDIntegration(t *testing.T) {
 	if res.Rows != 3 {
 		t.Fatalf("rows = %d, want 3", res.Rows)
 	}
-	if n := queryUint(t, conn, "SELECT count() FROM events_current"); n != 3 {
+	if n := chtest.QueryUint(t, conn, "SELECT count() FROM events_current"); n != 3 {
 		t.Errorf("events_current = %d after a forced reload, want 3", n)
 	}
-	if p := queryString(t, conn, "SELECT properties FROM events_current WHERE event_type = 'points_earned'"); p != `{"order_id":"O1"}` {
+	if p := chtest.QueryString(t, conn, "SELECT properties FROM events_current WHERE event_type = 'points_earned'"); p != `{"order_id":"O1"}` {
 		t.Errorf("properties = %q", p)
 	}
-	if p := queryString(t, conn, "SELECT properties FROM events_current WHERE member_id = 'M2'"); p != `{}` {
+	if p := chtest.QueryString(t, conn, "SELECT properties FROM events_current WHERE member_id = 'M2'"); p != `{}` {
 		t.Errorf("default properties = %q, want {}", p)
 	}
 }
@@ -225,13 +225,13 @@ func TestRejectsIntegration(t *testing.T) {
 		if len(rerr.First) != 4 || !strings.Contains(err.Error(), "orders.csv:98: order_id: missing") {
 			t.Errorf("error should list the first rejects with file, line and field:\n%v", err)
 		}
-		if n := queryUint(t, conn, "SELECT count() FROM orders"); n != 0 {
+		if n := chtest.QueryUint(t, conn, "SELECT count() FROM orders"); n != 0 {
 			t.Errorf("%d orders visible after a failed file, want 0", n)
 		}
 		if st := ledgerStatus(t, conn, res.FileID); st != "failed" {
 			t.Errorf("ledger status %q, want failed", st)
 		}
-		if n := queryUint(t, conn, "SELECT count() FROM load_rejects WHERE file_id = ?", res.FileID); n != 4 {
+		if n := chtest.QueryUint(t, conn, "SELECT count() FROM load_rejects WHERE file_id = ?", res.FileID); n != 4 {
 			t.Errorf("load_rejects has %d rows, want 4", n)
 		}
 	})
@@ -273,13 +273,13 @@ func TestAllOrNothingIntegration(t *testing.T) {
 			if err == nil {
 				t.Fatal("load succeeded, want the injected failure")
 			}
-			if n := queryUint(t, conn, "SELECT count() FROM orders"); n != 0 {
+			if n := chtest.QueryUint(t, conn, "SELECT count() FROM orders"); n != 0 {
 				t.Errorf("%d rows visible after a failed load, want 0", n)
 			}
 			if n := stageTables(t, conn); n != 0 {
 				t.Errorf("%d staging tables left", n)
 			}
-			id := queryString(t, conn, "SELECT file_id FROM load_files LIMIT 1")
+			id := chtest.QueryString(t, conn, "SELECT file_id FROM load_files LIMIT 1")
 			if st := ledgerStatus(t, conn, id); st != "failed" {
 				t.Errorf("ledger status %q, want failed", st)
 			}
@@ -287,7 +287,7 @@ func TestAllOrNothingIntegration(t *testing.T) {
 			if res.Rows != want || res.Recovered {
 				t.Errorf("retry: %+v, want %d rows loaded afresh", res, want)
 			}
-			if n := queryUint(t, conn, "SELECT count() FROM orders"); int64(n) != want {
+			if n := chtest.QueryUint(t, conn, "SELECT count() FROM orders"); int64(n) != want {
 				t.Errorf("raw orders = %d after the retry, want %d (exactly once)", n, want)
 			}
 		})
@@ -305,7 +305,7 @@ func TestServerGoneIntegration(t *testing.T) {
 	if _, err := newLoader(t, fc, loaders.Options{Kind: loaders.Orders, BatchRows: 100}).LoadFile(context.Background(), path); err == nil {
 		t.Fatal("load succeeded, want the injected failure")
 	}
-	if n := queryUint(t, conn, "SELECT count() FROM orders"); n != 0 {
+	if n := chtest.QueryUint(t, conn, "SELECT count() FROM orders"); n != 0 {
 		t.Errorf("%d rows visible, want 0", n)
 	}
 	if n := stageTables(t, conn); n != 1 {
@@ -315,7 +315,7 @@ func TestServerGoneIntegration(t *testing.T) {
 	if res.Rows != want || res.Recovered {
 		t.Errorf("retry %+v", res)
 	}
-	if n := queryUint(t, conn, "SELECT count() FROM orders"); int64(n) != want {
+	if n := chtest.QueryUint(t, conn, "SELECT count() FROM orders"); int64(n) != want {
 		t.Errorf("orders = %d, want %d", n, want)
 	}
 	if n := stageTables(t, conn); n != 0 {
@@ -343,7 +343,7 @@ func TestCrashAfterAttachIntegration(t *testing.T) {
 	if !again.Recovered || again.Rows != want {
 		t.Errorf("next load %+v, want recovered with %d rows", again, want)
 	}
-	if n := queryUint(t, conn, "SELECT count() FROM orders"); int64(n) != want {
+	if n := chtest.QueryUint(t, conn, "SELECT count() FROM orders"); int64(n) != want {
 		t.Errorf("raw orders = %d, want %d (attached once)", n, want)
 	}
 	if st := ledgerStatus(t, conn, res.FileID); st != "loaded" {
@@ -407,7 +407,7 @@ func TestCorruptFilesIntegration(t *testing.T) {
 			t.Errorf("%s: ledger %q, want failed", tc.name, st)
 		}
 	}
-	if n := queryUint(t, conn, "SELECT count() FROM orders"); n != 0 {
+	if n := chtest.QueryUint(t, conn, "SELECT count() FROM orders"); n != 0 {
 		t.Errorf("%d rows visible from corrupt files", n)
 	}
 }

@@ -29,7 +29,7 @@ func TestClusterReplacePartitionIntegration(t *testing.T) {
 	perShard := func(asOf time.Time) []uint64 {
 		var out []uint64
 		for _, sh := range db.Shards {
-			out = append(out, queryUint(t, sh, "SELECT count() FROM rfm_local WHERE as_of = ?", asOf.Format(DateLayout)))
+			out = append(out, chtest.QueryUint(t, sh, "SELECT count() FROM rfm_local WHERE as_of = ?", asOf.Format(DateLayout)))
 		}
 		return out
 	}
@@ -52,7 +52,7 @@ func TestClusterReplacePartitionIntegration(t *testing.T) {
 		if tt.n >= 100 && (got[0] == 0 || got[1] == 0) {
 			t.Errorf("%s: shards hold %v, want rows on both", tt.name, got)
 		}
-		if total := queryUint(t, cc, "SELECT count() FROM rfm WHERE as_of = ?", day.Format(DateLayout)); total != uint64(tt.n) {
+		if total := chtest.QueryUint(t, cc, "SELECT count() FROM rfm WHERE as_of = ?", day.Format(DateLayout)); total != uint64(tt.n) {
 			t.Errorf("%s: %d rows through the Distributed table, want %d", tt.name, total, tt.n)
 		}
 	}
@@ -65,11 +65,11 @@ func TestClusterReplacePartitionIntegration(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if n := queryUint(t, db.Shards[0], "SELECT count() FROM cohorts"); n != 1 {
+	if n := chtest.QueryUint(t, db.Shards[0], "SELECT count() FROM cohorts"); n != 1 {
 		t.Errorf("cohorts on the initiator: %d rows, want 1", n)
 	}
 	for i, sh := range db.Shards {
-		if n := queryUint(t, sh, "SELECT count() FROM system.tables WHERE database = currentDatabase() AND name LIKE '%\\_stage\\_%'"); n != 0 {
+		if n := chtest.QueryUint(t, sh, "SELECT count() FROM system.tables WHERE database = currentDatabase() AND name LIKE '%\\_stage\\_%'"); n != 0 {
 			t.Errorf("shard %d: %d stage tables left", i+1, n)
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/memberlytics/memberlytics/internal/chtest"
 	"github.com/memberlytics/memberlytics/internal/config"
 	"github.com/memberlytics/memberlytics/internal/datagen"
 	"github.com/memberlytics/memberlytics/internal/warehouse"
@@ -51,23 +52,23 @@ func TestCohortsIntegration(t *testing.T) {
 		toString(retention_rate), toString(toFloat64(revenue)), toString(round(revenue_retention, 5)), toString(repeat_members),
 		toString(cumulative_repeat_rate)
 		FROM cohorts WHERE period_type = ? ORDER BY cohort, period`
-		if got := rowsOf(t, conn, q, "month"); !reflect.DeepEqual(got, want) {
+		if got := chtest.Rows(t, conn, q, "month"); !reflect.DeepEqual(got, want) {
 			t.Errorf("month cells:\n got %v\nwant %v", got, want)
 		}
 		// Weeks start on Monday: a's first order (Fri 2024-01-05) -> week of
 		// 2024-01-01, periods 0..12 up to the week of Mon 2024-03-25; b (Wed
 		// 2024-01-31) -> 2024-01-29, 0..8; c (Sat 2024-02-10) -> 2024-02-05, 0..7.
-		if n := queryUint(t, conn, "SELECT count() FROM cohorts WHERE period_type = 'week'"); n != 13+9+8 {
+		if n := chtest.QueryUint(t, conn, "SELECT count() FROM cohorts WHERE period_type = 'week'"); n != 13+9+8 {
 			t.Errorf("week cells = %d, want 30", n)
 		}
-		wk := rowsOf(t, conn, `SELECT toString(period), toString(active_members), toString(toFloat64(revenue)) FROM cohorts
+		wk := chtest.Rows(t, conn, `SELECT toString(period), toString(active_members), toString(toFloat64(revenue)) FROM cohorts
 		WHERE period_type = 'week' AND cohort = '2024-01-01' AND active_members > 0 ORDER BY period`)
 		// a: Jan 5 (week 0), Jan 20 (Sat, week of Jan 15 = period 2), Mar 10 (Sun, week of Mar 4 = period 9).
 		if want := [][]string{{"0", "1", "100"}, {"2", "1", "50"}, {"9", "1", "30"}}; !reflect.DeepEqual(wk, want) {
 			t.Errorf("week cells of 2024-01-01: got %v, want %v", wk, want)
 		}
 		runModel(t, conn, m, "2024-03-31", time.UTC)
-		if n := queryUint(t, conn, "SELECT count() FROM cohorts"); n != 35 {
+		if n := chtest.QueryUint(t, conn, "SELECT count() FROM cohorts"); n != 35 {
 			t.Errorf("after re-run: %d rows, want 35", n)
 		}
 	})
@@ -99,7 +100,7 @@ func TestCohortsMatchBruteForceIntegration(t *testing.T) {
 				m := NewCohorts(config.Cohorts{By: by})
 				runModel(t, conn, m, asOf, sh)
 				got := map[string]string{}
-				for _, r := range rowsOf(t, conn, `SELECT concat(period_type, ' ', toString(cohort), ' ', toString(period)),
+				for _, r := range chtest.Rows(t, conn, `SELECT concat(period_type, ' ', toString(cohort), ' ', toString(period)),
 				concat(toString(cohort_size), ' ', toString(active_members), ' ', toString(toFloat64(revenue)), ' ', toString(repeat_members))
 				FROM cohorts WHERE as_of = ?`, asOf) {
 					got[r[0]] = r[1]

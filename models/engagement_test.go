@@ -1,10 +1,12 @@
 package models
 
 import (
-	"github.com/memberlytics/memberlytics/internal/warehouse"
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/memberlytics/memberlytics/internal/chtest"
+	"github.com/memberlytics/memberlytics/internal/warehouse"
 )
 
 func TestEngagementIntegration(t *testing.T) {
@@ -40,7 +42,7 @@ func TestEngagementIntegration(t *testing.T) {
 			{"r", "0", "0", "0", "0", "0", "0", "0", "0", "\\N", "0", "0", "0", "1000", "0"},
 			{"s", "0", "0", "1", "1", "0", "0", "0", "0", "\\N", "3", "17.6471", "25", "0", "0"},
 		}
-		got := rowsOf(t, conn, `SELECT member_id, toString(logins_30d), toString(logins_90d), toString(sessions_30d),
+		got := chtest.Rows(t, conn, `SELECT member_id, toString(logins_30d), toString(logins_90d), toString(sessions_30d),
 		toString(sessions_90d), toString(campaign_clicks_90d), toString(referrals_90d), toString(points_earned_90d),
 		toString(nps_answers_90d), ifNull(toString(nps_last), '\\N'), toString(weighted_90d), toString(round(score, 4)),
 		toString(score_percentile), toString(toFloat64(spend_365d)), toString(engaged_low_spend)
@@ -48,7 +50,7 @@ func TestEngagementIntegration(t *testing.T) {
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("engagement:\n got %v\nwant %v", got, want)
 		}
-		if got := rowsOf(t, conn, "SELECT toString(campaign_opens_30d), toString(reviews_90d) FROM engagement WHERE member_id IN ('s', 'q') ORDER BY member_id"); !reflect.DeepEqual(got, [][]string{{"0", "1"}, {"2", "0"}}) {
+		if got := chtest.Rows(t, conn, "SELECT toString(campaign_opens_30d), toString(reviews_90d) FROM engagement WHERE member_id IN ('s', 'q') ORDER BY member_id"); !reflect.DeepEqual(got, [][]string{{"0", "1"}, {"2", "0"}}) {
 			t.Errorf("opens/reviews: %v", got)
 		}
 	})

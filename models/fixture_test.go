@@ -105,34 +105,6 @@ func runModel(t testing.TB, conn warehouse.Conn, m Model, asOf string, loc *time
 	return r
 }
 
-// rowsOf returns the query's rows, every column formatted with toString
-// by the caller's SQL, as slices of strings.
-func rowsOf(t testing.TB, conn warehouse.Conn, q string, args ...any) [][]string {
-	t.Helper()
-	rows, err := conn.Query(context.Background(), q, args...)
-	if err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	defer rows.Close()
-	var out [][]string
-	n := len(rows.Columns())
-	for rows.Next() {
-		vals := make([]string, n)
-		ptrs := make([]any, n)
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-		out = append(out, vals)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
 func defaults() config.Models { return config.Default().Models }
 
 func migrated(t *testing.T, f fixture) *warehouse.CH {

@@ -7,25 +7,7 @@ import (
 	"time"
 
 	"github.com/memberlytics/memberlytics/internal/chtest"
-	"github.com/memberlytics/memberlytics/internal/warehouse"
 )
-
-func queryUint(t *testing.T, conn warehouse.Conn, q string, args ...any) uint64 {
-	t.Helper()
-	rows, err := conn.Query(context.Background(), q, args...)
-	if err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	defer rows.Close()
-	var n uint64
-	if !rows.Next() {
-		t.Fatalf("%s: no row", q)
-	}
-	if err := rows.Scan(&n); err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	return n
-}
 
 func TestReplacePartitionIntegration(t *testing.T) {
 	t.Parallel()
@@ -61,13 +43,13 @@ func TestReplacePartitionIntegration(t *testing.T) {
 	if n, err := ReplacePartition(ctx, conn, "out", d1, fillN(d1, 3, "r2")); err != nil || n != 3 {
 		t.Fatalf("re-run: n=%d err=%v", n, err)
 	}
-	if got := queryUint(t, conn, "SELECT count() FROM out WHERE as_of = '2024-03-31'"); got != 3 {
+	if got := chtest.QueryUint(t, conn, "SELECT count() FROM out WHERE as_of = '2024-03-31'"); got != 3 {
 		t.Errorf("after re-run d1 has %d rows, want 3", got)
 	}
-	if got := queryUint(t, conn, "SELECT count() FROM out WHERE as_of = '2024-03-31' AND run_id = 'r2'"); got != 3 {
+	if got := chtest.QueryUint(t, conn, "SELECT count() FROM out WHERE as_of = '2024-03-31' AND run_id = 'r2'"); got != 3 {
 		t.Errorf("after re-run d1 has %d rows of r2, want 3", got)
 	}
-	if got := queryUint(t, conn, "SELECT count() FROM out WHERE as_of = '2024-04-01'"); got != 2 {
+	if got := chtest.QueryUint(t, conn, "SELECT count() FROM out WHERE as_of = '2024-04-01'"); got != 2 {
 		t.Errorf("d2 has %d rows, want 2", got)
 	}
 	// A failing fill leaves the previous partition in place.
@@ -81,7 +63,7 @@ func TestReplacePartitionIntegration(t *testing.T) {
 	if !errors.Is(err, boom) {
 		t.Fatalf("err = %v, want boom", err)
 	}
-	if got := queryUint(t, conn, "SELECT count() FROM out WHERE run_id = 'r2'"); got != 3 {
+	if got := chtest.QueryUint(t, conn, "SELECT count() FROM out WHERE run_id = 'r2'"); got != 3 {
 		t.Errorf("failed run changed d1: %d rows of r2, want 3", got)
 	}
 	// Rows outside the partition are refused.
@@ -92,11 +74,11 @@ func TestReplacePartitionIntegration(t *testing.T) {
 	if n, err := ReplacePartition(ctx, conn, "out", d2, func(string) error { return nil }); err != nil || n != 0 {
 		t.Fatalf("empty fill: n=%d err=%v", n, err)
 	}
-	if got := queryUint(t, conn, "SELECT count() FROM out"); got != 3 {
+	if got := chtest.QueryUint(t, conn, "SELECT count() FROM out"); got != 3 {
 		t.Errorf("after empty fill of d2: %d rows, want 3", got)
 	}
 	// No stage table is left behind.
-	if got := queryUint(t, conn, "SELECT count() FROM system.tables WHERE database = ? AND name LIKE 'out_stage_%'", conn.Database()); got != 0 {
+	if got := chtest.QueryUint(t, conn, "SELECT count() FROM system.tables WHERE database = ? AND name LIKE 'out_stage_%'", conn.Database()); got != 0 {
 		t.Errorf("%d stage tables left", got)
 	}
 }
@@ -136,16 +118,16 @@ func TestRunAllRecordsMetricsIntegration(t *testing.T) {
 		t.Fatal(err)
 	}
 	// rows_x, members, run_seconds: once each, from the last run.
-	if got := queryUint(t, conn, "SELECT count() FROM model_metrics WHERE model = 'example_order_count' AND run_id = 'r2'"); got != 3 {
+	if got := chtest.QueryUint(t, conn, "SELECT count() FROM model_metrics WHERE model = 'example_order_count' AND run_id = 'r2'"); got != 3 {
 		t.Errorf("metrics of r2: %d, want 3", got)
 	}
-	if got := queryUint(t, conn, "SELECT count() FROM model_metrics"); got != 4 {
+	if got := chtest.QueryUint(t, conn, "SELECT count() FROM model_metrics"); got != 4 {
 		t.Errorf("model_metrics has %d rows, want 4", got)
 	}
-	if got := queryUint(t, conn, "SELECT toUInt64(value) FROM model_metrics_latest WHERE metric = 'rows_x'"); got != 7 {
+	if got := chtest.QueryUint(t, conn, "SELECT toUInt64(value) FROM model_metrics_latest WHERE metric = 'rows_x'"); got != 7 {
 		t.Errorf("rows_x = %d, want 7", got)
 	}
-	if got := queryUint(t, conn, "SELECT count() FROM model_params WHERE name = 'p' AND value = 0.5"); got != 1 {
+	if got := chtest.QueryUint(t, conn, "SELECT count() FROM model_params WHERE name = 'p' AND value = 0.5"); got != 1 {
 		t.Errorf("params: %d rows, want 1", got)
 	}
 	// A failing model is reported with its name and records nothing.
@@ -155,7 +137,7 @@ func TestRunAllRecordsMetricsIntegration(t *testing.T) {
 	if _, err := RunAll(ctx, reg2, Env{Conn: conn, RunID: "r3"}, nil, d2); err == nil {
 		t.Fatal("failing model: no error")
 	}
-	if got := queryUint(t, conn, "SELECT count() FROM model_metrics WHERE run_id = 'r3'"); got != 0 {
+	if got := chtest.QueryUint(t, conn, "SELECT count() FROM model_metrics WHERE run_id = 'r3'"); got != 0 {
 		t.Errorf("failed run recorded %d metrics", got)
 	}
 }

@@ -1,10 +1,12 @@
 package models
 
 import (
-	"github.com/memberlytics/memberlytics/internal/warehouse"
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/memberlytics/memberlytics/internal/chtest"
+	"github.com/memberlytics/memberlytics/internal/warehouse"
 )
 
 var lifecycleFixture = fixture{
@@ -53,7 +55,7 @@ func TestLifecycleIntegration(t *testing.T) {
 			{"m7", "prospect", "prospect", "0", "-1", "-1"},
 			{"m9", "loyal", "churned", "5", "212", "6"},
 		}
-		got := rowsOf(t, conn, `SELECT member_id, stage, previous_stage, toString(paid_orders), toString(days_since_first),
+		got := chtest.Rows(t, conn, `SELECT member_id, stage, previous_stage, toString(paid_orders), toString(days_since_first),
 		toString(days_since_last) FROM lifecycle WHERE as_of = '2024-03-31' ORDER BY member_id`)
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("lifecycle:\n got %v\nwant %v", got, want)
@@ -63,22 +65,22 @@ func TestLifecycleIntegration(t *testing.T) {
 			{"dormant", "loyal", "1"}, {"new", "new", "1"}, {"prospect", "new", "1"}, {"prospect", "prospect", "2"},
 		}
 		q := `SELECT from_stage, to_stage, toString(members) FROM lifecycle_flow WHERE as_of = '2024-03-31' ORDER BY from_stage, to_stage`
-		if got := rowsOf(t, conn, q); !reflect.DeepEqual(got, flow) {
+		if got := chtest.Rows(t, conn, q); !reflect.DeepEqual(got, flow) {
 			t.Errorf("flow:\n got %v\nwant %v", got, flow)
 		}
-		if got := rowsOf(t, conn, "SELECT DISTINCT toString(previous_as_of) FROM lifecycle_flow WHERE as_of = '2024-03-31'"); !reflect.DeepEqual(got, [][]string{{"2024-03-10"}}) {
+		if got := chtest.Rows(t, conn, "SELECT DISTINCT toString(previous_as_of) FROM lifecycle_flow WHERE as_of = '2024-03-31'"); !reflect.DeepEqual(got, [][]string{{"2024-03-10"}}) {
 			t.Errorf("previous_as_of = %v", got)
 		}
 		// The first run has nothing before it: every member comes from none.
-		if n := queryUint(t, conn, "SELECT sum(members) FROM lifecycle_flow WHERE as_of = '2024-03-10' AND from_stage = 'none' AND previous_as_of = as_of"); n != 9 {
+		if n := chtest.QueryUint(t, conn, "SELECT sum(members) FROM lifecycle_flow WHERE as_of = '2024-03-10' AND from_stage = 'none' AND previous_as_of = as_of"); n != 9 {
 			t.Errorf("first run: %d members from none, want 9", n)
 		}
 		// Re-run: same rows.
 		runModel(t, conn, m, "2024-03-31", time.UTC)
-		if n := queryUint(t, conn, "SELECT count() FROM lifecycle"); n != 18 {
+		if n := chtest.QueryUint(t, conn, "SELECT count() FROM lifecycle"); n != 18 {
 			t.Errorf("after re-run lifecycle has %d rows, want 18", n)
 		}
-		if got := rowsOf(t, conn, q); !reflect.DeepEqual(got, flow) {
+		if got := chtest.Rows(t, conn, q); !reflect.DeepEqual(got, flow) {
 			t.Errorf("flow after re-run:\n got %v\nwant %v", got, flow)
 		}
 	})
@@ -90,7 +92,7 @@ func TestLifecycleConfiguredThresholdsIntegration(t *testing.T) {
 		cfg := defaults().Lifecycle
 		cfg.DormantDays, cfg.ChurnedDays = 30, 100
 		runModel(t, conn, NewLifecycle(cfg), "2024-03-31", time.UTC)
-		got := rowsOf(t, conn, `SELECT member_id, stage, toString(dormant_days), toString(churned_days) FROM lifecycle
+		got := chtest.Rows(t, conn, `SELECT member_id, stage, toString(dormant_days), toString(churned_days) FROM lifecycle
 		WHERE member_id IN ('m1', 'm2', 'm10') ORDER BY member_id`)
 		want := [][]string{{"m1", "dormant", "30", "100"}, {"m10", "active", "30", "100"}, {"m2", "churned", "30", "100"}}
 		if !reflect.DeepEqual(got, want) {

@@ -265,7 +265,7 @@ func TestCLVFailuresIntegration(t *testing.T) {
 	if _, err := RunOne(ctx, newTestCLV(t, nil), testEnv(conn, "good"), asOf); err != nil {
 		t.Fatal(err)
 	}
-	rowsGood := queryUint(t, conn, "SELECT count() FROM clv WHERE as_of = '2024-12-31' AND run_id = 'good'")
+	rowsGood := chtest.QueryUint(t, conn, "SELECT count() FROM clv WHERE as_of = '2024-12-31' AND run_id = 'good'")
 	if rowsGood == 0 {
 		t.Fatal("good run wrote no rows")
 	}
@@ -295,15 +295,15 @@ func TestCLVFailuresIntegration(t *testing.T) {
 			if _, ok := got[c.metric]; !ok {
 				t.Errorf("model_metrics lacks %s: %v", c.metric, got)
 			}
-			if n := queryUint(t, conn, "SELECT count() FROM clv WHERE as_of = '2024-12-31' AND run_id = 'good'"); n != rowsGood {
+			if n := chtest.QueryUint(t, conn, "SELECT count() FROM clv WHERE as_of = '2024-12-31' AND run_id = 'good'"); n != rowsGood {
 				t.Errorf("clv partition has %d rows of the good run after a failed run, want %d", n, rowsGood)
 			}
-			if n := queryUint(t, conn, "SELECT count() FROM clv WHERE run_id = 'bad'"); n != 0 {
+			if n := chtest.QueryUint(t, conn, "SELECT count() FROM clv WHERE run_id = 'bad'"); n != 0 {
 				t.Errorf("failed run wrote %d clv rows", n)
 			}
 		})
 	}
-	if n := queryUint(t, conn, "SELECT count() FROM system.tables WHERE database = currentDatabase() AND name LIKE 'clv_tmp_%'"); n != 0 {
+	if n := chtest.QueryUint(t, conn, "SELECT count() FROM system.tables WHERE database = currentDatabase() AND name LIKE 'clv_tmp_%'"); n != 0 {
 		t.Errorf("%d scratch tables left behind", n)
 	}
 }
@@ -342,11 +342,11 @@ func TestChurnIntegration(t *testing.T) {
 	if d := math.Abs(got["calibration_10_predicted"] - got["calibration_10_observed"]); !(d < 0.1) {
 		t.Errorf("top calibration decile: predicted %.3f, observed %.3f", got["calibration_10_predicted"], got["calibration_10_observed"])
 	}
-	members := queryUint(t, conn, "SELECT uniqExact(member_id) FROM orders_current WHERE status = 'paid' AND ordered_at < toDateTime('2026-01-01 00:00:00', 'UTC')")
+	members := chtest.QueryUint(t, conn, "SELECT uniqExact(member_id) FROM orders_current WHERE status = 'paid' AND ordered_at < toDateTime('2026-01-01 00:00:00', 'UTC')")
 	if res.Result.Rows["churn"] != members {
 		t.Errorf("churn rows = %d, want every member with a paid order, %d", res.Result.Rows["churn"], members)
 	}
-	bad := queryUint(t, conn, `SELECT count() FROM churn WHERE as_of = '2025-12-31' AND NOT (
+	bad := chtest.QueryUint(t, conn, `SELECT count() FROM churn WHERE as_of = '2025-12-31' AND NOT (
 		churn_probability > 0 AND churn_probability < 1 AND driver_1 != '' AND driver_2 != '' AND driver_3 != ''
 		AND driver_1 != driver_2 AND risk_band = multiIf(churn_probability >= 0.75, 'critical', churn_probability >= 0.5, 'high', churn_probability >= 0.25, 'medium', 'low'))`)
 	if bad != 0 {
@@ -388,7 +388,7 @@ func TestChurnFailureIntegration(t *testing.T) {
 	if got := metrics(t, conn, "churn", asOf); got["failed"] != 1 {
 		t.Errorf("model_metrics failed = %g, want 1 (%v)", got["failed"], got)
 	}
-	if n := queryUint(t, conn, "SELECT count() FROM churn"); n != 0 {
+	if n := chtest.QueryUint(t, conn, "SELECT count() FROM churn"); n != 0 {
 		t.Errorf("failed run wrote %d churn rows", n)
 	}
 }
@@ -422,12 +422,12 @@ func TestPotentialIntegration(t *testing.T) {
 	got := metrics(t, conn, "potential", asOf)
 	t.Logf("potential: %v", got)
 	// clv_above_spend: exactly the clv rows with a decile gap >= 3.
-	want := queryUint(t, conn, "SELECT count() FROM clv WHERE as_of = '2025-06-30' AND toInt16(clv_decile) >= toInt16(spend_decile) + 3")
+	want := chtest.QueryUint(t, conn, "SELECT count() FROM clv WHERE as_of = '2025-06-30' AND toInt16(clv_decile) >= toInt16(spend_decile) + 3")
 	if want == 0 || got["members_clv_above_spend"] != float64(want) {
 		t.Errorf("clv_above_spend: %g members, want %d (and some)", got["members_clv_above_spend"], want)
 	}
 	// rising_value: recomputed from orders with the 90-day windows.
-	want = queryUint(t, conn, `SELECT count() FROM (
+	want = chtest.QueryUint(t, conn, `SELECT count() FROM (
 		SELECT member_id,
 			countIf(ordered_at >= toDateTime('2025-04-02 00:00:00', 'UTC')) AS nr,
 			sumIf(toFloat64(amount), ordered_at >= toDateTime('2025-04-02 00:00:00', 'UTC')) AS vr,
@@ -444,7 +444,7 @@ func TestPotentialIntegration(t *testing.T) {
 	if got["members_engaged_low_spend"] == 0 {
 		t.Errorf("no engaged_low_spend members (cut %g, median spend %g)", p["engagement_top_quartile_cut"], p["spend_median"])
 	}
-	bad := queryUint(t, conn, `SELECT count() FROM potential p ANY LEFT JOIN (
+	bad := chtest.QueryUint(t, conn, `SELECT count() FROM potential p ANY LEFT JOIN (
 			SELECT member_id, sum(toFloat64(amount)) AS spend FROM orders_current
 			WHERE status = 'paid' AND ordered_at < toDateTime('2025-07-01 00:00:00', 'UTC') GROUP BY member_id) s USING member_id
 		WHERE p.as_of = '2025-06-30' AND p.reason = 'engaged_low_spend' AND NOT (p.score > ? AND s.spend <= ?)`,
@@ -456,16 +456,16 @@ func TestPotentialIntegration(t *testing.T) {
 	if _, err := RunOne(ctx, NewMemberProfile("clv", "potential"), testEnv(conn, "mp"), asOf); err != nil {
 		t.Fatal(err)
 	}
-	if seg, pot := queryUint(t, conn, "SELECT count() FROM segment_members WHERE as_of = '2025-06-30' AND family = 'potential'"),
-		queryUint(t, conn, "SELECT count() FROM potential WHERE as_of = '2025-06-30'"); seg != pot || seg == 0 {
+	if seg, pot := chtest.QueryUint(t, conn, "SELECT count() FROM segment_members WHERE as_of = '2025-06-30' AND family = 'potential'"),
+		chtest.QueryUint(t, conn, "SELECT count() FROM potential WHERE as_of = '2025-06-30'"); seg != pot || seg == 0 {
 		t.Errorf("segment_members has %d potential rows, the potential table %d", seg, pot)
 	}
 	// A re-run replaces the partition.
-	before := queryUint(t, conn, "SELECT count() FROM potential WHERE as_of = '2025-06-30'")
+	before := chtest.QueryUint(t, conn, "SELECT count() FROM potential WHERE as_of = '2025-06-30'")
 	if _, err := RunOne(ctx, NewPotential(cfg.Potential), testEnv(conn, "p2"), asOf); err != nil {
 		t.Fatal(err)
 	}
-	if after := queryUint(t, conn, "SELECT count() FROM potential WHERE as_of = '2025-06-30'"); after != before {
+	if after := chtest.QueryUint(t, conn, "SELECT count() FROM potential WHERE as_of = '2025-06-30'"); after != before {
 		t.Errorf("re-run: %d rows, before %d", after, before)
 	}
 }
@@ -501,7 +501,7 @@ func TestCLVEvaluateIntegration(t *testing.T) {
 	if got["mae"] != ev.MAE || got["bucket_7_plus_members"] != float64(ev.Buckets[7].Members) {
 		t.Errorf("model_metrics of clv_evaluation: %v", got)
 	}
-	if n := queryUint(t, conn, "SELECT count() FROM clv"); n != 0 {
+	if n := chtest.QueryUint(t, conn, "SELECT count() FROM clv"); n != 0 {
 		t.Errorf("evaluate wrote %d clv rows", n)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/memberlytics/memberlytics/internal/chtest"
 	"github.com/memberlytics/memberlytics/internal/warehouse"
 )
 
@@ -45,15 +46,15 @@ func TestMemberProfileIntegration(t *testing.T) {
 			{"g", "Lost", "low", "2024-02-01", "new", "Bronze", "1", "NULL", ""},
 			{"h", "Loyal", "mid-low", "2023-12-01", "active", "Bronze", "4", "NULL", ""},
 		}
-		if got := rowsOf(t, conn, q); !reflect.DeepEqual(got, want) {
+		if got := chtest.Rows(t, conn, q); !reflect.DeepEqual(got, want) {
 			t.Errorf("member_profile:\n got %v\nwant %v", got, want)
 		}
 		// 6 buyers x (rfm_segment, value_layer) + 7 x (lifecycle_stage, tier);
 		// no events, so nobody is engaged_low_spend.
-		if n := queryUint(t, conn, "SELECT count() FROM segment_members"); n != 26 {
+		if n := chtest.QueryUint(t, conn, "SELECT count() FROM segment_members"); n != 26 {
 			t.Errorf("segment_members has %d rows, want 26", n)
 		}
-		got := rowsOf(t, conn, `SELECT family, segment, toString(count()) FROM segment_members
+		got := chtest.Rows(t, conn, `SELECT family, segment, toString(count()) FROM segment_members
 			WHERE family IN ('rfm_segment', 'lifecycle_stage') GROUP BY family, segment ORDER BY family, segment`)
 		want = [][]string{{"lifecycle_stage", "active", "1"}, {"lifecycle_stage", "churned", "1"}, {"lifecycle_stage", "new", "4"},
 			{"lifecycle_stage", "prospect", "1"}, {"rfm_segment", "Champions", "1"}, {"rfm_segment", "Hibernating", "2"},
@@ -64,7 +65,7 @@ func TestMemberProfileIntegration(t *testing.T) {
 		if _, err := RunAll(context.Background(), reg, env, []string{"member_profile"}, asOfDay(t, "2024-03-31")); err != nil {
 			t.Fatal(err)
 		}
-		if n := queryUint(t, conn, "SELECT count() FROM member_profile"); n != 7 {
+		if n := chtest.QueryUint(t, conn, "SELECT count() FROM member_profile"); n != 7 {
 			t.Errorf("after re-run member_profile has %d rows, want 7", n)
 		}
 	})

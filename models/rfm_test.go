@@ -1,11 +1,13 @@
 package models
 
 import (
-	"github.com/memberlytics/memberlytics/internal/warehouse"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/memberlytics/memberlytics/internal/chtest"
+	"github.com/memberlytics/memberlytics/internal/warehouse"
 )
 
 // rfmFixture: as_of 2024-03-31 (UTC), window 365 days = [2023-04-01, 2024-04-01),
@@ -52,7 +54,7 @@ func TestRFMIntegration(t *testing.T) {
 			{"g", "45", "1", "60", "1", "60", "60", "0", "\\N", "1", "1", "1", "111", "Lost", "low"},
 			{"h", "21", "2", "100", "2", "50", "60", "40", "0.5", "4", "4", "2", "442", "Loyal", "mid-low"},
 		}
-		got := rowsOf(t, conn, `SELECT member_id, toString(recency_days), toString(frequency), toString(toFloat64(monetary)),
+		got := chtest.Rows(t, conn, `SELECT member_id, toString(recency_days), toString(frequency), toString(toFloat64(monetary)),
 		toString(orders_total), toString(aov), toString(aov_recent), toString(aov_prior), ifNull(toString(aov_trend), '\\N'),
 		toString(r_score), toString(f_score), toString(m_score), rfm_cell, segment, value_layer
 		FROM rfm WHERE as_of = '2024-03-31' ORDER BY member_id`)
@@ -61,22 +63,22 @@ func TestRFMIntegration(t *testing.T) {
 		}
 		// Re-running the same as_of replaces: same rows, new run id only.
 		runModel(t, conn, m, "2024-03-31", time.UTC)
-		if n := queryUint(t, conn, "SELECT count() FROM rfm"); n != 6 {
+		if n := chtest.QueryUint(t, conn, "SELECT count() FROM rfm"); n != 6 {
 			t.Errorf("after re-run rfm has %d rows, want 6", n)
 		}
-		if n := queryUint(t, conn, "SELECT count() FROM model_metrics WHERE model = 'rfm' AND metric = 'buyers' AND value = 6"); n != 1 {
+		if n := chtest.QueryUint(t, conn, "SELECT count() FROM model_metrics WHERE model = 'rfm' AND metric = 'buyers' AND value = 6"); n != 1 {
 			t.Errorf("buyers metric rows = %d, want 1", n)
 		}
 		// An earlier as_of ignores later orders: on 2024-03-15 a has one order
 		// (2024-01-10, recency 65); orders after 2024-03-15 do not count.
 		runModel(t, conn, m, "2024-03-15", time.UTC)
-		got = rowsOf(t, conn, `SELECT member_id, toString(recency_days), toString(orders_total)
+		got = chtest.Rows(t, conn, `SELECT member_id, toString(recency_days), toString(orders_total)
 		FROM rfm WHERE as_of = '2024-03-15' ORDER BY member_id`)
 		want = [][]string{{"a", "65", "1"}, {"b", "14", "1"}, {"c", "14", "1"}, {"d", "425", "1"}, {"g", "29", "1"}, {"h", "5", "2"}}
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("rfm 2024-03-15:\n got %v\nwant %v", got, want)
 		}
-		if n := queryUint(t, conn, "SELECT count() FROM rfm_latest"); n != 6 {
+		if n := chtest.QueryUint(t, conn, "SELECT count() FROM rfm_latest"); n != 6 {
 			t.Errorf("rfm_latest has %d rows, want 6 (as_of 2024-03-31 only)", n)
 		}
 	})
@@ -98,7 +100,7 @@ func TestRFMShanghaiDayEndIntegration(t *testing.T) {
 		},
 	}, func(t *testing.T, conn warehouse.Conn) {
 		runModel(t, conn, NewRFM(defaults().RFM), "2024-03-31", sh)
-		got := rowsOf(t, conn, `SELECT member_id, toString(recency_days), toString(orders_total), toString(toFloat64(monetary)) FROM rfm`)
+		got := chtest.Rows(t, conn, `SELECT member_id, toString(recency_days), toString(orders_total), toString(toFloat64(monetary)) FROM rfm`)
 		want := [][]string{{"s", "0", "2", "30"}}
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("got %v, want %v", got, want)

@@ -16,7 +16,7 @@ func TestOutputTablesHaveCommentsIntegration(t *testing.T) {
 	tables := []string{"model_metrics", "model_params", "rfm", "cohorts", "engagement", "lifecycle", "lifecycle_flow",
 		"tiers", "tier_migration", "member_profile", "segment_members"}
 	for _, tb := range tables {
-		rows := rowsOf(t, conn, "SELECT name, comment FROM system.columns WHERE database = currentDatabase() AND table = ?", tb)
+		rows := chtest.Rows(t, conn, "SELECT name, comment FROM system.columns WHERE database = currentDatabase() AND table = ?", tb)
 		if len(rows) == 0 {
 			t.Errorf("table %s is missing", tb)
 		}
@@ -30,7 +30,7 @@ func TestOutputTablesHaveCommentsIntegration(t *testing.T) {
 		if !have["as_of"] || !have["run_id"] {
 			t.Errorf("%s lacks as_of or run_id", tb)
 		}
-		if n := queryUint(t, conn, "SELECT count() FROM system.tables WHERE database = currentDatabase() AND name = ?", tb+"_latest"); n != 1 {
+		if n := chtest.QueryUint(t, conn, "SELECT count() FROM system.tables WHERE database = currentDatabase() AND name = ?", tb+"_latest"); n != 1 {
 			t.Errorf("view %s_latest missing", tb)
 		}
 	}

@@ -2,12 +2,13 @@ package models
 
 import (
 	"context"
-	"github.com/memberlytics/memberlytics/internal/warehouse"
 	"reflect"
 	"testing"
 	"time"
 
+	"github.com/memberlytics/memberlytics/internal/chtest"
 	"github.com/memberlytics/memberlytics/internal/config"
+	"github.com/memberlytics/memberlytics/internal/warehouse"
 )
 
 func TestTiersIntegration(t *testing.T) {
@@ -61,7 +62,7 @@ func TestTiersIntegration(t *testing.T) {
 			{"p", "Bronze", "", "new", "Bronze", "2024-03-01", "2024-03-31", "0", "0", "100", "0", "Silver"},
 			{"u", "Bronze", "", "new", "Bronze", "2024-03-01", "2024-03-31", "90", "0.9", "10", "1", "Silver"},
 		}
-		if got := rowsOf(t, conn, q, "2024-03-01"); !reflect.DeepEqual(got, want) {
+		if got := chtest.Rows(t, conn, q, "2024-03-01"); !reflect.DeepEqual(got, want) {
 			t.Errorf("2024-03-01:\n got %v\nwant %v", got, want)
 		}
 		// 2024-03-20: u reaches 110 -> Silver (up); p earns 1200 points -> Silver
@@ -74,7 +75,7 @@ func TestTiersIntegration(t *testing.T) {
 			{"p", "Silver", "Bronze", "up", "Silver", "2024-03-20", "2024-04-19", "0", "0", "500", "0", "Gold"},
 			{"u", "Silver", "Bronze", "up", "Silver", "2024-03-20", "2024-04-19", "110", "0", "390", "0", "Gold"},
 		}
-		if got := rowsOf(t, conn, q, "2024-03-20"); !reflect.DeepEqual(got, want) {
+		if got := chtest.Rows(t, conn, q, "2024-03-20"); !reflect.DeepEqual(got, want) {
 			t.Errorf("2024-03-20:\n got %v\nwant %v", got, want)
 		}
 		// u was the only near-upgrade member on 2024-03-01 and moved up; of the
@@ -84,14 +85,14 @@ func TestTiersIntegration(t *testing.T) {
 			t.Errorf("2024-03-20 kpis: %v", k)
 		}
 		mig := `SELECT from_tier, to_tier, toString(members) FROM tier_migration WHERE as_of = ? ORDER BY from_tier, to_tier`
-		if got, want := rowsOf(t, conn, mig, "2024-03-20"), [][]string{{"Bronze", "Silver", "2"}, {"Gold", "Gold", "1"}, {"Silver", "Silver", "1"}}; !reflect.DeepEqual(got, want) {
+		if got, want := chtest.Rows(t, conn, mig, "2024-03-20"), [][]string{{"Bronze", "Silver", "2"}, {"Gold", "Gold", "1"}, {"Silver", "Silver", "1"}}; !reflect.DeepEqual(got, want) {
 			t.Errorf("migration 2024-03-20: got %v, want %v", got, want)
 		}
 		// 2024-04-15: d's review (2024-03-31) has passed: down to Bronze. n
 		// joined 2024-04-10: new at Bronze. u and p keep Silver; both upgraded
 		// last time and are still Silver: retention 1. u has 2 orders: repurchase.
 		res = run("2024-04-15")
-		got := rowsOf(t, conn, `SELECT member_id, tier, movement, toString(last_qualified) FROM tiers WHERE as_of = '2024-04-15' ORDER BY member_id`)
+		got := chtest.Rows(t, conn, `SELECT member_id, tier, movement, toString(last_qualified) FROM tiers WHERE as_of = '2024-04-15' ORDER BY member_id`)
 		want = [][]string{{"d", "Bronze", "down", "2024-04-15"}, {"g", "Gold", "same", "2024-04-15"}, {"n", "Bronze", "new", "2024-04-15"},
 			{"p", "Silver", "same", "2024-04-15"}, {"u", "Silver", "same", "2024-04-15"}}
 		if !reflect.DeepEqual(got, want) {
@@ -100,11 +101,11 @@ func TestTiersIntegration(t *testing.T) {
 		if k := res[1].Result.Metrics; k["upgraded_retention_rate"] != 1 || k["upgraded_retention_rate_base"] != 2 || k["repurchase_rate_silver"] != 0.5 {
 			t.Errorf("2024-04-15 kpis: %v", k)
 		}
-		if got, want := rowsOf(t, conn, mig, "2024-04-15"), [][]string{{"Gold", "Gold", "1"}, {"Silver", "Bronze", "1"}, {"Silver", "Silver", "2"}, {"none", "Bronze", "1"}}; !reflect.DeepEqual(got, want) {
+		if got, want := chtest.Rows(t, conn, mig, "2024-04-15"), [][]string{{"Gold", "Gold", "1"}, {"Silver", "Bronze", "1"}, {"Silver", "Silver", "2"}, {"none", "Bronze", "1"}}; !reflect.DeepEqual(got, want) {
 			t.Errorf("migration 2024-04-15: got %v, want %v", got, want)
 		}
 		run("2024-04-15")
-		if n := queryUint(t, conn, "SELECT count() FROM tiers"); n != 13 {
+		if n := chtest.QueryUint(t, conn, "SELECT count() FROM tiers"); n != 13 {
 			t.Errorf("after re-run: %d tier rows, want 13", n)
 		}
 	})
