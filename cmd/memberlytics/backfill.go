@@ -53,6 +53,9 @@ func newBackfillCmd(a *app) *cobra.Command {
 				return fmt.Errorf("backfill %s: %w (jobs: %s; pipelines: %s; or all)", args[0], jobs.ErrUnknownJob,
 					strings.Join(env.graph.Jobs(), ", "), strings.Join(env.graph.Pipelines(), ", "))
 			}
+			if err := a.requireMigrated(ctx, env.conn); err != nil {
+				return err
+			}
 			if !dryRun {
 				if _, err := env.runner.RecoverAbandoned(ctx); err != nil {
 					return err

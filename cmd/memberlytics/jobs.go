@@ -7,10 +7,12 @@ import (
 	"time"
 
 	"github.com/memberlytics/memberlytics/exporters"
+	"github.com/memberlytics/memberlytics/internal/migrate"
 	"github.com/memberlytics/memberlytics/internal/warehouse"
 	"github.com/memberlytics/memberlytics/jobs"
 	"github.com/memberlytics/memberlytics/loaders"
 	"github.com/memberlytics/memberlytics/models"
+	"github.com/memberlytics/memberlytics/sql"
 )
 
 // jobsEnv is what serve, run, backfill and runs share: the connection, the
@@ -140,6 +142,24 @@ func (a *app) buildJobs(conn warehouse.Conn) (*jobsEnv, error) {
 		return nil, err
 	}
 	return &jobsEnv{conn: conn, graph: g, store: store, runner: runner, metrics: a.jobMetrics}, nil
+}
+
+// requireMigrated refuses to run jobs on a database with migrations
+// pending (run and backfill; serve waits instead): the jobs and the run
+// history need the current schema.
+func (a *app) requireMigrated(ctx context.Context, conn warehouse.Conn) error {
+	mig, err := migrate.New(conn, sql.Migrations(), a.log)
+	if err != nil {
+		return err
+	}
+	n, err := mig.Pending(ctx)
+	if err != nil {
+		return fmt.Errorf("read migrations: %w", err)
+	}
+	if n > 0 {
+		return fmt.Errorf("%d migrations pending on database %s: run memberlytics migrate first", n, conn.Database())
+	}
+	return nil
 }
 
 // sourceOptions turns loaders.sources.NAME into loader options, as

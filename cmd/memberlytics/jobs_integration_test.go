@@ -6,6 +6,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/memberlytics/memberlytics/internal/chtest"
+	"github.com/memberlytics/memberlytics/internal/config"
 )
 
 // The job commands end to end on a generated data set: run all loads,
@@ -75,5 +78,22 @@ func TestRunBackfillRunsCommandsIntegration(t *testing.T) {
 	out, err = run(t, env, "--config", cfgPath, "runs", "--job", "rfm", "--limit", "1")
 	if err != nil || !regexp.MustCompile(`(?m)^rfm\s+2026-01-14\s+succeeded\s+backfill`).MatchString(out) {
 		t.Errorf("runs --job rfm --limit 1: %v\n%s", err, out)
+	}
+}
+
+// run and backfill refuse a database with migrations pending and say what
+// to do (serve waits instead).
+func TestRunRequiresMigrateIntegration(t *testing.T) {
+	t.Parallel()
+	conn := chtest.NewDB(t)
+	env := map[string]string{config.EnvAddr: chtest.Server(t).Addr(), config.EnvDatabase: conn.Database()}
+	for _, args := range [][]string{
+		{"run", "all", "--as-of", "2025-12-31"},
+		{"backfill", "all", "--from", "2025-12-01", "--to", "2025-12-02"},
+	} {
+		out, err := run(t, env, args...)
+		if err == nil || !strings.Contains(err.Error(), "migrations pending") || !strings.Contains(err.Error(), "run memberlytics migrate") {
+			t.Errorf("%v on an unmigrated database: err = %v, want it to ask for memberlytics migrate\n%s", args, err, out)
+		}
 	}
 }

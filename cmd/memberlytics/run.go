@@ -48,6 +48,9 @@ func newRunCmd(a *app) *cobra.Command {
 				return fmt.Errorf("run %s: %w (jobs: %s; pipelines: %s; or all)", args[0], jobs.ErrUnknownJob,
 					strings.Join(env.graph.Jobs(), ", "), strings.Join(env.graph.Pipelines(), ", "))
 			}
+			if err := a.requireMigrated(ctx, env.conn); err != nil {
+				return err
+			}
 			if _, err := env.runner.RecoverAbandoned(ctx); err != nil {
 				return err
 			}
