@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -62,8 +63,9 @@ func TestClusterEqualsSingleNodeIntegration(t *testing.T) {
 		conn warehouse.Conn
 	}{{"one server", single}, {"two shards", cluster}}
 	for _, tg := range targets {
-		load, run := loadAndRun(t, tg.conn, dir, reg, asOfs)
+		load, run, per := loadAndRun(t, tg.conn, dir, reg, asOfs)
 		t.Logf("%s: %d members: load %.2fs, models (%d as_of) %.2fs", tg.name, members, load.Seconds(), len(asOfs), run.Seconds())
+		t.Logf("%s: per model: %s", tg.name, per)
 	}
 
 	// The cluster really is sharded: every sharded output has rows on both
@@ -132,7 +134,7 @@ func TestClusterEqualsSingleNodeIntegration(t *testing.T) {
 // returns them (sql/models/churn.sql's features have no ORDER BY; issue
 // #10), and two shards return them in another order than one server, so
 // coefficients and probabilities differ by about 1e-8 relative (measured:
-// at most 1.2e-8 on 800 members). Everything else, churn's keys and risk
+// at most 2.6e-8 on 800 members). Everything else, churn's keys and risk
 // bands included, is compared exactly or with compat.DefaultTolerance.
 var churnTolerance = compat.Tolerance{Rel: 1e-6, Abs: 1e-12}
 
@@ -171,8 +173,9 @@ func clusterPasses(table string) []clusterPass {
 }
 
 // loadAndRun loads the generated files with the loaders and runs every
-// model for each as_of, returning the time each part took.
-func loadAndRun(t *testing.T, conn warehouse.Conn, dir string, reg *models.Registry, asOfs []time.Time) (load, run time.Duration) {
+// model for each as_of, returning the time each part took and each
+// model's seconds summed over the as_of dates, in run order.
+func loadAndRun(t *testing.T, conn warehouse.Conn, dir string, reg *models.Registry, asOfs []time.Time) (load, run time.Duration, perModel string) {
 	t.Helper()
 	ctx := context.Background()
 	start := time.Now()
@@ -191,14 +194,28 @@ func loadAndRun(t *testing.T, conn warehouse.Conn, dir string, reg *models.Regis
 	}
 	load = time.Since(start)
 	start = time.Now()
+	var names []string
+	secs := map[string]float64{}
 	for _, asOf := range asOfs {
 		// The same run id everywhere, so the run_id columns compare.
 		env := models.Env{Conn: conn, Location: time.UTC, RunID: "cluster-equality"}
-		if _, err := models.RunAll(ctx, reg, env, nil, asOf); err != nil {
+		res, err := models.RunAll(ctx, reg, env, nil, asOf)
+		if err != nil {
 			t.Fatalf("run all for %s: %v", asOf.Format(models.DateLayout), err)
 		}
+		for _, r := range res {
+			if _, seen := secs[r.Model]; !seen {
+				names = append(names, r.Model)
+			}
+			secs[r.Model] += r.Duration.Seconds()
+		}
 	}
-	return load, time.Since(start)
+	run = time.Since(start)
+	var parts []string
+	for _, n := range names {
+		parts = append(parts, fmt.Sprintf("%s %.2fs", n, secs[n]))
+	}
+	return load, run, strings.Join(parts, ", ")
 }
 
 func queryCount(t *testing.T, conn warehouse.Conn, q string) uint64 {
@@ -215,4 +232,59 @@ func queryCount(t *testing.T, conn warehouse.Conn, q string) uint64 {
 		}
 	}
 	return n
+}
+
+// TestClusterCommandsIntegration runs the CLI in cluster mode
+// (clickhouse.cluster naming the two test shards): migrate creates the
+// sharded schema, `run all` loads, checks, runs every model and exports
+// through the job runner, and a second migrate finds nothing to do.
+func TestClusterCommandsIntegration(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	if err := compat.Generate(context.Background(), dir, 300, 3); err != nil {
+		t.Fatal(err)
+	}
+	db := chtest.NewClusterDB(t)
+	var shards []string
+	for _, st := range chtest.ClusterServers(t) {
+		shards = append(shards, st.Addr())
+	}
+	env := map[string]string{config.EnvAddr: shards[0], config.EnvDatabase: db.Name}
+	cfg := "log:\n  level: error\nclickhouse:\n  cluster:\n    name: " + chtest.ClusterName + "\n    shards: [" + strings.Join(shards, ", ") + "]\n"
+	cfg += "loaders:\n  sources:\n"
+	for _, k := range []string{"members", "orders", "events"} {
+		cfg += "    " + k + ":\n      kind: " + k + "\n      paths: [\"" + filepath.Join(dir, k+".csv") + "\"]\n"
+	}
+	cfg += "exports:\n  dir: " + filepath.Join(dir, "exports") + "\n"
+	cfg += "jobs:\n  retry:\n    max_attempts: 1\n  checks:\n    freshness_max_age: 240h\n"
+	cfgPath := filepath.Join(dir, "memberlytics.yaml")
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := run(t, env, "--config", cfgPath, "migrate"); err != nil || !strings.Contains(out, "applied") {
+		t.Fatalf("migrate: %v\n%s", err, out)
+	}
+	if n := queryCount(t, db.Shards[1], "SELECT count() FROM system.tables WHERE database = currentDatabase() AND name = 'orders_local'"); n != 1 {
+		t.Fatal("migrate did not create orders_local on shard 2")
+	}
+	out, err := run(t, env, "--config", cfgPath, "run", "all", "--as-of", "2025-12-31")
+	if err != nil {
+		t.Fatalf("run all: %v\n%s", err, out)
+	}
+	for _, job := range []string{"load_members", "load_orders", "load_events", "checks", "rfm", "clv", "churn", "member_profile", "export"} {
+		if !regexp.MustCompile(`(?m)^` + job + `\s+2025-12-31\s+succeeded\s+manual`).MatchString(out) {
+			t.Errorf("run all output has no succeeded %s:\n%s", job, out)
+		}
+	}
+	if m, _ := filepath.Glob(filepath.Join(dir, "exports", "as_of=2025-12-31", "manifest.json")); len(m) != 1 {
+		t.Errorf("the export job wrote no manifest")
+	}
+	for i, sh := range db.Shards {
+		if n := queryCount(t, sh, "SELECT count() FROM rfm_local"); n == 0 {
+			t.Errorf("shard %d holds no rfm rows", i+1)
+		}
+	}
+	if out, err := run(t, env, "--config", cfgPath, "migrate"); err != nil || !strings.Contains(out, "is current") {
+		t.Errorf("second migrate: %v\n%s", err, out)
+	}
 }
