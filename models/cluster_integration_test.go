@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/memberlytics/memberlytics/internal/chtest"
+	"github.com/memberlytics/memberlytics/internal/config"
 )
 
 // TestClusterReplacePartitionIntegration: in cluster mode a sharded
@@ -72,5 +73,46 @@ func TestClusterReplacePartitionIntegration(t *testing.T) {
 		if n := chtest.QueryUint(t, sh, "SELECT count() FROM system.tables WHERE database = currentDatabase() AND name LIKE '%\\_stage\\_%'"); n != 0 {
 			t.Errorf("shard %d: %d stage tables left", i+1, n)
 		}
+	}
+}
+
+// TestClusterShardLocalAggregationIntegration: rfm's per-member base query
+// runs on the shards in cluster mode. Shard 2's query log shows the query
+// it received from the initiator reading its own orders_local and
+// members_local and grouping by member_id (distributed_product_mode =
+// 'local', distributed_group_by_no_merge = 1); every member got one row.
+func TestClusterShardLocalAggregationIntegration(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, cc := chtest.MigratedCluster(t)
+	logged := db.ConnWith(t, map[string]int{"insert_distributed_sync": 1, "log_queries": 1})
+	if err := cc.Exec(ctx, `INSERT INTO members (member_id, joined_at, updated_at)
+		SELECT concat('M', toString(number)), toDateTime('2024-01-01 00:00:00', 'UTC'), toDateTime('2024-01-01 00:00:00', 'UTC')
+		FROM system.numbers LIMIT 200`); err != nil {
+		t.Fatal(err)
+	}
+	if err := cc.Exec(ctx, `INSERT INTO orders (order_id, member_id, ordered_at, amount, status, updated_at)
+		SELECT concat('O', toString(number)), concat('M', toString(number % 200)),
+			toDateTime('2024-06-01 00:00:00', 'UTC') + number * 3600, toDecimal64(10 + number % 7, 2), 'paid', toDateTime('2024-06-01 00:00:00', 'UTC')
+		FROM system.numbers LIMIT 1000`); err != nil {
+		t.Fatal(err)
+	}
+	rfm := NewRFM(config.Default().Models.RFM)
+	res, err := rfm.Run(ctx, Env{Conn: logged, RunID: "shard-local"}, time.Date(2024, 12, 31, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Rows["rfm"] != 200 {
+		t.Errorf("rfm wrote %d rows, want one per member (200)", res.Rows["rfm"])
+	}
+	shard2 := db.Shards[1]
+	if err := shard2.Exec(ctx, "SYSTEM FLUSH LOGS"); err != nil {
+		t.Fatal(err)
+	}
+	n := chtest.QueryUint(t, shard2, `SELECT count() FROM system.query_log
+		WHERE type = 2 AND is_initial_query = 0 AND position(query, 'orders_local') > 0
+		  AND position(query, 'members_local') > 0 AND position(query, 'GROUP BY member_id') > 0`)
+	if n == 0 {
+		t.Error("shard 2 ran no per-member GROUP BY over its local orders and members: rfm's base query is not shard-local")
 	}
 }

@@ -75,6 +75,11 @@ func startCluster() ([]localch.State, error) {
 	return nil, err
 }
 
+// queryLog turns on system.query_log on the shards, so a test can see
+// which queries a shard ran (for connections with log_queries = 1, see
+// ClusterDB.ConnWith).
+const queryLog = "<query_log><database>system</database><table>query_log</table><flush_interval_milliseconds>500</flush_interval_milliseconds></query_log>"
+
 // errPortTaken means a chosen port was taken before its server started.
 var errPortTaken = errors.New("port taken before the server started")
 
@@ -94,7 +99,7 @@ func startClusterOnce() ([]localch.State, error) {
 	extra := []string{RemoteServers(map[string][]int{
 		ClusterName:            ports,
 		UnreachableClusterName: {ports[0], dead},
-	})}
+	}), queryLog}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	states := make([]localch.State, 0, ClusterShards)
@@ -229,13 +234,21 @@ func (db ClusterDB) ExecEach(ctx context.Context, query string, args ...any) err
 // cluster ClusterName, shard 1 the initiator. They close at cleanup.
 func (db ClusterDB) Conn(t testing.TB) *warehouse.ClusterConn {
 	t.Helper()
+	return db.ConnWith(t, warehouse.ClusterSettings)
+}
+
+// ConnWith is Conn with other connection settings (include
+// warehouse.ClusterSettings to keep inserts synchronous), for example
+// log_queries = 1 to find a query in a shard's system.query_log.
+func (db ClusterDB) ConnWith(t testing.TB, settings map[string]int) *warehouse.ClusterConn {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	topo := warehouse.Topology{Name: ClusterName}
 	for i, st := range ClusterServers(t) {
 		cfg := Config(t, db.Name)
 		cfg.Addr = st.Addr()
-		conn, err := warehouse.Open(ctx, cfg, warehouse.Options{Settings: warehouse.ClusterSettings, NoCreateDatabase: true})
+		conn, err := warehouse.Open(ctx, cfg, warehouse.Options{Settings: settings, NoCreateDatabase: true})
 		if err != nil {
 			t.Fatalf("open cluster connection to shard %d: %v", i+1, err)
 		}

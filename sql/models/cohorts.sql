@@ -18,17 +18,26 @@ CREATE TABLE {{scratch}}
 ) ENGINE = Memory
 
 -- name: base_fill_first_order
+-- Shard-local in cluster mode (docs/cluster.md): the outer FROM is the
+-- raw table with FINAL (the same rows as the _current view), so the whole
+-- per-member GROUP BY runs on every shard; distributed_product_mode =
+-- 'local' reads the co-sharded members table on each shard for the IN,
+-- distributed_group_by_no_merge = 1 returns each shard's groups as they
+-- are (every member is on one shard). Both settings change nothing on one
+-- server. They are in a SETTINGS clause: the string setting cannot travel
+-- over 18.16's protocol.
 INSERT INTO {{scratch}} (member_id, cohort_day, second_day, has_second)
 SELECT
     member_id,
     toDate(min(ordered_at), @tz),
     toDate(if(count() >= 2, arraySort(groupArray(ordered_at))[2], min(ordered_at)), @tz),
     toUInt8(count() >= 2)
-FROM orders_current
+FROM orders FINAL
 WHERE status = 'paid'
   AND ordered_at < toDateTime(@as_of_end, 'UTC')
-  AND member_id IN (SELECT member_id FROM members_current WHERE joined_at < toDateTime(@as_of_end, 'UTC'))
+  AND member_id IN (SELECT member_id FROM members FINAL WHERE joined_at < toDateTime(@as_of_end, 'UTC'))
 GROUP BY member_id
+SETTINGS distributed_product_mode = 'local', distributed_group_by_no_merge = 1
 
 -- name: base_fill_join
 INSERT INTO {{scratch}} (member_id, cohort_day, second_day, has_second)

@@ -29,6 +29,14 @@ CREATE TABLE {{scratch}}
 ) ENGINE = Memory
 
 -- name: base_fill
+-- Shard-local in cluster mode (docs/cluster.md): the outer FROM is the
+-- raw table with FINAL (the same rows as the _current view), so the whole
+-- per-member GROUP BY runs on every shard; distributed_product_mode =
+-- 'local' reads the co-sharded members table on each shard for the IN,
+-- distributed_group_by_no_merge = 1 returns each shard's groups as they
+-- are (every member is on one shard). Both settings change nothing on one
+-- server. They are in a SETTINGS clause: the string setting cannot travel
+-- over 18.16's protocol.
 INSERT INTO {{scratch}} (member_id, first_order_at, last_order_at, recency_days, frequency, monetary,
     orders_total, sum_recent, recent_n, sum_prior, prior_n)
 SELECT
@@ -43,11 +51,12 @@ SELECT
     toUInt32(countIf(ordered_at >= toDateTime(@recent_start, 'UTC'))),
     sumIf(toFloat64(amount), ordered_at >= toDateTime(@prior_start, 'UTC') AND ordered_at < toDateTime(@recent_start, 'UTC')),
     toUInt32(countIf(ordered_at >= toDateTime(@prior_start, 'UTC') AND ordered_at < toDateTime(@recent_start, 'UTC')))
-FROM orders_current
+FROM orders FINAL
 WHERE status = 'paid'
   AND ordered_at < toDateTime(@as_of_end, 'UTC')
-  AND member_id IN (SELECT member_id FROM members_current WHERE joined_at < toDateTime(@as_of_end, 'UTC'))
+  AND member_id IN (SELECT member_id FROM members FINAL WHERE joined_at < toDateTime(@as_of_end, 'UTC'))
 GROUP BY member_id
+SETTINGS distributed_product_mode = 'local', distributed_group_by_no_merge = 1
 
 -- name: fill
 INSERT INTO {{stage}} (as_of, member_id, first_order_at, last_order_at, recency_days, frequency, monetary,
