@@ -87,26 +87,42 @@ type browser struct {
 func newBrowser(t *testing.T) *browser {
 	t.Helper()
 	path := chromiumPath(t)
-	opts := []chromedp.ExecAllocatorOption{
+	profile, err := os.MkdirTemp("", "memberlytics-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// chromedp's defaults switch off renderer backgrounding and timer
+	// throttling: without them a busy machine (CI beside other tests) left
+	// a tab unpainted and Page.captureScreenshot waited for minutes.
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path),
-		chromedp.Headless,
 		chromedp.NoSandbox,
 		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(profile),
 		chromedp.WindowSize(1300, 900),
 		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-	}
+	)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)
 	// Generous: the test machines are shared and often busy.
 	ctx, cancelTimeout := context.WithTimeout(ctx, 4*time.Minute)
-	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
+	t.Cleanup(func() {
+		cancelTimeout()
+		cancelCtx()
+		cancelAlloc()
+		// Chromium's helper processes can still write to the profile for
+		// a moment after the browser exits (t.TempDir's cleanup failed
+		// with "directory not empty" on a busy machine): retry briefly.
+		var err error
+		for i := 0; i < 50; i++ {
+			if err = os.RemoveAll(profile); err == nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		t.Logf("chromium profile %s left behind: %v", profile, err)
+	})
 	if err := chromedp.Run(ctx); err != nil {
 		t.Fatalf("start chromium %s: %v", path, err)
 	}
@@ -207,8 +223,8 @@ func checkClean(t *testing.T, p pageProbe, allowed func(string) bool) {
 
 func TestReportInChromiumIntegration(t *testing.T) {
 	t.Parallel()
-	br := newBrowser(t)
 	f := newFixture(t, true)
+	br := newBrowser(t) // after the fixture: its deadline is for the browser's work
 	ctx := context.Background()
 	r, err := Load(ctx, f.conn, day2)
 	if err != nil {
@@ -261,8 +277,8 @@ func TestReportInChromiumIntegration(t *testing.T) {
 
 func TestMissingModelsInChromiumIntegration(t *testing.T) {
 	t.Parallel()
-	br := newBrowser(t)
 	f := newFixture(t, true, "churn", "lifecycle", "clv", "model_metrics")
+	br := newBrowser(t)
 	f.drop(t, "rfm", "rfm_latest")
 	srv := httptest.NewServer(NewHandler(f.conn, HandlerOptions{Logger: testLogger(t)}))
 	defer srv.Close()
