@@ -287,4 +287,10 @@ func TestClusterCommandsIntegration(t *testing.T) {
 	if out, err := run(t, env, "--config", cfgPath, "migrate"); err != nil || !strings.Contains(out, "is current") {
 		t.Errorf("second migrate: %v\n%s", err, out)
 	}
+	if err := db.Shards[1].Exec(context.Background(), "DROP TABLE tiers_latest"); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := run(t, env, "--config", cfgPath, "migrate", "--status"); err != nil || !strings.Contains(out, "shard 2 lacks tiers_latest") {
+		t.Errorf("migrate --status does not report the view missing on shard 2: %v\n%s", err, out)
+	}
 }

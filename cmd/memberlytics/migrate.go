@@ -42,7 +42,18 @@ func newMigrateCmd(a *app) *cobra.Command {
 					}
 					fmt.Fprintf(tw, "%s\t%s\t%s\n", s.Name, state, at)
 				}
-				return tw.Flush()
+				if err := tw.Flush(); err != nil {
+					return err
+				}
+				// Cluster mode: every shard holds what the applied migrations put there.
+				problems, err := r.ShardProblems(ctx)
+				if err != nil {
+					return err
+				}
+				for _, p := range problems {
+					fmt.Fprintln(a.stdout, p)
+				}
+				return nil
 			}
 			applied, err := r.Up(ctx)
 			if err != nil {

@@ -1,6 +1,7 @@
 package migrate
 
 import (
+	"context"
 	"fmt"
 	"regexp"
 	"slices"
@@ -73,6 +74,7 @@ var (
 	createViewRE  = regexp.MustCompile(`(?is)^CREATE\s+VIEW\s+IF\s+NOT\s+EXISTS\s+` + identRE + `\s+(AS\s+SELECT\b.*)$`)
 	alterTableRE  = regexp.MustCompile(`(?is)^ALTER\s+TABLE\s+` + identRE + `\s+(.*)$`)
 	readsRE       = regexp.MustCompile(`(?i)\b(?:FROM|JOIN)\s+` + identRE)
+	addColumnRE   = regexp.MustCompile(`(?is)^ALTER\s+TABLE\s+` + identRE + `\s+ADD\s+COLUMN\s+` + identRE + `\s+[^,]*$`)
 	wordRE        = regexp.MustCompile(`[A-Za-z_][A-Za-z0-9_]*`)
 )
 
@@ -194,4 +196,76 @@ func stripLeadingComments(s string) string {
 
 func unquote(ident string) string {
 	return strings.Trim(ident, "`")
+}
+
+// createdRE finds the object a rewritten CREATE step makes.
+var createdRE = regexp.MustCompile("(?is)^CREATE\\s+(?:TABLE|VIEW)\\s+IF\\s+NOT\\s+EXISTS\\s+" + identRE)
+
+// ShardProblems checks, in cluster mode, that every shard holds the tables
+// and views the applied migrations put on every shard, and returns one
+// line per missing object ("shard 2 lacks tiers_local"); none when all are
+// there or on one server. It only reads.
+func (r *Runner) ShardProblems(ctx context.Context) ([]string, error) {
+	c := r.cluster
+	if c == nil {
+		return nil, nil
+	}
+	st, err := r.Status(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rw := NewRewriter(c.Topology.Name, r.conn.Database(), c.Topology.OnCluster, c.Sharded, c.Home)
+	var want []string
+	for _, s := range st {
+		if !s.Applied {
+			continue
+		}
+		stmts, err := Split(s.SQL)
+		if err != nil {
+			return nil, fmt.Errorf("migration %s: %w", s.Name, err)
+		}
+		for _, stmt := range stmts {
+			steps, err := rw.Rewrite(stmt)
+			if err != nil {
+				return nil, fmt.Errorf("migration %s: %w", s.Name, err)
+			}
+			for _, step := range steps {
+				everywhere := step.Target == EveryShard || (c.Topology.OnCluster && strings.Contains(step.SQL, " ON CLUSTER "))
+				if m := createdRE.FindStringSubmatch(step.SQL); m != nil && everywhere {
+					want = append(want, unquote(m[1]))
+				}
+			}
+		}
+	}
+	var out []string
+	for i, sh := range c.Topology.Shards {
+		have, err := tableNames(ctx, sh)
+		if err != nil {
+			return nil, fmt.Errorf("shard %d: %w", i+1, err)
+		}
+		for _, w := range want {
+			if !have[w] {
+				out = append(out, fmt.Sprintf("shard %d lacks %s", i+1, w))
+			}
+		}
+	}
+	return out, nil
+}
+
+// tableNames returns the tables and views of conn's database.
+func tableNames(ctx context.Context, conn warehouse.Conn) (map[string]bool, error) {
+	rows, err := conn.Query(ctx, "SELECT name FROM system.tables WHERE database = currentDatabase()")
+	if err != nil {
+		return nil, fmt.Errorf("list tables: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, fmt.Errorf("list tables: %w", err)
+		}
+		out[n] = true
+	}
+	return out, rows.Err()
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/memberlytics/memberlytics/internal/chtest"
 	"github.com/memberlytics/memberlytics/internal/migrate"
@@ -167,6 +168,26 @@ func TestClusterUpIntegration(t *testing.T) {
 			t.Errorf("%s: engines %q on shard 1, %q on shard 2; want %q, %q", tt.table, first[tt.table], second[tt.table], tt.first, tt.second)
 		}
 	}
+	// Every shard holds what it should; a view dropped on shard 2 shows.
+	r0, err := migrate.New(cc, sql.Migrations(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r0.UseCluster(migrate.Cluster{Topology: cc.Topology(), Sharded: sql.Sharded, Home: sql.Home}); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := r0.ShardProblems(ctx); err != nil || len(p) != 0 {
+		t.Errorf("ShardProblems = %v, %v; want none", p, err)
+	}
+	if err := db.Shards[1].Exec(ctx, "DROP TABLE rfm_latest"); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := r0.ShardProblems(ctx); err != nil || len(p) != 1 || p[0] != "shard 2 lacks rfm_latest" {
+		t.Errorf("ShardProblems after dropping rfm_latest on shard 2 = %q, %v", p, err)
+	}
+	if err := db.Shards[1].Exec(ctx, "CREATE VIEW rfm_latest AS SELECT * FROM rfm WHERE as_of = (SELECT max(as_of) FROM rfm)"); err != nil {
+		t.Fatal(err)
+	}
 	// A second Up applies nothing.
 	r, err := migrate.New(cc, sql.Migrations(), nil)
 	if err != nil {
@@ -177,5 +198,46 @@ func TestClusterUpIntegration(t *testing.T) {
 	}
 	if got, err := r.Up(ctx); err != nil || len(got) != 0 {
 		t.Errorf("second Up = %v, %v; want nothing applied", got, err)
+	}
+}
+
+// TestClusterAddColumnRetryIntegration: a migration adding a column to a
+// sharded table failed after shard 1 took it; sending it again skips the
+// hosts that have the column (18.16 has no ADD COLUMN IF NOT EXISTS) and
+// completes the others.
+func TestClusterAddColumnRetryIntegration(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := chtest.NewClusterDB(t)
+	cc := db.Conn(t)
+	create := &fstest.MapFile{Data: []byte("CREATE TABLE IF NOT EXISTS widgets (member_id String COMMENT 'm') ENGINE = MergeTree() ORDER BY member_id;\n")}
+	add := &fstest.MapFile{Data: []byte("ALTER TABLE widgets ADD COLUMN size UInt8 COMMENT 's';\n")}
+	up := func(fsys fstest.MapFS) ([]string, error) {
+		r, err := migrate.New(cc, fsys, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := r.UseCluster(migrate.Cluster{Topology: cc.Topology(), Sharded: map[string]string{"widgets": sql.ShardingKey}, Home: sql.Home}); err != nil {
+			t.Fatal(err)
+		}
+		return r.Up(ctx)
+	}
+	if _, err := up(fstest.MapFS{"001_widgets.sql": create}); err != nil {
+		t.Fatal(err)
+	}
+	// The earlier attempt's shard 1 step.
+	if err := db.Shards[0].Exec(ctx, "ALTER TABLE widgets_local ADD COLUMN size UInt8 COMMENT 's'"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := up(fstest.MapFS{"001_widgets.sql": create, "002_size.sql": add})
+	if err != nil || len(got) != 1 {
+		t.Fatalf("Up = %v, %v; want 002 applied", got, err)
+	}
+	for i, sh := range db.Shards {
+		for _, table := range []string{"widgets_local", "widgets"} {
+			if n := chtest.QueryUint(t, sh, "SELECT count() FROM system.columns WHERE database = currentDatabase() AND table = ? AND name = 'size'", table); n != 1 {
+				t.Errorf("shard %d: %s has no column size", i+1, table)
+			}
+		}
 	}
 }

@@ -296,10 +296,40 @@ func (r *Runner) execCluster(ctx context.Context, rw *Rewriter, stmt string) err
 			continue
 		}
 		for i, sh := range r.cluster.Topology.Shards {
+			has, err := hasAddedColumn(ctx, sh, st.SQL)
+			if err != nil {
+				return fmt.Errorf("shard %d: %w", i+1, err)
+			}
+			if has {
+				continue // added before a failure on another shard
+			}
 			if err := sh.Exec(ctx, st.SQL); err != nil {
 				return fmt.Errorf("shard %d: %w", i+1, err)
 			}
 		}
 	}
 	return nil
+}
+
+// hasAddedColumn reports whether stmt is an ALTER TABLE t ADD COLUMN c
+// (one column) whose column the host already has. 18.16 has no ADD
+// COLUMN IF NOT EXISTS, so a migration re-sent after a failure on another
+// shard skips the hosts that took it.
+func hasAddedColumn(ctx context.Context, conn warehouse.Conn, stmt string) (bool, error) {
+	m := addColumnRE.FindStringSubmatch(stmt)
+	if m == nil {
+		return false, nil
+	}
+	rows, err := conn.Query(ctx, "SELECT count() FROM system.columns WHERE database = currentDatabase() AND table = ? AND name = ?", unquote(m[1]), unquote(m[2]))
+	if err != nil {
+		return false, fmt.Errorf("check column %s of %s: %w", unquote(m[2]), unquote(m[1]), err)
+	}
+	defer rows.Close()
+	var n uint64
+	if rows.Next() {
+		if err := rows.Scan(&n); err != nil {
+			return false, fmt.Errorf("check column %s of %s: %w", unquote(m[2]), unquote(m[1]), err)
+		}
+	}
+	return n > 0, rows.Err()
 }
