@@ -10,6 +10,7 @@ import (
 	"github.com/memberlytics/memberlytics/internal/datagen"
 	"github.com/memberlytics/memberlytics/internal/warehouse"
 	"github.com/memberlytics/memberlytics/loaders"
+	"github.com/memberlytics/memberlytics/sql"
 )
 
 // TestClusterLoadIntegration loads the generated files into the two-shard
@@ -116,5 +117,35 @@ func TestClusterShardDownIntegration(t *testing.T) {
 	}
 	if n := stageTables(t, cc); n != 0 {
 		t.Errorf("%d staging tables left on shard 1", n)
+	}
+}
+
+// TestClusterMemberChangeCaughtIntegration documents the cluster limit:
+// an order re-sent with another member_id lands on that member's shard,
+// so FINAL keeps both versions, and the checks job's order_id uniqueness
+// test (read through the Distributed table) reports it.
+func TestClusterMemberChangeCaughtIntegration(t *testing.T) {
+	t.Parallel()
+	db, cc := chtest.MigratedCluster(t)
+	const header = "order_id,member_id,ordered_at,amount,status,updated_at\n"
+	// M1 and M3 hash to different shards (checked below).
+	first := writeFile(t, "orders-1.csv", header+"O1,M1,2025-06-01T10:00:00Z,10.00,paid,2025-06-01T10:00:00Z\n")
+	second := writeFile(t, "orders-2.csv", header+"O1,M3,2025-06-01T10:00:00Z,10.00,paid,2025-06-02T10:00:00Z\n")
+	if chtest.QueryUint(t, cc, "SELECT toUInt64(cityHash64('M1') % 2 = cityHash64('M3') % 2)") != 0 {
+		t.Fatal("set-up: M1 and M3 share a shard")
+	}
+	load(t, cc, loaders.Options{Kind: loaders.Orders}, first)
+	load(t, cc, loaders.Options{Kind: loaders.Orders}, second)
+	check, err := sql.Jobs("check_orders_order_id_unique")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := chtest.QueryUint(t, cc, check); n != 1 {
+		t.Errorf("check_orders_order_id_unique = %d failing rows, want 1 (O1 on both shards)", n)
+	}
+	for i, sh := range db.Shards {
+		if n := chtest.QueryUint(t, sh, "SELECT count() FROM orders_local"); n != 1 {
+			t.Errorf("shard %d holds %d orders, want 1", i+1, n)
+		}
 	}
 }
