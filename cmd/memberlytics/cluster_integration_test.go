@@ -237,7 +237,9 @@ func queryCount(t *testing.T, conn warehouse.Conn, q string) uint64 {
 // TestClusterCommandsIntegration runs the CLI in cluster mode
 // (clickhouse.cluster naming the two test shards): migrate creates the
 // sharded schema, `run all` loads, checks, runs every model and exports
-// through the job runner, and a second migrate finds nothing to do.
+// through the job runner, report renders every model's output, a second
+// migrate finds nothing to do, and migrate --status reports a view
+// missing on one shard.
 func TestClusterCommandsIntegration(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -283,6 +285,10 @@ func TestClusterCommandsIntegration(t *testing.T) {
 		if n := queryCount(t, sh, "SELECT count() FROM rfm_local"); n == 0 {
 			t.Errorf("shard %d holds no rfm rows", i+1)
 		}
+	}
+	page := filepath.Join(dir, "report.html")
+	if out, err := run(t, env, "--config", cfgPath, "report", "--out", page); err != nil || !strings.Contains(out, "0 model outputs missing") {
+		t.Errorf("report: %v\n%s", err, out)
 	}
 	if out, err := run(t, env, "--config", cfgPath, "migrate"); err != nil || !strings.Contains(out, "is current") {
 		t.Errorf("second migrate: %v\n%s", err, out)
