@@ -246,7 +246,7 @@ func (l *Loader) dropLeftoverStages(ctx context.Context, conn Conn, where string
 	rows, err := conn.Query(ctx, `SELECT name FROM system.tables WHERE database = currentDatabase()
 		AND match(name, '^(members|orders|events)_stage_[0-9a-f]{16}(_local)?$')`)
 	if err != nil {
-		return nil, fmt.Errorf("list staging tables: %w", err)
+		return nil, fmt.Errorf("%slist staging tables: %w", where, err)
 	}
 	var names []string
 	for rows.Next() {

@@ -77,7 +77,8 @@ func TopologyOf(conn any) (Topology, bool) {
 }
 
 // OpenCluster opens cfg.Cluster: a connection to every shard with
-// ClusterSettings (each creating cfg.Database unless opt says not to),
+// opt.Settings plus ClusterSettings (each creating cfg.Database unless opt
+// says not to),
 // then checks on the initiator (cfg.Addr) that system.clusters lists the
 // configured shards, in order, with the configured host names and ports.
 func OpenCluster(ctx context.Context, cfg config.ClickHouse, opt Options) (*ClusterConn, error) {
@@ -86,7 +87,14 @@ func OpenCluster(ctx context.Context, cfg config.ClickHouse, opt Options) (*Clus
 		return nil, fmt.Errorf("open cluster: clickhouse.cluster.name is not set")
 	}
 	topo := Topology{Name: cl.Name, Initiator: -1, OnCluster: cl.OnCluster}
-	opt.Settings = ClusterSettings
+	settings := map[string]int{}
+	for k, v := range opt.Settings {
+		settings[k] = v
+	}
+	for k, v := range ClusterSettings {
+		settings[k] = v
+	}
+	opt.Settings = settings
 	fail := func(err error) (*ClusterConn, error) {
 		for _, s := range topo.Shards {
 			s.Close()
