@@ -284,7 +284,9 @@ func (m *CLV) score(ctx context.Context, conn warehouse.Conn, fit *CLVFit, score
 			d, v := fit.tupleDays[i], vals[i]
 			if math.IsNaN(v.ProbAlive) || math.IsNaN(v.CLV) || math.IsInf(v.CLV, 0) {
 				_ = b.Abort()
-				return 0, 0, fmt.Errorf("clv scores: tuple x=%d t_x=%d T=%d days gives a non-finite value: %w", d[0], d[1], d[2], ErrPrecondition)
+				bp := fit.BGNBD.Params
+				return 0, 0, fmt.Errorf("clv scores: tuple x=%d t_x=%d T=%d days gives a non-finite value with r=%g alpha=%g a=%g b=%g: %w",
+					d[0], d[1], d[2], bp.R, bp.Alpha, bp.A, bp.B, ErrPrecondition)
 			}
 			if err := b.Append(d[0], d[1], d[2], v.ProbAlive, v.ExpectedPurchases, v.CLV); err != nil {
 				_ = b.Abort()

@@ -237,10 +237,15 @@ func (m BGNBDParams) alivePurchasesAt(a, x, T, t float64) float64 {
 	b, r := m.B, m.R
 	s := m.Alpha + T
 	z := t / (s + t)
-	lf, ok := log2F1(r+x, b+x, a+b+x-1, z)
+	lf, sign, ok := log2F1(r+x, b+x, a+b+x-1, z)
 	if !ok {
 		return math.NaN()
 	}
+	// G = sign * exp(logG); 1 - G without cancellation when G > 0.
 	logG := -(r+x)*math.Log1p(t/s) + lf
-	return (a + b + x - 1) / (a - 1) * -math.Expm1(logG)
+	oneMinusG := -math.Expm1(logG)
+	if sign < 0 {
+		oneMinusG = 1 + math.Exp(logG)
+	}
+	return (a + b + x - 1) / (a - 1) * oneMinusG
 }
