@@ -183,6 +183,11 @@ func (m *Churn) sample(ctx context.Context, env Env, c time.Time, seed uint64) (
 	if err != nil {
 		return churnSet{}, err
 	}
+	// In member order, so the reservoir sample and the fit see the same
+	// rows in the same order on every server and every run (issue 10: in
+	// engine order the coefficients differed in the fifth digit between
+	// ClickHouse versions and between one server and a cluster).
+	q += "\nORDER BY member_id"
 	bg, ok, err := m.purchaseModel(ctx, env, w)
 	if err != nil {
 		return churnSet{}, err

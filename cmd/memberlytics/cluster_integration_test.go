@@ -129,15 +129,6 @@ func TestClusterEqualsSingleNodeIntegration(t *testing.T) {
 	t.Logf("compared %d non-empty tables and views (passes)", compared)
 }
 
-// churnTolerance compares the floats the churn model derives. Its training
-// sample and logistic fit see the feature rows in the order ClickHouse
-// returns them (sql/models/churn.sql's features have no ORDER BY; issue
-// #10), and two shards return them in another order than one server, so
-// coefficients and probabilities differ by about 1e-8 relative (measured:
-// at most 2.6e-8 on 800 members). Everything else, churn's keys and risk
-// bands included, is compared exactly or with compat.DefaultTolerance.
-var churnTolerance = compat.Tolerance{Rel: 1e-6, Abs: 1e-12}
-
 // clusterPass is one comparison of a table: which rows and columns, and
 // the float tolerance.
 type clusterPass struct {
@@ -146,11 +137,11 @@ type clusterPass struct {
 	tol  compat.Tolerance
 }
 
-// clusterPasses returns the comparisons of table: one strict pass, and for
-// tables holding churn's order-dependent floats a second pass over them
-// with churnTolerance. loaded_at is the wall-clock time of each load and
-// *_seconds metrics the run's timings; churn's grad_norm is the optimiser's
-// residual at its stopping point, not a result.
+// clusterPasses returns the comparisons of table. loaded_at is the
+// wall-clock time of each load and *_seconds metrics the run's timings;
+// everything else is compared exactly or with compat.DefaultTolerance
+// (churn's and clv's fit inputs are read in a fixed order, so two shards
+// give the one server's floats; issue 10).
 func clusterPasses(table string) []clusterPass {
 	skipLoadedAt := func(_, column string) bool { return column == "loaded_at" }
 	strict := clusterPass{what: "strict", opt: compat.Options{SkipColumns: skipLoadedAt}, tol: compat.DefaultTolerance}
@@ -160,14 +151,7 @@ func clusterPasses(table string) []clusterPass {
 		if strings.HasPrefix(table, "model_params") {
 			key = "name"
 		}
-		strict.opt.Where = func(string) string { return "model != 'churn' AND " + key + " NOT LIKE '%\\_seconds'" }
-		loose := clusterPass{what: "churn", tol: churnTolerance, opt: compat.Options{SkipColumns: skipLoadedAt, Where: func(string) string {
-			return "model = 'churn' AND " + key + " NOT LIKE '%\\_seconds' AND " + key + " != 'grad_norm'"
-		}}}
-		return []clusterPass{strict, loose}
-	case "churn", "member_profile":
-		strict.opt.SkipColumns = func(_, column string) bool { return column == "loaded_at" || column == "churn_probability" }
-		return []clusterPass{strict, {what: "churn_probability", opt: compat.Options{SkipColumns: skipLoadedAt}, tol: churnTolerance}}
+		strict.opt.Where = func(string) string { return key + " NOT LIKE '%\\_seconds'" }
 	}
 	return []clusterPass{strict}
 }

@@ -62,10 +62,13 @@ SELECT
                  toInt32(toDate(@as_of) - toDate(toDateTime(last_login), @tz))))  AS days_since_login,
     toFloat64(campaign_clicks)                                                   AS campaign_clicks,
     toFloat64(multiIf(source_tier = 'platinum', 4, source_tier = 'gold', 3, source_tier = 'silver', 2, source_tier = 'bronze', 1, 0)) AS tier,
-    if(length(days) < 2, 1.0,
+    -- Rounded to 1e-9: pow() is not correctly rounded, and its last bits
+    -- differ between ClickHouse versions (seen with Asia/Shanghai days on
+    -- 18.16 vs 26.7), which the fit amplified to 1e-6 in the coefficients.
+    floor(if(length(days) < 2, 1.0,
        1 / (1 + (@bg_a / (@bg_b + length(days) - 2))
                 * pow((@bg_alpha + toFloat64(toDate(@as_of) - days[1]) / @bg_unit) / (@bg_alpha + toFloat64(days[-1] - days[1]) / @bg_unit),
-                      @bg_r + length(days) - 1)))   AS p_alive,
+                      @bg_r + length(days) - 1))) * 1e9 + 0.5) / 1e9   AS p_alive,
     future_orders
 FROM
 (
@@ -77,12 +80,12 @@ FROM
             toInt32(toDate(@as_of) - maxIf(day, paid))         AS recency_days,
             minIf(day, paid)                                   AS first_day,
             countIf(paid)                                      AS frequency,
-            sumIf(amount, paid)                                AS monetary,
+            toFloat64(sumIf(amount, paid))                     AS monetary,
             arraySort(groupUniqArrayIf(day, paid))             AS days,
             countIf(paid AND at >= toDateTime(@since_90, 'UTC')) AS n_90,
-            sumIf(amount, paid AND at >= toDateTime(@since_90, 'UTC')) AS v_90,
+            toFloat64(sumIf(amount, paid AND at >= toDateTime(@since_90, 'UTC'))) AS v_90,
             countIf(paid AND at >= toDateTime(@since_180, 'UTC') AND at < toDateTime(@since_90, 'UTC')) AS n_prev90,
-            sumIf(amount, paid AND at >= toDateTime(@since_180, 'UTC') AND at < toDateTime(@since_90, 'UTC')) AS v_prev90,
+            toFloat64(sumIf(amount, paid AND at >= toDateTime(@since_180, 'UTC') AND at < toDateTime(@since_90, 'UTC'))) AS v_prev90,
             toFloat64(countIf(refunded))                       AS refunds,
             sum(future)                                        AS future_orders
         FROM
@@ -91,7 +94,7 @@ FROM
                 member_id,
                 ordered_at                                      AS at,
                 toDate(ordered_at, @tz)                         AS day,
-                toFloat64(amount)                               AS amount,
+                amount,
                 status = 'paid' AND ordered_at < toDateTime(@as_of_end, 'UTC')     AS paid,
                 status = 'refunded' AND ordered_at < toDateTime(@as_of_end, 'UTC') AS refunded,
                 toUInt64(status = 'paid' AND ordered_at >= toDateTime(@as_of_end, 'UTC')) AS future

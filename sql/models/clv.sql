@@ -23,11 +23,13 @@ SELECT
     toUInt32(count() - 1)                                                 AS x,
     toUInt32(max(day) - min(day))                                         AS t_x,
     toUInt32(toDate(@as_of) - min(day))                                   AS T,
-    if(count() > 1, (sum(value) - argMin(value, day)) / (count() - 1), 0) AS mean_repeat_value,
-    sum(value)                                                            AS monetary
+    if(count() > 1, toFloat64(sum(value) - argMin(value, day)) / (count() - 1), 0) AS mean_repeat_value,
+    toFloat64(sum(value))                                                 AS monetary
 FROM
 (
-    SELECT member_id, toDate(ordered_at, @tz) AS day, sum(toFloat64(amount)) AS value
+    -- Decimal sums: exact whatever order the engine adds the rows in, so
+    -- every ClickHouse version gives the same bits (Float64 sums did not).
+    SELECT member_id, toDate(ordered_at, @tz) AS day, sum(amount) AS value
     FROM orders_current
     WHERE status = 'paid' AND ordered_at < toDateTime(@as_of_end, 'UTC')
     GROUP BY member_id, day
@@ -36,17 +38,24 @@ GROUP BY member_id
 
 -- name: tuples
 -- Distinct BG/NBD histories with their member counts, for the fit and
--- for scoring.
+-- for scoring. Ordered, so the fit sums its terms in the same order on
+-- every server and every run (the optimiser's path, and so the last bits
+-- of the parameters, depend on it).
 SELECT x, t_x, T, count() AS members
 FROM {{work}}
 GROUP BY x, t_x, T
+ORDER BY x, t_x, T
 
 -- name: spend
--- Repeat buyers grouped by (x, mean value to the cent) for Gamma-Gamma.
-SELECT x, round(mean_repeat_value, 2) AS m, count() AS members
+-- Repeat buyers grouped by (x, mean value to the cent) for Gamma-Gamma,
+-- ordered like tuples. The cent is rounded half up with floor(m*100+0.5):
+-- round() breaks ties half away from zero on 18.16 and half to even on
+-- current ClickHouse.
+SELECT x, floor(mean_repeat_value * 100 + 0.5) / 100 AS m, count() AS members
 FROM {{work}}
 WHERE x > 0
 GROUP BY x, m
+ORDER BY x, m
 
 -- name: tuple_table
 -- Scores of each distinct tuple, written by Go in bounded batches.
