@@ -712,6 +712,23 @@ func (l *Loader) stageFile(ctx context.Context, path string, format Format, file
 // (warehouse.CH's batches can).
 type flusher interface{ Flush() error }
 
+// decimalAppender is a Batch that takes Decimal64 columns as scaled
+// integers (warehouse.CH's batches do).
+type decimalAppender interface {
+	AppendDecimal64(i int, scaled []int64, scale int) error
+}
+
+// appendColumn appends one column's values to b.
+func appendColumn(b warehouse.Batch, i int, c any) error {
+	if v, ok := c.(cents); ok {
+		if d, ok := b.(decimalAppender); ok {
+			return d.AppendDecimal64(i, v, 2)
+		}
+		return b.Column(i).Append(v.decimals())
+	}
+	return b.Column(i).Append(c)
+}
+
 // block is one record batch converted to the column slices
 // clickhouse-go's columnar Append takes, lineage columns included.
 type block struct {
@@ -732,7 +749,7 @@ func (l *Loader) sendBlock(ctx context.Context, b warehouse.Batch, insert string
 	}
 	t1 := time.Now()
 	for i, c := range blk.cols {
-		if err := b.Column(i).Append(c); err != nil {
+		if err := appendColumn(b, i, c); err != nil {
 			return b, fmt.Errorf("column %d: %w", i, err)
 		}
 	}

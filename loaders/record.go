@@ -256,6 +256,20 @@ func (rb *recordBuilder) take() arrow.Record {
 
 func (rb *recordBuilder) release() { rb.b.Release() }
 
+// cents is a Decimal(18, 2) column as hundredths. The sender appends it
+// with AppendDecimal64 when the batch has it, else as decimal.Decimal
+// values (see appendColumn).
+type cents []int64
+
+// decimals converts hundredths to the values clickhouse-go's Append takes.
+func (c cents) decimals() []decimal.Decimal {
+	v := make([]decimal.Decimal, len(c))
+	for j, x := range c {
+		v[j] = decimal.New(x, -2)
+	}
+	return v
+}
+
 // columns converts a record into the slices clickhouse-go's columnar
 // Append takes, followed by the lineage columns.
 func columns(s *schema, rec arrow.Record, fileID string, loadedAt int64) ([]any, error) {
@@ -290,9 +304,9 @@ func columns(s *schema, rec arrow.Record, fileID string, loadedAt int64) ([]any,
 			out = append(out, v)
 		case tDecimal:
 			a := col.(*array.Decimal128)
-			v := make([]decimal.Decimal, n)
+			v := make(cents, n)
 			for j := range v {
-				v[j] = decimal.New(int64(a.Value(j).LowBits()), -2) // cents fit in int64
+				v[j] = int64(a.Value(j).LowBits()) // cents fit in int64
 			}
 			out = append(out, v)
 		case tUInt32:

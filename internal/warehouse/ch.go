@@ -1,10 +1,15 @@
 package warehouse
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
+	"fmt"
 	"strings"
 	"time"
 
+	"github.com/ClickHouse/ch-go/proto"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/column"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -78,6 +83,31 @@ func (b *chBatch) Append(v ...any) error    { return b.b.Append(v...) }
 func (b *chBatch) Column(i int) BatchColumn { return b.b.Column(i) }
 func (b *chBatch) Rows() int                { return b.b.Rows() }
 func (b *chBatch) Abort() error             { return b.b.Abort() }
+
+// AppendDecimal64 appends scaled integers (12.34 with scale 2 is 1234)
+// to column i, which must be a Decimal of precision 10 to 18 (Decimal64) with
+// exactly that scale. It writes the values as the column's wire encoding
+// (little-endian Int64), skipping the driver's per-value conversion
+// through decimal.Decimal and big.Int, which allocates several times per
+// value. It is optional: callers type-assert for it.
+func (b *chBatch) AppendDecimal64(i int, scaled []int64, scale int) error {
+	cols := b.b.Columns()
+	if i < 0 || i >= len(cols) {
+		return fmt.Errorf("append decimal: no column %d", i)
+	}
+	d, ok := cols[i].(*column.Decimal)
+	if !ok || d.Precision() < 10 || d.Precision() > 18 || d.Scale() != int64(scale) {
+		return fmt.Errorf("append decimal: column %s is %s, not a Decimal(10..18, %d)", cols[i].Name(), cols[i].Type(), scale)
+	}
+	buf := make([]byte, 8*len(scaled))
+	for j, v := range scaled {
+		binary.LittleEndian.PutUint64(buf[8*j:], uint64(v))
+	}
+	if err := d.Decode(proto.NewReader(bytes.NewReader(buf)), len(scaled)); err != nil {
+		return fmt.Errorf("append decimal to %s: %w", cols[i].Name(), err)
+	}
+	return nil
+}
 
 // Flush sends the rows appended so far as one block and keeps the insert
 // open, so one INSERT can stream many bounded blocks (the server squashes
