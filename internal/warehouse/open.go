@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
@@ -29,8 +31,9 @@ type Options struct {
 	Settings map[string]int
 }
 
-// Open connects to ClickHouse over the native protocol with LZ4
-// compression, pings with retry and exponential backoff
+// Open connects to ClickHouse over the native protocol, with LZ4
+// compression unless the address is a loopback one (see compressionFor),
+// pings with retry and exponential backoff
 // (cfg.ConnectAttempts, cfg.ConnectBackoff), creates cfg.Database when it is
 // missing, and returns a pooled connection bounded by cfg.MaxOpenConns.
 // ctx bounds the whole start-up. Errors never include the password.
@@ -52,7 +55,7 @@ func Open(ctx context.Context, cfg config.ClickHouse, opt Options) (*CH, error) 
 			Password: cfg.Password.Value(),
 		},
 		TLS:             tlsConf,
-		Compression:     &clickhouse.Compression{Method: clickhouse.CompressionLZ4},
+		Compression:     &clickhouse.Compression{Method: compressionFor(cfg.Addr)},
 		DialTimeout:     cfg.DialTimeout.D(),
 		ReadTimeout:     cfg.ReadTimeout.D(),
 		MaxOpenConns:    cfg.MaxOpenConns,
@@ -87,6 +90,24 @@ func Open(ctx context.Context, cfg config.ClickHouse, opt Options) (*CH, error) 
 	}
 	log.Debug("connected to clickhouse", "addr", cfg.Addr, "database", cfg.Database, "user", cfg.User)
 	return &CH{conn: conn, database: cfg.Database, metrics: opt.Metrics}, nil
+}
+
+// compressionFor is LZ4 for a remote server and none for a loopback
+// address (localhost, 127.0.0.0/8, ::1): there compression only costs CPU
+// on both ends, which share the same cores. clickhouse-client makes the
+// same choice for local addresses.
+func compressionFor(addr string) clickhouse.CompressionMethod {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		host = addr
+	}
+	if strings.EqualFold(host, "localhost") {
+		return clickhouse.CompressionNone
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return clickhouse.CompressionNone
+	}
+	return clickhouse.CompressionLZ4
 }
 
 // dial opens a driver connection and pings it until it answers or the
