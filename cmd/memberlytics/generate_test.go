@@ -62,6 +62,30 @@ func TestGenerateCmd(t *testing.T) {
 	}
 }
 
+// TestGenerateCmdVolumeFlags checks that --purchase-rate-scale, --bgnbd-b
+// and --events-scale reach the generator and truth.json.
+func TestGenerateCmdVolumeFlags(t *testing.T) {
+	dir := t.TempDir()
+	out, err := runGenerate(t, "--members", "300", "--out", dir,
+		"--purchase-rate-scale", "10", "--bgnbd-b", "19.2", "--events-scale", "0.05")
+	if err != nil {
+		t.Fatalf("generate: %v\n%s", err, out)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "truth.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var truth datagen.Truth
+	if err := json.Unmarshal(b, &truth); err != nil {
+		t.Fatal(err)
+	}
+	p := truth.Parameters
+	if p.PurchaseRateScale != 10 || p.AlphaBeforeScale != 4 || p.Purchase.Alpha != 0.4 || p.Purchase.B != 19.2 || p.Events.Scale != 0.05 {
+		t.Errorf("truth.json parameters: purchase_rate_scale %v, alpha before %v, bgnbd %+v, events scale %v; want 10, 4, alpha 0.4 b 19.2, 0.05",
+			p.PurchaseRateScale, p.AlphaBeforeScale, p.Purchase, p.Events.Scale)
+	}
+}
+
 func TestGenerateCmdEndOnly(t *testing.T) {
 	dir := t.TempDir()
 	if out, err := runGenerate(t, "--members", "20", "--out", dir, "--end", "2024-06-01", "--events-scale", "0"); err != nil {

@@ -24,6 +24,14 @@
 //   - Each paid order's net amount is Gamma(p, rate nu) with
 //     nu ~ Gamma(q, rate v) per member (Gamma-Gamma). The defaults are near
 //     the CDNOW fits, with amounts in CNY at ten times the USD scale.
+//   - Volume: the defaults give about 1.85 orders and 29 events per member
+//     over two years. PurchaseRateScale multiplies every lambda (alpha is
+//     divided by it, so the process stays BG/NBD and truth.json records
+//     both alphas) and a larger Purchase.B delays dropout; PurchaseRateScale
+//     10 with B 19.2 gives about 10 orders per member (the 10M-order
+//     benchmark, memberlytics generate --purchase-rate-scale 10
+//     --bgnbd-b 19.2). Sessions grow with lambda, so that run uses
+//     Events.Scale 0.05 (--events-scale) to stay near 30 events per member.
 //   - Seasonality is a time warp (see the calendar type): processes are
 //     homogeneous in operational time, whose density against calendar time
 //     is weekday x yearly x hour-of-day weights, each with mean 1. The

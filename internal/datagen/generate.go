@@ -72,6 +72,10 @@ func Generate(ctx context.Context, o Options) (Summary, error) {
 	}
 	o.Start = o.Start.UTC().Truncate(time.Second)
 	o.End = o.End.UTC().Truncate(time.Second)
+	baseAlpha := o.Purchase.Alpha
+	if sc := o.PurchaseRateScale; sc > 0 && sc != 1 {
+		o.Purchase.Alpha /= sc // c*lambda ~ Gamma(R, Alpha/c): still BG/NBD
+	}
 	workers := o.Workers
 	if workers == 0 {
 		workers = runtime.GOMAXPROCS(0)
@@ -96,6 +100,7 @@ func Generate(ctx context.Context, o Options) (Summary, error) {
 	}
 
 	truth := newTruth(&o, cal, &total)
+	truth.recordRateScale(&o, baseAlpha)
 	truthPath := filepath.Join(o.OutDir, TruthFile)
 	if err := writeJSONFile(truthPath, truth); err != nil {
 		return Summary{}, err

@@ -36,6 +36,8 @@ func TestValidate(t *testing.T) {
 		{"bgnbd r and alpha", func(o *Options) { o.Purchase.R = 0; o.Purchase.Alpha = math.NaN() },
 			[]string{"Purchase.R must be > 0, got 0", "Purchase.Alpha must be > 0, got NaN"}},
 		{"bgnbd a b", func(o *Options) { o.Purchase.A = -1; o.Purchase.B = 0 }, []string{"Purchase.A must be > 0", "Purchase.B must be > 0"}},
+		{"purchase rate scale", func(o *Options) { o.PurchaseRateScale = -2 }, []string{"PurchaseRateScale must be >= 0, got -2"}},
+		{"purchase rate scale overflow", func(o *Options) { o.PurchaseRateScale = math.Inf(1) }, []string{"PurchaseRateScale must be >= 0, got +Inf"}},
 		{"gamma-gamma q", func(o *Options) { o.Spend.Q = 1 }, []string{"Spend.Q must be > 1"}},
 		{"gamma-gamma p v", func(o *Options) { o.Spend.P = 0; o.Spend.V = math.Inf(1) }, []string{"Spend.P must be > 0", "Spend.V must be > 0"}},
 		{"refund share", func(o *Options) { o.Orders.RefundShare = -0.1 }, []string{"Orders.RefundShare must be in [0, 1]"}},

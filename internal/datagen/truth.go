@@ -1,6 +1,7 @@
 package datagen
 
 import (
+	"fmt"
 	"math"
 	"time"
 )
@@ -56,14 +57,19 @@ type TruthCounts struct {
 
 // TruthParameters are the generator's parameters, with units.
 type TruthParameters struct {
-	ProspectShare float64           `json:"prospect_share"`
-	JoinGrowth    float64           `json:"join_growth_per_year"`
-	Purchase      BGNBD             `json:"bgnbd"`
-	Spend         GammaGamma        `json:"gamma_gamma"`
-	Orders        OrderParams       `json:"orders"`
-	Events        EventParams       `json:"events"`
-	Season        TruthSeason       `json:"seasonality"`
-	Units         map[string]string `json:"units"`
+	ProspectShare float64 `json:"prospect_share"`
+	JoinGrowth    float64 `json:"join_growth_per_year"`
+	Purchase      BGNBD   `json:"bgnbd"`
+	// PurchaseRateScale and AlphaBeforeScale are set only when
+	// Options.PurchaseRateScale scaled lambda; Purchase.Alpha is then the
+	// effective rate AlphaBeforeScale / PurchaseRateScale.
+	PurchaseRateScale float64           `json:"purchase_rate_scale,omitempty"`
+	AlphaBeforeScale  float64           `json:"bgnbd_alpha_before_scale,omitempty"`
+	Spend             GammaGamma        `json:"gamma_gamma"`
+	Orders            OrderParams       `json:"orders"`
+	Events            EventParams       `json:"events"`
+	Season            TruthSeason       `json:"seasonality"`
+	Units             map[string]string `json:"units"`
 }
 
 // TruthSeason is the seasonality as applied: the weights normalised to
@@ -279,4 +285,18 @@ func newTruth(o *Options, cal *calendar, s *stats) Truth {
 		"source_tier is empty for about 35% of members; otherwise a noisy bucket of lambda times the mean order value (bronze < 2, silver < 10, gold < 40 CNY a week, platinum above), prospects bronze. birthday is empty for about 20%.",
 	}
 	return t
+}
+
+// recordRateScale records Options.PurchaseRateScale when it scaled lambda
+// (o.Purchase.Alpha is then already the effective rate). Unscaled runs
+// are left untouched, so their truth.json does not change.
+func (t *Truth) recordRateScale(o *Options, baseAlpha float64) {
+	sc := o.PurchaseRateScale
+	if sc <= 0 || sc == 1 {
+		return
+	}
+	t.Parameters.PurchaseRateScale = sc
+	t.Parameters.AlphaBeforeScale = baseAlpha
+	t.Notes = append(t.Notes, fmt.Sprintf("purchase_rate_scale %g multiplied every lambda: lambda ~ Gamma(r, %g/%g), so bgnbd.alpha is %g and every check above uses it. "+
+		"Session events grow with lambda through events.sessions_per_purchase.", sc, baseAlpha, sc, o.Purchase.Alpha))
 }
