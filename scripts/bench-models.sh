@@ -2,22 +2,37 @@
 # Segmentation models benchmark (called by make bench through scripts/bench.sh).
 #
 # Uses generated data (BENCH_SEGMENTS_MEMBERS members, default 1,000,000,
-# two years, default generator parameters; generated unless BENCH_SEGMENTS_DIR
-# already holds it), loads it into the database bench_segments_<N>, then
-# times `memberlytics run` of rfm, cohorts, engagement, lifecycle, tiers and
-# member_profile for 2025-12-31, one process each, and prints each time as a
-# ratio to one plain
+# two years; generated unless BENCH_SEGMENTS_DIR already holds it), loads it
+# into its own database, then times `memberlytics run` of rfm, cohorts,
+# engagement, lifecycle, tiers and member_profile (which also writes
+# segment_members) for 2025-12-31, one process each, and prints each time
+# as a ratio to one plain
 #   SELECT member_id, count(), sum(amount) FROM orders GROUP BY member_id
-# on the same server (best of three). BENCH_SEGMENTS_SKIP_EVENTS=1 loads no
-# events (engagement and tiers then run over an empty events table).
+# on the same server (best of three).
+#
+# Volume (issue #4: about 10M orders for 1M members): the generator runs
+# with --purchase-rate-scale ORDERS_RATE_SCALE (default 10: every BG/NBD
+# purchase rate times 10), --bgnbd-b ORDERS_BGNBD_B (default 19.2: later
+# dropout) and --events-scale EVENTS_SCALE (default 0.05, since sessions grow
+# with the purchase rate). At 1M members that is about 10.3M orders and 32.6M
+# events. ORDERS_RATE_SCALE=1 ORDERS_BGNBD_B=2.4 EVENTS_SCALE=1 is the
+# default generator (about 1.85M orders, 29M events). The data directory and
+# database are named after these values, so volumes never mix.
+# BENCH_SEGMENTS_SKIP_EVENTS=1 loads no events (engagement and tiers then run
+# over an empty events table). BENCH_SEGMENTS_PREPARE_ONLY=1 stops after
+# generating and loading (so the timed part can run alone under flock).
 #
 # Uses MEMBERLYTICS_CLICKHOUSE_ADDR when set, otherwise the managed local
 # server (memberlytics clickhouse start).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${BENCH_SEGMENTS_MEMBERS:-1000000}
-DIR=${BENCH_SEGMENTS_DIR:-out/bench-segments/$N}
-DB=bench_segments_$N
+RATE=${ORDERS_RATE_SCALE:-10}
+BGB=${ORDERS_BGNBD_B:-19.2}
+EVS=${EVENTS_SCALE:-0.05}
+TAG=$(echo "${N}_r${RATE}_b${BGB}_e${EVS}" | tr . p)
+DIR=${BENCH_SEGMENTS_DIR:-out/bench-segments/$TAG}
+DB=bench_segments_$TAG
 AS_OF=2025-12-31
 ML=bin/memberlytics
 [ -x "$ML" ] || go build -o "$ML" ./cmd/memberlytics
@@ -33,7 +48,8 @@ ch() { clickhouse-client --host "$HOST" --port "$PORT" -d "$DB" -q "$1"; }
 
 if [ ! -f "$DIR/truth.json" ]; then
   echo "generate $N members into $DIR"
-  $ML generate --members "$N" --seed 7 --out "$DIR" --format csv >/dev/null
+  $ML generate --members "$N" --seed 7 --out "$DIR" --format csv \
+    --purchase-rate-scale "$RATE" --bgnbd-b "$BGB" --events-scale "$EVS" >/dev/null
 fi
 $ML migrate >/dev/null 2>&1
 kinds="members orders events"
@@ -44,6 +60,7 @@ for kind in $kinds; do
   fi
 done
 echo "data: $(ch 'SELECT count() FROM members_current') members, $(ch 'SELECT count() FROM orders_current') orders, $(ch 'SELECT count() FROM events_current') events"
+[ "${BENCH_SEGMENTS_PREPARE_ONLY:-0}" = 1 ] && exit 0
 
 base=999999
 for _ in 1 2 3; do
@@ -61,3 +78,4 @@ for model in rfm cohorts engagement lifecycle tiers member_profile; do
   rows=$(ch "SELECT groupArray(concat(substring(metric, 6), '=', toString(value))) FROM model_metrics WHERE as_of = '$AS_OF' AND model = '$model' AND metric LIKE 'rows_%'")
   printf '%-15s %7.2f s  (%6.1fx baseline)  %s\n' "$model" "$t" "$(echo "$t / $base" | bc -l)" "$rows"
 done
+echo "segment_members: $(ch "SELECT count() FROM segment_members WHERE as_of = '$AS_OF'") rows for $AS_OF (written by member_profile)"
