@@ -19,25 +19,10 @@ set -euo pipefail
 
 ROWS=${1:-1000000}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-WORK=$(mktemp -d /tmp/memberlytics-bench-export.XXXXXX)
-BIN=$WORK/memberlytics
-CFG=$WORK/memberlytics.yaml
+. "$ROOT/scripts/lib.sh"
 ASOF=2026-01-31
 
-if [ ! -x /usr/bin/time ]; then
-	echo "bench-export: /usr/bin/time missing; installing GNU time" >&2
-	(apt-get install -y time >/dev/null 2>&1 || sudo apt-get install -y time >/dev/null) || { echo "install the time package" >&2; exit 1; }
-fi
-command -v clickhouse-client >/dev/null || { echo "bench-export: clickhouse-client not found" >&2; exit 1; }
-
-cleanup() {
-	"$BIN" --config "$CFG" clickhouse stop >/dev/null 2>&1 || true
-	if [ "${KEEP:-}" != 1 ]; then rm -rf "$WORK"; else echo "kept $WORK"; fi
-}
-trap cleanup EXIT
-
-echo "== build"
-(cd "$ROOT" && go build -o "$BIN" ./cmd/memberlytics)
+bench_private bench-export
 # An unmigrated database of its own: the table below is member_profile-like,
 # not the models' member_profile.
 cat >"$CFG" <<YAML
@@ -50,7 +35,6 @@ log:
 exports:
   dir: $WORK/exports
 YAML
-ml() { "$BIN" --config "$CFG" "$@"; }
 
 echo "== start ClickHouse"
 ml clickhouse start >/dev/null
@@ -90,9 +74,6 @@ fill() {
 	  FROM numbers($1)"
 	echo "member_profile: $(ch --database bench_export --query "SELECT count() FROM member_profile") rows"
 }
-
-peak_rss() { awk -F': ' '/Maximum resident set size/ {printf "%.0f", $2/1024}' "$1"; }
-wall() { awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,p,":"); s=0; for(i=1;i<=n;i++) s=s*60+p[i]; print s}' "$1"; }
 
 echo "== fill $ROWS rows"
 fill "$ROWS"

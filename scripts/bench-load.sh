@@ -15,24 +15,9 @@ set -euo pipefail
 
 ORDERS=${1:-2000000}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-WORK=$(mktemp -d /tmp/memberlytics-bench-load.XXXXXX)
-BIN=$WORK/memberlytics
-CFG=$WORK/memberlytics.yaml
+. "$ROOT/scripts/lib.sh"
 
-if [ ! -x /usr/bin/time ]; then
-	echo "bench-load: /usr/bin/time missing; installing GNU time" >&2
-	(apt-get install -y time >/dev/null 2>&1 || sudo apt-get install -y time >/dev/null) || { echo "install the time package" >&2; exit 1; }
-fi
-command -v clickhouse-client >/dev/null || { echo "bench-load: clickhouse-client not found" >&2; exit 1; }
-
-cleanup() {
-	"$BIN" --config "$CFG" clickhouse stop >/dev/null 2>&1 || true
-	if [ "${KEEP:-}" != 1 ]; then rm -rf "$WORK"; else echo "kept $WORK"; fi
-}
-trap cleanup EXIT
-
-echo "== build"
-(cd "$ROOT" && go build -o "$BIN" ./cmd/memberlytics)
+bench_private bench-load
 cat >"$CFG" <<YAML
 clickhouse:
   database: bench
@@ -41,7 +26,6 @@ local:
 log:
   level: warn
 YAML
-ml() { "$BIN" --config "$CFG" "$@"; }
 
 echo "== generate $ORDERS orders"
 # About 3.4 orders per member with no prospects over six years; take the
@@ -65,10 +49,8 @@ cols="order_id, member_id, ordered_at, amount, discount, items, channel, store_i
 # Warm the page cache so neither side pays for the first read.
 cat "$WORK/orders.csv" >/dev/null
 
-# peak_rss FILE: "Maximum resident set size" in MiB; wall FILE: seconds.
-peak_rss() { awk -F': ' '/Maximum resident set size/ {printf "%.0f", $2/1024}' "$1"; }
+# cpu FILE: user + system seconds (peak_rss and wall are in lib.sh).
 cpu() { awk -F': ' '/User time|System time/ {s+=$2} END {printf "%.2f", s}' "$1"; }
-wall() { awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,p,":"); s=0; for(i=1;i<=n;i++) s=s*60+p[i]; print s}' "$1"; }
 
 # settle: wait until the server has no merges running, so neither side
 # pays for the other's background work.

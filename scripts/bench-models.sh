@@ -26,31 +26,19 @@
 # server (memberlytics clickhouse start).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 N=${BENCH_SEGMENTS_MEMBERS:-1000000}
 RATE=${ORDERS_RATE_SCALE:-10}
 BGB=${ORDERS_BGNBD_B:-19.2}
 EVS=${EVENTS_SCALE:-0.05}
 TAG=$(echo "${N}_r${RATE}_b${BGB}_e${EVS}" | tr . p)
 DIR=${BENCH_SEGMENTS_DIR:-out/bench-segments/$TAG}
-DB=bench_segments_$TAG
 AS_OF=2025-12-31
 ML=bin/memberlytics
 [ -x "$ML" ] || go build -o "$ML" ./cmd/memberlytics
 
-if [ -z "${MEMBERLYTICS_CLICKHOUSE_ADDR:-}" ]; then
-  $ML clickhouse start >/dev/null
-  export MEMBERLYTICS_CLICKHOUSE_ADDR="$($ML clickhouse addr)"
-fi
-export MEMBERLYTICS_CLICKHOUSE_DATABASE=$DB
-HOST=${MEMBERLYTICS_CLICKHOUSE_ADDR%:*}
-PORT=${MEMBERLYTICS_CLICKHOUSE_ADDR##*:}
-ch() { clickhouse-client --host "$HOST" --port "$PORT" -d "$DB" -q "$1"; }
-
-if [ ! -f "$DIR/truth.json" ]; then
-  echo "generate $N members into $DIR"
-  $ML generate --members "$N" --seed 7 --out "$DIR" --format csv \
-    --purchase-rate-scale "$RATE" --bgnbd-b "$BGB" --events-scale "$EVS" >/dev/null
-fi
+bench_server "bench_segments_$TAG"
+bench_generate "$N" "$DIR" --purchase-rate-scale "$RATE" --bgnbd-b "$BGB" --events-scale "$EVS"
 $ML migrate >/dev/null 2>&1
 kinds="members orders events"
 [ "${BENCH_SEGMENTS_SKIP_EVENTS:-0}" = 1 ] && kinds="members orders"
@@ -59,17 +47,11 @@ for kind in $kinds; do
     /usr/bin/time -f "  load $kind: %e s" $ML --log-level warn load --kind "$kind" "$DIR/$kind.csv" >/dev/null
   fi
 done
-echo "data: $(ch 'SELECT count() FROM members_current') members, $(ch 'SELECT count() FROM orders_current') orders, $(ch 'SELECT count() FROM events_current') events"
+bench_data
 [ "${BENCH_SEGMENTS_PREPARE_ONLY:-0}" = 1 ] && exit 0
 
-base=999999
-for _ in 1 2 3; do
-  s=$(date +%s.%N)
-  ch "SELECT member_id, count(), sum(amount) FROM orders GROUP BY member_id FORMAT Null"
-  t=$(echo "$(date +%s.%N) - $s" | bc)
-  base=$(echo "if ($t < $base) $t else $base" | bc)
-done
-printf 'baseline SELECT member_id, count(), sum(amount) FROM orders GROUP BY member_id: %.2f s\n' "$base"
+bench_baseline "baseline SELECT member_id, count(), sum(amount) FROM orders GROUP BY member_id" \
+  "SELECT member_id, count(), sum(amount) FROM orders GROUP BY member_id FORMAT Null"
 
 for model in rfm cohorts engagement lifecycle tiers member_profile; do
   s=$(date +%s.%N)

@@ -15,26 +15,15 @@
 # server (memberlytics clickhouse start).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 N=${BENCH_PREDICTIVE_MEMBERS:-1000000}
 DIR=${BENCH_PREDICTIVE_DIR:-out/bench-predictive/$N}
-DB=bench_predictive_$N
 AS_OF=2025-12-31
 ML=bin/memberlytics
 go build -o "$ML" ./cmd/memberlytics # always: a stale binary would time old code
 
-if [ -z "${MEMBERLYTICS_CLICKHOUSE_ADDR:-}" ]; then
-  $ML clickhouse start >/dev/null
-  export MEMBERLYTICS_CLICKHOUSE_ADDR="$($ML clickhouse addr)"
-fi
-export MEMBERLYTICS_CLICKHOUSE_DATABASE=$DB
-HOST=${MEMBERLYTICS_CLICKHOUSE_ADDR%:*}
-PORT=${MEMBERLYTICS_CLICKHOUSE_ADDR##*:}
-ch() { clickhouse-client --host "$HOST" --port "$PORT" -d "$DB" -q "$1"; }
-
-if [ ! -f "$DIR/truth.json" ]; then
-  echo "generate $N members into $DIR"
-  $ML generate --members "$N" --seed 7 --out "$DIR" --format csv >/dev/null
-fi
+bench_server "bench_predictive_$N"
+bench_generate "$N" "$DIR"
 $ML migrate >/dev/null 2>&1
 if [ "$(ch 'SELECT count() FROM members')" = "0" ]; then
   echo "load $DIR"
@@ -42,17 +31,11 @@ if [ "$(ch 'SELECT count() FROM members')" = "0" ]; then
     /usr/bin/time -f "  load $kind: %e s, peak RSS %M KB" $ML --log-level warn load --kind "$kind" "$DIR/$kind.csv" >/dev/null
   done
 fi
-echo "data: $(ch 'SELECT count() FROM members_current') members, $(ch 'SELECT count() FROM orders_current') orders, $(ch 'SELECT count() FROM events_current') events"
+bench_data
 
 # Baseline: one plain aggregation per member over orders, best of three.
-base=999999
-for _ in 1 2 3; do
-  s=$(date +%s.%N)
-  ch "SELECT member_id, count(), sum(amount) FROM orders_current WHERE status = 'paid' GROUP BY member_id FORMAT Null"
-  t=$(echo "$(date +%s.%N) - $s" | bc)
-  base=$(echo "if ($t < $base) $t else $base" | bc)
-done
-printf 'baseline GROUP BY member_id over orders_current: %.2f s\n' "$base"
+bench_baseline "baseline GROUP BY member_id over orders_current" \
+  "SELECT member_id, count(), sum(amount) FROM orders_current WHERE status = 'paid' GROUP BY member_id FORMAT Null"
 
 for model in clv churn potential; do
   out=$(mktemp)
