@@ -3,12 +3,18 @@ package warehouse
 import (
 	"bytes"
 	"context"
+	sqldriver "database/sql/driver"
 	"encoding/binary"
+	"errors"
 	"fmt"
+	"io"
+	"net"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/ClickHouse/ch-go/proto"
+	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/column"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/prometheus/client_golang/prometheus"
@@ -29,23 +35,59 @@ func (c *CH) Exec(ctx context.Context, query string, args ...any) error {
 	return c.conn.Exec(ctx, query, args...)
 }
 
-// Query implements Conn.
+// staleAttempts bounds how often Query and PrepareBatch try again when
+// the pool handed out a dead connection.
+const staleAttempts = 3
+
+// Query implements Conn. A query that fails because its pooled
+// connection was dead (closed by the server, reset, broken) is tried again
+// on another connection: a SELECT has no effect to repeat.
 func (c *CH) Query(ctx context.Context, query string, args ...any) (Rows, error) {
 	defer c.observe(ctx, time.Now())
-	rows, err := c.conn.Query(ctx, query, args...)
-	if err != nil {
-		return nil, err
+	var err error
+	for i := 0; i < staleAttempts; i++ {
+		var rows Rows
+		if rows, err = c.conn.Query(ctx, query, args...); err == nil {
+			return rows, nil
+		}
+		if !staleConn(ctx, err) {
+			break
+		}
 	}
-	return rows, nil
+	return nil, err
 }
 
-// PrepareBatch implements Conn.
+// PrepareBatch implements Conn. Like Query it tries again when the pooled
+// connection was dead: no row has been sent at this point, so the insert
+// cannot happen twice.
 func (c *CH) PrepareBatch(ctx context.Context, query string) (Batch, error) {
-	b, err := c.conn.PrepareBatch(ctx, query)
-	if err != nil {
-		return nil, err
+	var err error
+	for i := 0; i < staleAttempts; i++ {
+		var b driver.Batch
+		if b, err = c.conn.PrepareBatch(ctx, query); err == nil {
+			return &chBatch{b: b, c: c, ctx: ctx}, nil
+		}
+		if !staleConn(ctx, err) {
+			break
+		}
 	}
-	return &chBatch{b: b, c: c, ctx: ctx}, nil
+	return nil, err
+}
+
+// staleConn reports whether err says the connection itself was dead
+// (rather than the query wrong or ctx done). clickhouse-go can return such
+// a connection from its pool after the server dropped it; a CI run saw
+// "read: use of closed network connection" when recording a job run.
+func staleConn(ctx context.Context, err error) bool {
+	if ctx.Err() != nil {
+		return false
+	}
+	var ex *clickhouse.Exception
+	if errors.As(err, &ex) {
+		return false // the server answered
+	}
+	return errors.Is(err, net.ErrClosed) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.Is(err, sqldriver.ErrBadConn)
 }
 
 // ServerVersion implements Conn.
