@@ -3,10 +3,7 @@ package exporters
 import (
 	"fmt"
 	"strings"
-	"time"
 	"unicode/utf8"
-
-	"github.com/shopspring/decimal"
 )
 
 // vector holds one column of a batch. Which slice is used depends on the
@@ -103,19 +100,13 @@ func newScanner(cols []Column) (*scanner, error) {
 			d, p = scanAs(n, func(v *vector, x float32) { v.f64 = append(v.f64, float64(x)) })
 		case kindFloat64:
 			d, p = scanAs(n, func(v *vector, x float64) { v.f64 = append(v.f64, x) })
+		// Date, DateTime and Decimal arrive as integers (see selectExpr).
 		case kindDecimal:
-			scale := int32(c.scale)
-			d, p = scanAs(n, func(v *vector, x decimal.Decimal) { v.i64 = append(v.i64, x.Shift(scale).IntPart()) })
+			d, p = scanAs(n, func(v *vector, x int64) { v.i64 = append(v.i64, x) })
 		case kindDate:
-			d, p = scanAs(n, func(v *vector, x time.Time) { v.i64 = append(v.i64, daysSinceEpoch(x)) })
+			d, p = scanAs(n, func(v *vector, x uint16) { v.i64 = append(v.i64, int64(x)) })
 		case kindDateTime:
-			d, p = scanAs(n, func(v *vector, x time.Time) {
-				if x.IsZero() {
-					v.i64 = append(v.i64, 0)
-					return
-				}
-				v.i64 = append(v.i64, x.UnixMicro())
-			})
+			d, p = scanAs(n, func(v *vector, x uint32) { v.i64 = append(v.i64, int64(x)*1e6) })
 		case kindArrayString:
 			d, p = scanAs(false, func(v *vector, x []string) {
 				out := make([]string, len(x))
@@ -162,17 +153,6 @@ func (s *scanner) scanRow(rows interface{ Scan(...any) error }, b *batch) error 
 	}
 	b.n++
 	return nil
-}
-
-// daysSinceEpoch is the calendar date of t (in t's own zone) as days since
-// 1970-01-01.
-func daysSinceEpoch(t time.Time) int64 {
-	y, m, d := t.Date()
-	u := time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix()
-	if u >= 0 {
-		return u / 86400
-	}
-	return -((-u + 86399) / 86400)
 }
 
 func validUTF8(s string) string {

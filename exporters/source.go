@@ -140,9 +140,29 @@ func (s Source) selectSQL(cols []Column, p Params) (string, []any, error) {
 	}
 	names := make([]string, len(cols))
 	for i, c := range cols {
-		names[i] = warehouse.QuoteIdent(c.Name)
+		names[i] = selectExpr(c)
 	}
 	return fmt.Sprintf("SELECT %s FROM (%s\n) ORDER BY %s", strings.Join(names, ", "), sel, strings.Join(keys, ", ")), args, nil
+}
+
+// selectExpr is how the export reads column c: Date, DateTime and Decimal
+// arrive as the integers the files store (days since 1970-01-01, Unix
+// seconds, the unscaled value), which the driver decodes without building
+// a time.Time or a big.Int per value. Decimal goes through Decimal128 so
+// that multiplying by 10^S cannot overflow (P <= 18, so the unscaled
+// value fits Int64). The conversions keep order and NULLs; ORDER BY still
+// names the source columns.
+func selectExpr(c Column) string {
+	q := warehouse.QuoteIdent(c.Name)
+	switch c.kind {
+	case kindDate:
+		return "toUInt16(" + q + ")"
+	case kindDateTime:
+		return "toUInt32(" + q + ")"
+	case kindDecimal:
+		return fmt.Sprintf("toInt64(toDecimal128(%s, %d) * %s)", q, c.scale, "1"+strings.Repeat("0", c.scale))
+	}
+	return q
 }
 
 // Catalog is the export allow-list: the only tables an export may write,
