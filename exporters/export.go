@@ -267,8 +267,10 @@ func (e *Exporter) exportSource(ctx context.Context, src Source, p Params, dir s
 		return nil, err
 	}
 	// Two batches alternate between this goroutine, which scans rows from
-	// ClickHouse, and a writer goroutine, which encodes them, so decoding
-	// and encoding overlap and memory stays at two batches.
+	// ClickHouse, and the writers, which encode them, so decoding and
+	// encoding overlap and memory stays at two batches. Each format has
+	// its own goroutine: they read the same batch (read-only) at the same
+	// time, and the batch is reused once all of them are done with it.
 	qctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	rows, err := e.q.Query(qctx, query, args...)
@@ -283,14 +285,35 @@ func (e *Exporter) exportSource(ctx context.Context, src Source, p Params, dir s
 	var total int64
 	werr := make(chan error, 1)
 	go func() {
+		ins := make([]chan *batch, len(writers))
+		done := make(chan error, len(writers))
+		for i, w := range writers {
+			ins[i] = make(chan *batch, 1)
+			go func() {
+				for b := range ins[i] {
+					err := w.write(b)
+					if err != nil {
+						err = fmt.Errorf("%s.%s: %w", src.Name, e.opts.Formats[i], err)
+					}
+					done <- err
+				}
+			}()
+		}
+		defer func() {
+			for _, in := range ins {
+				close(in)
+			}
+		}()
 		var err error
 		for b := range full {
 			if err == nil {
-				for i, w := range writers {
-					if err = w.write(b); err != nil {
-						err = fmt.Errorf("%s.%s: %w", src.Name, e.opts.Formats[i], err)
+				for _, in := range ins {
+					in <- b
+				}
+				for range ins {
+					if we := <-done; we != nil && err == nil {
+						err = we
 						cancel()
-						break
 					}
 				}
 				total += int64(b.n)
