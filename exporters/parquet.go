@@ -132,11 +132,15 @@ func (f *orderedField) Value(base reflect.Value) reflect.Value {
 	return base.MapIndex(reflect.ValueOf(f.name))
 }
 
-// parquetWriter writes batches as Parquet rows.
+// parquetWriter writes batches column by column: each column's values go
+// straight to its parquet-go ColumnWriter (no rows are assembled), and the
+// writer ends a row group itself every RowGroupRows rows.
 type parquetWriter struct {
 	w      *parquet.Writer
+	cw     []*parquet.ColumnWriter
 	cols   []Column
-	rows   []parquet.Row
+	rg     int64 // most rows per row group
+	inRG   int64 // rows in the current row group
 	values []parquet.Value
 }
 
@@ -162,34 +166,38 @@ func newParquetWriter(out io.Writer, table string, cols []Column, o ParquetOptio
 		// library's build information.
 		parquet.CreatedBy("memberlytics exporters", "1", ""),
 	)
-	return &parquetWriter{w: w, cols: cols}, nil
+	cw := w.ColumnWriters()
+	if len(cw) != len(cols) {
+		return nil, fmt.Errorf("parquet schema has %d leaf columns, want %d", len(cw), len(cols))
+	}
+	return &parquetWriter{w: w, cw: cw, cols: cols, rg: rg}, nil
 }
 
-// parquetChunkRows is how many rows are converted to parquet.Values at a
-// time, bounding that buffer (rows x columns x 24 bytes).
-const parquetChunkRows = 4096
+// parquetChunkRows is how many rows of one column are converted to
+// parquet.Values at a time, bounding that buffer (rows x 24 bytes, more
+// for arrays).
+const parquetChunkRows = 8192
 
 func (p *parquetWriter) write(b *batch) error {
-	ends := make([]int, 0, parquetChunkRows)
-	for lo := 0; lo < b.n; lo += parquetChunkRows {
-		hi := min(lo+parquetChunkRows, b.n)
-		p.values = p.values[:0]
-		p.rows = p.rows[:0]
-		ends = ends[:0]
-		for r := lo; r < hi; r++ {
-			for ci := range p.cols {
-				p.values = appendParquetValues(p.values, &p.cols[ci], &b.vecs[ci], r, ci)
+	for lo := 0; lo < b.n; {
+		hi := min(lo+parquetChunkRows, b.n, lo+int(p.rg-p.inRG))
+		for ci := range p.cols {
+			p.values = appendParquetColumn(p.values[:0], &p.cols[ci], &b.vecs[ci], lo, hi, ci)
+			n, err := p.cw[ci].WriteRowValues(p.values)
+			if err != nil {
+				return fmt.Errorf("write parquet column %s: %w", p.cols[ci].Name, err)
 			}
-			ends = append(ends, len(p.values))
+			if n != hi-lo {
+				return fmt.Errorf("write parquet column %s: wrote %d rows, want %d", p.cols[ci].Name, n, hi-lo)
+			}
 		}
-		// Rows are sliced only now: p.values may have moved while it grew.
-		start := 0
-		for _, end := range ends {
-			p.rows = append(p.rows, parquet.Row(p.values[start:end:end]))
-			start = end
-		}
-		if _, err := p.w.WriteRows(p.rows); err != nil {
-			return fmt.Errorf("write parquet rows: %w", err)
+		p.inRG += int64(hi - lo)
+		lo = hi
+		if p.inRG == p.rg {
+			if err := p.w.Flush(); err != nil {
+				return fmt.Errorf("write parquet row group: %w", err)
+			}
+			p.inRG = 0
 		}
 	}
 	clear(p.values) // drop references to the batch's strings
@@ -197,54 +205,71 @@ func (p *parquetWriter) write(b *batch) error {
 }
 
 // bytesOf returns s's bytes without copying. The writer copies values into
-// its pages and never modifies them, and s outlives the WriteRows call.
+// its pages and never modifies them, and s outlives the WriteRowValues call.
 func bytesOf(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
 
-func appendParquetValues(dst []parquet.Value, c *Column, v *vector, r, ci int) []parquet.Value {
+// appendParquetColumn appends the values of rows [lo, hi) of one column,
+// with their repetition and definition levels, to dst.
+func appendParquetColumn(dst []parquet.Value, c *Column, v *vector, lo, hi, ci int) []parquet.Value {
 	def := 0
 	if c.nullable {
-		if v.nulls[r] {
-			return append(dst, parquet.NullValue().Level(0, 0, ci))
-		}
 		def = 1
 	}
-	var x parquet.Value
+	var conv func(r int) parquet.Value
 	switch c.kind {
 	case kindString:
-		x = parquet.ByteArrayValue(bytesOf(v.str[r]))
+		conv = func(r int) parquet.Value { return parquet.ByteArrayValue(bytesOf(v.str[r])) }
 	case kindInt8, kindInt16, kindInt32, kindDate:
-		x = parquet.Int32Value(int32(v.i64[r]))
+		conv = func(r int) parquet.Value { return parquet.Int32Value(int32(v.i64[r])) }
 	case kindInt64, kindDateTime:
-		x = parquet.Int64Value(v.i64[r])
+		conv = func(r int) parquet.Value { return parquet.Int64Value(v.i64[r]) }
 	case kindUInt8, kindUInt16, kindUInt32:
-		x = parquet.Int32Value(int32(uint32(v.u64[r])))
+		conv = func(r int) parquet.Value { return parquet.Int32Value(int32(uint32(v.u64[r]))) }
 	case kindUInt64:
-		x = parquet.Int64Value(int64(v.u64[r]))
+		conv = func(r int) parquet.Value { return parquet.Int64Value(int64(v.u64[r])) }
 	case kindFloat32:
-		x = parquet.FloatValue(float32(v.f64[r]))
+		conv = func(r int) parquet.Value { return parquet.FloatValue(float32(v.f64[r])) }
 	case kindFloat64:
-		x = parquet.DoubleValue(v.f64[r])
+		conv = func(r int) parquet.Value { return parquet.DoubleValue(v.f64[r]) }
 	case kindDecimal:
 		if c.precision <= 9 {
-			x = parquet.Int32Value(int32(v.i64[r]))
+			conv = func(r int) parquet.Value { return parquet.Int32Value(int32(v.i64[r])) }
 		} else {
-			x = parquet.Int64Value(v.i64[r])
+			conv = func(r int) parquet.Value { return parquet.Int64Value(v.i64[r]) }
 		}
 	case kindArrayString:
-		a := v.arr[r]
-		if len(a) == 0 {
-			return append(dst, parquet.NullValue().Level(0, def, ci))
-		}
-		for j, s := range a {
-			rep := 0
-			if j > 0 {
-				rep = 1
+		for r := lo; r < hi; r++ {
+			a := v.arr[r]
+			if len(a) == 0 {
+				dst = append(dst, parquet.NullValue().Level(0, def, ci))
+				continue
 			}
-			dst = append(dst, parquet.ByteArrayValue(bytesOf(s)).Level(rep, def+1, ci))
+			for j, s := range a {
+				rep := 0
+				if j > 0 {
+					rep = 1
+				}
+				dst = append(dst, parquet.ByteArrayValue(bytesOf(s)).Level(rep, def+1, ci))
+			}
 		}
 		return dst
 	}
-	return append(dst, x.Level(0, def, ci))
+	if !c.nullable {
+		// A required column's values need no levels: 0 and 0 are the
+		// zero value's.
+		for r := lo; r < hi; r++ {
+			dst = append(dst, conv(r))
+		}
+		return dst
+	}
+	for r := lo; r < hi; r++ {
+		if v.nulls[r] {
+			dst = append(dst, parquet.NullValue().Level(0, 0, ci))
+			continue
+		}
+		dst = append(dst, conv(r).Level(0, def, ci))
+	}
+	return dst
 }
 
 func (p *parquetWriter) close() error {
