@@ -209,7 +209,10 @@ func (m BGNBDParams) ExpectedPurchases(t float64) float64 {
 // The 2F1 and the power are combined in log-space and 1 - G is taken with
 // expm1, so the value stays finite and accurate for large x and T. At
 // a = 1 the closed form is 0/0; the function is smooth in a there, so it
-// is evaluated as the mean at a = 1 +- 1e-6. NaN for invalid input or, in
+// is evaluated as the mean at a = 1 +- 1e-6. For x = 0 and a + b = 1
+// exactly, c = a+b-1 = 0 is a pole of 2F1 cancelled by the factor c, and
+// the limit is used (see alivePurchasesAt). When a + b < 1, 2F1 is
+// negative for x = 0 and 1 - G above 1. NaN for invalid input or, in
 // the unreachable-in-practice case t >> (alpha+T) * 1e7/(r+x), when the
 // series does not converge.
 func (m BGNBDParams) ConditionalExpectedPurchases(t float64, x int, tx, T float64) float64 {
@@ -237,6 +240,18 @@ func (m BGNBDParams) alivePurchasesAt(a, x, T, t float64) float64 {
 	b, r := m.B, m.R
 	s := m.Alpha + T
 	z := t / (s + t)
+	if a+b+x-1 == 0 {
+		// Only for x = 0 and a + b = 1: 2F1(r, b; c; z) has a pole at
+		// c = 0 that the factor c = a+b-1 cancels, since
+		// c 2F1(r, b; c; z) -> r b z 2F1(r+1, b+1; 2; z) as c -> 0, so
+		// E = r b z / (1-a) (s/(s+t))^r 2F1(r+1, b+1; 2; z). Any other c
+		// is evaluated directly: c 2F1 stays accurate as c approaches 0.
+		lf, _, ok := log2F1(r+1, b+1, 2, z)
+		if !ok {
+			return math.NaN()
+		}
+		return r * b * z / (1 - a) * math.Exp(-r*math.Log1p(t/s)+lf)
+	}
 	lf, sign, ok := log2F1(r+x, b+x, a+b+x-1, z)
 	if !ok {
 		return math.NaN()

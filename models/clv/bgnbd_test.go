@@ -1,6 +1,7 @@
 package clv
 
 import (
+	"fmt"
 	"math"
 	"math/big"
 	"testing"
@@ -94,7 +95,16 @@ func newMixture(m BGNBDParams, n int) mixture {
 	mx := mixture{lambda: make([]float64, n), p: make([]float64, n), w: w}
 	for i := range u {
 		mx.lambda[i] = g.Quantile(u[i])
+		if !(mx.lambda[i] > 0) {
+			// gonum gives 0 (r < 1, u below ~1e-4) or NaN (r = 2.5,
+			// u ~ 1e-20) in the far lower tail; there F(lambda) ~
+			// (alpha lambda)^r / Gamma(r+1) to relative order alpha lambda.
+			mx.lambda[i] = math.Pow(u[i]*math.Gamma(m.R+1), 1/m.R) / m.Alpha
+		}
 		mx.p[i] = bt.Quantile(u[i])
+		if !(mx.p[i] > 0 && mx.p[i] < 1) {
+			panic(fmt.Sprintf("Beta(%g, %g) quantile of %g = %g", m.A, m.B, u[i], mx.p[i]))
+		}
 	}
 	return mx
 }
@@ -133,16 +143,38 @@ func (mx mixture) logIntegral(logH func(lambda, p float64) float64) float64 {
 	return hi + math.Log(s)
 }
 
+// xLog returns k log y, and 0 for k = 0 whatever y (y^0 = 1): gonum's
+// Gamma quantile is 0 for the lowest quantile nodes when r < 1, and
+// 0 * log 0 = NaN made the whole reference NaN for x = 0, which the
+// comparisons below then let through.
+func xLog(k, y float64) float64 {
+	if k == 0 {
+		return 0
+	}
+	return k * math.Log(y)
+}
+
+// xLog1p returns k log(1+y), and 0 for k = 0 (see xLog).
+func xLog1p(k, y float64) float64 {
+	if k == 0 {
+		return 0
+	}
+	return k * math.Log1p(y)
+}
+
 // individualLogL is log L(lambda, p | x, t_x, T), FHL 2005 eq. (3):
 // (1-p)^x lambda^x e^{-lambda T} + 1{x>0} p (1-p)^(x-1) lambda^x e^{-lambda t_x}.
 func individualLogL(lambda, p float64, x int, tx, T float64) float64 {
 	fx := float64(x)
-	alive := fx*math.Log1p(-p) + fx*math.Log(lambda) - lambda*T
+	alive := xLog1p(fx, -p) + xLog(fx, lambda) - lambda*T
 	if x == 0 {
 		return alive
 	}
-	dead := math.Log(p) + (fx-1)*math.Log1p(-p) + fx*math.Log(lambda) - lambda*tx
+	dead := math.Log(p) + xLog1p(fx-1, -p) + xLog(fx, lambda) - lambda*tx
 	hi := math.Max(alive, dead)
+	if math.IsInf(hi, -1) { // lambda = 0: both terms vanish
+		return hi
+	}
 	return hi + math.Log(math.Exp(alive-hi)+math.Exp(dead-hi))
 }
 
@@ -161,6 +193,9 @@ func TestBGNBDAgainstNumericIntegration(t *testing.T) {
 		// a + b < 1: 2F1 of eq. 10 is negative for x = 0 (a fit on
 		// generated data once gave NaN here).
 		{R: 0.19232509041333376, Alpha: 2.446635801581623, A: 0.3522953668115359, B: 0.531958557540014},
+		// a + b = 1 exactly: c = a+b-1 = 0 for x = 0, where 2F1 has a
+		// pole that the factor c cancels (the closed form was NaN here).
+		{R: 0.4, Alpha: 3, A: 0.3, B: 0.7},
 	}
 	cases := []struct {
 		x      int
@@ -179,7 +214,7 @@ func TestBGNBDAgainstNumericIntegration(t *testing.T) {
 			ref := func(mx mixture) (ll, pAlive, cond, uncond float64) {
 				ll = mx.logIntegral(func(l, p float64) float64 { return individualLogL(l, p, c.x, c.tx, c.T) })
 				fx := float64(c.x)
-				logAlive := func(l, p float64) float64 { return fx*math.Log1p(-p) + fx*math.Log(l) - l*c.T }
+				logAlive := func(l, p float64) float64 { return xLog1p(fx, -p) + xLog(fx, l) - l*c.T }
 				pAlive = math.Exp(mx.logIntegral(logAlive) - ll)
 				cond = math.Exp(mx.logIntegral(func(l, p float64) float64 {
 					return logAlive(l, p) + math.Log(-math.Expm1(-l*p*c.t)/p)
@@ -206,10 +241,10 @@ func TestBGNBDAgainstNumericIntegration(t *testing.T) {
 					}
 					return math.Abs(u-v) / math.Abs(v)
 				}
-				if d := diff(g.ref, g.alt); d > c.tolRel/10 {
+				if d := diff(g.ref, g.alt); !(d <= c.tolRel/10) { // NaN fails too
 					t.Fatalf("params %d x=%d %s: quadrature not converged (%g vs %g)", pi, c.x, g.name, g.ref, g.alt)
 				}
-				if d := diff(g.got, g.ref); d > c.tolRel {
+				if d := diff(g.got, g.ref); !(d <= c.tolRel) { // NaN fails too
 					t.Errorf("params %d x=%d tx=%g T=%g %s = %.10g, numeric integration %.10g (rel diff %.2g)",
 						pi, c.x, c.tx, c.T, g.name, g.got, g.ref, d)
 				}
@@ -353,6 +388,69 @@ func TestGonumHypergeoRegion(t *testing.T) {
 					got := math.Log(mathext.Hypergeo(a, b, c, z))
 					if want, _ := bigLog2F1(a, b, c, z); !(math.Abs(got-want) <= 1e-12) {
 						t.Errorf("Hypergeo(%g, %g, %g, %g): log %.15g, 256-bit series %.15g", a, b, c, z, got, want)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestBGNBDNearCZero checks E[Y(t) | x = 0] on both sides of a + b = 1,
+// where c = a+b-1 of eq. (10) passes through 0: 2F1 has a pole there that
+// the factor c cancels, so the expectation is smooth in b. At c = 0 itself
+// the limit r b z/(1-a) (alpha/(alpha+t))^r 2F1(r+1, b+1; 2; z) is used;
+// values at c = +-1e-12 ... +-1e-4 must approach it linearly in c (the
+// derivative is O(1), so within 10 |c| relative).
+func TestBGNBDNearCZero(t *testing.T) {
+	for _, p := range []struct{ r, alpha, a float64 }{{0.4, 3, 0.3}, {0.19, 2.4, 0.5}, {2, 0.5, 0.9}} {
+		at := BGNBDParams{R: p.r, Alpha: p.alpha, A: p.a, B: 1 - p.a}
+		if at.A+at.B-1 != 0 {
+			t.Fatalf("a + b - 1 = %g, want exactly 0", at.A+at.B-1)
+		}
+		for _, T := range []float64{0, 16.7, 150} {
+			want := at.ConditionalExpectedPurchases(52, 0, 0, T)
+			if !(want > 0) || math.IsInf(want, 0) {
+				t.Fatalf("%+v T=%g: E[Y(52)] = %g at c = 0, want finite and positive", at, T, want)
+			}
+			for _, dc := range []float64{-1e-4, -1e-8, -1e-12, 1e-12, 1e-8, 1e-4} {
+				m := at
+				m.B += dc
+				got := m.ConditionalExpectedPurchases(52, 0, 0, T)
+				if !(math.Abs(got-want) <= 10*math.Abs(dc)*want+1e-13*want) {
+					t.Errorf("%+v T=%g: E[Y(52)] = %.15g at c = %g, %.15g at c = 0", m, T, got, dc, want)
+				}
+			}
+		}
+	}
+}
+
+// TestBGNBDFiniteOnAGrid values customers with every combination of a
+// grid of parameters that spans what fits produce and more (a, b from
+// 1e-3 to 1e4 through a + b = 1 and a = 1; r from 1e-3 to 50) and
+// histories from a first purchase on the last day to x = 5000: P(alive)
+// must be in [0, 1] and the expected purchases finite, non-negative and
+// non-decreasing in the horizon. A 300-member generated fit with
+// a + b < 1 once gave NaN for one-time buyers (issue #5); so did
+// a + b = 1 exactly.
+func TestBGNBDFiniteOnAGrid(t *testing.T) {
+	abs := []float64{1e-3, 0.05, 0.3, 0.5, 0.7, 0.999999, 1, 1.000001, 1.5, 10, 1e4}
+	hist := []struct {
+		x     int
+		tx, T float64
+	}{{0, 0, 0}, {0, 0, 1.0 / 7}, {0, 0, 16.7}, {0, 0, 150}, {1, 1.0 / 7, 1}, {3, 5, 50}, {30, 100, 110}, {5000, 1000, 1400}}
+	for _, r := range []float64{1e-3, 0.2, 1, 50} {
+		for _, alpha := range []float64{0.1, 10, 1e3} {
+			for _, a := range abs {
+				for _, b := range abs {
+					m := BGNBDParams{R: r, Alpha: alpha, A: a, B: b}
+					for _, h := range hist {
+						pa := m.ProbAlive(h.x, h.tx, h.T)
+						e4 := m.ConditionalExpectedPurchases(4, h.x, h.tx, h.T)
+						e52 := m.ConditionalExpectedPurchases(52, h.x, h.tx, h.T)
+						if !(pa >= 0 && pa <= 1) || !(e4 >= 0) || !(e52 >= e4*(1-1e-9)) || math.IsInf(e52, 0) {
+							t.Errorf("%+v x=%d t_x=%g T=%g: P(alive) = %g, E[Y(4)] = %g, E[Y(52)] = %g",
+								m, h.x, h.tx, h.T, pa, e4, e52)
+						}
 					}
 				}
 			}
