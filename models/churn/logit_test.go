@@ -70,7 +70,7 @@ func TestFitRecoversCoefficients(t *testing.T) {
 	got := append([]float64{b0}, b...)
 	for j := range truth {
 		se := math.Sqrt(cov.At(j, j))
-		if z := (got[j] - truth[j]) / se; math.Abs(z) > 4 {
+		if z := (got[j] - truth[j]) / se; !(math.Abs(z) <= 4) {
 			t.Errorf("coefficient %d = %.5g, true %.5g (%.1f standard errors of %.3g)", j, got[j], truth[j], z, se)
 		}
 	}
@@ -125,7 +125,7 @@ func TestFitDeterministicAndPenalty(t *testing.T) {
 		}
 	}
 	rate := float64(pos) / float64(len(y))
-	if norm(huge) > 1e-5 || math.Abs(huge.Intercept-math.Log(rate/(1-rate))) > 1e-6 {
+	if norm(huge) > 1e-5 || !(math.Abs(huge.Intercept-math.Log(rate/(1-rate))) <= 1e-6) {
 		t.Errorf("L2 1e6: coef %v intercept %g, want ~0 and %g", huge.Coef, huge.Intercept, math.Log(rate/(1-rate)))
 	}
 }
@@ -145,7 +145,7 @@ func TestObjectiveGradient(t *testing.T) {
 		bp[j] += h
 		bm[j] -= h
 		num := (objective(z, y, 3, 0.05, bp, nil) - objective(z, y, 3, 0.05, bm, nil)) / (2 * h)
-		if math.Abs(num-g[j]) > 1e-8 {
+		if !(math.Abs(num-g[j]) <= 1e-8) {
 			t.Errorf("gradient %d = %.10g, numeric %.10g", j, g[j], num)
 		}
 	}
@@ -236,7 +236,7 @@ func TestSampler(t *testing.T) {
 		}
 	}
 	for i, c := range counts {
-		if math.Abs(float64(c)-400) > 5*17.9 {
+		if !(math.Abs(float64(c)-400) <= 5*17.9) {
 			t.Errorf("item %d kept %d times, want 400 +- 90", i, c)
 		}
 	}

@@ -25,7 +25,7 @@ func TestAUCHandWorked(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := AUC(tt.scores, tt.labels)
-			if err != nil || math.Abs(got-tt.want) > 1e-15 {
+			if err != nil || !(math.Abs(got-tt.want) <= 1e-15) {
 				t.Errorf("AUC = %v, %v; want %v", got, err, tt.want)
 			}
 		})
@@ -63,7 +63,7 @@ func TestAUCAgainstPairCounting(t *testing.T) {
 		}
 	}
 	got, err := AUC(s, y)
-	if err != nil || math.Abs(got-num/den) > 1e-12 {
+	if err != nil || !(math.Abs(got-num/den) <= 1e-12) {
 		t.Errorf("AUC = %v, %v; pair counting %v", got, err, num/den)
 	}
 }
@@ -87,7 +87,7 @@ func TestAUCRandomScorer(t *testing.T) {
 	n2 := n - n1
 	se := math.Sqrt(float64(n1+n2+1) / (12 * float64(n1) * float64(n2)))
 	got, err := AUC(s, y)
-	if err != nil || math.Abs(got-0.5) > 4*se {
+	if err != nil || !(math.Abs(got-0.5) <= 4*se) {
 		t.Errorf("random AUC = %v, %v; want 0.5 +- %.4f", got, err, 4*se)
 	}
 }
@@ -97,14 +97,14 @@ func TestLogLossBrier(t *testing.T) {
 	y := []bool{true, false, true}
 	// -(ln 0.9 + ln 0.8 + ln 0.5)/3 and ((0.1)^2 + 0.2^2 + 0.5^2)/3 = 0.1.
 	wantLL := -(math.Log(0.9) + math.Log(0.8) + math.Log(0.5)) / 3
-	if got, err := LogLoss(p, y); err != nil || math.Abs(got-wantLL) > 1e-15 {
+	if got, err := LogLoss(p, y); err != nil || !(math.Abs(got-wantLL) <= 1e-15) {
 		t.Errorf("LogLoss = %v, %v; want %v", got, err, wantLL)
 	}
-	if got, err := Brier(p, y); err != nil || math.Abs(got-0.1) > 1e-15 {
+	if got, err := Brier(p, y); err != nil || !(math.Abs(got-0.1) <= 1e-15) {
 		t.Errorf("Brier = %v, %v; want 0.1", got, err)
 	}
 	// A certain mistake is clipped, not infinite: -ln(1e-15) = 34.54.
-	if got, _ := LogLoss([]float64{0}, []bool{true}); math.Abs(got-34.538776394910684) > 1e-9 {
+	if got, _ := LogLoss([]float64{0}, []bool{true}); !(math.Abs(got-34.538776394910684) <= 1e-9) {
 		t.Errorf("LogLoss of a certain mistake = %v, want -ln(1e-15)", got)
 	}
 	if _, err := LogLoss([]float64{1.2}, []bool{true}); !errors.Is(err, ErrInvalidData) {
@@ -135,7 +135,7 @@ func TestLiftTopDecile(t *testing.T) {
 	for _, i := range []int{24, 1, 2, 3, 4} {
 		y2[i] = true
 	}
-	if got, err := LiftTopDecile(s2, y2); err != nil || math.Abs(got-5.0/3) > 1e-15 {
+	if got, err := LiftTopDecile(s2, y2); err != nil || !(math.Abs(got-5.0/3) <= 1e-15) {
 		t.Errorf("lift = %v, %v; want 5/3", got, err)
 	}
 }
@@ -196,7 +196,7 @@ func TestFittedModelCalibrated(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, b := range bins {
-		if math.Abs(b.MeanPredicted-b.ObservedRate) > 0.045 {
+		if !(math.Abs(b.MeanPredicted-b.ObservedRate) <= 0.045) {
 			t.Errorf("decile %d: predicted %.3f, observed %.3f", b.Decile, b.MeanPredicted, b.ObservedRate)
 		}
 	}

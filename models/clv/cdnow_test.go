@@ -90,11 +90,11 @@ func TestCDNOWPublished(t *testing.T) {
 		{"a", fit.Params.A, 0.793},
 		{"b", fit.Params.B, 2.426},
 	} {
-		if math.Abs(c.got-c.want) > 0.005*c.want {
+		if !(math.Abs(c.got-c.want) <= 0.005*c.want) {
 			t.Errorf("bg/nbd %s = %.4f, published %.4g", c.name, c.got, c.want)
 		}
 	}
-	if math.Abs(fit.LogLikelihood-(-9582.4)) > 0.5 {
+	if !(math.Abs(fit.LogLikelihood-(-9582.4)) <= 0.5) {
 		t.Errorf("bg/nbd log-likelihood = %.2f, published -9582.4", fit.LogLikelihood)
 	}
 }
@@ -128,11 +128,11 @@ func TestCDNOWGammaGamma(t *testing.T) {
 		{"q", fit.Params.Q, 3.74},
 		{"v", fit.Params.V, 15.44},
 	} {
-		if math.Abs(c.got-c.want) > 0.005*c.want {
+		if !(math.Abs(c.got-c.want) <= 0.005*c.want) {
 			t.Errorf("gamma-gamma %s = %.4f, published %.4g", c.name, c.got, c.want)
 		}
 	}
-	if math.Abs(fit.FrequencyMonetaryCorrelation-0.11) > 0.005 {
+	if !(math.Abs(fit.FrequencyMonetaryCorrelation-0.11) <= 0.005) {
 		t.Errorf("frequency-monetary correlation = %.4f, published 0.11", fit.FrequencyMonetaryCorrelation)
 	}
 }

@@ -35,13 +35,13 @@ func TestGammaGammaAgainstNumericIntegration(t *testing.T) {
 			}
 			l1, c1 := ref(400)
 			l2, c2 := ref(800)
-			if math.Abs(l1-l2) > 1e-9 || math.Abs(c1-c2) > 1e-9*c2 {
+			if !(math.Abs(l1-l2) <= 1e-9) || !(math.Abs(c1-c2) <= 1e-9*c2) {
 				t.Fatalf("%+v x=%d: quadrature not converged", g, c.x)
 			}
-			if got := g.LogLikelihood(c.x, c.zbar); math.Abs(got-l2) > 1e-8 {
+			if got := g.LogLikelihood(c.x, c.zbar); !(math.Abs(got-l2) <= 1e-8) {
 				t.Errorf("%+v x=%d zbar=%g: log f = %.12g, numeric %.12g", g, c.x, c.zbar, got, l2)
 			}
-			if got := g.ConditionalExpectedValue(c.x, c.zbar); math.Abs(got-c2) > 1e-8*c2 {
+			if got := g.ConditionalExpectedValue(c.x, c.zbar); !(math.Abs(got-c2) <= 1e-8*c2) {
 				t.Errorf("%+v x=%d zbar=%g: E[M] = %.12g, numeric %.12g", g, c.x, c.zbar, got, c2)
 			}
 		}
@@ -57,7 +57,7 @@ func TestGammaGammaDomain(t *testing.T) {
 		}
 	}
 	// Large x: the customer's own mean dominates.
-	if got := g.ConditionalExpectedValue(1_000_000, 25); math.Abs(got-25) > 1e-4 {
+	if got := g.ConditionalExpectedValue(1_000_000, 25); !(math.Abs(got-25) <= 1e-4) {
 		t.Errorf("E[M | x=1e6, zbar=25] = %g, want ~25", got)
 	}
 	for _, bad := range []GammaGammaParams{{P: 2, Q: 1, V: 10}, {P: 0, Q: 3, V: 1}, {P: 1, Q: 3, V: math.Inf(1)}} {
@@ -95,7 +95,7 @@ func TestFrequencyMonetaryCorrelation(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := FrequencyMonetaryCorrelation(tt.data); math.Abs(got-tt.want) > 1e-12 {
+			if got := FrequencyMonetaryCorrelation(tt.data); !(math.Abs(got-tt.want) <= 1e-12) {
 				t.Errorf("correlation = %.15g, want %g", got, tt.want)
 			}
 		})
@@ -122,7 +122,7 @@ func TestGammaGammaGradient(t *testing.T) {
 		tp[j] += h
 		tm[j] -= h
 		num := (ggTotal(rows, tp, nil) - ggTotal(rows, tm, nil)) / (2 * h)
-		if math.Abs(num-grad[j]) > 1e-6*math.Max(1, math.Abs(num)) {
+		if !(math.Abs(num-grad[j]) <= 1e-6*math.Max(1, math.Abs(num))) {
 			t.Errorf("d LL / d theta_%d = %.10g, numeric %.10g", j, grad[j], num)
 		}
 	}

@@ -22,10 +22,10 @@ func TestCLVPoissonLimit(t *testing.T) {
 		prev = tk
 	}
 	got := spec.Value(m, 0, 0, 1, aov)
-	if math.Abs(got.CLV-want) > 1e-5*want {
+	if !(math.Abs(got.CLV-want) <= 1e-5*want) {
 		t.Errorf("CLV = %.8g, hand-computed %.8g", got.CLV, want)
 	}
-	if wantE := lambdaPerDay * 365; math.Abs(got.ExpectedPurchases-wantE) > 1e-5*wantE {
+	if wantE := lambdaPerDay * 365; !(math.Abs(got.ExpectedPurchases-wantE) <= 1e-5*wantE) {
 		t.Errorf("E[Y(365 days)] = %.8g, want %.8g", got.ExpectedPurchases, wantE)
 	}
 }
@@ -47,7 +47,7 @@ func TestCLVUnitInvariance(t *testing.T) {
 		w := ws.Value(week, c.x, c.tx, c.T, 35)
 		d := ds.Value(day, c.x, 7*c.tx, 7*c.T, 35)
 		for _, p := range [][2]float64{{w.CLV, d.CLV}, {w.ExpectedPurchases, d.ExpectedPurchases}, {w.ProbAlive, d.ProbAlive}} {
-			if math.Abs(p[0]-p[1]) > 1e-9*math.Abs(p[0]) {
+			if !(math.Abs(p[0]-p[1]) <= 1e-9*math.Abs(p[0])) {
 				t.Errorf("x=%d: week %+v, day %+v", c.x, w, d)
 				break
 			}
@@ -64,7 +64,7 @@ func TestCLVDiscounting(t *testing.T) {
 	x, tx, T, aov := 2, 30.43, 38.86, 30.0
 	undisc := CLVSpec{HorizonDays: 365}.Value(m, x, tx, T, aov)
 	wantE := m.ConditionalExpectedPurchases(365.0/7, x, tx, T)
-	if math.Abs(undisc.ExpectedPurchases-wantE) > 1e-12*wantE || math.Abs(undisc.CLV-aov*wantE) > 1e-9*aov*wantE {
+	if !(math.Abs(undisc.ExpectedPurchases-wantE) <= 1e-12*wantE) || !(math.Abs(undisc.CLV-aov*wantE) <= 1e-9*aov*wantE) {
 		t.Errorf("d=0: %+v, want E = %g, CLV = %g", undisc, wantE, aov*wantE)
 	}
 	disc := CLVSpec{HorizonDays: 365, AnnualDiscountRate: 0.2}.Value(m, x, tx, T, aov)
