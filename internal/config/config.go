@@ -52,6 +52,10 @@ type ClickHouse struct {
 	ConnectAttempts int `yaml:"connect_attempts"`
 	// ConnectBackoff is the first wait between start-up pings; it doubles.
 	ConnectBackoff Duration `yaml:"connect_backoff"`
+	// Compression is the native protocol's block compression: lz4, none,
+	// or auto (none when addr is a loopback address, where compressing
+	// only costs CPU on both ends; lz4 otherwise).
+	Compression string `yaml:"compression"`
 	// Cluster, when its name is set, runs memberlytics on a sharded
 	// ClickHouse (see cluster.go and docs/cluster.md).
 	Cluster Cluster `yaml:"cluster"`
@@ -100,6 +104,7 @@ func Default() Config {
 			ReadTimeout:     Duration(10 * time.Minute),
 			ConnectAttempts: 5,
 			ConnectBackoff:  Duration(500 * time.Millisecond),
+			Compression:     "auto",
 		},
 		Local:            Local{Dir: ".memberlytics/clickhouse"},
 		Log:              Log{Level: "info", Format: "auto"},
@@ -155,6 +160,11 @@ func (c Config) Validate() error {
 	}
 	if ch.ConnectBackoff < 0 {
 		add("clickhouse.connect_backoff", "must not be negative, got %s", ch.ConnectBackoff)
+	}
+	switch ch.Compression {
+	case "auto", "lz4", "none":
+	default:
+		add("clickhouse.compression", "must be auto, lz4 or none, got %q", ch.Compression)
 	}
 	if !ch.TLS.Enabled && (ch.TLS.CAFile != "" || ch.TLS.ServerName != "" || ch.TLS.InsecureSkipVerify) {
 		add("clickhouse.tls.enabled", "is false but other tls keys are set; set enabled: true")

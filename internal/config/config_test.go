@@ -29,6 +29,7 @@ func TestBadConfigs(t *testing.T) {
 		{"wrong_type_bool.bad.yml", "clickhouse.tls.enabled (line 3)", "want true or false"},
 		{"zero_pool.bad.yml", "clickhouse.max_open_conns", "must be at least 1, got 0"},
 		{"addr_no_port.bad.yml", "clickhouse.addr", "must be host:port"},
+		{"compression.bad.yml", "clickhouse.compression", "must be auto, lz4 or none, got \"zstd\""},
 		{"bad_database.bad.yml", "clickhouse.database", "plain identifier"},
 		{"bad_timezone.bad.yml", "business_timezone", "IANA time zone"},
 		{"bad_log_level.bad.yml", "log.level", "must be one of debug"},
@@ -84,8 +85,8 @@ func TestBadConfigs(t *testing.T) {
 func TestEveryBadFileIsInTheTable(t *testing.T) {
 	t.Parallel()
 	files, _ := filepath.Glob("testdata/*.bad.yml")
-	if len(files) != 36 {
-		t.Errorf("found %d bad config files, the table in TestBadConfigs has 36: keep them in step", len(files))
+	if len(files) != 37 {
+		t.Errorf("found %d bad config files, the table in TestBadConfigs has 37: keep them in step", len(files))
 	}
 }
 

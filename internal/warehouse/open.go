@@ -32,7 +32,8 @@ type Options struct {
 }
 
 // Open connects to ClickHouse over the native protocol, with LZ4
-// compression unless the address is a loopback one (see compressionFor),
+// compression unless the address is a loopback one (see compressionFor)
+// or cfg.Compression says otherwise,
 // pings with retry and exponential backoff
 // (cfg.ConnectAttempts, cfg.ConnectBackoff), creates cfg.Database when it is
 // missing, and returns a pooled connection bounded by cfg.MaxOpenConns.
@@ -55,7 +56,7 @@ func Open(ctx context.Context, cfg config.ClickHouse, opt Options) (*CH, error) 
 			Password: cfg.Password.Value(),
 		},
 		TLS:             tlsConf,
-		Compression:     &clickhouse.Compression{Method: compressionFor(cfg.Addr)},
+		Compression:     &clickhouse.Compression{Method: compressionMethod(cfg.Compression, cfg.Addr)},
 		DialTimeout:     cfg.DialTimeout.D(),
 		ReadTimeout:     cfg.ReadTimeout.D(),
 		MaxOpenConns:    cfg.MaxOpenConns,
