@@ -162,7 +162,7 @@ func (c Config) Validate() error {
 		add("clickhouse.connect_backoff", "must not be negative, got %s", ch.ConnectBackoff)
 	}
 	switch ch.Compression {
-	case "auto", "lz4", "none":
+	case "", "auto", "lz4", "none": // "" (a Config not from Default) is auto
 	default:
 		add("clickhouse.compression", "must be auto, lz4 or none, got %q", ch.Compression)
 	}
