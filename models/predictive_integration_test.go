@@ -342,7 +342,7 @@ func TestChurnIntegration(t *testing.T) {
 	if d := math.Abs(got["calibration_10_predicted"] - got["calibration_10_observed"]); !(d < 0.1) {
 		t.Errorf("top calibration decile: predicted %.3f, observed %.3f", got["calibration_10_predicted"], got["calibration_10_observed"])
 	}
-	members := chtest.QueryUint(t, conn, "SELECT uniqExact(member_id) FROM orders_current WHERE status = 'paid' AND ordered_at < toDateTime('2026-01-01 00:00:00', 'UTC')")
+	members := chtest.QueryUint(t, conn, "SELECT uniqExact(member_id) FROM orders_current WHERE (status = 'paid' OR updated_at >= toDateTime('2026-01-01 00:00:00', 'UTC')) AND ordered_at < toDateTime('2026-01-01 00:00:00', 'UTC')")
 	if res.Result.Rows["churn"] != members {
 		t.Errorf("churn rows = %d, want every member with a paid order, %d", res.Result.Rows["churn"], members)
 	}
@@ -433,7 +433,7 @@ func TestPotentialIntegration(t *testing.T) {
 			sumIf(toFloat64(amount), ordered_at >= toDateTime('2025-04-02 00:00:00', 'UTC')) AS vr,
 			countIf(ordered_at >= toDateTime('2025-01-02 00:00:00', 'UTC') AND ordered_at < toDateTime('2025-04-02 00:00:00', 'UTC')) AS np,
 			sumIf(toFloat64(amount), ordered_at >= toDateTime('2025-01-02 00:00:00', 'UTC') AND ordered_at < toDateTime('2025-04-02 00:00:00', 'UTC')) AS vp
-		FROM orders_current WHERE status = 'paid' AND ordered_at < toDateTime('2025-07-01 00:00:00', 'UTC')
+		FROM orders_current WHERE (status = 'paid' OR updated_at >= toDateTime('2025-07-01 00:00:00', 'UTC')) AND ordered_at < toDateTime('2025-07-01 00:00:00', 'UTC')
 		GROUP BY member_id) WHERE np > 0 AND nr > np AND vr / nr > vp / np`)
 	if want == 0 || got["members_rising_value"] != float64(want) {
 		t.Errorf("rising_value: %g members, want %d (and some)", got["members_rising_value"], want)
@@ -446,7 +446,7 @@ func TestPotentialIntegration(t *testing.T) {
 	}
 	bad := chtest.QueryUint(t, conn, `SELECT count() FROM potential p ANY LEFT JOIN (
 			SELECT member_id, sum(toFloat64(amount)) AS spend FROM orders_current
-			WHERE status = 'paid' AND ordered_at < toDateTime('2025-07-01 00:00:00', 'UTC') GROUP BY member_id) s USING member_id
+			WHERE (status = 'paid' OR updated_at >= toDateTime('2025-07-01 00:00:00', 'UTC')) AND ordered_at < toDateTime('2025-07-01 00:00:00', 'UTC') GROUP BY member_id) s USING member_id
 		WHERE p.as_of = '2025-06-30' AND p.reason = 'engaged_low_spend' AND NOT (p.score > ? AND s.spend <= ?)`,
 		p["engagement_top_quartile_cut"], p["spend_median"])
 	if bad != 0 {

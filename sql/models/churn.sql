@@ -95,11 +95,11 @@ FROM
                 ordered_at                                      AS at,
                 toDate(ordered_at, @tz)                         AS day,
                 amount,
-                status = 'paid' AND ordered_at < toDateTime(@as_of_end, 'UTC')     AS paid,
-                status = 'refunded' AND ordered_at < toDateTime(@as_of_end, 'UTC') AS refunded,
-                toUInt64(status = 'paid' AND ordered_at >= toDateTime(@as_of_end, 'UTC')) AS future
+                (status = 'paid' OR updated_at >= toDateTime(@as_of_end, 'UTC')) AND ordered_at < toDateTime(@as_of_end, 'UTC') AS paid,
+                status = 'refunded' AND updated_at < toDateTime(@as_of_end, 'UTC') AND ordered_at < toDateTime(@as_of_end, 'UTC') AS refunded,
+                toUInt64((status = 'paid' OR updated_at >= toDateTime(@label_end, 'UTC')) AND ordered_at >= toDateTime(@as_of_end, 'UTC')) AS future
             FROM orders_current
-            WHERE status IN ('paid', 'refunded') AND ordered_at < toDateTime(@label_end, 'UTC')
+            WHERE (status IN ('paid', 'refunded') OR updated_at >= toDateTime(@as_of_end, 'UTC')) AND ordered_at < toDateTime(@label_end, 'UTC')
               AND cityHash64(member_id) % @buckets = @bucket
         )
         WHERE paid OR refunded OR future = 1

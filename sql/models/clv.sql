@@ -31,7 +31,7 @@ FROM
     -- every ClickHouse version gives the same bits (Float64 sums did not).
     SELECT member_id, toDate(ordered_at, @tz) AS day, sum(amount) AS value
     FROM orders_current
-    WHERE status = 'paid' AND ordered_at < toDateTime(@as_of_end, 'UTC')
+    WHERE (status = 'paid' OR updated_at >= toDateTime(@as_of_end, 'UTC')) AND ordered_at < toDateTime(@as_of_end, 'UTC')
     GROUP BY member_id, day
 )
 GROUP BY member_id
@@ -115,7 +115,7 @@ ANY LEFT JOIN
 (
     SELECT member_id, uniqExact(toDate(ordered_at, @tz)) AS actual
     FROM orders_current
-    WHERE status = 'paid' AND ordered_at >= toDateTime(@as_of_end, 'UTC') AND ordered_at < toDateTime(@holdout_end, 'UTC')
+    WHERE (status = 'paid' OR updated_at >= toDateTime(@holdout_end, 'UTC')) AND ordered_at >= toDateTime(@as_of_end, 'UTC') AND ordered_at < toDateTime(@holdout_end, 'UTC')
     GROUP BY member_id
 ) AS h USING member_id
 GROUP BY x, t_x, T, actual

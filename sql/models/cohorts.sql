@@ -33,7 +33,7 @@ SELECT
     toDate(if(count() >= 2, arraySort(groupArray(ordered_at))[2], min(ordered_at)), @tz),
     toUInt8(count() >= 2)
 FROM orders FINAL
-WHERE status = 'paid'
+WHERE (status = 'paid' OR updated_at >= toDateTime(@as_of_end, 'UTC'))
   AND ordered_at < toDateTime(@as_of_end, 'UTC')
   AND member_id IN (SELECT member_id FROM members FINAL WHERE joined_at < toDateTime(@as_of_end, 'UTC'))
 GROUP BY member_id
@@ -53,7 +53,7 @@ ANY LEFT JOIN
         toDate(if(count() >= 2, arraySort(groupArray(ordered_at))[2], min(ordered_at)), @tz) AS second_day,
         toUInt8(count() >= 2) AS has_second
     FROM orders_current
-    WHERE status = 'paid' AND ordered_at < toDateTime(@as_of_end, 'UTC')
+    WHERE (status = 'paid' OR updated_at >= toDateTime(@as_of_end, 'UTC')) AND ordered_at < toDateTime(@as_of_end, 'UTC')
     GROUP BY member_id
 ) AS r4 USING (member_id)
 
@@ -108,7 +108,7 @@ FROM
                     SELECT member_id, amount,
                         if(@pt = 'week', toRelativeWeekNum(toDate(ordered_at, @tz)), toRelativeMonthNum(toDate(ordered_at, @tz))) AS opk
                     FROM orders_current
-                    WHERE status = 'paid' AND ordered_at < toDateTime(@as_of_end, 'UTC')
+                    WHERE (status = 'paid' OR updated_at >= toDateTime(@as_of_end, 'UTC')) AND ordered_at < toDateTime(@as_of_end, 'UTC')
                 ) AS l3
                 ALL INNER JOIN
                 (

@@ -86,7 +86,7 @@ ANY LEFT JOIN
 (
     SELECT member_id, sum(amount) AS spend_365d
     FROM orders_current
-    WHERE status = 'paid' AND ordered_at >= toDateTime(@start_365, 'UTC') AND ordered_at < toDateTime(@as_of_end, 'UTC')
+    WHERE (status = 'paid' OR updated_at >= toDateTime(@as_of_end, 'UTC')) AND ordered_at >= toDateTime(@start_365, 'UTC') AND ordered_at < toDateTime(@as_of_end, 'UTC')
     GROUP BY member_id
 ) AS r8 USING (member_id)
 

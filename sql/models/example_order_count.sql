@@ -7,5 +7,5 @@
 INSERT INTO {{stage}} (as_of, member_id, orders, run_id)
 SELECT toDate(@as_of), member_id, count(), @run_id
 FROM orders_current
-WHERE status = 'paid' AND ordered_at < toDateTime(@as_of_end, 'UTC')
+WHERE (status = 'paid' OR updated_at >= toDateTime(@as_of_end, 'UTC')) AND ordered_at < toDateTime(@as_of_end, 'UTC')
 GROUP BY member_id

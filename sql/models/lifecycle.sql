@@ -23,7 +23,7 @@ FROM
 (
     SELECT arrayJoin(arrayFilter(g -> g > 0, arrayDifference(arraySort(groupUniqArray(toRelativeDayNum(toDate(ordered_at, @tz))))))) AS gap
     FROM orders_current
-    WHERE status = 'paid'
+    WHERE (status = 'paid' OR updated_at >= toDateTime(@as_of_end, 'UTC'))
       AND ordered_at < toDateTime(@as_of_end, 'UTC')
       AND member_id IN (SELECT member_id FROM members_current WHERE joined_at < toDateTime(@as_of_end, 'UTC'))
     GROUP BY member_id
@@ -55,7 +55,7 @@ FROM
     (
         SELECT member_id, toUInt32(count()) AS paid_orders, min(ordered_at) AS first_at, max(ordered_at) AS last_at
         FROM orders_current
-        WHERE status = 'paid' AND ordered_at < toDateTime(@as_of_end, 'UTC')
+        WHERE (status = 'paid' OR updated_at >= toDateTime(@as_of_end, 'UTC')) AND ordered_at < toDateTime(@as_of_end, 'UTC')
         GROUP BY member_id
     ) AS r3 USING (member_id)
 ) AS l2

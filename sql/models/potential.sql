@@ -47,7 +47,7 @@ ANY LEFT JOIN
         countIf(ordered_at >= toDateTime(@prev_since, 'UTC') AND ordered_at < toDateTime(@recent_since, 'UTC'))                  AS n_prev,
         sumIf(toFloat64(amount), ordered_at >= toDateTime(@prev_since, 'UTC') AND ordered_at < toDateTime(@recent_since, 'UTC')) AS v_prev
     FROM orders_current
-    WHERE status = 'paid' AND ordered_at < toDateTime(@as_of_end, 'UTC')
+    WHERE (status = 'paid' OR updated_at >= toDateTime(@as_of_end, 'UTC')) AND ordered_at < toDateTime(@as_of_end, 'UTC')
     GROUP BY member_id
 ) AS o USING member_id
 

@@ -1,8 +1,11 @@
 -- rfm: recency, frequency, monetary, AOV trend and 1-5 scores per buyer.
 --
 -- Population: members who joined by the end of as_of and have at least one
--- paid order (status = 'paid') up to then. Refunded and cancelled orders
--- count nowhere (an order's current status is used).
+-- paid order up to then. Refunded and cancelled orders count nowhere.
+-- Status as of the cut-off (every model): an order counts as paid when its
+-- status is 'paid' or its latest version was recorded (updated_at) after
+-- the end of as_of, so a refund or cancellation recorded later does not
+-- change the run of an earlier as_of (see models/README.md).
 --
 -- Scores (ties rule): a buyer's score is 1 + floor(5 x b / n), where n is
 -- the number of buyers and b the number of buyers with a strictly worse
@@ -52,7 +55,7 @@ SELECT
     sumIf(toFloat64(amount), ordered_at >= toDateTime(@prior_start, 'UTC') AND ordered_at < toDateTime(@recent_start, 'UTC')),
     toUInt32(countIf(ordered_at >= toDateTime(@prior_start, 'UTC') AND ordered_at < toDateTime(@recent_start, 'UTC')))
 FROM orders FINAL
-WHERE status = 'paid'
+WHERE (status = 'paid' OR updated_at >= toDateTime(@as_of_end, 'UTC'))
   AND ordered_at < toDateTime(@as_of_end, 'UTC')
   AND member_id IN (SELECT member_id FROM members FINAL WHERE joined_at < toDateTime(@as_of_end, 'UTC'))
 GROUP BY member_id

@@ -77,7 +77,7 @@ FROM
                             (
                                 SELECT member_id, toFloat64(sum(amount)) AS spend, toUInt32(count()) AS orders
                                 FROM orders_current
-                                WHERE status = 'paid' AND ordered_at >= toDateTime(@window_start, 'UTC')
+                                WHERE (status = 'paid' OR updated_at >= toDateTime(@as_of_end, 'UTC')) AND ordered_at >= toDateTime(@window_start, 'UTC')
                                   AND ordered_at < toDateTime(@as_of_end, 'UTC')
                                 GROUP BY member_id
                             ) AS r7 USING (member_id)
