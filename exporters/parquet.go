@@ -1,10 +1,13 @@
 package exporters
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"reflect"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/parquet-go/parquet-go"
@@ -139,9 +142,9 @@ type parquetWriter struct {
 	w      *parquet.Writer
 	cw     []*parquet.ColumnWriter
 	cols   []Column
-	rg     int64 // most rows per row group
-	inRG   int64 // rows in the current row group
-	values []parquet.Value
+	rg     int64             // most rows per row group
+	inRG   int64             // rows in the current row group
+	values [][]parquet.Value // one buffer per worker
 }
 
 func newParquetWriter(out io.Writer, table string, cols []Column, o ParquetOptions) (*parquetWriter, error) {
@@ -181,15 +184,8 @@ const parquetChunkRows = 8192
 func (p *parquetWriter) write(b *batch) error {
 	for lo := 0; lo < b.n; {
 		hi := min(lo+parquetChunkRows, b.n, lo+int(p.rg-p.inRG))
-		for ci := range p.cols {
-			p.values = appendParquetColumn(p.values[:0], &p.cols[ci], &b.vecs[ci], lo, hi, ci)
-			n, err := p.cw[ci].WriteRowValues(p.values)
-			if err != nil {
-				return fmt.Errorf("write parquet column %s: %w", p.cols[ci].Name, err)
-			}
-			if n != hi-lo {
-				return fmt.Errorf("write parquet column %s: wrote %d rows, want %d", p.cols[ci].Name, n, hi-lo)
-			}
+		if err := p.writeColumns(b, lo, hi); err != nil {
+			return err
 		}
 		p.inRG += int64(hi - lo)
 		lo = hi
@@ -200,8 +196,49 @@ func (p *parquetWriter) write(b *batch) error {
 			p.inRG = 0
 		}
 	}
-	clear(p.values) // drop references to the batch's strings
 	return nil
+}
+
+// parquetWorkers is how many goroutines encode (and compress) the columns
+// of a chunk at once. parquet-go's ColumnWriters are independent and buffer
+// their pages until the row group is flushed, so the file bytes do not
+// depend on which goroutine wrote which column.
+const parquetWorkers = 2
+
+// writeColumns writes rows [lo, hi) of every column, the columns shared
+// out between parquetWorkers goroutines.
+func (p *parquetWriter) writeColumns(b *batch, lo, hi int) error {
+	if p.values == nil {
+		p.values = make([][]parquet.Value, parquetWorkers)
+	}
+	var next atomic.Int32
+	errs := make([]error, len(p.cols))
+	var wg sync.WaitGroup
+	for wi := range parquetWorkers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			buf := p.values[wi]
+			for {
+				ci := int(next.Add(1)) - 1
+				if ci >= len(p.cols) {
+					break
+				}
+				buf = appendParquetColumn(buf[:0], &p.cols[ci], &b.vecs[ci], lo, hi, ci)
+				n, err := p.cw[ci].WriteRowValues(buf)
+				if err == nil && n != hi-lo {
+					err = fmt.Errorf("wrote %d rows, want %d", n, hi-lo)
+				}
+				if err != nil {
+					errs[ci] = fmt.Errorf("write parquet column %s: %w", p.cols[ci].Name, err)
+				}
+			}
+			clear(buf) // drop references to the batch's strings
+			p.values[wi] = buf
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // bytesOf returns s's bytes without copying. The writer copies values into
