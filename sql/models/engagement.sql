@@ -44,43 +44,42 @@ FROM
 (
     SELECT * FROM
     (
-        SELECT * FROM
-        (
-            SELECT member_id FROM members_current WHERE joined_at < toDateTime(@as_of_end, 'UTC')
-        ) AS l1
-        ANY LEFT JOIN
-        (
-            SELECT
-                member_id,
-                toUInt32(countIf(event_type = 'login' AND event_time >= toDateTime(@start_30, 'UTC'))) AS logins_30d,
-                toUInt32(countIf(event_type = 'login')) AS logins_90d,
-                toUInt32(uniqExactIf(toDate(event_time, @tz), event_time >= toDateTime(@start_30, 'UTC'))) AS sessions_30d,
-                toUInt32(uniqExact(toDate(event_time, @tz))) AS sessions_90d,
-                toUInt32(countIf(event_type = 'campaign_open' AND event_time >= toDateTime(@start_30, 'UTC'))) AS campaign_opens_30d,
-                toUInt32(countIf(event_type = 'campaign_open')) AS campaign_opens_90d,
-                toUInt32(countIf(event_type = 'campaign_click' AND event_time >= toDateTime(@start_30, 'UTC'))) AS campaign_clicks_30d,
-                toUInt32(countIf(event_type = 'campaign_click')) AS campaign_clicks_90d,
-                toUInt32(countIf(event_type = 'review')) AS reviews_90d,
-                toUInt32(countIf(event_type = 'share')) AS shares_90d,
-                toUInt32(countIf(event_type = 'referral')) AS referrals_90d,
-                toUInt32(countIf(event_type = 'checkin')) AS checkins_90d,
-                sumIf(value, event_type = 'points_earned') AS points_earned_90d,
-                sumIf(value, event_type = 'points_redeemed') AS points_redeemed_90d,
-                toUInt32(countIf(event_type = 'points_earned')) AS points_earned_n,
-                toUInt32(countIf(event_type = 'points_redeemed')) AS points_redeemed_n,
-                toUInt32(countIf(event_type = 'nps_survey')) AS nps_answers_90d
-            FROM events_current
-            WHERE event_time >= toDateTime(@start_90, 'UTC') AND event_time < toDateTime(@as_of_end, 'UTC')
-            GROUP BY member_id
-        ) AS r6 USING (member_id)
-    ) AS l2
+        SELECT member_id FROM members_current WHERE joined_at < toDateTime(@as_of_end, 'UTC')
+    ) AS l1
     ANY LEFT JOIN
     (
-        SELECT member_id, argMax(value, event_time) AS nps_last, toUInt8(1) AS has_nps
-        FROM events_current
-        WHERE event_type = 'nps_survey' AND event_time < toDateTime(@as_of_end, 'UTC')
+        -- One pass over events: the 90-day window, plus every earlier
+        -- nps_survey for nps_last (events FINAL is the expensive read).
+        SELECT
+            member_id,
+            toUInt32(countIf(event_type = 'login' AND event_time >= toDateTime(@start_30, 'UTC'))) AS logins_30d,
+            toUInt32(countIf(event_type = 'login' AND in90)) AS logins_90d,
+            toUInt32(uniqExactIf(toDate(event_time, @tz), event_time >= toDateTime(@start_30, 'UTC'))) AS sessions_30d,
+            toUInt32(uniqExactIf(toDate(event_time, @tz), in90)) AS sessions_90d,
+            toUInt32(countIf(event_type = 'campaign_open' AND event_time >= toDateTime(@start_30, 'UTC'))) AS campaign_opens_30d,
+            toUInt32(countIf(event_type = 'campaign_open' AND in90)) AS campaign_opens_90d,
+            toUInt32(countIf(event_type = 'campaign_click' AND event_time >= toDateTime(@start_30, 'UTC'))) AS campaign_clicks_30d,
+            toUInt32(countIf(event_type = 'campaign_click' AND in90)) AS campaign_clicks_90d,
+            toUInt32(countIf(event_type = 'review' AND in90)) AS reviews_90d,
+            toUInt32(countIf(event_type = 'share' AND in90)) AS shares_90d,
+            toUInt32(countIf(event_type = 'referral' AND in90)) AS referrals_90d,
+            toUInt32(countIf(event_type = 'checkin' AND in90)) AS checkins_90d,
+            sumIf(value, event_type = 'points_earned' AND in90) AS points_earned_90d,
+            sumIf(value, event_type = 'points_redeemed' AND in90) AS points_redeemed_90d,
+            toUInt32(countIf(event_type = 'points_earned' AND in90)) AS points_earned_n,
+            toUInt32(countIf(event_type = 'points_redeemed' AND in90)) AS points_redeemed_n,
+            toUInt32(countIf(event_type = 'nps_survey' AND in90)) AS nps_answers_90d,
+            argMaxIf(value, event_time, event_type = 'nps_survey') AS nps_last,
+            toUInt8(countIf(event_type = 'nps_survey') > 0) AS has_nps
+        FROM
+        (
+            SELECT member_id, event_time, event_type, value, event_time >= toDateTime(@start_90, 'UTC') AS in90
+            FROM events_current
+            WHERE event_time < toDateTime(@as_of_end, 'UTC')
+              AND (event_time >= toDateTime(@start_90, 'UTC') OR event_type = 'nps_survey')
+        )
         GROUP BY member_id
-    ) AS r7 USING (member_id)
+    ) AS r6 USING (member_id)
 ) AS l3
 ANY LEFT JOIN
 (
