@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"time"
@@ -87,6 +88,7 @@ is given) paths from loaders.sources.NAME in the config.`,
 					fmt.Fprintf(a.stderr, "\r\033[K%s: %d rows, %.1f/%.1f MB, %.0f rows/s", p.Path, p.Rows, float64(p.BytesRead)/1e6, float64(p.Bytes)/1e6, rate)
 				}
 			}
+			defer setGCPercent(cfg.GCPercent, a.getenv)()
 			ctx := cmd.Context()
 			conn, err := a.open(ctx)
 			if err != nil {
@@ -149,4 +151,15 @@ func summary(r loaders.Result) string {
 		s += "; see load_rejects"
 	}
 	return s
+}
+
+// setGCPercent sets the garbage collector's GOGC to percent for a load,
+// unless the GOGC environment variable (read with getenv) is set, and
+// returns the function that restores the previous value.
+func setGCPercent(percent int, getenv func(string) string) (restore func()) {
+	if getenv("GOGC") != "" {
+		return func() {}
+	}
+	old := debug.SetGCPercent(percent)
+	return func() { debug.SetGCPercent(old) }
 }

@@ -48,6 +48,7 @@ func TestBadConfigs(t *testing.T) {
 		{"models_rfm_uncovered.bad.yml", "models.rfm.segments", "cell r=1 f=1 is not covered"},
 		{"models_tier_rule.bad.yml", "models.tiers.levels[1].rule", "must be any or all, got \"either\""},
 		{"loaders_batch_rows.bad.yml", "loaders.batch_rows", "between 1 and 10000000, got 0"},
+		{"loaders_gc_percent.bad.yml", "loaders.gc_percent", "must be between 50 and 1000, got 10"},
 		{"loaders_source_kind.bad.yml", "loaders.sources.shop.kind", "one of members, orders, events"},
 		{"loaders_mapping_dup.bad.yml", "loaders.sources.shop.columns.Ref", "as OrderNo already does"},
 		{"report_lang.bad.yml", "report.lang", "must be en or zh"},
@@ -85,8 +86,8 @@ func TestBadConfigs(t *testing.T) {
 func TestEveryBadFileIsInTheTable(t *testing.T) {
 	t.Parallel()
 	files, _ := filepath.Glob("testdata/*.bad.yml")
-	if len(files) != 37 {
-		t.Errorf("found %d bad config files, the table in TestBadConfigs has 37: keep them in step", len(files))
+	if len(files) != 38 {
+		t.Errorf("found %d bad config files, the table in TestBadConfigs has 38: keep them in step", len(files))
 	}
 }
 
