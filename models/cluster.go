@@ -42,19 +42,9 @@ func replaceSharded(ctx context.Context, conn warehouse.Conn, topo warehouse.Top
 		warehouse.QuoteIdent(db)+", "+ql+", "+key+")"); err != nil {
 		return 0, fmt.Errorf("create stage for %s: %w", table, err)
 	}
-	if err := fill(qs); err != nil {
-		return 0, fmt.Errorf("fill %s: %w", table, err)
-	}
-	n, err := count(ctx, conn, qs, where)
+	n, err := fillStage(ctx, conn, fill, qs, table, part, where)
 	if err != nil {
 		return 0, err
-	}
-	other, err := count(ctx, conn, qs, "NOT ("+where+")")
-	if err != nil {
-		return 0, err
-	}
-	if other > 0 {
-		return 0, fmt.Errorf("fill %s: %d staged rows outside partition %s", table, other, part)
 	}
 	// Each shard's replace is atomic, the set is not: a shard that fails
 	// is tried once more (a replace is idempotent); if it still fails the

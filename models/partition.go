@@ -45,19 +45,9 @@ func replace(ctx context.Context, conn warehouse.Conn, table, part, where string
 		defer cancel()
 		_ = conn.Exec(dctx, "DROP TABLE IF EXISTS "+qs)
 	}()
-	if err := fill(qs); err != nil {
-		return 0, fmt.Errorf("fill %s: %w", table, err)
-	}
-	n, err := count(ctx, conn, qs, where)
+	n, err := fillStage(ctx, conn, fill, qs, table, part, where)
 	if err != nil {
 		return 0, err
-	}
-	other, err := count(ctx, conn, qs, "NOT ("+where+")")
-	if err != nil {
-		return 0, err
-	}
-	if other > 0 {
-		return 0, fmt.Errorf("fill %s: %d staged rows outside partition %s", table, other, part)
 	}
 	stmt := "ALTER TABLE " + qt + " REPLACE PARTITION " + part + " FROM " + qs
 	if n == 0 {
@@ -100,4 +90,24 @@ func WithScratch(ctx context.Context, conn warehouse.Conn, prefix string, fn fun
 		_ = conn.Exec(dctx, "DROP TABLE IF EXISTS "+q)
 	}()
 	return fn(q)
+}
+
+// fillStage fills the stage table qs and returns its row count, refusing
+// rows outside partition part (where selects the partition's rows).
+func fillStage(ctx context.Context, conn warehouse.Conn, fill func(stage string) error, qs, table, part, where string) (uint64, error) {
+	if err := fill(qs); err != nil {
+		return 0, fmt.Errorf("fill %s: %w", table, err)
+	}
+	n, err := count(ctx, conn, qs, where)
+	if err != nil {
+		return 0, err
+	}
+	other, err := count(ctx, conn, qs, "NOT ("+where+")")
+	if err != nil {
+		return 0, err
+	}
+	if other > 0 {
+		return 0, fmt.Errorf("fill %s: %d staged rows outside partition %s", table, other, part)
+	}
+	return n, nil
 }

@@ -72,15 +72,15 @@ func TestClusterEqualsSingleNodeIntegration(t *testing.T) {
 	// shards, only its own members', and no stage is left anywhere.
 	for _, table := range []string{"members", "orders", "events", "rfm", "engagement", "lifecycle", "tiers", "member_profile", "segment_members", "clv", "churn"} {
 		for i, sh := range db.Shards {
-			n := queryCount(t, sh, "SELECT count() FROM "+table+"_local")
-			wrong := queryCount(t, sh, fmt.Sprintf("SELECT count() FROM %s_local WHERE cityHash64(member_id) %% 2 != %d", table, i))
+			n := chtest.QueryUint(t, sh, "SELECT count() FROM "+table+"_local")
+			wrong := chtest.QueryUint(t, sh, fmt.Sprintf("SELECT count() FROM %s_local WHERE cityHash64(member_id) %% 2 != %d", table, i))
 			if n == 0 || wrong != 0 {
 				t.Errorf("%s_local on shard %d: %d rows, %d of the other shard's members; want some, 0", table, i+1, n, wrong)
 			}
 		}
 	}
 	for i, sh := range db.Shards {
-		if n := queryCount(t, sh, "SELECT count() FROM system.tables WHERE database = currentDatabase() AND (name LIKE '%\\_stage\\_%' OR name LIKE '%\\_tmp\\_%')"); n != 0 {
+		if n := chtest.QueryUint(t, sh, "SELECT count() FROM system.tables WHERE database = currentDatabase() AND (name LIKE '%\\_stage\\_%' OR name LIKE '%\\_tmp\\_%')"); n != 0 {
 			t.Errorf("shard %d: %d stage or scratch tables left", i+1, n)
 		}
 	}
@@ -122,7 +122,7 @@ func TestClusterEqualsSingleNodeIntegration(t *testing.T) {
 	// Every model wrote rows that were compared.
 	for _, table := range []string{"rfm", "cohorts", "engagement", "lifecycle", "lifecycle_flow", "tiers", "tier_migration",
 		"member_profile", "segment_members", "clv", "churn", "potential", "model_metrics", "model_params", "orders_current"} {
-		if n := queryCount(t, single, "SELECT count() FROM "+table); n == 0 {
+		if n := chtest.QueryUint(t, single, "SELECT count() FROM "+table); n == 0 {
 			t.Errorf("%s is empty on one server: the comparison proves nothing for it", table)
 		}
 	}
@@ -202,22 +202,6 @@ func loadAndRun(t *testing.T, conn warehouse.Conn, dir string, reg *models.Regis
 	return load, run, strings.Join(parts, ", ")
 }
 
-func queryCount(t *testing.T, conn warehouse.Conn, q string) uint64 {
-	t.Helper()
-	rows, err := conn.Query(context.Background(), q)
-	if err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	defer rows.Close()
-	var n uint64
-	if rows.Next() {
-		if err := rows.Scan(&n); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	return n
-}
-
 // TestClusterCommandsIntegration runs the CLI in cluster mode
 // (clickhouse.cluster naming the two test shards): migrate creates the
 // sharded schema, `run all` loads, checks, runs every model and exports
@@ -250,7 +234,7 @@ func TestClusterCommandsIntegration(t *testing.T) {
 	if out, err := run(t, env, "--config", cfgPath, "migrate"); err != nil || !strings.Contains(out, "applied") {
 		t.Fatalf("migrate: %v\n%s", err, out)
 	}
-	if n := queryCount(t, db.Shards[1], "SELECT count() FROM system.tables WHERE database = currentDatabase() AND name = 'orders_local'"); n != 1 {
+	if n := chtest.QueryUint(t, db.Shards[1], "SELECT count() FROM system.tables WHERE database = currentDatabase() AND name = 'orders_local'"); n != 1 {
 		t.Fatal("migrate did not create orders_local on shard 2")
 	}
 	out, err := run(t, env, "--config", cfgPath, "run", "all", "--as-of", "2025-12-31")
@@ -266,7 +250,7 @@ func TestClusterCommandsIntegration(t *testing.T) {
 		t.Errorf("the export job wrote no manifest")
 	}
 	for i, sh := range db.Shards {
-		if n := queryCount(t, sh, "SELECT count() FROM rfm_local"); n == 0 {
+		if n := chtest.QueryUint(t, sh, "SELECT count() FROM rfm_local"); n == 0 {
 			t.Errorf("shard %d holds no rfm rows", i+1)
 		}
 	}
