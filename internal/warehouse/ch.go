@@ -76,8 +76,10 @@ func (c *CH) PrepareBatch(ctx context.Context, query string) (Batch, error) {
 
 // staleConn reports whether err says the connection itself was dead
 // (rather than the query wrong or ctx done). clickhouse-go can return such
-// a connection from its pool after the server dropped it; a CI run saw
-// "read: use of closed network connection" when recording a job run.
+// a connection from its pool after the server dropped it. (The CI failure
+// "use of closed network connection" when recording a job run had another
+// cause, a clickhouse-go watchdog closing a pooled connection, fixed by
+// v2.51.0; see TestBatchCancelAfterSendKeepsPooledConnectionIntegration.)
 func staleConn(ctx context.Context, err error) bool {
 	if ctx.Err() != nil {
 		return false

@@ -63,9 +63,8 @@ func (p *dropProxy) drop() {
 // A pooled connection the server side dropped must not fail the next
 // query or batch, and a batch must still land exactly once. (clickhouse-go
 // notices most dead idle connections itself; Query and PrepareBatch also
-// try again on the errors TestStaleConn lists, after a CI run failed to
-// record a job run with "use of closed network connection".) A query the
-// server rejects still fails.
+// try again on the errors TestStaleConn lists.) A query the server
+// rejects still fails.
 func TestStalePooledConnectionIsReplacedIntegration(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
