@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime/pprof"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -24,9 +25,11 @@ type app struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
 
-	configPath string
-	logLevel   string
-	useLocal   bool
+	configPath  string
+	logLevel    string
+	useLocal    bool
+	cpuProfile  string
+	stopProfile func()
 
 	cfg       config.Config
 	log       *slog.Logger
@@ -46,6 +49,11 @@ func newRootCmd(stdout, stderr io.Writer, getenv func(string) string) *cobra.Com
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			return a.init(cmd)
 		},
+		PersistentPostRun: func(*cobra.Command, []string) {
+			if a.stopProfile != nil {
+				a.stopProfile()
+			}
+		},
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
@@ -53,6 +61,8 @@ func newRootCmd(stdout, stderr io.Writer, getenv func(string) string) *cobra.Com
 	f.StringVar(&a.configPath, "config", "", "config file (default ./"+config.DefaultPath+" when present)")
 	f.StringVar(&a.logLevel, "log-level", "", "debug, info, warn or error (overrides log.level)")
 	f.BoolVar(&a.useLocal, "local", false, "use the managed local ClickHouse (memberlytics clickhouse start)")
+	f.StringVar(&a.cpuProfile, "cpuprofile", "", "write a Go CPU profile of the command to this file (for benchmarks)")
+	_ = f.MarkHidden("cpuprofile")
 
 	// The command list: one constructor per file in this package.
 	root.AddCommand(
@@ -85,6 +95,17 @@ func (a *app) init(cmd *cobra.Command) error {
 	}
 	a.cfg = cfg
 	a.log = newLogger(a.stderr, cfg.Log)
+	if a.cpuProfile != "" {
+		pf, err := os.Create(a.cpuProfile)
+		if err != nil {
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			pf.Close()
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		a.stopProfile = func() { pprof.StopCPUProfile(); pf.Close() }
+	}
 	a.registry = prometheus.NewRegistry()
 	if a.useLocal {
 		st, err := localch.Status(cfg.Local.Dir)
