@@ -137,6 +137,34 @@ func TestReloadIntegration(t *testing.T) {
 	}
 }
 
+// TestMemberCorrectionIntegration: a member sent again with a later
+// updated_at replaces the earlier version in members_current, whichever
+// order the files arrive in; models see each member once.
+func TestMemberCorrectionIntegration(t *testing.T) {
+	t.Parallel()
+	conn := chtest.Migrated(t)
+	head := "member_id,joined_at,region,source_tier,updated_at\n"
+	v1 := writeFile(t, "members.csv", head+
+		"M1,2023-05-01T08:00:00Z,north,silver,2023-05-01T08:00:00Z\n"+
+		"M2,2023-06-01T08:00:00Z,south,,2023-06-01T08:00:00Z\n")
+	fix := writeFile(t, "members-fix.csv", head+
+		"M1,2023-05-01T08:00:00Z,east,gold,2024-02-01T00:00:00Z\n")
+	stale := writeFile(t, "members-stale.csv", head+
+		"M1,2023-05-01T08:00:00Z,west,bronze,2023-09-01T00:00:00Z\n")
+	for _, p := range []string{v1, fix, stale} {
+		load(t, conn, loaders.Options{Kind: loaders.Members}, p)
+	}
+	if n := chtest.QueryUint(t, conn, "SELECT count() FROM members"); n != 4 {
+		t.Errorf("raw members = %d, want 4 versions kept", n)
+	}
+	if n := chtest.QueryUint(t, conn, "SELECT count() FROM members_current"); n != 2 {
+		t.Errorf("members_current = %d, want 2 (each member once)", n)
+	}
+	if got := chtest.QueryString(t, conn, "SELECT concat(region, '/', source_tier) FROM members_current WHERE member_id = 'M1'"); got != "east/gold" {
+		t.Errorf("M1 = %q, want east/gold (the latest updated_at, loaded before an older correction)", got)
+	}
+}
+
 // TestEventsWithoutIDIntegration: events without event_id get a key from
 // their content, so a forced reload does not double count.
 func TestEventsWithoutIDIntegration(t *testing.T) {

@@ -2,8 +2,10 @@ package chdb
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"reflect"
 	"regexp"
 	"strings"
@@ -122,7 +124,8 @@ func (c badColumn) Append(any) error { return c.err }
 // Append adds a whole slice of values to the column. As in clickhouse-go
 // the slice's element type must be the column's Go type (or a pointer to
 // it for Nullable): []uint64 for UInt64, []string for String, []time.Time
-// for Date and DateTime, []decimal.Decimal for Decimal, [][]T for Array.
+// for Date and DateTime (or []int64 Unix seconds for DateTime, as
+// clickhouse-go also takes), []decimal.Decimal for Decimal, [][]T for Array.
 func (col *batchColumn) Append(v any) error {
 	if col.b.done {
 		return ErrBatchSent
@@ -141,6 +144,19 @@ func (col *batchColumn) appendSlice(v any) error {
 	rv := reflect.ValueOf(v)
 	if rv.Kind() != reflect.Slice {
 		return fmt.Errorf("want a slice, got %T", v)
+	}
+	if secs, ok := v.([]int64); ok && col.t.kind == kDateTime {
+		// clickhouse-go takes Unix seconds for a DateTime too.
+		for i, x := range secs {
+			if x < 0 || x > math.MaxUint32 {
+				return fmt.Errorf("row %d: %d seconds is out of range for DateTime", i, x)
+			}
+		}
+		for _, x := range secs {
+			col.data = binary.LittleEndian.AppendUint32(col.data, uint32(x))
+			col.ends = append(col.ends, len(col.data))
+		}
+		return nil
 	}
 	want := col.t.goType()
 	et := rv.Type().Elem()

@@ -368,3 +368,40 @@ func TestLargeBatchIntegration(t *testing.T) {
 			count, idSum, sum, last, n, n*(n-1)/2, wantSum, ats[n-1])
 	}
 }
+
+// A DateTime column takes Unix seconds as []int64, as clickhouse-go's
+// does (the loaders append timestamps so); out-of-range seconds fail.
+func TestBatchDateTimeFromUnixSecondsIntegration(t *testing.T) {
+	t.Parallel()
+	c := openTest(t)
+	ctx := context.Background()
+	mustExec(t, c, "CREATE TABLE ts (id UInt32, at DateTime('UTC')) ENGINE = MergeTree() ORDER BY id")
+	b, err := c.PrepareBatch(ctx, "INSERT INTO ts (id, at)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Column(1).Append([]int64{0, -1}); err == nil || !strings.Contains(err.Error(), "out of range for DateTime") {
+		t.Fatalf("append of -1 seconds: %v, want out of range", err)
+	}
+	if err := b.Abort(); err != nil {
+		t.Fatal(err)
+	}
+	b, err = c.PrepareBatch(ctx, "INSERT INTO ts (id, at)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Column(0).Append([]uint32{1, 2}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Column(1).Append([]int64{1704067200, 4291747199}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Send(); err != nil {
+		t.Fatal(err)
+	}
+	var s string
+	queryOne(t, c, "SELECT arrayStringConcat(groupArray(toString(at)), ',') FROM (SELECT at FROM ts ORDER BY id)", nil, &s)
+	if s != "2024-01-01 00:00:00,2105-12-31 23:59:59" {
+		t.Errorf("stored %q", s)
+	}
+}
