@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -63,6 +64,8 @@ func TestModelsBothEnginesIntegration(t *testing.T) {
 			engines := chtest.Engines(t)
 			var mu sync.Mutex // Compare runs the engines in parallel
 			runs := map[string]*engineRun{}
+			outputs := map[string]*engineOutputs{}
+			exportDir := t.TempDir()
 			rec := &diffRecorder{TB: t}
 			res := compat.Compare(rec, engines, compat.Case{
 				DataDir: dir,
@@ -73,7 +76,17 @@ func TestModelsBothEnginesIntegration(t *testing.T) {
 					mu.Lock()
 					runs[conn.Database()] = r
 					mu.Unlock()
-					return r.err
+					if r.err != nil {
+						return r.err
+					}
+					o, err := readOutputs(ctx, conn, asOf, filepath.Join(exportDir, conn.Database()))
+					if err != nil {
+						return err
+					}
+					mu.Lock()
+					outputs[conn.Database()] = o
+					mu.Unlock()
+					return nil
 				},
 				Options: compat.Options{
 					SkipColumns: func(table, column string) bool {
@@ -134,6 +147,18 @@ func TestModelsBothEnginesIntegration(t *testing.T) {
 			}
 			if res == nil {
 				return
+			}
+			// The report and the exports read the model tables with SQL of
+			// their own: the same on both engines.
+			oa, ob := outputs[engines[0].Conn.Database()], outputs[engines[1].Conn.Database()]
+			for _, d := range diffOutputs(oa, ob, compat.DefaultTolerance) {
+				t.Errorf("%s vs %s: %s", engines[0].Name, engines[1].Name, d)
+			}
+			if len(oa.report.Missing()) > 0 {
+				t.Errorf("%s: the report misses model outputs: %v", engines[0].Name, oa.report.Missing())
+			}
+			if len(oa.files) < 3 {
+				t.Errorf("%s: exported %d CSV files, want member_profile, segment_members and segment_changes", engines[0].Name, len(oa.files))
 			}
 			// Every model ran on both engines (or is a known difference), and
 			// the rows each says it wrote are in the snapshot, so the
