@@ -254,6 +254,51 @@ func TestCLVIgnoresLaterOrdersIntegration(t *testing.T) {
 	}
 }
 
+// TestChurnIgnoresLaterDataIntegration: orders and events loaded after
+// an as_of change neither churn's fitted coefficients nor its scores for
+// that as_of (features, labels and the validation window all end by then).
+func TestChurnIgnoresLaterDataIntegration(t *testing.T) {
+	t.Parallel()
+	cut := time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC)
+	conn, dir := loadedDB(t, genload.Before(cut))
+	asOf := day("2025-06-30")
+	m := newTestChurn(t)
+	ctx := context.Background()
+	scores := `SELECT concat(toString(count()), '/', toString(sum(cityHash64(member_id, toString(churn_probability), risk_band, driver_1))))
+		FROM churn WHERE as_of = '2025-06-30'`
+	if _, err := RunOne(ctx, m, testEnv(conn, "before"), asOf); err != nil {
+		t.Fatal(err)
+	}
+	before, beforeScores := params(t, conn, "churn", asOf), chtest.QueryString(t, conn, scores)
+	if len(before) < 5 {
+		t.Fatalf("churn recorded %d parameters", len(before))
+	}
+	if err := genload.Orders(ctx, conn, dir, genload.NotBefore(cut)); err != nil {
+		t.Fatal(err)
+	}
+	if err := genload.Events(ctx, conn, dir, genload.NotBefore(cut)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := RunOne(ctx, m, testEnv(conn, "after"), asOf); err != nil {
+		t.Fatal(err)
+	}
+	after, afterScores := params(t, conn, "churn", asOf), chtest.QueryString(t, conn, scores)
+	if len(after) != len(before) {
+		t.Errorf("%d parameters before loading later data, %d after", len(before), len(after))
+	}
+	for k, v := range before {
+		if after[k] != v {
+			t.Errorf("%s for %s: %g before loading later data, %g after", k, asOf.Format(DateLayout), v, after[k])
+		}
+	}
+	if beforeScores != afterScores {
+		t.Errorf("scores for %s changed after loading later data: %s, then %s", asOf.Format(DateLayout), beforeScores, afterScores)
+	}
+	if n := chtest.QueryUint(t, conn, "SELECT count() FROM orders_current WHERE ordered_at >= toDateTime('2025-07-01 00:00:00', 'UTC')"); n == 0 {
+		t.Fatal("no later orders were loaded")
+	}
+}
+
 // TestCLVFailuresIntegration: each failure is an error wrapping its
 // sentinel, a failed = 1 record in model_metrics, and an untouched clv
 // partition.
