@@ -3,7 +3,8 @@
 //
 // Every statement must run on ClickHouse 18.16 and on 23.8+: no window
 // functions, no WITH name AS (subquery), no LowCardinality, no table-level
-// COMMENT, MergeTree() ... ORDER BY syntax. internal/compat's tests run
+// COMMENT (table comments are schema/table_comments.tsv, set by
+// internal/migrate where the server supports them), MergeTree() ... ORDER BY syntax. internal/compat's tests run
 // them on 18.16 and on 26.7 (chDB) and compare the results. Where one
 // statement cannot serve every version, a query may have version-specific
 // files chosen by Pick (NAME.sql plus NAME@MAJOR.MINOR.sql); prefer one
@@ -17,9 +18,10 @@ import (
 	"strings"
 )
 
-// Schema holds the migrations, schema/NNN_name.sql.
+// Schema holds the migrations, schema/NNN_name.sql, and the table and
+// view comments internal/migrate sets, schema/table_comments.tsv.
 //
-//go:embed schema/*.sql
+//go:embed schema/*.sql schema/table_comments.tsv
 var Schema embed.FS
 
 // Migrations returns the migrations directory, for internal/migrate.

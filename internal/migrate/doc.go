@@ -9,6 +9,10 @@
 // re-run whole the next time. A failure stops the run with a *Error naming
 // the file, the statement and the server's message.
 //
+// Table and view comments come from CommentsFile beside the migrations
+// and are set after them on servers that support ALTER TABLE ... MODIFY
+// COMMENT (23.9+), only where they differ; 18.16 cannot store them.
+//
 // Cluster mode (Runner.UseCluster, docs/cluster.md) keeps the migrations
 // single-sourced: a Rewriter turns each single-server statement into
 // cluster steps (a sharded table becomes <table>_local on every shard plus

@@ -100,6 +100,7 @@ type Runner struct {
 	log        *slog.Logger
 	now        func() time.Time
 	cluster    *Cluster
+	comments   map[string]string // CommentsFile, by table
 }
 
 // UseCluster switches the Runner to cluster mode: Up rewrites every
@@ -116,16 +117,21 @@ func (r *Runner) UseCluster(c Cluster) error {
 	return nil
 }
 
-// New returns a Runner for the migrations in fsys (see Load).
+// New returns a Runner for the migrations in fsys (see Load) and the
+// table comments of its CommentsFile, when it has one.
 func New(conn warehouse.Conn, fsys fs.FS, log *slog.Logger) (*Runner, error) {
 	ms, err := Load(fsys)
+	if err != nil {
+		return nil, err
+	}
+	comments, err := loadComments(fsys)
 	if err != nil {
 		return nil, err
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Runner{conn: conn, migrations: ms, log: log, now: time.Now}, nil
+	return &Runner{conn: conn, migrations: ms, log: log, now: time.Now, comments: comments}, nil
 }
 
 func (r *Runner) ensureTable(ctx context.Context) error {
@@ -215,7 +221,9 @@ func (r *Runner) Pending(ctx context.Context) (int, error) {
 
 // Up applies every pending migration in order and returns the names of
 // those it applied (none when the schema is current). It stops at the
-// first failure with an *Error; migrations before it stay applied.
+// first failure with an *Error; migrations before it stay applied. Then,
+// on servers that can store them (23.9+), it sets every table's and
+// view's comment from CommentsFile where it differs.
 func (r *Runner) Up(ctx context.Context) ([]string, error) {
 	if err := r.ensureTable(ctx); err != nil {
 		return nil, err
@@ -262,6 +270,9 @@ func (r *Runner) Up(ctx context.Context) ([]string, error) {
 		}
 		r.log.Info("applied migration", "migration", s.Name, "statements", len(stmts), "seconds", time.Since(start).Seconds())
 		done = append(done, s.Name)
+	}
+	if err := r.setComments(ctx); err != nil {
+		return done, err
 	}
 	return done, nil
 }
