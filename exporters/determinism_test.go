@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parquet-go/parquet-go"
+
 	"github.com/memberlytics/memberlytics/internal/chtest"
 )
 
@@ -90,5 +92,60 @@ func TestRunAsJobStepIntegration(t *testing.T) {
 	}
 	if len(rows) != 2 || rows["probe"] != 3 || rows["probe2"] != 3 {
 		t.Errorf("Run rows = %v, want probe=3 probe2=3", rows)
+	}
+}
+
+// Determinism at a size where it can break: 30,000 rows with repeated
+// member_ids (ties on the leading sort key), NULLs, an array column, many
+// Arrow batches and Parquet row groups. Two exports are byte-identical.
+func TestDeterministicManyRowGroupsIntegration(t *testing.T) {
+	t.Parallel()
+	conn := chtest.Migrated(t)
+	ctx := context.Background()
+	for _, q := range []string{
+		`CREATE TABLE bulk (as_of Date, member_id String, n UInt64, segment String, score Float64,
+			amount Decimal(18, 2), seen Nullable(DateTime('UTC')), tags Array(String))
+			ENGINE = MergeTree() PARTITION BY as_of ORDER BY (as_of, n)`,
+		// Inserted in an order unrelated to the export's, in two parts.
+		`INSERT INTO bulk (as_of, member_id, n, segment, score, amount, seen, tags)
+			SELECT toDate('2026-01-31'), concat('m', toString(cityHash64(number) % 5000)), number,
+				['a', 'b', 'c'][number % 3 + 1], number * 0.37, toDecimal64(number % 1000, 2) / 7,
+				if(number % 3 = 0, NULL, toDateTime(1700000000 + number, 'UTC')), [toString(number % 4), 'x']
+			FROM system.numbers LIMIT 15000`,
+		`INSERT INTO bulk (as_of, member_id, n, segment, score, amount, seen, tags)
+			SELECT toDate('2026-01-31'), concat('m', toString(cityHash64(number) % 5000)), number,
+				['a', 'b', 'c'][number % 3 + 1], number * 0.37, toDecimal64(number % 1000, 2) / 7,
+				if(number % 3 = 0, NULL, toDateTime(1700000000 + number, 'UTC')), [toString(number % 4), 'x']
+			FROM (SELECT number + 15000 AS number FROM system.numbers LIMIT 15000)`,
+	} {
+		if err := conn.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cat := probeCatalog(t, "bulk")
+	o := Options{BatchRows: 777, Parquet: ParquetOptions{RowGroupRows: 1000}}
+	a, b := t.TempDir(), t.TempDir()
+	o.Dir = a
+	ma := export(t, conn, cat, o, testAsOf)
+	o.Dir = b
+	mb := export(t, conn, cat, o, testAsOf)
+	for i, f := range ma.Files {
+		if f.Rows != 30000 {
+			t.Errorf("%s: %d rows, want 30000", f.Path, f.Rows)
+		}
+		fa, _ := os.ReadFile(filepath.Join(a, "as_of=2026-01-31", f.Path))
+		fb, _ := os.ReadFile(filepath.Join(b, "as_of=2026-01-31", f.Path))
+		if len(fa) == 0 || !bytes.Equal(fa, fb) || f.SHA256 != mb.Files[i].SHA256 {
+			t.Errorf("%s differs between two exports (%d and %d bytes)", f.Path, len(fa), len(fb))
+		}
+		if f.Format == FormatParquet {
+			pf, err := parquet.OpenFile(bytes.NewReader(fa), int64(len(fa)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := len(pf.RowGroups()); n != 30 {
+				t.Errorf("%s: %d row groups, want 30", f.Path, n)
+			}
+		}
 	}
 }
