@@ -55,3 +55,40 @@ func TestEngagementIntegration(t *testing.T) {
 		}
 	})
 }
+
+// TestEngagementTiesIntegration: members with equal scores share one
+// percentile (the share of members scoring strictly lower), so a tie at
+// the top is not split arbitrarily; shares, check-ins and redeemed points
+// count with their weights (share 3, checkin 2, points_redeemed 2 per
+// event, plus 1 per session day).
+func TestEngagementTiesIntegration(t *testing.T) {
+	t.Parallel()
+	var events []fxEvent
+	for _, m := range []string{"a", "b", "c"} {
+		events = append(events, fxEvent{m, "2024-03-10 09:00:00", "share", 0}, fxEvent{m, "2024-03-10 10:00:00", "checkin", 0},
+			fxEvent{m, "2024-03-10 11:00:00", "points_redeemed", 30})
+	}
+	events = append(events, fxEvent{"y", "2024-03-10 09:00:00", "login", 0})
+	members := []fxMember{}
+	for _, m := range []string{"a", "b", "c", "y", "z"} {
+		members = append(members, fxMember{m, "2023-01-01 00:00:00"})
+	}
+	forEachEngine(t, fixture{members: members, events: events}, func(t *testing.T, conn warehouse.Conn) {
+		runModel(t, conn, NewEngagement(defaults().Engagement), "2024-03-31", time.UTC)
+		// a, b, c: 3 + 2 + 2 + 1 session = 8, score 100, 2 of 5 lower -> 40.
+		// y: login 1 + session 1 = 2, score 25, 1 of 5 lower -> 20. z: 0.
+		want := [][]string{
+			{"a", "1", "1", "30", "8", "100", "40", "0"},
+			{"b", "1", "1", "30", "8", "100", "40", "0"},
+			{"c", "1", "1", "30", "8", "100", "40", "0"},
+			{"y", "0", "0", "0", "2", "25", "20", "0"},
+			{"z", "0", "0", "0", "0", "0", "0", "0"},
+		}
+		got := chtest.Rows(t, conn, `SELECT member_id, toString(shares_90d), toString(checkins_90d), toString(points_redeemed_90d),
+		toString(weighted_90d), toString(round(score, 4)), toString(score_percentile), toString(engaged_low_spend)
+		FROM engagement ORDER BY member_id`)
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("engagement:\n got %v\nwant %v", got, want)
+		}
+	})
+}

@@ -110,3 +110,36 @@ func TestTiersIntegration(t *testing.T) {
 		}
 	})
 }
+
+// TestTiersDayEndIntegration: as_of is inclusive to the last second of the
+// day. An order at 23:59:59 on as_of counts toward the tier; one a second
+// later (00:00:00 the next day) does not, for spend or for orders.
+func TestTiersDayEndIntegration(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, fixture{
+		members: []fxMember{{"e", "2023-01-01 00:00:00"}, {"f", "2023-01-01 00:00:00"}},
+		orders: []fxOrder{
+			{"e", "2024-03-01 23:59:59", 150, ""},
+			{"f", "2024-03-02 00:00:00", 150, ""},
+		},
+	}, func(t *testing.T, conn warehouse.Conn) {
+		cfg := config.Tiers{
+			Levels:     []config.TierLevel{{Name: "Bronze", Rule: "any"}, {Name: "Silver", MinSpend: 100, Rule: "any"}},
+			WindowDays: 365, ReviewDays: 30, NearUpgrade: 0.8,
+		}
+		reg := NewRegistry()
+		for _, m := range []Model{NewTiers(cfg), NewEngagement(defaults().Engagement)} {
+			if err := reg.Add(m); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := RunAll(context.Background(), reg, Env{Conn: conn, Location: time.UTC, RunID: "r"}, nil, asOfDay(t, "2024-03-01")); err != nil {
+			t.Fatal(err)
+		}
+		got := chtest.Rows(t, conn, `SELECT member_id, tier, toString(spend_window) FROM tiers WHERE as_of = '2024-03-01' ORDER BY member_id`)
+		want := [][]string{{"e", "Silver", "150"}, {"f", "Bronze", "0"}}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("got %v, want %v", got, want)
+		}
+	})
+}
