@@ -30,6 +30,12 @@ vet: ## go vet
 test: setup fmt-check vet ## gofmt, vet, and every test with -race against real ClickHouse (18.16 server and chDB 26.x)
 	MEMBERLYTICS_REQUIRE_CLICKHOUSE=$${MEMBERLYTICS_REQUIRE_CLICKHOUSE:-1} $(GO) test -race -timeout 40m -p 2 ./...
 
+FUZZTIME ?= 60s
+.PHONY: fuzz
+fuzz: ## Fuzz the CSV and NDJSON row parsing (FUZZTIME per target, default 60s)
+	$(GO) test -run '^$$' -fuzz '^FuzzCSVRow$$' -fuzztime $(FUZZTIME) ./loaders
+	$(GO) test -run '^$$' -fuzz '^FuzzNDJSONRow$$' -fuzztime $(FUZZTIME) ./loaders
+
 .PHONY: demo
 demo: setup build ## The main job end to end on a local ClickHouse it starts itself
 	@scripts/demo.sh

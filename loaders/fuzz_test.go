@@ -56,21 +56,46 @@ func fuzzRows(t *testing.T, kind Kind, open func(s *schema) (rowReader, error)) 
 	}
 }
 
+// fuzzKinds maps the fuzzer's kind byte to a kind, so each target covers
+// the members, orders and events schemas (their required fields, types
+// and cross-column rules differ).
+var fuzzKinds = []Kind{Orders, Members, Events}
+
 func FuzzCSVRow(f *testing.F) {
-	header := "order_id,member_id,ordered_at,amount,discount,items,channel,store_id,status,updated_at\n"
-	for _, row := range []string{
-		"O1,M1,2024-03-01T12:34:56Z,203.29,11.77,1,store,S098,paid,2024-03-01T12:34:56Z",
-		"O2,M2,2024-03-01 12:34:56,-5,0,0,app,,refunded,",
-		`"O,3",M3,20240301,1e2,,,"a ""b""",,cancelled,1709296496`,
-		"O4,,not a time,abc,x,-1,,,weird,",
-		"O5,M5,2024-02-30,1.005,,4294967296,,,PAID,",
-		"\"unterminated,M6",
-		"a,b",
-	} {
-		f.Add(header + row + "\n")
+	seeds := map[Kind][]string{
+		Orders: {
+			"order_id,member_id,ordered_at,amount,discount,items,channel,store_id,status,updated_at",
+			"O1,M1,2024-03-01T12:34:56Z,203.29,11.77,1,store,S098,paid,2024-03-01T12:34:56Z",
+			"O2,M2,2024-03-01 12:34:56,-5,0,0,app,,refunded,",
+			`"O,3",M3,20240301,1e2,,,"a ""b""",,cancelled,1709296496`,
+			"O4,,not a time,abc,x,-1,,,weird,",
+			"O5,M5,2024-02-30,1.005,,4294967296,,,PAID,",
+			"\"unterminated,M6",
+			"a,b",
+		},
+		Members: {
+			"member_id,joined_at,birthday,gender,region,channel,source_tier,updated_at",
+			"M1,2023-05-01T08:00:00Z,1985-02-28,F,north,app,silver,2023-05-01T08:00:00Z",
+			"M2,2023-05-01,1950-01-01,,,,,",
+			"M3,,2024-02-30,X,,,,",
+			"M4,1700000000,19991231,M,\"sou,th\",store,,20240101",
+		},
+		Events: {
+			"event_id,member_id,event_time,event_type,value,properties",
+			`E1,M1,2024-03-01T12:34:56Z,login,0,"{""device"":""app""}"`,
+			",M1,2024-03-01,points_earned,30,",
+			"E3,M3,2024-03-01,review,NaN,not json",
+			"E4,,x,,1e400,{}",
+		},
 	}
-	f.Fuzz(func(t *testing.T, data string) {
-		fuzzRows(t, Orders, func(s *schema) (rowReader, error) {
+	for k, kind := range fuzzKinds {
+		lines := seeds[kind]
+		for _, row := range lines[1:] {
+			f.Add(uint8(k), lines[0]+"\n"+row+"\n")
+		}
+	}
+	f.Fuzz(func(t *testing.T, k uint8, data string) {
+		fuzzRows(t, fuzzKinds[int(k)%len(fuzzKinds)], func(s *schema) (rowReader, error) {
 			r, _, err := newCSVReader(strings.NewReader(data), s, nil, ',')
 			return r, err
 		})
@@ -78,19 +103,34 @@ func FuzzCSVRow(f *testing.F) {
 }
 
 func FuzzNDJSONRow(f *testing.F) {
-	for _, line := range []string{
-		`{"event_id":"E1","member_id":"M1","event_time":"2024-03-01T12:34:56Z","event_type":"login","value":0,"properties":"{\"device\":\"app\"}"}`,
-		`{"member_id":"M1","event_time":1709296496,"event_type":"points_earned","value":30,"properties":{"order_id":"O1"}}`,
-		`{"member_id":null,"event_time":"x","event_type":"", "value":"NaN"}`,
-		`[1,2,3]`,
-		`{"member_id":"M1","event_time":"2024-03-01","event_type":"login","properties":"not json"}`,
-		`{"member_id":"M\u0000","event_time":"2024-03-01","event_type":"login"}`,
-		`{`,
-	} {
-		f.Add(line + "\n")
+	seeds := map[Kind][]string{
+		Events: {
+			`{"event_id":"E1","member_id":"M1","event_time":"2024-03-01T12:34:56Z","event_type":"login","value":0,"properties":"{\"device\":\"app\"}"}`,
+			`{"member_id":"M1","event_time":1709296496,"event_type":"points_earned","value":30,"properties":{"order_id":"O1"}}`,
+			`{"member_id":null,"event_time":"x","event_type":"", "value":"NaN"}`,
+			`[1,2,3]`,
+			`{"member_id":"M1","event_time":"2024-03-01","event_type":"login","properties":"not json"}`,
+			`{"member_id":"M\u0000","event_time":"2024-03-01","event_type":"login"}`,
+			`{`,
+		},
+		Orders: {
+			`{"order_id":"O1","member_id":"M1","ordered_at":"2024-03-01T12:34:56Z","amount":"203.29","items":2,"status":"paid"}`,
+			`{"order_id":1,"member_id":"M1","ordered_at":"2024-03-01","amount":-1e3,"items":-1,"status":"x"}`,
+			`{"order_id":"O3","member_id":"M3","ordered_at":20240301,"amount":12.345,"discount":null,"items":1.5}`,
+		},
+		Members: {
+			`{"member_id":"M1","joined_at":"2023-05-01T08:00:00Z","birthday":"1985-02-28","gender":"F","source_tier":""}`,
+			`{"member_id":"M2","joined_at":"2023-05-01","birthday":"1950-01-01","updated_at":true}`,
+			`{"member_id":["M3"],"joined_at":{},"birthday":19991231}`,
+		},
 	}
-	f.Fuzz(func(t *testing.T, data string) {
-		fuzzRows(t, Events, func(s *schema) (rowReader, error) {
+	for k, kind := range fuzzKinds {
+		for _, line := range seeds[kind] {
+			f.Add(uint8(k), line+"\n")
+		}
+	}
+	f.Fuzz(func(t *testing.T, k uint8, data string) {
+		fuzzRows(t, fuzzKinds[int(k)%len(fuzzKinds)], func(s *schema) (rowReader, error) {
 			return newNDJSONReader(bytes.NewReader([]byte(data)), s, nil)
 		})
 	})
