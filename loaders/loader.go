@@ -85,7 +85,7 @@ type Result struct {
 	// Rows were published, Rejected went to load_rejects.
 	Rows, Rejected int64
 	// BirthdaysNulled counts birthdays ClickHouse's Date cannot hold
-	// (before 1970), stored as NULL.
+	// (before 1970, after 2149): NULL in birthday, kept in birth_date.
 	BirthdaysNulled int64
 	Bytes           int64
 	Duration        time.Duration

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -162,6 +163,36 @@ func TestMemberCorrectionIntegration(t *testing.T) {
 	}
 	if got := chtest.QueryString(t, conn, "SELECT concat(region, '/', source_tier) FROM members_current WHERE member_id = 'M1'"); got != "east/gold" {
 		t.Errorf("M1 = %q, want east/gold (the latest updated_at, loaded before an older correction)", got)
+	}
+}
+
+// TestBirthDateKeepsEveryBirthdayIntegration: birthdays outside Date's
+// range (before 1970, after 2149) are NULL in birthday and kept in
+// birth_date, which a source cannot set itself; CSV and NDJSON alike.
+func TestBirthDateKeepsEveryBirthdayIntegration(t *testing.T) {
+	t.Parallel()
+	conn := chtest.Migrated(t)
+	csvPath := writeFile(t, "members.csv", "member_id,joined_at,birthday,birth_date\n"+
+		"A,2024-01-01T00:00:00Z,1950-04-01,1999-01-01\n"+
+		"B,2024-01-01T00:00:00Z,19451231,\n"+
+		"C,2024-01-01T00:00:00Z,1985-02-28,\n"+
+		"D,2024-01-01T00:00:00Z,,\n"+
+		"E,2024-01-01T00:00:00Z,2200-01-01,\n")
+	res := load(t, conn, loaders.Options{Kind: loaders.Members}, csvPath)
+	if res.BirthdaysNulled != 3 || len(res.Ignored) != 1 || res.Ignored[0] != "birth_date" {
+		t.Errorf("result: %d birthdays nulled (want 3), ignored %v (want [birth_date])", res.BirthdaysNulled, res.Ignored)
+	}
+	ndPath := writeFile(t, "members.ndjson", `{"member_id":"F","joined_at":"2024-01-01","birthday":"1969-12-31"}
+{"member_id":"G","joined_at":"2024-01-01","birthday":"1970-01-02","birth_date":"x"}
+`)
+	load(t, conn, loaders.Options{Kind: loaders.Members}, ndPath)
+	got := chtest.Rows(t, conn, "SELECT member_id, ifNull(toString(birthday), 'NULL'), birth_date FROM members_current ORDER BY member_id")
+	want := [][]string{
+		{"A", "NULL", "1950-04-01"}, {"B", "NULL", "1945-12-31"}, {"C", "1985-02-28", "1985-02-28"},
+		{"D", "NULL", ""}, {"E", "NULL", "2200-01-01"}, {"F", "NULL", "1969-12-31"}, {"G", "1970-01-02", "1970-01-02"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("members:\n got %v\nwant %v", got, want)
 	}
 }
 

@@ -41,6 +41,9 @@ type column struct {
 	name     string
 	typ      colType
 	required bool
+	// derived columns are computed from other columns, never read from
+	// the source (a source column of that name is ignored).
+	derived bool
 }
 
 // schema is a raw table: its canonical columns in table order, without
@@ -52,34 +55,35 @@ type schema struct {
 
 var schemas = map[Kind]*schema{
 	Members: {Members, []column{
-		{"member_id", tString, true},
-		{"joined_at", tDateTime, true},
-		{"birthday", tDate, false},
-		{"gender", tString, false},
-		{"region", tString, false},
-		{"channel", tString, false},
-		{"source_tier", tString, false},
-		{"updated_at", tDateTime, false},
+		{"member_id", tString, true, false},
+		{"joined_at", tDateTime, true, false},
+		{"birthday", tDate, false, false},
+		{"birth_date", tString, false, true}, // from birthday, also before 1970
+		{"gender", tString, false, false},
+		{"region", tString, false, false},
+		{"channel", tString, false, false},
+		{"source_tier", tString, false, false},
+		{"updated_at", tDateTime, false, false},
 	}},
 	Orders: {Orders, []column{
-		{"order_id", tString, true},
-		{"member_id", tString, true},
-		{"ordered_at", tDateTime, true},
-		{"amount", tDecimal, true},
-		{"discount", tDecimal, false},
-		{"items", tUInt32, false},
-		{"channel", tString, false},
-		{"store_id", tString, false},
-		{"status", tString, false},
-		{"updated_at", tDateTime, false},
+		{"order_id", tString, true, false},
+		{"member_id", tString, true, false},
+		{"ordered_at", tDateTime, true, false},
+		{"amount", tDecimal, true, false},
+		{"discount", tDecimal, false, false},
+		{"items", tUInt32, false, false},
+		{"channel", tString, false, false},
+		{"store_id", tString, false, false},
+		{"status", tString, false, false},
+		{"updated_at", tDateTime, false, false},
 	}},
 	Events: {Events, []column{
-		{"event_id", tString, false},
-		{"member_id", tString, true},
-		{"event_time", tDateTime, true},
-		{"event_type", tString, true},
-		{"value", tFloat64, false},
-		{"properties", tString, false},
+		{"event_id", tString, false, false},
+		{"member_id", tString, true, false},
+		{"event_time", tDateTime, true, false},
+		{"event_type", tString, true, false},
+		{"value", tFloat64, false, false},
+		{"properties", tString, false, false},
 	}},
 }
 
@@ -121,7 +125,7 @@ func (s *schema) resolve(header []string, m Mapping) (pos []int, ignored []strin
 			name = to
 		}
 		i := s.index(name)
-		if i < 0 {
+		if i < 0 || s.cols[i].derived {
 			ignored = append(ignored, h)
 			continue
 		}
@@ -145,7 +149,7 @@ func (s *schema) resolve(header []string, m Mapping) (pos []int, ignored []strin
 
 // sourceNames returns, per canonical column, the source name that feeds
 // it under m: the key mapping to it, else the canonical name itself (when
-// that name is not itself mapped elsewhere).
+// that name is not itself mapped elsewhere), or "" for a derived column.
 func (s *schema) sourceNames(m Mapping) []string {
 	names := make([]string, len(s.cols))
 	for i, c := range s.cols {
@@ -157,6 +161,11 @@ func (s *schema) sourceNames(m Mapping) []string {
 	for from, to := range m {
 		if i := s.index(to); i >= 0 {
 			names[i] = from
+		}
+	}
+	for i, c := range s.cols {
+		if c.derived {
+			names[i] = "" // never read from the source
 		}
 	}
 	return names

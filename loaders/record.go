@@ -76,10 +76,14 @@ type recordBuilder struct {
 	null []bool
 
 	// birthdaysNulled counts birthdays outside ClickHouse's Date range,
-	// stored as NULL.
+	// stored as NULL in birthday (and in full in birth_date).
 	birthdaysNulled int64
+	// dateKnown says the row's date (birthday) parsed, in Date's range or
+	// not; its days since 1970-01-01 are in iv.
+	dateKnown bool
 
 	statusCol, amountCol, updatedCol, firstTimeCol, eventIDCol, propsCol int
+	birthdayCol, birthDateCol                                            int
 }
 
 func newRecordBuilder(s *schema, tp *timeParser, now time.Time, rej *rejectLog) *recordBuilder {
@@ -90,6 +94,7 @@ func newRecordBuilder(s *schema, tp *timeParser, now time.Time, rej *rejectLog) 
 		sv: make([]string, n), iv: make([]int64, n), fv: make([]float64, n), null: make([]bool, n),
 		statusCol: s.index("status"), amountCol: s.index("amount"), updatedCol: s.index("updated_at"),
 		eventIDCol: s.index("event_id"), propsCol: s.index("properties"),
+		birthdayCol: s.index("birthday"), birthDateCol: s.index("birth_date"),
 	}
 	rb.firstTimeCol = -1
 	for i, c := range s.cols {
@@ -104,6 +109,7 @@ func newRecordBuilder(s *schema, tp *timeParser, now time.Time, rej *rejectLog) 
 // add checks and appends one row; it reports false when the row was
 // rejected (and logged).
 func (rb *recordBuilder) add(r *rawRow, text func() string) bool {
+	rb.dateKnown = false
 	for i, c := range rb.s.cols {
 		v := r.vals[i]
 		present := r.has[i] && v != ""
@@ -135,6 +141,7 @@ func (rb *recordBuilder) add(r *rawRow, text func() string) bool {
 		case tDate:
 			var d int32
 			d, err = rb.tp.parseDate(v)
+			rb.dateKnown = err == nil || err == errDateRange
 			if err == errDateRange {
 				// Nullable(Date) cannot hold it (ClickHouse 18.16 has no
 				// Date32); keep the row, count it.
@@ -207,6 +214,13 @@ func (rb *recordBuilder) finish(r *rawRow, text func() string) bool {
 		if st == "paid" && rb.iv[rb.amountCol] < 0 {
 			rb.rej.add(r.line, "amount", "negative amount on a paid order", r.vals[rb.amountCol])
 			return false
+		}
+	case Members:
+		if i := rb.birthDateCol; i >= 0 {
+			rb.sv[i] = ""
+			if rb.dateKnown {
+				rb.sv[i] = time.Unix(rb.iv[rb.birthdayCol]*86400, 0).UTC().Format(time.DateOnly)
+			}
 		}
 	case Events:
 		p := rb.propsCol

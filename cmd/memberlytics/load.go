@@ -145,7 +145,7 @@ func summary(r loaders.Result) string {
 	s := fmt.Sprintf("%s: %d rows loaded, %d rejected, %.2fs, %.0f rows/s (file_id %s)",
 		r.Path, r.Rows, r.Rejected, secs, float64(r.Rows)/max(secs, 1e-9), r.FileID)
 	if r.BirthdaysNulled > 0 {
-		s += fmt.Sprintf("; %d birthdays before 1970 stored as NULL", r.BirthdaysNulled)
+		s += fmt.Sprintf("; %d birthdays outside ClickHouse's Date range (before 1970) NULL in birthday, kept in birth_date", r.BirthdaysNulled)
 	}
 	if r.Rejected > 0 {
 		s += "; see load_rejects"

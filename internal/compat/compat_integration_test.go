@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -16,9 +17,12 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(chtest.Main(m)) }
 
+// addColumn matches an ALTER TABLE ... ADD COLUMN statement.
+var addColumn = regexp.MustCompile(`(?is)\bALTER\s+TABLE\s+\S+\s+ADD\s+COLUMN\b`)
+
 // TestMigrationsBothEnginesIntegration applies every migration on
 // ClickHouse 18.16 and on chDB 26.7, applies them again (each statement is
-// idempotent), and compares the schemas: tables, engines, sorting keys,
+// idempotent, ADD COLUMN through the runner), and compares the schemas: tables, engines, sorting keys,
 // columns, types and comments.
 func TestMigrationsBothEnginesIntegration(t *testing.T) {
 	t.Parallel()
@@ -37,6 +41,11 @@ func TestMigrationsBothEnginesIntegration(t *testing.T) {
 				t.Fatalf("%s: %v", m.Name, err)
 			}
 			for j, stmt := range stmts {
+				if addColumn.MatchString(stmt) {
+					// No ADD COLUMN IF NOT EXISTS on 18.16: the runner skips
+					// a column that is there (TestAddColumnRerunAfterFailureIntegration).
+					continue
+				}
 				if err := e.Conn.Exec(ctx, stmt); err != nil {
 					t.Errorf("%s: %s statement %d again: %v", e.Name, m.Name, j+1, err)
 				}

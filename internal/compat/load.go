@@ -162,7 +162,8 @@ func memberRow(rec []string) ([]any, error) {
 		}
 		// Date holds 1970-01-01..2149-06-06 on every supported version
 		// (Date32 needs 21.9); the loaders store an earlier birthday as
-		// NULL and count it, and so does this.
+		// NULL and count it, and so does this. (The loaders also keep it
+		// in birth_date, which this test loader leaves empty.)
 		if !d.Before(minDate) && !d.After(maxDate) {
 			birthday = &d
 		}

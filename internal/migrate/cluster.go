@@ -72,6 +72,7 @@ const identRE = "(`[^`]+`|[A-Za-z_][A-Za-z0-9_]*)"
 var (
 	createTableRE = regexp.MustCompile(`(?is)^CREATE\s+TABLE\s+IF\s+NOT\s+EXISTS\s+` + identRE + `\s*(\(.*)$`)
 	createViewRE  = regexp.MustCompile(`(?is)^CREATE\s+VIEW\s+IF\s+NOT\s+EXISTS\s+` + identRE + `\s+(AS\s+SELECT\b.*)$`)
+	dropViewRE    = regexp.MustCompile(`(?is)^DROP\s+(?:VIEW|TABLE)\s+IF\s+EXISTS\s+` + identRE + `\s*$`)
 	alterTableRE  = regexp.MustCompile(`(?is)^ALTER\s+TABLE\s+` + identRE + `\s+(.*)$`)
 	readsRE       = regexp.MustCompile(`(?i)\b(?:FROM|JOIN)\s+` + identRE)
 	addColumnRE   = regexp.MustCompile(`(?is)^ALTER\s+TABLE\s+` + identRE + `\s+ADD\s+COLUMN\s+` + identRE + `\s+[^,]*$`)
@@ -89,6 +90,8 @@ var (
 //     the initiator;
 //   - ALTER TABLE t ... of a sharded t: on every shard, first t_local,
 //     then t;
+//   - DROP TABLE IF EXISTS v (or DROP VIEW) of a view on every shard: on
+//     every shard, so the view can be recreated over changed columns;
 //   - a CREATE TABLE of a table in neither list, or any other statement
 //     naming a sharded table: an error (a new form must be taught here);
 //   - anything else (home tables): unchanged, on the initiator.
@@ -130,6 +133,13 @@ func (w *Rewriter) Rewrite(stmt string) ([]Step, error) {
 		}
 		w.everywhere[view] = true
 		return w.everyShard("CREATE VIEW IF NOT EXISTS " + warehouse.QuoteIdent(view) + w.on() + " " + m[2]), nil
+	}
+	if m := dropViewRE.FindStringSubmatch(s); m != nil && w.everywhere[unquote(m[1])] {
+		// A view on every shard. (18.16 has no DROP VIEW: DROP TABLE drops
+		// a view on every version.)
+		view := unquote(m[1])
+		delete(w.everywhere, view)
+		return w.everyShard("DROP TABLE IF EXISTS " + warehouse.QuoteIdent(view) + w.on()), nil
 	}
 	if m := alterTableRE.FindStringSubmatch(s); m != nil {
 		table := unquote(m[1])

@@ -2,6 +2,7 @@ package migrate_test
 
 import (
 	"context"
+	"reflect"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -238,6 +239,42 @@ func TestClusterAddColumnRetryIntegration(t *testing.T) {
 			if n := chtest.QueryUint(t, sh, "SELECT count() FROM system.columns WHERE database = currentDatabase() AND table = ? AND name = 'size'", table); n != 1 {
 				t.Errorf("shard %d: %s has no column size", i+1, table)
 			}
+		}
+	}
+}
+
+// A view the rewriter put on every shard is dropped on every shard (so a
+// migration can recreate it over changed columns); a view it kept on the
+// initiator is dropped there.
+func TestRewriteDropView(t *testing.T) {
+	t.Parallel()
+	sharded := map[string]string{"members": "cityHash64(member_id)"}
+	for _, onCluster := range []bool{false, true} {
+		w := migrate.NewRewriter("c1", "db", onCluster, sharded, []string{"load_files"})
+		for _, s := range []string{
+			"CREATE VIEW IF NOT EXISTS members_current AS SELECT * FROM members FINAL",
+			"CREATE VIEW IF NOT EXISTS files_v AS SELECT * FROM load_files",
+		} {
+			if _, err := w.Rewrite(s); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := w.Rewrite("-- 18.16 has no DROP VIEW\nDROP TABLE IF EXISTS members_current")
+		want := []migrate.Step{{SQL: "DROP TABLE IF EXISTS `members_current`", Target: migrate.EveryShard}}
+		if onCluster {
+			want = []migrate.Step{{SQL: "DROP TABLE IF EXISTS `members_current` ON CLUSTER c1", Target: migrate.Initiator}}
+		}
+		if err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("on_cluster %v: drop = %+v, %v; want %+v", onCluster, got, err, want)
+		}
+		got, err = w.Rewrite("DROP TABLE IF EXISTS files_v")
+		if err != nil || len(got) != 1 || got[0].Target != migrate.Initiator {
+			t.Errorf("on_cluster %v: drop of a home view = %+v, %v", onCluster, got, err)
+		}
+		// Recreated, it is on every shard again.
+		got, err = w.Rewrite("CREATE VIEW IF NOT EXISTS members_current AS SELECT * FROM members FINAL")
+		if err != nil || len(got) != 1 || (got[0].Target != migrate.EveryShard) != onCluster {
+			t.Errorf("on_cluster %v: recreate = %+v, %v", onCluster, got, err)
 		}
 	}
 }

@@ -259,7 +259,7 @@ func (r *Runner) Up(ctx context.Context) ([]string, error) {
 			if rw != nil {
 				err = r.execCluster(ctx, rw, stmt)
 			} else {
-				err = r.conn.Exec(ctx, stmt)
+				err = r.exec(ctx, stmt)
 			}
 			if err != nil {
 				return done, &Error{File: s.Name, Statement: i + 1, SQL: stmt, Err: err}
@@ -275,6 +275,17 @@ func (r *Runner) Up(ctx context.Context) ([]string, error) {
 		return done, err
 	}
 	return done, nil
+}
+
+// exec runs one statement on one server. An ADD COLUMN whose column is
+// there already is skipped: 18.16 has no ADD COLUMN IF NOT EXISTS, and a
+// migration that failed after it is re-run whole.
+func (r *Runner) exec(ctx context.Context, stmt string) error {
+	has, err := hasAddedColumn(ctx, r.conn, stripLeadingComments(stmt))
+	if err != nil || has {
+		return err
+	}
+	return r.conn.Exec(ctx, stmt)
 }
 
 // record writes the version row. Inserts go through a batch: on ClickHouse

@@ -183,3 +183,34 @@ func TestPendingOnlyReadsIntegration(t *testing.T) {
 		t.Errorf("Pending created %d tables; a readiness check must not write", tables)
 	}
 }
+
+// A migration that failed after its ADD COLUMN is re-run whole: the
+// column is there already, and 18.16 has no ADD COLUMN IF NOT EXISTS, so
+// Up skips that statement instead of failing on it again.
+func TestAddColumnRerunAfterFailureIntegration(t *testing.T) {
+	t.Parallel()
+	conn := chtest.NewDB(t)
+	ctx := context.Background()
+	fsys := fstest.MapFS{
+		"001_t.sql": {Data: []byte("CREATE TABLE IF NOT EXISTS t (a UInt8) ENGINE = MergeTree() ORDER BY a;")},
+		"002_c.sql": {Data: []byte("-- adds c\nALTER TABLE t ADD COLUMN c UInt8 DEFAULT 7 COMMENT 'c';\nCREATE TABLE IF NOT EXISTS u AS later;")},
+	}
+	r, err := migrate.New(conn, fsys, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var merr *migrate.Error
+	if _, err := r.Up(ctx); !errors.As(err, &merr) || merr.File != "002_c.sql" || merr.Statement != 2 {
+		t.Fatalf("first Up: %v, want statement 2 of 002_c.sql to fail", err)
+	}
+	if err := conn.Exec(ctx, "CREATE TABLE later (x UInt8) ENGINE = Memory"); err != nil {
+		t.Fatal(err)
+	}
+	done, err := r.Up(ctx)
+	if err != nil || len(done) != 1 || done[0] != "002_c.sql" {
+		t.Fatalf("second Up: %v, %v; want 002_c.sql applied", done, err)
+	}
+	if n := chtest.QueryUint(t, conn, "SELECT count() FROM system.columns WHERE database = currentDatabase() AND table = 't' AND name = 'c'"); n != 1 {
+		t.Errorf("column c: %d, want 1", n)
+	}
+}
