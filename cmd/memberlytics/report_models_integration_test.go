@@ -17,6 +17,8 @@ func TestReportAfterModelsIntegration(t *testing.T) {
 	cfgPath := filepath.Join(dir, "memberlytics.yaml")
 	cfg := "log:\n  level: error\nreport:\n  currency: \"$\"\n" + sources
 	cfg += "jobs:\n  retry:\n    max_attempts: 1\n  checks:\n    freshness_max_age: 1000h\n"
+	// run all ends with the export step: keep its files in the test's dir.
+	cfg += "exports:\n  dir: " + filepath.Join(dir, "exports") + "\n"
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
