@@ -153,19 +153,17 @@ func (s *schema) resolve(header []string, m Mapping) (pos []int, ignored []strin
 func (s *schema) sourceNames(m Mapping) []string {
 	names := make([]string, len(s.cols))
 	for i, c := range s.cols {
+		if c.derived {
+			continue // never read from the source
+		}
 		names[i] = c.name
 		if to, ok := m[c.name]; ok && to != c.name {
 			names[i] = "" // the canonical name is used for another column
 		}
 	}
 	for from, to := range m {
-		if i := s.index(to); i >= 0 {
+		if i := s.index(to); i >= 0 && !s.cols[i].derived {
 			names[i] = from
-		}
-	}
-	for i, c := range s.cols {
-		if c.derived {
-			names[i] = "" // never read from the source
 		}
 	}
 	return names

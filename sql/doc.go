@@ -3,9 +3,10 @@
 //
 // Every statement must run on ClickHouse 18.16 and on 23.8+: no window
 // functions, no WITH name AS (subquery), no LowCardinality, no table-level
-// COMMENT (table comments are schema/table_comments.tsv, set by
-// internal/migrate where the server supports them), MergeTree() ... ORDER BY syntax. internal/compat's tests run
-// them on 18.16 and on 26.7 (chDB) and compare the results. Where one
+// COMMENT (table comments are schema/table_comments.tsv, which
+// internal/migrate sets where the server supports them), MergeTree() ...
+// ORDER BY syntax. internal/compat's tests run them on 18.16 and on 26.7
+// (chDB) and compare the results. Where one
 // statement cannot serve every version, a query may have version-specific
 // files chosen by Pick (NAME.sql plus NAME@MAJOR.MINOR.sql); prefer one
 // portable statement.

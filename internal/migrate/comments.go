@@ -20,8 +20,9 @@ const CommentsFile = "table_comments.tsv"
 // on every version).
 const commentMajor, commentMinor = 23, 9
 
-// loadComments reads CommentsFile from fsys; a missing file means none.
-func loadComments(fsys fs.FS) (map[string]string, error) {
+// Comments returns the table and view comments of the migrations in fsys
+// (CommentsFile), by name; a missing file means none.
+func Comments(fsys fs.FS) (map[string]string, error) {
 	data, err := fs.ReadFile(fsys, CommentsFile)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -46,10 +47,6 @@ func loadComments(fsys fs.FS) (map[string]string, error) {
 	return out, nil
 }
 
-// Comments returns the table and view comments of the migrations in fsys
-// (CommentsFile), by name.
-func Comments(fsys fs.FS) (map[string]string, error) { return loadComments(fsys) }
-
 // setComments gives every listed table and view of the database its
 // comment, on each host (the initiator and, in cluster mode, every shard;
 // a shard's <table>_local gets <table>'s comment), where the server can
@@ -61,7 +58,7 @@ func (r *Runner) setComments(ctx context.Context) error {
 	}
 	hosts := []warehouse.Conn{r.conn}
 	if r.cluster != nil {
-		hosts = append(hosts, r.cluster.Topology.Shards...)
+		hosts = r.cluster.Topology.Shards // the initiator is one of them
 	}
 	for _, h := range hosts {
 		v, err := h.ServerVersion(ctx)

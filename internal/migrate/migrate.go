@@ -124,7 +124,7 @@ func New(conn warehouse.Conn, fsys fs.FS, log *slog.Logger) (*Runner, error) {
 	if err != nil {
 		return nil, err
 	}
-	comments, err := loadComments(fsys)
+	comments, err := Comments(fsys)
 	if err != nil {
 		return nil, err
 	}
@@ -281,7 +281,7 @@ func (r *Runner) Up(ctx context.Context) ([]string, error) {
 // there already is skipped: 18.16 has no ADD COLUMN IF NOT EXISTS, and a
 // migration that failed after it is re-run whole.
 func (r *Runner) exec(ctx context.Context, stmt string) error {
-	has, err := hasAddedColumn(ctx, r.conn, stripLeadingComments(stmt))
+	has, err := hasAddedColumn(ctx, r.conn, stmt)
 	if err != nil || has {
 		return err
 	}
@@ -338,7 +338,7 @@ func (r *Runner) execCluster(ctx context.Context, rw *Rewriter, stmt string) err
 // COLUMN IF NOT EXISTS, so a migration re-sent after a failure on another
 // shard skips the hosts that took it.
 func hasAddedColumn(ctx context.Context, conn warehouse.Conn, stmt string) (bool, error) {
-	m := addColumnRE.FindStringSubmatch(stmt)
+	m := addColumnRE.FindStringSubmatch(stripLeadingComments(stmt))
 	if m == nil {
 		return false, nil
 	}
