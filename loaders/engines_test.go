@@ -2,8 +2,9 @@ package loaders_test
 
 import (
 	"context"
-	"os"
+	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -23,46 +24,27 @@ import (
 // and wall-clock times.
 func TestLoadBothEnginesIntegration(t *testing.T) {
 	t.Parallel()
-	var files []struct {
+	type file struct {
 		kind loaders.Kind
 		path string
 	}
-	add := func(k loaders.Kind, p string) {
-		files = append(files, struct {
-			kind loaders.Kind
-			path string
-		}{k, p})
+	// Each kind in another format, so every reader runs.
+	files := []file{
+		{loaders.Members, filepath.Join(generated(t, datagen.FormatCSV), "members.csv")},
+		{loaders.Orders, filepath.Join(generated(t, datagen.FormatNDJSON), "orders.ndjson")},
+		{loaders.Events, filepath.Join(generated(t, datagen.FormatParquet), "events.parquet")},
 	}
-	for _, f := range []datagen.Format{datagen.FormatCSV, datagen.FormatNDJSON, datagen.FormatParquet} {
-		dir := generated(t, f)
-		ext := map[datagen.Format]string{datagen.FormatCSV: ".csv", datagen.FormatNDJSON: ".ndjson", datagen.FormatParquet: ".parquet"}[f]
-		// One format per kind keeps the keys unique; every format is read.
-		switch f {
-		case datagen.FormatCSV:
-			add(loaders.Members, filepath.Join(dir, "members"+ext))
-		case datagen.FormatNDJSON:
-			add(loaders.Orders, filepath.Join(dir, "orders"+ext))
-		case datagen.FormatParquet:
-			add(loaders.Events, filepath.Join(dir, "events"+ext))
-		}
-	}
-	var rows []byte
-	rows = append(rows, "order_id,member_id,ordered_at,amount,status,updated_at\n"...)
+	var extra strings.Builder
+	extra.WriteString("order_id,member_id,ordered_at,amount,status,updated_at\n")
 	for i := 0; i < 200; i++ {
-		rows = append(rows, "X"+string(rune('A'+i%26))+string(rune('a'+i/26))+",M1,2024-01-01T10:00:00Z,1.50,paid,2024-01-01T10:00:00Z\n"...)
+		fmt.Fprintf(&extra, "X%03d,M1,2024-01-01T10:00:00Z,1.50,paid,2024-01-01T10:00:00Z\n", i)
 	}
-	rows = append(rows, "Y1,M1,yesterday,1.00,paid,\n"...)             // rejected: not a timestamp
-	rows = append(rows, "Y2,M1,2024-01-01T10:00:00Z,-1.00,paid,\n"...) // rejected: negative paid
-	bad := filepath.Join(t.TempDir(), "orders-extra.csv")
-	if err := os.WriteFile(bad, rows, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	add(loaders.Orders, bad)
-	fix := filepath.Join(t.TempDir(), "orders-fix.csv")
-	if err := os.WriteFile(fix, []byte("order_id,member_id,ordered_at,amount,status,updated_at\nXAa,M1,2024-01-01T10:00:00Z,1.50,refunded,2024-01-03T10:00:00Z\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	add(loaders.Orders, fix)
+	extra.WriteString("Y1,M1,yesterday,1.00,paid,\n")             // rejected: not a timestamp
+	extra.WriteString("Y2,M1,2024-01-01T10:00:00Z,-1.00,paid,\n") // rejected: negative paid
+	files = append(files,
+		file{loaders.Orders, writeFile(t, "orders-extra.csv", extra.String())},
+		file{loaders.Orders, writeFile(t, "orders-fix.csv", "order_id,member_id,ordered_at,amount,status,updated_at\n"+
+			"X000,M1,2024-01-01T10:00:00Z,1.50,refunded,2024-01-03T10:00:00Z\n")})
 
 	clock := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	res := compat.Compare(t, chtest.Engines(t), compat.Case{
