@@ -138,11 +138,22 @@ func Config(t testing.TB, db string) config.ClickHouse {
 // MEMBERLYTICS_KEEP_TEST_DB=1, for inspection).
 func NewDB(t testing.TB) *warehouse.CH {
 	t.Helper()
+	return NewDBWith(t, nil, warehouse.Options{})
+}
+
+// NewDBWith is NewDB with the connection's settings changed by edit (when
+// not nil; for example a one-connection pool, or another address) and
+// opened with opt.
+func NewDBWith(t testing.TB, edit func(*config.ClickHouse), opt warehouse.Options) *warehouse.CH {
+	t.Helper()
 	name := DBName(t)
 	cfg := Config(t, name)
+	if edit != nil {
+		edit(&cfg)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	conn, err := warehouse.Open(ctx, cfg, warehouse.Options{})
+	conn, err := warehouse.Open(ctx, cfg, opt)
 	if err != nil {
 		t.Fatalf("open test database: %v", err)
 	}

@@ -76,17 +76,10 @@ func TestOpenDoesNotRetryBadCredentialsIntegration(t *testing.T) {
 func TestOpenCreatesDatabaseAndTimesQueriesIntegration(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	name := chtest.DBName(t)
 	reg := prometheus.NewRegistry()
 	m := warehouse.NewMetrics(reg)
-	conn, err := warehouse.Open(ctx, chtest.Config(t, name), warehouse.Options{Metrics: m})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		_ = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+warehouse.QuoteIdent(name))
-		conn.Close()
-	}()
+	conn := chtest.NewDBWith(t, nil, warehouse.Options{Metrics: m})
+	name := conn.Database() // the configured one, which Open created
 	rows, err := conn.Query(warehouse.WithQueryName(ctx, "probe"), "SELECT currentDatabase()")
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/memberlytics/memberlytics/internal/chtest"
+	"github.com/memberlytics/memberlytics/internal/config"
 	"github.com/memberlytics/memberlytics/internal/warehouse"
 )
 
@@ -68,19 +69,12 @@ func (p *dropProxy) drop() {
 func TestStalePooledConnectionIsReplacedIntegration(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	name := chtest.DBName(t)
-	cfg := chtest.Config(t, name)
-	proxy := newDropProxy(t, cfg.Addr)
-	cfg.Addr = proxy.ln.Addr().String()
-	cfg.MaxOpenConns, cfg.MaxIdleConns = 1, 1
-	conn, err := warehouse.Open(ctx, cfg, warehouse.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		_ = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+warehouse.QuoteIdent(name))
-		conn.Close()
-	}()
+	var proxy *dropProxy
+	conn := chtest.NewDBWith(t, func(c *config.ClickHouse) {
+		proxy = newDropProxy(t, c.Addr)
+		c.Addr = proxy.ln.Addr().String()
+		c.MaxOpenConns, c.MaxIdleConns = 1, 1
+	}, warehouse.Options{})
 	if err := conn.Exec(ctx, "CREATE TABLE t (n UInt64) ENGINE = MergeTree() ORDER BY n"); err != nil {
 		t.Fatal(err)
 	}

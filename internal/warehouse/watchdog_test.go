@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/memberlytics/memberlytics/internal/chtest"
+	"github.com/memberlytics/memberlytics/internal/config"
 	"github.com/memberlytics/memberlytics/internal/warehouse"
 )
 
@@ -20,18 +21,8 @@ import (
 // connection every round reuses the one Send just released.
 func TestBatchCancelAfterSendKeepsPooledConnectionIntegration(t *testing.T) {
 	t.Parallel()
-	name := chtest.DBName(t)
-	cfg := chtest.Config(t, name)
-	cfg.MaxOpenConns, cfg.MaxIdleConns = 1, 1
+	conn := chtest.NewDBWith(t, func(c *config.ClickHouse) { c.MaxOpenConns, c.MaxIdleConns = 1, 1 }, warehouse.Options{})
 	bg := context.Background()
-	conn, err := warehouse.Open(bg, cfg, warehouse.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		_ = conn.Exec(bg, "DROP DATABASE IF EXISTS "+warehouse.QuoteIdent(name))
-		conn.Close()
-	}()
 	if err := conn.Exec(bg, "CREATE TABLE t (n UInt64) ENGINE = Memory"); err != nil {
 		t.Fatal(err)
 	}
