@@ -22,6 +22,14 @@ import (
 // without a token.
 var ErrInsecureListen = errors.New("refusing to listen on a non-loopback address without an API token (set server.token, server.token_file or MEMBERLYTICS_SERVER_TOKEN)")
 
+// ErrWeakToken is returned when the API would listen beyond loopback with
+// a token shorter than MinTokenLength.
+var ErrWeakToken = fmt.Errorf("refusing to listen on a non-loopback address with an API token shorter than %d characters", MinTokenLength)
+
+// MinTokenLength is the shortest API token accepted beyond loopback (the
+// configuration refuses shorter ones too).
+const MinTokenLength = 16
+
 // APIOptions configure the HTTP API.
 type APIOptions struct {
 	Service *Service
@@ -41,21 +49,24 @@ type APIOptions struct {
 	Logger *slog.Logger
 }
 
-// CheckListen refuses a non-loopback listen address when token is empty.
+// CheckListen refuses a non-loopback listen address when token is empty
+// or shorter than MinTokenLength.
 func CheckListen(addr, token string) error {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
 		return fmt.Errorf("listen address %q: %w", addr, err)
 	}
-	if token != "" {
-		return nil
-	}
 	if host == "localhost" {
 		return nil
 	}
-	ip := net.ParseIP(host)
-	if ip == nil || !ip.IsLoopback() {
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	switch {
+	case token == "":
 		return fmt.Errorf("listen on %q: %w", addr, ErrInsecureListen)
+	case len(token) < MinTokenLength:
+		return fmt.Errorf("listen on %q: %w", addr, ErrWeakToken)
 	}
 	return nil
 }
