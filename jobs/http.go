@@ -47,7 +47,14 @@ type APIOptions struct {
 	// and /runs), behind the same token as /api/.
 	Pages  http.Handler
 	Logger *slog.Logger
+	// RequestTimeout bounds every request (server.request_timeout): past
+	// it the answer is 503 and the request's context is cancelled, which
+	// cancels its ClickHouse queries. 0 means DefaultRequestTimeout.
+	RequestTimeout time.Duration
 }
+
+// DefaultRequestTimeout is the request deadline when none is configured.
+const DefaultRequestTimeout = 30 * time.Second
 
 // CheckListen refuses a non-loopback listen address when token is empty
 // or shorter than MinTokenLength.
@@ -72,8 +79,23 @@ func CheckListen(addr, token string) error {
 }
 
 // NewAPI returns the HTTP handler: /healthz, /readyz, /metrics, the /api/
-// endpoints and, when set, the HTML pages at every other path.
+// endpoints and, when set, the HTML pages at every other path. Every
+// request has opt.RequestTimeout (see APIOptions).
 func NewAPI(opt APIOptions) http.Handler {
+	timeout := opt.RequestTimeout
+	if timeout <= 0 {
+		timeout = DefaultRequestTimeout
+	}
+	msg, _ := json.Marshal(apiError{Error: fmt.Sprintf("request timed out after %s", timeout), Status: http.StatusServiceUnavailable})
+	th := http.TimeoutHandler(newMux(opt), timeout, string(msg)+"\n")
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The timeout answer's type; a handler that answers sets its own.
+		w.Header().Set("Content-Type", "application/json")
+		th.ServeHTTP(w, r)
+	})
+}
+
+func newMux(opt APIOptions) http.Handler {
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
