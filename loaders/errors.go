@@ -20,6 +20,9 @@ var (
 	// ErrUnknownFormat means the format could not be told from the file
 	// name and none was given.
 	ErrUnknownFormat = errors.New("unknown file format")
+	// ErrNotRegularFile means a path to load is a directory, a FIFO, a
+	// device or a socket; it is refused before anything is read.
+	ErrNotRegularFile = errors.New("not a regular file")
 	// ErrInvalidOptions means Options are unusable.
 	ErrInvalidOptions = errors.New("invalid loader options")
 )

@@ -193,6 +193,9 @@ func ExpandPaths(args []string) ([]string, error) {
 				return nil, fmt.Errorf("expand %s: %w", a, err)
 			}
 			if !st.IsDir() {
+				if err := regular(st); err != nil {
+					return nil, fmt.Errorf("expand %s: %w", p, err)
+				}
 				out = append(out, p)
 				continue
 			}
@@ -203,6 +206,15 @@ func ExpandPaths(args []string) ([]string, error) {
 				}
 				if !d.IsDir() && !strings.HasPrefix(d.Name(), ".") {
 					if _, ferr := FormatOf(path); ferr == nil {
+						if !d.Type().IsRegular() {
+							st, err := os.Stat(path) // a symlink is followed
+							if err != nil {
+								return err
+							}
+							if err := regular(st); err != nil {
+								return fmt.Errorf("%s: %w", path, err)
+							}
+						}
 						files = append(files, path)
 					}
 				}
@@ -270,17 +282,81 @@ func (l *Loader) dropLeftoverStages(ctx context.Context, conn Conn, where string
 	return names, nil
 }
 
-// hashFile returns the sha256 of the file's bytes, hex.
-func hashFile(path string) (string, int64, error) {
+// regular returns an error wrapping ErrNotRegularFile that says what st
+// is, unless it is a regular file's. Callers name the path.
+func regular(st os.FileInfo) error {
+	m := st.Mode()
+	if m.IsRegular() {
+		return nil
+	}
+	what := "not a file"
+	switch {
+	case m.IsDir():
+		what = "a directory"
+	case m&os.ModeNamedPipe != 0:
+		what = "a named pipe (FIFO)"
+	case m&os.ModeCharDevice != 0:
+		what = "a character device"
+	case m&os.ModeDevice != 0:
+		what = "a block device"
+	case m&os.ModeSocket != 0:
+		what = "a socket"
+	}
+	return fmt.Errorf("%w: %s", ErrNotRegularFile, what)
+}
+
+// openRegular opens path for reading when it is a regular file: it is
+// checked before opening (opening a FIFO blocks until a writer comes) and
+// again after, through the open file.
+func openRegular(path string) (*os.File, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := regular(st); err != nil {
+		return nil, err
+	}
 	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	if st, err = f.Stat(); err == nil {
+		err = regular(st)
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+// hashChunk is how much hashFile reads between checks of its context.
+const hashChunk = 1 << 20
+
+// hashFile returns the sha256 of the file's bytes, hex, and their count.
+// It refuses what is not a regular file and stops when ctx is done.
+func hashFile(ctx context.Context, path string) (string, int64, error) {
+	f, err := openRegular(path)
 	if err != nil {
 		return "", 0, err
 	}
 	defer f.Close()
 	h := sha256.New()
-	n, err := io.Copy(h, f)
-	if err != nil {
-		return "", 0, err
+	buf := make([]byte, hashChunk)
+	var n int64
+	for {
+		if err := ctx.Err(); err != nil {
+			return "", n, fmt.Errorf("hash: %w", err)
+		}
+		k, err := io.ReadFull(f, buf)
+		h.Write(buf[:k])
+		n += int64(k)
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			break
+		}
+		if err != nil {
+			return "", n, fmt.Errorf("hash: %w", err)
+		}
 	}
 	return hex.EncodeToString(h.Sum(nil)), n, nil
 }
@@ -301,7 +377,7 @@ func (l *Loader) LoadFile(ctx context.Context, path string) (Result, error) {
 		format = f
 	}
 	res.Format = format
-	sum, size, err := hashFile(path)
+	sum, size, err := hashFile(ctx, path)
 	if err != nil {
 		return res, fmt.Errorf("load %s %s: %w", l.o.Kind, path, err)
 	}
@@ -510,7 +586,7 @@ func wrapReadErr(err error) error {
 
 // open returns the file's decompressed content and a closer.
 func open(path string, counter *countingReader) (io.Reader, func(), error) {
-	f, err := os.Open(path)
+	f, err := openRegular(path)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -90,7 +90,7 @@ func newServeCmd(a *app) *cobra.Command {
 			})
 			handler := jobs.NewAPI(jobs.APIOptions{
 				Service: svc, Store: env.store, Gatherer: a.registry, Token: token,
-				Ready: ready, Pages: pages, Logger: a.log,
+				Ready: ready, Pages: pages, Logger: a.log, RequestTimeout: a.cfg.Server.RequestTimeout.D(),
 			})
 			ln, err := net.Listen("tcp", addr)
 			if err != nil {

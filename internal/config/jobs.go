@@ -59,8 +59,10 @@ type Retry struct {
 
 // Webhook is the failure alert.
 type Webhook struct {
-	// URL receives a POST per failed run; empty disables alerts.
-	URL     string   `yaml:"url"`
+	// URL receives a POST per failed run; empty disables alerts. It is a
+	// secret (incoming-webhook URLs carry their credential in the path):
+	// logs show only its scheme and host, config errors never its value.
+	URL     string   `yaml:"url" secret:"true"`
 	Timeout Duration `yaml:"timeout"`
 }
 
@@ -84,7 +86,15 @@ type Server struct {
 	Token Secret `yaml:"token"`
 	// TokenFile, when set, is read for the token (trailing newline trimmed).
 	TokenFile string `yaml:"token_file"`
+	// RequestTimeout bounds every HTTP request: a handler still working
+	// after it (ClickHouse frozen, say) is answered 503 and its queries
+	// are cancelled.
+	RequestTimeout Duration `yaml:"request_timeout"`
 }
+
+// MinTokenLength is the shortest server.token accepted for a listen
+// address beyond loopback.
+const MinTokenLength = 16
 
 // Env names for the server section.
 const (
@@ -105,7 +115,9 @@ func defaultJobs() Jobs {
 	}
 }
 
-func defaultServer() Server { return Server{Listen: "127.0.0.1:8080"} }
+func defaultServer() Server {
+	return Server{Listen: "127.0.0.1:8080", RequestTimeout: Duration(30 * time.Second)}
+}
 
 func validateJobs(j Jobs, add func(key, format string, args ...any)) {
 	seen := map[string]bool{}
@@ -196,17 +208,23 @@ func validateJobs(j Jobs, add func(key, format string, args ...any)) {
 }
 
 func validateServer(s Server, add func(key, format string, args ...any)) {
+	if s.RequestTimeout <= 0 {
+		add("server.request_timeout", "must be positive, got %s", s.RequestTimeout)
+	}
 	host, port, err := net.SplitHostPort(s.Listen)
 	if err != nil || port == "" {
 		add("server.listen", "must be host:port such as 127.0.0.1:8080, got %q", s.Listen)
 		return
 	}
-	if s.Token.IsSet() {
+	ip := net.ParseIP(host)
+	if host == "localhost" || (ip != nil && ip.IsLoopback()) {
 		return
 	}
-	ip := net.ParseIP(host)
-	if host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+	switch {
+	case !s.Token.IsSet():
 		add("server.listen", "%q is not a loopback address: set server.token, server.token_file or %s to expose the API", s.Listen, EnvServerToken)
+	case len(s.Token.Value()) < MinTokenLength:
+		add("server.token", "must be at least %d characters when server.listen (%q) is not a loopback address (from token, token_file or %s)", MinTokenLength, s.Listen, EnvServerToken)
 	}
 }
 

@@ -85,7 +85,7 @@ func Parse(data []byte, cfg *Config) error {
 		return nil
 	}
 	doc := root.Content[0]
-	if errs := check(doc, reflect.TypeOf(cfg).Elem(), ""); len(errs) > 0 {
+	if errs := check(doc, reflect.TypeOf(cfg).Elem(), "", false); len(errs) > 0 {
 		return errs
 	}
 	if err := doc.Decode(cfg); err != nil {
@@ -94,13 +94,23 @@ func Parse(data []byte, cfg *Config) error {
 	return nil
 }
 
-var unmarshalerType = reflect.TypeOf((*yaml.Unmarshaler)(nil)).Elem()
+var (
+	unmarshalerType = reflect.TypeOf((*yaml.Unmarshaler)(nil)).Elem()
+	secretType      = reflect.TypeOf(Secret(""))
+)
 
 // check walks a YAML node beside the Go type it will decode into and
-// reports unknown keys and wrongly typed values with their paths.
-func check(n *yaml.Node, t reflect.Type, path string) Errors {
+// reports unknown keys and wrongly typed values with their paths. Under a
+// secret key (a Secret, or a field tagged secret:"true" such as the
+// webhook URL) a value is never shown, whatever its type.
+func check(n *yaml.Node, t reflect.Type, path string, secret bool) Errors {
 	if n.Kind == yaml.AliasNode {
 		n = n.Alias
+	}
+	secret = secret || t == secretType
+	describe := describe
+	if secret {
+		describe = describeHidden
 	}
 	bad := func(reason string) Errors {
 		key := path
@@ -120,7 +130,7 @@ func check(n *yaml.Node, t reflect.Type, path string) Errors {
 	}
 	switch t.Kind() {
 	case reflect.Pointer:
-		return check(n, t.Elem(), path)
+		return check(n, t.Elem(), path, secret)
 	case reflect.Struct:
 		if n.Kind != yaml.MappingNode {
 			return bad("want a mapping of keys, got " + describe(n))
@@ -151,7 +161,7 @@ func check(n *yaml.Node, t reflect.Type, path string) Errors {
 				errs = append(errs, &FieldError{Key: sub, Line: k.Line, Reason: "unknown key (known keys: " + strings.Join(names, ", ") + ")"})
 				continue
 			}
-			errs = append(errs, check(v, f.Type, sub)...)
+			errs = append(errs, check(v, f.Type, sub, secret || f.Tag.Get("secret") == "true")...)
 		}
 		return errs
 	case reflect.Map:
@@ -160,7 +170,7 @@ func check(n *yaml.Node, t reflect.Type, path string) Errors {
 		}
 		var errs Errors
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			errs = append(errs, check(n.Content[i+1], t.Elem(), join(path, n.Content[i].Value))...)
+			errs = append(errs, check(n.Content[i+1], t.Elem(), join(path, n.Content[i].Value), secret)...)
 		}
 		return errs
 	case reflect.Slice:
@@ -169,7 +179,7 @@ func check(n *yaml.Node, t reflect.Type, path string) Errors {
 		}
 		var errs Errors
 		for i, item := range n.Content {
-			errs = append(errs, check(item, t.Elem(), fmt.Sprintf("%s[%d]", path, i))...)
+			errs = append(errs, check(item, t.Elem(), fmt.Sprintf("%s[%d]", path, i), secret)...)
 		}
 		return errs
 	case reflect.String:
@@ -186,6 +196,9 @@ func check(n *yaml.Node, t reflect.Type, path string) Errors {
 			return bad("want a whole number, got " + describe(n))
 		}
 		if err := n.Decode(reflect.New(t).Interface()); err != nil {
+			if secret {
+				return bad("number out of range")
+			}
 			return bad("number out of range: " + n.Value)
 		}
 	case reflect.Float32, reflect.Float64:
@@ -223,6 +236,28 @@ func describe(n *yaml.Node) string {
 		return "nothing (null)"
 	}
 	return fmt.Sprintf("%q", n.Value)
+}
+
+// describeHidden is describe for the value of a secret key: its kind,
+// never its text.
+func describeHidden(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	}
+	switch n.Tag {
+	case "!!str":
+		return "a string (value not shown)"
+	case "!!int", "!!float":
+		return "a number (value not shown)"
+	case "!!bool":
+		return "a boolean (value not shown)"
+	case "!!null":
+		return "nothing (null)"
+	}
+	return "a value (not shown)"
 }
 
 func applyEnv(cfg *Config, getenv func(string) string) error {
