@@ -40,6 +40,7 @@ func TestBadConfigs(t *testing.T) {
 		{"jobs_bad_cron.bad.yml", "jobs.schedules[0].cron", "invalid cron expression"},
 		{"jobs_bad_timezone.bad.yml", "jobs.schedules[0].timezone", "IANA time zone"},
 		{"jobs_retry_jitter.bad.yml", "jobs.retry.jitter", "between 0 and 1"},
+		{"jobs_heartbeat.bad.yml", "jobs.heartbeat_interval", "at least 1s"},
 		{"server_public_no_token.bad.yml", "server.listen", "not a loopback address"},
 		{"jobs_bad_severity.bad.yml", "jobs.checks.severity.orders_unknown_member", "warn, fail or off"},
 		{"duplicate_key.bad.yml", "clickhouse.addr (line 3)", "key given twice"},
@@ -86,8 +87,8 @@ func TestBadConfigs(t *testing.T) {
 func TestEveryBadFileIsInTheTable(t *testing.T) {
 	t.Parallel()
 	files, _ := filepath.Glob("testdata/*.bad.yml")
-	if len(files) != 38 {
-		t.Errorf("found %d bad config files, the table in TestBadConfigs has 38: keep them in step", len(files))
+	if len(files) != 39 {
+		t.Errorf("found %d bad config files, the table in TestBadConfigs has 39: keep them in step", len(files))
 	}
 }
 
