@@ -12,7 +12,7 @@ import (
 	"time"
 )
 
-// Webhook posts a JSON message for every failed run to a URL (a Slack or
+// Webhook posts a JSON message for every failed or abandoned run to a URL (a Slack or
 // Teams incoming webhook, an alert manager, a small service of your own).
 type Webhook struct {
 	URL    string
@@ -21,7 +21,8 @@ type Webhook struct {
 
 // FailureMessage is the JSON body the webhook receives.
 type FailureMessage struct {
-	// Event is always "job_run_failed".
+	// Event is always "job_run_failed"; Run.Status says failed or
+	// abandoned.
 	Event string `json:"event"`
 	// Text is a one-line summary (Slack and Teams display it).
 	Text string `json:"text"`
@@ -37,7 +38,7 @@ func NewWebhook(url string, timeout time.Duration) *Webhook {
 func (w *Webhook) Notify(ctx context.Context, r Run) error {
 	msg := FailureMessage{
 		Event: "job_run_failed",
-		Text:  fmt.Sprintf("memberlytics: job %s failed for %s after %d attempt(s): %s", r.Job, r.AsOf.Format(DateLayout), r.Attempt, r.Error),
+		Text:  fmt.Sprintf("memberlytics: job %s %s for %s after %d attempt(s): %s", r.Job, r.Status, r.AsOf.Format(DateLayout), r.Attempt, r.Error),
 		Run:   r,
 	}
 	body, err := json.Marshal(msg)

@@ -136,7 +136,7 @@ func (a *app) buildJobs(conn warehouse.Conn) (*jobsEnv, error) {
 		Graph: g, Store: store, Logger: a.log, Metrics: a.jobMetrics,
 		Retry:   jobs.RetryPolicy{MaxAttempts: r.MaxAttempts, Initial: r.InitialBackoff.D(), Max: r.MaxBackoff.D(), Jitter: r.Jitter},
 		Timeout: cfg.Jobs.Timeout.D(), Timeouts: timeouts, Notifier: notifier,
-		AbandonAfter: cfg.Jobs.AbandonAfter.D(),
+		AbandonAfter: cfg.Jobs.AbandonAfter.D(), HeartbeatInterval: cfg.Jobs.HeartbeatInterval.D(),
 	})
 	if err != nil {
 		return nil, err

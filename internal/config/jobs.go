@@ -28,6 +28,13 @@ type Jobs struct {
 	// AbandonAfter is how old a "running" run of another host must be to
 	// be marked abandoned at start-up (runs of this host are checked by pid).
 	AbandonAfter Duration `yaml:"abandon_after"`
+	// HeartbeatInterval is how often a running run's job_runs row gets a
+	// fresh heartbeat_at; a run without one for three intervals is dead
+	// and marked abandoned (by serve's periodic sweep, runs, backfill).
+	HeartbeatInterval Duration `yaml:"heartbeat_interval"`
+	// CatchUp is how far back serve looks at start-up for each schedule's
+	// last fire, to run it again where a job did not succeed; 0 disables.
+	CatchUp Duration `yaml:"catch_up"`
 	// Webhook receives a JSON message for every failed run.
 	Webhook Webhook `yaml:"webhook"`
 	// Checks configure the checks run before the models.
@@ -105,13 +112,15 @@ const (
 
 func defaultJobs() Jobs {
 	return Jobs{
-		Schedules:     []JobSchedule{{Name: "nightly", Target: "all", Cron: "0 3 * * *"}},
-		Timeout:       Duration(2 * time.Hour),
-		Retry:         Retry{MaxAttempts: 3, InitialBackoff: Duration(30 * time.Second), MaxBackoff: Duration(10 * time.Minute), Jitter: 0.2},
-		ShutdownGrace: Duration(5 * time.Minute),
-		AbandonAfter:  Duration(24 * time.Hour),
-		Webhook:       Webhook{Timeout: Duration(10 * time.Second)},
-		Checks:        Checks{FreshnessMaxAge: Duration(72 * time.Hour), FreshnessSeverity: "warn"},
+		Schedules:         []JobSchedule{{Name: "nightly", Target: "all", Cron: "0 3 * * *"}},
+		Timeout:           Duration(2 * time.Hour),
+		Retry:             Retry{MaxAttempts: 3, InitialBackoff: Duration(30 * time.Second), MaxBackoff: Duration(10 * time.Minute), Jitter: 0.2},
+		ShutdownGrace:     Duration(5 * time.Minute),
+		AbandonAfter:      Duration(24 * time.Hour),
+		HeartbeatInterval: Duration(10 * time.Second),
+		CatchUp:           Duration(48 * time.Hour),
+		Webhook:           Webhook{Timeout: Duration(10 * time.Second)},
+		Checks:            Checks{FreshnessMaxAge: Duration(72 * time.Hour), FreshnessSeverity: "warn"},
 	}
 }
 
@@ -180,6 +189,12 @@ func validateJobs(j Jobs, add func(key, format string, args ...any)) {
 	}
 	if j.AbandonAfter <= 0 {
 		add("jobs.abandon_after", "must be positive, got %s", j.AbandonAfter)
+	}
+	if j.HeartbeatInterval.D() < time.Second {
+		add("jobs.heartbeat_interval", "must be at least 1s, got %s", j.HeartbeatInterval)
+	}
+	if j.CatchUp < 0 {
+		add("jobs.catch_up", "must not be negative (0 disables it), got %s", j.CatchUp)
 	}
 	if j.Webhook.URL != "" {
 		u, err := url.Parse(j.Webhook.URL)
