@@ -193,3 +193,23 @@ func TestExampleConfigLoads(t *testing.T) {
 		t.Error("example config has no database")
 	}
 }
+
+func TestOriginSaysWhatWasSet(t *testing.T) {
+	t.Parallel()
+	cfg, err := Load("testdata/good.yml", true, noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Origin.File != "testdata/good.yml" || !cfg.Origin.Set("clickhouse.addr") || !cfg.Origin.Set("clickhouse") {
+		t.Errorf("file keys not recorded: file %q, clickhouse.addr set %v", cfg.Origin.File, cfg.Origin.Set("clickhouse.addr"))
+	}
+	if cfg.Origin.Set("clickhouse.read_timeout") {
+		t.Error("a key absent from the file is recorded as set")
+	}
+	cfg, err = Load(filepath.Join(t.TempDir(), "absent.yaml"), false, func(k string) string {
+		return map[string]string{EnvAddr: "10.1.2.3:9000"}[k]
+	})
+	if err != nil || cfg.Origin.File != "" || !cfg.Origin.Set("clickhouse.addr") || cfg.Origin.Set("log.level") {
+		t.Errorf("no file, addr from the environment: err %v, origin %+v", err, cfg.Origin)
+	}
+}
