@@ -16,6 +16,12 @@ import (
 type timeParser struct {
 	loc     *time.Location
 	layouts []string
+	// formats are the layouts as the user wrote them, for errors.
+	formats []string
+	// detected are layouts told from the file's sample (detectLayouts),
+	// tried last; style names them for errors.
+	detected []string
+	style    string
 }
 
 var (
@@ -39,13 +45,13 @@ func (p *timeParser) parse(s string) (int64, error) {
 		return checkRange(sec)
 	}
 	if s == "" {
-		return 0, errTimeSyntax
+		return 0, p.syntaxErr()
 	}
 	if allDigits(s) {
 		if len(s) == 8 {
 			t, err := time.ParseInLocation("20060102", s, p.loc)
 			if err != nil {
-				return 0, errTimeSyntax
+				return 0, p.syntaxErr()
 			}
 			return checkRange(t.Unix())
 		}
@@ -63,7 +69,12 @@ func (p *timeParser) parse(s string) (int64, error) {
 			return checkRange(t.Unix())
 		}
 	}
-	return 0, errTimeSyntax
+	for _, l := range p.detected {
+		if t, err := time.ParseInLocation(l, s, p.loc); err == nil {
+			return checkRange(t.Unix())
+		}
+	}
+	return 0, p.syntaxErr()
 }
 
 var naiveLayouts = []string{
@@ -153,13 +164,13 @@ func (p *timeParser) parseDate(s string) (int32, error) {
 		y, m, d := t.In(p.loc).Date()
 		return dateRange(daysFromCivil(y, int(m), d))
 	}
-	for _, l := range naiveLayouts {
+	for _, l := range append(naiveLayouts[:len(naiveLayouts):len(naiveLayouts)], p.detected...) {
 		if t, err := time.ParseInLocation(l, s, p.loc); err == nil {
 			y, m, d := t.Date()
 			return dateRange(daysFromCivil(y, int(m), d))
 		}
 	}
-	return 0, errTimeSyntax
+	return 0, p.syntaxErr()
 }
 
 func dateRange(days int64) (int32, error) {

@@ -51,6 +51,9 @@ func TestBadConfigs(t *testing.T) {
 		{"loaders_gc_percent.bad.yml", "loaders.gc_percent", "must be between 50 and 1000, got 10"},
 		{"loaders_source_kind.bad.yml", "loaders.sources.shop.kind", "one of members, orders, events"},
 		{"loaders_mapping_dup.bad.yml", "loaders.sources.shop.columns.Ref", "as OrderNo already does"},
+		{"loaders_number_format.bad.yml", "loaders.number_format", `must be "1,234.56" or "1.234,56", got "1 234,56"`},
+		{"loaders_timestamp_layout.bad.yml", "loaders.sources.shop.timestamp_layouts[0]", `unknown "Q" at position 1`},
+		{"loaders_directory_globs.bad.yml", "loaders.directory_globs.order", "is not a kind"},
 		{"report_lang.bad.yml", "report.lang", "must be en or zh"},
 		{"exports_format.bad.yml", "exports.formats", "must be parquet, csv or arrow, got \"xlsx\""},
 		{"exports_compression.bad.yml", "exports.parquet.compression", "must be zstd or snappy, got \"gzip\""},
@@ -86,8 +89,8 @@ func TestBadConfigs(t *testing.T) {
 func TestEveryBadFileIsInTheTable(t *testing.T) {
 	t.Parallel()
 	files, _ := filepath.Glob("testdata/*.bad.yml")
-	if len(files) != 38 {
-		t.Errorf("found %d bad config files, the table in TestBadConfigs has 38: keep them in step", len(files))
+	if len(files) != 41 {
+		t.Errorf("found %d bad config files, the table in TestBadConfigs has 41: keep them in step", len(files))
 	}
 }
 
