@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"runtime/pprof"
 	"time"
 
@@ -57,11 +58,13 @@ func newRootCmd(stdout, stderr io.Writer, getenv func(string) string) *cobra.Com
 			}
 		},
 	}
+	root.Version = versionString(debug.ReadBuildInfo())
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	f := root.PersistentFlags()
 	f.StringVar(&a.configPath, "config", "", "config file (default ./"+config.DefaultPath+" when present)")
-	f.StringVar(&a.logLevel, "log-level", "", "debug, info, warn or error (overrides log.level)")
+	f.StringVar(&a.logLevel, "log-level", "", "debug, info, warn or error (overrides log.level; default warn except for serve)")
 	f.BoolVar(&a.useLocal, "local", false, "use the managed local ClickHouse (memberlytics clickhouse start)")
 	f.StringVar(&a.cpuProfile, "cpuprofile", "", "write a Go CPU profile of the command to this file (for benchmarks)")
 	_ = f.MarkHidden("cpuprofile")
@@ -89,11 +92,16 @@ func (a *app) init(cmd *cobra.Command) error {
 	if err != nil {
 		return err
 	}
-	if a.logLevel != "" {
+	switch {
+	case a.logLevel != "":
 		cfg.Log.Level = a.logLevel
 		if err := cfg.Validate(); err != nil {
 			return fmt.Errorf("--log-level: %w", err)
 		}
+	case !cfg.Origin.Set("log.level") && cmd.Name() != "serve":
+		// Commands run by hand print their own results; their logs are
+		// for what went wrong. The daemon keeps log.level's default.
+		cfg.Log.Level = "warn"
 	}
 	a.cfg = cfg
 	a.log = newLogger(a.stderr, cfg.Log)
