@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -67,13 +68,8 @@ var slashDate = regexp.MustCompile(`^(\d{1,4})([/.-])(\d{1,2})([/.-])(\d{1,4})(?
 // by a value above 12 in one place; a sample without one, or with both,
 // is ErrAmbiguousDates naming path and line. Values of no such style give
 // no layout (they are rejected row by row). It returns the style in the
-// analyst's notation too, for errors.
-func detectLayouts(path string, sample []sampleValue) ([]string, error) {
-	layouts, _, err := detect(path, sample)
-	return layouts, err
-}
-
-func detect(path string, sample []sampleValue) (layouts []string, style string, err error) {
+// analyst's notation (M/D/YYYY) too, for messages.
+func detectLayouts(path string, sample []sampleValue) (layouts []string, style string, err error) {
 	type evidence struct {
 		line int64
 		text string
@@ -152,13 +148,13 @@ func detect(path string, sample []sampleValue) (layouts []string, style string, 
 	// shape (a date without its time) still parse.
 	for _, sh := range append(order, allShapes...) {
 		l := date + sh
-		if !contains(layouts, l) {
+		if !slices.Contains(layouts, l) {
 			layouts = append(layouts, l)
 		}
 	}
 	if yearFirst && (dayFirst != nil || monthFirst != nil) {
 		for _, sh := range allShapes {
-			if l := "2006" + s + "1" + s + "2" + sh; !contains(layouts, l) {
+			if l := "2006" + s + "1" + s + "2" + sh; !slices.Contains(layouts, l) {
 				layouts = append(layouts, l)
 			}
 		}
@@ -187,15 +183,6 @@ func timeShape(sep string, secs bool, space, ampm string) string {
 		pm = "pm"
 	}
 	return sep + "3:04" + sec + space + pm
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // parseAmount reads a decimal number as hundredths (see parseCents),
@@ -343,7 +330,7 @@ func (l *Loader) fileParser(path string, format Format) (*timeParser, error) {
 			}
 		}
 	}
-	layouts, style, err := detect(path, sample)
+	layouts, style, err := detectLayouts(path, sample)
 	if err != nil {
 		return nil, err
 	}

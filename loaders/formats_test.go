@@ -89,7 +89,7 @@ func TestDetectDateLayouts(t *testing.T) {
 		{"AM/PM", sample("12/31/2025 2:05 PM"), "1/2/2025 11:30 AM", time.Date(2025, 1, 2, 11, 30, 0, 0, time.UTC)},
 		{"am/pm without space", sample("12/31/2025 2:05pm"), "1/2/2025 11:30am", time.Date(2025, 1, 2, 11, 30, 0, 0, time.UTC)},
 	} {
-		layouts, err := detectLayouts("x.csv", tt.sample)
+		layouts, _, err := detectLayouts("x.csv", tt.sample)
 		if err != nil {
 			t.Errorf("%s: %v", tt.name, err)
 			continue
@@ -108,7 +108,7 @@ func TestDetectDateLayouts(t *testing.T) {
 		{"no day above 12", sample("01/02/2025", "03/04/2025 10:00"), []string{"x.csv:2", `"01/02/2025"`, "month/day or day/month", `--date-format "MM/DD/YYYY"`}},
 		{"both orders", sample("01/02/2025", "31/12/2025", "12/31/2025"), []string{"x.csv:3", "x.csv:4", "day first", "month first"}},
 	} {
-		_, err := detectLayouts("x.csv", tt.sample)
+		_, _, err := detectLayouts("x.csv", tt.sample)
 		if !errors.Is(err, ErrAmbiguousDates) {
 			t.Errorf("%s: err %v, want ErrAmbiguousDates", tt.name, err)
 			continue
@@ -119,7 +119,7 @@ func TestDetectDateLayouts(t *testing.T) {
 			}
 		}
 	}
-	if layouts, err := detectLayouts("x.csv", sample("yesterday", "2025-13-45")); err != nil || len(layouts) != 0 {
+	if layouts, _, err := detectLayouts("x.csv", sample("yesterday", "2025-13-45")); err != nil || len(layouts) != 0 {
 		t.Errorf("values of no known style: layouts %v, err %v; want none (they are rejected row by row)", layouts, err)
 	}
 }

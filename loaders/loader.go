@@ -120,7 +120,8 @@ type Loader struct {
 	topo *warehouse.Topology
 }
 
-// New checks the options and returns a Loader.
+// New checks the options and returns a Loader. conn may be nil for a
+// Loader that only runs DryRun.
 func New(conn Conn, o Options) (*Loader, error) {
 	s, ok := schemas[o.Kind]
 	if !ok {

@@ -11,7 +11,8 @@ import (
 // timeParser reads timestamps. Accepted, after any custom layouts:
 // RFC 3339 (with Z, an offset or fractional seconds), "YYYY-MM-DD HH:MM:SS"
 // and "YYYY-MM-DDTHH:MM:SS" (optionally with fractional seconds),
-// "YYYY-MM-DD", "YYYYMMDD" and Unix seconds. Timestamps without an offset
+// "YYYY-MM-DD", "YYYYMMDD" and Unix seconds, and the layouts detected
+// from the file's sample (detectLayouts). Timestamps without an offset
 // are read in loc. Fractions of a second are truncated.
 type timeParser struct {
 	loc     *time.Location
@@ -61,15 +62,16 @@ func (p *timeParser) parse(s string) (int64, error) {
 		}
 		return checkRange(n)
 	}
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return checkRange(t.Unix())
-	}
-	for _, l := range naiveLayouts {
+	// The file's own style (most of its values) before the rarer shapes.
+	for _, l := range p.detected {
 		if t, err := time.ParseInLocation(l, s, p.loc); err == nil {
 			return checkRange(t.Unix())
 		}
 	}
-	for _, l := range p.detected {
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return checkRange(t.Unix())
+	}
+	for _, l := range naiveLayouts {
 		if t, err := time.ParseInLocation(l, s, p.loc); err == nil {
 			return checkRange(t.Unix())
 		}
