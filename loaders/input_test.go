@@ -66,14 +66,14 @@ func TestExpandPathsRefusesNotRegular(t *testing.T) {
 		if kind == "a directory" {
 			continue // a directory is expanded
 		}
-		_, err := loaders.ExpandPaths([]string{path})
+		_, err := loaders.ExpandPaths([]string{path}, "")
 		if !errors.Is(err, loaders.ErrNotRegularFile) || !strings.Contains(err.Error(), path+": not a regular file: "+kind) {
 			t.Errorf("ExpandPaths(%s) = %v, want ErrNotRegularFile naming it", path, err)
 		}
 		if path == "/dev/zero" {
 			continue
 		}
-		_, err = loaders.ExpandPaths([]string{filepath.Dir(path)})
+		_, err = loaders.ExpandPaths([]string{filepath.Dir(path)}, "")
 		if !errors.Is(err, loaders.ErrNotRegularFile) || !strings.Contains(err.Error(), path) {
 			t.Errorf("ExpandPaths(dir of %s) = %v, want ErrNotRegularFile naming it", path, err)
 		}

@@ -51,8 +51,12 @@ type Options struct {
 	Mapping Mapping
 	// Delimiter is the CSV separator; 0 means ','.
 	Delimiter rune
-	// TimestampLayouts are Go layouts tried before the built-in ones.
+	// TimestampLayouts are date formats tried before the built-in ones:
+	// written the analyst's way ("MM/DD/YYYY HH:mm") or as Go layouts.
 	TimestampLayouts []string
+	// NumberFormat is "1,234.56" (the default when empty) or "1.234,56":
+	// which character groups thousands in amounts and which marks decimals.
+	NumberFormat string
 	// Location is the zone of naive timestamps; nil means UTC.
 	Location *time.Location
 	// BatchRows bounds the rows per record batch and insert; 0 means 100000.
@@ -116,7 +120,8 @@ type Loader struct {
 	topo *warehouse.Topology
 }
 
-// New checks the options and returns a Loader.
+// New checks the options and returns a Loader. conn may be nil for a
+// Loader that only runs DryRun.
 func New(conn Conn, o Options) (*Loader, error) {
 	s, ok := schemas[o.Kind]
 	if !ok {
@@ -139,13 +144,22 @@ func New(conn Conn, o Options) (*Loader, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	switch o.NumberFormat {
+	case "", "1,234.56", "1.234,56":
+	default:
+		return nil, fmt.Errorf("%w: number format must be \"1,234.56\" or \"1.234,56\", got %q", ErrInvalidOptions, o.NumberFormat)
+	}
+	tp, err := newTimeParser(o.Location, o.TimestampLayouts)
+	if err != nil {
+		return nil, err
+	}
 	log := o.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	l := &Loader{
 		conn: conn, o: o, s: s,
-		tp:     &timeParser{loc: o.Location, layouts: o.TimestampLayouts},
+		tp:     tp,
 		ledger: ledger{conn: conn, now: o.Now},
 		log:    log.With("loader", string(o.Kind)),
 	}
@@ -171,9 +185,11 @@ func FormatOf(path string) (Format, error) {
 	return "", fmt.Errorf("%w: %s (name it .csv, .ndjson or .parquet, optionally .gz or .zst, or give --format)", ErrUnknownFormat, path)
 }
 
-// ExpandPaths turns files, directories (every file below them, sorted)
-// and globs into a list of files. A pattern matching nothing is an error.
-func ExpandPaths(args []string) ([]string, error) {
+// ExpandPaths turns files, directories and globs into a list of files.
+// A directory gives every loadable file below it (sorted, dot files
+// skipped) whose name matches dirGlob (empty matches all); a directory
+// with none, or a pattern matching nothing, is an error.
+func ExpandPaths(args []string, dirGlob string) ([]string, error) {
 	var out []string
 	for _, a := range args {
 		matches := []string{a}
@@ -204,24 +220,32 @@ func ExpandPaths(args []string) ([]string, error) {
 				if err != nil {
 					return err
 				}
-				if !d.IsDir() && !strings.HasPrefix(d.Name(), ".") {
-					if _, ferr := FormatOf(path); ferr == nil {
-						if !d.Type().IsRegular() {
-							st, err := os.Stat(path) // a symlink is followed
-							if err != nil {
-								return err
-							}
-							if err := regular(st); err != nil {
-								return fmt.Errorf("%s: %w", path, err)
-							}
-						}
-						files = append(files, path)
+				if d.IsDir() || strings.HasPrefix(d.Name(), ".") {
+					return nil
+				}
+				if ok, _ := filepath.Match(dirGlob, d.Name()); dirGlob != "" && !ok {
+					return nil
+				}
+				if _, ferr := FormatOf(path); ferr != nil {
+					return nil
+				}
+				if !d.Type().IsRegular() {
+					st, err := os.Stat(path) // a symlink is followed
+					if err != nil {
+						return err
+					}
+					if err := regular(st); err != nil {
+						return fmt.Errorf("%s: %w", path, err)
 					}
 				}
+				files = append(files, path)
 				return nil
 			})
 			if err != nil {
 				return nil, fmt.Errorf("expand %s: %w", a, err)
+			}
+			if len(files) == 0 && dirGlob != "" {
+				return nil, fmt.Errorf("expand %s: no file in %s matches %s", a, p, dirGlob)
 			}
 			sort.Strings(files)
 			out = append(out, files...)
@@ -675,6 +699,10 @@ func (l *Loader) newReader(path string, format Format, counter *countingReader) 
 // inserts them into the stage on another, so parsing and sending overlap;
 // at most two batches are in memory.
 func (l *Loader) stageFile(ctx context.Context, path string, format Format, fileID, stage string, rej *rejectLog, size int64, start time.Time) (rows, birthdays int64, ignored []string, err error) {
+	tp, err := l.fileParser(path, format)
+	if err != nil {
+		return 0, 0, nil, err
+	}
 	counter := &countingReader{}
 	rr, ignored, closeFn, err := l.newReader(path, format, counter)
 	if err != nil {
@@ -720,7 +748,8 @@ func (l *Loader) stageFile(ctx context.Context, path string, format Format, file
 		sendErr <- err
 	}()
 
-	rb := newRecordBuilder(l.s, l.tp, l.o.Now(), rej)
+	rb := newRecordBuilder(l.s, tp, l.o.Now(), rej)
+	rb.decimalComma = l.o.NumberFormat == "1.234,56"
 	defer rb.release()
 	raw := newRawRow(len(l.s.cols))
 	// emit turns the rows built so far into an Arrow record, converts it

@@ -78,6 +78,8 @@ type recordBuilder struct {
 	// birthdaysNulled counts birthdays outside ClickHouse's Date range,
 	// stored as NULL in birthday (and in full in birth_date).
 	birthdaysNulled int64
+	// decimalComma reads amounts written "1.234,56".
+	decimalComma bool
 	// dateKnown says the row's date (birthday) parsed, in Date's range or
 	// not; its days since 1970-01-01 are in iv.
 	dateKnown bool
@@ -151,7 +153,7 @@ func (rb *recordBuilder) add(r *rawRow, text func() string) bool {
 			}
 			rb.iv[i] = int64(d)
 		case tDecimal:
-			rb.iv[i], err = parseCents(v)
+			rb.iv[i], err = parseAmount(v, rb.decimalComma)
 		case tUInt32:
 			var u uint32
 			u, err = parseUint32(v)

@@ -70,6 +70,9 @@ var badConfigs = []struct {
 	{"exports_dir_root.bad.yml", "exports.dir", "must not be / or a system directory, got \"/\"", ""},
 	{"exports_dir_system.bad.yml", "exports.dir", "must not be / or a system directory, got \"/etc/\"", ""},
 	{"server_request_timeout.bad.yml", "server.request_timeout", "must be positive, got 0s", ""},
+	{"loaders_number_format.bad.yml", "loaders.number_format", `must be "1,234.56" or "1.234,56", got "1 234,56"`, ""},
+	{"loaders_timestamp_layout.bad.yml", "loaders.sources.shop.timestamp_layouts[0]", `unknown "Q" at position 1`, ""},
+	{"loaders_directory_globs.bad.yml", "loaders.directory_globs.order", "is not a kind", ""},
 }
 
 func TestBadConfigs(t *testing.T) {

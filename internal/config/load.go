@@ -34,10 +34,16 @@ func Load(path string, explicit bool, getenv func(string) string) (Config, error
 		path = DefaultPath
 	}
 	data, err := os.ReadFile(path)
+	cfg.Origin.keys = map[string]bool{}
 	switch {
 	case err == nil:
 		if err := Parse(data, &cfg); err != nil {
 			return Config{}, fmt.Errorf("load config %s: %w", path, err)
+		}
+		cfg.Origin.File = path
+		var root yaml.Node
+		if yaml.Unmarshal(data, &root) == nil && len(root.Content) > 0 {
+			collectKeys(root.Content[0], "", cfg.Origin.keys)
 		}
 	case errors.Is(err, os.ErrNotExist) && !explicit:
 	case errors.Is(err, os.ErrNotExist):
@@ -209,6 +215,19 @@ func check(n *yaml.Node, t reflect.Type, path string, secret bool) Errors {
 	return nil
 }
 
+// collectKeys records every key path of a YAML mapping, leaves and
+// sections alike.
+func collectKeys(n *yaml.Node, path string, keys map[string]bool) {
+	if n.Kind != yaml.MappingNode {
+		return
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		sub := join(path, n.Content[i].Value)
+		keys[sub] = true
+		collectKeys(n.Content[i+1], sub, keys)
+	}
+}
+
 func join(path, key string) string {
 	if path == "" {
 		return key
@@ -266,6 +285,9 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 	}
 	if v := getenv(EnvAddr); v != "" {
 		cfg.ClickHouse.Addr = v
+		if cfg.Origin.keys != nil {
+			cfg.Origin.keys["clickhouse.addr"] = true
+		}
 	}
 	if v := getenv(EnvDatabase); v != "" {
 		cfg.ClickHouse.Database = v
