@@ -334,7 +334,8 @@ type TriggerResponse struct {
 func (a *api) trigger(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
 	var body struct {
-		AsOf string `json:"as_of"`
+		AsOf       string `json:"as_of"`
+		AllowEmpty bool   `json:"allow_empty"`
 	}
 	if r.Body != nil {
 		data, err := io.ReadAll(io.LimitReader(r.Body, 1<<16))
@@ -354,17 +355,26 @@ func (a *api) trigger(w http.ResponseWriter, r *http.Request) {
 	if v := r.URL.Query().Get("as_of"); v != "" {
 		body.AsOf = v
 	}
-	var asOf time.Time
+	req := Request{Target: name, Trigger: TriggerManual, AllowEmpty: body.AllowEmpty, DefaultAsOf: body.AsOf == ""}
 	if body.AsOf != "" {
 		d, err := ParseDate(body.AsOf)
 		if err != nil {
 			writeError(w, http.StatusBadRequest, "as_of: %v", err)
 			return
 		}
-		asOf = d
+		req.AsOf = d
 	}
-	batch, asOf, err := a.opt.Service.Trigger(name, asOf, TriggerManual)
+	batch, asOf, err := a.opt.Service.Trigger(r.Context(), req)
+	var ae *AsOfError
 	switch {
+	case errors.Is(err, ErrAsOfOutsideDates):
+		writeError(w, http.StatusBadRequest, "%v", err)
+	case errors.As(err, &ae):
+		hint := " (pass \"allow_empty\": true to run it anyway)"
+		if ae.Range.Loaded {
+			hint = fmt.Sprintf(" (use \"as_of\": %q, or pass \"allow_empty\": true to run it anyway)", ae.Range.Last.Format(DateLayout))
+		}
+		writeError(w, http.StatusBadRequest, "%v%s", err, hint)
 	case errors.Is(err, ErrUnknownJob):
 		writeError(w, http.StatusNotFound, "unknown job or pipeline %q", name)
 	case errors.Is(err, ErrBusy):

@@ -84,10 +84,10 @@ type Filter struct {
 func (s *Store) List(ctx context.Context, f Filter) ([]Run, error) {
 	from, to := f.From, f.To
 	if from.IsZero() {
-		from = time.Date(1970, 1, 2, 0, 0, 0, 0, time.UTC)
+		from = MinAsOf // every date a run can have (CheckDateRange)
 	}
 	if to.IsZero() {
-		to = time.Date(2105, 12, 31, 0, 0, 0, 0, time.UTC)
+		to = MaxAsOf
 	}
 	limit := f.Limit
 	if limit <= 0 {
