@@ -12,7 +12,7 @@ import (
 
 func newBackfillCmd(a *app) *cobra.Command {
 	var from, to, step, reprocess string
-	var dryRun bool
+	var dryRun, allowEmpty bool
 	cmd := &cobra.Command{
 		Use:   "backfill JOB|PIPELINE|all --from D1 --to D2 [--step day|week|month] [--reprocess failed|all|none] [--dry-run]",
 		Short: "Run a job or pipeline for every date in a range, one date at a time",
@@ -21,7 +21,8 @@ func newBackfillCmd(a *app) *cobra.Command {
 			"never ran for a date always run; --reprocess failed (default) also re-runs\n" +
 			"those whose latest run failed, was cancelled or abandoned, all re-runs\n" +
 			"everything, none nothing. Jobs after a re-run job run again too. --dry-run\n" +
-			"prints the plan.",
+			"prints the plan. Every date must lie within the loaded data unless\n" +
+			"--allow-empty (see run).",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -63,7 +64,9 @@ func newBackfillCmd(a *app) *cobra.Command {
 			}
 			res, err := env.runner.Backfill(ctx, jobs.BackfillOptions{
 				Target: args[0], From: f, To: t, Step: jobs.Step(step), Reprocess: jobs.Reprocess(reprocess), DryRun: dryRun,
+				AllowEmpty: allowEmpty,
 			})
+			err = asOfHint(err)
 			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "AS_OF\tRUN\tALREADY_DONE\tOUTCOME")
 			var all []jobs.Run
@@ -105,6 +108,7 @@ func newBackfillCmd(a *app) *cobra.Command {
 	fl.StringVar(&step, "step", "day", "day, week or month")
 	fl.StringVar(&reprocess, "reprocess", "failed", "re-run dates whose latest run is: failed (failed, cancelled, abandoned), all, or none")
 	fl.BoolVar(&dryRun, "dry-run", false, "print what would run, run nothing")
+	fl.BoolVar(&allowEmpty, "allow-empty", false, "run dates outside the loaded data (never outside ClickHouse's dates)")
 	return cmd
 }
 
