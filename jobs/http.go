@@ -384,7 +384,7 @@ func (a *api) trigger(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, ErrNotStarted):
 		writeError(w, http.StatusServiceUnavailable, "%v", err)
 	case err != nil:
-		writeError(w, http.StatusInternalServerError, "trigger %s: %v", name, err)
+		writeError(w, http.StatusInternalServerError, "%v", err) // says "trigger NAME: ..."
 	default:
 		a.opt.Logger.Info("run triggered", "target", name, "as_of", asOf.Format(DateLayout), "batch_id", batch)
 		writeJSON(w, http.StatusAccepted, TriggerResponse{BatchID: batch, Target: name, AsOf: asOf.Format(DateLayout), Runs: "/api/runs?batch_id=" + batch})
