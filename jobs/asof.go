@@ -60,6 +60,18 @@ type AsOfError struct {
 
 func (e *AsOfError) Error() string { return e.msg }
 
+// Suggest returns the nearest date inside the data (the first or the
+// newest data date), false when nothing is loaded.
+func (e *AsOfError) Suggest() (time.Time, bool) {
+	if !e.Range.Loaded {
+		return time.Time{}, false
+	}
+	if e.AsOf.Before(e.Range.First) {
+		return e.Range.First, true
+	}
+	return e.Range.Last, true
+}
+
 // Unwrap makes errors.Is(err, ErrAsOfOutsideData) hold.
 func (e *AsOfError) Unwrap() error { return ErrAsOfOutsideData }
 

@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -262,5 +263,24 @@ func TestRunChecksAsOfAfterLoadsIntegration(t *testing.T) {
 	must(t, err)
 	if len(rs) != 1 {
 		t.Errorf("skipped rfm runs = %+v, want the one beyond the data", rs)
+	}
+}
+
+// Runs recorded before the Date rule with an as_of ClickHouse stored as
+// 1970-01-01 (1969-12-31, 2149-06-06 sent by the API) are listed again.
+func TestListShowsRunsOfEveryStoredDateIntegration(t *testing.T) {
+	t.Parallel()
+	conn := chtest.Migrated(t)
+	store, err := NewStore(conn)
+	must(t, err)
+	ctx := context.Background()
+	for i, d := range []time.Time{time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2149, 6, 1, 0, 0, 0, 0, time.UTC)} {
+		must(t, store.Write(ctx, Run{RunID: fmt.Sprint("old-", i), BatchID: "b", Job: "rfm", AsOf: d, Trigger: TriggerManual,
+			Status: StatusFailed, Attempt: 1, StartedAt: time.Now().UTC(), FinishedAt: time.Now().UTC(), Owner: "x"}))
+	}
+	rs, err := store.List(ctx, Filter{})
+	must(t, err)
+	if len(rs) != 2 {
+		t.Errorf("List = %+v, want both old runs", rs)
 	}
 }

@@ -371,8 +371,8 @@ func (a *api) trigger(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "%v", err)
 	case errors.As(err, &ae):
 		hint := " (pass \"allow_empty\": true to run it anyway)"
-		if ae.Range.Loaded {
-			hint = fmt.Sprintf(" (use \"as_of\": %q, or pass \"allow_empty\": true to run it anyway)", ae.Range.Last.Format(DateLayout))
+		if d, ok := ae.Suggest(); ok {
+			hint = fmt.Sprintf(" (use \"as_of\": %q, or pass \"allow_empty\": true to run it anyway)", d.Format(DateLayout))
 		}
 		writeError(w, http.StatusBadRequest, "%v%s", err, hint)
 	case errors.Is(err, ErrUnknownJob):

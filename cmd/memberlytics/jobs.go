@@ -228,12 +228,9 @@ func asOfHint(err error) error {
 	if !errors.As(err, &ae) {
 		return err
 	}
-	if !ae.Range.Loaded {
+	use, ok := ae.Suggest()
+	if !ok {
 		return fmt.Errorf("%w: load data first (memberlytics load), or --allow-empty", err)
-	}
-	use := ae.Range.Last
-	if ae.AsOf.Before(ae.Range.First) {
-		use = ae.Range.First
 	}
 	return fmt.Errorf("%w: use --as-of %s, or --allow-empty", err, use.Format(jobs.DateLayout))
 }
