@@ -50,6 +50,7 @@ func TestAsOfRulesCLIIntegration(t *testing.T) {
 		{[]string{"run", "rfm", "--as-of", "1969-12-31", "--allow-empty"}, "outside the dates ClickHouse can store"},
 		{[]string{"run", "rfm", "--as-of", "2149-06-06", "--allow-empty"}, "outside the dates ClickHouse can store"},
 		{[]string{"backfill", "rfm", "--from", "2025-12-30", "--to", "2026-01-02"}, "2026-01-02 is after the newest data"},
+		{[]string{"backfill", "rfm", "--from", "2025-12-30", "--to", "2026-01-02"}, "keep --from and --to within "},
 		{[]string{"export", "--as-of", "2026-01-15"}, "after the newest data"},
 		{[]string{"report", "--as-of", "2030-01-01", "--out", filepath.Join(dir, "r.html")}, "in the future"},
 	} {

@@ -66,7 +66,7 @@ func newBackfillCmd(a *app) *cobra.Command {
 				Target: args[0], From: f, To: t, Step: jobs.Step(step), Reprocess: jobs.Reprocess(reprocess), DryRun: dryRun,
 				AllowEmpty: allowEmpty,
 			})
-			err = asOfHint(err)
+			err = rangeHint(err)
 			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "AS_OF\tRUN\tALREADY_DONE\tOUTCOME")
 			var all []jobs.Run

@@ -234,3 +234,16 @@ func asOfHint(err error) error {
 	}
 	return fmt.Errorf("%w: use --as-of %s, or --allow-empty", err, use.Format(jobs.DateLayout))
 }
+
+// rangeHint is asOfHint for backfill's --from and --to.
+func rangeHint(err error) error {
+	var ae *jobs.AsOfError
+	if !errors.As(err, &ae) {
+		return err
+	}
+	if !ae.Range.Loaded {
+		return fmt.Errorf("%w: load data first (memberlytics load), or --allow-empty", err)
+	}
+	return fmt.Errorf("%w: keep --from and --to within %s to %s, or --allow-empty", err,
+		ae.Range.First.Format(jobs.DateLayout), ae.Range.Last.Format(jobs.DateLayout))
+}
