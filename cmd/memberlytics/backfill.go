@@ -14,7 +14,7 @@ func newBackfillCmd(a *app) *cobra.Command {
 	var from, to, step, reprocess string
 	var dryRun, allowEmpty bool
 	cmd := &cobra.Command{
-		Use:   "backfill JOB|PIPELINE|all --from D1 --to D2 [--step day|week|month] [--reprocess failed|all|none] [--dry-run]",
+		Use:   "backfill JOB|PIPELINE|all --from D1 --to D2 [--step day|week|month] [--reprocess failed|all|none] [--dry-run] [--allow-empty]",
 		Short: "Run a job or pipeline for every date in a range, one date at a time",
 		Long: "Run a target for each as_of from --from to --to (inclusive), --step apart,\n" +
 			"through the same runner as every other trigger (trigger backfill). Jobs that\n" +

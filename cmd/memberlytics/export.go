@@ -21,7 +21,7 @@ func newExportCmd(a *app) *cobra.Command {
 		allow   bool
 	)
 	cmd := &cobra.Command{
-		Use:   "export",
+		Use:   "export --as-of D [--allow-empty]",
 		Short: "Publish member_profile, segment_members and segment_changes files for an as_of",
 		Long: "Export allow-listed tables for one as_of into DIR/as_of=YYYY-MM-DD/ (DIR is\n" +
 			"exports.dir, or --out inside it): one file per table and format, manifest.json,\n" +

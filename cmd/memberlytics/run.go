@@ -17,7 +17,7 @@ func newRunCmd(a *app) *cobra.Command {
 		allowEmpty bool
 	)
 	cmd := &cobra.Command{
-		Use:   "run JOB|PIPELINE|all [JOB...] [--as-of D]",
+		Use:   "run JOB|PIPELINE|all [JOB...] [--as-of D] [--allow-empty]",
 		Short: "Run jobs for an as_of date through the job runner (loads, checks, models, export)",
 		Long: "Run jobs for an as_of date (inclusive, business time zone) through the same\n" +
 			"runner as the scheduler: retries for transient failures, the per-job timeout\n" +
