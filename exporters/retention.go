@@ -68,15 +68,38 @@ func applyRetention(dir string, keepLast int) ([]time.Time, error) {
 	}
 	var removed []time.Time
 	for _, d := range all[keepLast:] {
-		name := asOfDirName(d)
-		aside := filepath.Join(dir, oldPrefix+name)
-		if err := os.Rename(filepath.Join(dir, name), aside); err != nil {
-			return removed, fmt.Errorf("retention: retire %s: %w", name, err)
-		}
-		if err := os.RemoveAll(aside); err != nil {
-			return removed, fmt.Errorf("retention: remove %s: %w", name, err)
+		if _, err := remove(dir, d); err != nil {
+			return removed, fmt.Errorf("retention: %w", err)
 		}
 		removed = append(removed, d)
 	}
 	return removed, syncDir(dir)
+}
+
+// Remove deletes the as_of folder of asOf from the export directory dir
+// (exports.dir, see ResolveDir), complete or not, and reports whether
+// there was one. The folder loses its _SUCCESS (by being renamed to a
+// staging name) before its files, so no reader sees a half-deleted folder
+// as complete.
+func Remove(dir string, asOf time.Time) (bool, error) {
+	ok, err := remove(dir, asOf)
+	if err != nil || !ok {
+		return ok, err
+	}
+	return true, syncDir(dir)
+}
+
+func remove(dir string, asOf time.Time) (bool, error) {
+	name := asOfDirName(asOf)
+	aside := filepath.Join(dir, oldPrefix+name)
+	if err := os.Rename(filepath.Join(dir, name), aside); err != nil {
+		if os.IsNotExist(err) {
+			return false, nil
+		}
+		return false, fmt.Errorf("retire %s: %w", name, err)
+	}
+	if err := os.RemoveAll(aside); err != nil {
+		return true, fmt.Errorf("remove %s: %w", name, err)
+	}
+	return true, nil
 }

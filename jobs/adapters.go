@@ -44,6 +44,9 @@ func LoadJob(conn loaders.Conn, src LoadSource) Job { return &loadJob{conn: conn
 
 func (j *loadJob) Name() string { return "load_" + j.src.Name }
 
+// LoadsData implements DataLoader: the as_of rule is checked after loads.
+func (j *loadJob) LoadsData() bool { return true }
+
 func (j *loadJob) Run(ctx context.Context, _ time.Time) (Stats, error) {
 	var st Stats
 	files, err := loaders.ExpandPaths(j.src.Paths, j.src.Glob)

@@ -78,6 +78,8 @@ type BackfillOptions struct {
 	// Trigger is recorded on the runs; empty means TriggerBackfill (the
 	// schedule's catch-up passes TriggerSchedule).
 	Trigger Trigger
+	// AllowEmpty runs dates outside the loaded data (Request.AllowEmpty).
+	AllowEmpty bool
 }
 
 // BackfillDate is the plan, and after running the outcome, for one date.
@@ -118,6 +120,12 @@ func (r *Runner) Backfill(ctx context.Context, opt BackfillOptions) ([]BackfillD
 	plan, err := r.opt.Graph.Plan(opt.Target)
 	if err != nil {
 		return nil, fmt.Errorf("backfill %s: %w", opt.Target, err)
+	}
+	// The rules hold for a range when they hold at both ends.
+	for _, d := range []time.Time{dates[0], dates[len(dates)-1]} {
+		if err := r.CheckAsOf(ctx, Request{Target: opt.Target, AsOf: d, AllowEmpty: opt.AllowEmpty}); err != nil {
+			return nil, fmt.Errorf("backfill %s: %w", opt.Target, err)
+		}
 	}
 	latest := map[string]map[time.Time]Run{}
 	for _, j := range plan {
@@ -160,7 +168,7 @@ func (r *Runner) Backfill(ctx context.Context, opt BackfillOptions) ([]BackfillD
 			}
 		}
 		if !opt.DryRun && len(bd.Jobs) > 0 {
-			bd.Runs, err = r.Run(ctx, Request{Target: opt.Target, Only: bd.Jobs, AsOf: d, Trigger: opt.Trigger})
+			bd.Runs, err = r.Run(ctx, Request{Target: opt.Target, Only: bd.Jobs, AsOf: d, Trigger: opt.Trigger, AllowEmpty: opt.AllowEmpty})
 			if err != nil {
 				out = append(out, bd)
 				return out, fmt.Errorf("backfill %s at %s: %w", opt.Target, d.Format(DateLayout), err)

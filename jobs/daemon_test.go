@@ -94,7 +94,7 @@ func TestServeWaitsForMigrationsIntegration(t *testing.T) {
 			t.Errorf("waiting for migrations: %s %s = %d %s, want %d containing %q", tt.method, tt.path, code, body, tt.want, tt.wantBody)
 		}
 	}
-	if _, _, err := s.Trigger("tick", day, TriggerManual); !errors.Is(err, ErrNotStarted) {
+	if _, _, err := s.Trigger(context.Background(), Request{Target: "tick", AsOf: day}); !errors.Is(err, ErrNotStarted) {
 		t.Errorf("Trigger before the schema exists: err = %v, want ErrNotStarted", err)
 	}
 	time.Sleep(1500 * time.Millisecond) // the schedule would have fired

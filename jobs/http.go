@@ -367,7 +367,8 @@ type TriggerResponse struct {
 func (a *api) trigger(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
 	var body struct {
-		AsOf string `json:"as_of"`
+		AsOf       string `json:"as_of"`
+		AllowEmpty bool   `json:"allow_empty"`
 	}
 	if r.Body != nil {
 		data, err := io.ReadAll(io.LimitReader(r.Body, 1<<16))
@@ -387,17 +388,26 @@ func (a *api) trigger(w http.ResponseWriter, r *http.Request) {
 	if v := r.URL.Query().Get("as_of"); v != "" {
 		body.AsOf = v
 	}
-	var asOf time.Time
+	req := Request{Target: name, Trigger: TriggerManual, AllowEmpty: body.AllowEmpty, DefaultAsOf: body.AsOf == ""}
 	if body.AsOf != "" {
 		d, err := ParseDate(body.AsOf)
 		if err != nil {
 			writeError(w, http.StatusBadRequest, "as_of: %v", err)
 			return
 		}
-		asOf = d
+		req.AsOf = d
 	}
-	batch, asOf, err := a.opt.Service.Trigger(name, asOf, TriggerManual)
+	batch, asOf, err := a.opt.Service.Trigger(r.Context(), req)
+	var ae *AsOfError
 	switch {
+	case errors.Is(err, ErrAsOfOutsideDates):
+		writeError(w, http.StatusBadRequest, "%v", err)
+	case errors.As(err, &ae):
+		hint := " (pass \"allow_empty\": true to run it anyway)"
+		if d, ok := ae.Suggest(); ok {
+			hint = fmt.Sprintf(" (use \"as_of\": %q, or pass \"allow_empty\": true to run it anyway)", d.Format(DateLayout))
+		}
+		writeError(w, http.StatusBadRequest, "%v%s", err, hint)
 	case errors.Is(err, ErrUnknownJob):
 		writeError(w, http.StatusNotFound, "unknown job or pipeline %q", name)
 	case errors.Is(err, ErrBusy):
@@ -407,7 +417,7 @@ func (a *api) trigger(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, ErrNotStarted):
 		writeError(w, http.StatusServiceUnavailable, "%v", err)
 	case err != nil:
-		writeError(w, http.StatusInternalServerError, "trigger %s: %v", name, err)
+		writeError(w, http.StatusInternalServerError, "%v", err) // says "trigger NAME: ..."
 	default:
 		a.opt.Logger.Info("run triggered", "target", name, "as_of", asOf.Format(DateLayout), "batch_id", batch)
 		writeJSON(w, http.StatusAccepted, TriggerResponse{BatchID: batch, Target: name, AsOf: asOf.Format(DateLayout), Runs: "/api/runs?batch_id=" + batch})

@@ -91,6 +91,9 @@ type Options struct {
 	// the later ones of that Run are tried once. Zero MaxAttempts means 6
 	// attempts, 1s doubling up to 10s.
 	Record RetryPolicy
+	// Guard, when set, refuses an as_of outside the loaded data (see
+	// Runner.CheckAsOf); the Date rule applies without it.
+	Guard *AsOfGuard
 }
 
 // Runner runs jobs of a Graph for a business date, one code path for every
@@ -166,6 +169,12 @@ type Request struct {
 	// Only, when set, restricts the target's plan to these jobs (a
 	// backfill re-running the failed part of a pipeline).
 	Only []string
+	// AllowEmpty runs an as_of outside the loaded data (never outside
+	// the Date rule; see AsOfGuard).
+	AllowEmpty bool
+	// DefaultAsOf says AsOf was not asked for but defaulted to
+	// yesterday; refusals say so.
+	DefaultAsOf bool
 }
 
 // Busy reports whether any job of target is running in this Runner.
@@ -238,17 +247,24 @@ func (r *Runner) release(job string) {
 // Run runs req.Target's jobs in dependency order for req.AsOf and returns
 // their runs. A job whose dependency (within this request) did not succeed
 // is recorded as skipped, naming it. When ctx is cancelled the running job
-// is cancelled (recorded cancelled) and later jobs are not started. A
-// failure to record the history does not stop the plan: a job whose start
-// could not be recorded is not run (returned failed), one whose outcome
-// could not be recorded counts with its outcome for the jobs after it (its
-// row stays running until its lease expires, see RecoverAbandoned), and
-// every such failure is in the error. The error is otherwise ErrBusy, an
-// unknown target or ctx's cause; a failed job is not an error of Run: read
-// the statuses.
+// is cancelled (recorded cancelled) and later jobs are not started. An
+// as_of outside the Date rule runs and records nothing; before its first
+// job that is not a load (DataLoader) Run applies Options.Guard's data
+// rule and, when it refuses, records that job and every later one as
+// skipped with the reason and returns an error wrapping
+// ErrAsOfOutsideData. A failure to record the history does not stop the
+// plan: a job whose start could not be recorded is not run (returned
+// failed), one whose outcome could not be recorded counts with its outcome
+// for the jobs after it (its row stays running until its lease expires,
+// see RecoverAbandoned), and every such failure is in the error. The error
+// is otherwise ErrBusy, an unknown target or ctx's cause; a failed job is
+// not an error of Run: read the statuses.
 func (r *Runner) Run(ctx context.Context, req Request) ([]Run, error) {
 	if !req.Trigger.Valid() {
 		return nil, fmt.Errorf("run %s: invalid trigger %q", req.Target, req.Trigger)
+	}
+	if err := CheckDateRange(req.AsOf); err != nil {
+		return nil, fmt.Errorf("run %s: %w", req.Target, err)
 	}
 	plan, err := r.opt.Graph.Plan(req.Target)
 	if err != nil {
@@ -276,9 +292,16 @@ func (r *Runner) Run(ctx context.Context, req Request) ([]Run, error) {
 		recErr error
 		rec    = &recorder{r: r}
 	)
+	checked := r.opt.Guard == nil || req.AllowEmpty
+	var refused error
 	for _, name := range plan {
 		if ctx.Err() != nil {
 			return runs, errors.Join(recErr, fmt.Errorf("run %s: %w", req.Target, context.Cause(ctx)))
+		}
+		job, _ := r.opt.Graph.Job(name)
+		if !checked && !loadsData(job) {
+			checked = true
+			refused = r.opt.Guard.Check(ctx, asOf, req.DefaultAsOf, false)
 		}
 		var bad []string
 		for _, d := range r.opt.Graph.Deps(name) {
@@ -287,10 +310,11 @@ func (r *Runner) Run(ctx context.Context, req Request) ([]Run, error) {
 			}
 		}
 		var run Run
-		if len(bad) > 0 {
+		if refused != nil {
+			run, err = r.skip(ctx, rec, name, asOf, req, "skipped: "+refused.Error())
+		} else if len(bad) > 0 {
 			run, err = r.skip(ctx, rec, name, asOf, req, fmt.Sprintf("%v (%s)", ErrUpstream, strings.Join(bad, ", ")))
 		} else {
-			job, _ := r.opt.Graph.Job(name)
 			run, err = r.runOne(ctx, rec, job, asOf, req)
 		}
 		r.release(name)
@@ -298,6 +322,9 @@ func (r *Runner) Run(ctx context.Context, req Request) ([]Run, error) {
 		recErr = errors.Join(recErr, err)
 		status[name] = run.Status
 		runs = append(runs, run)
+	}
+	if refused != nil {
+		return runs, errors.Join(recErr, fmt.Errorf("run %s for %s: %w", req.Target, asOf.Format(DateLayout), refused))
 	}
 	return runs, recErr
 }

@@ -281,41 +281,53 @@ func (s *Service) fire(sc Schedule) {
 	}
 	defer s.wg.Done()
 	asOf := s.opt.AsOf(time.Now())
-	_, err := s.opt.Runner.Run(s.runCtx, Request{Target: sc.Target, AsOf: asOf, Trigger: TriggerSchedule})
+	_, err := s.opt.Runner.Run(s.runCtx, Request{Target: sc.Target, AsOf: asOf, Trigger: TriggerSchedule, DefaultAsOf: true})
 	switch {
 	case errors.Is(err, ErrBusy):
 		s.log.Warn("scheduled run skipped: a job of it is still running", "schedule", sc.Name, "target", sc.Target)
+	case errors.Is(err, ErrAsOfOutsideData):
+		s.log.Warn("scheduled run skipped: as_of outside the data", "schedule", sc.Name, "target", sc.Target, "reason", err.Error())
 	case err != nil:
 		s.log.Error("scheduled run", "schedule", sc.Name, "target", sc.Target, "err", err)
 	}
 }
 
-// Trigger starts target for asOf in the background (zero asOf: the
-// service's default date) and returns the batch id of its runs. It fails
-// at once with ErrUnknownJob, ErrBusy, ErrShutdown or, before the service
-// started, ErrNotStarted.
-func (s *Service) Trigger(target string, asOf time.Time, trigger Trigger) (string, time.Time, error) {
+// Trigger starts req in the background and returns the batch id of its
+// runs and its as_of. req.DefaultAsOf takes the service's default date
+// (yesterday) instead of req.AsOf; an empty req.Trigger is manual. It
+// fails at once with ErrUnknownJob, ErrBusy, ErrShutdown, before the
+// service started ErrNotStarted, and for an as_of the Runner refuses
+// (Runner.CheckAsOf) ErrAsOfOutsideDates or ErrAsOfOutsideData.
+func (s *Service) Trigger(ctx context.Context, req Request) (string, time.Time, error) {
+	target := req.Target
 	if !s.opt.Runner.Graph().Has(target) {
 		return "", time.Time{}, errUnknown(target)
 	}
-	if asOf.IsZero() {
-		asOf = s.opt.AsOf(time.Now())
+	if req.DefaultAsOf {
+		req.AsOf = s.opt.AsOf(time.Now())
 	}
-	asOf = Date(asOf)
+	if req.Trigger == "" {
+		req.Trigger = TriggerManual
+	}
+	req.AsOf = Date(req.AsOf)
 	if s.opt.Runner.Busy(target) {
-		return "", asOf, fmt.Errorf("trigger %s: %w", target, ErrBusy)
+		return "", req.AsOf, fmt.Errorf("trigger %s: %w", target, ErrBusy)
 	}
 	if err := s.begin(); err != nil {
-		return "", asOf, fmt.Errorf("trigger %s: %w", target, err)
+		return "", req.AsOf, fmt.Errorf("trigger %s: %w", target, err)
 	}
-	batch := uuid.NewString()
+	if err := s.opt.Runner.CheckAsOf(ctx, req); err != nil {
+		s.wg.Done()
+		return "", req.AsOf, fmt.Errorf("trigger %s: %w", target, err)
+	}
+	req.BatchID = uuid.NewString()
 	go func() {
 		defer s.wg.Done()
-		if _, err := s.opt.Runner.Run(s.runCtx, Request{Target: target, AsOf: asOf, Trigger: trigger, BatchID: batch}); err != nil {
-			s.log.Error("triggered run", "target", target, "batch_id", batch, "err", err)
+		if _, err := s.opt.Runner.Run(s.runCtx, req); err != nil {
+			s.log.Error("triggered run", "target", target, "batch_id", req.BatchID, "err", err)
 		}
 	}()
-	return batch, asOf, nil
+	return req.BatchID, req.AsOf, nil
 }
 
 // NextRun returns when the named schedule fires next.

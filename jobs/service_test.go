@@ -195,7 +195,7 @@ func TestServiceGracefulShutdownIntegration(t *testing.T) {
 			begin := time.Now()
 			must(t, s.Shutdown(context.Background()))
 			took := time.Since(begin)
-			if _, _, err := s.Trigger("work", day, TriggerManual); !errors.Is(err, ErrShutdown) {
+			if _, _, err := s.Trigger(context.Background(), Request{Target: "work", AsOf: day}); !errors.Is(err, ErrShutdown) {
 				t.Errorf("Trigger after shutdown err = %v, want ErrShutdown", err)
 			}
 			time.Sleep(1500 * time.Millisecond) // the schedule would have fired again

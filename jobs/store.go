@@ -88,12 +88,14 @@ type Filter struct {
 
 // List returns runs in their latest state, newest first.
 func (s *Store) List(ctx context.Context, f Filter) ([]Run, error) {
-	from, to := f.From, f.To
-	if from.IsZero() {
-		from = time.Date(1970, 1, 2, 0, 0, 0, 0, time.UTC)
+	// Unbounded by default, so runs recorded before CheckDateRange (as
+	// 1970-01-01, or after 2105) are listed too.
+	var from, to string
+	if !f.From.IsZero() {
+		from = f.From.Format(DateLayout)
 	}
-	if to.IsZero() {
-		to = time.Date(2105, 12, 31, 0, 0, 0, 0, time.UTC)
+	if !f.To.IsZero() {
+		to = f.To.Format(DateLayout)
 	}
 	limit := f.Limit
 	if limit <= 0 {
@@ -104,8 +106,8 @@ func (s *Store) List(ctx context.Context, f Filter) ([]Run, error) {
 		clickhouse.Named("run_id", f.RunID),
 		clickhouse.Named("batch_id", f.BatchID),
 		clickhouse.Named("status", string(f.Status)),
-		clickhouse.Named("from", from.Format(DateLayout)),
-		clickhouse.Named("to", to.Format(DateLayout)),
+		clickhouse.Named("from", from),
+		clickhouse.Named("to", to),
 		clickhouse.Named("limit", limit),
 	)
 	if err != nil {

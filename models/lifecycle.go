@@ -34,6 +34,9 @@ func (*Lifecycle) Name() string { return "lifecycle" }
 // Deps implements Model.
 func (*Lifecycle) Deps() []string { return nil }
 
+// Outputs implements Outputter.
+func (*Lifecycle) Outputs() []string { return []string{"lifecycle", "lifecycle_flow"} }
+
 // Thresholds returns the dormant and churned gaps for w: the configured
 // ones, or the configured percentiles of observed inter-purchase gaps.
 func (m *Lifecycle) Thresholds(ctx context.Context, env Env, w Window) (dormant, churned int, gaps float64, err error) {

@@ -29,6 +29,9 @@ func (*MemberProfile) Name() string { return "member_profile" }
 // Deps implements Model.
 func (m *MemberProfile) Deps() []string { return m.deps }
 
+// Outputs implements Outputter.
+func (*MemberProfile) Outputs() []string { return []string{"member_profile", "segment_members"} }
+
 // Run implements Model.
 func (m *MemberProfile) Run(ctx context.Context, env Env, asOf time.Time) (Result, error) {
 	w := NewWindow(asOf, env.location())

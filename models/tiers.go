@@ -31,6 +31,9 @@ func (*Tiers) Name() string { return "tiers" }
 // Deps implements Model.
 func (*Tiers) Deps() []string { return []string{"engagement"} }
 
+// Outputs implements Outputter.
+func (*Tiers) Outputs() []string { return []string{"tiers", "tier_migration"} }
+
 // metricName turns a level name into a snake_case metric suffix.
 func metricName(s string) string {
 	return strings.Map(func(r rune) rune {

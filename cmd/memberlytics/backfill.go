@@ -12,9 +12,9 @@ import (
 
 func newBackfillCmd(a *app) *cobra.Command {
 	var from, to, step, reprocess string
-	var dryRun bool
+	var dryRun, allowEmpty bool
 	cmd := &cobra.Command{
-		Use:   "backfill JOB|PIPELINE|all --from D1 --to D2 [--step day|week|month] [--reprocess failed|all|none] [--dry-run]",
+		Use:   "backfill JOB|PIPELINE|all --from D1 --to D2 [--step day|week|month] [--reprocess failed|all|none] [--dry-run] [--allow-empty]",
 		Short: "Run a job or pipeline for every date in a range, one date at a time",
 		Long: "Run a target for each as_of from --from to --to (inclusive), --step apart,\n" +
 			"through the same runner as every other trigger (trigger backfill). Jobs that\n" +
@@ -24,7 +24,8 @@ func newBackfillCmd(a *app) *cobra.Command {
 			"again too. Only a finished success is ALREADY_DONE; a job still running\n" +
 			"(fresh heartbeat) and the jobs after it are NOT_RUN (running), so are\n" +
 			"failures --reprocess none leaves (left). Runs whose lease expired are first\n" +
-			"marked abandoned, also with --dry-run, which prints the plan.",
+			"marked abandoned, also with --dry-run, which prints the plan. Every date\n" +
+			"must lie within the loaded data unless --allow-empty (see run).",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -64,7 +65,9 @@ func newBackfillCmd(a *app) *cobra.Command {
 			}
 			res, err := env.runner.Backfill(ctx, jobs.BackfillOptions{
 				Target: args[0], From: f, To: t, Step: jobs.Step(step), Reprocess: jobs.Reprocess(reprocess), DryRun: dryRun,
+				AllowEmpty: allowEmpty,
 			})
+			err = rangeHint(err)
 			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "AS_OF\tRUN\tALREADY_DONE\tNOT_RUN\tOUTCOME")
 			var all []jobs.Run
@@ -113,6 +116,7 @@ func newBackfillCmd(a *app) *cobra.Command {
 	fl.StringVar(&step, "step", "day", "day, week or month")
 	fl.StringVar(&reprocess, "reprocess", "failed", "re-run dates whose latest run is: failed (failed, cancelled, abandoned), all, or none")
 	fl.BoolVar(&dryRun, "dry-run", false, "print what would run, run nothing")
+	fl.BoolVar(&allowEmpty, "allow-empty", false, "run dates outside the loaded data (never outside ClickHouse's dates)")
 	return cmd
 }
 

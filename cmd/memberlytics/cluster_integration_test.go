@@ -205,7 +205,8 @@ func loadAndRun(t *testing.T, conn warehouse.Conn, dir string, reg *models.Regis
 // TestClusterCommandsIntegration runs the CLI in cluster mode
 // (clickhouse.cluster naming the two test shards): migrate creates the
 // sharded schema, `run all` loads, checks, runs every model and exports
-// through the job runner, report renders every model's output, a second
+// through the job runner, report renders every model's output, dates
+// lists the date and drop removes it from every shard, a second
 // migrate finds nothing to do, and migrate --status reports a view
 // missing on one shard.
 func TestClusterCommandsIntegration(t *testing.T) {
@@ -257,6 +258,26 @@ func TestClusterCommandsIntegration(t *testing.T) {
 	page := filepath.Join(dir, "report.html")
 	if out, err := run(t, env, "--config", cfgPath, "report", "--out", page); err != nil || !strings.Contains(out, "0 model outputs missing") {
 		t.Errorf("report: %v\n%s", err, out)
+	}
+	if out, err := run(t, env, "--config", cfgPath, "dates"); err != nil || !regexp.MustCompile(`(?m)^2025-12-31\s+member_profile\s+[1-9]\d*\s+\S+`).MatchString(out) {
+		t.Errorf("dates: %v\n%s", err, out)
+	}
+	out, err = run(t, env, "--config", cfgPath, "drop", "--as-of", "2025-12-31", "--exports")
+	if err != nil || !regexp.MustCompile(`(?m)^segment_members\s+[1-9]\d* rows`).MatchString(out) || !strings.Contains(out, "removed export folder") {
+		t.Errorf("drop --as-of 2025-12-31 --exports: %v\n%s", err, out)
+	}
+	for i, sh := range db.Shards {
+		for _, tb := range []string{"rfm_local", "member_profile_local", "segment_members_local", "clv_local"} {
+			if n := chtest.QueryUint(t, sh, "SELECT count() FROM "+tb+" WHERE as_of = '2025-12-31'"); n != 0 {
+				t.Errorf("after drop shard %d's %s holds %d rows of 2025-12-31", i+1, tb, n)
+			}
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "exports", "as_of=2025-12-31")); !os.IsNotExist(err) {
+		t.Errorf("drop --exports left the export folder: %v", err)
+	}
+	if out, err := run(t, env, "--config", cfgPath, "dates", "--json"); err != nil || strings.TrimSpace(out) != "[]" {
+		t.Errorf("dates after drop: %v\n%s", err, out)
 	}
 	if out, err := run(t, env, "--config", cfgPath, "migrate"); err != nil || !strings.Contains(out, "is current") {
 		t.Errorf("second migrate: %v\n%s", err, out)

@@ -18,13 +18,15 @@ func newExportCmd(a *app) *cobra.Command {
 		formats []string
 		tables  []string
 		runID   string
+		allow   bool
 	)
 	cmd := &cobra.Command{
-		Use:   "export",
+		Use:   "export --as-of D [--allow-empty]",
 		Short: "Publish member_profile, segment_members and segment_changes files for an as_of",
 		Long: "Export allow-listed tables for one as_of into DIR/as_of=YYYY-MM-DD/ (DIR is\n" +
 			"exports.dir, or --out inside it): one file per table and format, manifest.json,\n" +
 			"then _SUCCESS. The folder is published atomically; a re-run replaces it.\n" +
+			"The as_of must lie within the loaded data unless --allow-empty.\n" +
 			"Tables: " + strings.Join([]string{exporters.TableMemberProfile, exporters.TableSegmentMembers, exporters.TableSegmentChanges}, ", ") + ".",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -60,6 +62,9 @@ func newExportCmd(a *app) *cobra.Command {
 				return err
 			}
 			defer conn.Close()
+			if err := a.checkAsOf(cmd.Context(), conn, day, allow); err != nil {
+				return fmt.Errorf("export: %w", err)
+			}
 			e, err := exporters.New(conn, cat, o)
 			if err != nil {
 				return err
@@ -83,5 +88,6 @@ func newExportCmd(a *app) *cobra.Command {
 	f.StringSliceVar(&formats, "format", nil, "formats: parquet, csv, arrow (default exports.formats)")
 	f.StringSliceVar(&tables, "tables", nil, "tables to export (default all allow-listed tables)")
 	f.StringVar(&runID, "run-id", "", "run id recorded in the manifest (default random)")
+	f.BoolVar(&allow, "allow-empty", false, "export an as_of outside the loaded data (never outside ClickHouse's dates)")
 	return cmd
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -19,6 +20,7 @@ import (
 // graph of every job and the runner over it.
 type jobsEnv struct {
 	conn    warehouse.Conn
+	guard   *jobs.AsOfGuard
 	graph   *jobs.Graph
 	store   *jobs.Store
 	runner  *jobs.Runner
@@ -131,8 +133,13 @@ func (a *app) buildJobs(conn warehouse.Conn) (*jobsEnv, error) {
 		}
 		timeouts[k] = v.D()
 	}
+	guard, err := jobs.NewAsOfGuard(conn, cfg.Location(), nil)
+	if err != nil {
+		return nil, err
+	}
 	r := cfg.Jobs.Retry
 	runner, err := jobs.NewRunner(jobs.Options{
+		Guard: guard,
 		Graph: g, Store: store, Logger: a.log, Metrics: a.jobMetrics,
 		Retry:   jobs.RetryPolicy{MaxAttempts: r.MaxAttempts, Initial: r.InitialBackoff.D(), Max: r.MaxBackoff.D(), Jitter: r.Jitter},
 		Timeout: cfg.Jobs.Timeout.D(), Timeouts: timeouts, Notifier: notifier,
@@ -141,7 +148,7 @@ func (a *app) buildJobs(conn warehouse.Conn) (*jobsEnv, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &jobsEnv{conn: conn, graph: g, store: store, runner: runner, metrics: a.jobMetrics}, nil
+	return &jobsEnv{conn: conn, guard: guard, graph: g, store: store, runner: runner, metrics: a.jobMetrics}, nil
 }
 
 // requireMigrated refuses to run jobs on a database with migrations
@@ -202,4 +209,41 @@ func (a *app) parseAsOf(s string) (time.Time, error) {
 		return jobs.Date(time.Now().In(a.cfg.Location())), nil
 	}
 	return jobs.ParseDate(s)
+}
+
+// checkAsOf applies the as_of rules (jobs.AsOfGuard, the one the runner,
+// the API and the scheduler use) to a date report or export reads.
+func (a *app) checkAsOf(ctx context.Context, conn warehouse.Conn, day time.Time, allowEmpty bool) error {
+	guard, err := jobs.NewAsOfGuard(conn, a.cfg.Location(), nil)
+	if err != nil {
+		return err
+	}
+	return asOfHint(guard.Check(ctx, day, false, allowEmpty))
+}
+
+// asOfHint adds to an as_of refusal the date to use instead and the flag
+// that overrides it.
+func asOfHint(err error) error {
+	var ae *jobs.AsOfError
+	if !errors.As(err, &ae) {
+		return err
+	}
+	use, ok := ae.Suggest()
+	if !ok {
+		return fmt.Errorf("%w: load data first (memberlytics load), or --allow-empty", err)
+	}
+	return fmt.Errorf("%w: use --as-of %s, or --allow-empty", err, use.Format(jobs.DateLayout))
+}
+
+// rangeHint is asOfHint for backfill's --from and --to.
+func rangeHint(err error) error {
+	var ae *jobs.AsOfError
+	if !errors.As(err, &ae) {
+		return err
+	}
+	if !ae.Range.Loaded {
+		return fmt.Errorf("%w: load data first (memberlytics load), or --allow-empty", err)
+	}
+	return fmt.Errorf("%w: keep --from and --to within %s to %s, or --allow-empty", err,
+		ae.Range.First.Format(jobs.DateLayout), ae.Range.Last.Format(jobs.DateLayout))
 }

@@ -46,7 +46,8 @@ func TestRunBackfillRunsCommandsIntegration(t *testing.T) {
 
 	// Weekly dates; on 2026-01-14 the newest order (before 2026-01-01) is
 	// more than 10 days old, so the checks fail and the models are skipped.
-	args := []string{"--config", cfgPath, "backfill", "all", "--from", "2025-12-24", "--to", "2026-01-14", "--step", "week"}
+	// The dates after the data need --allow-empty (TestAsOfRulesCLIIntegration).
+	args := []string{"--config", cfgPath, "backfill", "all", "--from", "2025-12-24", "--to", "2026-01-14", "--step", "week", "--allow-empty"}
 	out, err = run(t, env, args...)
 	if err == nil || !strings.Contains(err.Error(), "did not succeed") {
 		t.Fatalf("backfill with a stale date: err = %v, want a failure\n%s", err, out)

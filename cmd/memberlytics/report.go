@@ -14,14 +14,18 @@ import (
 )
 
 func newReportCmd(a *app) *cobra.Command {
-	var asOf, out, lang string
+	var (
+		asOf, out, lang string
+		allowEmpty      bool
+	)
 	cmd := &cobra.Command{
 		Use:   "report",
 		Short: "Write the HTML report of one as_of: one self-contained file that works offline",
 		Long: "Reads the model output tables for --as-of (default: the newest as_of any model wrote)\n" +
 			"and the previous as_of, and writes one HTML file with the KPIs, RFM, cohorts, CLV,\n" +
 			"churn, tiers, lifecycle and high-potential sections. A model that has not run for\n" +
-			"the as_of is named in a notice instead of failing the report.",
+			"the as_of is named in a notice instead of failing the report. The as_of (also\n" +
+			"the default) must lie within the loaded data unless --allow-empty.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -42,6 +46,9 @@ func newReportCmd(a *app) *cobra.Command {
 				if day, err = models.ParseAsOf(asOf); err != nil {
 					return fmt.Errorf("--as-of: %w", err)
 				}
+				if err := a.checkAsOf(ctx, conn, day, allowEmpty); err != nil {
+					return fmt.Errorf("report: %w", err)
+				}
 			} else {
 				latest, ok, err := report.LatestAsOf(ctx, conn)
 				if err != nil {
@@ -51,6 +58,10 @@ func newReportCmd(a *app) *cobra.Command {
 					return fmt.Errorf("no model has written output yet: run memberlytics run first, or pass --as-of")
 				}
 				day = latest
+				if err := a.checkAsOf(ctx, conn, day, allowEmpty); err != nil {
+					return fmt.Errorf("report: the newest model output, %s, is outside the data (remove it with memberlytics drop --as-of %s): %w",
+						day.Format(models.DateLayout), day.Format(models.DateLayout), err)
+				}
 			}
 			r, err := report.Load(ctx, conn, day)
 			if err != nil {
@@ -75,6 +86,7 @@ func newReportCmd(a *app) *cobra.Command {
 	f.StringVar(&asOf, "as-of", "", "as_of date YYYY-MM-DD (default: the newest as_of in the model tables)")
 	f.StringVar(&out, "out", "report.html", "HTML file to write")
 	f.StringVar(&lang, "lang", "", "label language, en or zh (default report.lang)")
+	f.BoolVar(&allowEmpty, "allow-empty", false, "report an as_of outside the loaded data")
 	return cmd
 }
 

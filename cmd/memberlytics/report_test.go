@@ -17,7 +17,8 @@ func TestReportCmdIntegration(t *testing.T) {
 		"MEMBERLYTICS_CLICKHOUSE_DATABASE": conn.Database(),
 	}
 	out := filepath.Join(t.TempDir(), "report.html")
-	stdout, err := run(t, env, "report", "--as-of", "2026-11-20", "--out", out, "--lang", "zh")
+	// No data is loaded either: a deliberate report of an empty date.
+	stdout, err := run(t, env, "report", "--as-of", "2026-11-20", "--allow-empty", "--out", out, "--lang", "zh")
 	if err != nil {
 		t.Fatalf("report: %v", err)
 	}

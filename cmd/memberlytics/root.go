@@ -83,6 +83,8 @@ func newRootCmd(stdout, stderr io.Writer, getenv func(string) string) *cobra.Com
 		newLoadCmd(a),
 		newReportCmd(a),
 		newExportCmd(a),
+		newDatesCmd(a),
+		newDropCmd(a),
 	)
 	return root
 }

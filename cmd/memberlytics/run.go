@@ -12,9 +12,12 @@ import (
 )
 
 func newRunCmd(a *app) *cobra.Command {
-	var asOf string
+	var (
+		asOf       string
+		allowEmpty bool
+	)
 	cmd := &cobra.Command{
-		Use:   "run JOB|PIPELINE|all [JOB...] [--as-of D]",
+		Use:   "run JOB|PIPELINE|all [JOB...] [--as-of D] [--allow-empty]",
 		Short: "Run jobs for an as_of date through the job runner (loads, checks, models, export)",
 		Long: "Run jobs for an as_of date (inclusive, business time zone) through the same\n" +
 			"runner as the scheduler: retries for transient failures, the per-job timeout\n" +
@@ -23,7 +26,10 @@ func newRunCmd(a *app) *cobra.Command {
 			"jobs and what they depend on; named jobs run alone, in dependency order, and\n" +
 			"read their dependencies' existing output. A job after a failed one is\n" +
 			"skipped. Re-running an as_of replaces its output. `memberlytics runs` lists\n" +
-			"the history.",
+			"the history.\n\n" +
+			"The as_of must lie within the loaded data (first to newest paid order or\n" +
+			"event, not in the future), checked after the run's load jobs; the default,\n" +
+			"yesterday, too. --allow-empty runs a date outside the data deliberately.",
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -36,7 +42,7 @@ func newRunCmd(a *app) *cobra.Command {
 				return err
 			}
 			defer env.conn.Close()
-			req := jobs.Request{Target: args[0], AsOf: day, Trigger: jobs.TriggerManual}
+			req := jobs.Request{Target: args[0], AsOf: day, Trigger: jobs.TriggerManual, AllowEmpty: allowEmpty, DefaultAsOf: asOf == ""}
 			if len(args) > 1 {
 				for _, name := range args {
 					if _, ok := env.graph.Job(name); !ok {
@@ -51,18 +57,22 @@ func newRunCmd(a *app) *cobra.Command {
 			if err := a.requireMigrated(ctx, env.conn); err != nil {
 				return err
 			}
+			if err := env.runner.CheckAsOf(ctx, req); err != nil {
+				return asOfHint(err)
+			}
 			if _, err := env.runner.RecoverAbandoned(ctx); err != nil {
 				return err
 			}
 			runs, err := env.runner.Run(ctx, req)
 			printRuns(a.stdout, runs, true)
 			if err != nil {
-				return err
+				return asOfHint(err)
 			}
 			return runsOutcome(runs, day.Format(jobs.DateLayout))
 		},
 	}
 	cmd.Flags().StringVar(&asOf, "as-of", "", "as_of date YYYY-MM-DD, today or yesterday (default: yesterday in business_timezone)")
+	cmd.Flags().BoolVar(&allowEmpty, "allow-empty", false, "run an as_of outside the loaded data (never outside ClickHouse's dates)")
 	long := cmd.Long
 	cmd.SetHelpFunc(func(c *cobra.Command, args []string) {
 		c.Long = long + "\n\n" + a.jobList(c)

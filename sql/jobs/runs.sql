@@ -3,7 +3,9 @@
 -- picks the latest state without relying on FINAL, and the status filter
 -- sits in HAVING so it sees the latest state only (a WHERE on status could
 -- match an older version of the row). job, as_of and batch_id never change
--- within a run, so they may be filtered in WHERE.
+-- within a run, so they may be filtered in WHERE. An empty @from or @to
+-- leaves that end open (toDate('') fails on 18.16 even where unused, hence
+-- the if); a run recorded with an as_of past 2105 is listed too.
 SELECT
     run_id,
     any(batch_id)                AS r_batch_id,
@@ -26,7 +28,8 @@ FROM job_runs
 WHERE (@job = '' OR job = @job)
   AND (@run_id = '' OR run_id = @run_id)
   AND (@batch_id = '' OR batch_id = @batch_id)
-  AND as_of >= toDate(@from) AND as_of <= toDate(@to)
+  AND (@from = '' OR as_of >= toDate(if(@from = '', '1970-01-01', @from)))
+  AND (@to = '' OR as_of <= toDate(if(@to = '', '1970-01-01', @to)))
 GROUP BY run_id
 HAVING (@status = '' OR r_status = @status)
 ORDER BY r_started_at DESC, r_created DESC
