@@ -46,6 +46,8 @@ func TestBadConfigs(t *testing.T) {
 		{"clv_time_unit.bad.yml", "models.clv.time_unit", "must be day or week"},
 		{"churn_risk_bands.bad.yml", "models.churn.risk_bands", "three ascending probabilities"},
 		{"models_rfm_uncovered.bad.yml", "models.rfm.segments", "cell r=1 f=1 is not covered"},
+		{"models_rfm_lapsed_empty.bad.yml", "models.rfm.lapsed_segment", "must not be empty"},
+		{"models_rfm_lapsed_clash.bad.yml", "models.rfm.lapsed_segment", "must differ from the R/F map segments, got \"Lost\""},
 		{"models_tier_rule.bad.yml", "models.tiers.levels[1].rule", "must be any or all, got \"either\""},
 		{"loaders_batch_rows.bad.yml", "loaders.batch_rows", "between 1 and 10000000, got 0"},
 		{"loaders_gc_percent.bad.yml", "loaders.gc_percent", "must be between 50 and 1000, got 10"},
@@ -86,8 +88,8 @@ func TestBadConfigs(t *testing.T) {
 func TestEveryBadFileIsInTheTable(t *testing.T) {
 	t.Parallel()
 	files, _ := filepath.Glob("testdata/*.bad.yml")
-	if len(files) != 38 {
-		t.Errorf("found %d bad config files, the table in TestBadConfigs has 38: keep them in step", len(files))
+	if len(files) != 40 {
+		t.Errorf("found %d bad config files, the table in TestBadConfigs has 40: keep them in step", len(files))
 	}
 }
 

@@ -13,6 +13,10 @@ type RFM struct {
 	Segments []RFMSegment `yaml:"segments"`
 	// ValueLayers names the value layer of monetary scores 1..5 (5 entries).
 	ValueLayers []string `yaml:"value_layers"`
+	// LapsedSegment names the segment of lapsed buyers: buyers with no paid
+	// order in the window, who are not scored (scores 0) and whose value
+	// layer is the lowest. It must differ from every R/F map segment.
+	LapsedSegment string `yaml:"lapsed_segment"`
 }
 
 // RFMSegment is one rule of the R/F map: R and F scores within [min, max].
@@ -98,7 +102,8 @@ func defaultSegments(m *Models) {
 				{Name: "Lost", R: []int{1, 1}, F: []int{1, 1}},
 				{Name: "Hibernating", R: []int{1, 2}, F: []int{1, 2}},
 			},
-			ValueLayers: []string{"low", "mid-low", "mid-low", "mid-high", "high"},
+			ValueLayers:   []string{"low", "mid-low", "mid-low", "mid-high", "high"},
+			LapsedSegment: "Lapsed",
 		},
 		Cohorts: Cohorts{By: "first_order"},
 		Engagement: Engagement{Weights: map[string]float64{
@@ -164,6 +169,15 @@ func validateSegments(m Models, add func(key, format string, args ...any)) {
 				add("models.rfm.segments", "cell r=%d f=%d is not covered by any segment", r+1, f+1)
 				r, f = 5, 5
 			}
+		}
+	}
+	if m.RFM.LapsedSegment == "" {
+		add("models.rfm.lapsed_segment", "must not be empty")
+	}
+	for _, s := range m.RFM.Segments {
+		if s.Name == m.RFM.LapsedSegment && s.Name != "" {
+			add("models.rfm.lapsed_segment", "must differ from the R/F map segments, got %q", s.Name)
+			break
 		}
 	}
 	if len(m.RFM.ValueLayers) != 5 {
