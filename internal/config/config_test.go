@@ -48,6 +48,11 @@ func TestBadConfigs(t *testing.T) {
 		{"models_rfm_uncovered.bad.yml", "models.rfm.segments", "cell r=1 f=1 is not covered"},
 		{"models_rfm_lapsed_empty.bad.yml", "models.rfm.lapsed_segment", "must not be empty"},
 		{"models_rfm_lapsed_clash.bad.yml", "models.rfm.lapsed_segment", "must differ from the R/F map segments, got \"Lost\""},
+		{"models_lifecycle_days_order.bad.yml", "models.lifecycle.churned_days", "must be greater than sleeping_days (120), got 100"},
+		{"models_lifecycle_negative.bad.yml", "models.lifecycle.silent_days", "must not be negative"},
+		{"models_lifecycle_percentiles.bad.yml", "models.lifecycle.silent_percentile", "want 0 < silent_percentile < sleeping_percentile < churned_percentile < 1, got 0.75, 0.7 and 0.95"},
+		{"models_lifecycle_smoothing.bad.yml", "models.lifecycle.smoothing", "must be at least 0 and below 1, got 1"},
+		{"models_engagement_points_earned.bad.yml", "models.engagement.weights.points_earned", "mirrors orders and is not an engagement event"},
 		{"models_tier_rule.bad.yml", "models.tiers.levels[1].rule", "must be any or all, got \"either\""},
 		{"loaders_batch_rows.bad.yml", "loaders.batch_rows", "between 1 and 10000000, got 0"},
 		{"loaders_gc_percent.bad.yml", "loaders.gc_percent", "must be between 50 and 1000, got 10"},
@@ -88,8 +93,8 @@ func TestBadConfigs(t *testing.T) {
 func TestEveryBadFileIsInTheTable(t *testing.T) {
 	t.Parallel()
 	files, _ := filepath.Glob("testdata/*.bad.yml")
-	if len(files) != 40 {
-		t.Errorf("found %d bad config files, the table in TestBadConfigs has 40: keep them in step", len(files))
+	if len(files) != 45 {
+		t.Errorf("found %d bad config files, the table in TestBadConfigs has 45: keep them in step", len(files))
 	}
 }
 

@@ -819,7 +819,7 @@ func (l *loader) tiers(ctx context.Context, r *Report) error {
 
 // stageOrder is the order of the lifecycle stages the models write; other
 // stages follow in name order.
-var stageOrder = []string{"prospect", "new", "active", "loyal", "at_risk", "dormant", "churned"}
+var stageOrder = []string{"prospect", "new", "active", "loyal", "silent", "sleeping", "churned"}
 
 func (l *loader) lifecycle(ctx context.Context, r *Report) error {
 	var hp bool

@@ -75,7 +75,7 @@ func (f *fixture) members(d time.Time) int {
 
 // stage of member i on d: the pattern shifts by one between the days.
 func stage(i int, d time.Time) string {
-	stages := []string{"new", "active", "loyal", "dormant", "churned"}
+	stages := []string{"new", "active", "loyal", "sleeping", "churned"}
 	k := i
 	if d.Equal(day2) {
 		k = i + 1
