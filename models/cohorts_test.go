@@ -246,8 +246,16 @@ func bruteCohorts(t *testing.T, members, orders [][]string, by string, asOf time
 				cohorts[label(cday)] = c
 			}
 			c.size++
-			if len(os) >= 2 {
-				c.seconds = append(c.seconds, pk(local(os[1].at))-pk(cday))
+			// the second purchase day at or after the cohort period
+			var days []time.Time
+			for _, o := range os {
+				d := local(o.at)
+				if pk(d) >= pk(cday) && (len(days) == 0 || !days[len(days)-1].Equal(d)) {
+					days = append(days, d)
+				}
+			}
+			if len(days) >= 2 {
+				c.seconds = append(c.seconds, pk(days[1])-pk(cday))
 			}
 			for _, o := range os {
 				p := pk(local(o.at)) - pk(cday)
@@ -283,4 +291,44 @@ func bruteCohorts(t *testing.T, members, orders [][]string, by string, asOf time
 		}
 	}
 	return out
+}
+
+// TestCohortsRepeatIsSecondPurchaseDayIntegration: a repeat member has a
+// second purchase day (two orders on one day are one purchase day), and in
+// join mode purchases before the join period are ignored for repeats as for
+// activity (a second order before the join month used to wrap to a huge
+// unsigned period and the member was never counted).
+func TestCohortsRepeatIsSecondPurchaseDayIntegration(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, fixture{
+		members: []fxMember{{"s", "2024-01-01 00:00:00"}, {"j", "2024-02-15 00:00:00"}},
+		orders: []fxOrder{
+			// s: two orders on 2024-01-10, then nothing: one purchase day, no repeat.
+			{"s", "2024-01-10 09:00:00", 10, ""}, {"s", "2024-01-10 18:00:00", 20, ""},
+			// j joined mid-February: two purchase days in January (before the
+			// join month), then 2024-02-20 and 2024-03-05. Join mode: purchase
+			// days from February on are 02-20 (period 0) and 03-05 (period 1).
+			{"j", "2024-01-10 10:00:00", 5, ""}, {"j", "2024-01-20 10:00:00", 5, ""},
+			{"j", "2024-02-20 10:00:00", 7, ""}, {"j", "2024-03-05 10:00:00", 9, ""},
+		},
+	}, func(t *testing.T, conn warehouse.Conn) {
+		q := `SELECT toString(cohort), toString(period), toString(cohort_size), toString(repeat_members)
+		FROM cohorts WHERE period_type = 'month' AND cohort_by = ? ORDER BY cohort, period`
+		runModel(t, conn, NewCohorts(config.Cohorts{By: "first_order"}), "2024-03-31", time.UTC)
+		// first_order: the January cohort {s, j}; j's second purchase day is 01-20.
+		want := [][]string{
+			{"2024-01-01", "0", "2", "1"}, {"2024-01-01", "1", "2", "1"}, {"2024-01-01", "2", "2", "1"},
+		}
+		if got := chtest.Rows(t, conn, q, "first_order"); !reflect.DeepEqual(got, want) {
+			t.Errorf("first_order:\n got %v\nwant %v", got, want)
+		}
+		runModel(t, conn, NewCohorts(config.Cohorts{By: "join"}), "2024-03-31", time.UTC)
+		want = [][]string{
+			{"2024-01-01", "0", "1", "0"}, {"2024-01-01", "1", "1", "0"}, {"2024-01-01", "2", "1", "0"},
+			{"2024-02-01", "0", "1", "0"}, {"2024-02-01", "1", "1", "1"},
+		}
+		if got := chtest.Rows(t, conn, q, "join"); !reflect.DeepEqual(got, want) {
+			t.Errorf("join:\n got %v\nwant %v", got, want)
+		}
+	})
 }

@@ -1,6 +1,7 @@
 package models
 
 import (
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
@@ -30,17 +31,17 @@ func TestEngagementIntegration(t *testing.T) {
 	}, func(t *testing.T, conn warehouse.Conn) {
 		runModel(t, conn, NewEngagement(defaults().Engagement), "2024-03-31", time.UTC)
 		// By hand, default weights (login 1, session 1, open 1, click 2, review 4,
-		// referral 8, points_earned 1 per event):
-		// p: logins 2, sessions 30d {03-15, 03-20, 03-31} = 3, 90d + 02-01 = 4;
-		//    weighted 2 + 4 + 2 + 8 + 1 = 17 -> score 100; 3 of 4 below -> 75
-		// q: login 1 (90d only), review 1, sessions 1 / 2; weighted 1 + 2 + 4 = 7
-		// s: opens 2, sessions 1; weighted 2 + 1 = 3;  r: 0
+		// referral 8; points_earned is no engagement, not even a session day):
+		// p: logins 2, sessions 30d {03-15, 03-31} = 2, 90d + 02-01 = 3;
+		//    weighted 2 + 3 + 2 + 8 = 15 -> 4 of 4 at or below: score 100; 3 below -> 75
+		// q: login 1 (90d only), review 1, sessions 1 / 2; weighted 1 + 2 + 4 = 7 -> 75
+		// s: opens 2, sessions 1; weighted 2 + 1 = 3 -> 50;  r: 0
 		// spend: p 0 (refund only), s 0, q 50, r 1000 -> bottom half: p, s
 		want := [][]string{
-			{"p", "2", "2", "3", "4", "1", "1", "50", "0", "9", "17", "100", "75", "0", "1"},
-			{"q", "0", "1", "1", "2", "0", "0", "0", "0", "\\N", "7", "41.1765", "50", "50", "0"},
+			{"p", "2", "2", "2", "3", "1", "1", "50", "0", "9", "15", "100", "75", "0", "1"},
+			{"q", "0", "1", "1", "2", "0", "0", "0", "0", "\\N", "7", "75", "50", "50", "0"},
 			{"r", "0", "0", "0", "0", "0", "0", "0", "0", "\\N", "0", "0", "0", "1000", "0"},
-			{"s", "0", "0", "1", "1", "0", "0", "0", "0", "\\N", "3", "17.6471", "25", "0", "0"},
+			{"s", "0", "0", "1", "1", "0", "0", "0", "0", "\\N", "3", "50", "25", "0", "0"},
 		}
 		got := chtest.Rows(t, conn, `SELECT member_id, toString(logins_30d), toString(logins_90d), toString(sessions_30d),
 		toString(sessions_90d), toString(campaign_clicks_90d), toString(referrals_90d), toString(points_earned_90d),
@@ -75,13 +76,14 @@ func TestEngagementTiesIntegration(t *testing.T) {
 	}
 	forEachEngine(t, fixture{members: members, events: events}, func(t *testing.T, conn warehouse.Conn) {
 		runModel(t, conn, NewEngagement(defaults().Engagement), "2024-03-31", time.UTC)
-		// a, b, c: 3 + 2 + 2 + 1 session = 8, score 100, 2 of 5 lower -> 40.
-		// y: login 1 + session 1 = 2, score 25, 1 of 5 lower -> 20. z: 0.
+		// a, b, c: 3 + 2 + 2 + 1 session = 8, score 100 (5 of 5 at or below),
+		// 2 of 5 lower -> 40. y: login 1 + session 1 = 2, score 40 (y, z at or
+		// below), 1 of 5 lower -> 20. z: 0.
 		want := [][]string{
 			{"a", "1", "1", "30", "8", "100", "40", "0"},
 			{"b", "1", "1", "30", "8", "100", "40", "0"},
 			{"c", "1", "1", "30", "8", "100", "40", "0"},
-			{"y", "0", "0", "0", "2", "25", "20", "0"},
+			{"y", "0", "0", "0", "2", "40", "20", "0"},
 			{"z", "0", "0", "0", "0", "0", "0", "0"},
 		}
 		got := chtest.Rows(t, conn, `SELECT member_id, toString(shares_90d), toString(checkins_90d), toString(points_redeemed_90d),
@@ -89,6 +91,50 @@ func TestEngagementTiesIntegration(t *testing.T) {
 		FROM engagement ORDER BY member_id`)
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("engagement:\n got %v\nwant %v", got, want)
+		}
+	})
+}
+
+// TestEngagementPercentileScoreIntegration: the score is a percentile
+// (100 x members with a weighted sum at or below the member's / members;
+// 0 without weighted events), so one outlier does not rescale everyone,
+// and points_earned events (which mirror orders) count neither as events
+// nor as session days. On main c's 100 logins put a at 1.98 and b at 3.96,
+// and pe's points events scored 6.
+func TestEngagementPercentileScoreIntegration(t *testing.T) {
+	t.Parallel()
+	events := []fxEvent{
+		{"a", "2024-03-10 10:00:00", "login", 0},
+		{"b", "2024-03-10 10:00:00", "login", 0}, {"b", "2024-03-11 10:00:00", "login", 0},
+		{"pe", "2024-03-05 10:00:00", "points_earned", 10}, {"pe", "2024-03-06 10:00:00", "points_earned", 10},
+		{"pe", "2024-03-07 10:00:00", "points_earned", 10},
+	}
+	for i := 0; i < 100; i++ {
+		events = append(events, fxEvent{"c", fmt.Sprintf("2024-03-12 10:%02d:%02d", i/60, i%60), "login", 0})
+	}
+	var members []fxMember
+	for _, m := range []string{"a", "b", "c", "pe", "z"} {
+		members = append(members, fxMember{m, "2023-01-01 00:00:00"})
+	}
+	forEachEngine(t, fixture{members: members, events: events}, func(t *testing.T, conn warehouse.Conn) {
+		runModel(t, conn, NewEngagement(defaults().Engagement), "2024-03-31", time.UTC)
+		// weighted (login 1 + session day 1): a 2, b 4, c 101, pe 0, z 0.
+		// score: a {z, pe, a} 3/5 = 60, b 80, c 100, pe and z 0.
+		// percentile (strictly lower): a 40, b 60, c 80, pe 0, z 0.
+		want := [][]string{
+			{"a", "1", "2", "60", "40"},
+			{"b", "2", "4", "80", "60"},
+			{"c", "1", "101", "100", "80"},
+			{"pe", "0", "0", "0", "0"},
+			{"z", "0", "0", "0", "0"},
+		}
+		got := chtest.Rows(t, conn, `SELECT member_id, toString(sessions_90d), toString(weighted_90d), toString(round(score, 4)),
+		toString(score_percentile) FROM engagement ORDER BY member_id`)
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("engagement:\n got %v\nwant %v", got, want)
+		}
+		if got := chtest.QueryUint(t, conn, "SELECT toUInt64(points_earned_90d) FROM engagement WHERE member_id = 'pe'"); got != 30 {
+			t.Errorf("points_earned_90d = %d, want 30 (still reported)", got)
 		}
 	})
 }

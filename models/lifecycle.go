@@ -11,16 +11,20 @@ import (
 	"github.com/memberlytics/memberlytics/internal/config"
 )
 
-// Fallback lifecycle gaps when the data has no repeat purchase to learn from.
+// Fallback lifecycle thresholds when the data has no repeat purchase to
+// learn from.
 const (
-	fallbackDormantDays = 90
-	fallbackChurnedDays = 180
+	fallbackSilentDays   = 90
+	fallbackSleepingDays = 180
+	fallbackChurnedDays  = 365
 )
 
-// Lifecycle is the lifecycle model: prospect, new, active, loyal, dormant
-// or churned per member, with thresholds learned from inter-purchase gaps
-// unless configured, and the from -> to flow since the previous as_of.
-// Outputs: lifecycle, lifecycle_flow.
+// Lifecycle is the lifecycle model: prospect, new, active, loyal, silent,
+// sleeping or churned per member, with thresholds learned from
+// inter-purchase gaps (open gaps censored, smoothed across runs) unless
+// configured, the from -> to flow since the previous as_of and the
+// reactivation of last run's inactive members. Outputs: lifecycle,
+// lifecycle_flow.
 type Lifecycle struct {
 	cfg config.Lifecycle
 }
@@ -37,53 +41,164 @@ func (*Lifecycle) Deps() []string { return nil }
 // Outputs implements Outputter.
 func (*Lifecycle) Outputs() []string { return []string{"lifecycle", "lifecycle_flow"} }
 
-// Thresholds returns the dormant and churned gaps for w: the configured
-// ones, or the configured percentiles of observed inter-purchase gaps.
-func (m *Lifecycle) Thresholds(ctx context.Context, env Env, w Window) (dormant, churned int, gaps float64, err error) {
-	dormant, churned = m.cfg.DormantDays, m.cfg.ChurnedDays
-	if dormant > 0 && churned > 0 {
-		return dormant, churned, 0, nil
+// GapCount is the number of completed (Events) and open (Censored)
+// inter-purchase gaps of one length in days.
+type GapCount struct {
+	Days, Events, Censored float64
+}
+
+// KaplanMeierQuantiles returns, for each level p, the smallest gap t with
+// F(t) >= p x F(tmax), where F = 1 - S is the Kaplan-Meier estimate of the
+// time to the next purchase day (an open gap is censored: at risk up to
+// and including its length) and tmax the longest completed gap. Because
+// some buyers never come back the curve levels off below 1, so the level
+// is taken of the share that does come back within tmax. gaps must be
+// sorted by Days; ok is false when there is no completed gap.
+func KaplanMeierQuantiles(gaps []GapCount, levels []float64) (q []float64, ok bool) {
+	atRisk := 0.0
+	for _, g := range gaps {
+		atRisk += g.Events + g.Censored
 	}
-	var q []float64
-	args := w.Args(env.RunID, clickhouse.Named("p_dormant", m.cfg.DormantPercentile), clickhouse.Named("p_churned", m.cfg.ChurnedPercentile))
-	if err := queryRow(ctx, env.Conn, "lifecycle", "gaps", nil, args, &gaps, &q); err != nil {
-		return 0, 0, 0, err
+	var ts, fs []float64
+	s := 1.0
+	for _, g := range gaps {
+		if g.Events > 0 && atRisk > 0 {
+			s *= 1 - g.Events/atRisk
+			ts, fs = append(ts, g.Days), append(fs, 1-s)
+		}
+		atRisk -= g.Events + g.Censored
 	}
-	ld, lc := fallbackDormantDays, fallbackChurnedDays
-	if gaps > 0 && len(q) == 2 {
-		ld, lc = int(math.Ceil(q[0])), int(math.Ceil(q[1]))
+	if len(ts) == 0 {
+		return nil, false
 	}
-	if dormant == 0 {
-		dormant = ld
+	top := fs[len(fs)-1]
+	q = make([]float64, len(levels))
+	for i, p := range levels {
+		q[i] = ts[len(ts)-1]
+		for j := range ts {
+			if fs[j] >= p*top-1e-12 {
+				q[i] = ts[j]
+				break
+			}
+		}
 	}
-	if churned == 0 {
-		churned = lc
+	return q, true
+}
+
+// Thresholds is what Run used: the silent, sleeping and churned days, the
+// values learned from this run's gaps before smoothing, the smoothing
+// weight applied (0 without a previous run) and the gap counts.
+type Thresholds struct {
+	Silent, Sleeping, Churned                      int
+	LearnedSilent, LearnedSleeping, LearnedChurned float64
+	Smoothing                                      float64
+	Events, Censored                               float64
+}
+
+// Thresholds returns the thresholds for w: configured ones as they are;
+// learned ones from KaplanMeierQuantiles of this as_of's gaps (fallback
+// 90/180/365 days without a completed gap), blended with the thresholds
+// published for prev (the previous as_of) by cfg.Smoothing. Each is then
+// at least one day above the one before.
+func (m *Lifecycle) Thresholds(ctx context.Context, env Env, w Window, prev time.Time) (Thresholds, error) {
+	var th Thresholds
+	args := w.Args(env.RunID, clickhouse.Named("prev", prev.Format(DateLayout)))
+	q, err := Query("lifecycle", "gaps", nil)
+	if err != nil {
+		return th, err
 	}
-	if churned <= dormant {
-		churned = dormant + 1
+	rows, err := env.Conn.Query(ctx, q, args...)
+	if err != nil {
+		return th, fmt.Errorf("lifecycle gaps: %w", err)
 	}
-	return dormant, churned, gaps, nil
+	var gaps []GapCount
+	for rows.Next() {
+		var g GapCount
+		if err := rows.Scan(&g.Days, &g.Events, &g.Censored); err != nil {
+			rows.Close()
+			return th, fmt.Errorf("lifecycle gaps: %w", err)
+		}
+		th.Events, th.Censored = th.Events+g.Events, th.Censored+g.Censored
+		gaps = append(gaps, g)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return th, fmt.Errorf("lifecycle gaps: %w", err)
+	}
+	learned := []float64{fallbackSilentDays, fallbackSleepingDays, fallbackChurnedDays}
+	if qs, ok := KaplanMeierQuantiles(gaps, []float64{m.cfg.SilentPercentile, m.cfg.SleepingPercentile, m.cfg.ChurnedPercentile}); ok {
+		learned = qs
+	}
+	th.LearnedSilent, th.LearnedSleeping, th.LearnedChurned = learned[0], learned[1], learned[2]
+	previous := map[string]float64{}
+	if q, err = Query("lifecycle", "previous_thresholds", nil); err != nil {
+		return th, err
+	}
+	prows, err := env.Conn.Query(ctx, q, args...)
+	if err != nil {
+		return th, fmt.Errorf("lifecycle previous thresholds: %w", err)
+	}
+	for prows.Next() {
+		var k string
+		var v float64
+		if err := prows.Scan(&k, &v); err != nil {
+			prows.Close()
+			return th, fmt.Errorf("lifecycle previous thresholds: %w", err)
+		}
+		previous[k] = v
+	}
+	prows.Close()
+	if err := prows.Err(); err != nil {
+		return th, fmt.Errorf("lifecycle previous thresholds: %w", err)
+	}
+	used := make([]int, 3)
+	for i, k := range []struct {
+		name       string
+		configured int
+	}{{"silent_days", m.cfg.SilentDays}, {"sleeping_days", m.cfg.SleepingDays}, {"churned_days", m.cfg.ChurnedDays}} {
+		v := learned[i]
+		if p, ok := previous[k.name]; ok && m.cfg.Smoothing > 0 {
+			v = m.cfg.Smoothing*p + (1-m.cfg.Smoothing)*v
+			th.Smoothing = m.cfg.Smoothing
+		}
+		used[i] = int(math.Round(v))
+		if k.configured > 0 {
+			used[i] = k.configured
+		}
+		if used[i] < 1 {
+			used[i] = 1
+		}
+		if i > 0 && used[i] <= used[i-1] {
+			used[i] = used[i-1] + 1
+		}
+	}
+	th.Silent, th.Sleeping, th.Churned = used[0], used[1], used[2]
+	return th, nil
 }
 
 // Run implements Model.
 func (m *Lifecycle) Run(ctx context.Context, env Env, asOf time.Time) (Result, error) {
 	w := NewWindow(asOf, env.location())
-	dormant, churned, gaps, err := m.Thresholds(ctx, env, w)
-	if err != nil {
-		return Result{}, fmt.Errorf("lifecycle thresholds: %w", err)
-	}
 	prev, err := previousAsOf(ctx, env.Conn, "lifecycle", w)
 	if err != nil {
 		return Result{}, err
 	}
+	th, err := m.Thresholds(ctx, env, w, prev)
+	if err != nil {
+		return Result{}, fmt.Errorf("lifecycle thresholds: %w", err)
+	}
 	args := w.Args(env.RunID,
-		clickhouse.Named("dormant", dormant), clickhouse.Named("churned", churned),
+		clickhouse.Named("silent", th.Silent), clickhouse.Named("sleeping", th.Sleeping), clickhouse.Named("churned", th.Churned),
 		clickhouse.Named("new_days", m.cfg.NewDays), clickhouse.Named("loyal", m.cfg.LoyalMinOrders),
 		clickhouse.Named("prev", prev.Format(DateLayout)))
 	res := Result{
 		Rows:    map[string]uint64{},
 		Metrics: map[string]float64{},
-		Params:  map[string]float64{"dormant_days": float64(dormant), "churned_days": float64(churned), "observed_gaps": gaps},
+		Params: map[string]float64{
+			"silent_days": float64(th.Silent), "sleeping_days": float64(th.Sleeping), "churned_days": float64(th.Churned),
+			"learned_silent_days": th.LearnedSilent, "learned_sleeping_days": th.LearnedSleeping, "learned_churned_days": th.LearnedChurned,
+			"smoothing": th.Smoothing, "observed_gaps": th.Events, "censored_gaps": th.Censored,
+		},
 	}
 	for _, step := range []struct{ table, query string }{{"lifecycle", "fill"}, {"lifecycle_flow", "flow"}} {
 		n, err := ReplacePartition(ctx, env.Conn, step.table, w.AsOf, func(stage string) error {
@@ -94,22 +209,50 @@ func (m *Lifecycle) Run(ctx context.Context, env Env, asOf time.Time) (Result, e
 		}
 		res.Rows[step.table] = n
 	}
-	q, err := Query("lifecycle", "counts", nil)
-	if err != nil {
+	if err := m.stageMetrics(ctx, env, args, res.Metrics); err != nil {
 		return Result{}, err
 	}
-	rows, err := env.Conn.Query(ctx, q, args...)
-	if err != nil {
-		return Result{}, fmt.Errorf("lifecycle counts: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var s string
-		var n float64
-		if err := rows.Scan(&s, &n); err != nil {
-			return Result{}, fmt.Errorf("lifecycle counts: %w", err)
+	return res, nil
+}
+
+// stageMetrics records members per stage and, per stage silent, sleeping
+// and churned of the previous as_of, reactivation_base_<stage> (members in
+// it then) and reactivation_rate_<stage> (the share of them with a purchase
+// day since; absent when the base is 0).
+func (m *Lifecycle) stageMetrics(ctx context.Context, env Env, args []any, out map[string]float64) error {
+	for _, query := range []string{"counts", "reactivation"} {
+		q, err := Query("lifecycle", query, nil)
+		if err != nil {
+			return err
 		}
-		res.Metrics["members_"+s] = n
+		rows, err := env.Conn.Query(ctx, q, args...)
+		if err != nil {
+			return fmt.Errorf("lifecycle %s: %w", query, err)
+		}
+		for rows.Next() {
+			var s string
+			var n, hit float64
+			dst := []any{&s, &n}
+			if query == "reactivation" {
+				dst = append(dst, &hit)
+			}
+			if err := rows.Scan(dst...); err != nil {
+				rows.Close()
+				return fmt.Errorf("lifecycle %s: %w", query, err)
+			}
+			if query == "counts" {
+				out["members_"+s] = n
+				continue
+			}
+			out["reactivation_base_"+s] = n
+			if n > 0 {
+				out["reactivation_rate_"+s] = hit / n
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("lifecycle %s: %w", query, err)
+		}
 	}
-	return res, rows.Err()
+	return nil
 }

@@ -30,9 +30,10 @@ func TestMemberProfileIntegration(t *testing.T) {
 			t.Fatalf("member_profile ran before its dependencies (last: %s)", last)
 		}
 		// f joined after as_of: 7 of 8 members. a: Champions (see
-		// TestRFMIntegration), first order 2024-01-10; lifecycle gaps a 81,
-		// h 100 -> dormant 100, churned 101, a is new (first order 81 days
-		// ago). e has only refunds: no rfm row, a prospect. Nobody reaches
+		// TestRFMIntegration), first order 2024-01-10; d lapsed (no order in
+		// the window). Lifecycle gaps a 81, h 100, open b 30, c 30, d 441,
+		// g 45, h 21: KM F = 1/3 at 81, 2/3 at 100 -> silent 100, sleeping
+		// 101, churned 102; a is new (first order 81 days ago). e has only refunds: no rfm row, a prospect. Nobody reaches
 		// Silver (500 or 4 orders). No clv/churn rows: NULL.
 		q := `SELECT member_id, rfm_segment, value_layer, ifNull(toString(cohort_month), 'NULL'), lifecycle_stage, tier,
 			toString(r_score), ifNull(toString(clv), 'NULL'), churn_risk_band
@@ -41,7 +42,7 @@ func TestMemberProfileIntegration(t *testing.T) {
 			{"a", "Champions", "mid-low", "2024-01-01", "new", "Bronze", "5", "NULL", ""},
 			{"b", "Hibernating", "mid-high", "2024-03-01", "new", "Bronze", "2", "NULL", ""},
 			{"c", "Hibernating", "mid-high", "2024-03-01", "new", "Bronze", "2", "NULL", ""},
-			{"d", "Lost", "low", "2023-01-01", "churned", "Bronze", "1", "NULL", ""},
+			{"d", "Lapsed", "low", "2023-01-01", "churned", "Bronze", "0", "NULL", ""},
 			{"e", "", "", "NULL", "prospect", "Bronze", "0", "NULL", ""},
 			{"g", "Lost", "low", "2024-02-01", "new", "Bronze", "1", "NULL", ""},
 			{"h", "Loyal", "mid-low", "2023-12-01", "active", "Bronze", "4", "NULL", ""},
@@ -58,7 +59,7 @@ func TestMemberProfileIntegration(t *testing.T) {
 			WHERE family IN ('rfm_segment', 'lifecycle_stage') GROUP BY family, segment ORDER BY family, segment`)
 		want = [][]string{{"lifecycle_stage", "active", "1"}, {"lifecycle_stage", "churned", "1"}, {"lifecycle_stage", "new", "4"},
 			{"lifecycle_stage", "prospect", "1"}, {"rfm_segment", "Champions", "1"}, {"rfm_segment", "Hibernating", "2"},
-			{"rfm_segment", "Lost", "2"}, {"rfm_segment", "Loyal", "1"}}
+			{"rfm_segment", "Lapsed", "1"}, {"rfm_segment", "Lost", "1"}, {"rfm_segment", "Loyal", "1"}}
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("segment counts:\n got %v\nwant %v", got, want)
 		}

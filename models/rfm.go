@@ -11,9 +11,11 @@ import (
 )
 
 // RFM is the rfm model: per buyer, recency, frequency and monetary over a
-// window, AOV and its trend, 1-5 scores (ties rule in sql/models/rfm.sql
-// and the rfm table's comments), the named segment from the R/F map and a
-// value layer from the monetary score. Output: table rfm.
+// window, AOV and its trend, 1-5 scores among the buyers with an order in
+// the window (ties rule in sql/models/rfm.sql and the rfm table's
+// comments), the named segment from the R/F map and a value layer from the
+// monetary score; lapsed buyers (no order in the window) get scores 0 and
+// the lapsed segment. Output: table rfm.
 type RFM struct {
 	cfg config.RFM
 }
@@ -53,6 +55,7 @@ func (m *RFM) Run(ctx context.Context, env Env, asOf time.Time) (Result, error) 
 		clickhouse.Named("prior_start", FormatUTC(w.DayStart(2*m.cfg.TrendDays-1))),
 		clickhouse.Named("rf_map", RFMap(m.cfg.Segments)),
 		clickhouse.Named("value_layers", m.cfg.ValueLayers),
+		clickhouse.Named("lapsed_segment", m.cfg.LapsedSegment),
 	)
 	res := Result{Rows: map[string]uint64{}, Metrics: map[string]float64{}, Params: map[string]float64{}}
 	err := WithScratch(ctx, env.Conn, "rfm_base", func(scratch string) error {
@@ -68,14 +71,14 @@ func (m *RFM) Run(ctx context.Context, env Env, asOf time.Time) (Result, error) 
 			if err := exec(ctx, env.Conn, "rfm", "fill", t, args); err != nil {
 				return err
 			}
-			var buyers float64
+			var buyers, scored float64
 			var cr, cf, cm []float64
-			if err := queryRow(ctx, env.Conn, "rfm", "cuts", t, nil, &buyers, &cr, &cf, &cm); err != nil {
+			if err := queryRow(ctx, env.Conn, "rfm", "cuts", t, nil, &buyers, &scored, &cr, &cf, &cm); err != nil {
 				return err
 			}
-			res.Metrics["buyers"] = buyers
+			res.Metrics["buyers"], res.Metrics["scored_buyers"], res.Metrics["lapsed_buyers"] = buyers, scored, buyers-scored
 			for i, q := range []string{"p20", "p40", "p60", "p80"} {
-				if i < len(cr) && buyers > 0 {
+				if i < len(cr) && scored > 0 {
 					res.Params["recency_days_"+q] = cr[i]
 					res.Params["frequency_"+q] = cf[i]
 					res.Params["monetary_"+q] = cm[i]

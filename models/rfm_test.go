@@ -1,12 +1,16 @@
 package models
 
 import (
+	"context"
+	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/memberlytics/memberlytics/internal/chtest"
+	"github.com/memberlytics/memberlytics/internal/datagen"
 	"github.com/memberlytics/memberlytics/internal/warehouse"
 )
 
@@ -42,15 +46,16 @@ func TestRFMIntegration(t *testing.T) {
 		if r.Result.Rows["rfm"] != 6 {
 			t.Errorf("rows = %d, want 6", r.Result.Rows["rfm"])
 		}
-		// Worked by hand (n = 6 buyers; score = 1 + floor(5 * strictly worse / 6)):
-		// recency a0 h21 b30 c30 g45 d441 -> worse 5,4,2,2,1,0 -> R 5,4,2,2,1,1
-		// frequency d0 b1 c1 g1 a2 h2    -> lower 0,1,1,1,4,4 -> F 1,1,1,1,4,4
-		// monetary d0 g60 h100 a150 b200 c200 -> lower 0,1,2,3,4,4 -> M 1,1,2,3,4,4
+		// Worked by hand (n = 5 scored buyers; d has no order in the window:
+		// lapsed, scores 0; score = 1 + floor(5 * strictly worse / 5)):
+		// recency a0 h21 b30 c30 g45 -> worse 4,3,1,1,0 -> R 5,4,2,2,1
+		// frequency b1 c1 g1 a2 h2    -> lower 0,0,0,3,3 -> F 1,1,1,4,4
+		// monetary g60 h100 a150 b200 c200 -> lower 0,1,2,3,3 -> M 1,2,3,4,4
 		want := [][]string{
 			{"a", "0", "2", "150", "2", "75", "75", "0", "\\N", "5", "4", "3", "543", "Champions", "mid-low"},
 			{"b", "30", "1", "200", "1", "200", "200", "0", "\\N", "2", "1", "4", "214", "Hibernating", "mid-high"},
 			{"c", "30", "1", "200", "1", "200", "200", "0", "\\N", "2", "1", "4", "214", "Hibernating", "mid-high"},
-			{"d", "441", "0", "0", "1", "0", "0", "0", "\\N", "1", "1", "1", "111", "Lost", "low"},
+			{"d", "441", "0", "0", "1", "0", "0", "0", "\\N", "0", "0", "0", "000", "Lapsed", "low"},
 			{"g", "45", "1", "60", "1", "60", "60", "0", "\\N", "1", "1", "1", "111", "Lost", "low"},
 			{"h", "21", "2", "100", "2", "50", "60", "40", "0.5", "4", "4", "2", "442", "Loyal", "mid-low"},
 		}
@@ -124,4 +129,93 @@ func TestRFMap(t *testing.T) {
 	if strings.Contains(strings.Join(m, ","), ",,") || m[0] == "" {
 		t.Errorf("uncovered cell in %v", m)
 	}
+}
+
+// TestRFMScoresBuyersOfTheWindowIntegration: F and M are scored among the
+// buyers with an order in the window, so lapsed buyers (none in the window)
+// no longer push every one-order buyer to F >= 2; they get the lapsed
+// segment and scores 0. On main the recent first-time buyer n1 was a
+// "Potential Loyalist" (R5 F2) and q1 too (R4 F2).
+func TestRFMScoresBuyersOfTheWindowIntegration(t *testing.T) {
+	t.Parallel()
+	f := fixture{}
+	for _, id := range []string{"n1", "q1", "r1", "r2", "r3", "l1", "l2"} {
+		f.members = append(f.members, fxMember{id, "2022-01-01 00:00:00"})
+	}
+	f.orders = []fxOrder{
+		{"n1", "2024-03-30 10:00:00", 10, ""},                                          // first and only order, recency 1
+		{"q1", "2024-03-25 10:00:00", 20, ""},                                          // recency 6
+		{"l1", "2022-06-01 10:00:00", 500, ""}, {"l2", "2022-06-01 10:00:00", 500, ""}, // lapsed, recency 669
+	}
+	for _, id := range []string{"r1", "r2", "r3"} {
+		f.orders = append(f.orders, fxOrder{id, "2024-01-10 10:00:00", 50, ""}, fxOrder{id, "2024-03-10 10:00:00", 50, ""})
+	}
+	forEachEngine(t, f, func(t *testing.T, conn warehouse.Conn) {
+		r := runModel(t, conn, NewRFM(defaults().RFM), "2024-03-31", time.UTC)
+		// By hand, n = 5 buyers in the window (n1, q1, r1-r3):
+		// recency n1 1, q1 6, r* 21 -> worse 4, 3, 0 -> R 5, 4, 1
+		// frequency n1 1, q1 1, r* 2 -> lower 0, 0, 2 -> F 1, 1, 3
+		// monetary n1 10, q1 20, r* 100 -> lower 0, 1, 2 -> M 1, 2, 3
+		want := [][]string{
+			{"l1", "669", "0", "0", "0", "000", "Lapsed", "low"},
+			{"l2", "669", "0", "0", "0", "000", "Lapsed", "low"},
+			{"n1", "1", "5", "1", "1", "511", "New", "low"},
+			{"q1", "6", "4", "1", "2", "412", "Promising", "mid-low"},
+			{"r1", "21", "1", "3", "3", "133", "At Risk", "mid-low"},
+			{"r2", "21", "1", "3", "3", "133", "At Risk", "mid-low"},
+			{"r3", "21", "1", "3", "3", "133", "At Risk", "mid-low"},
+		}
+		got := chtest.Rows(t, conn, `SELECT member_id, toString(recency_days), toString(r_score), toString(f_score), toString(m_score),
+		rfm_cell, segment, value_layer FROM rfm ORDER BY member_id`)
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("rfm rows:\n got %v\nwant %v", got, want)
+		}
+		if r.Result.Metrics["buyers"] != 7 || r.Result.Metrics["scored_buyers"] != 5 || r.Result.Metrics["lapsed_buyers"] != 2 {
+			t.Errorf("metrics %v, want buyers 7, scored_buyers 5, lapsed_buyers 2", r.Result.Metrics)
+		}
+		// The quintile cut points describe the scored buyers only.
+		if r.Result.Params["frequency_p20"] != 1 || r.Result.Params["recency_days_p80"] != 21 {
+			t.Errorf("params %v, want frequency_p20 1 and recency_days_p80 21", r.Result.Params)
+		}
+	})
+}
+
+// TestRFMGeneratedNewAndPromisingIntegration runs rfm on the generator's
+// data (1,500 members, 18 months): New and Promising are not empty, every
+// one-order buyer in the most recent quintile is New, and lapsed buyers
+// are exactly those without an order in the window. On main New and
+// Promising were empty.
+func TestRFMGeneratedNewAndPromisingIntegration(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	o := datagen.DefaultOptions()
+	o.Members = 1500
+	o.OutDir = dir
+	o.Start = time.Date(2022, 1, 1, 0, 0, 0, 0, time.UTC)
+	o.End = time.Date(2024, 7, 1, 0, 0, 0, 0, time.UTC)
+	o.Workers = 1
+	if _, err := datagen.Generate(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	members := readCSV(t, filepath.Join(dir, "members.csv"))
+	orders := readCSV(t, filepath.Join(dir, "orders.csv"))
+	forEachEngine(t, fixture{}, func(t *testing.T, conn warehouse.Conn) {
+		loadGenerated(t, conn, members, orders)
+		runModel(t, conn, NewRFM(defaults().RFM), "2024-06-30", time.UTC)
+		seg := map[string]uint64{}
+		for _, r := range chtest.Rows(t, conn, "SELECT segment, toString(count()) FROM rfm GROUP BY segment") {
+			n, _ := strconv.ParseUint(r[1], 10, 64)
+			seg[r[0]] = n
+		}
+		t.Logf("segments: %v", seg)
+		if seg["New"] == 0 || seg["Promising"] == 0 || seg["Lapsed"] == 0 {
+			t.Errorf("New %d, Promising %d, Lapsed %d: want all non-empty", seg["New"], seg["Promising"], seg["Lapsed"])
+		}
+		if n := chtest.QueryUint(t, conn, "SELECT count() FROM rfm WHERE orders_total = 1 AND r_score = 5 AND segment != 'New'"); n != 0 {
+			t.Errorf("%d recent first-time buyers are not New", n)
+		}
+		if n := chtest.QueryUint(t, conn, "SELECT count() FROM rfm WHERE (frequency = 0) != (segment = 'Lapsed')"); n != 0 {
+			t.Errorf("%d rows where lapsed (no order in the window) and the Lapsed segment disagree", n)
+		}
+	})
 }

@@ -91,7 +91,7 @@ func (m *Tiers) Run(ctx context.Context, env Env, asOf time.Time) (Result, error
 }
 
 // kpis records per tier members, ARPU (mean window spend), repurchase
-// rate (share with 2+ paid orders in the window) and near-upgrade count,
+// rate (share with a second purchase day in the window) and near-upgrade count,
 // and, against the previous as_of, the upgrade conversion rate and the
 // retention of upgraded members (absent when there is no such member).
 func (m *Tiers) kpis(ctx context.Context, env Env, args []any, out map[string]float64) error {

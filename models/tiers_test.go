@@ -143,3 +143,26 @@ func TestTiersDayEndIntegration(t *testing.T) {
 		}
 	})
 }
+
+// TestTiersRepurchaseIsSecondPurchaseDayIntegration: repurchase_rate_<tier>
+// counts members with a second purchase day in the window (models/README.md);
+// two orders on one day are one purchase day. On main x counted (2+ orders).
+func TestTiersRepurchaseIsSecondPurchaseDayIntegration(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, fixture{
+		members: []fxMember{{"x", "2023-01-01 00:00:00"}, {"y", "2023-01-01 00:00:00"}},
+		orders: []fxOrder{
+			{"x", "2024-03-10 09:00:00", 10, ""}, {"x", "2024-03-10 18:00:00", 10, ""}, // one purchase day
+			{"y", "2024-03-10 09:00:00", 10, ""}, {"y", "2024-03-11 09:00:00", 10, ""}, // two
+		},
+	}, func(t *testing.T, conn warehouse.Conn) {
+		cfg := config.Tiers{
+			Levels:     []config.TierLevel{{Name: "Bronze", Rule: "any"}, {Name: "Silver", MinSpend: 1000, Rule: "any"}},
+			WindowDays: 365, ReviewDays: 30, NearUpgrade: 0.8,
+		}
+		r := runModel(t, conn, NewTiers(cfg), "2024-03-31", time.UTC)
+		if got := r.Result.Metrics["repurchase_rate_bronze"]; got != 0.5 {
+			t.Errorf("repurchase_rate_bronze = %v, want 0.5 (y only)", got)
+		}
+	})
+}

@@ -73,6 +73,13 @@ var badConfigs = []struct {
 	{"loaders_number_format.bad.yml", "loaders.number_format", `must be "1,234.56" or "1.234,56", got "1 234,56"`, ""},
 	{"loaders_timestamp_layout.bad.yml", "loaders.sources.shop.timestamp_layouts[0]", `unknown "Q" at position 1`, ""},
 	{"loaders_directory_globs.bad.yml", "loaders.directory_globs.order", "is not a kind", ""},
+	{"models_rfm_lapsed_empty.bad.yml", "models.rfm.lapsed_segment", "must not be empty", ""},
+	{"models_rfm_lapsed_clash.bad.yml", "models.rfm.lapsed_segment", "must differ from the R/F map segments, got \"Lost\"", ""},
+	{"models_lifecycle_days_order.bad.yml", "models.lifecycle.churned_days", "must be greater than sleeping_days (120), got 100", ""},
+	{"models_lifecycle_negative.bad.yml", "models.lifecycle.silent_days", "must not be negative", ""},
+	{"models_lifecycle_percentiles.bad.yml", "models.lifecycle.silent_percentile", "want 0 < silent_percentile < sleeping_percentile < churned_percentile < 1, got 0.75, 0.7 and 0.95", ""},
+	{"models_lifecycle_smoothing.bad.yml", "models.lifecycle.smoothing", "must be at least 0 and below 1, got 1", ""},
+	{"models_engagement_points_earned.bad.yml", "models.engagement.weights.points_earned", "mirrors orders and is not an engagement event", ""},
 }
 
 func TestBadConfigs(t *testing.T) {

@@ -13,6 +13,10 @@ type RFM struct {
 	Segments []RFMSegment `yaml:"segments"`
 	// ValueLayers names the value layer of monetary scores 1..5 (5 entries).
 	ValueLayers []string `yaml:"value_layers"`
+	// LapsedSegment names the segment of lapsed buyers: buyers with no paid
+	// order in the window, who are not scored (scores 0) and whose value
+	// layer is the lowest. It must differ from every R/F map segment.
+	LapsedSegment string `yaml:"lapsed_segment"`
 }
 
 // RFMSegment is one rule of the R/F map: R and F scores within [min, max].
@@ -32,7 +36,8 @@ type Cohorts struct {
 // Engagement configures the engagement model.
 type Engagement struct {
 	// Weights per event count over the last 90 days; the score is the
-	// member's weighted sum as a share of the highest one, times 100.
+	// percentile of the member's weighted sum (0-100). points_earned is not
+	// an engagement event (it mirrors orders) and is refused.
 	Weights map[string]float64 `yaml:"weights"`
 }
 
@@ -42,13 +47,21 @@ type Lifecycle struct {
 	NewDays int `yaml:"new_days"`
 	// LoyalMinOrders: an active member with at least this many paid orders is loyal.
 	LoyalMinOrders int `yaml:"loyal_min_orders"`
-	// DormantDays and ChurnedDays override the gaps learned from the data
-	// (0 = learn: the DormantPercentile / ChurnedPercentile of observed
-	// inter-purchase gaps).
-	DormantDays       int     `yaml:"dormant_days"`
-	ChurnedDays       int     `yaml:"churned_days"`
-	DormantPercentile float64 `yaml:"dormant_percentile"`
-	ChurnedPercentile float64 `yaml:"churned_percentile"`
+	// SilentDays, SleepingDays and ChurnedDays are the days since the last
+	// paid order from which a buyer is silent (沉默), sleeping (睡眠) and
+	// churned (流失). 0 = learn it: the matching percentile of the
+	// Kaplan-Meier time to the next purchase day, where each buyer's open
+	// gap since the last purchase is a censored observation.
+	SilentDays         int     `yaml:"silent_days"`
+	SleepingDays       int     `yaml:"sleeping_days"`
+	ChurnedDays        int     `yaml:"churned_days"`
+	SilentPercentile   float64 `yaml:"silent_percentile"`
+	SleepingPercentile float64 `yaml:"sleeping_percentile"`
+	ChurnedPercentile  float64 `yaml:"churned_percentile"`
+	// Smoothing is the weight of the previous as_of's published thresholds
+	// in a learned threshold: round(s x previous + (1 - s) x learned), so
+	// thresholds move slowly between runs (0 = no smoothing).
+	Smoothing float64 `yaml:"smoothing"`
 }
 
 // Tiers configures the tiers model.
@@ -98,15 +111,17 @@ func defaultSegments(m *Models) {
 				{Name: "Lost", R: []int{1, 1}, F: []int{1, 1}},
 				{Name: "Hibernating", R: []int{1, 2}, F: []int{1, 2}},
 			},
-			ValueLayers: []string{"low", "mid-low", "mid-low", "mid-high", "high"},
+			ValueLayers:   []string{"low", "mid-low", "mid-low", "mid-high", "high"},
+			LapsedSegment: "Lapsed",
 		},
 		Cohorts: Cohorts{By: "first_order"},
 		Engagement: Engagement{Weights: map[string]float64{
 			"login": 1, "session": 1, "campaign_open": 1, "campaign_click": 2,
 			"review": 4, "share": 3, "referral": 8, "checkin": 2,
-			"points_earned": 1, "points_redeemed": 2, "nps_survey": 3,
+			"points_redeemed": 2, "nps_survey": 3,
 		}},
-		Lifecycle: Lifecycle{NewDays: 90, LoyalMinOrders: 4, DormantPercentile: 0.75, ChurnedPercentile: 0.95},
+		Lifecycle: Lifecycle{NewDays: 90, LoyalMinOrders: 4,
+			SilentPercentile: 0.75, SleepingPercentile: 0.9, ChurnedPercentile: 0.95, Smoothing: 0.5},
 		Tiers: Tiers{
 			Levels: []TierLevel{
 				{Name: "Bronze", Rule: "any"},
@@ -122,10 +137,11 @@ func defaultSegments(m *Models) {
 	m.RFM, m.Cohorts, m.Engagement, m.Lifecycle, m.Tiers = seg.RFM, seg.Cohorts, seg.Engagement, seg.Lifecycle, seg.Tiers
 }
 
-// EngagementEvents are the event types the engagement model counts
-// (session counts distinct login days, see models/engagement.go).
+// EngagementEvents are the event types the engagement model weighs
+// (session counts distinct days with an event, see sql/models/engagement.sql).
+// points_earned is left out: it mirrors orders.
 var EngagementEvents = []string{"login", "session", "campaign_open", "campaign_click", "review", "share",
-	"referral", "checkin", "points_earned", "points_redeemed", "nps_survey"}
+	"referral", "checkin", "points_redeemed", "nps_survey"}
 
 func validateSegments(m Models, add func(key, format string, args ...any)) {
 	if m.RFM.WindowDays < 1 {
@@ -166,6 +182,15 @@ func validateSegments(m Models, add func(key, format string, args ...any)) {
 			}
 		}
 	}
+	if m.RFM.LapsedSegment == "" {
+		add("models.rfm.lapsed_segment", "must not be empty")
+	}
+	for _, s := range m.RFM.Segments {
+		if s.Name == m.RFM.LapsedSegment && s.Name != "" {
+			add("models.rfm.lapsed_segment", "must differ from the R/F map segments, got %q", s.Name)
+			break
+		}
+	}
 	if len(m.RFM.ValueLayers) != 5 {
 		add("models.rfm.value_layers", "must name 5 layers (monetary scores 1..5), got %d", len(m.RFM.ValueLayers))
 	}
@@ -179,6 +204,10 @@ func validateSegments(m Models, add func(key, format string, args ...any)) {
 		known[e] = true
 	}
 	for k, w := range m.Engagement.Weights {
+		if k == "points_earned" {
+			add("models.engagement.weights.points_earned", "points_earned mirrors orders and is not an engagement event; remove it")
+			continue
+		}
 		if !known[k] {
 			add("models.engagement.weights."+k, "unknown event type; want one of %v", EngagementEvents)
 		}
@@ -193,14 +222,29 @@ func validateSegments(m Models, add func(key, format string, args ...any)) {
 	if l.LoyalMinOrders < 2 {
 		add("models.lifecycle.loyal_min_orders", "must be at least 2, got %d", l.LoyalMinOrders)
 	}
-	if l.DormantDays < 0 || l.ChurnedDays < 0 {
-		add("models.lifecycle.dormant_days", "dormant_days and churned_days must not be negative (0 = learn from data)")
+	if l.SilentDays < 0 || l.SleepingDays < 0 || l.ChurnedDays < 0 {
+		add("models.lifecycle.silent_days", "silent_days, sleeping_days and churned_days must not be negative (0 = learn from data), got %d, %d and %d",
+			l.SilentDays, l.SleepingDays, l.ChurnedDays)
 	}
-	if l.DormantDays > 0 && l.ChurnedDays > 0 && l.ChurnedDays <= l.DormantDays {
-		add("models.lifecycle.churned_days", "must be greater than dormant_days (%d), got %d", l.DormantDays, l.ChurnedDays)
+	last, lastKey := 0, ""
+	for _, d := range []struct {
+		key string
+		v   int
+	}{{"silent_days", l.SilentDays}, {"sleeping_days", l.SleepingDays}, {"churned_days", l.ChurnedDays}} {
+		if d.v <= 0 {
+			continue
+		}
+		if last > 0 && d.v <= last {
+			add("models.lifecycle."+d.key, "must be greater than %s (%d), got %d", lastKey, last, d.v)
+		}
+		last, lastKey = d.v, d.key
 	}
-	if !(l.DormantPercentile > 0 && l.DormantPercentile < l.ChurnedPercentile && l.ChurnedPercentile < 1) {
-		add("models.lifecycle.dormant_percentile", "want 0 < dormant_percentile < churned_percentile < 1, got %g and %g", l.DormantPercentile, l.ChurnedPercentile)
+	if !(l.SilentPercentile > 0 && l.SilentPercentile < l.SleepingPercentile && l.SleepingPercentile < l.ChurnedPercentile && l.ChurnedPercentile < 1) {
+		add("models.lifecycle.silent_percentile", "want 0 < silent_percentile < sleeping_percentile < churned_percentile < 1, got %g, %g and %g",
+			l.SilentPercentile, l.SleepingPercentile, l.ChurnedPercentile)
+	}
+	if l.Smoothing < 0 || l.Smoothing >= 1 {
+		add("models.lifecycle.smoothing", "must be at least 0 and below 1, got %g", l.Smoothing)
 	}
 	t := m.Tiers
 	if len(t.Levels) < 2 {

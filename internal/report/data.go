@@ -482,6 +482,17 @@ func (l *loader) kpis(ctx context.Context, r *Report) error {
 			}
 			add("kpi_churn_rate", Share, rate(cur), rate(prev), 0, hp)
 		}
+		// Reactivation comes from lifecycle's model_metrics; without them
+		// (no table, or a first run) the figure is simply absent.
+		if ms, _ := l.need("model_metrics"); ms == nil {
+			cur, prev, ok, hp, err := l.byDate(ctx, "kpi_reactivation", 1)
+			if err != nil {
+				return err
+			}
+			if ok {
+				add("kpi_reactivation", Share, cur, prev, 0, hp)
+			}
+		}
 	}
 	if ms, _ := l.need("clv"); ms != nil {
 		r.KPIMissing = append(r.KPIMissing, ms...)
@@ -819,7 +830,7 @@ func (l *loader) tiers(ctx context.Context, r *Report) error {
 
 // stageOrder is the order of the lifecycle stages the models write; other
 // stages follow in name order.
-var stageOrder = []string{"prospect", "new", "active", "loyal", "at_risk", "dormant", "churned"}
+var stageOrder = []string{"prospect", "new", "active", "loyal", "silent", "sleeping", "churned"}
 
 func (l *loader) lifecycle(ctx context.Context, r *Report) error {
 	var hp bool

@@ -75,7 +75,7 @@ func (f *fixture) members(d time.Time) int {
 
 // stage of member i on d: the pattern shifts by one between the days.
 func stage(i int, d time.Time) string {
-	stages := []string{"new", "active", "loyal", "dormant", "churned"}
+	stages := []string{"new", "active", "loyal", "sleeping", "churned"}
 	k := i
 	if d.Equal(day2) {
 		k = i + 1
@@ -166,6 +166,13 @@ func (f *fixture) fill(t *testing.T, d time.Time, only []string) {
 	}
 	if want(only, "model_metrics") {
 		mm := [][]any{{d, "churn", "auc", 0.8, "r"}, {d, "churn", "baseline_auc", 0.7, "r"}, {d, "churn", "lift_top_decile", 2.5, "r"}}
+		// reactivation: day1 (2 + 3) / 40 = 0.125, day2 (3 + 3) / 40 = 0.15
+		sleep := 0.2
+		if d.Equal(day2) {
+			sleep = 0.3
+		}
+		mm = append(mm, []any{d, "lifecycle", "reactivation_base_sleeping", 10.0, "r"}, []any{d, "lifecycle", "reactivation_rate_sleeping", sleep, "r"},
+			[]any{d, "lifecycle", "reactivation_base_churned", 30.0, "r"}, []any{d, "lifecycle", "reactivation_rate_churned", 0.1, "r"})
 		for k := 1; k <= 10; k++ {
 			key := fmt.Sprintf("calibration_%02d_", k)
 			mm = append(mm, []any{d, "churn", key + "predicted", float64(k) / 10, "r"},

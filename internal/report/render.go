@@ -93,7 +93,7 @@ func Render(w io.Writer, r *Report, opt Options) error {
 		p.Subtitle += l.T("compared_with") + " " + r.Prev.Format(dateLayout)
 	}
 	p.Generated = l.T("generated_at") + " " + r.GeneratedAt.Format("2006-01-02 15:04 UTC")
-	kpiSec := section{ID: "kpis", Title: l.T("kpis"), Notices: notices(l, r.KPIMissing)}
+	kpiSec := section{ID: "kpis", Title: l.T("kpis"), Notices: notices(l, r.KPIMissing), Note: l.T("kpi_note")}
 	for _, k := range r.KPIs {
 		kpiSec.KPIs = append(kpiSec.KPIs, viewKPI(k, f))
 	}

@@ -43,6 +43,7 @@ func TestLoadIntegration(t *testing.T) {
 		{"kpi_members", 40, 36},
 		{"kpi_active", 24, 36 * 3 / 5}, // day1: i%5 in {0,1,2}: 22 of 36? computed below
 		{"kpi_churn_rate", 0.2, 7.0 / 36},
+		{"kpi_reactivation", 0.15, 0.125},
 		{"kpi_buyers", 40, 36},
 		{"kpi_repurchase", 0.75, 27.0 / 36},
 	}

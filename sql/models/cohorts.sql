@@ -6,15 +6,17 @@
 -- of as_of count; in join mode orders before the join period are ignored.
 -- Periods run from 0 (the cohort period) to the period containing as_of,
 -- so the last period of each cohort is partial. A repeat member has a
--- second paid order (which may fall on the same day as the first).
+-- second purchase day (the repurchase definition of models/README.md: two
+-- orders on one business day are one purchase day), counted from the
+-- cohort period on: in join mode purchase days before the join period are
+-- ignored here as they are for active members and revenue.
 
 -- name: base_create
 CREATE TABLE {{scratch}}
 (
     member_id  String,
     cohort_day Date,
-    second_day Date,
-    has_second UInt8
+    days       Array(Date)
 ) ENGINE = Memory
 
 -- name: base_fill_first_order
@@ -26,12 +28,12 @@ CREATE TABLE {{scratch}}
 -- are (every member is on one shard). Both settings change nothing on one
 -- server. They are in a SETTINGS clause: the string setting cannot travel
 -- over 18.16's protocol.
-INSERT INTO {{scratch}} (member_id, cohort_day, second_day, has_second)
+-- days: the member's distinct purchase days (business time zone), sorted.
+INSERT INTO {{scratch}} (member_id, cohort_day, days)
 SELECT
     member_id,
     toDate(min(ordered_at), @tz),
-    toDate(if(count() >= 2, arraySort(groupArray(ordered_at))[2], min(ordered_at)), @tz),
-    toUInt8(count() >= 2)
+    arraySort(groupUniqArray(toDate(ordered_at, @tz)))
 FROM orders FINAL
 WHERE (status = 'paid' OR updated_at >= toDateTime(@as_of_end, 'UTC'))
   AND ordered_at < toDateTime(@as_of_end, 'UTC')
@@ -40,8 +42,8 @@ GROUP BY member_id
 SETTINGS distributed_product_mode = 'local', distributed_group_by_no_merge = 1
 
 -- name: base_fill_join
-INSERT INTO {{scratch}} (member_id, cohort_day, second_day, has_second)
-SELECT member_id, toDate(joined_at, @tz), second_day, has_second
+INSERT INTO {{scratch}} (member_id, cohort_day, days)
+SELECT member_id, toDate(joined_at, @tz), days
 FROM
 (
     SELECT member_id, joined_at FROM members_current WHERE joined_at < toDateTime(@as_of_end, 'UTC')
@@ -50,8 +52,7 @@ ANY LEFT JOIN
 (
     SELECT
         member_id,
-        toDate(if(count() >= 2, arraySort(groupArray(ordered_at))[2], min(ordered_at)), @tz) AS second_day,
-        toUInt8(count() >= 2) AS has_second
+        arraySort(groupUniqArray(toDate(ordered_at, @tz))) AS days
     FROM orders_current
     WHERE (status = 'paid' OR updated_at >= toDateTime(@as_of_end, 'UTC')) AND ordered_at < toDateTime(@as_of_end, 'UTC')
     GROUP BY member_id
@@ -85,11 +86,17 @@ FROM
             SELECT
                 if(@pt = 'week', toMonday(cohort_day), toStartOfMonth(cohort_day)) AS cohort,
                 count() AS cohort_size,
-                groupArrayIf(toUInt32(if(@pt = 'week', toRelativeWeekNum(second_day), toRelativeMonthNum(second_day))
-                    - if(@pt = 'week', toRelativeWeekNum(cohort_day), toRelativeMonthNum(cohort_day))), has_second = 1) AS second_periods,
+                -- the period of the second purchase day at or after the cohort period
+                groupArrayIf(toUInt32(ps[2]), length(ps) >= 2) AS second_periods,
                 any(if(@pt = 'week', toRelativeWeekNum(toDate(@as_of)), toRelativeMonthNum(toDate(@as_of)))
                     - if(@pt = 'week', toRelativeWeekNum(cohort_day), toRelativeMonthNum(cohort_day))) AS maxp
-            FROM {{scratch}}
+            FROM
+            (
+                -- ps: periods of the purchase days since the cohort period (>= 0), ascending
+                SELECT cohort_day, arrayFilter(x -> x >= 0, arrayMap(d -> toInt64(if(@pt = 'week', toRelativeWeekNum(d), toRelativeMonthNum(d)))
+                    - toInt64(if(@pt = 'week', toRelativeWeekNum(cohort_day), toRelativeMonthNum(cohort_day))), days)) AS ps
+                FROM {{scratch}}
+            )
             GROUP BY cohort
         )
     ) AS l2

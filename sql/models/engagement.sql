@@ -2,11 +2,15 @@
 -- of as_of, business time zone), a weighted score and its percentile, for
 -- every member who joined by as_of.
 --
--- A session is a business day with at least one event. weighted_90d sums
--- 90-day counts times models.engagement.weights (points_earned and
--- points_redeemed by number of events, not points). score = 100 x
--- weighted_90d / max(weighted_90d). score_percentile = 100 x members with
--- a strictly lower score / members (ties share the lower value).
+-- points_earned events mirror orders: they are reported (points_earned_90d)
+-- but are no engagement: they count toward neither sessions nor the score
+-- (as in the potential model). A session is a business day with at least
+-- one other event. weighted_90d sums 90-day counts times
+-- models.engagement.weights (points_redeemed by number of events, not
+-- points). score is a percentile, so one outlier does not rescale everyone:
+-- 100 x members with a weighted_90d at or below the member's / members, 0
+-- when weighted_90d is 0. score_percentile = 100 x members with a strictly
+-- lower weighted_90d / members (ties share the lower value).
 -- engaged_low_spend = score_percentile >= 75 and fewer than half of the
 -- members spend strictly less (net paid spend over 365 days).
 
@@ -37,7 +41,7 @@ SELECT
     nps_answers_90d, nps_last, has_nps,
     @w_login * logins_90d + @w_session * sessions_90d + @w_campaign_open * campaign_opens_90d
         + @w_campaign_click * campaign_clicks_90d + @w_review * reviews_90d + @w_share * shares_90d
-        + @w_referral * referrals_90d + @w_checkin * checkins_90d + @w_points_earned * points_earned_n
+        + @w_referral * referrals_90d + @w_checkin * checkins_90d
         + @w_points_redeemed * points_redeemed_n + @w_nps_survey * nps_answers_90d,
     spend_365d
 FROM
@@ -54,8 +58,8 @@ FROM
             member_id,
             toUInt32(countIf(event_type = 'login' AND event_time >= toDateTime(@start_30, 'UTC'))) AS logins_30d,
             toUInt32(countIf(event_type = 'login' AND in90)) AS logins_90d,
-            toUInt32(uniqExactIf(toDate(event_time, @tz), event_time >= toDateTime(@start_30, 'UTC'))) AS sessions_30d,
-            toUInt32(uniqExactIf(toDate(event_time, @tz), in90)) AS sessions_90d,
+            toUInt32(uniqExactIf(toDate(event_time, @tz), event_time >= toDateTime(@start_30, 'UTC') AND event_type != 'points_earned')) AS sessions_30d,
+            toUInt32(uniqExactIf(toDate(event_time, @tz), in90 AND event_type != 'points_earned')) AS sessions_90d,
             toUInt32(countIf(event_type = 'campaign_open' AND event_time >= toDateTime(@start_30, 'UTC'))) AS campaign_opens_30d,
             toUInt32(countIf(event_type = 'campaign_open' AND in90)) AS campaign_opens_90d,
             toUInt32(countIf(event_type = 'campaign_click' AND event_time >= toDateTime(@start_30, 'UTC'))) AS campaign_clicks_30d,
@@ -99,7 +103,7 @@ SELECT
     campaign_opens_30d, campaign_opens_90d, campaign_clicks_30d, campaign_clicks_90d,
     reviews_90d, shares_90d, referrals_90d, checkins_90d, points_earned_90d, points_redeemed_90d,
     nps_answers_90d, if(has_nps = 1, nps_last, NULL), weighted_90d,
-    if(maxw > 0, 100 * weighted_90d / maxw, 0),
+    if(weighted_90d > 0, 100 * w_upto / n, 0),
     100 * w_below / n,
     spend_365d,
     toUInt8(100 * w_below / n >= 75 AND s_below / n < 0.5),
@@ -108,13 +112,13 @@ FROM
 (
     SELECT * FROM
     (
-        SELECT *, (SELECT count() FROM {{scratch}}) AS n, (SELECT max(weighted_90d) FROM {{scratch}}) AS maxw,
+        SELECT *, (SELECT count() FROM {{scratch}}) AS n,
             toFloat64(weighted_90d) AS wk, toFloat64(spend_365d) AS sk
         FROM {{scratch}}
     ) AS l4
     ANY LEFT JOIN
     (
-        SELECT v AS wk, cu - cc AS w_below FROM
+        SELECT v AS wk, cu - cc AS w_below, cu AS w_upto FROM
             (
                 -- sorted distinct keys and their counts; cu - cc = members with a smaller key.
                 -- Float64 keys: 18.16 sorts Decimal and tuple arrays very slowly.

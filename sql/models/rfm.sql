@@ -7,8 +7,14 @@
 -- the end of as_of, so a refund or cancellation recorded later does not
 -- change the run of an earlier as_of (see models/README.md).
 --
--- Scores (ties rule): a buyer's score is 1 + floor(5 x b / n), where n is
--- the number of buyers and b the number of buyers with a strictly worse
+-- Scored buyers: buyers with a paid order in the window (frequency > 0),
+-- the members the window's F and M describe. Lapsed buyers (no paid order
+-- in the window, so their recency is beyond it) are not scored: r, f and m
+-- are 0, rfm_cell is 000, the segment is @lapsed_segment and the value
+-- layer the lowest (their window spend is 0).
+--
+-- Scores (ties rule): a scored buyer's score is 1 + floor(5 x b / n), where
+-- n is the number of scored buyers and b the number of them with a strictly worse
 -- value (longer recency; lower frequency; lower monetary). Buyers with
 -- equal values therefore always share a score (the lowest their block
 -- would get), every score is 1-5, and with n distinct values each score
@@ -74,24 +80,24 @@ SELECT
     if(recent_n > 0 AND prior_n > 0 AND sum_prior > 0, (sum_recent / recent_n) / (sum_prior / prior_n) - 1, NULL),
     r, f, m,
     concat(toString(r), toString(f), toString(m)),
-    arrayElement(@rf_map, (r - 1) * 5 + f),
-    arrayElement(@value_layers, m),
+    if(frequency = 0, @lapsed_segment, arrayElement(@rf_map, (r - 1) * 5 + f)),
+    arrayElement(@value_layers, if(frequency = 0, 1, m)),
     @run_id
 FROM
 (
     SELECT
         member_id, first_order_at, last_order_at, recency_days, frequency, monetary, orders_total,
         sum_recent, recent_n, sum_prior, prior_n,
-        toUInt8(1 + intDiv(5 * r_below, n)) AS r,
-        toUInt8(1 + intDiv(5 * f_below, n)) AS f,
-        toUInt8(1 + intDiv(5 * m_below, n)) AS m
+        toUInt8(if(frequency = 0, 0, 1 + intDiv(5 * r_below, n))) AS r,
+        toUInt8(if(frequency = 0, 0, 1 + intDiv(5 * f_below, n))) AS f,
+        toUInt8(if(frequency = 0, 0, 1 + intDiv(5 * m_below, n))) AS m
     FROM
     (
         SELECT * FROM
         (
             SELECT * FROM
             (
-                SELECT *, (SELECT count() FROM {{scratch}}) AS n,
+                SELECT *, (SELECT count() FROM {{scratch}} WHERE frequency > 0) AS n,
                     -toFloat64(recency_days) AS rk, toFloat64(frequency) AS fk, toFloat64(monetary) AS mk
                 FROM {{scratch}}
             ) AS l1
@@ -104,7 +110,7 @@ FROM
                 -- Float64 keys: 18.16 sorts Decimal and tuple arrays very slowly.
                 SELECT arraySort(groupArray(k)) AS vs, arraySort((x, y) -> y, groupArray(c), groupArray(k)) AS cs,
                     arrayCumSum(cs) AS cum
-                FROM (SELECT -toFloat64(recency_days) AS k, count() AS c FROM {{scratch}} GROUP BY k)
+                FROM (SELECT -toFloat64(recency_days) AS k, count() AS c FROM {{scratch}} WHERE frequency > 0 GROUP BY k)
             ) AS ark ARRAY JOIN vs AS v, cs AS cc, cum AS cu
             ) AS r4 USING (rk)
         ) AS l2
@@ -116,7 +122,7 @@ FROM
                 -- Float64 keys: 18.16 sorts Decimal and tuple arrays very slowly.
                 SELECT arraySort(groupArray(k)) AS vs, arraySort((x, y) -> y, groupArray(c), groupArray(k)) AS cs,
                     arrayCumSum(cs) AS cum
-                FROM (SELECT toFloat64(frequency) AS k, count() AS c FROM {{scratch}} GROUP BY k)
+                FROM (SELECT toFloat64(frequency) AS k, count() AS c FROM {{scratch}} WHERE frequency > 0 GROUP BY k)
             ) AS afk ARRAY JOIN vs AS v, cs AS cc, cum AS cu
         ) AS r5 USING (fk)
     ) AS l3
@@ -128,15 +134,18 @@ FROM
                 -- Float64 keys: 18.16 sorts Decimal and tuple arrays very slowly.
                 SELECT arraySort(groupArray(k)) AS vs, arraySort((x, y) -> y, groupArray(c), groupArray(k)) AS cs,
                     arrayCumSum(cs) AS cum
-                FROM (SELECT toFloat64(monetary) AS k, count() AS c FROM {{scratch}} GROUP BY k)
+                FROM (SELECT toFloat64(monetary) AS k, count() AS c FROM {{scratch}} WHERE frequency > 0 GROUP BY k)
             ) AS amk ARRAY JOIN vs AS v, cs AS cc, cum AS cu
     ) AS r6 USING (mk)
 )
 
 -- name: cuts
+-- Buyers, scored buyers, and the quintile cut points of the scored buyers.
 SELECT
+    toFloat64((SELECT count() FROM {{stage}})),
     toFloat64(count()),
     quantilesExact(0.2, 0.4, 0.6, 0.8)(toFloat64(recency_days)),
     quantilesExact(0.2, 0.4, 0.6, 0.8)(toFloat64(frequency)),
     quantilesExact(0.2, 0.4, 0.6, 0.8)(toFloat64(monetary))
 FROM {{stage}}
+WHERE frequency > 0

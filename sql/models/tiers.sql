@@ -114,8 +114,22 @@ WHERE as_of = toDate(@as_of)
 GROUP BY previous_tier, tier
 
 -- name: per_tier
-SELECT tier, toFloat64(count()), avg(spend_window), avg(orders_window >= 2), toFloat64(sum(near_upgrade))
-FROM tiers WHERE as_of = toDate(@as_of) GROUP BY tier
+-- Repurchase (models/README.md): a second purchase day, here within the
+-- rolling window; two orders on one business day are one purchase day.
+SELECT tier, toFloat64(count()), avg(spend_window), avg(purchase_days >= 2), toFloat64(sum(near_upgrade))
+FROM
+(
+    SELECT member_id, tier, spend_window, near_upgrade FROM tiers WHERE as_of = toDate(@as_of)
+) AS l13
+ANY LEFT JOIN
+(
+    SELECT member_id, uniqExact(toDate(ordered_at, @tz)) AS purchase_days
+    FROM orders_current
+    WHERE (status = 'paid' OR updated_at >= toDateTime(@as_of_end, 'UTC')) AND ordered_at >= toDateTime(@window_start, 'UTC')
+      AND ordered_at < toDateTime(@as_of_end, 'UTC')
+    GROUP BY member_id
+) AS r13 USING (member_id)
+GROUP BY tier
 
 -- name: conversion
 -- Near-upgrade members of the previous as_of, and how many of them moved up.

@@ -4,7 +4,7 @@ SELECT
     toFloat64(count())                                          AS members,
     toFloat64(countIf(stage IN ('new', 'active', 'loyal')))     AS active,
     toFloat64(countIf(stage = 'churned'))                       AS churned,
-    toFloat64(countIf(stage IN ('new', 'active', 'loyal', 'at_risk', 'dormant', 'churned'))) AS buyers
+    toFloat64(countIf(stage != 'prospect'))                     AS buyers
 FROM lifecycle
 WHERE as_of IN (toDate(@as_of), toDate(@prev))
 GROUP BY as_of
