@@ -20,6 +20,10 @@ var (
 	// ErrUnknownFormat means the format could not be told from the file
 	// name and none was given.
 	ErrUnknownFormat = errors.New("unknown file format")
+	// ErrBeingLoaded means another attempt holds the file's lease: it is
+	// being loaded by another process (or an attempt that died less than a
+	// lease ago). The error names the owner and since when.
+	ErrBeingLoaded = errors.New("file is being loaded by another attempt")
 	// ErrInvalidOptions means Options are unusable.
 	ErrInvalidOptions = errors.New("invalid loader options")
 )

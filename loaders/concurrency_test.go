@@ -1,0 +1,222 @@
+package loaders_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/memberlytics/memberlytics/internal/chtest"
+	"github.com/memberlytics/memberlytics/internal/datagen"
+	"github.com/memberlytics/memberlytics/internal/warehouse"
+	"github.com/memberlytics/memberlytics/loaders"
+)
+
+// pauseConn holds the first statement that at matches until release is
+// closed, after closing reached: a test runs two loaders and holds one at
+// a known point (before publishing, before staging) while the other runs.
+type pauseConn struct {
+	warehouse.Conn
+	at      func(q string) bool
+	once    sync.Once
+	reached chan struct{}
+	release chan struct{}
+}
+
+func newPauseConn(conn warehouse.Conn, at func(q string) bool) *pauseConn {
+	return &pauseConn{Conn: conn, at: at, reached: make(chan struct{}), release: make(chan struct{})}
+}
+
+func (c *pauseConn) hold(q string) {
+	if !c.at(q) {
+		return
+	}
+	first := false
+	c.once.Do(func() { first = true })
+	if first {
+		close(c.reached)
+		<-c.release
+	}
+}
+
+func (c *pauseConn) Exec(ctx context.Context, q string, args ...any) error {
+	c.hold(q)
+	return c.Conn.Exec(ctx, q, args...)
+}
+
+func (c *pauseConn) PrepareBatch(ctx context.Context, q string) (warehouse.Batch, error) {
+	c.hold(q)
+	return c.Conn.PrepareBatch(ctx, q)
+}
+
+func isAttach(q string) bool { return strings.Contains(q, "ATTACH PARTITION") }
+
+func isStageInsert(q string) bool {
+	return strings.HasPrefix(q, "INSERT INTO ") && strings.Contains(q, "_stage_")
+}
+
+// run starts LoadFile on its own goroutine; the channel yields its outcome.
+type outcome struct {
+	res loaders.Result
+	err error
+}
+
+func start(t *testing.T, conn loaders.Conn, o loaders.Options, path string) <-chan outcome {
+	t.Helper()
+	l := newLoader(t, conn, o)
+	done := make(chan outcome, 1)
+	go func() {
+		res, err := l.LoadFile(context.Background(), path)
+		done <- outcome{res, err}
+	}()
+	return done
+}
+
+// waitEither waits until the pause point is reached or the load ended.
+func waitEither(t *testing.T, reached <-chan struct{}, done <-chan outcome) (outcome, bool) {
+	t.Helper()
+	select {
+	case <-reached:
+		return outcome{}, false
+	case o := <-done:
+		return o, true
+	case <-time.After(2 * time.Minute):
+		t.Fatal("neither the pause point nor the end of the load came")
+	}
+	return outcome{}, false
+}
+
+// loadedAttempts counts the file's attempts recorded loaded.
+func loadedAttempts(t *testing.T, conn warehouse.Conn, fileID string) uint64 {
+	t.Helper()
+	return chtest.QueryUint(t, conn, "SELECT countIf(status = 'loaded') FROM load_files FINAL WHERE file_id = ?", fileID)
+}
+
+// mainStages lists stage and scratch tables visible in the main database.
+func mainStages(t *testing.T, conn warehouse.Conn) string {
+	t.Helper()
+	return chtest.QueryString(t, conn, `SELECT arrayStringConcat(groupArray(name), ',') FROM system.tables
+		WHERE database = currentDatabase() AND (name LIKE '%\\_stage\\_%' OR name LIKE '%\\_tmp\\_%')`)
+}
+
+// TestSameFileTwiceIntegration: a load held just before publishing while
+// a second load of the same file starts. The file must be published once,
+// the result of each load must match what the raw table holds, and the
+// second load must say who is loading the file.
+func TestSameFileTwiceIntegration(t *testing.T) {
+	t.Parallel()
+	conn := chtest.Migrated(t)
+	path := filepath.Join(generated(t, datagen.FormatCSV), "orders.csv")
+	want := countLines(t, path) - 1
+
+	pa := newPauseConn(conn, isAttach)
+	doneA := start(t, pa, loaders.Options{Kind: loaders.Orders, BatchRows: 100}, path)
+	if o, ended := waitEither(t, pa.reached, doneA); ended {
+		t.Fatalf("first load ended before publishing: %+v", o)
+	}
+	if s := mainStages(t, conn); s != "" {
+		t.Errorf("stage tables visible in the main database during a load: %s", s)
+	}
+	pb := newPauseConn(conn, isStageInsert)
+	doneB := start(t, pb, loaders.Options{Kind: loaders.Orders, BatchRows: 100}, path)
+	b, bEnded := waitEither(t, pb.reached, doneB)
+	close(pa.release)
+	a := <-doneA
+	if a.err != nil {
+		t.Fatalf("first load: %v", a.err)
+	}
+	if got := chtest.QueryUint(t, conn, "SELECT count() FROM orders"); int64(got) != a.res.Rows || a.res.Rows != want {
+		t.Errorf("first load reports %d rows loaded, raw orders holds %d, file has %d", a.res.Rows, got, want)
+	}
+	close(pb.release)
+	if !bEnded {
+		b = <-doneB
+	}
+	switch {
+	case b.err == nil && !b.res.Skipped:
+		t.Errorf("second load of the same file published it again: %+v", b.res)
+	case b.err != nil && !errors.Is(b.err, loaders.ErrBeingLoaded):
+		t.Errorf("second load: %v, want ErrBeingLoaded", b.err)
+	case b.err != nil && !strings.Contains(b.err.Error(), "being loaded by "):
+		t.Errorf("second load: %v, want it to name the owner", b.err)
+	}
+	if got := chtest.QueryUint(t, conn, "SELECT count() FROM orders"); int64(got) != want {
+		t.Errorf("raw orders = %d after both loads, want %d (one copy)", got, want)
+	}
+	if n := loadedAttempts(t, conn, a.res.FileID); n != 1 {
+		t.Errorf("%d attempts recorded loaded, want 1", n)
+	}
+	if n := stageTables(t, conn); n != 0 {
+		t.Errorf("%d staging tables left", n)
+	}
+	if again := load(t, conn, loaders.Options{Kind: loaders.Orders}, path); !again.Skipped || again.Rows != want {
+		t.Errorf("third load %+v, want skipped with %d rows", again, want)
+	}
+}
+
+// TestOtherFileDuringLoadIntegration: a load of another file while one is
+// held before publishing must not touch the first one's stage.
+func TestOtherFileDuringLoadIntegration(t *testing.T) {
+	t.Parallel()
+	conn := chtest.Migrated(t)
+	dir := generated(t, datagen.FormatCSV)
+	orders, members := filepath.Join(dir, "orders.csv"), filepath.Join(dir, "members.csv")
+	pa := newPauseConn(conn, isAttach)
+	doneA := start(t, pa, loaders.Options{Kind: loaders.Orders, BatchRows: 100}, orders)
+	if o, ended := waitEither(t, pa.reached, doneA); ended {
+		t.Fatalf("orders load ended before publishing: %+v", o)
+	}
+	m := load(t, conn, loaders.Options{Kind: loaders.Members}, members)
+	close(pa.release)
+	a := <-doneA
+	if a.err != nil {
+		t.Fatalf("orders load while members loaded: %v", a.err)
+	}
+	if got, want := chtest.QueryUint(t, conn, "SELECT count() FROM orders"), countLines(t, orders)-1; int64(got) != want {
+		t.Errorf("orders = %d, want %d", got, want)
+	}
+	if got := chtest.QueryUint(t, conn, "SELECT count() FROM members"); int64(got) != m.Rows {
+		t.Errorf("members = %d, want %d", got, m.Rows)
+	}
+}
+
+// TestAbandonedAttemptIntegration: a load dies with the server gone, so its
+// stage and its 'loading' ledger row stay. Another load leaves them alone
+// while the dead attempt's lease runs; once it has expired, the next load
+// drops the stage and marks the attempt abandoned.
+func TestAbandonedAttemptIntegration(t *testing.T) {
+	t.Parallel()
+	conn := chtest.Migrated(t)
+	dir := generated(t, datagen.FormatCSV)
+	orders, members := filepath.Join(dir, "orders.csv"), filepath.Join(dir, "members.csv")
+	fc := &flakyConn{Conn: conn, cutAfterSends: 2, cutAll: true}
+	dead, err := newLoader(t, fc, loaders.Options{Kind: loaders.Orders, BatchRows: 100}).LoadFile(context.Background(), orders)
+	if err == nil {
+		t.Fatal("load succeeded, want the injected failure")
+	}
+	if n := stageTables(t, conn); n != 1 {
+		t.Fatalf("%d staging tables, want the dead run's 1", n)
+	}
+	load(t, conn, loaders.Options{Kind: loaders.Members}, members)
+	if n := stageTables(t, conn); n != 1 {
+		t.Errorf("%d staging tables after a load within the dead run's lease, want 1 (its lease has not expired)", n)
+	}
+	if st := ledgerStatus(t, conn, dead.FileID); st != "loading" {
+		t.Errorf("ledger %q within the lease, want loading", st)
+	}
+	later := func() time.Time { return time.Now().Add(2 * time.Hour) }
+	load(t, conn, loaders.Options{Kind: loaders.Members, Now: later, Force: true}, members)
+	if n := stageTables(t, conn); n != 0 {
+		t.Errorf("%d staging tables after the lease expired, want 0", n)
+	}
+	if st := ledgerStatus(t, conn, dead.FileID); st != "abandoned" {
+		t.Errorf("ledger %q after the lease expired, want abandoned", st)
+	}
+	res := load(t, conn, loaders.Options{Kind: loaders.Orders, Now: later}, orders)
+	if want := countLines(t, orders) - 1; res.Rows != want {
+		t.Errorf("reload %+v, want %d rows", res, want)
+	}
+}
