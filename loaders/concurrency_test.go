@@ -3,6 +3,8 @@ package loaders_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -218,5 +220,96 @@ func TestAbandonedAttemptIntegration(t *testing.T) {
 	res := load(t, conn, loaders.Options{Kind: loaders.Orders, Now: later}, orders)
 	if want := countLines(t, orders) - 1; res.Rows != want {
 		t.Errorf("reload %+v, want %d rows", res, want)
+	}
+}
+
+// TestConcurrentLoadsStressIntegration runs 8 loads at once of 4 small
+// order files, two of them identical (at different paths), each file
+// loaded by two loaders, 20 times over. Every distinct file must be
+// published exactly once: exact counts with and without FINAL, and one
+// attempt recorded loaded per file. A load that loses the race must say
+// so (ErrBeingLoaded) or skip the file.
+func TestConcurrentLoadsStressIntegration(t *testing.T) {
+	t.Parallel()
+	conn := chtest.Migrated(t)
+	rounds, rowsPerFile := 20, 40 // about a minute on 18.16
+	if testing.Short() {
+		rounds = 3
+	}
+	dir := t.TempDir()
+	var want uint64
+	for round := range rounds {
+		var paths []string
+		for f := range 3 {
+			var b strings.Builder
+			b.WriteString("order_id,member_id,ordered_at,amount,status,updated_at\n")
+			for i := range rowsPerFile {
+				fmt.Fprintf(&b, "R%02dF%dO%03d,M%d,2024-01-01T10:00:00Z,%d.50,paid,2024-01-01T10:00:00Z\n", round, f, i, i%7, i)
+			}
+			p := filepath.Join(dir, fmt.Sprintf("r%02d-f%d.csv", round, f))
+			if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			paths = append(paths, p)
+		}
+		twin := filepath.Join(dir, fmt.Sprintf("r%02d-twin.csv", round))
+		data, err := os.ReadFile(paths[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(twin, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, twin)
+		want += uint64(3 * rowsPerFile)
+
+		var wg sync.WaitGroup
+		results := make([]outcome, 8)
+		ready := make(chan struct{})
+		for i := range 8 {
+			l := newLoader(t, conn, loaders.Options{Kind: loaders.Orders, Owner: fmt.Sprintf("loader-%d", i)})
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-ready
+				res, err := l.LoadFile(context.Background(), paths[i%4])
+				results[i] = outcome{res, err}
+			}()
+		}
+		close(ready)
+		wg.Wait()
+		published := map[string]int64{}
+		for i, o := range results {
+			switch {
+			case o.err != nil && !errors.Is(o.err, loaders.ErrBeingLoaded):
+				t.Fatalf("round %d, loader %d (%s): %v", round, i, paths[i%4], o.err)
+			case o.err == nil && !o.res.Skipped:
+				published[o.res.FileID] += o.res.Rows
+			}
+		}
+		if len(published) != 3 {
+			t.Errorf("round %d: %d files published by these loads, want 3 (%v)", round, len(published), published)
+		}
+		for id, n := range published {
+			if n != int64(rowsPerFile) {
+				t.Errorf("round %d: file %s published with %d rows in all, want %d (once)", round, id, n, rowsPerFile)
+			}
+		}
+		if got := chtest.QueryUint(t, conn, "SELECT count() FROM orders"); got != want {
+			t.Fatalf("round %d: orders = %d without FINAL, want %d", round, got, want)
+		}
+		if got := chtest.QueryUint(t, conn, "SELECT count() FROM orders FINAL"); got != want {
+			t.Fatalf("round %d: orders = %d with FINAL, want %d", round, got, want)
+		}
+		if got := chtest.QueryString(t, conn, `SELECT toString(groupArray(n)) FROM (SELECT file_id, countIf(status = 'loaded') AS n
+			FROM load_files FINAL GROUP BY file_id HAVING n != 1)`); got != "[]" {
+			t.Fatalf("round %d: files not loaded exactly once: %s", round, got)
+		}
+		if n := stageTables(t, conn); n != 0 {
+			t.Fatalf("round %d: %d staging tables left", round, n)
+		}
+	}
+	if got := chtest.QueryUint(t, conn, "SELECT uniqExact(file_id) FROM load_files"); got != uint64(3*rounds) {
+		t.Errorf("%d distinct files in the ledger, want %d", got, 3*rounds)
 	}
 }
