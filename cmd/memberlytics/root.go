@@ -78,6 +78,7 @@ func newRootCmd(stdout, stderr io.Writer, getenv func(string) string) *cobra.Com
 		newLoadCmd(a),
 		newReportCmd(a),
 		newExportCmd(a),
+		newCleanCmd(a),
 	)
 	return root
 }
