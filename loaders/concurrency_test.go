@@ -313,3 +313,73 @@ func TestConcurrentLoadsStressIntegration(t *testing.T) {
 		t.Errorf("%d distinct files in the ledger, want %d", got, 3*rounds)
 	}
 }
+
+// pausedCluster is a cluster connection whose every shard holds the
+// first statement p.at matches (the ATTACH runs per shard).
+type pausedCluster struct {
+	*pauseConn
+	topo warehouse.Topology
+}
+
+func (c pausedCluster) Topology() warehouse.Topology { return c.topo }
+
+func newPausedCluster(cc *warehouse.ClusterConn, at func(string) bool) pausedCluster {
+	p := newPauseConn(cc, at)
+	topo := cc.Topology()
+	shards := make([]warehouse.Conn, len(topo.Shards))
+	for i, sh := range topo.Shards {
+		shards[i] = &shardPause{Conn: sh, p: p}
+	}
+	topo.Shards = shards
+	return pausedCluster{pauseConn: p, topo: topo}
+}
+
+// shardPause holds a shard's statements at its cluster's pause point.
+type shardPause struct {
+	warehouse.Conn
+	p *pauseConn
+}
+
+func (s *shardPause) Exec(ctx context.Context, q string, args ...any) error {
+	s.p.hold(q)
+	return s.Conn.Exec(ctx, q, args...)
+}
+
+// TestClusterSameFileTwiceIntegration: in cluster mode, a load held just
+// before its first shard's ATTACH while a second load of the same file
+// starts: the file is published once on the shards, and the second load
+// says who is loading it; no stage shows in any shard's main database.
+func TestClusterSameFileTwiceIntegration(t *testing.T) {
+	t.Parallel()
+	db, cc := chtest.MigratedCluster(t)
+	path := filepath.Join(generated(t, datagen.FormatCSV), "orders.csv")
+	want := countLines(t, path) - 1
+	pa := newPausedCluster(cc, isAttach)
+	doneA := start(t, pa, loaders.Options{Kind: loaders.Orders, BatchRows: 100}, path)
+	if o, ended := waitEither(t, pa.reached, doneA); ended {
+		t.Fatalf("first load ended before publishing: %+v", o)
+	}
+	for i, sh := range db.Shards {
+		if s := mainStages(t, sh); s != "" {
+			t.Errorf("shard %d: stage tables in the main database during a load: %s", i+1, s)
+		}
+	}
+	_, err := newLoader(t, cc, loaders.Options{Kind: loaders.Orders}).LoadFile(context.Background(), path)
+	if !errors.Is(err, loaders.ErrBeingLoaded) {
+		t.Errorf("second load while the first publishes: %v, want ErrBeingLoaded", err)
+	}
+	close(pa.release)
+	if a := <-doneA; a.err != nil || a.res.Rows != want {
+		t.Fatalf("first load: %+v, %v; want %d rows", a.res, a.err, want)
+	}
+	var sum uint64
+	for _, sh := range db.Shards {
+		sum += chtest.QueryUint(t, sh, "SELECT count() FROM orders_local")
+		if n := stageTables(t, sh); n != 0 {
+			t.Errorf("%d staging tables left on a shard", n)
+		}
+	}
+	if int64(sum) != want {
+		t.Errorf("shards hold %d orders, want %d (one copy)", sum, want)
+	}
+}
