@@ -383,3 +383,117 @@ func TestClusterSameFileTwiceIntegration(t *testing.T) {
 		t.Errorf("shards hold %d orders, want %d (one copy)", sum, want)
 	}
 }
+
+// TestPublishRecheckIntegration: a load held at its first insert into its
+// stage while something changes the file's lease or ledger; the check just
+// before the ATTACH must refuse to publish, drop the stage, and leave the
+// raw table empty.
+func TestPublishRecheckIntegration(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(generated(t, datagen.FormatCSV), "orders.csv")
+	cases := []struct {
+		name   string
+		inject string // run while the load is held; ? is the file id
+		want   string
+	}{
+		{"an earlier claim appears", `INSERT INTO load_leases (file_id, attempt_id, owner, claimed_at, claim_ns, expires_at, state, version)
+			SELECT ?, '0000000000000000', 'elsewhere:1', now(), 1, now() + 3600, 'claimed', 1`, "being loaded by elsewhere:1"},
+		{"another attempt is publishing", `INSERT INTO load_leases (file_id, attempt_id, owner, claimed_at, claim_ns, expires_at, state, version)
+			SELECT ?, 'ffffffffffffffff', 'elsewhere:2', now(), 18446744073709551615, now() + 3600, 'publishing', 1`, "being loaded by elsewhere:2"},
+		{"another attempt recorded it loaded", `INSERT INTO load_files (file_id, attempt_id, path, kind, status, rows, started_at, finished_at, version)
+			SELECT ?, '1111111111111111', '/elsewhere/orders.csv', 'orders', 'loaded', 1, now(), now(), 1`, "recorded loaded by attempt 1111111111111111"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			conn := chtest.Migrated(t)
+			p := newPauseConn(conn, isStageInsert)
+			done := start(t, p, loaders.Options{Kind: loaders.Orders, BatchRows: 100}, path)
+			if o, ended := waitEither(t, p.reached, done); ended {
+				t.Fatalf("load ended before staging: %+v", o)
+			}
+			id := chtest.QueryString(t, conn, "SELECT file_id FROM load_leases LIMIT 1")
+			if err := conn.Exec(context.Background(), tc.inject, id); err != nil {
+				t.Fatal(err)
+			}
+			close(p.release)
+			o := <-done
+			if !errors.Is(o.err, loaders.ErrBeingLoaded) || !strings.Contains(o.err.Error(), tc.want) {
+				t.Fatalf("load: %v, want ErrBeingLoaded saying %q", o.err, tc.want)
+			}
+			if n := chtest.QueryUint(t, conn, "SELECT count() FROM orders"); n != 0 {
+				t.Errorf("%d orders published by a load that lost its lease", n)
+			}
+			if n := stageTables(t, conn); n != 0 {
+				t.Errorf("%d staging tables left", n)
+			}
+		})
+	}
+}
+
+// steppingClock advances by step on every reading.
+type steppingClock struct {
+	mu   sync.Mutex
+	t    time.Time
+	step time.Duration
+}
+
+func (c *steppingClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(c.step)
+	return c.t
+}
+
+func (c *steppingClock) jump(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// TestLeaseRenewalIntegration: on a clock that moves a minute per reading,
+// staging a file in small batches takes longer than the 10-minute lease;
+// the load renews it and publishes. A load whose clock jumps past its
+// lease after the last batch (no renewal follows) must not publish.
+func TestLeaseRenewalIntegration(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(generated(t, datagen.FormatCSV), "orders.csv")
+	want := countLines(t, path) - 1
+	t.Run("renewed while staging", func(t *testing.T) {
+		t.Parallel()
+		conn := chtest.Migrated(t)
+		clock := &steppingClock{t: time.Now(), step: time.Minute}
+		res := load(t, conn, loaders.Options{Kind: loaders.Orders, BatchRows: 10, Now: clock.now}, path)
+		if res.Rows != want {
+			t.Errorf("loaded %d rows, want %d", res.Rows, want)
+		}
+		if elapsed := res.Duration; elapsed < 2*loaders.DefaultLease {
+			t.Fatalf("the load took %v on its clock, want longer than the lease to test renewal", elapsed)
+		}
+	})
+	t.Run("expired before publishing", func(t *testing.T) {
+		t.Parallel()
+		conn := chtest.Migrated(t)
+		clock := &steppingClock{t: time.Now()}
+		o := loaders.Options{Kind: loaders.Orders, Now: clock.now, Progress: func(p loaders.Progress) {
+			if p.Rows == want {
+				clock.jump(2 * loaders.DefaultLease)
+			}
+		}}
+		_, err := newLoader(t, conn, o).LoadFile(context.Background(), path)
+		if !errors.Is(err, loaders.ErrBeingLoaded) || !strings.Contains(err.Error(), "expired before publishing") {
+			t.Fatalf("load: %v, want its lease expired before publishing", err)
+		}
+		if n := chtest.QueryUint(t, conn, "SELECT count() FROM orders"); n != 0 {
+			t.Errorf("%d orders published after the lease expired", n)
+		}
+	})
+}
+
+// TestNegativeLease: a negative lease is refused.
+func TestNegativeLease(t *testing.T) {
+	_, err := loaders.New(nil, loaders.Options{Kind: loaders.Orders, Lease: -time.Second})
+	if !errors.Is(err, loaders.ErrInvalidOptions) {
+		t.Errorf("New with a negative lease: %v, want ErrInvalidOptions", err)
+	}
+}

@@ -444,7 +444,8 @@ func (l *Loader) renew(ctx context.Context, c *claim, last *time.Time) {
 
 // checkBeforePublish makes sure attempt a may attach its stage: its claim
 // is still live and first, no other attempt is publishing the file, and
-// no other attempt has recorded it loaded (lease.go, step 3).
+// (unless Force) no other attempt has recorded it loaded (lease.go,
+// step 3).
 func (l *Loader) checkBeforePublish(ctx context.Context, a *attempt, c *claim) error {
 	cs, err := l.leases.claims(ctx, a.FileID)
 	if err != nil {
@@ -472,12 +473,15 @@ func (l *Loader) checkBeforePublish(ctx context.Context, a *attempt, c *claim) e
 	if v := judge(cs, a.AttemptID, l.o.Now()); v.publishing != nil {
 		return beingLoaded(*v.publishing)
 	}
+	if l.o.Force {
+		return nil // a forced load publishes another copy on purpose
+	}
 	hist, err := l.ledger.history(ctx, a.FileID)
 	if err != nil {
 		return err
 	}
 	for _, h := range hist {
-		if h.AttemptID != a.AttemptID && h.Status == StatusLoaded && (!l.o.Force || !h.StartedAt.Before(a.StartedAt.Truncate(time.Second))) {
+		if h.AttemptID != a.AttemptID && h.Status == StatusLoaded {
 			return fmt.Errorf("%w: recorded loaded by attempt %s meanwhile", ErrBeingLoaded, h.AttemptID)
 		}
 	}
