@@ -23,7 +23,7 @@ var (
 	// ErrBeingLoaded means another attempt holds the file's lease: it is
 	// being loaded by another process (or an attempt that died less than a
 	// lease ago). The error names the owner and since when.
-	ErrBeingLoaded = errors.New("file is being loaded by another attempt")
+	ErrBeingLoaded = errors.New("file busy")
 	// ErrInvalidOptions means Options are unusable.
 	ErrInvalidOptions = errors.New("invalid loader options")
 )
