@@ -2,6 +2,8 @@ package loaders_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -495,5 +497,49 @@ func TestNegativeLease(t *testing.T) {
 	_, err := loaders.New(nil, loaders.Options{Kind: loaders.Orders, Lease: -time.Second})
 	if !errors.Is(err, loaders.ErrInvalidOptions) {
 		t.Errorf("New with a negative lease: %v, want ErrInvalidOptions", err)
+	}
+}
+
+// TestClaimIntegration: claims already in load_leases decide whether a load
+// may start: a live earlier claim and a live publishing one (even with a
+// later claim time) refuse it; an expired or released one does not.
+func TestClaimIntegration(t *testing.T) {
+	t.Parallel()
+	path := writeFile(t, "orders.csv", "order_id,member_id,ordered_at,amount\nA1,M1,2024-01-01T10:00:00Z,1.50\n")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(data)
+	id := hex.EncodeToString(sum[:])[:16] // the file id: a sha256 prefix
+	const claimSQL = `INSERT INTO load_leases (file_id, attempt_id, owner, claimed_at, claim_ns, expires_at, state, version)
+		SELECT ?, 'aaaaaaaaaaaaaaaa', 'elsewhere:9', now(), ?, now() + ?, ?, 1`
+	cases := []struct {
+		name    string
+		ns      uint64
+		expires int64 // seconds from now
+		state   string
+		refused bool
+	}{
+		{"live earlier claim", 1, 3600, "claimed", true},
+		{"live publishing claim made later", 1 << 63, 3600, "publishing", true},
+		{"expired claim", 1, -60, "claimed", false},
+		{"released claim", 1, 3600, "released", false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			conn := chtest.Migrated(t)
+			if err := conn.Exec(context.Background(), claimSQL, id, tc.ns, tc.expires, tc.state); err != nil {
+				t.Fatal(err)
+			}
+			res, err := newLoader(t, conn, loaders.Options{Kind: loaders.Orders}).LoadFile(context.Background(), path)
+			switch {
+			case tc.refused && !(errors.Is(err, loaders.ErrBeingLoaded) && strings.Contains(err.Error(), "being loaded by elsewhere:9 since ")):
+				t.Errorf("load: %v, want refused as being loaded by elsewhere:9", err)
+			case !tc.refused && (err != nil || res.Rows != 1):
+				t.Errorf("load: %+v, %v; want 1 row loaded", res, err)
+			}
+		})
 	}
 }

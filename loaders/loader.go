@@ -404,11 +404,18 @@ func (l *Loader) claim(ctx context.Context, a *attempt) (*claim, error) {
 		l.release(ctx, c)
 		return nil, err
 	}
-	if v := judge(cs, a.AttemptID, l.o.Now()); !v.found || v.holder.AttemptID != a.AttemptID {
+	v := judge(cs, a.AttemptID, l.o.Now())
+	switch {
+	case !v.found:
 		l.release(ctx, c)
-		if !v.found {
-			return nil, fmt.Errorf("lease: the claim of attempt %s was not read back", a.AttemptID)
-		}
+		return nil, fmt.Errorf("lease: the claim of attempt %s was not read back", a.AttemptID)
+	case v.publishing != nil:
+		// An attempt whose claim was inserted late (or whose clock runs
+		// behind) is publishing already: it goes first, whatever the order.
+		l.release(ctx, c)
+		return nil, beingLoaded(*v.publishing)
+	case v.holder.AttemptID != a.AttemptID:
+		l.release(ctx, c)
 		return nil, beingLoaded(v.holder)
 	}
 	return c, nil
