@@ -15,7 +15,7 @@ setup: ## Install what the project needs: ClickHouse server/client (apt), libchd
 
 .PHONY: build
 build: ## Build bin/memberlytics
-	$(GO) build -o $(BIN) ./cmd/memberlytics
+	$(GO) build -buildvcs=auto -o $(BIN) ./cmd/memberlytics
 
 .PHONY: fmt-check
 fmt-check: ## Fail when a Go file is not gofmt-ed

@@ -24,8 +24,10 @@ func RunIDFrom(ctx context.Context) string {
 // LoadSource is one configured input: a name (the job is load_NAME), the
 // files, directories or globs to load, and the loader options.
 type LoadSource struct {
-	Name    string
-	Paths   []string
+	Name  string
+	Paths []string
+	// Glob, when set, is the file names taken from a directory in Paths.
+	Glob    string
 	Options loaders.Options
 }
 
@@ -44,7 +46,7 @@ func (j *loadJob) Name() string { return "load_" + j.src.Name }
 
 func (j *loadJob) Run(ctx context.Context, _ time.Time) (Stats, error) {
 	var st Stats
-	files, err := loaders.ExpandPaths(j.src.Paths)
+	files, err := loaders.ExpandPaths(j.src.Paths, j.src.Glob)
 	if err != nil {
 		return st, Permanent(fmt.Errorf("load source %s: %w", j.src.Name, err))
 	}

@@ -21,12 +21,15 @@ const (
 // Reprocess says which dates that already have runs a backfill runs again.
 type Reprocess string
 
-// The reprocess modes. Dates (and jobs) without any run are always run.
+// The reprocess modes. Dates (and jobs) without any run are always run;
+// a job whose latest run is running with a fresh lease never is (nor the
+// jobs after it).
 const (
 	// ReprocessNone runs only what has never run.
 	ReprocessNone Reprocess = "none"
-	// ReprocessFailed also re-runs jobs whose latest run failed, was
-	// cancelled or was abandoned (and the jobs after them).
+	// ReprocessFailed also re-runs jobs whose latest run did not succeed:
+	// failed, cancelled, abandoned, skipped, or running with an expired
+	// lease (and the jobs after them).
 	ReprocessFailed Reprocess = "failed"
 	// ReprocessAll runs everything again.
 	ReprocessAll Reprocess = "all"
@@ -72,6 +75,9 @@ type BackfillOptions struct {
 	Reprocess Reprocess
 	// DryRun plans without running anything.
 	DryRun bool
+	// Trigger is recorded on the runs; empty means TriggerBackfill (the
+	// schedule's catch-up passes TriggerSchedule).
+	Trigger Trigger
 }
 
 // BackfillDate is the plan, and after running the outcome, for one date.
@@ -79,9 +85,14 @@ type BackfillDate struct {
 	AsOf time.Time
 	// Jobs are the jobs run (or, dry, to run) for the date, in order.
 	Jobs []string
-	// Done are the jobs left alone because their latest run is fine
-	// under the reprocess mode.
+	// Done are the jobs left alone because their latest run succeeded.
 	Done []string
+	// Running are the jobs whose latest run is still running (fresh
+	// lease), and the jobs after them, which wait for it: not run, not done.
+	Running []string
+	// Left are the jobs whose latest run did not succeed that
+	// ReprocessNone leaves alone: not run, not done.
+	Left []string
 	// Runs are the runs made (empty for a dry run).
 	Runs []Run
 }
@@ -89,7 +100,8 @@ type BackfillDate struct {
 // Backfill runs target over a range of dates, one date after another,
 // through the same Runner.Run as every other trigger (trigger "backfill").
 // For each date it runs the jobs the reprocess mode selects plus every job
-// after them in the plan. It stops at the first date whose runs could not
+// after them in the plan. Only a finished success counts as done; a job
+// still running (fresh lease) is not run again, nor the jobs after it. It stops at the first date whose runs could not
 // start (ErrBusy, cancellation); failed jobs do not stop it.
 func (r *Runner) Backfill(ctx context.Context, opt BackfillOptions) ([]BackfillDate, error) {
 	switch opt.Reprocess {
@@ -113,28 +125,42 @@ func (r *Runner) Backfill(ctx context.Context, opt BackfillOptions) ([]BackfillD
 			return nil, fmt.Errorf("backfill %s: %w", opt.Target, err)
 		}
 	}
+	if opt.Trigger == "" {
+		opt.Trigger = TriggerBackfill
+	}
+	now := r.now()
 	var out []BackfillDate
 	for _, d := range dates {
 		bd := BackfillDate{AsOf: d}
-		need := map[string]bool{}
+		state := map[string]string{} // job -> run, done, running, left
 		for _, j := range plan {
+			var rerun, running bool
 			for _, dep := range r.opt.Graph.Deps(j) {
-				if need[dep] {
-					need[j] = true // downstream of something re-run
-				}
+				rerun = rerun || state[dep] == "run"
+				running = running || state[dep] == "running"
 			}
-			if !need[j] {
-				prev, ok := latest[j][d]
-				need[j] = !ok || wantRerun(prev.Status, opt.Reprocess)
-			}
-			if need[j] {
-				bd.Jobs = append(bd.Jobs, j)
-			} else {
+			prev, ok := latest[j][d]
+			switch {
+			case running || (ok && prev.Status == StatusRunning && !prev.LeaseExpired(now)):
+				state[j] = "running"
+				bd.Running = append(bd.Running, j)
+			case rerun || !ok || opt.Reprocess == ReprocessAll:
+				state[j] = "run"
+			case prev.Status == StatusSucceeded:
+				state[j] = "done"
 				bd.Done = append(bd.Done, j)
+			case opt.Reprocess == ReprocessNone:
+				state[j] = "left"
+				bd.Left = append(bd.Left, j)
+			default:
+				state[j] = "run"
+			}
+			if state[j] == "run" {
+				bd.Jobs = append(bd.Jobs, j)
 			}
 		}
 		if !opt.DryRun && len(bd.Jobs) > 0 {
-			bd.Runs, err = r.Run(ctx, Request{Target: opt.Target, Only: bd.Jobs, AsOf: d, Trigger: TriggerBackfill})
+			bd.Runs, err = r.Run(ctx, Request{Target: opt.Target, Only: bd.Jobs, AsOf: d, Trigger: opt.Trigger})
 			if err != nil {
 				out = append(out, bd)
 				return out, fmt.Errorf("backfill %s at %s: %w", opt.Target, d.Format(DateLayout), err)
@@ -145,18 +171,8 @@ func (r *Runner) Backfill(ctx context.Context, opt BackfillOptions) ([]BackfillD
 	return out, nil
 }
 
-func wantRerun(st Status, mode Reprocess) bool {
-	switch mode {
-	case ReprocessAll:
-		return st != StatusRunning
-	case ReprocessFailed:
-		return st == StatusFailed || st == StatusCancelled || st == StatusAbandoned
-	}
-	return false
-}
-
 // latestByDate returns, for one job, the latest run per as_of date in
-// [from, to] that was not skipped.
+// [from, to], skipped ones included: a skipped run is not a success.
 func latestByDate(ctx context.Context, s RunStore, job string, from, to time.Time) (map[time.Time]Run, error) {
 	rs, err := s.List(ctx, Filter{Job: job, From: from, To: to, Limit: 1_000_000})
 	if err != nil {
@@ -164,9 +180,6 @@ func latestByDate(ctx context.Context, s RunStore, job string, from, to time.Tim
 	}
 	out := map[time.Time]Run{}
 	for _, r := range rs { // newest first: keep the first seen per date
-		if r.Status == StatusSkipped {
-			continue
-		}
 		if _, seen := out[r.AsOf]; !seen {
 			out[r.AsOf] = r
 		}

@@ -22,6 +22,14 @@ import (
 // without a token.
 var ErrInsecureListen = errors.New("refusing to listen on a non-loopback address without an API token (set server.token, server.token_file or MEMBERLYTICS_SERVER_TOKEN)")
 
+// ErrWeakToken is returned when the API would listen beyond loopback with
+// a token shorter than MinTokenLength.
+var ErrWeakToken = fmt.Errorf("refusing to listen on a non-loopback address with an API token shorter than %d characters", MinTokenLength)
+
+// MinTokenLength is the shortest API token accepted beyond loopback (the
+// configuration refuses shorter ones too).
+const MinTokenLength = 16
+
 // APIOptions configure the HTTP API.
 type APIOptions struct {
 	Service *Service
@@ -39,30 +47,55 @@ type APIOptions struct {
 	// and /runs), behind the same token as /api/.
 	Pages  http.Handler
 	Logger *slog.Logger
+	// RequestTimeout bounds every request (server.request_timeout): past
+	// it the answer is 503 and the request's context is cancelled, which
+	// cancels its ClickHouse queries. 0 means DefaultRequestTimeout.
+	RequestTimeout time.Duration
 }
 
-// CheckListen refuses a non-loopback listen address when token is empty.
+// DefaultRequestTimeout is the request deadline when none is configured.
+const DefaultRequestTimeout = 30 * time.Second
+
+// CheckListen refuses a non-loopback listen address when token is empty
+// or shorter than MinTokenLength.
 func CheckListen(addr, token string) error {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
 		return fmt.Errorf("listen address %q: %w", addr, err)
 	}
-	if token != "" {
-		return nil
-	}
 	if host == "localhost" {
 		return nil
 	}
-	ip := net.ParseIP(host)
-	if ip == nil || !ip.IsLoopback() {
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	switch {
+	case token == "":
 		return fmt.Errorf("listen on %q: %w", addr, ErrInsecureListen)
+	case len(token) < MinTokenLength:
+		return fmt.Errorf("listen on %q: %w", addr, ErrWeakToken)
 	}
 	return nil
 }
 
 // NewAPI returns the HTTP handler: /healthz, /readyz, /metrics, the /api/
-// endpoints and, when set, the HTML pages at every other path.
+// endpoints and, when set, the HTML pages at every other path. Every
+// request has opt.RequestTimeout (see APIOptions).
 func NewAPI(opt APIOptions) http.Handler {
+	timeout := opt.RequestTimeout
+	if timeout <= 0 {
+		timeout = DefaultRequestTimeout
+	}
+	msg, _ := json.Marshal(apiError{Error: fmt.Sprintf("request timed out after %s", timeout), Status: http.StatusServiceUnavailable})
+	th := http.TimeoutHandler(newMux(opt), timeout, string(msg)+"\n")
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The timeout answer's type; a handler that answers sets its own.
+		w.Header().Set("Content-Type", "application/json")
+		th.ServeHTTP(w, r)
+	})
+}
+
+func newMux(opt APIOptions) http.Handler {
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}

@@ -33,16 +33,22 @@ func TestCheckListen(t *testing.T) {
 		{"0.0.0.0:8080", "", false},
 		{":8080", "", false},
 		{"10.0.0.5:8080", "", false},
-		{"0.0.0.0:8080", "s3cret", true},
-		{"no-port", "s3cret", false},
+		{"0.0.0.0:8080", "0123456789abcdef", true},
+		{"0.0.0.0:8080", "s3cret", false},
+		{"127.0.0.1:8080", "s3cret", true},
+		{"no-port", "0123456789abcdef", false},
 	}
 	for _, tt := range tests {
 		err := CheckListen(tt.addr, tt.token)
 		if (err == nil) != tt.ok {
 			t.Errorf("CheckListen(%q, token=%v) = %v, want ok=%v", tt.addr, tt.token != "", err, tt.ok)
 		}
-		if !tt.ok && tt.addr != "no-port" && !errors.Is(err, ErrInsecureListen) {
-			t.Errorf("CheckListen(%q) = %v, want ErrInsecureListen", tt.addr, err)
+		want := ErrInsecureListen
+		if tt.token != "" {
+			want = ErrWeakToken
+		}
+		if !tt.ok && tt.addr != "no-port" && !errors.Is(err, want) {
+			t.Errorf("CheckListen(%q) = %v, want %v", tt.addr, err, want)
 		}
 	}
 }

@@ -89,6 +89,21 @@ type Run struct {
 	Error      string        `json:"error,omitempty"`
 	Checks     []CheckResult `json:"checks,omitempty"`
 	Owner      string        `json:"owner"`
+	// HeartbeatAt is when the runner last said the run is alive (whole
+	// seconds once stored); the runner rewrites it every heartbeat
+	// interval while the run is running.
+	HeartbeatAt time.Time `json:"heartbeat_at,omitzero"`
+	// Lease is how long after HeartbeatAt a running run counts as dead
+	// (see LeaseExpired); 0 for runs recorded before heartbeats existed.
+	Lease time.Duration `json:"-"`
+}
+
+// LeaseExpired reports whether r is running but its runner has not
+// heartbeated for longer than its lease at now: its process or its
+// connection to ClickHouse is gone, or it lost its outcome. A second is
+// added because heartbeat_at is stored in whole seconds.
+func (r Run) LeaseExpired(now time.Time) bool {
+	return r.Status == StatusRunning && r.Lease > 0 && now.Sub(r.HeartbeatAt) > r.Lease+time.Second
 }
 
 // Date truncates t to its calendar date at midnight UTC, the form asOf
@@ -115,8 +130,9 @@ func (r Run) MarshalJSON() ([]byte, error) {
 	type plain Run
 	return json.Marshal(struct {
 		plain
-		AsOf string `json:"as_of"`
-	}{plain(r), r.AsOf.Format(DateLayout)})
+		AsOf         string  `json:"as_of"`
+		LeaseSeconds float64 `json:"lease_seconds,omitempty"`
+	}{plain(r), r.AsOf.Format(DateLayout), r.Lease.Seconds()})
 }
 
 // Final reports whether s is a terminal state.

@@ -46,7 +46,8 @@ func (p RetryPolicy) Backoff(attempt int, rnd func() float64) time.Duration {
 	return d
 }
 
-// Notifier is told about every run that ended failed (after its retries).
+// Notifier is told about every run that ended failed (after its retries)
+// or was marked abandoned.
 type Notifier interface {
 	Notify(ctx context.Context, r Run) error
 }
@@ -76,6 +77,20 @@ type Options struct {
 	AbandonAfter time.Duration
 	// Owner identifies this process in the history; default host:pid.
 	Owner string
+	// HeartbeatInterval is how often a running run's row is rewritten
+	// with a fresh heartbeat_at; 0 means 10s.
+	HeartbeatInterval time.Duration
+	// Lease is how long after its last heartbeat a running run counts as
+	// dead: RecoverAbandoned, in any process, then marks it abandoned. It
+	// is stored on each run's row (whole seconds). 0 means three
+	// heartbeat intervals; it must be longer than one.
+	Lease time.Duration
+	// Record is the retry policy for recording a run's outcome (or a
+	// skip) when the write fails for a transient reason, such as a
+	// ClickHouse restart. Once one outcome of a Run could not be recorded
+	// the later ones of that Run are tried once. Zero MaxAttempts means 6
+	// attempts, 1s doubling up to 10s.
+	Record RetryPolicy
 }
 
 // Runner runs jobs of a Graph for a business date, one code path for every
@@ -87,7 +102,7 @@ type Runner struct {
 	rnd  func() float64
 	now  func() time.Time
 	mu   sync.Mutex
-	busy map[string]string // job -> run id or "" while starting
+	busy map[string]string // job -> run id, or "" until its start is recorded
 }
 
 // NewRunner returns a Runner; it validates the graph.
@@ -107,6 +122,18 @@ func NewRunner(opt Options) (*Runner, error) {
 	if opt.Owner == "" {
 		opt.Owner = DefaultOwner()
 	}
+	if opt.HeartbeatInterval <= 0 {
+		opt.HeartbeatInterval = 10 * time.Second
+	}
+	if opt.Lease <= 0 {
+		opt.Lease = 3 * opt.HeartbeatInterval
+	}
+	if opt.Lease <= opt.HeartbeatInterval {
+		return nil, fmt.Errorf("new runner: lease %s must be longer than the heartbeat interval %s", opt.Lease, opt.HeartbeatInterval)
+	}
+	if opt.Record.MaxAttempts < 1 {
+		opt.Record = RetryPolicy{MaxAttempts: 6, Initial: time.Second, Max: 10 * time.Second, Jitter: 0.2}
+	}
 	log := opt.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -122,6 +149,10 @@ func DefaultOwner() string {
 
 // Graph returns the runner's graph.
 func (r *Runner) Graph() *Graph { return r.opt.Graph }
+
+// Lease returns how long after its last heartbeat a run of this runner
+// counts as dead (Options.Lease).
+func (r *Runner) Lease() time.Duration { return r.opt.Lease }
 
 // Request is one thing to run.
 type Request struct {
@@ -178,6 +209,26 @@ func (r *Runner) acquire(plan []string) error {
 	return nil
 }
 
+// started notes the run id of a job this runner is running, so that
+// RecoverAbandoned leaves it alone.
+func (r *Runner) started(job, runID string) {
+	r.mu.Lock()
+	r.busy[job] = runID
+	r.mu.Unlock()
+}
+
+// active reports whether runID is being run by this runner now.
+func (r *Runner) active(runID string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, id := range r.busy {
+		if id == runID {
+			return true
+		}
+	}
+	return false
+}
+
 func (r *Runner) release(job string) {
 	r.mu.Lock()
 	delete(r.busy, job)
@@ -186,10 +237,15 @@ func (r *Runner) release(job string) {
 
 // Run runs req.Target's jobs in dependency order for req.AsOf and returns
 // their runs. A job whose dependency (within this request) did not succeed
-// is recorded as skipped. When ctx is cancelled the running job is
-// cancelled (recorded cancelled) and later jobs are not started. The error
-// is ErrBusy, an unknown target, a failure to record the history, or
-// ctx's cause; a failed job is not an error of Run: read the statuses.
+// is recorded as skipped, naming it. When ctx is cancelled the running job
+// is cancelled (recorded cancelled) and later jobs are not started. A
+// failure to record the history does not stop the plan: a job whose start
+// could not be recorded is not run (returned failed), one whose outcome
+// could not be recorded counts with its outcome for the jobs after it (its
+// row stays running until its lease expires, see RecoverAbandoned), and
+// every such failure is in the error. The error is otherwise ErrBusy, an
+// unknown target or ctx's cause; a failed job is not an error of Run: read
+// the statuses.
 func (r *Runner) Run(ctx context.Context, req Request) ([]Run, error) {
 	if !req.Trigger.Valid() {
 		return nil, fmt.Errorf("run %s: invalid trigger %q", req.Target, req.Trigger)
@@ -215,10 +271,14 @@ func (r *Runner) Run(ctx context.Context, req Request) ([]Run, error) {
 	}
 	asOf := Date(req.AsOf)
 	status := map[string]Status{}
-	var runs []Run
+	var (
+		runs   []Run
+		recErr error
+		rec    = &recorder{r: r}
+	)
 	for _, name := range plan {
 		if ctx.Err() != nil {
-			return runs, fmt.Errorf("run %s: %w", req.Target, context.Cause(ctx))
+			return runs, errors.Join(recErr, fmt.Errorf("run %s: %w", req.Target, context.Cause(ctx)))
 		}
 		var bad []string
 		for _, d := range r.opt.Graph.Deps(name) {
@@ -228,20 +288,49 @@ func (r *Runner) Run(ctx context.Context, req Request) ([]Run, error) {
 		}
 		var run Run
 		if len(bad) > 0 {
-			run, err = r.skip(ctx, name, asOf, req, fmt.Sprintf("%v (%s)", ErrUpstream, strings.Join(bad, ", ")))
+			run, err = r.skip(ctx, rec, name, asOf, req, fmt.Sprintf("%v (%s)", ErrUpstream, strings.Join(bad, ", ")))
 		} else {
 			job, _ := r.opt.Graph.Job(name)
-			run, err = r.runOne(ctx, job, asOf, req)
+			run, err = r.runOne(ctx, rec, job, asOf, req)
 		}
 		r.release(name)
 		released[name] = true
-		if err != nil {
-			return runs, err
-		}
+		recErr = errors.Join(recErr, err)
 		status[name] = run.Status
 		runs = append(runs, run)
 	}
-	return runs, nil
+	return runs, recErr
+}
+
+// recorder writes the outcomes of one Run: retried with Options.Record
+// while the writes work, once each after one was lost for good (the
+// server is likely gone; leases cover what is lost).
+type recorder struct {
+	r    *Runner
+	lost bool
+}
+
+// write records run's final state.
+func (rec *recorder) write(ctx context.Context, run Run, log *slog.Logger) error {
+	p := rec.r.opt.Record
+	if rec.lost {
+		p.MaxAttempts = 1
+	}
+	for attempt := 1; ; attempt++ {
+		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		err := rec.r.opt.Store.Write(wctx, run)
+		cancel()
+		if err == nil {
+			return nil
+		}
+		if attempt >= p.MaxAttempts || !IsTransient(err) {
+			rec.lost = true
+			return fmt.Errorf("record %s of %s after %d attempt(s): %w", run.Status, run.Job, attempt, err)
+		}
+		wait := p.Backoff(attempt, rec.r.rnd)
+		log.Warn("record run outcome failed, retrying", "status", string(run.Status), "attempt", attempt, "wait_seconds", wait.Seconds(), "err", err)
+		time.Sleep(wait) // not cut short by ctx: a shutdown still records what happened
+	}
 }
 
 func (r *Runner) newRun(name string, asOf time.Time, req Request, st Status) Run {
@@ -249,17 +338,16 @@ func (r *Runner) newRun(name string, asOf time.Time, req Request, st Status) Run
 		Status: st, Attempt: 1, StartedAt: r.now().UTC(), Owner: r.opt.Owner}
 }
 
-func (r *Runner) skip(ctx context.Context, name string, asOf time.Time, req Request, reason string) (Run, error) {
+func (r *Runner) skip(ctx context.Context, rec *recorder, name string, asOf time.Time, req Request, reason string) (Run, error) {
 	run := r.newRun(name, asOf, req, StatusSkipped)
 	run.Attempt = 0
 	run.FinishedAt = run.StartedAt
 	run.Error = reason
-	if err := r.opt.Store.Write(context.WithoutCancel(ctx), run); err != nil {
-		return run, err
-	}
-	r.log.Warn("job skipped", "job", name, "as_of", asOf.Format(DateLayout), "run_id", run.RunID, "reason", reason)
+	log := r.log.With("job", name, "as_of", asOf.Format(DateLayout), "run_id", run.RunID)
+	err := rec.write(ctx, run, log)
+	log.Warn("job skipped", "reason", reason)
 	r.opt.Metrics.finished(run, 0)
-	return run, nil
+	return run, err
 }
 
 func (r *Runner) timeout(name string) time.Duration {
@@ -269,14 +357,23 @@ func (r *Runner) timeout(name string) time.Duration {
 	return r.opt.Timeout
 }
 
-// runOne runs one job with retries and records every state change.
-func (r *Runner) runOne(ctx context.Context, job Job, asOf time.Time, req Request) (Run, error) {
+// runOne runs one job with retries and records every state change; while
+// it runs a heartbeat rewrites its row every Options.HeartbeatInterval.
+func (r *Runner) runOne(ctx context.Context, rec *recorder, job Job, asOf time.Time, req Request) (Run, error) {
 	name := job.Name()
 	run := r.newRun(name, asOf, req, StatusRunning)
+	run.Lease, run.HeartbeatAt = r.opt.Lease, run.StartedAt
 	log := r.log.With("job", name, "as_of", asOf.Format(DateLayout), "run_id", run.RunID, "trigger", string(req.Trigger))
 	if err := r.opt.Store.Write(ctx, run); err != nil {
-		return run, err
+		// Not run: nothing could track it.
+		run.Status, run.FinishedAt = StatusFailed, r.now().UTC()
+		run.Error = fmt.Sprintf("permanent: not started: record start: %v", err)
+		log.Error("job not started: its start could not be recorded", "err", err)
+		r.opt.Metrics.finished(run, 0)
+		return run, fmt.Errorf("record start of %s: %w", name, err)
 	}
+	r.started(name, run.RunID)
+	hb := r.startHeartbeat(ctx, run, log)
 	if m := r.opt.Metrics; m != nil {
 		m.Running.WithLabelValues(name).Inc()
 		defer m.Running.WithLabelValues(name).Dec()
@@ -299,7 +396,7 @@ func (r *Runner) runOne(ctx context.Context, job Job, asOf time.Time, req Reques
 		log.Warn("job attempt failed, retrying", "attempt", run.Attempt, "wait_seconds", wait.Seconds(), "err", err)
 		run.Error = classLabel(err) + err.Error()
 		run.Attempt++
-		if werr := r.opt.Store.Write(ctx, run); werr != nil {
+		if werr := hb.update(ctx, run); werr != nil {
 			log.Error("record retry", "err", werr)
 		}
 		t := time.NewTimer(wait)
@@ -313,7 +410,9 @@ func (r *Runner) runOne(ctx context.Context, job Job, asOf time.Time, req Reques
 			break
 		}
 	}
+	hb.stop() // no heartbeat row may follow the outcome
 	run.FinishedAt = r.now().UTC()
+	run.HeartbeatAt = run.FinishedAt
 	run.RowsIn, run.RowsOut, run.Checks = st.RowsIn, st.RowsOut, st.Checks
 	switch {
 	case err == nil:
@@ -323,11 +422,7 @@ func (r *Runner) runOne(ctx context.Context, job Job, asOf time.Time, req Reques
 	default:
 		run.Status, run.Error = StatusFailed, classLabel(err)+err.Error()
 	}
-	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	defer cancel()
-	if werr := r.opt.Store.Write(wctx, run); werr != nil {
-		return run, werr
-	}
+	werr := rec.write(ctx, run, log)
 	r.opt.Metrics.finished(run, r.now().Sub(start).Seconds())
 	if run.Status == StatusSucceeded {
 		r.opt.Metrics.rows(st)
@@ -339,12 +434,83 @@ func (r *Runner) runOne(ctx context.Context, job Job, asOf time.Time, req Reques
 	default:
 		log.Error("job finished", append(attrs, "err", run.Error)...)
 	}
-	if run.Status == StatusFailed && r.opt.Notifier != nil {
-		if nerr := r.opt.Notifier.Notify(wctx, run); nerr != nil {
-			log.Error("notify failure", "err", nerr)
-		}
+	if werr != nil {
+		log.Error("job outcome not recorded: the run stays running until its lease expires", "lease_seconds", r.opt.Lease.Seconds(), "err", werr)
 	}
-	return run, nil
+	if run.Status == StatusFailed {
+		r.notify(ctx, run, log)
+	}
+	return run, werr
+}
+
+func (r *Runner) notify(ctx context.Context, run Run, log *slog.Logger) {
+	if r.opt.Notifier == nil {
+		return
+	}
+	nctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	if err := r.opt.Notifier.Notify(nctx, run); err != nil {
+		log.Error("notify failure", "err", err)
+	}
+}
+
+// heartbeat keeps a running run's row fresh. Its writes and the runner's
+// own writes of the running state (retries) go one at a time under mu, so
+// versions follow the order of the states.
+type heartbeat struct {
+	r     *Runner
+	mu    sync.Mutex
+	run   Run
+	quit  chan struct{}
+	ended chan struct{}
+}
+
+// startHeartbeat starts rewriting run's row every HeartbeatInterval until stop.
+func (r *Runner) startHeartbeat(ctx context.Context, run Run, log *slog.Logger) *heartbeat {
+	h := &heartbeat{r: r, run: run, quit: make(chan struct{}), ended: make(chan struct{})}
+	ctx = context.WithoutCancel(ctx) // a cancelled run still heartbeats until its outcome
+	go func() {
+		defer close(h.ended)
+		t := time.NewTicker(r.opt.HeartbeatInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-h.quit:
+				return
+			case <-t.C:
+			}
+			wctx, cancel := context.WithTimeout(ctx, r.opt.HeartbeatInterval)
+			err := h.write(wctx, nil)
+			cancel()
+			if err != nil {
+				log.Warn("record heartbeat", "err", err)
+			}
+		}
+	}()
+	return h
+}
+
+// write records the run's state with a fresh heartbeat, after applying
+// change (when not nil) to it.
+func (h *heartbeat) write(ctx context.Context, change func(*Run)) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if change != nil {
+		change(&h.run)
+	}
+	h.run.HeartbeatAt = h.r.now().UTC()
+	return h.r.opt.Store.Write(ctx, h.run)
+}
+
+// update records a new running state of the run (a retry).
+func (h *heartbeat) update(ctx context.Context, run Run) error {
+	return h.write(ctx, func(cur *Run) { *cur = run })
+}
+
+// stop ends the heartbeats and waits for one in flight.
+func (h *heartbeat) stop() {
+	close(h.quit)
+	<-h.ended
 }
 
 // attempt runs the job once under the job timeout, turning a panic into a
@@ -367,10 +533,16 @@ func (r *Runner) attempt(ctx context.Context, job Job, asOf time.Time) (st Stats
 	return st, err
 }
 
-// RecoverAbandoned marks as abandoned the runs left "running" by a process
-// that is gone: on this host, a process that no longer exists; on another
-// host, a run older than Options.AbandonAfter. Call it at start-up. It
-// returns the runs it marked.
+// RecoverAbandoned marks as abandoned the runs left "running" that are
+// dead: their lease expired (no heartbeat for longer than the lease the
+// run carries, whoever owns it, the owner alive or not: its connection to
+// ClickHouse or its outcome was lost); or their owner is a process of this
+// host that no longer exists; or, for runs recorded before heartbeats
+// (no lease), they are older than Options.AbandonAfter and owned by
+// another host. Runs this Runner is running are left alone. Each marked
+// run is counted and told to the Notifier like a failure. Call it at
+// start-up and periodically (Service does); it is idempotent and returns
+// the runs it marked.
 func (r *Runner) RecoverAbandoned(ctx context.Context) ([]Run, error) {
 	running, err := r.opt.Store.List(ctx, Filter{Status: StatusRunning, Limit: 100_000})
 	if err != nil {
@@ -379,26 +551,32 @@ func (r *Runner) RecoverAbandoned(ctx context.Context) ([]Run, error) {
 	host, _ := os.Hostname()
 	var out []Run
 	for _, run := range running {
-		if run.Owner == r.opt.Owner {
-			continue // ours, still in progress
+		if r.active(run.RunID) {
+			continue // ours, in progress
 		}
 		h, pidText, _ := strings.Cut(run.Owner, ":")
 		pid, _ := strconv.Atoi(pidText)
+		now := r.now()
 		var why string
 		switch {
 		case h == host && pid > 0 && !processAlive(pid):
 			why = fmt.Sprintf("abandoned: process %s is gone", run.Owner)
-		case r.now().Sub(run.StartedAt) > r.opt.AbandonAfter && (h != host || pid <= 0):
+		case run.LeaseExpired(now):
+			why = fmt.Sprintf("abandoned: no heartbeat from %s since %s (lease %s): its process, its connection to ClickHouse or its outcome was lost",
+				run.Owner, run.HeartbeatAt.Format(time.RFC3339), run.Lease)
+		case run.Lease == 0 && now.Sub(run.StartedAt) > r.opt.AbandonAfter && (h != host || pid <= 0):
 			why = fmt.Sprintf("abandoned: running since %s on %s", run.StartedAt.Format(time.RFC3339), run.Owner)
 		default:
 			continue
 		}
-		run.Status, run.Error, run.FinishedAt = StatusAbandoned, why, r.now().UTC()
+		run.Status, run.Error, run.FinishedAt = StatusAbandoned, why, now.UTC()
 		if err := r.opt.Store.Write(ctx, run); err != nil {
 			return out, fmt.Errorf("recover abandoned runs: %w", err)
 		}
 		r.opt.Metrics.finished(run, run.FinishedAt.Sub(run.StartedAt).Seconds())
-		r.log.Warn("marked run abandoned", "job", run.Job, "run_id", run.RunID, "as_of", run.AsOf.Format(DateLayout), "owner", run.Owner)
+		log := r.log.With("job", run.Job, "run_id", run.RunID, "as_of", run.AsOf.Format(DateLayout), "owner", run.Owner)
+		log.Warn("marked run abandoned", "reason", why)
+		r.notify(ctx, run, log)
 		out = append(out, run)
 	}
 	return out, nil

@@ -7,6 +7,7 @@ import (
 
 	"github.com/go-co-op/gocron/v2"
 	"github.com/jonboulle/clockwork"
+	"github.com/robfig/cron/v3"
 )
 
 // Schedule runs a target (job, pipeline or "all") on a cron expression.
@@ -85,4 +86,36 @@ func NextRuns(s Schedule, from time.Time, n int) ([]time.Time, error) {
 		time.Sleep(time.Millisecond)
 	}
 	return nil, fmt.Errorf("schedule %s: no next run: %v", s.Name, err)
+}
+
+// cronParser reads expressions as gocron's CronJob(expr, true) does: five
+// fields, or six with seconds first.
+var cronParser = cron.NewParser(cron.SecondOptional | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+
+// LastFire returns the last time s fired at or before now, looking back at
+// most lookback; ok is false when it did not fire in that window. Around
+// daylight-saving changes it follows the cron library's reading, which may
+// differ from the scheduler's by the skipped or repeated hour.
+func LastFire(s Schedule, now time.Time, lookback time.Duration) (last time.Time, ok bool, err error) {
+	sched, err := cronParser.Parse(strings.TrimSpace(s.Cron))
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("schedule %s: cron %q: %w", s.Name, s.Cron, err)
+	}
+	now = now.In(s.location())
+	// Widen the window until it holds a fire, then walk it: frequent
+	// schedules are walked over a short window, rare ones found quickly.
+	for w := time.Minute; ; w *= 2 {
+		w = min(w, lookback)
+		first := sched.Next(now.Add(-w).Add(-time.Nanosecond))
+		if !first.IsZero() && !first.After(now) {
+			last = first
+			for n := sched.Next(last); !n.IsZero() && !n.After(now); n = sched.Next(n) {
+				last = n
+			}
+			return last, true, nil
+		}
+		if w >= lookback {
+			return time.Time{}, false, nil
+		}
+	}
 }

@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -46,5 +47,33 @@ func TestNextRunsTimeZonesAndDST(t *testing.T) {
 	}
 	if err := ParseCron("61 * * * *", time.UTC); err == nil {
 		t.Error("ParseCron accepted minute 61")
+	}
+}
+
+func TestLastFire(t *testing.T) {
+	t.Parallel()
+	berlin := mustLoc(t, "Europe/Berlin")
+	now := time.Date(2026, 3, 10, 12, 30, 15, 0, time.UTC)
+	tests := []struct {
+		cron     string
+		loc      *time.Location
+		lookback time.Duration
+		want     time.Time // zero: none
+	}{
+		{"0 3 * * *", nil, 48 * time.Hour, time.Date(2026, 3, 10, 3, 0, 0, 0, time.UTC)},
+		{"0 3 * * *", berlin, 48 * time.Hour, time.Date(2026, 3, 10, 2, 0, 0, 0, time.UTC)},
+		{"*/10 * * * * *", nil, time.Hour, time.Date(2026, 3, 10, 12, 30, 10, 0, time.UTC)},
+		{"30 12 * * *", nil, time.Hour, time.Date(2026, 3, 10, 12, 30, 0, 0, time.UTC)},
+		{"0 3 1 * *", nil, 48 * time.Hour, time.Time{}},
+		{"0 3 1 * *", nil, 32 * 24 * time.Hour, time.Date(2026, 3, 1, 3, 0, 0, 0, time.UTC)},
+	}
+	for _, tt := range tests {
+		got, ok, err := LastFire(Schedule{Name: "s", Cron: tt.cron, Location: tt.loc}, now, tt.lookback)
+		if err != nil || ok != !tt.want.IsZero() || !got.Equal(tt.want) {
+			t.Errorf("LastFire(%q, %s) = %s, %v, %v; want %s", tt.cron, tt.lookback, got, ok, err, tt.want)
+		}
+	}
+	if _, _, err := LastFire(Schedule{Name: "s", Cron: "61 * * * *"}, now, time.Hour); err == nil || !strings.Contains(err.Error(), `schedule s: cron "61 * * * *"`) {
+		t.Errorf("LastFire on a bad expression: %v", err)
 	}
 }

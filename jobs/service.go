@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -36,6 +37,17 @@ type ServiceOptions struct {
 	// schedulers start (serve marks abandoned runs); when it fails, Serve
 	// tries again after StartPoll.
 	OnStart func(ctx context.Context) error
+	// SweepEvery is how often the started service marks dead runs
+	// abandoned (Runner.RecoverAbandoned: expired leases, gone
+	// processes), so a run that died is seen to die while the daemon
+	// lives. 0 means the runner's lease; negative disables it.
+	SweepEvery time.Duration
+	// CatchUp, when positive, makes Start run each schedule's last fire
+	// within this long before now again, as a backfill of that fire's
+	// as_of with ReprocessFailed would (trigger schedule): jobs that never
+	// ran for it or whose latest run did not succeed, and the jobs after
+	// them. 0 disables it.
+	CatchUp time.Duration
 	Logger  *slog.Logger
 }
 
@@ -55,6 +67,9 @@ type Service struct {
 	started  bool
 	waitErr  error // why the schedulers have not started yet
 	wg       sync.WaitGroup
+
+	stopSweep chan struct{}
+	swept     chan struct{} // closed when the sweeper ended
 }
 
 // NewService builds the schedulers; nothing runs before Start.
@@ -71,6 +86,9 @@ func NewService(opt ServiceOptions) (*Service, error) {
 	if opt.StartPoll <= 0 {
 		opt.StartPoll = 10 * time.Second
 	}
+	if opt.SweepEvery == 0 {
+		opt.SweepEvery = opt.Runner.Lease()
+	}
 	if opt.AsOf == nil {
 		loc := opt.Location
 		opt.AsOf = func(now time.Time) time.Time { return Date(now.In(loc)).AddDate(0, 0, -1) }
@@ -79,7 +97,8 @@ func NewService(opt ServiceOptions) (*Service, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Service{opt: opt, log: log, scheds: map[string]gocron.Scheduler{}, byName: map[string]gocron.Job{}, waitErr: errors.New("starting")}
+	s := &Service{opt: opt, log: log, scheds: map[string]gocron.Scheduler{}, byName: map[string]gocron.Job{}, waitErr: errors.New("starting"),
+		stopSweep: make(chan struct{}), swept: make(chan struct{})}
 	s.runCtx, s.cancelRuns = context.WithCancelCause(context.Background())
 	seen := map[string]bool{}
 	opt.Schedules = append([]Schedule(nil), opt.Schedules...)
@@ -118,8 +137,10 @@ func NewService(opt ServiceOptions) (*Service, error) {
 	return s, nil
 }
 
-// Start starts the schedulers and accepts manual triggers from then on,
-// without asking StartWhen (Serve asks it first). Call it once.
+// Start starts the schedulers, the periodic sweep of dead runs
+// (SweepEvery) and the catch-up of the schedules' last fires (CatchUp),
+// and accepts manual triggers from then on, without asking StartWhen
+// (Serve asks it first). Call it once.
 func (s *Service) Start() {
 	s.mu.Lock()
 	s.started, s.waitErr = true, nil
@@ -128,6 +149,64 @@ func (s *Service) Start() {
 		sc.Start()
 	}
 	s.log.Info("scheduler started", "schedules", len(s.opt.Schedules))
+	go s.sweep()
+	if s.opt.CatchUp > 0 && s.begin() == nil {
+		go func() {
+			defer s.wg.Done()
+			s.catchUp(time.Now())
+		}()
+	}
+}
+
+// sweep marks dead runs abandoned every SweepEvery until Shutdown.
+func (s *Service) sweep() {
+	defer close(s.swept)
+	if s.opt.SweepEvery < 0 {
+		<-s.stopSweep
+		return
+	}
+	t := time.NewTicker(s.opt.SweepEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stopSweep:
+			return
+		case <-t.C:
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), s.opt.SweepEvery+30*time.Second)
+		if _, err := s.opt.Runner.RecoverAbandoned(ctx); err != nil {
+			s.log.Warn("sweep dead runs", "err", err)
+		}
+		cancel()
+	}
+}
+
+// catchUp runs, for each schedule, its last fire within CatchUp before now
+// again where a job of it did not succeed (or never ran).
+func (s *Service) catchUp(now time.Time) {
+	for _, sc := range s.opt.Schedules {
+		log := s.log.With("schedule", sc.Name, "target", sc.Target)
+		last, ok, err := LastFire(sc, now, s.opt.CatchUp)
+		if err != nil {
+			log.Error("schedule catch-up", "err", err)
+			continue
+		}
+		if !ok {
+			continue
+		}
+		asOf := s.opt.AsOf(last)
+		res, err := s.opt.Runner.Backfill(s.runCtx, BackfillOptions{
+			Target: sc.Target, From: asOf, To: asOf, Reprocess: ReprocessFailed, Trigger: TriggerSchedule,
+		})
+		switch {
+		case errors.Is(err, ErrBusy):
+			log.Warn("schedule catch-up skipped: a job of it is running", "as_of", asOf.Format(DateLayout))
+		case err != nil:
+			log.Error("schedule catch-up", "as_of", asOf.Format(DateLayout), "err", err)
+		case len(res) == 1 && len(res[0].Jobs) > 0:
+			log.Info("schedule caught up", "fired_at", last.UTC(), "as_of", asOf.Format(DateLayout), "jobs", strings.Join(res[0].Jobs, ","))
+		}
+	}
 }
 
 // NotStarted returns nil once the schedulers run; before that an error
@@ -297,7 +376,24 @@ func (s *Service) Shutdown(ctx context.Context) error {
 	return nil
 }
 
+// stopSweeper ends the periodic sweep (if Start began one) and waits for it.
+func (s *Service) stopSweeper() {
+	s.mu.Lock()
+	started := s.started
+	s.mu.Unlock()
+	select {
+	case <-s.stopSweep:
+		return // already stopped
+	default:
+	}
+	close(s.stopSweep)
+	if started {
+		<-s.swept
+	}
+}
+
 func (s *Service) shutdownSchedulers() {
+	s.stopSweeper()
 	for _, sc := range s.scheds {
 		if err := sc.Shutdown(); err != nil {
 			s.log.Warn("stop scheduler", "err", err)

@@ -27,7 +27,8 @@ type Store struct {
 	now     func() time.Time
 }
 
-// NewStore returns a Store on wh, whose database has migration 050 applied.
+// NewStore returns a Store on wh, whose database has migrations 050 and
+// 051 applied.
 func NewStore(wh Warehouse) (*Store, error) {
 	q, err := sql.Jobs("runs")
 	if err != nil {
@@ -36,7 +37,7 @@ func NewStore(wh Warehouse) (*Store, error) {
 	return &Store{wh: wh, runsSQL: q, now: time.Now}, nil
 }
 
-const insertRun = `INSERT INTO job_runs (run_id, batch_id, job, as_of, trigger, status, attempt, started_at, finished_at, rows_in, rows_out, error, checks, owner, version)`
+const insertRun = `INSERT INTO job_runs (run_id, batch_id, job, as_of, trigger, status, attempt, started_at, finished_at, rows_in, rows_out, error, checks, owner, heartbeat_at, lease_seconds, version)`
 
 // Write records r's current state. Rows go through a batch: INSERT ...
 // VALUES sent with Exec never returns on ClickHouse 18.16.
@@ -56,8 +57,13 @@ func (s *Store) Write(ctx context.Context, r Run) error {
 	if finished.IsZero() {
 		finished = time.Unix(0, 0)
 	}
+	heartbeat := r.HeartbeatAt
+	if heartbeat.IsZero() {
+		heartbeat = r.StartedAt
+	}
+	lease := uint32((r.Lease + time.Second - 1) / time.Second) // whole seconds, rounded up
 	err = b.Append(r.RunID, r.BatchID, r.Job, Date(r.AsOf), string(r.Trigger), string(r.Status), uint32(r.Attempt),
-		r.StartedAt.UTC(), finished.UTC(), r.RowsIn, r.RowsOut, r.Error, string(checks), r.Owner, uint64(s.now().UnixNano()))
+		r.StartedAt.UTC(), finished.UTC(), r.RowsIn, r.RowsOut, r.Error, string(checks), r.Owner, heartbeat.UTC(), lease, uint64(s.now().UnixNano()))
 	if err != nil {
 		_ = b.Abort()
 		return fmt.Errorf("record run %s of %s: %w", r.RunID, r.Job, err)
@@ -113,14 +119,17 @@ func (s *Store) List(ctx context.Context, f Filter) ([]Run, error) {
 			trigger, st, check string
 			attempt            uint32
 			created            uint64
+			leaseSeconds       uint32
 		)
 		if err := rows.Scan(&r.RunID, &r.BatchID, &r.Job, &r.AsOf, &trigger, &st, &attempt,
-			&r.StartedAt, &r.FinishedAt, &r.RowsIn, &r.RowsOut, &r.Error, &check, &r.Owner, &created); err != nil {
+			&r.StartedAt, &r.FinishedAt, &r.RowsIn, &r.RowsOut, &r.Error, &check, &r.Owner, &r.HeartbeatAt, &leaseSeconds, &created); err != nil {
 			return nil, fmt.Errorf("list runs: %w", err)
 		}
 		r.Trigger, r.Status, r.Attempt = Trigger(trigger), Status(st), int(attempt)
 		r.AsOf = Date(r.AsOf)
 		r.StartedAt = r.StartedAt.UTC()
+		r.HeartbeatAt = r.HeartbeatAt.UTC()
+		r.Lease = time.Duration(leaseSeconds) * time.Second
 		if r.FinishedAt.Unix() <= 0 {
 			r.FinishedAt = time.Time{}
 		} else {
@@ -149,8 +158,8 @@ func (s *Store) Get(ctx context.Context, runID string) (Run, bool, error) {
 }
 
 // LatestByDate returns, for one job, the latest run per as_of date in
-// [from, to] that was not skipped: what a backfill looks at to decide
-// whether a date needs running again.
+// [from, to]: what a backfill looks at to decide whether a date needs
+// running again.
 func (s *Store) LatestByDate(ctx context.Context, job string, from, to time.Time) (map[time.Time]Run, error) {
 	return latestByDate(ctx, s, job, from, to)
 }

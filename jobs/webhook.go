@@ -4,13 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"time"
 )
 
-// Webhook posts a JSON message for every failed run to a URL (a Slack or
+// Webhook posts a JSON message for every failed or abandoned run to a URL (a Slack or
 // Teams incoming webhook, an alert manager, a small service of your own).
 type Webhook struct {
 	URL    string
@@ -19,7 +21,8 @@ type Webhook struct {
 
 // FailureMessage is the JSON body the webhook receives.
 type FailureMessage struct {
-	// Event is always "job_run_failed".
+	// Event is always "job_run_failed"; Run.Status says failed or
+	// abandoned.
 	Event string `json:"event"`
 	// Text is a one-line summary (Slack and Teams display it).
 	Text string `json:"text"`
@@ -35,27 +38,45 @@ func NewWebhook(url string, timeout time.Duration) *Webhook {
 func (w *Webhook) Notify(ctx context.Context, r Run) error {
 	msg := FailureMessage{
 		Event: "job_run_failed",
-		Text:  fmt.Sprintf("memberlytics: job %s failed for %s after %d attempt(s): %s", r.Job, r.AsOf.Format(DateLayout), r.Attempt, r.Error),
+		Text:  fmt.Sprintf("memberlytics: job %s %s for %s after %d attempt(s): %s", r.Job, r.Status, r.AsOf.Format(DateLayout), r.Attempt, r.Error),
 		Run:   r,
 	}
 	body, err := json.Marshal(msg)
 	if err != nil {
 		return fmt.Errorf("webhook: %w", err)
 	}
+	where := RedactURL(w.URL)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.URL, bytes.NewReader(body))
 	if err != nil {
-		return fmt.Errorf("webhook: %w", err)
+		return fmt.Errorf("webhook %s: invalid URL", where)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "memberlytics")
 	resp, err := w.Client.Do(req)
 	if err != nil {
-		return fmt.Errorf("webhook: %w", err)
+		// *url.Error prints the URL with its path and query: keep only
+		// the cause.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return fmt.Errorf("webhook %s: post: %w", where, err)
 	}
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
 	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("webhook: %s answered %s", req.URL.Host, resp.Status)
+		return fmt.Errorf("webhook %s: answered %s", where, resp.Status)
 	}
 	return nil
+}
+
+// RedactURL returns scheme://host of a URL, the only part of a webhook
+// URL safe to log (incoming webhooks carry their key in the path or the
+// query, some a password in the user info).
+func RedactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return "(unparsable URL)"
+	}
+	return u.Scheme + "://" + u.Host
 }

@@ -41,8 +41,9 @@
 // business key with the latest updated_at winning, and models read the
 // *_current views (FINAL), so an order sent again with a later updated_at
 // replaces the earlier one and no key counts twice. Events without an
-// event_id get one derived from a hash of the row, so a forced reload of an
-// events file does not double count.
+// event_id get one derived from a hash of a canonical form of the row
+// (canonical.go), so a forced reload of an events file, or the same events
+// in another format, does not double count.
 //
 // Cluster mode (a connection with a warehouse.Topology; docs/cluster.md):
 // the stage is a Distributed table over a <stage>_local on every shard,

@@ -24,6 +24,9 @@ var (
 	// being loaded by another process (or an attempt that died less than a
 	// lease ago). The error names the owner and since when.
 	ErrBeingLoaded = errors.New("file busy")
+	// ErrNotRegularFile means a path to load is a directory, a FIFO, a
+	// device or a socket; it is refused before anything is read.
+	ErrNotRegularFile = errors.New("not a regular file")
 	// ErrInvalidOptions means Options are unusable.
 	ErrInvalidOptions = errors.New("invalid loader options")
 )

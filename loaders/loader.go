@@ -53,8 +53,12 @@ type Options struct {
 	Mapping Mapping
 	// Delimiter is the CSV separator; 0 means ','.
 	Delimiter rune
-	// TimestampLayouts are Go layouts tried before the built-in ones.
+	// TimestampLayouts are date formats tried before the built-in ones:
+	// written the analyst's way ("MM/DD/YYYY HH:mm") or as Go layouts.
 	TimestampLayouts []string
+	// NumberFormat is "1,234.56" (the default when empty) or "1.234,56":
+	// which character groups thousands in amounts and which marks decimals.
+	NumberFormat string
 	// Location is the zone of naive timestamps; nil means UTC.
 	Location *time.Location
 	// BatchRows bounds the rows per record batch and insert; 0 means 100000.
@@ -132,7 +136,8 @@ type Loader struct {
 	topo *warehouse.Topology
 }
 
-// New checks the options and returns a Loader.
+// New checks the options and returns a Loader. conn may be nil for a
+// Loader that only runs DryRun.
 func New(conn Conn, o Options) (*Loader, error) {
 	s, ok := schemas[o.Kind]
 	if !ok {
@@ -164,6 +169,15 @@ func New(conn Conn, o Options) (*Loader, error) {
 	if o.Owner == "" {
 		o.Owner = defaultOwner()
 	}
+	switch o.NumberFormat {
+	case "", "1,234.56", "1.234,56":
+	default:
+		return nil, fmt.Errorf("%w: number format must be \"1,234.56\" or \"1.234,56\", got %q", ErrInvalidOptions, o.NumberFormat)
+	}
+	tp, err := newTimeParser(o.Location, o.TimestampLayouts)
+	if err != nil {
+		return nil, err
+	}
 	log := o.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -171,7 +185,7 @@ func New(conn Conn, o Options) (*Loader, error) {
 	vs := &versions{}
 	l := &Loader{
 		conn: conn, o: o, s: s,
-		tp:     &timeParser{loc: o.Location, layouts: o.TimestampLayouts},
+		tp:     tp,
 		ledger: ledger{conn: conn, now: o.Now, vs: vs},
 		leases: leases{conn: conn, now: o.Now, vs: vs},
 		log:    log.With("loader", string(o.Kind)),
@@ -198,9 +212,11 @@ func FormatOf(path string) (Format, error) {
 	return "", fmt.Errorf("%w: %s (name it .csv, .ndjson or .parquet, optionally .gz or .zst, or give --format)", ErrUnknownFormat, path)
 }
 
-// ExpandPaths turns files, directories (every file below them, sorted)
-// and globs into a list of files. A pattern matching nothing is an error.
-func ExpandPaths(args []string) ([]string, error) {
+// ExpandPaths turns files, directories and globs into a list of files.
+// A directory gives every loadable file below it (sorted, dot files
+// skipped) whose name matches dirGlob (empty matches all); a directory
+// with none, or a pattern matching nothing, is an error.
+func ExpandPaths(args []string, dirGlob string) ([]string, error) {
 	var out []string
 	for _, a := range args {
 		matches := []string{a}
@@ -220,6 +236,9 @@ func ExpandPaths(args []string) ([]string, error) {
 				return nil, fmt.Errorf("expand %s: %w", a, err)
 			}
 			if !st.IsDir() {
+				if err := regular(st); err != nil {
+					return nil, fmt.Errorf("expand %s: %w", p, err)
+				}
 				out = append(out, p)
 				continue
 			}
@@ -228,15 +247,32 @@ func ExpandPaths(args []string) ([]string, error) {
 				if err != nil {
 					return err
 				}
-				if !d.IsDir() && !strings.HasPrefix(d.Name(), ".") {
-					if _, ferr := FormatOf(path); ferr == nil {
-						files = append(files, path)
+				if d.IsDir() || strings.HasPrefix(d.Name(), ".") {
+					return nil
+				}
+				if ok, _ := filepath.Match(dirGlob, d.Name()); dirGlob != "" && !ok {
+					return nil
+				}
+				if _, ferr := FormatOf(path); ferr != nil {
+					return nil
+				}
+				if !d.Type().IsRegular() {
+					st, err := os.Stat(path) // a symlink is followed
+					if err != nil {
+						return err
+					}
+					if err := regular(st); err != nil {
+						return fmt.Errorf("%s: %w", path, err)
 					}
 				}
+				files = append(files, path)
 				return nil
 			})
 			if err != nil {
 				return nil, fmt.Errorf("expand %s: %w", a, err)
+			}
+			if len(files) == 0 && dirGlob != "" {
+				return nil, fmt.Errorf("expand %s: no file in %s matches %s", a, p, dirGlob)
 			}
 			sort.Strings(files)
 			out = append(out, files...)
@@ -251,17 +287,81 @@ func (l *Loader) stageName(a *attempt) string {
 	return string(l.o.Kind) + "_stage_" + a.FileID + "_" + a.AttemptID
 }
 
-// hashFile returns the sha256 of the file's bytes, hex.
-func hashFile(path string) (string, int64, error) {
+// regular returns an error wrapping ErrNotRegularFile that says what st
+// is, unless it is a regular file's. Callers name the path.
+func regular(st os.FileInfo) error {
+	m := st.Mode()
+	if m.IsRegular() {
+		return nil
+	}
+	what := "not a file"
+	switch {
+	case m.IsDir():
+		what = "a directory"
+	case m&os.ModeNamedPipe != 0:
+		what = "a named pipe (FIFO)"
+	case m&os.ModeCharDevice != 0:
+		what = "a character device"
+	case m&os.ModeDevice != 0:
+		what = "a block device"
+	case m&os.ModeSocket != 0:
+		what = "a socket"
+	}
+	return fmt.Errorf("%w: %s", ErrNotRegularFile, what)
+}
+
+// openRegular opens path for reading when it is a regular file: it is
+// checked before opening (opening a FIFO blocks until a writer comes) and
+// again after, through the open file.
+func openRegular(path string) (*os.File, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := regular(st); err != nil {
+		return nil, err
+	}
 	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	if st, err = f.Stat(); err == nil {
+		err = regular(st)
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+// hashChunk is how much hashFile reads between checks of its context.
+const hashChunk = 1 << 20
+
+// hashFile returns the sha256 of the file's bytes, hex, and their count.
+// It refuses what is not a regular file and stops when ctx is done.
+func hashFile(ctx context.Context, path string) (string, int64, error) {
+	f, err := openRegular(path)
 	if err != nil {
 		return "", 0, err
 	}
 	defer f.Close()
 	h := sha256.New()
-	n, err := io.Copy(h, f)
-	if err != nil {
-		return "", 0, err
+	buf := make([]byte, hashChunk)
+	var n int64
+	for {
+		if err := ctx.Err(); err != nil {
+			return "", n, fmt.Errorf("hash: %w", err)
+		}
+		k, err := io.ReadFull(f, buf)
+		h.Write(buf[:k])
+		n += int64(k)
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			break
+		}
+		if err != nil {
+			return "", n, fmt.Errorf("hash: %w", err)
+		}
 	}
 	return hex.EncodeToString(h.Sum(nil)), n, nil
 }
@@ -282,7 +382,7 @@ func (l *Loader) LoadFile(ctx context.Context, path string) (Result, error) {
 		format = f
 	}
 	res.Format = format
-	sum, size, err := hashFile(path)
+	sum, size, err := hashFile(ctx, path)
 	if err != nil {
 		return res, fmt.Errorf("load %s %s: %w", l.o.Kind, path, err)
 	}
@@ -632,7 +732,7 @@ func wrapReadErr(err error) error {
 
 // open returns the file's decompressed content and a closer.
 func open(path string, counter *countingReader) (io.Reader, func(), error) {
-	f, err := os.Open(path)
+	f, err := openRegular(path)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -721,6 +821,10 @@ func (l *Loader) newReader(path string, format Format, counter *countingReader) 
 // inserts them into the stage on another, so parsing and sending overlap;
 // at most two batches are in memory.
 func (l *Loader) stageFile(ctx context.Context, path string, format Format, fileID, stage string, rej *rejectLog, size int64, start time.Time, renew func()) (rows, birthdays int64, ignored []string, err error) {
+	tp, err := l.fileParser(path, format)
+	if err != nil {
+		return 0, 0, nil, err
+	}
 	counter := &countingReader{}
 	rr, ignored, closeFn, err := l.newReader(path, format, counter)
 	if err != nil {
@@ -767,7 +871,8 @@ func (l *Loader) stageFile(ctx context.Context, path string, format Format, file
 		sendErr <- err
 	}()
 
-	rb := newRecordBuilder(l.s, l.tp, l.o.Now(), rej)
+	rb := newRecordBuilder(l.s, tp, l.o.Now(), rej)
+	rb.decimalComma = l.o.NumberFormat == "1.234,56"
 	defer rb.release()
 	raw := newRawRow(len(l.s.cols))
 	// emit turns the rows built so far into an Arrow record, converts it

@@ -485,7 +485,7 @@ func TestExpandPaths(t *testing.T) {
 		os.MkdirAll(filepath.Dir(p), 0o755)
 		os.WriteFile(p, nil, 0o644)
 	}
-	got, err := loaders.ExpandPaths([]string{dir, filepath.Join(dir, "*.csv")})
+	got, err := loaders.ExpandPaths([]string{dir, filepath.Join(dir, "*.csv")}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -499,7 +499,36 @@ func TestExpandPaths(t *testing.T) {
 			t.Errorf("[%d] = %s, want %s", i, rel, want[i])
 		}
 	}
-	if _, err := loaders.ExpandPaths([]string{filepath.Join(dir, "*.nothing")}); err == nil {
+	if _, err := loaders.ExpandPaths([]string{filepath.Join(dir, "*.nothing")}, ""); err == nil {
 		t.Error("a glob matching nothing should fail")
+	}
+}
+
+// A directory gives only the files whose names match the kind's glob;
+// files and globs named on the command line are taken as they are.
+func TestExpandPathsDirectoryGlob(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for _, n := range []string{"members.csv", "orders.csv", "truth.json", "events.ndjson", "old/members_2024.csv.gz"} {
+		p := filepath.Join(dir, n)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		os.WriteFile(p, nil, 0o644)
+	}
+	got, err := loaders.ExpandPaths([]string{dir, filepath.Join(dir, "orders.csv")}, "*member*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"members.csv", "old/members_2024.csv.gz", "orders.csv"}
+	if len(got) != len(want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+	for i := range want {
+		if rel, _ := filepath.Rel(dir, got[i]); rel != want[i] {
+			t.Errorf("[%d] = %s, want %s", i, rel, want[i])
+		}
+	}
+	_, err = loaders.ExpandPaths([]string{filepath.Join(dir, "old")}, "*order*")
+	if err == nil || !strings.Contains(err.Error(), "no file in "+filepath.Join(dir, "old")+" matches *order*") {
+		t.Errorf("a directory without matching files: err %v", err)
 	}
 }

@@ -168,3 +168,60 @@ func (s *schema) sourceNames(m Mapping) []string {
 	}
 	return names
 }
+
+// Columns returns the canonical columns a file of kind k may give, in
+// table order (derived columns excluded).
+func (k Kind) Columns() []string {
+	s, ok := schemas[k]
+	if !ok {
+		return nil
+	}
+	var names []string
+	for _, c := range s.cols {
+		if !c.derived {
+			names = append(names, c.name)
+		}
+	}
+	return names
+}
+
+// ParseMapping reads a mapping written "Source=column,Other=column" (as
+// `load --map` takes it) for files of kind k. Every target must be a
+// canonical column of k, given once; a source column is mapped once.
+func ParseMapping(k Kind, spec string) (Mapping, error) {
+	s, ok := schemas[k]
+	if !ok {
+		return nil, fmt.Errorf("%w: kind must be members, orders or events, got %q", ErrInvalidOptions, k)
+	}
+	m := Mapping{}
+	by := map[string]string{}
+	for _, pair := range strings.Split(spec, ",") {
+		pair = strings.TrimSpace(pair)
+		if pair == "" {
+			continue
+		}
+		from, to, ok := strings.Cut(pair, "=")
+		from, to = strings.TrimSpace(from), strings.TrimSpace(to)
+		if !ok || from == "" || to == "" {
+			return nil, fmt.Errorf("%w: %q is not SOURCE=column (for example OrderID=order_id)", ErrInvalidOptions, pair)
+		}
+		i := s.index(to)
+		if i >= 0 && s.cols[i].derived {
+			return nil, fmt.Errorf("%w: %s is derived from other columns, not read from the file", ErrInvalidOptions, to)
+		}
+		if i < 0 {
+			return nil, fmt.Errorf("%w: %s is not a column of %s (%s)", ErrInvalidOptions, to, k, strings.Join(k.Columns(), ", "))
+		}
+		if _, dup := m[from]; dup {
+			return nil, fmt.Errorf("%w: %s is mapped twice", ErrInvalidOptions, from)
+		}
+		if prev, dup := by[to]; dup {
+			return nil, fmt.Errorf("%w: %s and %s both map to %s", ErrInvalidOptions, prev, from, to)
+		}
+		m[from], by[to] = to, from
+	}
+	if len(m) == 0 {
+		return nil, fmt.Errorf("%w: empty mapping (want SOURCE=column,...)", ErrInvalidOptions)
+	}
+	return m, nil
+}

@@ -11,11 +11,18 @@ import (
 // timeParser reads timestamps. Accepted, after any custom layouts:
 // RFC 3339 (with Z, an offset or fractional seconds), "YYYY-MM-DD HH:MM:SS"
 // and "YYYY-MM-DDTHH:MM:SS" (optionally with fractional seconds),
-// "YYYY-MM-DD", "YYYYMMDD" and Unix seconds. Timestamps without an offset
+// "YYYY-MM-DD", "YYYYMMDD" and Unix seconds, and the layouts detected
+// from the file's sample (detectLayouts). Timestamps without an offset
 // are read in loc. Fractions of a second are truncated.
 type timeParser struct {
 	loc     *time.Location
 	layouts []string
+	// formats are the layouts as the user wrote them, for errors.
+	formats []string
+	// detected are layouts told from the file's sample (detectLayouts),
+	// tried last; style names them for errors.
+	detected []string
+	style    string
 }
 
 var (
@@ -39,13 +46,13 @@ func (p *timeParser) parse(s string) (int64, error) {
 		return checkRange(sec)
 	}
 	if s == "" {
-		return 0, errTimeSyntax
+		return 0, p.syntaxErr()
 	}
 	if allDigits(s) {
 		if len(s) == 8 {
 			t, err := time.ParseInLocation("20060102", s, p.loc)
 			if err != nil {
-				return 0, errTimeSyntax
+				return 0, p.syntaxErr()
 			}
 			return checkRange(t.Unix())
 		}
@@ -55,6 +62,12 @@ func (p *timeParser) parse(s string) (int64, error) {
 		}
 		return checkRange(n)
 	}
+	// The file's own style (most of its values) before the rarer shapes.
+	for _, l := range p.detected {
+		if t, err := time.ParseInLocation(l, s, p.loc); err == nil {
+			return checkRange(t.Unix())
+		}
+	}
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
 		return checkRange(t.Unix())
 	}
@@ -63,7 +76,7 @@ func (p *timeParser) parse(s string) (int64, error) {
 			return checkRange(t.Unix())
 		}
 	}
-	return 0, errTimeSyntax
+	return 0, p.syntaxErr()
 }
 
 var naiveLayouts = []string{
@@ -153,13 +166,13 @@ func (p *timeParser) parseDate(s string) (int32, error) {
 		y, m, d := t.In(p.loc).Date()
 		return dateRange(daysFromCivil(y, int(m), d))
 	}
-	for _, l := range naiveLayouts {
+	for _, l := range append(naiveLayouts[:len(naiveLayouts):len(naiveLayouts)], p.detected...) {
 		if t, err := time.ParseInLocation(l, s, p.loc); err == nil {
 			y, m, d := t.Date()
 			return dateRange(daysFromCivil(y, int(m), d))
 		}
 	}
-	return 0, errTimeSyntax
+	return 0, p.syntaxErr()
 }
 
 func dateRange(days int64) (int32, error) {

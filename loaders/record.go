@@ -78,6 +78,8 @@ type recordBuilder struct {
 	// birthdaysNulled counts birthdays outside ClickHouse's Date range,
 	// stored as NULL in birthday (and in full in birth_date).
 	birthdaysNulled int64
+	// decimalComma reads amounts written "1.234,56".
+	decimalComma bool
 	// dateKnown says the row's date (birthday) parsed, in Date's range or
 	// not; its days since 1970-01-01 are in iv.
 	dateKnown bool
@@ -151,7 +153,7 @@ func (rb *recordBuilder) add(r *rawRow, text func() string) bool {
 			}
 			rb.iv[i] = int64(d)
 		case tDecimal:
-			rb.iv[i], err = parseCents(v)
+			rb.iv[i], err = parseAmount(v, rb.decimalComma)
 		case tUInt32:
 			var u uint32
 			u, err = parseUint32(v)
@@ -226,30 +228,46 @@ func (rb *recordBuilder) finish(r *rawRow, text func() string) bool {
 		p := rb.propsCol
 		if rb.null[p] {
 			rb.sv[p] = "{}"
-		} else if !json.Valid([]byte(rb.sv[p])) {
+		}
+		if !rb.null[rb.eventIDCol] {
+			if !json.Valid([]byte(rb.sv[p])) {
+				rb.rej.add(r.line, "properties", "not valid JSON", rb.sv[p])
+				return false
+			}
+			break
+		}
+		canon, err := canonicalJSON(rb.sv[p])
+		if err != nil {
 			rb.rej.add(r.line, "properties", "not valid JSON", rb.sv[p])
 			return false
 		}
-		if rb.null[rb.eventIDCol] {
-			rb.sv[rb.eventIDCol] = rb.eventID()
-		}
+		rb.sv[rb.eventIDCol] = rb.eventID(canon)
 	}
 	return true
 }
 
 // eventID derives a stable key from the event's content, so the same
-// event loaded twice is one row in events_current.
-func (rb *recordBuilder) eventID() string {
+// event loaded twice, from any format, is one row in events_current. It
+// hashes the values as parsed (timestamps as instants, numbers as
+// float64 with -0 as 0, text as given) and properties in their canonical
+// JSON form (canonicalJSON); the stored properties keep the source text.
+func (rb *recordBuilder) eventID(properties string) string {
 	h := sha256.New()
 	for i, c := range rb.s.cols {
 		if i == rb.eventIDCol {
 			continue
 		}
-		switch c.typ {
-		case tString:
+		switch {
+		case i == rb.propsCol:
+			h.Write([]byte(properties))
+		case c.typ == tString:
 			h.Write([]byte(rb.sv[i]))
-		case tFloat64:
-			h.Write(strconv.AppendFloat(nil, rb.fv[i], 'g', -1, 64))
+		case c.typ == tFloat64:
+			v := rb.fv[i]
+			if v == 0 {
+				v = 0 // -0 is 0
+			}
+			h.Write(strconv.AppendFloat(nil, v, 'g', -1, 64))
 		default:
 			h.Write(strconv.AppendInt(nil, rb.iv[i], 10))
 		}

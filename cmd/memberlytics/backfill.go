@@ -19,9 +19,12 @@ func newBackfillCmd(a *app) *cobra.Command {
 		Long: "Run a target for each as_of from --from to --to (inclusive), --step apart,\n" +
 			"through the same runner as every other trigger (trigger backfill). Jobs that\n" +
 			"never ran for a date always run; --reprocess failed (default) also re-runs\n" +
-			"those whose latest run failed, was cancelled or abandoned, all re-runs\n" +
-			"everything, none nothing. Jobs after a re-run job run again too. --dry-run\n" +
-			"prints the plan.",
+			"those whose latest run did not succeed (failed, cancelled, abandoned,\n" +
+			"skipped), all re-runs everything, none nothing. Jobs after a re-run job run\n" +
+			"again too. Only a finished success is ALREADY_DONE; a job still running\n" +
+			"(fresh heartbeat) and the jobs after it are NOT_RUN (running), so are\n" +
+			"failures --reprocess none leaves (left). Runs whose lease expired are first\n" +
+			"marked abandoned, also with --dry-run, which prints the plan.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -56,16 +59,14 @@ func newBackfillCmd(a *app) *cobra.Command {
 			if err := a.requireMigrated(ctx, env.conn); err != nil {
 				return err
 			}
-			if !dryRun {
-				if _, err := env.runner.RecoverAbandoned(ctx); err != nil {
-					return err
-				}
+			if _, err := env.runner.RecoverAbandoned(ctx); err != nil {
+				return err
 			}
 			res, err := env.runner.Backfill(ctx, jobs.BackfillOptions{
 				Target: args[0], From: f, To: t, Step: jobs.Step(step), Reprocess: jobs.Reprocess(reprocess), DryRun: dryRun,
 			})
 			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "AS_OF\tRUN\tALREADY_DONE\tOUTCOME")
+			fmt.Fprintln(tw, "AS_OF\tRUN\tALREADY_DONE\tNOT_RUN\tOUTCOME")
 			var all []jobs.Run
 			for _, d := range res {
 				outcome := "nothing to do"
@@ -86,7 +87,14 @@ func newBackfillCmd(a *app) *cobra.Command {
 					outcome = strings.Join(parts, ", ")
 				}
 				all = append(all, d.Runs...)
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", d.AsOf.Format(jobs.DateLayout), dash(d.Jobs), dash(d.Done), outcome)
+				var notRun []string
+				for _, j := range d.Running {
+					notRun = append(notRun, j+" (running)")
+				}
+				for _, j := range d.Left {
+					notRun = append(notRun, j+" (left)")
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", d.AsOf.Format(jobs.DateLayout), dash(d.Jobs), dash(d.Done), dash(notRun), outcome)
 			}
 			_ = tw.Flush()
 			if err != nil {

@@ -69,7 +69,7 @@ func newExportCmd(a *app) *cobra.Command {
 			if m == nil {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "exported as_of %s (run %s) to %s in %.1fs\n", m.AsOf, m.RunID,
+			fmt.Fprintf(a.stdout, "exported as_of %s (run %s) to %s in %.2fs\n", m.AsOf, m.RunID,
 				filepath.Join(dir, "as_of="+m.AsOf), time.Since(start).Seconds())
 			for _, f := range m.Files {
 				fmt.Fprintf(a.stdout, "  %-28s %10d rows %12d bytes\n", f.Path, f.Rows, f.Bytes)

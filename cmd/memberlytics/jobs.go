@@ -62,7 +62,7 @@ func (a *app) buildJobs(conn warehouse.Conn) (*jobsEnv, error) {
 		if err != nil {
 			return nil, err
 		}
-		j := jobs.LoadJob(conn, jobs.LoadSource{Name: name, Paths: src.Paths, Options: o})
+		j := jobs.LoadJob(conn, jobs.LoadSource{Name: name, Paths: src.Paths, Glob: src.Glob, Options: o})
 		if err := g.Add(j); err != nil {
 			return nil, err
 		}
@@ -136,7 +136,7 @@ func (a *app) buildJobs(conn warehouse.Conn) (*jobsEnv, error) {
 		Graph: g, Store: store, Logger: a.log, Metrics: a.jobMetrics,
 		Retry:   jobs.RetryPolicy{MaxAttempts: r.MaxAttempts, Initial: r.InitialBackoff.D(), Max: r.MaxBackoff.D(), Jitter: r.Jitter},
 		Timeout: cfg.Jobs.Timeout.D(), Timeouts: timeouts, Notifier: notifier,
-		AbandonAfter: cfg.Jobs.AbandonAfter.D(),
+		AbandonAfter: cfg.Jobs.AbandonAfter.D(), HeartbeatInterval: cfg.Jobs.HeartbeatInterval.D(),
 	})
 	if err != nil {
 		return nil, err
@@ -173,7 +173,7 @@ func (a *app) sourceOptions(name string) (loaders.Options, error) {
 	}
 	o := loaders.Options{
 		Kind: k, Format: loaders.Format(s.Format), Source: name, Mapping: s.Columns,
-		TimestampLayouts: s.TimestampLayouts, BatchRows: cfg.BatchRows, MaxRejectRatio: cfg.MaxRejectRatio, Logger: a.log,
+		TimestampLayouts: s.TimestampLayouts, NumberFormat: cfg.NumberFormat, BatchRows: cfg.BatchRows, MaxRejectRatio: cfg.MaxRejectRatio, Logger: a.log,
 	}
 	if s.Delimiter != "" {
 		o.Delimiter = []rune(s.Delimiter)[0]

@@ -54,7 +54,7 @@ func TestRunBackfillRunsCommandsIntegration(t *testing.T) {
 	if !regexp.MustCompile(`(?m)^2026-01-14\s+\S*checks\S*\s+-\s+.*1 failed, \d+ skipped`).MatchString(out) {
 		t.Errorf("backfill output does not show 2026-01-14 failing:\n%s", out)
 	}
-	if !regexp.MustCompile(`(?m)^2025-12-31\s+-\s+\S*rfm\S*\s+nothing to do`).MatchString(out) {
+	if !regexp.MustCompile(`(?m)^2025-12-31\s+-\s+\S*rfm\S*\s+-\s+nothing to do`).MatchString(out) {
 		t.Errorf("backfill re-ran 2025-12-31, which had succeeded:\n%s", out)
 	}
 	out, err = run(t, env, "--config", cfgPath, "runs", "--job", "rfm", "--status", "skipped")
@@ -68,11 +68,11 @@ func TestRunBackfillRunsCommandsIntegration(t *testing.T) {
 		t.Fatalf("backfill --reprocess failed: %v\n%s", err, out)
 	}
 	for _, d := range []string{"2025-12-24", "2025-12-31", "2026-01-07"} {
-		if !regexp.MustCompile(`(?m)^` + d + `\s+-\s+\S+\s+nothing to do`).MatchString(out) {
+		if !regexp.MustCompile(`(?m)^` + d + `\s+-\s+\S+\s+-\s+nothing to do`).MatchString(out) {
 			t.Errorf("--reprocess failed re-ran %s:\n%s", d, out)
 		}
 	}
-	if !regexp.MustCompile(`(?m)^2026-01-14\s+checks,\S*rfm\S*\s+\S*load_orders\S*\s+\d+ succeeded$`).MatchString(out) {
+	if !regexp.MustCompile(`(?m)^2026-01-14\s+checks,\S*rfm\S*\s+\S*load_orders\S*\s+-\s+\d+ succeeded$`).MatchString(out) {
 		t.Errorf("--reprocess failed did not re-run checks and models on 2026-01-14 only:\n%s", out)
 	}
 	out, err = run(t, env, "--config", cfgPath, "runs", "--job", "rfm", "--limit", "1")

@@ -63,6 +63,8 @@ func TestLoadCmdIntegration(t *testing.T) {
 		{[]string{"load", "--source", "nope", in}, "no such source"},
 		{[]string{"load", "--source", "shop", "--kind", "events", in}, "contradicts"},
 		{[]string{"load", "--kind", "orders", filepath.Join(in, "*.nothing")}, "no file matches"},
+		// Hashed /dev/zero for ever at 99% CPU, deaf to SIGTERM.
+		{[]string{"load", "--kind", "orders", "--format", "csv", "/dev/zero"}, "/dev/zero: not a regular file: a character device"},
 	} {
 		out, err := run(t, env, append([]string{"--config", cfg}, tc.args...)...)
 		if err == nil || !strings.Contains(err.Error()+out, tc.want) {

@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
+	"runtime/debug"
 	"runtime/pprof"
 	"time"
 
@@ -55,11 +58,13 @@ func newRootCmd(stdout, stderr io.Writer, getenv func(string) string) *cobra.Com
 			}
 		},
 	}
+	root.Version = versionString(debug.ReadBuildInfo())
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	f := root.PersistentFlags()
 	f.StringVar(&a.configPath, "config", "", "config file (default ./"+config.DefaultPath+" when present)")
-	f.StringVar(&a.logLevel, "log-level", "", "debug, info, warn or error (overrides log.level)")
+	f.StringVar(&a.logLevel, "log-level", "", "debug, info, warn or error (overrides log.level; default warn except for serve)")
 	f.BoolVar(&a.useLocal, "local", false, "use the managed local ClickHouse (memberlytics clickhouse start)")
 	f.StringVar(&a.cpuProfile, "cpuprofile", "", "write a Go CPU profile of the command to this file (for benchmarks)")
 	_ = f.MarkHidden("cpuprofile")
@@ -88,11 +93,16 @@ func (a *app) init(cmd *cobra.Command) error {
 	if err != nil {
 		return err
 	}
-	if a.logLevel != "" {
+	switch {
+	case a.logLevel != "":
 		cfg.Log.Level = a.logLevel
 		if err := cfg.Validate(); err != nil {
 			return fmt.Errorf("--log-level: %w", err)
 		}
+	case !cfg.Origin.Set("log.level") && cmd.Name() != "serve":
+		// Commands run by hand print their own results; their logs are
+		// for what went wrong. The daemon keeps log.level's default.
+		cfg.Log.Level = "warn"
 	}
 	a.cfg = cfg
 	a.log = newLogger(a.stderr, cfg.Log)
@@ -108,14 +118,51 @@ func (a *app) init(cmd *cobra.Command) error {
 		a.stopProfile = func() { pprof.StopCPUProfile(); pf.Close() }
 	}
 	a.registry = prometheus.NewRegistry()
-	if a.useLocal {
-		st, err := localch.Status(cfg.Local.Dir)
+	cwd, err := os.Getwd()
+	if err != nil {
+		return fmt.Errorf("working directory: %w", err)
+	}
+	a.cfg.Local.Dir = localDirFor(cfg.Local.Dir, cfg.Origin.File, cwd)
+	switch {
+	case a.useLocal:
+		st, err := localch.Status(a.cfg.Local.Dir)
 		if err != nil {
 			return fmt.Errorf("--local: %w (run memberlytics clickhouse start)", err)
 		}
 		a.cfg.ClickHouse.Addr = st.Addr()
+	case !cfg.Origin.Set("clickhouse.addr") && !cfg.ClickHouse.Cluster.Enabled():
+		// No address given: the managed local server when it runs.
+		if st, err := localch.Status(a.cfg.Local.Dir); err == nil {
+			a.cfg.ClickHouse.Addr = st.Addr()
+			a.log.Debug("using the managed local clickhouse", "addr", st.Addr(), "dir", st.Dir)
+		}
 	}
 	return nil
+}
+
+// localDirFor resolves local.dir: an absolute dir as is; a relative one
+// beside the config file when one was read, else in the nearest directory
+// from cwd upwards that holds it (so the server started at a project's
+// root is found from its subdirectories), else in cwd.
+func localDirFor(dir, configFile, cwd string) string {
+	if filepath.IsAbs(dir) {
+		return dir
+	}
+	if configFile != "" {
+		if abs, err := filepath.Abs(configFile); err == nil {
+			return filepath.Join(filepath.Dir(abs), dir)
+		}
+	}
+	for d := cwd; ; {
+		if st, err := os.Stat(filepath.Join(d, dir)); err == nil && st.IsDir() {
+			return filepath.Join(d, dir)
+		}
+		up := filepath.Dir(d)
+		if up == d {
+			return filepath.Join(cwd, dir)
+		}
+		d = up
+	}
 }
 
 // open connects to the warehouse with the configured retry policy: one
@@ -124,10 +171,17 @@ func (a *app) open(ctx context.Context) (warehouse.Conn, error) {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	opt := warehouse.Options{Logger: a.log, Metrics: a.metrics()}
+	var conn warehouse.Conn
+	var err error
 	if a.cfg.ClickHouse.Cluster.Enabled() {
-		return warehouse.OpenCluster(ctx, a.cfg.ClickHouse, opt)
+		conn, err = warehouse.OpenCluster(ctx, a.cfg.ClickHouse, opt)
+	} else {
+		conn, err = warehouse.Open(ctx, a.cfg.ClickHouse, opt)
 	}
-	return warehouse.Open(ctx, a.cfg.ClickHouse, opt)
+	if errors.Is(err, warehouse.ErrNoServer) {
+		return nil, fmt.Errorf("no ClickHouse at %s: start one with `memberlytics clickhouse start`, or set clickhouse.addr (%w)", a.cfg.ClickHouse.Addr, err)
+	}
+	return conn, err
 }
 
 func (a *app) metrics() *warehouse.Metrics {

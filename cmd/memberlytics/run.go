@@ -63,7 +63,25 @@ func newRunCmd(a *app) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&asOf, "as-of", "", "as_of date YYYY-MM-DD, today or yesterday (default: yesterday in business_timezone)")
+	long := cmd.Long
+	cmd.SetHelpFunc(func(c *cobra.Command, args []string) {
+		c.Long = long + "\n\n" + a.jobList(c)
+		c.Root().HelpFunc()(c, args)
+	})
 	return cmd
+}
+
+// jobList names the jobs and pipelines the configuration makes, for help.
+func (a *app) jobList(c *cobra.Command) string {
+	if err := a.init(c); err != nil {
+		return "Jobs: unknown (" + err.Error() + ")"
+	}
+	env, err := a.buildJobs(nil)
+	if err != nil {
+		return "Jobs: unknown (" + err.Error() + ")"
+	}
+	return "Jobs (in dependency order): " + strings.Join(env.graph.Jobs(), ", ") +
+		"\nPipelines: " + strings.Join(append(env.graph.Pipelines(), jobs.All+" (every job)"), ", ")
 }
 
 // runsOutcome is nil when every run succeeded, else an error counting the others.

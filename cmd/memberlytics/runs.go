@@ -14,22 +14,25 @@ func newRunsCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "runs [--job J] [--status S] [--limit N]",
 		Short: "List job runs from the run history (job_runs), newest first",
-		Args:  cobra.NoArgs,
+		Long: "List job runs from the run history (job_runs), newest first. Runs left\n" +
+			"running whose lease expired (no heartbeat: their process or ClickHouse\n" +
+			"connection is gone) are first marked abandoned (the webhook is told).",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			if limit < 1 {
 				return fmt.Errorf("--limit must be at least 1, got %d", limit)
 			}
-			conn, err := a.open(ctx)
+			env, err := a.newJobs(ctx)
 			if err != nil {
 				return err
 			}
-			defer conn.Close()
-			store, err := jobs.NewStore(conn)
-			if err != nil {
-				return err
+			defer env.conn.Close()
+			// Dead runs (lease expired, process gone) are shown as such.
+			if _, err := env.runner.RecoverAbandoned(ctx); err != nil {
+				a.log.Warn("mark dead runs abandoned", "err", err)
 			}
-			runs, err := store.List(ctx, jobs.Filter{Job: job, Status: jobs.Status(status), Limit: limit})
+			runs, err := env.store.List(ctx, jobs.Filter{Job: job, Status: jobs.Status(status), Limit: limit})
 			if err != nil {
 				return err
 			}

@@ -22,8 +22,11 @@ func newServeCmd(a *app) *cobra.Command {
 		Use:   "serve [--listen host:port]",
 		Short: "Run the scheduler, the HTTP API (/healthz, /readyz, /metrics, /api/...) and the report (/, /runs) until SIGTERM/SIGINT",
 		Long: "Run the daemon: the cron schedules of jobs.schedules, and the HTTP API on\n" +
-			"server.listen. At start runs left \"running\" by a dead process are marked\n" +
-			"abandoned. On a database with migrations pending serve stays up:\n" +
+			"server.listen. Runs whose lease expired (no heartbeat for three\n" +
+			"jobs.heartbeat_interval: process or ClickHouse connection gone) or whose\n" +
+			"process is gone are marked abandoned at start and every lease, and the\n" +
+			"webhook is told. At start each schedule's last fire within jobs.catch_up\n" +
+			"is run again where a job of it did not succeed. On a database with migrations pending serve stays up:\n" +
 			"/healthz and /metrics answer, /readyz and the API answer 503 with the\n" +
 			"reason, and the scheduler starts once `memberlytics migrate` has run\n" +
 			"(checked every --schema-poll). On SIGTERM or SIGINT no new run starts, running jobs get\n" +
@@ -63,7 +66,7 @@ func newServeCmd(a *app) *cobra.Command {
 			ready := jobs.Readiness(env.conn, mig.Pending)
 			svc, err := jobs.NewService(jobs.ServiceOptions{
 				Runner: env.runner, Schedules: scheds, Location: a.cfg.Location(),
-				Grace: a.cfg.Jobs.ShutdownGrace.D(), Logger: a.log,
+				Grace: a.cfg.Jobs.ShutdownGrace.D(), Logger: a.log, CatchUp: a.cfg.Jobs.CatchUp.D(),
 				// The run history and the jobs need the schema: wait for
 				// `memberlytics migrate` rather than exit.
 				StartWhen: ready, StartPoll: poll,
@@ -90,7 +93,7 @@ func newServeCmd(a *app) *cobra.Command {
 			})
 			handler := jobs.NewAPI(jobs.APIOptions{
 				Service: svc, Store: env.store, Gatherer: a.registry, Token: token,
-				Ready: ready, Pages: pages, Logger: a.log,
+				Ready: ready, Pages: pages, Logger: a.log, RequestTimeout: a.cfg.Server.RequestTimeout.D(),
 			})
 			ln, err := net.Listen("tcp", addr)
 			if err != nil {

@@ -27,7 +27,22 @@ type Config struct {
 	Report Report `yaml:"report"`
 	// Exports configures the published export files (memberlytics export).
 	Exports Exports `yaml:"exports"`
+
+	// Origin says where the values came from; Load sets it.
+	Origin Origin `yaml:"-"`
 }
+
+// Origin records where a loaded configuration came from.
+type Origin struct {
+	// File is the config file read, empty when none was.
+	File string
+	// keys holds the dotted keys the file or the environment set.
+	keys map[string]bool
+}
+
+// Set reports whether the file or the environment gave key (a dotted
+// path such as "clickhouse.addr"), rather than the default.
+func (o Origin) Set(key string) bool { return o.keys[key] }
 
 // ClickHouse configures the connection to the warehouse.
 type ClickHouse struct {

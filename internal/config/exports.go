@@ -1,6 +1,10 @@
 package config
 
-import "slices"
+import (
+	"path/filepath"
+	"slices"
+	"strings"
+)
 
 // Exports configures `memberlytics export` and the export job (package
 // exporters).
@@ -45,6 +49,8 @@ func defaultExports() Exports {
 func validateExports(e Exports, add func(key, format string, args ...any)) {
 	if e.Dir == "" {
 		add("exports.dir", "must not be empty")
+	} else if systemDir(e.Dir) {
+		add("exports.dir", "must not be / or a system directory, got %q", e.Dir)
 	}
 	if len(e.Formats) == 0 {
 		add("exports.formats", "must list at least one of parquet, csv, arrow")
@@ -65,4 +71,40 @@ func validateExports(e Exports, add func(key, format string, args ...any)) {
 	if e.Retention.KeepLast < 0 {
 		add("exports.retention.keep_last", "must be 0 (keep all) or more, got %d", e.Retention.KeepLast)
 	}
+}
+
+// systemDirs may never be exports.dir: retention deletes folders inside
+// it. Nothing below the ones marked true may be either.
+var systemDirs = map[string]bool{
+	"/": false, "/etc": true, "/usr": false, "/usr/bin": true, "/usr/sbin": true,
+	"/usr/lib": true, "/usr/lib32": true, "/usr/lib64": true, "/usr/libexec": true,
+	"/usr/include": true, "/usr/share": false, "/usr/local": false, "/bin": true,
+	"/sbin": true, "/lib": true, "/lib32": true, "/lib64": true, "/libx32": true,
+	"/boot": true, "/dev": true, "/proc": true, "/sys": true, "/run": false,
+	"/var": false, "/var/lib": false, "/var/log": false, "/var/run": false,
+	"/root": false, "/home": false, "/opt": false, "/srv": false, "/tmp": false,
+	"/mnt": false, "/media": false,
+}
+
+// systemDir reports whether dir, made absolute (and with symlinks resolved
+// when it exists), is / or a system directory.
+func systemDir(dir string) bool {
+	paths := []string{filepath.Clean(dir)}
+	if abs, err := filepath.Abs(dir); err == nil {
+		paths = append(paths, abs)
+		if real, err := filepath.EvalSymlinks(abs); err == nil {
+			paths = append(paths, real)
+		}
+	}
+	for _, p := range paths {
+		if _, ok := systemDirs[p]; ok {
+			return true
+		}
+		for sys, below := range systemDirs {
+			if below && strings.HasPrefix(p, sys+"/") {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -28,6 +28,13 @@ type Jobs struct {
 	// AbandonAfter is how old a "running" run of another host must be to
 	// be marked abandoned at start-up (runs of this host are checked by pid).
 	AbandonAfter Duration `yaml:"abandon_after"`
+	// HeartbeatInterval is how often a running run's job_runs row gets a
+	// fresh heartbeat_at; a run without one for three intervals is dead
+	// and marked abandoned (by serve's periodic sweep, runs, backfill).
+	HeartbeatInterval Duration `yaml:"heartbeat_interval"`
+	// CatchUp is how far back serve looks at start-up for each schedule's
+	// last fire, to run it again where a job did not succeed; 0 disables.
+	CatchUp Duration `yaml:"catch_up"`
 	// Webhook receives a JSON message for every failed run.
 	Webhook Webhook `yaml:"webhook"`
 	// Checks configure the checks run before the models.
@@ -59,8 +66,10 @@ type Retry struct {
 
 // Webhook is the failure alert.
 type Webhook struct {
-	// URL receives a POST per failed run; empty disables alerts.
-	URL     string   `yaml:"url"`
+	// URL receives a POST per failed run; empty disables alerts. It is a
+	// secret (incoming-webhook URLs carry their credential in the path):
+	// logs show only its scheme and host, config errors never its value.
+	URL     string   `yaml:"url" secret:"true"`
 	Timeout Duration `yaml:"timeout"`
 }
 
@@ -84,7 +93,15 @@ type Server struct {
 	Token Secret `yaml:"token"`
 	// TokenFile, when set, is read for the token (trailing newline trimmed).
 	TokenFile string `yaml:"token_file"`
+	// RequestTimeout bounds every HTTP request: a handler still working
+	// after it (ClickHouse frozen, say) is answered 503 and its queries
+	// are cancelled.
+	RequestTimeout Duration `yaml:"request_timeout"`
 }
+
+// MinTokenLength is the shortest server.token accepted for a listen
+// address beyond loopback.
+const MinTokenLength = 16
 
 // Env names for the server section.
 const (
@@ -95,17 +112,21 @@ const (
 
 func defaultJobs() Jobs {
 	return Jobs{
-		Schedules:     []JobSchedule{{Name: "nightly", Target: "all", Cron: "0 3 * * *"}},
-		Timeout:       Duration(2 * time.Hour),
-		Retry:         Retry{MaxAttempts: 3, InitialBackoff: Duration(30 * time.Second), MaxBackoff: Duration(10 * time.Minute), Jitter: 0.2},
-		ShutdownGrace: Duration(5 * time.Minute),
-		AbandonAfter:  Duration(24 * time.Hour),
-		Webhook:       Webhook{Timeout: Duration(10 * time.Second)},
-		Checks:        Checks{FreshnessMaxAge: Duration(72 * time.Hour), FreshnessSeverity: "warn"},
+		Schedules:         []JobSchedule{{Name: "nightly", Target: "all", Cron: "0 3 * * *"}},
+		Timeout:           Duration(2 * time.Hour),
+		Retry:             Retry{MaxAttempts: 3, InitialBackoff: Duration(30 * time.Second), MaxBackoff: Duration(10 * time.Minute), Jitter: 0.2},
+		ShutdownGrace:     Duration(5 * time.Minute),
+		AbandonAfter:      Duration(24 * time.Hour),
+		HeartbeatInterval: Duration(10 * time.Second),
+		CatchUp:           Duration(48 * time.Hour),
+		Webhook:           Webhook{Timeout: Duration(10 * time.Second)},
+		Checks:            Checks{FreshnessMaxAge: Duration(72 * time.Hour), FreshnessSeverity: "warn"},
 	}
 }
 
-func defaultServer() Server { return Server{Listen: "127.0.0.1:8080"} }
+func defaultServer() Server {
+	return Server{Listen: "127.0.0.1:8080", RequestTimeout: Duration(30 * time.Second)}
+}
 
 func validateJobs(j Jobs, add func(key, format string, args ...any)) {
 	seen := map[string]bool{}
@@ -169,6 +190,12 @@ func validateJobs(j Jobs, add func(key, format string, args ...any)) {
 	if j.AbandonAfter <= 0 {
 		add("jobs.abandon_after", "must be positive, got %s", j.AbandonAfter)
 	}
+	if j.HeartbeatInterval.D() < time.Second {
+		add("jobs.heartbeat_interval", "must be at least 1s, got %s", j.HeartbeatInterval)
+	}
+	if j.CatchUp < 0 {
+		add("jobs.catch_up", "must not be negative (0 disables it), got %s", j.CatchUp)
+	}
 	if j.Webhook.URL != "" {
 		u, err := url.Parse(j.Webhook.URL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -196,17 +223,23 @@ func validateJobs(j Jobs, add func(key, format string, args ...any)) {
 }
 
 func validateServer(s Server, add func(key, format string, args ...any)) {
+	if s.RequestTimeout <= 0 {
+		add("server.request_timeout", "must be positive, got %s", s.RequestTimeout)
+	}
 	host, port, err := net.SplitHostPort(s.Listen)
 	if err != nil || port == "" {
 		add("server.listen", "must be host:port such as 127.0.0.1:8080, got %q", s.Listen)
 		return
 	}
-	if s.Token.IsSet() {
+	ip := net.ParseIP(host)
+	if host == "localhost" || (ip != nil && ip.IsLoopback()) {
 		return
 	}
-	ip := net.ParseIP(host)
-	if host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+	switch {
+	case !s.Token.IsSet():
 		add("server.listen", "%q is not a loopback address: set server.token, server.token_file or %s to expose the API", s.Listen, EnvServerToken)
+	case len(s.Token.Value()) < MinTokenLength:
+		add("server.token", "must be at least %d characters when server.listen (%q) is not a loopback address (from token, token_file or %s)", MinTokenLength, s.Listen, EnvServerToken)
 	}
 }
 

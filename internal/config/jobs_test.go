@@ -11,7 +11,7 @@ func TestServerToken(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	tokFile := filepath.Join(dir, "token")
-	if err := os.WriteFile(tokFile, []byte("from-file\n"), 0o600); err != nil {
+	if err := os.WriteFile(tokFile, []byte("from-file-0123456789\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	public := filepath.Join(dir, "public.yml")
@@ -29,11 +29,12 @@ func TestServerToken(t *testing.T) {
 		want    string
 		wantErr string
 	}{
-		{"env token opens a public address", public, map[string]string{EnvServerToken: "from-env"}, "from-env", ""},
-		{"token file from the config", withFile, nil, "from-file", ""},
-		{"token file from the env", public, map[string]string{EnvServerTokenFile: tokFile}, "from-file", ""},
+		{"env token opens a public address", public, map[string]string{EnvServerToken: "from-env-0123456789"}, "from-env-0123456789", ""},
+		{"token file from the config", withFile, nil, "from-file-0123456789", ""},
+		{"token file from the env", public, map[string]string{EnvServerTokenFile: tokFile}, "from-file-0123456789", ""},
 		{"both in the env", public, map[string]string{EnvServerToken: "a", EnvServerTokenFile: tokFile}, "", "not both"},
 		{"public without a token", public, nil, "", "server.listen"},
+		{"public with a short token", public, map[string]string{EnvServerToken: "from-env"}, "", "server.token: must be at least 16 characters"},
 		{"missing token file", public, map[string]string{EnvServerTokenFile: filepath.Join(dir, "absent")}, "", "server.token_file"},
 	}
 	for _, tt := range tests {
@@ -53,6 +54,20 @@ func TestServerToken(t *testing.T) {
 		}
 		if cfg.Server.Token.Value() != tt.want {
 			t.Errorf("%s: token = %q, want %q", tt.name, cfg.Server.Token.Value(), tt.want)
+		}
+	}
+}
+
+func TestExportsDirSystem(t *testing.T) {
+	t.Parallel()
+	for dir, want := range map[string]bool{
+		"/": true, "/etc": true, "/etc/memberlytics": true, "/usr/": true, "/var": true,
+		"/root": true, "/proc/self": true, "/lib64": true, "/dev/shm": true,
+		"exports": false, "/var/lib/memberlytics/exports": false, "/srv/exports": false,
+		"/home/analytics/exports": false, "/usr/local/share/exports": false,
+	} {
+		if got := systemDir(dir); got != want {
+			t.Errorf("systemDir(%q) = %v, want %v", dir, got, want)
 		}
 	}
 }

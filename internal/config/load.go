@@ -34,10 +34,16 @@ func Load(path string, explicit bool, getenv func(string) string) (Config, error
 		path = DefaultPath
 	}
 	data, err := os.ReadFile(path)
+	cfg.Origin.keys = map[string]bool{}
 	switch {
 	case err == nil:
 		if err := Parse(data, &cfg); err != nil {
 			return Config{}, fmt.Errorf("load config %s: %w", path, err)
+		}
+		cfg.Origin.File = path
+		var root yaml.Node
+		if yaml.Unmarshal(data, &root) == nil && len(root.Content) > 0 {
+			collectKeys(root.Content[0], "", cfg.Origin.keys)
 		}
 	case errors.Is(err, os.ErrNotExist) && !explicit:
 	case errors.Is(err, os.ErrNotExist):
@@ -85,7 +91,7 @@ func Parse(data []byte, cfg *Config) error {
 		return nil
 	}
 	doc := root.Content[0]
-	if errs := check(doc, reflect.TypeOf(cfg).Elem(), ""); len(errs) > 0 {
+	if errs := check(doc, reflect.TypeOf(cfg).Elem(), "", false); len(errs) > 0 {
 		return errs
 	}
 	if err := doc.Decode(cfg); err != nil {
@@ -94,13 +100,23 @@ func Parse(data []byte, cfg *Config) error {
 	return nil
 }
 
-var unmarshalerType = reflect.TypeOf((*yaml.Unmarshaler)(nil)).Elem()
+var (
+	unmarshalerType = reflect.TypeOf((*yaml.Unmarshaler)(nil)).Elem()
+	secretType      = reflect.TypeOf(Secret(""))
+)
 
 // check walks a YAML node beside the Go type it will decode into and
-// reports unknown keys and wrongly typed values with their paths.
-func check(n *yaml.Node, t reflect.Type, path string) Errors {
+// reports unknown keys and wrongly typed values with their paths. Under a
+// secret key (a Secret, or a field tagged secret:"true" such as the
+// webhook URL) a value is never shown, whatever its type.
+func check(n *yaml.Node, t reflect.Type, path string, secret bool) Errors {
 	if n.Kind == yaml.AliasNode {
 		n = n.Alias
+	}
+	secret = secret || t == secretType
+	describe := describe
+	if secret {
+		describe = describeHidden
 	}
 	bad := func(reason string) Errors {
 		key := path
@@ -120,7 +136,7 @@ func check(n *yaml.Node, t reflect.Type, path string) Errors {
 	}
 	switch t.Kind() {
 	case reflect.Pointer:
-		return check(n, t.Elem(), path)
+		return check(n, t.Elem(), path, secret)
 	case reflect.Struct:
 		if n.Kind != yaml.MappingNode {
 			return bad("want a mapping of keys, got " + describe(n))
@@ -151,7 +167,7 @@ func check(n *yaml.Node, t reflect.Type, path string) Errors {
 				errs = append(errs, &FieldError{Key: sub, Line: k.Line, Reason: "unknown key (known keys: " + strings.Join(names, ", ") + ")"})
 				continue
 			}
-			errs = append(errs, check(v, f.Type, sub)...)
+			errs = append(errs, check(v, f.Type, sub, secret || f.Tag.Get("secret") == "true")...)
 		}
 		return errs
 	case reflect.Map:
@@ -160,7 +176,7 @@ func check(n *yaml.Node, t reflect.Type, path string) Errors {
 		}
 		var errs Errors
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			errs = append(errs, check(n.Content[i+1], t.Elem(), join(path, n.Content[i].Value))...)
+			errs = append(errs, check(n.Content[i+1], t.Elem(), join(path, n.Content[i].Value), secret)...)
 		}
 		return errs
 	case reflect.Slice:
@@ -169,7 +185,7 @@ func check(n *yaml.Node, t reflect.Type, path string) Errors {
 		}
 		var errs Errors
 		for i, item := range n.Content {
-			errs = append(errs, check(item, t.Elem(), fmt.Sprintf("%s[%d]", path, i))...)
+			errs = append(errs, check(item, t.Elem(), fmt.Sprintf("%s[%d]", path, i), secret)...)
 		}
 		return errs
 	case reflect.String:
@@ -186,6 +202,9 @@ func check(n *yaml.Node, t reflect.Type, path string) Errors {
 			return bad("want a whole number, got " + describe(n))
 		}
 		if err := n.Decode(reflect.New(t).Interface()); err != nil {
+			if secret {
+				return bad("number out of range")
+			}
 			return bad("number out of range: " + n.Value)
 		}
 	case reflect.Float32, reflect.Float64:
@@ -194,6 +213,19 @@ func check(n *yaml.Node, t reflect.Type, path string) Errors {
 		}
 	}
 	return nil
+}
+
+// collectKeys records every key path of a YAML mapping, leaves and
+// sections alike.
+func collectKeys(n *yaml.Node, path string, keys map[string]bool) {
+	if n.Kind != yaml.MappingNode {
+		return
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		sub := join(path, n.Content[i].Value)
+		keys[sub] = true
+		collectKeys(n.Content[i+1], sub, keys)
+	}
 }
 
 func join(path, key string) string {
@@ -225,12 +257,37 @@ func describe(n *yaml.Node) string {
 	return fmt.Sprintf("%q", n.Value)
 }
 
+// describeHidden is describe for the value of a secret key: its kind,
+// never its text.
+func describeHidden(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	}
+	switch n.Tag {
+	case "!!str":
+		return "a string (value not shown)"
+	case "!!int", "!!float":
+		return "a number (value not shown)"
+	case "!!bool":
+		return "a boolean (value not shown)"
+	case "!!null":
+		return "nothing (null)"
+	}
+	return "a value (not shown)"
+}
+
 func applyEnv(cfg *Config, getenv func(string) string) error {
 	if getenv == nil {
 		return nil
 	}
 	if v := getenv(EnvAddr); v != "" {
 		cfg.ClickHouse.Addr = v
+		if cfg.Origin.keys != nil {
+			cfg.Origin.keys["clickhouse.addr"] = true
+		}
 	}
 	if v := getenv(EnvDatabase); v != "" {
 		cfg.ClickHouse.Database = v

@@ -2,8 +2,13 @@ package config
 
 import (
 	"fmt"
+	"path/filepath"
+	"slices"
 	"sort"
+	"strings"
 	"time"
+
+	"github.com/memberlytics/memberlytics/internal/timefmt"
 )
 
 // Loaders configures `memberlytics load` (package loaders).
@@ -20,6 +25,13 @@ type Loaders struct {
 	// makes short-lived garbage per row; 200 instead of Go's 100 halves the
 	// collections for a larger, still batch-bounded, heap.
 	GCPercent int `yaml:"gc_percent"`
+	// NumberFormat is how amounts write thousands and decimals: "1,234.56"
+	// (the default) or "1.234,56". Currency symbols are ignored either way.
+	NumberFormat string `yaml:"number_format"`
+	// DirectoryGlobs, by kind, are the file names taken from a directory
+	// given to `memberlytics load --kind KIND DIR` (files and globs named
+	// on the command line are taken as they are).
+	DirectoryGlobs map[string]string `yaml:"directory_globs"`
 	// Sources are named input layouts, chosen with `load --source NAME`.
 	Sources map[string]LoadSource `yaml:"sources"`
 }
@@ -33,12 +45,16 @@ type LoadSource struct {
 	Format string `yaml:"format"`
 	// Paths are files, directories or globs loaded when the command names none.
 	Paths []string `yaml:"paths"`
+	// Glob, when set, is the file names taken from a directory in Paths;
+	// empty takes every loadable file.
+	Glob string `yaml:"glob"`
 	// Delimiter is the CSV field separator, one character; default ",".
 	Delimiter string `yaml:"delimiter"`
 	// Columns maps source column names to canonical ones (order_id, ...).
 	// Columns not named keep their own name.
 	Columns map[string]string `yaml:"columns"`
-	// TimestampLayouts are Go time layouts tried before the built-in ones.
+	// TimestampLayouts are date formats ("MM/DD/YYYY HH:mm") or Go time
+	// layouts tried before the built-in ones.
 	TimestampLayouts []string `yaml:"timestamp_layouts"`
 	// Timezone overrides loaders.timezone for this source.
 	Timezone string `yaml:"timezone"`
@@ -48,7 +64,10 @@ type LoadSource struct {
 var LoaderKinds = []string{"members", "orders", "events"}
 
 func defaultLoaders() Loaders {
-	return Loaders{BatchRows: 100_000, MaxRejectRatio: 0.01, Timezone: "UTC", GCPercent: 200}
+	return Loaders{
+		BatchRows: 100_000, MaxRejectRatio: 0.01, Timezone: "UTC", GCPercent: 200, NumberFormat: "1,234.56",
+		DirectoryGlobs: map[string]string{"members": "*member*", "orders": "*order*", "events": "*event*"},
+	}
 }
 
 func validateLoaders(l Loaders, add func(key, format string, args ...any)) {
@@ -63,6 +82,21 @@ func validateLoaders(l Loaders, add func(key, format string, args ...any)) {
 	}
 	if _, err := time.LoadLocation(l.Timezone); err != nil || l.Timezone == "" {
 		add("loaders.timezone", "must be an IANA time zone such as UTC or Asia/Shanghai, got %q", l.Timezone)
+	}
+	switch l.NumberFormat {
+	case "1,234.56", "1.234,56":
+	default:
+		add("loaders.number_format", "must be \"1,234.56\" or \"1.234,56\", got %q", l.NumberFormat)
+	}
+	for _, k := range LoaderKinds {
+		if _, err := filepath.Match(l.DirectoryGlobs[k], "x"); err != nil || l.DirectoryGlobs[k] == "" {
+			add("loaders.directory_globs."+k, "must be a file name pattern such as *%s*, got %q", strings.TrimSuffix(k, "s"), l.DirectoryGlobs[k])
+		}
+	}
+	for k := range l.DirectoryGlobs {
+		if !slices.Contains(LoaderKinds, k) {
+			add("loaders.directory_globs."+k, "is not a kind (members, orders, events)")
+		}
 	}
 	names := make([]string, 0, len(l.Sources))
 	for n := range l.Sources {
@@ -110,10 +144,12 @@ func validateLoaders(l Loaders, add func(key, format string, args ...any)) {
 			}
 			seen[to] = f
 		}
+		if _, err := filepath.Match(s.Glob, "x"); err != nil {
+			add(key+".glob", "must be a file name pattern, got %q", s.Glob)
+		}
 		for i, layout := range s.TimestampLayouts {
-			probe := time.Date(2024, 3, 9, 13, 4, 5, 0, time.UTC)
-			if _, err := time.Parse(layout, probe.Format(layout)); err != nil || probe.Format(layout) == layout {
-				add(fmt.Sprintf("%s.timestamp_layouts[%d]", key, i), "is not a Go time layout (write the reference time 2006-01-02 15:04:05), got %q", layout)
+			if _, err := timefmt.Layout(layout); err != nil {
+				add(fmt.Sprintf("%s.timestamp_layouts[%d]", key, i), "%v", err)
 			}
 		}
 	}

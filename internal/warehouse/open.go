@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
@@ -98,26 +99,38 @@ func Open(ctx context.Context, cfg config.ClickHouse, opt Options) (*CH, error) 
 	return &CH{conn: conn, database: cfg.Database, metrics: opt.Metrics}, nil
 }
 
+// ErrNoServer means nothing listens at a loopback address: the
+// connection was refused, so Open fails at once instead of retrying.
+var ErrNoServer = errors.New("nothing listens there")
+
 // compressionFor is LZ4 for a remote server and none for a loopback
 // address (localhost, 127.0.0.0/8, ::1): there compression only costs CPU
 // on both ends, which share the same cores. clickhouse-client makes the
 // same choice for local addresses.
 func compressionFor(addr string) clickhouse.CompressionMethod {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		host = addr
-	}
-	if strings.EqualFold(host, "localhost") {
-		return clickhouse.CompressionNone
-	}
-	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+	if isLoopback(addr) {
 		return clickhouse.CompressionNone
 	}
 	return clickhouse.CompressionLZ4
 }
 
+// isLoopback reports whether addr (host:port) is localhost, 127.0.0.0/8
+// or ::1.
+func isLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		host = addr
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
 // dial opens a driver connection and pings it until it answers or the
-// attempts run out.
+// attempts run out. A refused connection to a loopback address is not
+// retried (ErrNoServer): no server is starting there on its own.
 func dial(ctx context.Context, o *clickhouse.Options, cfg config.ClickHouse, log *slog.Logger) (driver.Conn, error) {
 	conn, err := clickhouse.Open(o)
 	if err != nil {
@@ -133,6 +146,10 @@ func dial(ctx context.Context, o *clickhouse.Options, cfg config.ClickHouse, log
 		if errors.As(err, &ex) && isAuthError(ex.Code) {
 			conn.Close()
 			return nil, fmt.Errorf("connect to clickhouse %s as %s: %w", cfg.Addr, cfg.User, err)
+		}
+		if errors.Is(err, syscall.ECONNREFUSED) && isLoopback(cfg.Addr) {
+			conn.Close()
+			return nil, fmt.Errorf("connect to clickhouse %s: %w: %w", cfg.Addr, ErrNoServer, err)
 		}
 		if attempt >= cfg.ConnectAttempts {
 			conn.Close()

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net"
 	"os"
 	"strings"
 	"testing"
@@ -21,10 +22,31 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(chtest.Main(m)) }
 
+// hangUp listens on a loopback port and closes every connection at once:
+// a server that does not answer, as one still starting may not.
+func hangUp(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	return ln.Addr().String()
+}
+
 func TestOpenRetriesThenGivesUp(t *testing.T) {
 	t.Parallel()
 	cfg := config.Default().ClickHouse
-	cfg.Addr = "127.0.0.1:1" // nothing listens on port 1
+	cfg.Addr = hangUp(t)
 	cfg.ConnectAttempts = 3
 	cfg.ConnectBackoff = config.Duration(10 * time.Millisecond)
 	cfg.DialTimeout = config.Duration(200 * time.Millisecond)
@@ -42,10 +64,28 @@ func TestOpenRetriesThenGivesUp(t *testing.T) {
 	}
 }
 
+// A refused connection to a loopback address means no server is there:
+// Open fails on the first attempt with ErrNoServer.
+func TestOpenRefusedLoopbackFailsAtOnce(t *testing.T) {
+	t.Parallel()
+	cfg := config.Default().ClickHouse
+	cfg.Addr = "127.0.0.1:1" // nothing listens on port 1
+	cfg.ConnectAttempts = 5
+	cfg.ConnectBackoff = config.Duration(time.Hour)
+	var logs bytes.Buffer
+	_, err := warehouse.Open(context.Background(), cfg, warehouse.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if !errors.Is(err, warehouse.ErrNoServer) {
+		t.Fatalf("err = %v, want ErrNoServer", err)
+	}
+	if strings.Contains(logs.String(), "retrying") {
+		t.Errorf("retried a refused loopback connection:\n%s", logs.String())
+	}
+}
+
 func TestOpenHonoursContext(t *testing.T) {
 	t.Parallel()
 	cfg := config.Default().ClickHouse
-	cfg.Addr = "127.0.0.1:1"
+	cfg.Addr = hangUp(t)
 	cfg.ConnectAttempts = 100
 	cfg.ConnectBackoff = config.Duration(time.Hour)
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)

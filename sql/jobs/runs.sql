@@ -19,6 +19,8 @@ SELECT
     argMax(error, version)       AS r_error,
     argMax(checks, version)      AS r_checks,
     any(owner)                   AS r_owner,
+    argMax(heartbeat_at, version) AS r_heartbeat_at,
+    argMax(lease_seconds, version) AS r_lease_seconds,
     min(version)                 AS r_created
 FROM job_runs
 WHERE (@job = '' OR job = @job)
