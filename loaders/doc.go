@@ -15,15 +15,19 @@
 // ledger table load_files records every attempt; a file that has been
 // loaded is skipped (Result.Skipped, with when) unless Force is set.
 //
-// All or nothing: rows go first into a staging table <kind>_stage_<file_id>
-// with the raw table's structure, then the whole file is published with
-// ALTER TABLE <kind> ATTACH PARTITION tuple() FROM the stage and the stage
-// is dropped. On any failure the stage is dropped and the attempt marked
-// failed, so no model sees part of a file. If the process dies between the
-// ATTACH and the ledger update, the next attempt finds the file's rows in
-// the raw table (by file_id) and completes the ledger instead of loading
-// again. Stage tables left by killed runs are dropped by the next load, so
-// only one load may run against a database at a time.
+// All or nothing: rows go first into the attempt's own staging table
+// <kind>_stage_<file_id>_<attempt_id> in the work database
+// (warehouse.WorkDatabase, out of the BI user's sight), then the whole file
+// is published with ALTER TABLE <kind> ATTACH PARTITION tuple() FROM the
+// stage and the stage is dropped. On any failure the stage is dropped and
+// the attempt marked failed. If the process dies between the ATTACH and
+// the ledger update, the next attempt finds the file's rows in the raw
+// table (by file_id) and completes the ledger instead of loading again.
+//
+// Concurrent loads (lease.go): a load holds its file's lease in
+// load_leases, so a second load of the file fails with ErrBeingLoaded and
+// a file is published at most once. Sweep drops the stages of attempts
+// whose lease has expired and marks their attempts abandoned.
 //
 // Bad rows (a required field missing, a value that does not parse, a
 // negative amount on a paid order, a timestamp more than a day in the

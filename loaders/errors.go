@@ -20,6 +20,10 @@ var (
 	// ErrUnknownFormat means the format could not be told from the file
 	// name and none was given.
 	ErrUnknownFormat = errors.New("unknown file format")
+	// ErrBeingLoaded means another attempt holds the file's lease: it is
+	// being loaded by another process (or an attempt that died less than a
+	// lease ago). The error names the owner and since when.
+	ErrBeingLoaded = errors.New("file busy")
 	// ErrNotRegularFile means a path to load is a directory, a FIFO, a
 	// device or a socket; it is refused before anything is read.
 	ErrNotRegularFile = errors.New("not a regular file")

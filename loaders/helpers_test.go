@@ -120,7 +120,8 @@ func ledgerStatus(t *testing.T, conn warehouse.Conn, fileID string) string {
 
 func stageTables(t *testing.T, conn warehouse.Conn) uint64 {
 	t.Helper()
-	return chtest.QueryUint(t, conn, "SELECT count() FROM system.tables WHERE database = currentDatabase() AND name LIKE '%\\_stage\\_%'")
+	return chtest.QueryUint(t, conn, `SELECT count() FROM system.tables WHERE database IN (currentDatabase(), concat(currentDatabase(), '_work'))
+		AND name LIKE '%\\_stage\\_%'`)
 }
 
 var errInjected = errors.New("injected: connection lost")

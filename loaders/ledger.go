@@ -3,6 +3,7 @@ package loaders
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"time"
 )
 
@@ -14,6 +15,9 @@ const (
 	StatusLoading Status = "loading"
 	StatusLoaded  Status = "loaded"
 	StatusFailed  Status = "failed"
+	// StatusAbandoned is an attempt that stopped while loading (its process
+	// died) and whose lease expired; Sweep sets it.
+	StatusAbandoned Status = "abandoned"
 )
 
 // attempt is one row of load_files.
@@ -28,10 +32,30 @@ type attempt struct {
 	StartedAt, FinishedAt           time.Time
 }
 
+// versions hands out row versions for load_files and load_leases: unix
+// nanoseconds, or one more than the last version handed out, whichever is
+// greater, so one Loader's rows are ordered even when the clock stands
+// still or steps back. Safe for concurrent use.
+type versions struct{ last atomic.Uint64 }
+
+func (vs *versions) next(now time.Time) uint64 {
+	v := uint64(now.UnixNano())
+	for {
+		last := vs.last.Load()
+		if v <= last {
+			v = last + 1
+		}
+		if vs.last.CompareAndSwap(last, v) {
+			return v
+		}
+	}
+}
+
 // ledger reads and writes load_files.
 type ledger struct {
 	conn Conn
 	now  func() time.Time
+	vs   *versions
 }
 
 // put writes a version of the attempt's row; the newest version wins.
@@ -48,7 +72,7 @@ func (l ledger) put(ctx context.Context, a attempt) error {
 		a.Error = a.Error[:4000]
 	}
 	if err := b.Append(a.FileID, a.AttemptID, a.SHA256, a.Path, string(a.Kind), a.Format, a.Source, a.Bytes, a.Rows, a.Rejected,
-		string(a.Status), a.Error, forced, a.StartedAt.UTC(), a.FinishedAt.UTC(), uint64(l.now().UnixNano())); err != nil {
+		string(a.Status), a.Error, forced, a.StartedAt.UTC(), a.FinishedAt.UTC(), l.vs.next(l.now())); err != nil {
 		_ = b.Abort()
 		return fmt.Errorf("ledger: %w", err)
 	}

@@ -27,6 +27,8 @@ type Conn interface {
 	Exec(ctx context.Context, query string, args ...any) error
 	Query(ctx context.Context, query string, args ...any) (warehouse.Rows, error)
 	PrepareBatch(ctx context.Context, query string) (warehouse.Batch, error)
+	// Database is the main database (stages go to its work database).
+	Database() string
 }
 
 // Format is a file format.
@@ -72,7 +74,18 @@ type Options struct {
 	// Progress, when set, is called after every batch sent to ClickHouse
 	// from the loading goroutine.
 	Progress func(Progress)
+	// Owner names this process in the file's lease ("being loaded by
+	// <owner>"); empty means host:pid.
+	Owner string
+	// Lease is how long a file's lease lasts unless renewed; a load renews
+	// it while it stages. An attempt that dies keeps the file from other
+	// loads, and its stage from the sweep, for at most this long. 0 means
+	// DefaultLease.
+	Lease time.Duration
 }
+
+// DefaultLease is the lease of a file being loaded when Options.Lease is 0.
+const DefaultLease = 10 * time.Minute
 
 // Progress is the state of the file being loaded.
 type Progress struct {
@@ -105,17 +118,20 @@ type Result struct {
 	FirstRejects []Reject
 }
 
-// Loader loads files of one kind. It is not safe for concurrent use, and
-// only one Loader should run against a database at a time (it drops
-// staging tables it finds from earlier runs).
+// Loader loads files of one kind. A Loader is not safe for concurrent use,
+// but any number of Loaders (in one process or many, on one server or a
+// cluster) may load into one database at once: each attempt stages in a
+// table of its own in the work database, holds the file's lease in
+// load_leases while it loads, and publishes a file at most once.
 type Loader struct {
-	conn    Conn
-	o       Options
-	s       *schema
-	tp      *timeParser
-	ledger  ledger
-	log     *slog.Logger
-	cleaned bool
+	conn   Conn
+	o      Options
+	s      *schema
+	tp     *timeParser
+	ledger ledger
+	leases leases
+	log    *slog.Logger
+	swept  bool
 	// topo is the cluster in cluster mode (see cluster.go), nil on one server.
 	topo *warehouse.Topology
 }
@@ -144,6 +160,15 @@ func New(conn Conn, o Options) (*Loader, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.Lease < 0 {
+		return nil, fmt.Errorf("%w: lease must not be negative, got %v", ErrInvalidOptions, o.Lease)
+	}
+	if o.Lease == 0 {
+		o.Lease = DefaultLease
+	}
+	if o.Owner == "" {
+		o.Owner = defaultOwner()
+	}
 	switch o.NumberFormat {
 	case "", "1,234.56", "1.234,56":
 	default:
@@ -157,10 +182,12 @@ func New(conn Conn, o Options) (*Loader, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	vs := &versions{}
 	l := &Loader{
 		conn: conn, o: o, s: s,
 		tp:     tp,
-		ledger: ledger{conn: conn, now: o.Now},
+		ledger: ledger{conn: conn, now: o.Now, vs: vs},
+		leases: leases{conn: conn, now: o.Now, vs: vs},
 		log:    log.With("loader", string(o.Kind)),
 	}
 	if topo, ok := warehouse.TopologyOf(conn); ok {
@@ -254,56 +281,10 @@ func ExpandPaths(args []string, dirGlob string) ([]string, error) {
 	return out, nil
 }
 
-// stageName is the staging table of a file.
-func (l *Loader) stageName(fileID string) string {
-	return string(l.o.Kind) + "_stage_" + fileID
-}
-
-// DropLeftoverStages drops staging tables left by killed loads (of any
-// kind) and returns their names. LoadFile calls it once per Loader.
-func (l *Loader) DropLeftoverStages(ctx context.Context) ([]string, error) {
-	if l.topo == nil {
-		return l.dropLeftoverStages(ctx, l.conn, "")
-	}
-	var all []string
-	for i, sh := range l.topo.Shards {
-		names, err := l.dropLeftoverStages(ctx, sh, fmt.Sprintf("shard %d: ", i+1))
-		all = append(all, names...)
-		if err != nil {
-			return all, err
-		}
-	}
-	return all, nil
-}
-
-// dropLeftoverStages drops the staging tables (in cluster mode also the
-// per-shard _local ones) found through conn; where prefixes the errors.
-func (l *Loader) dropLeftoverStages(ctx context.Context, conn Conn, where string) ([]string, error) {
-	rows, err := conn.Query(ctx, `SELECT name FROM system.tables WHERE database = currentDatabase()
-		AND match(name, '^(members|orders|events)_stage_[0-9a-f]{16}(_local)?$')`)
-	if err != nil {
-		return nil, fmt.Errorf("%slist staging tables: %w", where, err)
-	}
-	var names []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("%slist staging tables: %w", where, err)
-		}
-		names = append(names, n)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("%slist staging tables: %w", where, err)
-	}
-	for _, n := range names {
-		if err := conn.Exec(ctx, "DROP TABLE IF EXISTS "+warehouse.QuoteIdent(n)); err != nil {
-			return nil, fmt.Errorf("%sdrop staging table %s: %w", where, n, err)
-		}
-		l.log.Info("dropped a staging table left by an earlier run", "table", n)
-	}
-	return names, nil
+// stageName is the staging table of an attempt, in the work database:
+// <kind>_stage_<file_id>_<attempt_id>.
+func (l *Loader) stageName(a *attempt) string {
+	return string(l.o.Kind) + "_stage_" + a.FileID + "_" + a.AttemptID
 }
 
 // regular returns an error wrapping ErrNotRegularFile that says what st
@@ -412,27 +393,46 @@ func (l *Loader) LoadFile(ctx context.Context, path string) (Result, error) {
 		return res, fmt.Errorf("load %s %s: %w", l.o.Kind, path, err)
 	}
 
-	if !l.cleaned {
-		if _, err := l.DropLeftoverStages(ctx); err != nil {
+	if !l.swept {
+		if err := warehouse.EnsureWorkDatabase(ctx, l.conn); err != nil {
 			return fail(err)
 		}
-		l.cleaned = true
+		if _, err := Sweep(ctx, l.conn, SweepOptions{Now: l.o.Now, Logger: l.log}); err != nil {
+			return fail(err)
+		}
+		l.swept = true
 	}
 	hist, err := l.ledger.history(ctx, res.FileID)
 	if err != nil {
 		return fail(err)
 	}
+	if done, ok := l.skip(hist, &res, start); ok {
+		return done, nil
+	}
+
+	// Take the file's lease (lease.go), then read the ledger again: an
+	// attempt that finished before the claim recorded its result first.
+	a := attempt{
+		FileID: res.FileID, AttemptID: newAttemptID(), SHA256: sum, Path: path, Kind: l.o.Kind,
+		Format: string(format), Source: l.o.Source, Bytes: uint64(size), Status: StatusLoading,
+		StartedAt: start, FinishedAt: start,
+	}
+	c, err := l.claim(ctx, &a)
+	if err != nil {
+		return fail(err)
+	}
+	defer l.release(ctx, c)
+	if hist, err = l.ledger.history(ctx, res.FileID); err != nil {
+		return fail(err)
+	}
+	if done, ok := l.skip(hist, &res, start); ok {
+		return done, nil
+	}
 	var unfinished *attempt
 	for i := range hist {
-		a := &hist[i]
-		if a.Status == StatusLoaded && !l.o.Force {
-			res.Skipped, res.LoadedAt = true, a.FinishedAt
-			res.Rows, res.Rejected = int64(a.Rows), int64(a.Rejected)
-			res.Duration = l.o.Now().Sub(start)
-			return res, nil
-		}
-		if a.Status != StatusLoaded && unfinished == nil {
-			unfinished = a
+		if hist[i].Status != StatusLoaded {
+			unfinished = &hist[i]
+			break
 		}
 	}
 	if unfinished != nil && !l.o.Force {
@@ -462,20 +462,137 @@ func (l *Loader) LoadFile(ctx context.Context, path string) (Result, error) {
 		}
 	}
 
-	a := attempt{
-		FileID: res.FileID, AttemptID: newAttemptID(), SHA256: sum, Path: path, Kind: l.o.Kind,
-		Format: string(format), Source: l.o.Source, Bytes: uint64(size), Status: StatusLoading,
-		Forced: l.o.Force && len(hist) > 0, StartedAt: start, FinishedAt: start,
-	}
+	a.Forced = l.o.Force && len(hist) > 0
 	if err := l.ledger.put(ctx, a); err != nil {
 		return fail(err)
 	}
-	err = l.loadAttempt(ctx, path, format, &a, &res, start)
+	err = l.loadAttempt(ctx, path, format, &a, c, &res, start)
 	res.Duration = l.o.Now().Sub(start)
 	if err != nil {
 		return res, fmt.Errorf("load %s %s: %w", l.o.Kind, path, err)
 	}
 	return res, nil
+}
+
+// skip fills res for a file the ledger hist says is loaded, unless Force.
+func (l *Loader) skip(hist []attempt, res *Result, start time.Time) (Result, bool) {
+	if l.o.Force {
+		return Result{}, false
+	}
+	for _, a := range hist {
+		if a.Status == StatusLoaded {
+			res.Skipped, res.LoadedAt = true, a.FinishedAt
+			res.Rows, res.Rejected = int64(a.Rows), int64(a.Rejected)
+			res.Duration = l.o.Now().Sub(start)
+			return *res, true
+		}
+	}
+	return Result{}, false
+}
+
+// claim takes the file's lease for attempt a or returns an error wrapping
+// ErrBeingLoaded that names the holder (lease.go).
+func (l *Loader) claim(ctx context.Context, a *attempt) (*claim, error) {
+	now := l.o.Now()
+	c := &claim{FileID: a.FileID, AttemptID: a.AttemptID, Owner: l.o.Owner, ClaimedAt: now,
+		ClaimNS: uint64(now.UnixNano()), ExpiresAt: now.Add(l.o.Lease), State: leaseClaimed}
+	if err := l.leases.put(ctx, *c); err != nil {
+		return nil, err
+	}
+	cs, err := l.leases.claims(ctx, a.FileID)
+	if err != nil {
+		l.release(ctx, c)
+		return nil, err
+	}
+	v := judge(cs, a.AttemptID, l.o.Now())
+	switch {
+	case !v.found:
+		l.release(ctx, c)
+		return nil, fmt.Errorf("lease: the claim of attempt %s was not read back", a.AttemptID)
+	case v.publishing != nil:
+		// An attempt whose claim was inserted late (or whose clock runs
+		// behind) is publishing already: it goes first, whatever the order.
+		l.release(ctx, c)
+		return nil, beingLoaded(*v.publishing)
+	case v.holder.AttemptID != a.AttemptID:
+		l.release(ctx, c)
+		return nil, beingLoaded(v.holder)
+	}
+	return c, nil
+}
+
+// release gives the lease up, even when ctx is cancelled.
+func (l *Loader) release(ctx context.Context, c *claim) {
+	bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	r := *c
+	r.State = leaseReleased
+	if err := l.leases.put(bg, r); err != nil {
+		l.log.Warn("release the file's lease (it lapses at its expiry)", "file_id", c.FileID, "attempt_id", c.AttemptID, "err", err)
+	}
+}
+
+// renew extends the lease when a third of it has passed since the last
+// renewal; called from the sending goroutine after each batch.
+func (l *Loader) renew(ctx context.Context, c *claim, last *time.Time) {
+	now := l.o.Now()
+	if now.Sub(*last) < l.o.Lease/3 {
+		return
+	}
+	r := *c
+	r.ExpiresAt = now.Add(l.o.Lease)
+	if err := l.leases.put(ctx, r); err != nil {
+		l.log.Warn("renew the file's lease", "file_id", c.FileID, "err", err)
+		return
+	}
+	*last = now
+	c.ExpiresAt = r.ExpiresAt
+}
+
+// checkBeforePublish makes sure attempt a may attach its stage: its claim
+// is still live and first, no other attempt is publishing the file, and
+// (unless Force) no other attempt has recorded it loaded (lease.go,
+// step 3).
+func (l *Loader) checkBeforePublish(ctx context.Context, a *attempt, c *claim) error {
+	cs, err := l.leases.claims(ctx, a.FileID)
+	if err != nil {
+		return err
+	}
+	now := l.o.Now()
+	v := judge(cs, a.AttemptID, now)
+	switch {
+	case !v.found || !v.mine.live(now):
+		return fmt.Errorf("%w: the lease of attempt %s expired before publishing", ErrBeingLoaded, a.AttemptID)
+	case v.holder.AttemptID != a.AttemptID:
+		return beingLoaded(v.holder)
+	case v.publishing != nil:
+		return beingLoaded(*v.publishing)
+	}
+	p := *c
+	p.State, p.ExpiresAt = leasePublishing, now.Add(l.o.Lease)
+	if err := l.leases.put(ctx, p); err != nil {
+		return err
+	}
+	*c = p
+	if cs, err = l.leases.claims(ctx, a.FileID); err != nil {
+		return err
+	}
+	if v := judge(cs, a.AttemptID, l.o.Now()); v.publishing != nil {
+		return beingLoaded(*v.publishing)
+	}
+	if l.o.Force {
+		return nil // a forced load publishes another copy on purpose
+	}
+	hist, err := l.ledger.history(ctx, a.FileID)
+	if err != nil {
+		return err
+	}
+	for _, h := range hist {
+		if h.AttemptID != a.AttemptID && h.Status == StatusLoaded {
+			return fmt.Errorf("%w: recorded loaded by attempt %s meanwhile", ErrBeingLoaded, h.AttemptID)
+		}
+	}
+	return nil
 }
 
 // publishedRows counts the raw table's rows carrying the file's id.
@@ -503,8 +620,8 @@ func newAttemptID() string {
 // loadAttempt stages, checks and publishes the file. Whatever fails, the
 // stage is dropped and the attempt marked failed (as far as the server
 // lets us).
-func (l *Loader) loadAttempt(ctx context.Context, path string, format Format, a *attempt, res *Result, start time.Time) error {
-	stage := warehouse.QuoteIdent(l.stageName(a.FileID))
+func (l *Loader) loadAttempt(ctx context.Context, path string, format Format, a *attempt, c *claim, res *Result, start time.Time) error {
+	stage := warehouse.WorkTable(l.conn.Database(), l.stageName(a))
 	rej := &rejectLog{}
 	published := false
 	cleanup := func(cause error) error {
@@ -513,8 +630,8 @@ func (l *Loader) loadAttempt(ctx context.Context, path string, format Format, a 
 		}
 		bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		defer cancel()
-		if err := l.dropStage(bg, a.FileID); err != nil {
-			l.log.Warn("drop staging table", "table", l.stageName(a.FileID), "err", err)
+		if err := l.dropStage(bg, a); err != nil {
+			l.log.Warn("drop staging table", "table", l.stageName(a), "err", err)
 		}
 		if !errors.Is(cause, ErrTooManyRejects) {
 			// On a reject failure the rejects are written already.
@@ -528,11 +645,13 @@ func (l *Loader) loadAttempt(ctx context.Context, path string, format Format, a 
 		return cause
 	}
 
-	if err := l.createStage(ctx, a.FileID); err != nil {
+	if err := l.createStage(ctx, a); err != nil {
 		return cleanup(err)
 	}
-	l.log.Debug("stage created", "table", l.stageName(a.FileID), "seconds", l.o.Now().Sub(start).Seconds())
-	rows, birthdays, ignored, err := l.stageFile(ctx, path, format, a.FileID, stage, rej, res.Bytes, start)
+	l.log.Debug("stage created", "table", l.stageName(a), "seconds", l.o.Now().Sub(start).Seconds())
+	renewed := l.o.Now()
+	renew := func() { l.renew(ctx, c, &renewed) }
+	rows, birthdays, ignored, err := l.stageFile(ctx, path, format, a.FileID, stage, rej, res.Bytes, start, renew)
 	res.Rows, res.Rejected, res.BirthdaysNulled, res.Ignored = rows, rej.count, birthdays, ignored
 	res.FirstRejects = rej.first(5)
 	if err != nil {
@@ -550,7 +669,10 @@ func (l *Loader) loadAttempt(ctx context.Context, path string, format Format, a 
 		return cleanup(err)
 	}
 	l.log.Debug("staged", "rows", rows, "rejected", rej.count, "seconds", l.o.Now().Sub(start).Seconds())
-	published, err = l.publish(ctx, a.FileID, rows)
+	if err := l.checkBeforePublish(ctx, a, c); err != nil {
+		return cleanup(err)
+	}
+	published, err = l.publish(ctx, a, rows)
 	if err != nil {
 		return cleanup(err)
 	}
@@ -560,8 +682,8 @@ func (l *Loader) loadAttempt(ctx context.Context, path string, format Format, a 
 	}
 	l.log.Debug("published", "seconds", l.o.Now().Sub(start).Seconds())
 	res.LoadedAt = a.FinishedAt.UTC().Truncate(time.Second) // as the ledger keeps it
-	if err := l.dropStage(ctx, a.FileID); err != nil {
-		l.log.Warn("drop staging table after publishing (the next load drops it)", "table", l.stageName(a.FileID), "err", err)
+	if err := l.dropStage(ctx, a); err != nil {
+		l.log.Warn("drop staging table after publishing (the sweep drops it)", "table", l.stageName(a), "err", err)
 	}
 	return nil
 }
@@ -698,7 +820,7 @@ func (l *Loader) newReader(path string, format Format, counter *countingReader) 
 // stageFile reads the file into record batches on one goroutine and
 // inserts them into the stage on another, so parsing and sending overlap;
 // at most two batches are in memory.
-func (l *Loader) stageFile(ctx context.Context, path string, format Format, fileID, stage string, rej *rejectLog, size int64, start time.Time) (rows, birthdays int64, ignored []string, err error) {
+func (l *Loader) stageFile(ctx context.Context, path string, format Format, fileID, stage string, rej *rejectLog, size int64, start time.Time, renew func()) (rows, birthdays int64, ignored []string, err error) {
 	tp, err := l.fileParser(path, format)
 	if err != nil {
 		return 0, 0, nil, err
@@ -730,6 +852,7 @@ func (l *Loader) stageFile(ctx context.Context, path string, format Format, file
 				b, err = l.sendBlock(ctx, b, insert, blk)
 				if err == nil {
 					n := sent.Add(int64(blk.rows))
+					renew()
 					if l.o.Progress != nil {
 						l.o.Progress(Progress{Path: path, Rows: n, BytesRead: counter.n.Load(), Bytes: size, Elapsed: l.o.Now().Sub(start)})
 					}

@@ -354,7 +354,8 @@ func TestAllOrNothingIntegration(t *testing.T) {
 }
 
 // TestServerGoneIntegration: the connection dies mid-file, so not even the
-// clean-up reaches the server; the next load drops the stage and loads once.
+// clean-up reaches the server; once the dead attempt's lease has expired,
+// the next load drops the stage and loads once.
 func TestServerGoneIntegration(t *testing.T) {
 	t.Parallel()
 	conn := chtest.Migrated(t)
@@ -370,7 +371,8 @@ func TestServerGoneIntegration(t *testing.T) {
 	if n := stageTables(t, conn); n != 1 {
 		t.Errorf("%d staging tables, want the dead run's 1", n)
 	}
-	res := load(t, conn, loaders.Options{Kind: loaders.Orders}, path)
+	later := func() time.Time { return time.Now().Add(loaders.DefaultLease + time.Minute) }
+	res := load(t, conn, loaders.Options{Kind: loaders.Orders, Now: later}, path)
 	if res.Rows != want || res.Recovered {
 		t.Errorf("retry %+v", res)
 	}
@@ -398,7 +400,11 @@ func TestCrashAfterAttachIntegration(t *testing.T) {
 	if st := ledgerStatus(t, conn, res.FileID); st != "loading" {
 		t.Fatalf("ledger status %q, want loading (the run died)", st)
 	}
-	again := load(t, conn, loaders.Options{Kind: loaders.Orders}, path)
+	if _, err := newLoader(t, conn, loaders.Options{Kind: loaders.Orders}).LoadFile(context.Background(), path); !errors.Is(err, loaders.ErrBeingLoaded) {
+		t.Fatalf("load within the dead attempt's lease: %v, want ErrBeingLoaded", err)
+	}
+	later := func() time.Time { return time.Now().Add(loaders.DefaultLease + time.Minute) }
+	again := load(t, conn, loaders.Options{Kind: loaders.Orders, Now: later}, path)
 	if !again.Recovered || again.Rows != want {
 		t.Errorf("next load %+v, want recovered with %d rows", again, want)
 	}

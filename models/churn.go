@@ -121,7 +121,10 @@ func NewChurn(c config.Churn, cv config.CLV) (*Churn, error) {
 // buyers, no convergence) every member gets p_alive = 1, a constant the
 // regression gives no weight, and ok is false.
 func (m *Churn) purchaseModel(ctx context.Context, env Env, w Window) (args []any, ok bool, err error) {
-	sc := newScratch(env.Conn, "churn")
+	sc, err := newScratch(ctx, env.Conn, "churn")
+	if err != nil {
+		return nil, false, err
+	}
 	defer sc.drop()
 	bg := clv.BGNBDParams{R: 1, Alpha: 1, A: 1, B: 1}
 	work := sc.name("work")
@@ -385,7 +388,10 @@ func (m *Churn) Run(ctx context.Context, env Env, asOf time.Time) (Result, error
 // score writes the churn partition of w: the features at as_of through a
 // scratch view, scored in ClickHouse with model's coefficients.
 func (m *Churn) score(ctx context.Context, env Env, w Window, model *churn.Model) (uint64, error) {
-	sc := newScratch(env.Conn, "churn")
+	sc, err := newScratch(ctx, env.Conn, "churn")
+	if err != nil {
+		return 0, err
+	}
 	defer sc.drop()
 	fq, err := Query(m.Name(), "features", nil)
 	if err != nil {
@@ -409,7 +415,7 @@ func (m *Churn) score(ctx context.Context, env Env, w Window, model *churn.Model
 			view := sc.name(fmt.Sprintf("features_%d", b))
 			args := append(churnArgs(w, env.RunID, w.End), bg...)
 			args = append(args, clickhouse.Named("buckets", buckets), clickhouse.Named("bucket", b))
-			if err := env.Conn.Exec(ctx, "CREATE VIEW "+warehouse.QuoteIdent(view)+" AS "+fq, usedArgs(fq, args)...); err != nil {
+			if err := env.Conn.Exec(ctx, "CREATE VIEW "+view+" AS "+fq, usedArgs(fq, args)...); err != nil {
 				return fmt.Errorf("churn features view: %w", err)
 			}
 			args = append(args,

@@ -22,7 +22,7 @@ import (
 // replaceSharded is replace for a sharded table of a cluster.
 func replaceSharded(ctx context.Context, conn warehouse.Conn, topo warehouse.Topology, table, key, stage, part, where string, fill func(stage string) error) (uint64, error) {
 	local := warehouse.LocalTable(stage)
-	qs, ql := warehouse.QuoteIdent(stage), warehouse.QuoteIdent(local)
+	qs, ql := warehouse.WorkTable(conn.Database(), stage), warehouse.WorkTable(conn.Database(), local)
 	tableLocal := warehouse.QuoteIdent(warehouse.LocalTable(table))
 	defer func() {
 		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
@@ -33,13 +33,13 @@ func replaceSharded(ctx context.Context, conn warehouse.Conn, topo warehouse.Top
 		}
 	}()
 	for i, sh := range topo.Shards {
-		if err := sh.Exec(ctx, "CREATE TABLE "+ql+" AS "+tableLocal); err != nil {
+		if err := sh.Exec(ctx, "CREATE TABLE "+ql+" AS "+warehouse.QuoteIdent(sh.Database())+"."+tableLocal); err != nil {
 			return 0, fmt.Errorf("create stage for %s on shard %d: %w", table, i+1, err)
 		}
 	}
 	db := topo.Shards[topo.Initiator].Database()
 	if err := conn.Exec(ctx, "CREATE TABLE "+qs+" AS "+ql+" ENGINE = Distributed("+topo.Name+", "+
-		warehouse.QuoteIdent(db)+", "+ql+", "+key+")"); err != nil {
+		warehouse.QuoteIdent(warehouse.WorkDatabase(db))+", "+warehouse.QuoteIdent(local)+", "+key+")"); err != nil {
 		return 0, fmt.Errorf("create stage for %s: %w", table, err)
 	}
 	n, err := fillStage(ctx, conn, fill, qs, table, part, where)

@@ -120,7 +120,10 @@ func (f *CLVFit) Params() map[string]float64 {
 func (m *CLV) Run(ctx context.Context, env Env, asOf time.Time) (Result, error) {
 	w := NewWindow(asOf, env.Location)
 	log := env.logger()
-	sc := newScratch(env.Conn, "clv")
+	sc, err := newScratch(ctx, env.Conn, "clv")
+	if err != nil {
+		return Result{}, err
+	}
 	defer sc.drop()
 	work := sc.name("work")
 	start := time.Now()
@@ -274,7 +277,7 @@ func (m *CLV) score(ctx context.Context, conn warehouse.Conn, fit *CLVFit, score
 		sumP += w * v.ProbAlive
 		sumE += w * v.ExpectedPurchases
 	}
-	insert := "INSERT INTO " + warehouse.QuoteIdent(scores) + " (x, t_x, T, p_alive, expected_purchases, discounted_purchases)"
+	insert := "INSERT INTO " + scores + " (x, t_x, T, p_alive, expected_purchases, discounted_purchases)"
 	for start := 0; start < len(vals); start += scoreBatchRows {
 		b, err := conn.PrepareBatch(ctx, insert)
 		if err != nil {

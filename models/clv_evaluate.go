@@ -57,7 +57,10 @@ func (m *CLV) Evaluate(ctx context.Context, env Env, calEnd, holdEnd time.Time) 
 	if ev.HoldoutDays < 1 {
 		return ev, fmt.Errorf("evaluate clv: holdout end %s must be after calibration end %s", hw.Date(), w.Date())
 	}
-	sc := newScratch(env.Conn, "clv")
+	sc, err := newScratch(ctx, env.Conn, "clv")
+	if err != nil {
+		return CLVEvaluation{}, err
+	}
 	defer sc.drop()
 	work := sc.name("work")
 	fit, err := m.fit(ctx, env, w, work)

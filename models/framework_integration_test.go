@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/memberlytics/memberlytics/internal/chtest"
+	"github.com/memberlytics/memberlytics/internal/warehouse"
 )
 
 func TestReplacePartitionIntegration(t *testing.T) {
@@ -78,7 +79,7 @@ func TestReplacePartitionIntegration(t *testing.T) {
 		t.Errorf("after empty fill of d2: %d rows, want 3", got)
 	}
 	// No stage table is left behind.
-	if got := chtest.QueryUint(t, conn, "SELECT count() FROM system.tables WHERE database = ? AND name LIKE 'out_stage_%'", conn.Database()); got != 0 {
+	if got := chtest.QueryUint(t, conn, "SELECT count() FROM system.tables WHERE database IN (?, ?) AND name LIKE 'out_stage_%'", conn.Database(), warehouse.WorkDatabase(conn.Database())); got != 0 {
 		t.Errorf("%d stage tables left", got)
 	}
 }

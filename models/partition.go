@@ -2,8 +2,6 @@ package models
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"strings"
 	"time"
@@ -12,8 +10,10 @@ import (
 )
 
 // ReplacePartition publishes one as_of of table atomically. It creates a
-// staging table with table's structure and engine, calls fill with the
-// staging table's quoted name, then runs
+// staging table with table's structure and engine in the work database
+// (warehouse.WorkDatabase; named <table>_stage_<expiry>_<random>, see
+// WorkLease), calls fill with the staging table's quoted, qualified name,
+// then runs
 // ALTER TABLE table REPLACE PARTITION '<as_of>' FROM stage, and drops the
 // staging table. A re-run therefore replaces the partition (never appends),
 // and when fill fails the previous partition is left untouched. table must
@@ -29,14 +29,15 @@ func ReplacePartition(ctx context.Context, conn warehouse.Conn, table string, as
 // replace is ReplacePartition for any partition literal part; where selects
 // the partition's rows for the count.
 func replace(ctx context.Context, conn warehouse.Conn, table, part, where string, fill func(stage string) error) (uint64, error) {
-	var b [4]byte
-	_, _ = rand.Read(b[:])
-	stage := table + "_stage_" + hex.EncodeToString(b[:])
+	stage := workName(table, "stage", time.Now())
+	if err := warehouse.EnsureWorkDatabase(ctx, conn); err != nil {
+		return 0, err
+	}
 	if topo, key, ok := shardedTopology(conn, table); ok {
 		return replaceSharded(ctx, conn, topo, table, key, stage, part, where, fill)
 	}
-	qt, qs := warehouse.QuoteIdent(table), warehouse.QuoteIdent(stage)
-	if err := conn.Exec(ctx, "CREATE TABLE "+qs+" AS "+qt); err != nil {
+	qt, qs := warehouse.QuoteIdent(table), warehouse.WorkTable(conn.Database(), stage)
+	if err := conn.Exec(ctx, "CREATE TABLE "+qs+" AS "+warehouse.QuoteIdent(conn.Database())+"."+qt); err != nil {
 		return 0, fmt.Errorf("create stage for %s: %w", table, err)
 	}
 	defer func() {
@@ -76,14 +77,16 @@ func count(ctx context.Context, conn warehouse.Conn, table, where string) (uint6
 	return n, rows.Err()
 }
 
-// WithScratch gives fn the quoted name of a fresh scratch table
-// (<prefix>_tmp_<random>) for intermediate results, and drops that table
-// afterwards whether fn succeeds or not. fn creates the table (usually with
+// WithScratch gives fn the quoted, qualified name of a fresh scratch table
+// in the work database (<prefix>_tmp_<expiry>_<random>, see WorkLease) for
+// intermediate results, and drops that table afterwards whether fn
+// succeeds or not. fn creates the table (usually with
 // a CREATE TABLE {{scratch}} ... ENGINE = Memory query from the model's SQL).
 func WithScratch(ctx context.Context, conn warehouse.Conn, prefix string, fn func(scratch string) error) error {
-	var b [4]byte
-	_, _ = rand.Read(b[:])
-	q := warehouse.QuoteIdent(prefix + "_tmp_" + hex.EncodeToString(b[:]))
+	if err := warehouse.EnsureWorkDatabase(ctx, conn); err != nil {
+		return err
+	}
+	q := warehouse.WorkTable(conn.Database(), workName(prefix, "tmp", time.Now()))
 	defer func() {
 		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		defer cancel()

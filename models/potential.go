@@ -50,7 +50,10 @@ func (m *Potential) Run(ctx context.Context, env Env, asOf time.Time) (Result, e
 	if clvRows == 0 {
 		return Result{}, fmt.Errorf("potential for %s: the clv table has no rows for this as_of; run clv first: %w", w.Date(), ErrPrecondition)
 	}
-	sc := newScratch(env.Conn, "potential")
+	sc, err := newScratch(ctx, env.Conn, "potential")
+	if err != nil {
+		return Result{}, err
+	}
 	defer sc.drop()
 	tables := map[string]string{"base": sc.name("base")}
 	if err := execQuery(ctx, env.Conn, m.Name(), "base", tables, args...); err != nil {

@@ -2,8 +2,6 @@ package models
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"strings"
 	"time"
@@ -14,24 +12,28 @@ import (
 )
 
 // scratch names and drops the temporary tables of one predictive run
-// (member statistics, tuple scores, views). They are ordinary tables named
-// <model>_tmp_<random>_<what>, dropped when the run ends, whatever its
-// outcome.
+// (member statistics, tuple scores, views). They are ordinary tables in the
+// work database named <model>_tmp_<expiry>_<random>_<what> (see
+// WorkLease), dropped when the run ends, whatever its outcome.
 type scratch struct {
 	conn   warehouse.Conn
 	prefix string
 	names  []string
 }
 
-func newScratch(conn warehouse.Conn, model string) *scratch {
-	var b [4]byte
-	_, _ = rand.Read(b[:])
-	return &scratch{conn: conn, prefix: model + "_tmp_" + hex.EncodeToString(b[:]) + "_"}
+// newScratch returns the scratch of one run of model, creating the work
+// database when it is missing.
+func newScratch(ctx context.Context, conn warehouse.Conn, model string) (*scratch, error) {
+	if err := warehouse.EnsureWorkDatabase(ctx, conn); err != nil {
+		return nil, err
+	}
+	return &scratch{conn: conn, prefix: workName(model, "tmp", time.Now()) + "_"}, nil
 }
 
-// name returns the scratch table called what, to be dropped by drop.
+// name returns the quoted, qualified scratch table called what, to be
+// dropped by drop.
 func (s *scratch) name(what string) string {
-	n := s.prefix + what
+	n := warehouse.WorkTable(s.conn.Database(), s.prefix+what)
 	s.names = append(s.names, n)
 	return n
 }
@@ -42,7 +44,7 @@ func (s *scratch) drop() {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	for i := len(s.names) - 1; i >= 0; i-- {
-		_ = s.conn.Exec(ctx, "DROP TABLE IF EXISTS "+warehouse.QuoteIdent(s.names[i]))
+		_ = s.conn.Exec(ctx, "DROP TABLE IF EXISTS "+s.names[i])
 	}
 }
 

@@ -36,12 +36,17 @@ func RunAll(ctx context.Context, reg *Registry, env Env, names []string, asOf ti
 }
 
 // RunOne runs a single model for asOf and records its figures; it does not
-// run the model's dependencies. The job runner calls it per model.
+// run the model's dependencies. It first drops the work tables of earlier
+// runs whose WorkLease has passed (SweepWork). The job runner calls it per model.
 func RunOne(ctx context.Context, m Model, env Env, asOf time.Time) (RunResult, error) {
 	name := m.Name()
 	w := NewWindow(asOf, env.location())
 	env.Log = env.logger().With("model", name, "as_of", w.Date(), "run_id", env.RunID)
 	env.Location = w.Location
+	// Work tables a crashed run left behind, once their lease has passed.
+	if _, err := SweepWork(ctx, env.Conn, SweepOptions{Logger: env.Log}); err != nil {
+		env.Log.Warn("sweep model work tables (the next run tries again)", "err", err)
+	}
 	start := time.Now()
 	env.Log.Info("model run started")
 	res, err := m.Run(ctx, env, w.AsOf)

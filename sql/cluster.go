@@ -28,7 +28,7 @@ var Sharded = map[string]string{
 // Home lists the tables kept on the initiator (clickhouse.addr) only, in
 // cluster mode as on one server: bookkeeping and small aggregates.
 var Home = []string{
-	"schema_migrations", "load_files", "load_rejects", "model_metrics",
+	"schema_migrations", "load_files", "load_leases", "load_rejects", "model_metrics",
 	"model_params", "cohorts", "lifecycle_flow", "tier_migration", "job_runs",
 }
 

@@ -136,7 +136,7 @@ loaders.sources.NAME in the config; the flags add to or override it.`,
 				if err != nil {
 					failed++
 					fmt.Fprintf(a.stdout, "%s: FAILED after %.2fs: %v\n", path, res.Duration.Seconds(), err)
-					if strings.Contains(err.Error(), "load_files") && strings.Contains(err.Error(), "exist") {
+					if (strings.Contains(err.Error(), "load_files") || strings.Contains(err.Error(), "load_leases")) && strings.Contains(err.Error(), "exist") {
 						fmt.Fprintln(a.stdout, "  (run `memberlytics migrate` first)")
 					}
 					var rerr *loaders.RejectError

@@ -85,6 +85,7 @@ func newRootCmd(stdout, stderr io.Writer, getenv func(string) string) *cobra.Com
 		newExportCmd(a),
 		newDatesCmd(a),
 		newDropCmd(a),
+		newCleanCmd(a),
 	)
 	return root
 }

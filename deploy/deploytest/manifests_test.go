@@ -328,16 +328,18 @@ func TestClickHouseUsers(t *testing.T) {
 	for _, p := range doc.Profiles.Items {
 		readonly[p.XMLName.Local] = p.Readonly
 	}
-	grantRE := regexp.MustCompile(`^GRANT ([A-Z ,]+) ON memberlytics\.\*$`)
+	grantRE := regexp.MustCompile(`^GRANT ([A-Z ,]+) ON (memberlytics|memberlytics_work)\.\*$`)
 	tests := []struct {
 		user     string
 		readonly string
 		allowed  []string // the only privileges this user may hold
 		need     []string // privileges it must hold
+		dbs      []string // the databases it must have grants on, and no other
 	}{
 		{"memberlytics", "", []string{"CREATE DATABASE", "SELECT", "INSERT", "ALTER", "CREATE TABLE", "CREATE VIEW", "DROP TABLE", "DROP VIEW", "TRUNCATE", "OPTIMIZE", "SHOW"},
-			[]string{"CREATE DATABASE", "SELECT", "INSERT", "ALTER", "CREATE TABLE", "CREATE VIEW", "DROP TABLE"}},
-		{"memberlytics_bi", "1", []string{"SELECT", "SHOW"}, []string{"SELECT"}},
+			[]string{"CREATE DATABASE", "SELECT", "INSERT", "ALTER", "CREATE TABLE", "CREATE VIEW", "DROP TABLE"}, []string{"memberlytics", "memberlytics_work"}},
+		// The BI user never gets the work database (stage and scratch tables).
+		{"memberlytics_bi", "1", []string{"SELECT", "SHOW"}, []string{"SELECT"}, []string{"memberlytics"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.user, func(t *testing.T) {
@@ -367,12 +369,15 @@ func TestClickHouseUsers(t *testing.T) {
 			if got != tt.readonly {
 				t.Errorf("profile %s readonly=%q, want %q", u.Profile, got, tt.readonly)
 			}
-			var privs []string
+			var privs, dbs []string
 			for _, g := range u.Grants {
 				m := grantRE.FindStringSubmatch(strings.TrimSpace(g))
 				if m == nil {
-					t.Errorf("grant %q is not GRANT ... ON memberlytics.*", g)
+					t.Errorf("grant %q is not GRANT ... ON memberlytics.* or memberlytics_work.*", g)
 					continue
+				}
+				if !slices.Contains(dbs, m[2]) {
+					dbs = append(dbs, m[2])
 				}
 				for _, p := range strings.Split(m[1], ",") {
 					privs = append(privs, strings.TrimSpace(p))
@@ -387,6 +392,10 @@ func TestClickHouseUsers(t *testing.T) {
 				if !slices.Contains(privs, p) {
 					t.Errorf("privilege %s missing for %s", p, tt.user)
 				}
+			}
+			slices.Sort(dbs)
+			if !slices.Equal(dbs, tt.dbs) {
+				t.Errorf("%s has grants on %v, want %v", tt.user, dbs, tt.dbs)
 			}
 		})
 	}

@@ -164,6 +164,7 @@ func NewDBWith(t testing.TB, edit func(*config.ClickHouse), opt warehouse.Option
 			return
 		}
 		_ = conn.Exec(context.Background(), "DROP DATABASE IF EXISTS "+warehouse.QuoteIdent(name))
+		_ = conn.Exec(context.Background(), "DROP DATABASE IF EXISTS "+warehouse.QuoteIdent(warehouse.WorkDatabase(name)))
 		conn.Close()
 	})
 	return conn

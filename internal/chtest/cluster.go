@@ -209,6 +209,7 @@ func NewClusterDB(t testing.TB) ClusterDB {
 				t.Logf("kept database %s on shard %d (%s)", db.Name, i+1, cfg.Addr)
 			} else {
 				_ = conn.Exec(context.Background(), "DROP DATABASE IF EXISTS "+warehouse.QuoteIdent(db.Name))
+				_ = conn.Exec(context.Background(), "DROP DATABASE IF EXISTS "+warehouse.QuoteIdent(warehouse.WorkDatabase(db.Name)))
 			}
 			conn.Close()
 		})

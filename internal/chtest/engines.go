@@ -85,6 +85,7 @@ func ModernDB(t testing.TB) *chdb.Conn {
 			return
 		}
 		_ = conn.Exec(context.Background(), "DROP DATABASE IF EXISTS "+warehouse.QuoteIdent(name))
+		_ = conn.Exec(context.Background(), "DROP DATABASE IF EXISTS "+warehouse.QuoteIdent(warehouse.WorkDatabase(name)))
 		conn.Close()
 	})
 	return conn

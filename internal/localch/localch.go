@@ -46,6 +46,10 @@ type Options struct {
 	MaxMemory int64
 	// Extra lines inserted verbatim into config.xml (e.g. remote_servers).
 	Extra []string
+	// UsersD are extra users files (name -> XML), written to users.d/ next
+	// to users.xml, which the server merges into it (e.g. a test's
+	// restricted user).
+	UsersD map[string]string
 	// DieWithParent kills the server when the starting process dies (tests).
 	DieWithParent bool
 	// StartTimeout bounds the wait for the server to answer; 0 means 60s.
@@ -118,6 +122,9 @@ func Start(ctx context.Context, opt Options) (State, error) {
 				break
 			}
 		}
+	}
+	if err := writeUsersD(dir, opt.UsersD); err != nil {
+		return State{}, err
 	}
 	if err := render(dir, st, opt); err != nil {
 		return State{}, err
@@ -280,6 +287,26 @@ func render(dir string, st State, opt Options) error {
 		}
 		if err := os.WriteFile(filepath.Join(dir, name), b.Bytes(), 0o644); err != nil {
 			return fmt.Errorf("local clickhouse config: %w", err)
+		}
+	}
+	return nil
+}
+
+// writeUsersD writes the extra users files into dir/users.d.
+func writeUsersD(dir string, files map[string]string) error {
+	if len(files) == 0 {
+		return nil
+	}
+	d := filepath.Join(dir, "users.d")
+	if err := os.MkdirAll(d, 0o755); err != nil {
+		return fmt.Errorf("local clickhouse users.d: %w", err)
+	}
+	for name, xml := range files {
+		if filepath.Base(name) != name || filepath.Ext(name) != ".xml" {
+			return fmt.Errorf("local clickhouse users.d: file name %q must be a plain name ending in .xml", name)
+		}
+		if err := os.WriteFile(filepath.Join(d, name), []byte(xml), 0o644); err != nil {
+			return fmt.Errorf("local clickhouse users.d: %w", err)
 		}
 	}
 	return nil

@@ -36,8 +36,8 @@ type Options struct {
 // compression unless the address is a loopback one (see compressionFor)
 // or cfg.Compression says otherwise,
 // pings with retry and exponential backoff
-// (cfg.ConnectAttempts, cfg.ConnectBackoff), creates cfg.Database when it is
-// missing, and returns a pooled connection bounded by cfg.MaxOpenConns.
+// (cfg.ConnectAttempts, cfg.ConnectBackoff), creates cfg.Database and its
+// work database (WorkDatabase) when they are missing, and returns a pooled connection bounded by cfg.MaxOpenConns.
 // ctx bounds the whole start-up. Errors never include the password.
 func Open(ctx context.Context, cfg config.ClickHouse, opt Options) (*CH, error) {
 	log := opt.Logger
@@ -73,9 +73,14 @@ func Open(ctx context.Context, cfg config.ClickHouse, opt Options) (*CH, error) 
 			return nil, err
 		}
 		err = boot.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+QuoteIdent(cfg.Database))
+		if err != nil {
+			boot.Close()
+			return nil, fmt.Errorf("create database %s: %w", cfg.Database, err)
+		}
+		err = boot.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+QuoteIdent(WorkDatabase(cfg.Database)))
 		boot.Close()
 		if err != nil {
-			return nil, fmt.Errorf("create database %s: %w", cfg.Database, err)
+			return nil, fmt.Errorf("create work database %s: %w", WorkDatabase(cfg.Database), err)
 		}
 	}
 	withDB := *base
