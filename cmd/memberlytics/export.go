@@ -13,11 +13,12 @@ import (
 
 func newExportCmd(a *app) *cobra.Command {
 	var (
-		asOf    string
-		out     string
-		formats []string
-		tables  []string
-		runID   string
+		asOf          string
+		out           string
+		formats       []string
+		tables        []string
+		runID         string
+		allowMassExit bool
 	)
 	cmd := &cobra.Command{
 		Use:   "export",
@@ -25,6 +26,8 @@ func newExportCmd(a *app) *cobra.Command {
 		Long: "Export allow-listed tables for one as_of into DIR/as_of=YYYY-MM-DD/ (DIR is\n" +
 			"exports.dir, or --out inside it): one file per table and format, manifest.json,\n" +
 			"then _SUCCESS. The folder is published atomically; a re-run replaces it.\n" +
+			"Only a date with a complete snapshot (every model run, consistently) is\n" +
+			"exported, from exactly the snapshot's runs.\n" +
 			"Tables: " + strings.Join([]string{exporters.TableMemberProfile, exporters.TableSegmentMembers, exporters.TableSegmentChanges}, ", ") + ".",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -46,6 +49,7 @@ func newExportCmd(a *app) *cobra.Command {
 			}
 			o.Tables = tables
 			o.RunID = runID
+			o.AllowMassExit = allowMassExit
 			o.Logger = a.log
 			// Refuse bad flags before connecting.
 			if err := o.Validate(cat); err != nil {
@@ -83,5 +87,6 @@ func newExportCmd(a *app) *cobra.Command {
 	f.StringSliceVar(&formats, "format", nil, "formats: parquet, csv, arrow (default exports.formats)")
 	f.StringSliceVar(&tables, "tables", nil, "tables to export (default all allow-listed tables)")
 	f.StringVar(&runID, "run-id", "", "run id recorded in the manifest (default random)")
+	f.BoolVar(&allowMassExit, "allow-mass-exit", false, "publish even when more than exports.max_exit_share of a family's members leave it")
 	return cmd
 }

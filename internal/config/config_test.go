@@ -61,6 +61,7 @@ func TestBadConfigs(t *testing.T) {
 		{"cluster_duplicate_shard.bad.yml", "clickhouse.cluster.shards[1]", "duplicates shards[0]"},
 		{"cluster_addr_not_a_shard.bad.yml", "clickhouse.addr", "must be one of clickhouse.cluster.shards in cluster mode"},
 		{"exports_keep_last.bad.yml", "exports.retention.keep_last", "must be 0 (keep all) or more, got -1"},
+		{"exports_max_exit_share.bad.yml", "exports.max_exit_share", "must be more than 0 and at most 1 (a share of a family's members), got 1.5"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
@@ -86,8 +87,8 @@ func TestBadConfigs(t *testing.T) {
 func TestEveryBadFileIsInTheTable(t *testing.T) {
 	t.Parallel()
 	files, _ := filepath.Glob("testdata/*.bad.yml")
-	if len(files) != 38 {
-		t.Errorf("found %d bad config files, the table in TestBadConfigs has 38: keep them in step", len(files))
+	if len(files) != 39 {
+		t.Errorf("found %d bad config files, the table in TestBadConfigs has 39: keep them in step", len(files))
 	}
 }
 
