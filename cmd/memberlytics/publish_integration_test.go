@@ -228,3 +228,36 @@ func readCSV(t *testing.T, path string) csvFile {
 }
 
 func first(s []string) []string { return s[:min(3, len(s))] }
+
+// clv with too few repeat buyers is skipped with its reason, potential
+// after it too; member_profile still runs with clv NULL (never a value
+// that looks real), the date is published and exported.
+func TestSkippedModelGivesNullColumnsIntegration(t *testing.T) {
+	t.Parallel()
+	dir, env, sources := generatedPipeline(t)
+	cfgPath := filepath.Join(dir, "memberlytics.yaml")
+	cfg := "log:\n  level: error\n" + sources + "exports:\n  dir: " + filepath.Join(dir, "exports") + "\njobs:\n  retry:\n    max_attempts: 1\n" +
+		"models:\n  clv:\n    min_repeat_buyers: 1000000\n"
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := run(t, env, "--config", cfgPath, "run", "all", "--as-of", "2025-12-30"); err != nil {
+		t.Fatalf("run all with clv skipped: %v\n%s", err, out)
+	}
+	conn := openTestConn(t, env)
+	if s := queryString(t, conn, "SELECT concat(status, ': ', reason) FROM model_runs WHERE as_of = '2025-12-30' AND model = 'clv'"); !strings.HasPrefix(s, "skipped: ") || !strings.Contains(s, "repeat") {
+		t.Errorf("model_runs clv = %q, want skipped with the repeat-buyer reason", s)
+	}
+	if s := queryString(t, conn, "SELECT status FROM snapshots WHERE as_of = '2025-12-30' AND model = 'potential'"); s != "skipped" {
+		t.Errorf("snapshot lists potential as %q, want skipped", s)
+	}
+	if n := queryString(t, conn, "SELECT toString(countIf(clv IS NOT NULL)) FROM member_profile_latest"); n != "0" {
+		t.Errorf("%s members have a clv although clv was skipped", n)
+	}
+	if n := queryString(t, conn, "SELECT toString(count()) FROM member_profile_latest WHERE tier != '' AND rfm_segment != ''"); n == "0" {
+		t.Error("member_profile_latest has no tier and rfm_segment: the other models' columns are missing")
+	}
+	if m, _ := filepath.Glob(filepath.Join(dir, "exports", "as_of=2025-12-30", "_SUCCESS")); len(m) != 1 {
+		t.Error("the date with clv skipped was not exported")
+	}
+}
