@@ -22,6 +22,10 @@ const (
 	TableSegmentChanges = "segment_changes"
 )
 
+// ProfileModel is the model that writes member_profile and
+// segment_members: the default catalog reads its run of each snapshot.
+const ProfileModel = "member_profile"
+
 // DefaultCatalog is the standard export allow-list: member_profile,
 // segment_members and segment_changes, in that order.
 func DefaultCatalog() (*Catalog, error) {
@@ -30,8 +34,8 @@ func DefaultCatalog() (*Catalog, error) {
 		return nil, fmt.Errorf("default catalog: %w", err)
 	}
 	return NewCatalog(
-		Source{Name: TableMemberProfile, Table: "member_profile", OrderBy: []string{"member_id"}, Exclude: []string{"run_id"}},
-		Source{Name: TableSegmentMembers, Table: "segment_members", OrderBy: []string{"member_id", "family", "segment"}, Exclude: []string{"run_id"}},
+		Source{Name: TableMemberProfile, Table: "member_profile", Model: ProfileModel, OrderBy: []string{"member_id"}, Exclude: []string{"run_id"}},
+		Source{Name: TableSegmentMembers, Table: "segment_members", Model: ProfileModel, OrderBy: []string{"member_id", "family", "segment"}, Exclude: []string{"run_id"}},
 		SegmentChangesSource(changes),
 	)
 }
@@ -42,13 +46,15 @@ func SegmentChangesSource(query string) Source {
 	return Source{
 		Name:  TableSegmentChanges,
 		Query: query,
+		Model: ProfileModel,
+		Reads: []string{"segment_members"},
 		Args: func(p Params) []any {
 			asOf := p.AsOf.Format(time.DateOnly)
 			prev := "1970-01-01"
 			if !p.Previous.IsZero() {
 				prev = p.Previous.Format(time.DateOnly)
 			}
-			return []any{asOf, prev, prev, asOf}
+			return []any{asOf, prev, prev, p.PreviousRunID, asOf, p.RunID}
 		},
 		OrderBy: []string{"member_id", "family"},
 	}

@@ -21,10 +21,10 @@ func TestDefaultCatalogIntegration(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := b.Append(testAsOf, "m2", ts("2025-03-04T05:06:07Z"), "east", decimal.RequireFromString("1234.50"), 61.725, ptr(12.5), ptr(day("2025-03-01")), "Champions", "run-a"); err != nil {
+	if err := b.Append(testAsOf, "m2", ts("2025-03-04T05:06:07Z"), "east", decimal.RequireFromString("1234.50"), 61.725, ptr(12.5), ptr(day("2025-03-01")), "Champions", "run-2026-01-31"); err != nil {
 		t.Fatal(err)
 	}
-	if err := b.Append(testAsOf, "m1", ts("2025-01-01T00:00:00Z"), "west", decimal.RequireFromString("0"), 0.0, nil, nil, "", "run-b"); err != nil {
+	if err := b.Append(testAsOf, "m1", ts("2025-01-01T00:00:00Z"), "west", decimal.RequireFromString("0"), 0.0, nil, nil, "", "run-2026-01-31"); err != nil {
 		t.Fatal(err)
 	}
 	if err := b.Send(); err != nil {

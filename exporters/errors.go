@@ -18,3 +18,18 @@ var (
 	// arrow.
 	ErrUnknownFormat = errors.New("unknown export format")
 )
+
+var (
+	// ErrNoSnapshot is returned for a date with no complete snapshot
+	// (internal/snapshot): its model outputs are missing, incomplete or
+	// being re-run, so nothing is published.
+	ErrNoSnapshot = errors.New("no complete snapshot")
+	// ErrSnapshotChanged is returned when the snapshot an export read was
+	// withdrawn or replaced, or a table's partition replaced, while the
+	// export ran; nothing is published. Export again once the re-run has
+	// published its snapshot.
+	ErrSnapshotChanged = errors.New("snapshot changed during the export")
+	// ErrMassExit is returned when more than Options.MaxExitShare of a
+	// family's members in the previous snapshot leave it.
+	ErrMassExit = errors.New("too many members leave a segment family")
+)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -11,6 +12,10 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/memberlytics/memberlytics/internal/snapshot"
+	"github.com/memberlytics/memberlytics/internal/warehouse"
+	"github.com/memberlytics/memberlytics/sql"
 )
 
 // Formats are the file formats, in the order an export writes them.
@@ -53,6 +58,13 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock for the manifest's created_at (default time.Now).
 	Now func() time.Time
+	// MaxExitShare is the largest share of a family's members in the
+	// previous export's snapshot that may leave the family (segment_changes
+	// with change = exited); more refuses the export with ErrMassExit.
+	// 0 means 0.5 (exports.max_exit_share).
+	MaxExitShare float64
+	// AllowMassExit publishes even beyond MaxExitShare (--allow-mass-exit).
+	AllowMassExit bool
 
 	// hooks for the crash tests.
 	afterBatch func(table string, rows int64)
@@ -80,6 +92,9 @@ func (o Options) Validate(cat *Catalog) error {
 	if _, err := cat.Select(o.Tables); err != nil {
 		return err
 	}
+	if o.MaxExitShare < 0 || o.MaxExitShare > 1 {
+		return fmt.Errorf("max exit share %g: want more than 0 and at most 1", o.MaxExitShare)
+	}
 	switch o.Parquet.Compression {
 	case "", CompressionZstd, CompressionSnappy:
 	default:
@@ -100,6 +115,9 @@ func New(q Querier, cat *Catalog, o Options) (*Exporter, error) {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.MaxExitShare == 0 {
+		o.MaxExitShare = 0.5
 	}
 	log := o.Logger
 	if log == nil {
@@ -133,6 +151,16 @@ func normalizeFormats(in []string) ([]string, error) {
 // folder, if any, untouched. The data files of two exports of the same
 // data are byte-identical; only the manifest's run_id and created_at
 // differ. It returns the manifest written.
+//
+// Sources with a Model (the default catalog's) are read from asOf's
+// complete snapshot only: a date without one is refused with
+// ErrNoSnapshot before anything is written; each table is read WHERE
+// as_of = asOf AND run_id = the snapshot's run, and when the snapshot
+// changes, or a read partition is replaced, while the export runs it
+// fails with ErrSnapshotChanged and publishes nothing. segment_changes
+// compares with the newest earlier exported as_of that still has a
+// snapshot, and a family losing more than MaxExitShare of its members
+// fails with ErrMassExit unless AllowMassExit.
 func (e *Exporter) Export(ctx context.Context, asOf time.Time) (*Manifest, error) {
 	asOf = time.Date(asOf.Year(), asOf.Month(), asOf.Day(), 0, 0, 0, 0, time.UTC)
 	day := asOf.Format(time.DateOnly)
@@ -152,9 +180,49 @@ func (e *Exporter) Export(ctx context.Context, asOf time.Time) (*Manifest, error
 	if err != nil {
 		return nil, fmt.Errorf("export %s: %w", day, err)
 	}
-	prev, err := previousExport(dir, asOf)
-	if err != nil {
+	pinned := false
+	for _, src := range sources {
+		pinned = pinned || src.Model != ""
+	}
+	var snap, prevSnap snapshot.Snapshot
+	var prev time.Time
+	if pinned {
+		if snap, err = snapshot.Get(ctx, e.q, asOf); errors.Is(err, snapshot.ErrNone) {
+			return nil, fmt.Errorf("export %s: %w for %s: its models have not all run, one failed or was re-run since, or a re-run is in progress; run `memberlytics run all --as-of %s`",
+				day, ErrNoSnapshot, day, day)
+		} else if err != nil {
+			return nil, fmt.Errorf("export %s: %w", day, err)
+		}
+		if prev, prevSnap, err = e.previousSnapshot(ctx, dir, asOf); err != nil {
+			return nil, fmt.Errorf("export %s: %w", day, err)
+		}
+	} else if prev, err = previousExport(dir, asOf); err != nil {
 		return nil, fmt.Errorf("export %s: %w", day, err)
+	}
+	params := func(src Source) (Params, error) {
+		p := Params{AsOf: asOf, Previous: prev}
+		if src.Model == "" {
+			return p, nil
+		}
+		r, ok := snap.Runs[src.Model]
+		if !ok || r.Status != snapshot.Succeeded {
+			return p, fmt.Errorf("%s: the snapshot of %s has no output of model %s (%s)", src.Name, day, src.Model, r.Status)
+		}
+		p.RunID = r.RunID
+		p.PreviousRunID, _ = prevSnap.RunID(src.Model)
+		return p, nil
+	}
+	for _, src := range sources {
+		if src.Name != TableSegmentChanges || src.Model == "" || prev.IsZero() {
+			continue
+		}
+		p, err := params(src)
+		if err != nil {
+			return nil, fmt.Errorf("export %s: %w", day, err)
+		}
+		if err := e.checkExits(ctx, p, e.log.With("as_of", day)); err != nil {
+			return nil, fmt.Errorf("export %s: %w", day, err)
+		}
 	}
 	runID := e.opts.RunID
 	if runID == "" {
@@ -179,13 +247,21 @@ func (e *Exporter) Export(ctx context.Context, asOf time.Time) (*Manifest, error
 	if !prev.IsZero() {
 		m.PreviousAsOf = prev.Format(time.DateOnly)
 	}
-	params := Params{AsOf: asOf, Previous: prev}
 	for _, src := range sources {
-		files, err := e.exportSource(ctx, src, params, tmp, log)
+		p, err := params(src)
+		if err != nil {
+			return nil, fmt.Errorf("export %s: %w", day, err)
+		}
+		files, err := e.exportSource(ctx, src, p, tmp, log)
 		if err != nil {
 			return nil, fmt.Errorf("export %s: %w", day, err)
 		}
 		m.Files = append(m.Files, files...)
+	}
+	if pinned {
+		if err := e.checkUnchanged(ctx, sources, snap, prevSnap); err != nil {
+			return nil, fmt.Errorf("export %s: %w", day, err)
+		}
 	}
 	m.CreatedAt = e.opts.Now().UTC().Truncate(time.Millisecond)
 	data, err := m.encode()
@@ -374,4 +450,117 @@ func (e *Exporter) exportSource(ctx context.Context, src Source, p Params, dir s
 	}
 	log.Debug("export table done", "table", src.Name, "rows", total, "seconds", time.Since(start).Seconds())
 	return files, nil
+}
+
+// previousSnapshot returns the newest as_of exported into dir before asOf
+// that still has a snapshot, and that snapshot; zero when none.
+func (e *Exporter) previousSnapshot(ctx context.Context, dir string, asOf time.Time) (time.Time, snapshot.Snapshot, error) {
+	all, err := published(dir)
+	if err != nil {
+		return time.Time{}, snapshot.Snapshot{}, err
+	}
+	for _, d := range all {
+		if !d.Before(asOf) {
+			continue
+		}
+		s, err := snapshot.Get(ctx, e.q, d)
+		if errors.Is(err, snapshot.ErrNone) {
+			e.log.Warn("previous export has no snapshot any more; segment_changes compares with an older one", "previous_as_of", d.Format(time.DateOnly))
+			continue
+		}
+		if err != nil {
+			return time.Time{}, snapshot.Snapshot{}, err
+		}
+		return d, s, nil
+	}
+	return time.Time{}, snapshot.Snapshot{}, nil
+}
+
+// checkExits refuses a segment_changes in which more than MaxExitShare of
+// a family's previous members exit it (unless AllowMassExit).
+func (e *Exporter) checkExits(ctx context.Context, p Params, log *slog.Logger) error {
+	q, err := sql.ExportQuery("segment_exits")
+	if err != nil {
+		return fmt.Errorf("segment exits: %w", err)
+	}
+	rows, err := e.q.Query(ctx, q, p.Previous.Format(time.DateOnly), p.PreviousRunID, p.AsOf.Format(time.DateOnly), p.RunID)
+	if err != nil {
+		return fmt.Errorf("segment exits: %w", err)
+	}
+	defer rows.Close()
+	var bad []string
+	for rows.Next() {
+		var family string
+		var members, exited uint64
+		if err := rows.Scan(&family, &members, &exited); err != nil {
+			return fmt.Errorf("segment exits: %w", err)
+		}
+		if members == 0 {
+			continue
+		}
+		if share := float64(exited) / float64(members); share > e.opts.MaxExitShare {
+			if e.opts.AllowMassExit {
+				log.Warn("mass exit allowed", "family", family, "exited", exited, "previous_members", members)
+				continue
+			}
+			bad = append(bad, fmt.Sprintf("%s: %d of %d members (%.0f%%)", family, exited, members, 100*share))
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("segment exits: %w", err)
+	}
+	if len(bad) > 0 {
+		return fmt.Errorf("%w since %s, more than exports.max_exit_share = %g: %s; check the model outputs, or publish with --allow-mass-exit",
+			ErrMassExit, p.Previous.Format(time.DateOnly), e.opts.MaxExitShare, strings.Join(bad, "; "))
+	}
+	return nil
+}
+
+// checkUnchanged fails with ErrSnapshotChanged when snap (or prevSnap) is
+// no longer the published snapshot of its date, or a partition the
+// sources read now holds rows of another run: the export may have read a
+// half-replaced date.
+func (e *Exporter) checkUnchanged(ctx context.Context, sources []Source, snap, prevSnap snapshot.Snapshot) error {
+	for _, s := range []snapshot.Snapshot{snap, prevSnap} {
+		if s.AsOf.IsZero() {
+			continue
+		}
+		now, err := snapshot.Get(ctx, e.q, s.AsOf)
+		if err != nil && !errors.Is(err, snapshot.ErrNone) {
+			return err
+		}
+		if err != nil || !now.Equal(s) {
+			return fmt.Errorf("%w: the snapshot of %s was withdrawn or replaced (a model re-ran); export again once it is published", ErrSnapshotChanged, s.AsOf.Format(time.DateOnly))
+		}
+	}
+	for _, src := range sources {
+		if src.Model == "" {
+			continue
+		}
+		for _, s := range []snapshot.Snapshot{snap, prevSnap} {
+			id, ok := s.RunID(src.Model)
+			if !ok || (!s.AsOf.Equal(snap.AsOf) && src.Table != "") {
+				continue
+			}
+			for _, t := range src.reads() {
+				var other uint64
+				rows, err := e.q.Query(ctx, "SELECT count() FROM "+warehouse.QuoteIdent(t)+" WHERE as_of = toDate(?) AND run_id != ?", s.AsOf.Format(time.DateOnly), id)
+				if err != nil {
+					return fmt.Errorf("check %s: %w", t, err)
+				}
+				if rows.Next() {
+					err = rows.Scan(&other)
+				}
+				rows.Close()
+				if err != nil {
+					return fmt.Errorf("check %s: %w", t, err)
+				}
+				if other > 0 {
+					return fmt.Errorf("%w: %s of %s was replaced by another run while exporting (snapshot run %s); export again once the new snapshot is published",
+						ErrSnapshotChanged, t, s.AsOf.Format(time.DateOnly), id)
+				}
+			}
+		}
+	}
+	return nil
 }

@@ -3,35 +3,56 @@ package exporters
 import (
 	"context"
 	"encoding/csv"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/memberlytics/memberlytics/internal/chtest"
 	"github.com/memberlytics/memberlytics/internal/warehouse"
 )
 
-// createSegmentMembers makes sure segment_members exists (the models'
-// migration creates it once it lands; this test needs only these columns)
-// and inserts (as_of, family, segment, member_id) rows.
+// createSegmentMembers inserts (as_of, family, segment, member_id) rows
+// into the migrated segment_members, with run_id "run-<as_of>", and
+// publishes a snapshot of each date naming that run for member_profile.
 func createSegmentMembers(t *testing.T, conn warehouse.Conn, rows [][4]string) {
 	t.Helper()
 	ctx := context.Background()
-	err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS segment_members (
-    as_of Date COMMENT 'as of', family String COMMENT 'family', segment String COMMENT 'segment', member_id String COMMENT 'member'
-) ENGINE = MergeTree() PARTITION BY as_of ORDER BY (as_of, family, segment, member_id)`)
+	b, err := conn.PrepareBatch(ctx, "INSERT INTO segment_members (as_of, family, segment, member_id, run_id)")
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := conn.PrepareBatch(ctx, "INSERT INTO segment_members (as_of, family, segment, member_id)")
-	if err != nil {
-		t.Fatal(err)
-	}
+	dates := map[string]bool{}
 	for _, r := range rows {
-		if err := b.Append(day(r[0]), r[1], r[2], r[3]); err != nil {
+		if err := b.Append(day(r[0]), r[1], r[2], r[3], "run-"+r[0]); err != nil {
 			t.Fatal(err)
 		}
+		dates[r[0]] = true
+	}
+	if err := b.Send(); err != nil {
+		t.Fatal(err)
+	}
+	for d := range dates {
+		publishSnapshot(t, conn, d)
+	}
+}
+
+// publishSnapshot records a snapshot of date d whose member_profile run is
+// "run-<d>", as the models publish one.
+func publishSnapshot(t *testing.T, conn warehouse.Conn, d string) {
+	t.Helper()
+	ctx := context.Background()
+	if err := conn.Exec(ctx, "ALTER TABLE snapshots DROP PARTITION '"+d+"'"); err != nil {
+		t.Fatal(err)
+	}
+	b, err := conn.PrepareBatch(ctx, "INSERT INTO snapshots (as_of, model, run_id, status, published_at)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Append(day(d), ProfileModel, "run-"+d, "succeeded", time.Now()); err != nil {
+		t.Fatal(err)
 	}
 	if err := b.Send(); err != nil {
 		t.Fatal(err)
@@ -125,4 +146,51 @@ func flatten(rows [][]string) []string {
 		out = append(out, strings.Join(r, ","))
 	}
 	return out
+}
+
+// A date without a snapshot is refused before anything is written; a
+// family losing more than MaxExitShare of its members is refused unless
+// AllowMassExit.
+func TestExportRefusesUnpublishedDatesAndMassExitsIntegration(t *testing.T) {
+	t.Parallel()
+	conn := chtest.Migrated(t)
+	d1, d2 := "2026-01-30", "2026-01-31"
+	createSegmentMembers(t, conn, [][4]string{
+		{d1, "rfm", "Champions", "m1"}, {d1, "rfm", "Loyal", "m2"}, {d1, "rfm", "Lost", "m3"},
+		{d1, "tier", "Gold", "m1"},
+		{d2, "rfm", "Champions", "m1"}, {d2, "tier", "Gold", "m1"}, // m2 and m3 leave rfm: 2 of 3
+	})
+	cat, err := DefaultCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	o := Options{Dir: dir, Formats: []string{FormatCSV}}
+	e, err := New(conn, cat, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := e.Export(ctx, day("2026-01-29")); !errors.Is(err, ErrNoSnapshot) || !strings.Contains(err.Error(), "memberlytics run all --as-of 2026-01-29") {
+		t.Errorf("export of a date without a snapshot: err = %v, want ErrNoSnapshot saying what to run", err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) > 1 { // the lock file only
+		t.Errorf("a refused export left %d entries in the export dir", len(entries))
+	}
+	export(t, conn, cat, o, day(d1))
+	_, err = e.Export(ctx, day(d2))
+	if !errors.Is(err, ErrMassExit) || !strings.Contains(err.Error(), "rfm: 2 of 3 members") || !strings.Contains(err.Error(), "--allow-mass-exit") {
+		t.Errorf("export with 2 of 3 rfm members leaving: err = %v, want ErrMassExit naming the family and the flag", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "as_of="+d2)); !os.IsNotExist(err) {
+		t.Errorf("a refused export published its folder (%v)", err)
+	}
+	o.MaxExitShare = 0.7
+	export(t, conn, cat, o, day(d2))
+	o.MaxExitShare, o.AllowMassExit = 0.1, true
+	export(t, conn, cat, o, day(d2))
+	o.MaxExitShare = 1.5
+	if _, err := New(conn, cat, o); err == nil {
+		t.Error("New accepted MaxExitShare 1.5")
+	}
 }

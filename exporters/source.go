@@ -23,8 +23,11 @@ type Params struct {
 	// AsOf is the exported date.
 	AsOf time.Time
 	// Previous is the latest as_of exported before AsOf into the same
-	// directory; zero when there is none.
+	// directory that still has a snapshot; zero when there is none.
 	Previous time.Time
+	// RunID is the run of the source's Model in AsOf's snapshot, and
+	// PreviousRunID in Previous's; empty for a source without a Model.
+	RunID, PreviousRunID string
 }
 
 // Source is one allow-listed table of an export: a ClickHouse table read
@@ -43,6 +46,16 @@ type Source struct {
 	Query string
 	// Args returns the Query's bound values.
 	Args func(Params) []any
+	// Model, when set, names the model whose output the source is: the
+	// export then reads it only from the date's complete snapshot (a Table
+	// source adds run_id = the snapshot's run of Model; a Query source
+	// binds Params.RunID), refuses a date without one, and fails when the
+	// snapshot changes while it runs.
+	Model string
+	// Reads are the model tables a Query source with a Model reads (for
+	// the check that their partitions were not replaced meanwhile); a
+	// Table source reads Table.
+	Reads []string
 	// Exclude names columns left out of the files (e.g. run_id, which
 	// changes whenever a model re-runs although the data does not).
 	Exclude []string
@@ -76,8 +89,20 @@ func (s Source) inner(p Params) (string, []any) {
 	if col == "" {
 		col = "as_of"
 	}
+	if s.Model != "" {
+		return fmt.Sprintf("SELECT * FROM %s WHERE %s = toDate(?) AND run_id = ?", warehouse.QuoteIdent(s.Table), warehouse.QuoteIdent(col)),
+			[]any{p.AsOf.Format(time.DateOnly), p.RunID}
+	}
 	return fmt.Sprintf("SELECT * FROM %s WHERE %s = toDate(?)", warehouse.QuoteIdent(s.Table), warehouse.QuoteIdent(col)),
 		[]any{p.AsOf.Format(time.DateOnly)}
+}
+
+// reads returns the tables the source reads for the partition check.
+func (s Source) reads() []string {
+	if s.Table != "" {
+		return []string{s.Table}
+	}
+	return s.Reads
 }
 
 // describe returns the columns the source's SELECT yields.

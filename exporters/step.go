@@ -16,6 +16,8 @@ func OptionsFromConfig(c config.Exports) Options {
 		Formats:  append([]string(nil), c.Formats...),
 		Parquet:  ParquetOptions{Compression: c.Parquet.Compression, RowGroupRows: int64(c.Parquet.RowGroupRows)},
 		KeepLast: c.Retention.KeepLast,
+
+		MaxExitShare: c.MaxExitShare,
 	}
 }
 

@@ -93,7 +93,9 @@ type modelJob struct {
 
 // ModelJob wraps a model as a job of the same name. Each run calls
 // models.RunOne with env and the job run's run_id, so the model's output
-// rows carry the run_id recorded in job_runs.
+// rows carry the run_id recorded in job_runs. A model skipped for its
+// preconditions (models.ErrSkipped, recorded in model_runs with the
+// reason) is a succeeded job: the models depending on it still run.
 func ModelJob(m models.Model, env models.Env) Job { return &modelJob{m: m, env: env} }
 
 func (j *modelJob) Name() string { return j.m.Name() }
@@ -109,15 +111,22 @@ func (j *modelJob) Run(ctx context.Context, asOf time.Time) (Stats, error) {
 	for _, n := range res.Result.Rows {
 		st.RowsOut += n
 	}
+	if errors.Is(err, models.ErrSkipped) {
+		return st, nil
+	}
 	return st, err
 }
 
 // AddModels adds every model of reg as a job, in dependency order, each
 // depending on its models' jobs and on extra (typically the checks job).
+// A date's snapshot consists of reg's models (env.Snapshot, unless set).
 func AddModels(g *Graph, reg *models.Registry, env models.Env, extra ...string) error {
 	ordered, err := reg.Ordered()
 	if err != nil {
 		return fmt.Errorf("add models: %w", err)
+	}
+	if env.Snapshot == nil {
+		env.Snapshot = reg
 	}
 	for _, m := range ordered {
 		deps := append(append([]string(nil), m.Deps()...), extra...)

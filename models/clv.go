@@ -31,7 +31,9 @@ const scoreBatchRows = 50_000
 // few repeat buyers, or a frequency-spend correlation above
 // models.clv.max_spend_correlation fail the run: the failure and its
 // figures are recorded in model_metrics (failed = 1) and the clv table is
-// left as it was. Go holds only distinct tuples, never one row per member.
+// left as it was. Too few repeat buyers and the correlation check are
+// preconditions (ErrPrecondition): RunOne records such a run as skipped,
+// and member_profile's clv column is NULL for the date. Go holds only distinct tuples, never one row per member.
 type CLV struct {
 	cfg  config.CLV
 	spec clv.CLVSpec
@@ -140,6 +142,11 @@ func (m *CLV) Run(ctx context.Context, env Env, asOf time.Time) (Result, error) 
 			err = errors.Join(err, rerr)
 		}
 		log.Error("clv fit failed; clv table left unchanged", "err", err)
+		if errors.Is(err, clv.ErrTooFewCustomers) {
+			// Too few (repeat) buyers to fit: a precondition of the
+			// data, not a fault; the run is recorded as skipped.
+			err = fmt.Errorf("%w: %w", ErrPrecondition, err)
+		}
 		return Result{}, err
 	}
 	scores, scored := sc.name("scores"), sc.name("scored")

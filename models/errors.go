@@ -16,3 +16,14 @@ var (
 	// frequency and spend); the run is refused and its outputs untouched.
 	ErrPrecondition = errors.New("model precondition not met")
 )
+
+var (
+	// ErrMissingDependency is returned by RunOne when a dependency has no
+	// finished output for the same as_of (never ran, failed or running).
+	ErrMissingDependency = errors.New("dependency output missing")
+	// ErrSkipped is returned by RunOne, together with the model's
+	// ErrPrecondition error, when the model was recorded as skipped: its
+	// preconditions did not hold, it wrote no output, and the models that
+	// depend on it may still run (their columns from it are NULL).
+	ErrSkipped = errors.New("model skipped")
+)

@@ -94,10 +94,15 @@ func asOfDay(t testing.TB, s string) time.Time {
 	return d
 }
 
-// runModel runs m through RunOne (so metrics are recorded too).
+// runModel runs m through RunOne (so metrics are recorded too), and
+// publishes the date's snapshot of m alone, which its _latest views show.
 func runModel(t testing.TB, conn warehouse.Conn, m Model, asOf string, loc *time.Location) RunResult {
 	t.Helper()
-	env := Env{Conn: conn, Location: loc, RunID: "run-" + asOf}
+	reg := NewRegistry()
+	if err := reg.Add(m); err != nil {
+		t.Fatal(err)
+	}
+	env := Env{Conn: conn, Location: loc, RunID: "run-" + asOf, Snapshot: reg}
 	r, err := RunOne(context.Background(), m, env, asOfDay(t, asOf))
 	if err != nil {
 		t.Fatal(err)

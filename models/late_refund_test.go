@@ -111,6 +111,9 @@ func snapshotOutputs(t *testing.T, conn warehouse.Conn, asOf string) map[string]
 		if tc[0] == "model_metrics" {
 			q += " AND metric != 'run_seconds'"
 		}
+		if tc[0] == "model_runs" || tc[0] == "snapshots" {
+			continue // run ids and times of each run
+		}
 		for _, r := range chtest.Rows(t, conn, q+" ORDER BY r", asOf) {
 			out[tc[0]] = append(out[tc[0]], r[0])
 		}

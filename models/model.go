@@ -37,6 +37,15 @@ type Env struct {
 	RunID string
 	// Log is scoped by RunAll with model and as_of.
 	Log *slog.Logger
+	// Inputs maps each of the model's Deps to the run id of its output for
+	// the as_of; RunOne sets it after checking every dependency has one,
+	// and a model reads its dependencies' rows of exactly these runs.
+	Inputs map[string]string
+	// Snapshot, when set, is the set of models a published snapshot
+	// consists of: after each model RunOne publishes the as_of's snapshot
+	// once every model of it has a consistent finished run (see
+	// PublishSnapshot). RunAll and jobs.AddModels set it to their registry.
+	Snapshot *Registry
 }
 
 // Result is what a model reports from one run. RunAll records Metrics

@@ -27,7 +27,7 @@ func (f fakeOutputs) Run(context.Context, Env, time.Time) (Result, error) {
 
 // publish writes n rows of rfm (or tiers) for asOf by run, and the run's
 // metrics and params.
-func publish(t *testing.T, conn warehouse.Conn, table, model string, asOf time.Time, run string, n int) {
+func publishRows(t *testing.T, conn warehouse.Conn, table, model string, asOf time.Time, run string, n int) {
 	t.Helper()
 	ctx := context.Background()
 	if _, err := ReplacePartition(ctx, conn, table, asOf, func(stage string) error {
@@ -65,9 +65,9 @@ func TestDatesAndDropIntegration(t *testing.T) {
 			must(t, reg.Add(fakeOutputs{name: "rfm", outputs: []string{"rfm"}}))
 			must(t, reg.Add(fakeOutputs{name: "tiers", outputs: []string{"tiers", "tier_migration"}}))
 			d1, d2 := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC), time.Date(2025, 3, 2, 0, 0, 0, 0, time.UTC)
-			publish(t, conn, "rfm", "rfm", d1, "run-a", 100)
-			publish(t, conn, "rfm", "rfm", d2, "run-b", 120)
-			publish(t, conn, "tiers", "tiers", d2, "run-c", 50)
+			publishRows(t, conn, "rfm", "rfm", d1, "run-a", 100)
+			publishRows(t, conn, "rfm", "rfm", d2, "run-b", 120)
+			publishRows(t, conn, "tiers", "tiers", d2, "run-c", 50)
 			must(t, RecordMetrics(ctx, conn, "retired_model", d2, "run-z", map[string]float64{"x": 1}))
 
 			dates, err := Dates(ctx, conn, reg)

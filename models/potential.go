@@ -37,7 +37,12 @@ func (m *Potential) Deps() []string { return []string{"clv"} }
 func (m *Potential) Run(ctx context.Context, env Env, asOf time.Time) (Result, error) {
 	w := NewWindow(asOf, env.Location)
 	t := m.cfg.TrendDays
-	args := w.Args(env.RunID,
+	deps, err := depArgs(env, "clv")
+	if err != nil {
+		return Result{}, fmt.Errorf("potential: %w", err)
+	}
+	args := w.Args(env.RunID, deps...)
+	args = append(args,
 		clickhouse.Named("engaged_since", FormatUTC(w.DayStart(m.cfg.EngagementDays-1))),
 		clickhouse.Named("recent_since", FormatUTC(w.DayStart(t-1))),
 		clickhouse.Named("prev_since", FormatUTC(w.DayStart(2*t-1))),
@@ -48,7 +53,7 @@ func (m *Potential) Run(ctx context.Context, env Env, asOf time.Time) (Result, e
 		return Result{}, err
 	}
 	if clvRows == 0 {
-		return Result{}, fmt.Errorf("potential for %s: the clv table has no rows for this as_of; run clv first: %w", w.Date(), ErrPrecondition)
+		return Result{}, fmt.Errorf("potential for %s: clv (run %s) has no rows for this as_of (it was skipped): %w", w.Date(), env.Inputs["clv"], ErrPrecondition)
 	}
 	sc, err := newScratch(ctx, env.Conn, "potential")
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -346,6 +347,22 @@ func TestCLVFailuresIntegration(t *testing.T) {
 			if n := chtest.QueryUint(t, conn, "SELECT count() FROM clv WHERE run_id = 'bad'"); n != 0 {
 				t.Errorf("failed run wrote %d clv rows", n)
 			}
+			// A precondition (too few repeat buyers, the correlation) is a
+			// skip with its reason; a fit that does not converge a failure.
+			wantStatus := RunFailed
+			if errors.Is(c.want, ErrPrecondition) || errors.Is(c.want, clv.ErrTooFewCustomers) {
+				wantStatus = RunSkipped
+			}
+			if (wantStatus == RunSkipped) != errors.Is(err, ErrSkipped) {
+				t.Errorf("err = %v: ErrSkipped %v, want %v", err, errors.Is(err, ErrSkipped), wantStatus == RunSkipped)
+			}
+			runs, rerr := Runs(ctx, conn, asOf)
+			if rerr != nil {
+				t.Fatal(rerr)
+			}
+			if r := runs["clv"]; r.Status != wantStatus || r.RunID != "bad" || r.Reason == "" {
+				t.Errorf("model_runs clv = %+v, want status %s with a reason", r, wantStatus)
+			}
 		})
 	}
 	if n := chtest.QueryUint(t, conn, "SELECT count() FROM system.tables WHERE database IN (currentDatabase(), concat(currentDatabase(), '_work')) AND name LIKE 'clv_tmp_%'"); n != 0 {
@@ -447,8 +464,9 @@ func TestPotentialIntegration(t *testing.T) {
 	ctx := context.Background()
 	asOf := day("2025-06-30")
 	cfg := config.Default().Models
-	if _, err := RunOne(ctx, NewPotential(cfg.Potential), testEnv(conn, "p0"), asOf); !errors.Is(err, ErrPrecondition) {
-		t.Fatalf("potential without clv: err = %v, want ErrPrecondition", err)
+	if _, err := RunOne(ctx, NewPotential(cfg.Potential), testEnv(conn, "p0"), asOf); !errors.Is(err, ErrMissingDependency) ||
+		!strings.Contains(err.Error(), "clv has not run for 2025-06-30") {
+		t.Fatalf("potential without clv: err = %v, want ErrMissingDependency naming clv and the date", err)
 	}
 	reg := NewRegistry()
 	clvModel := newTestCLV(t, nil)
@@ -498,7 +516,14 @@ func TestPotentialIntegration(t *testing.T) {
 		t.Errorf("%d engaged_low_spend members outside the cuts", bad)
 	}
 	// member_profile publishes every reason to segment_members, family potential.
-	if _, err := RunOne(ctx, NewMemberProfile("clv", "potential"), testEnv(conn, "mp"), asOf); err != nil {
+	reg2 := NewRegistry()
+	for _, m := range []Model{clvModel, NewPotential(cfg.Potential), NewRFM(cfg.RFM), NewEngagement(cfg.Engagement), NewLifecycle(cfg.Lifecycle),
+		NewTiers(cfg.Tiers), NewMemberProfile("clv", "potential")} {
+		if err := reg2.Add(m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := RunAll(ctx, reg2, testEnv(conn, "mp"), []string{"rfm", "engagement", "lifecycle", "tiers", "member_profile"}, asOf); err != nil {
 		t.Fatal(err)
 	}
 	if seg, pot := chtest.QueryUint(t, conn, "SELECT count() FROM segment_members WHERE as_of = '2025-06-30' AND family = 'potential'"),

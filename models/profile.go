@@ -3,15 +3,24 @@ package models
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
 )
+
+// profileReads are the model outputs member_profile's SQL reads.
+var profileReads = []string{"rfm", "engagement", "lifecycle", "tiers", "clv", "churn", "potential"}
 
 // MemberProfile is the member_profile model: one wide row per member and
 // as_of joining every model's output of that as_of (rfm, engagement,
 // lifecycle, tiers, and the predictive clv and churn tables), and
-// segment_members, the named segments of those rows. A model that has not
-// run for the as_of leaves its columns empty. Outputs: member_profile,
-// segment_members.
+// segment_members, the named segments of those rows. It reads each
+// dependency's rows of the run RunOne checked (Env.Inputs); RunOne refuses
+// to run it while a dependency has no finished run for the as_of. A
+// dependency that was skipped, or a model that is not a dependency, has no
+// rows: its columns are NULL (clv, churn_probability, churn_risk_band) and
+// it gives no segments. Outputs: member_profile, segment_members.
 type MemberProfile struct {
 	deps []string
 }
@@ -35,7 +44,16 @@ func (*MemberProfile) Outputs() []string { return []string{"member_profile", "se
 // Run implements Model.
 func (m *MemberProfile) Run(ctx context.Context, env Env, asOf time.Time) (Result, error) {
 	w := NewWindow(asOf, env.location())
-	args := w.Args(env.RunID)
+	deps, err := depArgs(env, m.deps...)
+	if err != nil {
+		return Result{}, fmt.Errorf("member_profile: %w", err)
+	}
+	for _, n := range profileReads {
+		if !slices.Contains(m.deps, n) {
+			deps = append(deps, clickhouse.Named("dep_"+n, ""))
+		}
+	}
+	args := w.Args(env.RunID, deps...)
 	res := Result{Rows: map[string]uint64{}, Metrics: map[string]float64{}}
 	for _, step := range []struct{ table, query string }{{"member_profile", "fill"}, {"segment_members", "segments"}} {
 		n, err := ReplacePartition(ctx, env.Conn, step.table, w.AsOf, func(stage string) error {

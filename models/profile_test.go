@@ -36,16 +36,16 @@ func TestMemberProfileIntegration(t *testing.T) {
 		// 101, churned 102; a is new (first order 81 days ago). e has only refunds: no rfm row, a prospect. Nobody reaches
 		// Silver (500 or 4 orders). No clv/churn rows: NULL.
 		q := `SELECT member_id, rfm_segment, value_layer, ifNull(toString(cohort_month), 'NULL'), lifecycle_stage, tier,
-			toString(r_score), ifNull(toString(clv), 'NULL'), churn_risk_band
+			toString(r_score), ifNull(toString(clv), 'NULL'), ifNull(churn_risk_band, 'NULL')
 			FROM member_profile WHERE as_of = '2024-03-31' ORDER BY member_id`
 		want := [][]string{
-			{"a", "Champions", "mid-low", "2024-01-01", "new", "Bronze", "5", "NULL", ""},
-			{"b", "Hibernating", "mid-high", "2024-03-01", "new", "Bronze", "2", "NULL", ""},
-			{"c", "Hibernating", "mid-high", "2024-03-01", "new", "Bronze", "2", "NULL", ""},
-			{"d", "Lapsed", "low", "2023-01-01", "churned", "Bronze", "0", "NULL", ""},
-			{"e", "", "", "NULL", "prospect", "Bronze", "0", "NULL", ""},
-			{"g", "Lost", "low", "2024-02-01", "new", "Bronze", "1", "NULL", ""},
-			{"h", "Loyal", "mid-low", "2023-12-01", "active", "Bronze", "4", "NULL", ""},
+			{"a", "Champions", "mid-low", "2024-01-01", "new", "Bronze", "5", "NULL", "NULL"},
+			{"b", "Hibernating", "mid-high", "2024-03-01", "new", "Bronze", "2", "NULL", "NULL"},
+			{"c", "Hibernating", "mid-high", "2024-03-01", "new", "Bronze", "2", "NULL", "NULL"},
+			{"d", "Lapsed", "low", "2023-01-01", "churned", "Bronze", "0", "NULL", "NULL"},
+			{"e", "", "", "NULL", "prospect", "Bronze", "0", "NULL", "NULL"},
+			{"g", "Lost", "low", "2024-02-01", "new", "Bronze", "1", "NULL", "NULL"},
+			{"h", "Loyal", "mid-low", "2023-12-01", "active", "Bronze", "4", "NULL", "NULL"},
 		}
 		if got := chtest.Rows(t, conn, q); !reflect.DeepEqual(got, want) {
 			t.Errorf("member_profile:\n got %v\nwant %v", got, want)

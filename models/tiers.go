@@ -68,12 +68,16 @@ func (m *Tiers) Run(ctx context.Context, env Env, asOf time.Time) (Result, error
 		}
 		all = append(all, r)
 	}
-	args := w.Args(env.RunID,
+	deps, err := depArgs(env, "engagement")
+	if err != nil {
+		return Result{}, fmt.Errorf("tiers: %w", err)
+	}
+	args := w.Args(env.RunID, append(deps,
 		clickhouse.Named("names", names), clickhouse.Named("min_spend", spend), clickhouse.Named("min_orders", orders),
 		clickhouse.Named("min_points", points), clickhouse.Named("min_engagement", eng), clickhouse.Named("rule_all", all),
 		clickhouse.Named("review_days", m.cfg.ReviewDays), clickhouse.Named("near", m.cfg.NearUpgrade),
 		clickhouse.Named("window_start", FormatUTC(w.DayStart(m.cfg.WindowDays-1))),
-		clickhouse.Named("prev", prev.Format(DateLayout)))
+		clickhouse.Named("prev", prev.Format(DateLayout)))...)
 	res := Result{Rows: map[string]uint64{}, Metrics: map[string]float64{}, Params: map[string]float64{}}
 	for _, step := range []struct{ table, query string }{{"tiers", "fill"}, {"tier_migration", "migration"}} {
 		n, err := ReplacePartition(ctx, env.Conn, step.table, w.AsOf, func(stage string) error {

@@ -30,6 +30,7 @@ var Sharded = map[string]string{
 var Home = []string{
 	"schema_migrations", "load_files", "load_leases", "load_rejects", "model_metrics",
 	"model_params", "cohorts", "lifecycle_flow", "tier_migration", "job_runs",
+	"model_runs", "snapshots",
 }
 
 // IsSharded reports whether table is a member-keyed table that cluster

@@ -13,12 +13,13 @@ import (
 
 func newExportCmd(a *app) *cobra.Command {
 	var (
-		asOf    string
-		out     string
-		formats []string
-		tables  []string
-		runID   string
-		allow   bool
+		asOf          string
+		out           string
+		formats       []string
+		tables        []string
+		runID         string
+		allow         bool
+		allowMassExit bool
 	)
 	cmd := &cobra.Command{
 		Use:   "export --as-of D [--allow-empty]",
@@ -27,6 +28,8 @@ func newExportCmd(a *app) *cobra.Command {
 			"exports.dir, or --out inside it): one file per table and format, manifest.json,\n" +
 			"then _SUCCESS. The folder is published atomically; a re-run replaces it.\n" +
 			"The as_of must lie within the loaded data unless --allow-empty.\n" +
+			"Only a date with a complete snapshot (every model run, consistently) is\n" +
+			"exported, from exactly the snapshot's runs.\n" +
 			"Tables: " + strings.Join([]string{exporters.TableMemberProfile, exporters.TableSegmentMembers, exporters.TableSegmentChanges}, ", ") + ".",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -48,6 +51,7 @@ func newExportCmd(a *app) *cobra.Command {
 			}
 			o.Tables = tables
 			o.RunID = runID
+			o.AllowMassExit = allowMassExit
 			o.Logger = a.log
 			// Refuse bad flags before connecting.
 			if err := o.Validate(cat); err != nil {
@@ -89,5 +93,6 @@ func newExportCmd(a *app) *cobra.Command {
 	f.StringSliceVar(&tables, "tables", nil, "tables to export (default all allow-listed tables)")
 	f.StringVar(&runID, "run-id", "", "run id recorded in the manifest (default random)")
 	f.BoolVar(&allow, "allow-empty", false, "export an as_of outside the loaded data (never outside ClickHouse's dates)")
+	f.BoolVar(&allowMassExit, "allow-mass-exit", false, "publish even when more than exports.max_exit_share of a family's members leave it")
 	return cmd
 }

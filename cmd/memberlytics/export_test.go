@@ -55,22 +55,28 @@ func TestExportCommandIntegration(t *testing.T) {
 	t.Parallel()
 	conn := chtest.Migrated(t)
 	ctx := context.Background()
-	if err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS segment_members (
-    as_of Date COMMENT 'a', family String COMMENT 'f', segment String COMMENT 's', member_id String COMMENT 'm'
-) ENGINE = MergeTree() PARTITION BY as_of ORDER BY (as_of, family, segment, member_id)`); err != nil {
-		t.Fatal(err)
-	}
-	b, err := conn.PrepareBatch(ctx, "INSERT INTO segment_members (as_of, family, segment, member_id)")
+	b, err := conn.PrepareBatch(ctx, "INSERT INTO segment_members (as_of, family, segment, member_id, run_id)")
 	if err != nil {
 		t.Fatal(err)
 	}
 	d := time.Date(2026, 1, 31, 0, 0, 0, 0, time.UTC)
 	for _, m := range []string{"m2", "m1"} {
-		if err := b.Append(d, "rfm", "Champions", m); err != nil {
+		if err := b.Append(d, "rfm", "Champions", m, "mp-run"); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if err := b.Send(); err != nil {
+		t.Fatal(err)
+	}
+	// The date's published snapshot: the export reads member_profile's run.
+	sb, err := conn.PrepareBatch(ctx, "INSERT INTO snapshots (as_of, model, run_id, status, published_at)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sb.Append(d, "member_profile", "mp-run", "succeeded", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := sb.Send(); err != nil {
 		t.Fatal(err)
 	}
 	cfg, exportDir := exportConfig(t)

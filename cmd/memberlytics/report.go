@@ -55,7 +55,7 @@ func newReportCmd(a *app) *cobra.Command {
 					return err
 				}
 				if !ok {
-					return fmt.Errorf("no model has written output yet: run memberlytics run first, or pass --as-of")
+					return fmt.Errorf("no model has written output yet (no complete snapshot): run memberlytics run all first, or pass --as-of")
 				}
 				day = latest
 				if err := a.checkAsOf(ctx, conn, day, allowEmpty); err != nil {
@@ -83,7 +83,7 @@ func newReportCmd(a *app) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&asOf, "as-of", "", "as_of date YYYY-MM-DD (default: the newest as_of in the model tables)")
+	f.StringVar(&asOf, "as-of", "", "as_of date YYYY-MM-DD (default: the newest complete snapshot)")
 	f.StringVar(&out, "out", "report.html", "HTML file to write")
 	f.StringVar(&lang, "lang", "", "label language, en or zh (default report.lang)")
 	f.BoolVar(&allowEmpty, "allow-empty", false, "report an as_of outside the loaded data")

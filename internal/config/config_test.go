@@ -80,6 +80,7 @@ var badConfigs = []struct {
 	{"models_lifecycle_percentiles.bad.yml", "models.lifecycle.silent_percentile", "want 0 < silent_percentile < sleeping_percentile < churned_percentile < 1, got 0.75, 0.7 and 0.95", ""},
 	{"models_lifecycle_smoothing.bad.yml", "models.lifecycle.smoothing", "must be at least 0 and below 1, got 1", ""},
 	{"models_engagement_points_earned.bad.yml", "models.engagement.weights.points_earned", "mirrors orders and is not an engagement event", ""},
+	{"exports_max_exit_share.bad.yml", "exports.max_exit_share", "must be more than 0 and at most 1 (a share of a family's members), got 1.5", ""},
 }
 
 func TestBadConfigs(t *testing.T) {

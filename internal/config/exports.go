@@ -18,6 +18,10 @@ type Exports struct {
 	Parquet ExportsParquet `yaml:"parquet"`
 	// Retention bounds how many as_of folders are kept.
 	Retention ExportsRetention `yaml:"retention"`
+	// MaxExitShare is the largest share (0 < x <= 1) of a family's members
+	// in the previous snapshot that may leave it in one segment_changes;
+	// beyond it the export is refused unless --allow-mass-exit.
+	MaxExitShare float64 `yaml:"max_exit_share"`
 }
 
 // ExportsParquet tunes the Parquet files.
@@ -43,6 +47,9 @@ func defaultExports() Exports {
 		Dir:     "exports",
 		Formats: []string{"parquet", "csv", "arrow"},
 		Parquet: ExportsParquet{Compression: "zstd", RowGroupRows: 1 << 20},
+		// Half of a family leaving at once is more likely an upstream
+		// fault than a real change: refuse by default.
+		MaxExitShare: 0.5,
 	}
 }
 
@@ -67,6 +74,9 @@ func validateExports(e Exports, add func(key, format string, args ...any)) {
 	}
 	if e.Parquet.RowGroupRows < 1000 || e.Parquet.RowGroupRows > 100_000_000 {
 		add("exports.parquet.row_group_rows", "must be between 1000 and 100000000, got %d", e.Parquet.RowGroupRows)
+	}
+	if !(e.MaxExitShare > 0 && e.MaxExitShare <= 1) {
+		add("exports.max_exit_share", "must be more than 0 and at most 1 (a share of a family's members), got %g", e.MaxExitShare)
 	}
 	if e.Retention.KeepLast < 0 {
 		add("exports.retention.keep_last", "must be 0 (keep all) or more, got %d", e.Retention.KeepLast)

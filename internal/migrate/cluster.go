@@ -58,13 +58,14 @@ type Rewriter struct {
 	sharded        map[string]string
 	home           []string
 	everywhere     map[string]bool // views created on every shard
+	initiatorViews map[string]bool // views created on the initiator (they read a home table)
 }
 
 // NewRewriter returns a Rewriter for cluster name whose tables live in
 // database. With onCluster every step carries ON CLUSTER name and runs on
 // the initiator; otherwise sharded DDL runs on every shard.
 func NewRewriter(name, database string, onCluster bool, sharded map[string]string, home []string) *Rewriter {
-	return &Rewriter{name: name, database: database, onCluster: onCluster, sharded: sharded, home: home, everywhere: map[string]bool{}}
+	return &Rewriter{name: name, database: database, onCluster: onCluster, sharded: sharded, home: home, everywhere: map[string]bool{}, initiatorViews: map[string]bool{}}
 }
 
 const identRE = "(`[^`]+`|[A-Za-z_][A-Za-z0-9_]*)"
@@ -128,7 +129,12 @@ func (w *Rewriter) Rewrite(stmt string) ([]Step, error) {
 			_, sharded := w.sharded[t]
 			all = all && (sharded || w.everywhere[t])
 		}
-		if !all {
+		// A view already created on the initiator over a home table keeps
+		// its place: a later CREATE VIEW IF NOT EXISTS of the same name (an
+		// older migration a fresh database applies afterwards) is a no-op
+		// there and must not put another definition on the other shards.
+		if !all || w.initiatorViews[view] {
+			w.initiatorViews[view] = true
 			return []Step{{SQL: stmt, Target: Initiator}}, nil
 		}
 		w.everywhere[view] = true
@@ -139,6 +145,7 @@ func (w *Rewriter) Rewrite(stmt string) ([]Step, error) {
 		// a view on every version.)
 		view := unquote(m[1])
 		delete(w.everywhere, view)
+		delete(w.initiatorViews, view)
 		return w.everyShard("DROP TABLE IF EXISTS " + warehouse.QuoteIdent(view) + w.on()), nil
 	}
 	if m := alterTableRE.FindStringSubmatch(s); m != nil {
@@ -243,6 +250,9 @@ func (r *Runner) ShardProblems(ctx context.Context) ([]string, error) {
 				everywhere := step.Target == EveryShard || (c.Topology.OnCluster && strings.Contains(step.SQL, " ON CLUSTER "))
 				if m := createdRE.FindStringSubmatch(step.SQL); m != nil && everywhere {
 					want = append(want, unquote(m[1]))
+				}
+				if m := dropViewRE.FindStringSubmatch(strings.Replace(step.SQL, " ON CLUSTER "+c.Topology.Name, "", 1)); m != nil && everywhere {
+					want = slices.DeleteFunc(want, func(n string) bool { return n == unquote(m[1]) })
 				}
 			}
 		}

@@ -202,6 +202,19 @@ func get(t *testing.T, h http.Handler, target string) (int, string) {
 func TestHandlerIntegration(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, true)
+	// / opens on the newest complete snapshot, not the newest table date.
+	b, err := f.conn.PrepareBatch(context.Background(), "INSERT INTO snapshots (as_of, model, run_id, status, published_at)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []time.Time{day1, day2} {
+		if err := b.Append(d, "rfm", "r", "succeeded", time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := b.Send(); err != nil {
+		t.Fatal(err)
+	}
 	h := NewHandler(f.conn, HandlerOptions{Options: Options{Currency: "$"}, Next: func() []Scheduled {
 		return []Scheduled{{Job: "rfm", At: time.Date(2026, 11, 22, 2, 0, 0, 0, time.UTC)}}
 	}})

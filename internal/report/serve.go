@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -11,47 +12,22 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2"
 
-	"github.com/memberlytics/memberlytics/internal/warehouse"
-	"github.com/memberlytics/memberlytics/sql"
+	"github.com/memberlytics/memberlytics/internal/snapshot"
 )
 
-// LatestAsOf returns the newest as_of written by any model table the
-// report reads, and false when none has rows.
+// LatestAsOf returns the as_of of the newest complete snapshot (see
+// internal/snapshot), the date every _latest view shows, and false when no
+// date is published yet. A model table's newer as_of that is not part of a
+// complete snapshot is never the default.
 func LatestAsOf(ctx context.Context, q Querier) (time.Time, bool, error) {
-	l := &loader{q: q}
-	cols, err := l.columns(ctx)
-	if err != nil {
-		return time.Time{}, false, err
-	}
-	tmpl, err := sql.Report("latest")
-	if err != nil {
-		return time.Time{}, false, err
-	}
-	var latest string
-	for _, s := range sources {
-		if cols[s.table] == nil || !cols[s.table]["as_of"] || s.table == "model_metrics" {
-			continue
-		}
-		err := l.eachSQL(ctx, "latest", strings.ReplaceAll(tmpl, "{table}", warehouse.QuoteIdent(s.table)), nil, func(scan func(...any) error) error {
-			var d string
-			var n float64
-			if err := scan(&d, &n); err != nil {
-				return err
-			}
-			if n > 0 && d > latest {
-				latest = d
-			}
-			return nil
-		})
-		if err != nil {
-			return time.Time{}, false, err
-		}
-	}
-	if latest == "" {
+	s, err := snapshot.Latest(ctx, q)
+	if errors.Is(err, snapshot.ErrNone) {
 		return time.Time{}, false, nil
 	}
-	t, err := time.Parse(dateLayout, latest)
-	return t, err == nil, err
+	if err != nil {
+		return time.Time{}, false, err
+	}
+	return s.AsOf, true, nil
 }
 
 // LoadRuns reads the latest limit job runs from job_runs_current. When the

@@ -1,6 +1,7 @@
 -- segment_changes: members whose segment in a family differs between the
--- previous exported as_of (bound 2nd and 3rd, 1970-01-01 when none) and
--- this as_of (bound 1st and 4th). One row per (family, member_id) that
+-- previous exported as_of (bound 2nd and 3rd, 1970-01-01 when none; its
+-- snapshot's member_profile run 4th) and this as_of (bound 1st and 5th;
+-- its run 6th). One row per (family, member_id) that
 -- changed: previous_segment is '' for a member who entered the family,
 -- new_segment is '' for one who left it. A family that puts a member in
 -- several segments at once gets them sorted and joined with ','.
@@ -27,11 +28,11 @@ FROM
     (
         SELECT family, member_id, segment, toUInt8(0) AS side
         FROM segment_members
-        WHERE as_of = toDate(?)
+        WHERE as_of = toDate(?) AND run_id = ?
         UNION ALL
         SELECT family, member_id, segment, toUInt8(1) AS side
         FROM segment_members
-        WHERE as_of = toDate(?)
+        WHERE as_of = toDate(?) AND run_id = ?
     )
     GROUP BY family, member_id
 )

@@ -57,7 +57,7 @@ SELECT toFloat64(quantileExact(0.75)(events)) AS engagement_cut, quantileExact(0
 FROM {{base}}
 
 -- name: clv_rows
-SELECT count() FROM clv WHERE as_of = toDate(@as_of)
+SELECT count() FROM clv WHERE as_of = toDate(@as_of) AND run_id = @dep_clv
 
 -- name: fill
 INSERT INTO {{stage}} (as_of, member_id, reason, score, run_id)
@@ -66,7 +66,7 @@ FROM
 (
     SELECT member_id, 'clv_above_spend' AS reason, toFloat64(toInt16(clv_decile) - toInt16(spend_decile)) AS score
     FROM clv
-    WHERE as_of = toDate(@as_of) AND toInt16(clv_decile) - toInt16(spend_decile) >= @decile_gap
+    WHERE as_of = toDate(@as_of) AND run_id = @dep_clv AND toInt16(clv_decile) - toInt16(spend_decile) >= @decile_gap
     UNION ALL
     SELECT member_id, 'engaged_low_spend' AS reason, toFloat64(events) AS score
     FROM {{base}}

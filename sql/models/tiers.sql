@@ -93,7 +93,7 @@ FROM
                     ) AS l3
                     ANY LEFT JOIN
                     (
-                        SELECT member_id, score AS engagement FROM engagement WHERE as_of = toDate(@as_of)
+                        SELECT member_id, score AS engagement FROM engagement WHERE as_of = toDate(@as_of) AND run_id = @dep_engagement
                     ) AS r9 USING (member_id)
                 ) AS l4
                 ANY LEFT JOIN

@@ -12,4 +12,7 @@ ALTER TABLE lifecycle COMMENT COLUMN churned_days 'Threshold used: churned at or
 ALTER TABLE lifecycle COMMENT COLUMN dormant_days 'Deprecated (migration 062): equal to silent_days; the dormant stage is now silent';
 ALTER TABLE lifecycle COMMENT COLUMN stage 'prospect (no paid order), new, active, loyal, silent, sleeping or churned; see models/README.md for the rules';
 DROP TABLE IF EXISTS lifecycle_latest; -- 18.16 has no DROP VIEW
-CREATE VIEW IF NOT EXISTS lifecycle_latest AS SELECT * FROM lifecycle WHERE as_of = (SELECT max(as_of) FROM lifecycle);
+CREATE VIEW IF NOT EXISTS lifecycle_latest AS
+SELECT * FROM lifecycle
+WHERE as_of = (SELECT max(as_of) FROM snapshots)
+  AND run_id = (SELECT any(run_id) FROM snapshots WHERE model = 'lifecycle' AND as_of = (SELECT max(as_of) FROM snapshots));
