@@ -11,6 +11,7 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2"
 
+	"github.com/memberlytics/memberlytics/internal/snapshot"
 	"github.com/memberlytics/memberlytics/internal/warehouse"
 )
 
@@ -48,8 +49,11 @@ type ModelDate struct {
 
 // DateOutputs is every registered model's output for one as_of.
 type DateOutputs struct {
-	AsOf   string      `json:"as_of"`
-	Models []ModelDate `json:"models"`
+	AsOf string `json:"as_of"`
+	// Published is true when the as_of has a complete snapshot, the only
+	// state in which _latest views, the report and exports use it.
+	Published bool        `json:"published"`
+	Models    []ModelDate `json:"models"`
 }
 
 // Dates lists every as_of present in a registered model's output table or
@@ -112,9 +116,17 @@ func Dates(ctx context.Context, conn warehouse.Conn, reg *Registry) ([]DateOutpu
 			return nil, fmt.Errorf("list dates of %s: %w", table, err)
 		}
 	}
+	published := map[string]bool{}
+	snaps, err := snapshot.Dates(ctx, conn)
+	if err != nil {
+		return nil, fmt.Errorf("list dates: %w", err)
+	}
+	for _, d := range snaps {
+		published[d.Format(DateLayout)] = true
+	}
 	out := make([]DateOutputs, 0, len(days))
 	for d := range days {
-		do := DateOutputs{AsOf: d}
+		do := DateOutputs{AsOf: d, Published: published[d]}
 		for _, name := range names {
 			md := ModelDate{Model: name, RunIDs: []string{}}
 			if g := got[key{d, name}]; g != nil {
@@ -137,10 +149,11 @@ type Dropped struct {
 }
 
 // Drop removes asOf's outputs of the named models (every registered model
-// when names is empty): the as_of partition of each of their output
-// tables (on every shard in cluster mode) and their rows in model_metrics
-// and model_params (with no names, also those of models no longer
-// registered). It returns what it removed, tables without rows for asOf
+// when names is empty): it first withdraws asOf's snapshot (the date is
+// no longer published), then drops the as_of partition of each of their
+// output tables (on every shard in cluster mode) and their rows in
+// model_metrics, model_params and model_runs (with no names, also those of
+// models no longer registered). It returns what it removed, tables without rows for asOf
 // included, and is idempotent. A run writing asOf at the same time may
 // publish again after it.
 func Drop(ctx context.Context, conn warehouse.Conn, reg *Registry, asOf time.Time, names []string) ([]Dropped, error) {
@@ -149,12 +162,19 @@ func Drop(ctx context.Context, conn warehouse.Conn, reg *Registry, asOf time.Tim
 		names = reg.Names()
 	}
 	day := asOf.Format(DateLayout)
-	var out []Dropped
 	for _, name := range names {
-		m, ok := reg.Get(name)
-		if !ok {
+		if _, ok := reg.Get(name); !ok {
 			return nil, fmt.Errorf("drop %s: model %s: %w (have %v)", day, name, ErrUnknown, reg.Names())
 		}
+	}
+	// The date stops being published before any of its outputs goes, so
+	// no reader sees a snapshot with a model missing.
+	if _, err := snapshot.Withdraw(ctx, conn, asOf); err != nil {
+		return nil, fmt.Errorf("drop %s: %w", day, err)
+	}
+	var out []Dropped
+	for _, name := range names {
+		m, _ := reg.Get(name)
 		for _, table := range OutputTables(m) {
 			n, err := count(ctx, conn, warehouse.QuoteIdent(table), fmt.Sprintf("as_of = '%s'", day))
 			if err != nil {
@@ -166,7 +186,9 @@ func Drop(ctx context.Context, conn warehouse.Conn, reg *Registry, asOf time.Tim
 			out = append(out, Dropped{Table: table, Model: name, Rows: n})
 		}
 	}
-	for _, table := range recordTables {
+	// model_runs goes too, so a dependency check no longer finds a run
+	// whose output is gone.
+	for _, table := range append(append([]string(nil), recordTables...), "model_runs") {
 		models := names
 		if all {
 			models = nil

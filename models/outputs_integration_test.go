@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"testing"
@@ -130,5 +131,56 @@ func TestDatesAndDropIntegration(t *testing.T) {
 				t.Error("Drop of an unknown model: no error")
 			}
 		})
+	}
+}
+
+// depOn is fakeOutputs with dependencies.
+type depOn struct {
+	fakeOutputs
+	deps []string
+}
+
+func (d depOn) Deps() []string { return d.deps }
+
+// Drop withdraws the date's snapshot before removing outputs, and removes
+// the dropped models' model_runs rows, so a model depending on a dropped
+// one refuses to run for the date instead of reading nothing.
+func TestDropWithdrawsSnapshotIntegration(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	conn := chtest.Migrated(t)
+	reg := NewRegistry()
+	rfm := fakeOutputs{name: "rfm", outputs: []string{"rfm"}}
+	tiers := depOn{fakeOutputs{name: "tiers", outputs: []string{"tiers"}}, []string{"rfm"}}
+	must(t, reg.Add(rfm))
+	must(t, reg.Add(tiers))
+	d := time.Date(2025, 3, 2, 0, 0, 0, 0, time.UTC)
+	if _, err := RunAll(ctx, reg, Env{Conn: conn, RunID: "run-1", Snapshot: reg}, nil, d); err != nil {
+		t.Fatal(err)
+	}
+	dates, err := Dates(ctx, conn, reg)
+	must(t, err)
+	if len(dates) != 1 || !dates[0].Published {
+		t.Fatalf("Dates after a complete run = %+v, want 2025-03-02 published", dates)
+	}
+	if _, err := Drop(ctx, conn, reg, d, []string{"rfm"}); err != nil {
+		t.Fatal(err)
+	}
+	if n := chtest.QueryUint(t, conn, "SELECT count() FROM snapshots WHERE as_of = '2025-03-02'"); n != 0 {
+		t.Errorf("snapshot of the dropped date still has %d rows", n)
+	}
+	if n := chtest.QueryUint(t, conn, "SELECT count() FROM model_runs WHERE as_of = '2025-03-02' AND model = 'rfm'"); n != 0 {
+		t.Errorf("model_runs keeps %d rows of the dropped model", n)
+	}
+	dates, err = Dates(ctx, conn, reg)
+	must(t, err)
+	for _, do := range dates {
+		if do.Published {
+			t.Errorf("Dates after drop: %s still published", do.AsOf)
+		}
+	}
+	_, err = RunOne(ctx, tiers, Env{Conn: conn, RunID: "run-2", Snapshot: reg}, d)
+	if !errors.Is(err, ErrMissingDependency) {
+		t.Errorf("tiers after its dependency was dropped: err = %v, want ErrMissingDependency", err)
 	}
 }

@@ -43,8 +43,12 @@ func newDatesCmd(a *app) *cobra.Command {
 				return enc.Encode(dates)
 			}
 			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "AS_OF\tMODEL\tROWS\tRUN_ID")
+			fmt.Fprintln(tw, "AS_OF\tPUBLISHED\tMODEL\tROWS\tRUN_ID")
 			for _, d := range dates {
+				published := "no"
+				if d.Published {
+					published = "yes"
+				}
 				for _, m := range d.Models {
 					rows, runs := "-", "-"
 					if m.Exists || m.Recorded {
@@ -53,13 +57,13 @@ func newDatesCmd(a *app) *cobra.Command {
 					if len(m.RunIDs) > 0 {
 						runs = strings.Join(m.RunIDs, ",")
 					}
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", d.AsOf, m.Model, rows, runs)
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", d.AsOf, published, m.Model, rows, runs)
 				}
 			}
 			return tw.Flush()
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON: [{as_of, models: [{model, exists, rows, run_ids, recorded}]}]")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON: [{as_of, published, models: [{model, exists, rows, run_ids, recorded}]}]")
 	return cmd
 }
 
