@@ -55,7 +55,7 @@ func TestDeadRunSeenByBackfillAndRunsIntegration(t *testing.T) {
 	if err := store.Write(context.Background(), dead); err != nil {
 		t.Fatal(err)
 	}
-	out, err := run(t, env, "--config", cfgPath, "backfill", "all", "--from", "2026-01-15", "--to", "2026-01-15", "--dry-run")
+	out, err := run(t, env, "--config", cfgPath, "backfill", "all", "--from", "2026-01-15", "--to", "2026-01-15", "--dry-run", "--allow-empty")
 	if err != nil {
 		t.Fatalf("backfill --dry-run: %v\n%s", err, out)
 	}
