@@ -129,7 +129,7 @@ func newTestCLV(t *testing.T, edit func(*config.CLV)) *CLV {
 func newTestChurn(t *testing.T) *Churn {
 	t.Helper()
 	c := config.Default().Models
-	m, err := NewChurn(c.Churn, c.CLV)
+	m, err := NewChurn(c.Churn, c.CLV, c.Tiers)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -368,7 +368,7 @@ func TestChurnIntegration(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := metrics(t, conn, "churn", asOf)
-	t.Logf("churn out-of-time validation (cut-off 2025-07-04, labels to 2025-10-02): AUC %.4f, baseline (days since last order) AUC %.4f, log loss %.4f, Brier %.4f, top-decile lift %.2f, %g validation rows, churn rate %.3f",
+	t.Logf("churn out-of-time validation (cut-off 2025-10-02, labels to 2025-12-31): AUC %.4f, baseline (days since last order) AUC %.4f, log loss %.4f, Brier %.4f, top-decile lift %.2f, %g validation rows, churn rate %.3f",
 		got["auc"], got["baseline_auc"], got["log_loss"], got["brier"], got["lift_top_decile"], got["validation_rows"], got["validation_churn_rate"])
 	if !(got["auc"] > got["baseline_auc"]) {
 		t.Errorf("model AUC %.4f does not beat the baseline AUC %.4f", got["auc"], got["baseline_auc"])
@@ -424,7 +424,7 @@ func TestChurnFailureIntegration(t *testing.T) {
 	t.Parallel()
 	conn, _ := loadedDB(t, genload.Before(time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC)))
 	ctx := context.Background()
-	asOf := day("2024-05-31") // validation cut-off 2023-12-03: no orders yet
+	asOf := day("2024-05-31") // fit cut-off 2023-12-03: no orders yet
 	_, err := RunOne(ctx, newTestChurn(t), testEnv(conn, "bad"), asOf)
 	if err == nil {
 		t.Fatal("churn run without a validation window succeeded")

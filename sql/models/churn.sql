@@ -1,6 +1,7 @@
 -- churn: L2 logistic regression on member features (models/churn). Go
--- trains on a sample of the feature rows at cut-off D - H with labels
--- from the next H days, validates on cut-off D - 2H, and pushes scoring
+-- fits on a sample of the feature rows at cut-off D - 2H with labels
+-- from the next H days, validates on cut-off D - H (labels to D), refits
+-- there, and pushes scoring
 -- of every member at D into ClickHouse as an expression of the
 -- coefficients, so Go never holds the whole population.
 
@@ -29,7 +30,9 @@
 --   <type>_30d, <type>_90d  events of each type in the last 30 and 90 days
 --   days_since_login      days from the last login to C (tenure_days when none)
 --   campaign_clicks       campaign clicks up to C
---   tier                  source tier: 0 none, 1 bronze, 2 silver, 3 gold, 4 platinum
+--   tier                  source_tier of the member version valid at C, as its position in
+--                         models.tiers.levels (@tier_names, lower case: 1 = entry level);
+--                         0 when none or not a configured level
 --   p_alive               BG/NBD P(alive) at C from the purchase-day history, with the
 --                         parameters fitted at C (bg_r, bg_alpha, bg_a, bg_b per bg_unit
 --                         days); 1 for one-time buyers (and for all when no fit)
@@ -61,7 +64,7 @@ SELECT
     toFloat64(if(last_login = 0, greatest(toInt32(toDate(@as_of) - first_day), if(joined = 0, 0, toInt32(toDate(@as_of) - toDate(toDateTime(joined), @tz)))),
                  toInt32(toDate(@as_of) - toDate(toDateTime(last_login), @tz))))  AS days_since_login,
     toFloat64(campaign_clicks)                                                   AS campaign_clicks,
-    toFloat64(multiIf(source_tier = 'platinum', 4, source_tier = 'gold', 3, source_tier = 'silver', 2, source_tier = 'bronze', 1, 0)) AS tier,
+    toFloat64(indexOf(@tier_names, lower(source_tier)))                          AS tier,
     -- Rounded to 1e-9: pow() is not correctly rounded, and its last bits
     -- differ between ClickHouse versions (seen with Asia/Shanghai days on
     -- 18.16 vs 26.7), which the fit amplified to 1e-6 in the coefficients.
@@ -71,6 +74,8 @@ SELECT
                       @bg_r + length(days) - 1))) * 1e9 + 0.5) / 1e9   AS p_alive,
     future_orders
 FROM
+(
+SELECT * FROM
 (
     SELECT *
     FROM
@@ -145,9 +150,18 @@ FROM
 ) AS oe
 ANY LEFT JOIN
 (
-    SELECT member_id, toUInt32(joined_at) AS joined, source_tier FROM members_current
+    SELECT member_id, toUInt32(joined_at) AS joined FROM members_current
     WHERE cityHash64(member_id) % @buckets = @bucket
 ) AS m USING member_id
+) AS oem
+ANY LEFT JOIN
+(
+    -- The member version valid at C (the latest updated_at before its end):
+    -- a tier set after the cut-off is not known there.
+    SELECT member_id, argMax(source_tier, updated_at) AS source_tier FROM members
+    WHERE updated_at < toDateTime(@as_of_end, 'UTC') AND cityHash64(member_id) % @buckets = @bucket
+    GROUP BY member_id
+) AS mt USING member_id
 
 -- name: fill
 -- Scores every member of the features view (the feature rows at as_of):
