@@ -13,8 +13,9 @@ import (
 
 // Tiers is the tiers model: configured membership levels qualified by
 // rolling-window spend, orders, points and engagement (any/all rules),
-// upgraded as soon as qualified and downgraded only at review after the
-// grace period; per member movement, progress to the next level, spend gap
+// upgraded as soon as qualified, held review_days from the day reached or
+// last reviewed, then renewed or lowered by at most max_downgrade_levels;
+// the first run seeds each member from source_tier; per member movement, progress to the next level, spend gap
 // and near-upgrade flag; the migration matrix since the previous as_of; and
 // KPIs in model_metrics. Outputs: tiers, tier_migration. It reads the
 // engagement table of the same as_of, so it depends on engagement.
@@ -51,10 +52,11 @@ func (m *Tiers) Run(ctx context.Context, env Env, asOf time.Time) (Result, error
 	if err != nil {
 		return Result{}, err
 	}
-	var names []string
+	var names, lower []string
 	var spend, orders, points, eng, all []float64
 	for _, l := range m.cfg.Levels {
 		names = append(names, l.Name)
+		lower = append(lower, strings.ToLower(l.Name))
 		spend = append(spend, l.MinSpend)
 		orders = append(orders, float64(l.MinOrders))
 		points = append(points, l.MinPoints)
@@ -69,6 +71,7 @@ func (m *Tiers) Run(ctx context.Context, env Env, asOf time.Time) (Result, error
 		clickhouse.Named("names", names), clickhouse.Named("min_spend", spend), clickhouse.Named("min_orders", orders),
 		clickhouse.Named("min_points", points), clickhouse.Named("min_engagement", eng), clickhouse.Named("rule_all", all),
 		clickhouse.Named("review_days", m.cfg.ReviewDays), clickhouse.Named("near", m.cfg.NearUpgrade),
+		clickhouse.Named("lower_names", lower), clickhouse.Named("max_down", m.cfg.MaxDowngradeLevels),
 		clickhouse.Named("window_start", FormatUTC(w.DayStart(m.cfg.WindowDays-1))),
 		clickhouse.Named("prev", prev.Format(DateLayout)))
 	res := Result{Rows: map[string]uint64{}, Metrics: map[string]float64{}, Params: map[string]float64{}}

@@ -30,7 +30,7 @@ func TestTiersIntegration(t *testing.T) {
 				{Name: "Silver", MinSpend: 100, MinPoints: 1000, Rule: "any"},
 				{Name: "Gold", MinSpend: 500, MinEngagement: 50, Rule: "all"},
 			},
-			WindowDays: 365, ReviewDays: 30, NearUpgrade: 0.8,
+			WindowDays: 365, ReviewDays: 30, NearUpgrade: 0.8, MaxDowngradeLevels: 1, ConversionDays: 30, RetentionDays: 30,
 		}
 		reg := NewRegistry()
 		for _, m := range []Model{NewTiers(cfg), NewEngagement(defaults().Engagement)} {
@@ -67,11 +67,12 @@ func TestTiersIntegration(t *testing.T) {
 		}
 		// 2024-03-20: u reaches 110 -> Silver (up); p earns 1200 points -> Silver
 		// (up); d's order left the window -> qualifies Bronze only, but its
-		// review is due 2024-03-31: stays Silver.
+		// review is due 2024-03-31: stays Silver. g still qualifies for Gold,
+		// which does not restart its period (review still 2024-03-31).
 		res := run("2024-03-20")
 		want = [][]string{
 			{"d", "Silver", "Silver", "same", "Bronze", "2024-03-01", "2024-03-31", "0", "0", "500", "0", "Gold"},
-			{"g", "Gold", "Gold", "same", "Gold", "2024-03-20", "2024-04-19", "600", "1", "0", "0", ""},
+			{"g", "Gold", "Gold", "same", "Gold", "2024-03-01", "2024-03-31", "600", "1", "0", "0", ""},
 			{"p", "Silver", "Bronze", "up", "Silver", "2024-03-20", "2024-04-19", "0", "0", "500", "0", "Gold"},
 			{"u", "Silver", "Bronze", "up", "Silver", "2024-03-20", "2024-04-19", "110", "0", "390", "0", "Gold"},
 		}
@@ -88,13 +89,14 @@ func TestTiersIntegration(t *testing.T) {
 		if got, want := chtest.Rows(t, conn, mig, "2024-03-20"), [][]string{{"Bronze", "Silver", "2"}, {"Gold", "Gold", "1"}, {"Silver", "Silver", "1"}}; !reflect.DeepEqual(got, want) {
 			t.Errorf("migration 2024-03-20: got %v, want %v", got, want)
 		}
-		// 2024-04-15: d's review (2024-03-31) has passed: down to Bronze. n
-		// joined 2024-04-10: new at Bronze. u and p keep Silver; both upgraded
-		// last time and are still Silver: retention 1. u has 2 orders: repurchase.
+		// 2024-04-15: d's review (2024-03-31) has passed: down to Bronze; g's
+		// too, and g still qualifies: Gold renewed. n joined 2024-04-10: new
+		// at Bronze. u and p keep Silver until their review (2024-04-19). u
+		// has 2 orders: repurchase.
 		res = run("2024-04-15")
 		got := chtest.Rows(t, conn, `SELECT member_id, tier, movement, toString(last_qualified) FROM tiers WHERE as_of = '2024-04-15' ORDER BY member_id`)
 		want = [][]string{{"d", "Bronze", "down", "2024-04-15"}, {"g", "Gold", "same", "2024-04-15"}, {"n", "Bronze", "new", "2024-04-15"},
-			{"p", "Silver", "same", "2024-04-15"}, {"u", "Silver", "same", "2024-04-15"}}
+			{"p", "Silver", "same", "2024-03-20"}, {"u", "Silver", "same", "2024-03-20"}}
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("2024-04-15:\n got %v\nwant %v", got, want)
 		}
@@ -125,7 +127,7 @@ func TestTiersDayEndIntegration(t *testing.T) {
 	}, func(t *testing.T, conn warehouse.Conn) {
 		cfg := config.Tiers{
 			Levels:     []config.TierLevel{{Name: "Bronze", Rule: "any"}, {Name: "Silver", MinSpend: 100, Rule: "any"}},
-			WindowDays: 365, ReviewDays: 30, NearUpgrade: 0.8,
+			WindowDays: 365, ReviewDays: 30, NearUpgrade: 0.8, MaxDowngradeLevels: 1, ConversionDays: 30, RetentionDays: 30,
 		}
 		reg := NewRegistry()
 		for _, m := range []Model{NewTiers(cfg), NewEngagement(defaults().Engagement)} {
@@ -140,6 +142,65 @@ func TestTiersDayEndIntegration(t *testing.T) {
 		want := [][]string{{"e", "Silver", "150"}, {"f", "Bronze", "0"}}
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("got %v, want %v", got, want)
+		}
+	})
+}
+
+// TestTiersReviewRuleIntegration: a tier is held review_days from the day
+// it was reached (or last reviewed), not from the last day the member
+// still qualified; at review it is renewed when the member qualifies,
+// otherwise lowered by at most max_downgrade_levels (1); the first run
+// seeds the level from the member's source_tier when it names a level.
+// Window and review 365 days; Silver 100, Gold 500.
+//
+//	a: 600 on 2023-01-10 -> Gold on 2023-01-10 (review 2024-01-10). On
+//	   2024-01-15 the order has left the window (qualifies Bronze) and the
+//	   review is due: Silver, one level down, next review 2025-01-14. (The
+//	   old rule restarted the clock at every run a still qualified, so a
+//	   kept Gold until 2025-01-08, two years after the spend.)
+//	   2025-01-20: review due, still Bronze: Bronze.
+//	b: source tier "gold", no orders: Gold from the first run.
+//	c: source tier "Silver", 600 spent: Gold (the higher of the two).
+//	g: 600 on 2023-01-10 and 600 on 2023-12-01: Gold renewed at the
+//	   2024-01-15 review (next review 2025-01-14).
+func TestTiersReviewRuleIntegration(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, fixture{
+		members: []fxMember{{"a", "2023-01-01 00:00:00"}, {"g", "2023-01-01 00:00:00"}},
+		memberVersions: []fxMemberVersion{
+			{"b", "2023-01-01 00:00:00", "gold", "2023-01-01 00:00:00"},
+			{"c", "2023-01-01 00:00:00", "Silver", "2023-01-01 00:00:00"},
+		},
+		orders: []fxOrder{
+			{"a", "2023-01-10 10:00:00", 600, ""}, {"c", "2023-01-05 10:00:00", 600, ""},
+			{"g", "2023-01-10 10:00:00", 600, ""}, {"g", "2023-12-01 10:00:00", 600, ""},
+		},
+	}, func(t *testing.T, conn warehouse.Conn) {
+		cfg := config.Tiers{
+			Levels: []config.TierLevel{
+				{Name: "Bronze", Rule: "any"}, {Name: "Silver", MinSpend: 100, Rule: "any"}, {Name: "Gold", MinSpend: 500, Rule: "any"},
+			},
+			WindowDays: 365, ReviewDays: 365, NearUpgrade: 0.8, MaxDowngradeLevels: 1, ConversionDays: 30, RetentionDays: 30,
+		}
+		m := NewTiers(cfg)
+		q := `SELECT member_id, tier, movement, toString(last_qualified), toString(review_date) FROM tiers WHERE as_of = ? ORDER BY member_id`
+		for _, c := range []struct {
+			asOf string
+			want [][]string
+		}{
+			{"2023-01-10", [][]string{{"a", "Gold", "new", "2023-01-10", "2024-01-10"}, {"b", "Gold", "new", "2023-01-10", "2024-01-10"},
+				{"c", "Gold", "new", "2023-01-10", "2024-01-10"}, {"g", "Gold", "new", "2023-01-10", "2024-01-10"}}},
+			{"2023-06-01", [][]string{{"a", "Gold", "same", "2023-01-10", "2024-01-10"}, {"b", "Gold", "same", "2023-01-10", "2024-01-10"},
+				{"c", "Gold", "same", "2023-01-10", "2024-01-10"}, {"g", "Gold", "same", "2023-01-10", "2024-01-10"}}},
+			{"2024-01-15", [][]string{{"a", "Silver", "down", "2024-01-15", "2025-01-14"}, {"b", "Silver", "down", "2024-01-15", "2025-01-14"},
+				{"c", "Silver", "down", "2024-01-15", "2025-01-14"}, {"g", "Gold", "same", "2024-01-15", "2025-01-14"}}},
+			{"2025-01-20", [][]string{{"a", "Bronze", "down", "2025-01-20", "2026-01-20"}, {"b", "Bronze", "down", "2025-01-20", "2026-01-20"},
+				{"c", "Bronze", "down", "2025-01-20", "2026-01-20"}, {"g", "Silver", "down", "2025-01-20", "2026-01-20"}}},
+		} {
+			runModel(t, conn, m, c.asOf, time.UTC)
+			if got := chtest.Rows(t, conn, q, c.asOf); !reflect.DeepEqual(got, c.want) {
+				t.Errorf("%s:\n got %v\nwant %v", c.asOf, got, c.want)
+			}
 		}
 	})
 }

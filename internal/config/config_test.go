@@ -47,6 +47,9 @@ func TestBadConfigs(t *testing.T) {
 		{"churn_risk_bands.bad.yml", "models.churn.risk_bands", "three ascending probabilities"},
 		{"models_rfm_uncovered.bad.yml", "models.rfm.segments", "cell r=1 f=1 is not covered"},
 		{"models_tier_rule.bad.yml", "models.tiers.levels[1].rule", "must be any or all, got \"either\""},
+		{"models_tier_max_downgrade.bad.yml", "models.tiers.max_downgrade_levels", "must be at least 1, got 0"},
+		{"models_tier_conversion_days.bad.yml", "models.tiers.conversion_days", "must be between 1 and 3650, got 0"},
+		{"models_tier_retention_days.bad.yml", "models.tiers.retention_days", "must be between 1 and 3650, got -5"},
 		{"loaders_batch_rows.bad.yml", "loaders.batch_rows", "between 1 and 10000000, got 0"},
 		{"loaders_gc_percent.bad.yml", "loaders.gc_percent", "must be between 50 and 1000, got 10"},
 		{"loaders_source_kind.bad.yml", "loaders.sources.shop.kind", "one of members, orders, events"},
@@ -86,8 +89,8 @@ func TestBadConfigs(t *testing.T) {
 func TestEveryBadFileIsInTheTable(t *testing.T) {
 	t.Parallel()
 	files, _ := filepath.Glob("testdata/*.bad.yml")
-	if len(files) != 38 {
-		t.Errorf("found %d bad config files, the table in TestBadConfigs has 38: keep them in step", len(files))
+	if len(files) != 41 {
+		t.Errorf("found %d bad config files, the table in TestBadConfigs has 41: keep them in step", len(files))
 	}
 }
 

@@ -7,10 +7,20 @@
 -- earned (sum of points_earned values) in the rolling window, and the
 -- engagement score of the same as_of (0 when engagement has not run).
 -- The qualified level is the highest level whose rule holds; the entry
--- level always holds. Against the previous as_of: qualified >= held ->
--- held = qualified, last_qualified = as_of; qualified < held -> keep the
--- held level until as_of >= last_qualified + @review_days, then move down
--- to the qualified level.
+-- level always holds.
+--
+-- The rule (one, as documented): a level is held @review_days from the
+-- day it was reached or last reviewed (last_qualified; review_date =
+-- last_qualified + @review_days). Against the previous as_of:
+--   qualified > held            -> up to qualified now, a new period starts
+--   before the review date      -> held (whatever the figures say)
+--   on or after the review date -> qualified >= held: renewed, a new period
+--                                  starts; otherwise down to the qualified
+--                                  level but at most @max_down levels, and a
+--                                  new period starts.
+-- With no previous row (the first run, or a new member) the level is the
+-- higher of the qualified one and the member's source_tier (the version
+-- valid at as_of, matched case-insensitively to @lower_names).
 
 -- name: fill
 INSERT INTO {{stage}} (as_of, member_id, tier, tier_rank, previous_tier, movement, qualified_tier, last_qualified,
@@ -40,8 +50,6 @@ FROM
     FROM
     (
         SELECT *,
-            multiIf(has_prev = 0, q, q >= prev_rank, q, toDate(@as_of) >= prev_last + @review_days, q, prev_rank) AS rank,
-            if(has_prev = 0 OR q >= prev_rank OR toDate(@as_of) >= prev_last + @review_days, toDate(@as_of), prev_last) AS last_q,
             -- ratios to the next level's thresholds (-1 = threshold not used)
             arrayMap(i -> multiIf(i = 1, if(@min_spend[nx] > 0, least(spend / @min_spend[nx], 1), -1),
                                   i = 2, if(@min_orders[nx] > 0, least(orders / @min_orders[nx], 1), -1),
@@ -52,8 +60,12 @@ FROM
         (
             SELECT *,
                 toUInt8(length(@names) - indexOf(arrayReverse(quals), 1)) AS q,
-                toUInt32(least(multiIf(has_prev = 0, q, q >= prev_rank, q,
-                    toDate(@as_of) >= prev_last + @review_days, q, prev_rank) + 2, length(@names))) AS nx
+                toInt32(indexOf(@lower_names, lower(source_tier))) - 1 AS seed,
+                toDate(@as_of) >= prev_last + @review_days AS due,
+                toUInt8(multiIf(has_prev = 0, greatest(toInt32(q), seed), q > prev_rank, toInt32(q), due = 0, toInt32(prev_rank),
+                    q >= prev_rank, toInt32(prev_rank), greatest(toInt32(q), toInt32(prev_rank) - @max_down))) AS rank,
+                if(has_prev = 1 AND q <= prev_rank AND due = 0, prev_last, toDate(@as_of)) AS last_q,
+                toUInt32(least(rank + 2, length(@names))) AS nx
             FROM
             (
                 SELECT *,
@@ -71,7 +83,17 @@ FROM
                         (
                             SELECT * FROM
                             (
-                                SELECT member_id FROM members_current WHERE joined_at < toDateTime(@as_of_end, 'UTC')
+                                SELECT * FROM
+                                (
+                                    SELECT member_id FROM members_current WHERE joined_at < toDateTime(@as_of_end, 'UTC')
+                                ) AS l13
+                                ANY LEFT JOIN
+                                (
+                                    -- the member version valid at as_of
+                                    SELECT member_id, argMax(source_tier, updated_at) AS source_tier FROM members
+                                    WHERE updated_at < toDateTime(@as_of_end, 'UTC')
+                                    GROUP BY member_id
+                                ) AS r13 USING (member_id)
                             ) AS l1
                             ANY LEFT JOIN
                             (
