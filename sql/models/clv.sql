@@ -8,7 +8,8 @@
 
 -- name: stats
 -- Per-member sufficient statistics as of D, inclusive in the business
--- time zone. Only paid orders before the end of D count (as_of_end, UTC),
+-- time zone, for members who joined by D (as rfm). Only paid orders before
+-- the end of D count (as_of_end, UTC),
 -- so later loads never change an old as_of. Orders collapse to purchase
 -- days in the business time zone: several orders on one day are one
 -- purchase of their summed value.
@@ -32,6 +33,7 @@ FROM
     SELECT member_id, toDate(ordered_at, @tz) AS day, sum(amount) AS value
     FROM orders_current
     WHERE (status = 'paid' OR updated_at >= toDateTime(@as_of_end, 'UTC')) AND ordered_at < toDateTime(@as_of_end, 'UTC')
+      AND member_id IN (SELECT member_id FROM members FINAL WHERE joined_at < toDateTime(@as_of_end, 'UTC'))
     GROUP BY member_id, day
 )
 GROUP BY member_id
