@@ -9,6 +9,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2"
 
 	"github.com/memberlytics/memberlytics/internal/config"
+	"github.com/memberlytics/memberlytics/internal/warehouse"
 )
 
 // Tiers is the tiers model: configured membership levels qualified by
@@ -84,17 +85,24 @@ func (m *Tiers) Run(ctx context.Context, env Env, asOf time.Time) (Result, error
 		}
 		res.Rows[step.table] = n
 	}
-	if err := m.kpis(ctx, env, args, res.Metrics); err != nil {
+	if err := m.kpis(ctx, env, w, args, res.Metrics); err != nil {
 		return Result{}, fmt.Errorf("tiers kpis: %w", err)
 	}
 	return res, nil
 }
 
 // kpis records per tier members, ARPU (mean window spend), repurchase
-// rate (share with 2+ paid orders in the window) and near-upgrade count,
-// and, against the previous as_of, the upgrade conversion rate and the
-// retention of upgraded members (absent when there is no such member).
-func (m *Tiers) kpis(ctx context.Context, env Env, args []any, out map[string]float64) error {
+// rate (share with 2+ paid orders in the window) and near-upgrade count;
+// upgrade_conversion_rate (near-upgrade members who moved up within
+// conversion_days of the flag, flags of (D - 2C, D - C]); and, for the
+// members who moved up in (D - 2N, D - N] (N = retention_days),
+// upgrade_retention_rate (a paid order within N days after the upgrade)
+// and the upgrade effect: difference-in-differences of frequency, spend
+// and AOV over the N days before and after, against near-upgrade members
+// who did not move up (upgrade_effect_<m>, _se, _ci_low, _ci_high,
+// _treated, _control). Rates are absent when their base is 0, effects
+// when a group has fewer than 2 members.
+func (m *Tiers) kpis(ctx context.Context, env Env, w Window, args []any, out map[string]float64) error {
 	q, err := Query("tiers", "per_tier", nil)
 	if err != nil {
 		return err
@@ -116,17 +124,50 @@ func (m *Tiers) kpis(ctx context.Context, env Env, args []any, out map[string]fl
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	for _, k := range []struct{ query, metric string }{
-		{"conversion", "upgrade_conversion_rate"}, {"upgraded_retention", "upgraded_retention_rate"},
-	} {
-		var base, hit float64
-		if err := queryRow(ctx, env.Conn, "tiers", k.query, nil, args, &base, &hit); err != nil {
+	day := func(n int) string { return w.AsOf.AddDate(0, 0, -n).Format(DateLayout) }
+	c, n := m.cfg.ConversionDays, m.cfg.RetentionDays
+	args = append(args,
+		clickhouse.Named("conversion_days", c), clickhouse.Named("conv_from", day(2*c)), clickhouse.Named("conv_to", day(c)),
+		clickhouse.Named("retention_days", n), clickhouse.Named("ret_from", day(2*n)), clickhouse.Named("ret_to", day(n)),
+		clickhouse.Named("effect_start", FormatUTC(w.DayStart(3*n))))
+	var base, hit float64
+	if err := queryRow(ctx, env.Conn, "tiers", "conversion", nil, args, &base, &hit); err != nil {
+		return err
+	}
+	out["upgrade_conversion_rate_base"] = base
+	if base > 0 {
+		out["upgrade_conversion_rate"] = hit / base
+	}
+	groups := map[string][3]groupStats{}
+	var retained, treated float64
+	err = scanQuery(ctx, env.Conn, "tiers", "upgrade_effect", nil, args, func(r warehouse.Rows) error {
+		var grp string
+		var members, kept float64
+		var g [3]groupStats
+		if err := r.Scan(&grp, &members, &kept, &g[0].N, &g[0].Mean, &g[0].Var, &g[1].N, &g[1].Mean, &g[1].Var,
+			&g[2].N, &g[2].Mean, &g[2].Var); err != nil {
 			return err
 		}
-		if base > 0 {
-			out[k.metric] = hit / base
+		groups[grp] = g
+		if grp == "treated" {
+			treated, retained = members, kept
 		}
-		out[k.metric+"_base"] = base
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	out["upgrade_retention_rate_base"] = treated
+	if treated > 0 {
+		out["upgrade_retention_rate"] = retained / treated
+	}
+	for i, name := range []string{"frequency", "spend", "aov"} {
+		d, ok := diffInDiff(groups["treated"][i], groups["control"][i])
+		k := "upgrade_effect_" + name
+		out[k+"_treated"], out[k+"_control"] = d.Treated, d.Control
+		if ok {
+			out[k], out[k+"_se"], out[k+"_ci_low"], out[k+"_ci_high"] = d.Estimate, d.SE, d.Low, d.High
+		}
 	}
 	return nil
 }

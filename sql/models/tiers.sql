@@ -140,25 +140,86 @@ SELECT tier, toFloat64(count()), avg(spend_window), avg(orders_window >= 2), toF
 FROM tiers WHERE as_of = toDate(@as_of) GROUP BY tier
 
 -- name: conversion
--- Near-upgrade members of the previous as_of, and how many of them moved up.
-SELECT toFloat64(count()), toFloat64(countIf(cur_rank > tier_rank))
+-- upgrade_conversion_rate, the one definition (the report reads it): of
+-- the members flagged near_upgrade at a run in (@conv_from, @conv_to] =
+-- (D - 2C, D - C], C = models.tiers.conversion_days (their first flag
+-- there, F), the share whose tier_rank is higher than at F at some run in
+-- (F, F + C]. Every follow-up period has ended by D, so the rate does not
+-- depend on how often runs happen, only on when.
+SELECT toFloat64(count()), toFloat64(sum(up))
 FROM
 (
-    SELECT member_id, tier_rank FROM tiers WHERE as_of = toDate(@prev) AND near_upgrade = 1
-) AS l5
-ANY INNER JOIN
-(
-    SELECT member_id, tier_rank AS cur_rank FROM tiers WHERE as_of = toDate(@as_of)
-) AS r11 USING (member_id)
+    SELECT member_id, max(as_of > flag_day AND as_of <= flag_day + @conversion_days AND tier_rank > flag_rank) AS up
+    FROM
+    (
+        SELECT member_id, min(as_of) AS flag_day, argMin(tier_rank, as_of) AS flag_rank
+        FROM tiers
+        WHERE near_upgrade = 1 AND as_of > toDate(@conv_from) AND as_of <= toDate(@conv_to)
+        GROUP BY member_id
+    ) AS l5
+    ALL INNER JOIN
+    (
+        SELECT member_id, as_of, tier_rank FROM tiers WHERE as_of > toDate(@conv_from) AND as_of <= toDate(@as_of)
+    ) AS r11 USING (member_id)
+    GROUP BY member_id
+)
 
--- name: upgraded_retention
--- Members who moved up at the previous as_of, and how many still hold that level or higher.
-SELECT toFloat64(count()), toFloat64(countIf(cur_rank >= tier_rank))
+-- name: upgrade_effect
+-- Upgraded members against near-upgrade members who did not move up, N =
+-- models.tiers.retention_days, cohorts of (@ret_from, @ret_to] =
+-- (D - 2N, D - N]:
+--   treated: moved up at a run in the cohort window (ref = the first such run)
+--   control: flagged near_upgrade at a run in the window (ref = the first
+--            flag) with no move up in (@ret_from, ref + N]
+-- Per member, paid orders (as of D) on business days in (ref - N, ref]
+-- (before) and (ref, ref + N] (after). Per group: members, members with an
+-- order after (retention), and for each change after - before of
+-- frequency (orders), spend and AOV (only members with orders in both
+-- periods): count, mean and sample variance. Go turns them into
+-- difference-in-differences estimates with a 95% interval.
+SELECT grp, toFloat64(count()), toFloat64(countIf(n_after > 0)),
+    toFloat64(count()), avg(n_after - n_before), if(count() > 1, varSamp(n_after - n_before), 0),
+    toFloat64(count()), avg(s_after - s_before), if(count() > 1, varSamp(s_after - s_before), 0),
+    toFloat64(countIf(n_before > 0 AND n_after > 0)),
+    if(countIf(n_before > 0 AND n_after > 0) > 0, avgIf(s_after / n_after - s_before / n_before, n_before > 0 AND n_after > 0), 0),
+    if(countIf(n_before > 0 AND n_after > 0) > 1, varSampIf(s_after / n_after - s_before / n_before, n_before > 0 AND n_after > 0), 0)
 FROM
 (
-    SELECT member_id, tier_rank FROM tiers WHERE as_of = toDate(@prev) AND movement = 'up'
-) AS l6
-ANY INNER JOIN
-(
-    SELECT member_id, tier_rank AS cur_rank FROM tiers WHERE as_of = toDate(@as_of)
-) AS r12 USING (member_id)
+    SELECT grp, member_id, ref,
+        toFloat64(countIf(day > ref - @retention_days AND day <= ref)) AS n_before,
+        toFloat64(countIf(day > ref AND day <= ref + @retention_days)) AS n_after,
+        sumIf(amount, day > ref - @retention_days AND day <= ref) AS s_before,
+        sumIf(amount, day > ref AND day <= ref + @retention_days) AS s_after
+    FROM
+    (
+        SELECT 'treated' AS grp, member_id, min(as_of) AS ref
+        FROM tiers
+        WHERE movement = 'up' AND as_of > toDate(@ret_from) AND as_of <= toDate(@ret_to)
+        GROUP BY member_id
+        UNION ALL
+        SELECT 'control' AS grp, member_id, ref
+        FROM
+        (
+            SELECT member_id, min(as_of) AS ref
+            FROM tiers
+            WHERE near_upgrade = 1 AND as_of > toDate(@ret_from) AND as_of <= toDate(@ret_to)
+            GROUP BY member_id
+        ) AS l6
+        ALL LEFT JOIN
+        (
+            SELECT member_id, as_of AS up_day FROM tiers
+            WHERE movement = 'up' AND as_of > toDate(@ret_from) AND as_of <= toDate(@as_of)
+        ) AS r12 USING (member_id)
+        GROUP BY member_id, ref
+        HAVING countIf(up_day > toDate(@ret_from) AND up_day <= ref + @retention_days) = 0
+    ) AS l14
+    ALL LEFT JOIN
+    (
+        SELECT member_id, toDate(ordered_at, @tz) AS day, toFloat64(amount) AS amount
+        FROM orders_current
+        WHERE (status = 'paid' OR updated_at >= toDateTime(@as_of_end, 'UTC'))
+          AND ordered_at >= toDateTime(@effect_start, 'UTC') AND ordered_at < toDateTime(@as_of_end, 'UTC')
+    ) AS r14 USING (member_id)
+    GROUP BY grp, member_id, ref
+)
+GROUP BY grp
