@@ -391,20 +391,36 @@ func TestChurnIntegration(t *testing.T) {
 	if res.Result.Rows["churn"] != members {
 		t.Errorf("churn rows = %d, want every member with a paid order, %d", res.Result.Rows["churn"], members)
 	}
-	bad := chtest.QueryUint(t, conn, `SELECT count() FROM churn WHERE as_of = '2025-12-31' AND NOT (
-		churn_probability > 0 AND churn_probability < 1 AND driver_1 != '' AND driver_2 != '' AND driver_3 != ''
-		AND driver_1 != driver_2 AND risk_band = multiIf(churn_probability >= 0.75, 'critical', churn_probability >= 0.5, 'high', churn_probability >= 0.25, 'medium', 'low'))`)
+	p := params(t, conn, "churn", asOf)
+	bad := chtest.QueryUint(t, conn, `SELECT count() FROM churn WHERE as_of = '2025-12-31' AND NOT if(recency_days > 365,
+		churn_probability = 1 AND risk_band = 'lapsed' AND driver_1 = 'no paid order for over 365 days',
+		churn_probability > 0 AND churn_probability < 1 AND driver_1 != '' AND driver_1 != driver_2
+		AND match(driver_1, ' \\((raises|lowers) risk\\)$')
+		AND risk_band = multiIf(churn_probability >= ?, 'critical', churn_probability >= ?, 'high', churn_probability >= ?, 'medium', 'low'))`,
+		p["band_cut_critical"], p["band_cut_high"], p["band_cut_medium"])
 	if bad != 0 {
 		t.Errorf("%d churn rows with an invalid probability, band or drivers", bad)
 	}
-	// Scoring in ClickHouse agrees with the Go model on the same member.
-	p := params(t, conn, "churn", asOf)
+	// The default band quantiles put 40/30/20/10% of the scored (recent)
+	// buyers in low/medium/high/critical: the cut points are quantiles of
+	// the scored probabilities (ties aside, exact).
+	shares := keyValues(t, conn, `SELECT risk_band, count() / (SELECT count() FROM churn WHERE as_of = '2025-12-31' AND risk_band != 'lapsed')
+		FROM churn WHERE as_of = '2025-12-31' AND risk_band != 'lapsed' GROUP BY risk_band`)
+	t.Logf("risk band shares of scored buyers: %v; l2 %g", shares, got["l2"])
+	for band, want := range map[string]float64{"low": 0.4, "medium": 0.3, "high": 0.2, "critical": 0.1} {
+		if math.Abs(shares[band]-want) > 0.01 {
+			t.Errorf("%s holds %.3f of scored buyers, want about %.1f", band, shares[band], want)
+		}
+	}
+	if _, ok := got["l2_candidate_5_log_loss"]; !ok || p["l2"] == 0 {
+		t.Errorf("l2 not chosen out of time: metrics %v", got)
+	}
 	if _, ok := p["coef_recency_days"]; !ok {
 		t.Fatalf("model_params lacks coef_recency_days: %v", p)
 	}
-	// Long-inactive members are scored riskier than recent buyers.
+	// Long-inactive (but not lapsed) members are scored riskier than recent buyers.
 	var recent, old float64
-	rows, err := conn.Query(ctx, `SELECT avgIf(churn_probability, recency_days <= 30), avgIf(churn_probability, recency_days > 365) FROM churn WHERE as_of = '2025-12-31'`)
+	rows, err := conn.Query(ctx, `SELECT avgIf(churn_probability, recency_days <= 30), avgIf(churn_probability, recency_days > 180 AND recency_days <= 365) FROM churn WHERE as_of = '2025-12-31'`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -414,7 +430,7 @@ func TestChurnIntegration(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !(old > recent) {
-		t.Errorf("mean churn probability: %.3f for buyers of the last 30 days, %.3f for members inactive over a year", recent, old)
+		t.Errorf("mean churn probability: %.3f for buyers of the last 30 days, %.3f for members inactive 180-365 days", recent, old)
 	}
 }
 

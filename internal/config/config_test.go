@@ -45,6 +45,9 @@ func TestBadConfigs(t *testing.T) {
 		{"duplicate_key.bad.yml", "clickhouse.addr (line 3)", "key given twice"},
 		{"clv_time_unit.bad.yml", "models.clv.time_unit", "must be day or week"},
 		{"churn_risk_bands.bad.yml", "models.churn.risk_bands", "three ascending probabilities"},
+		{"churn_risk_band_quantiles.bad.yml", "models.churn.risk_band_quantiles", "three ascending shares"},
+		{"churn_max_inactive_days.bad.yml", "models.churn.max_inactive_days", "at least horizon_days (90), got 30"},
+		{"churn_l2_candidates.bad.yml", "models.churn.l2_candidates[1]", "must be a number >= 0, got -1"},
 		{"models_rfm_uncovered.bad.yml", "models.rfm.segments", "cell r=1 f=1 is not covered"},
 		{"models_tier_rule.bad.yml", "models.tiers.levels[1].rule", "must be any or all, got \"either\""},
 		{"models_tier_max_downgrade.bad.yml", "models.tiers.max_downgrade_levels", "must be at least 1, got 0"},
@@ -89,8 +92,8 @@ func TestBadConfigs(t *testing.T) {
 func TestEveryBadFileIsInTheTable(t *testing.T) {
 	t.Parallel()
 	files, _ := filepath.Glob("testdata/*.bad.yml")
-	if len(files) != 41 {
-		t.Errorf("found %d bad config files, the table in TestBadConfigs has 41: keep them in step", len(files))
+	if len(files) != 44 {
+		t.Errorf("found %d bad config files, the table in TestBadConfigs has 44: keep them in step", len(files))
 	}
 }
 

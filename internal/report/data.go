@@ -663,7 +663,7 @@ func niceStep(v float64) float64 {
 }
 
 // riskOrder is the order of the churn risk bands.
-var riskOrder = []string{"low", "medium", "high", "critical"}
+var riskOrder = []string{"low", "medium", "high", "critical", "lapsed"}
 
 func (l *loader) churn(ctx context.Context, r *Report) error {
 	var hp bool

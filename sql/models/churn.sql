@@ -109,7 +109,9 @@ SELECT * FROM
         )
         WHERE paid OR refunded OR future = 1
         GROUP BY member_id
-        HAVING frequency > 0
+        -- lapsed buyers (last order more than @max_inactive days before C,
+        -- when @max_inactive > 0) are scored as lapsed, never trained on
+        HAVING frequency > 0 AND (@keep_lapsed = 1 OR @max_inactive = 0 OR recency_days <= @max_inactive)
     ) AS o
     ANY LEFT JOIN
     (
@@ -167,18 +169,21 @@ ANY LEFT JOIN
 -- Scores every member of the features view (the feature rows at as_of):
 -- contribution_j = coef_j * (x_j - mean_j) / sd_j on the standardised
 -- scale, churn_probability = 1 / (1 + exp(-(intercept + sum_j
--- contribution_j))). The drivers are the three largest contributions
--- towards churn (then the most negative ones, as churn.Model.Explain),
--- each in words chosen by whether the member is above or below the
--- training mean (features are ranked by index, and only the three chosen
--- are put in words). Bound arrays follow the feature order of f.
-INSERT INTO {{stage}} (as_of, member_id, churn_probability, risk_band, driver_1, driver_2, driver_3, recency_days, run_id)
+-- contribution_j))), into the scratch table {{scored}} (risk_band empty
+-- but for lapsed buyers; publish sets it). Drivers: contributions are summed per group (@group_a,
+-- @group_b, @group_w: a feature, or an event type's 30- and 90-day counts
+-- together), ranked by size, and the three largest non-zero ones are put
+-- in words: above or below the training mean (the group's summed
+-- standardised value) and whether it raises or lowers the risk. Lapsed
+-- buyers (recency_days > @max_inactive > 0) are not scored: probability
+-- 1, band lapsed, driver_1 @lapsed_words. Bound feature arrays follow the
+-- order of f.
+INSERT INTO {{scored}} (as_of, member_id, churn_probability, risk_band, driver_1, driver_2, driver_3, recency_days, run_id)
 SELECT
-    toDate(@as_of), member_id, prob,
-    multiIf(prob >= @band_critical, 'critical', prob >= @band_high, 'high', prob >= @band_medium, 'medium', 'low'),
-    if(f[i1] > @means[i1], @high_words[i1], @low_words[i1]),
-    if(f[i2] > @means[i2], @high_words[i2], @low_words[i2]),
-    if(f[i3] > @means[i3], @high_words[i3], @low_words[i3]),
+    toDate(@as_of), member_id, if(lapsed, 1, prob), if(lapsed, 'lapsed', ''),
+    if(lapsed, @lapsed_words, if(gc[i1] = 0, '', concat(if(gz[i1] > 0, @high_words[i1], @low_words[i1]), if(gc[i1] > 0, ' (raises risk)', ' (lowers risk)')))),
+    if(lapsed OR gc[i2] = 0, '', concat(if(gz[i2] > 0, @high_words[i2], @low_words[i2]), if(gc[i2] > 0, ' (raises risk)', ' (lowers risk)'))),
+    if(lapsed OR gc[i3] = 0, '', concat(if(gz[i3] > 0, @high_words[i3], @low_words[i3]), if(gc[i3] > 0, ' (raises risk)', ' (lowers risk)'))),
     recency_days, @run_id
 FROM
 (
@@ -194,12 +199,52 @@ FROM
          checkin_90d, points_earned_30d, points_earned_90d, points_redeemed_30d,
          points_redeemed_90d, nps_survey_30d, nps_survey_90d, days_since_login,
          campaign_clicks, tier, p_alive] AS f,
-        arrayMap((v, c, mu, sd) -> c * (v - mu) / sd, f, @coef, @means, @sds) AS contrib,
+        arrayMap((v, mu, sd) -> (v - mu) / sd, f, @means, @sds) AS z,
+        arrayMap((c, v) -> c * v, @coef, z) AS contrib,
         1 / (1 + exp(-(@intercept + arraySum(contrib)))) AS prob,
-        arraySort((i, c) -> if(c > 0, -c, if(c < 0, 1000000 + c, 2000000)), arrayEnumerate(contrib), contrib) AS ranked,
-        ranked[1] AS i1, ranked[2] AS i2, ranked[3] AS i3
+        arrayMap((a, b, w) -> contrib[a] + w * contrib[b], @group_a, @group_b, @group_w) AS gc,
+        arrayMap((a, b, w) -> z[a] + w * z[b], @group_a, @group_b, @group_w) AS gz,
+        arraySort((i, c) -> (-abs(c), i), arrayEnumerate(gc), gc) AS ranked,
+        ranked[1] AS i1, ranked[2] AS i2, ranked[3] AS i3,
+        @max_inactive > 0 AND recency_days > @max_inactive AS lapsed
     FROM {{features}}
 )
+
+-- name: scored_table
+-- The scored rows before their risk band is known.
+CREATE TABLE {{scored}}
+(
+    as_of             Date,
+    member_id         String,
+    churn_probability Float64,
+    risk_band         String,
+    driver_1          String,
+    driver_2          String,
+    driver_3          String,
+    recency_days      Float64,
+    run_id            String
+)
+ENGINE = MergeTree() ORDER BY member_id
+
+-- name: band_cuts
+-- Risk band cut points: the models.churn.risk_band_quantiles @q1, @q2,
+-- @q3 of the scored (not lapsed) probabilities, each the sorted value at
+-- 0-based position floor(q * n), as quantileExact (whose levels cannot be
+-- bound values).
+SELECT s[toUInt64(floor(@q1 * length(s))) + 1], s[toUInt64(floor(@q2 * length(s))) + 1], s[toUInt64(floor(@q3 * length(s))) + 1]
+FROM
+(
+    SELECT arraySort(groupArray(churn_probability)) AS s FROM {{scored}} WHERE risk_band != 'lapsed'
+)
+
+-- name: publish
+-- The published rows: every scored row with its band (lapsed stays lapsed).
+INSERT INTO {{stage}} (as_of, member_id, churn_probability, risk_band, driver_1, driver_2, driver_3, recency_days, run_id)
+SELECT as_of, member_id, churn_probability,
+    if(risk_band = 'lapsed', 'lapsed', multiIf(churn_probability >= @band_critical, 'critical', churn_probability >= @band_high, 'high',
+        churn_probability >= @band_medium, 'medium', 'low')),
+    driver_1, driver_2, driver_3, recency_days, run_id
+FROM {{scored}}
 
 -- name: members
 -- Members, to choose the number of buckets.
