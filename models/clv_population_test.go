@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"testing"
 	"time"
 
@@ -46,4 +47,24 @@ func TestCLVPopulationJoinedIntegration(t *testing.T) {
 			t.Errorf("member who joined after as_of has %d clv rows", n)
 		}
 	})
+}
+
+// TestRevenueDeciles: 12 members ranked by predicted revenue; position i
+// goes to decile 1 + floor(10 i / 12): positions 0 and 1 -> 1, 2 -> 2,
+// 3 -> 3, 4 -> 4, 5 -> 5, 6 and 7 -> 6, 8 -> 7, 9 -> 8, 10 -> 9, 11 -> 10.
+func TestRevenueDeciles(t *testing.T) {
+	t.Parallel()
+	var pairs []revenuePair
+	for i := 11; i >= 0; i-- { // reversed: the ranking sorts them
+		pairs = append(pairs, revenuePair{predicted: float64(i), actual: float64(10 * i)})
+	}
+	got := revenueDeciles(pairs)
+	want := []CLVDecile{{1, 2, 0.5, 5}, {2, 1, 2, 20}, {3, 1, 3, 30}, {4, 1, 4, 40}, {5, 1, 5, 50},
+		{6, 2, 6.5, 65}, {7, 1, 8, 80}, {8, 1, 9, 90}, {9, 1, 10, 100}, {10, 1, 11, 110}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("deciles:\n got %+v\nwant %+v", got, want)
+	}
+	if d := revenueDeciles([]revenuePair{{1, 2}}); len(d) != 1 || d[0] != (CLVDecile{1, 1, 1, 2}) {
+		t.Errorf("one member: %+v", d)
+	}
 }

@@ -558,7 +558,32 @@ func TestCLVEvaluateIntegration(t *testing.T) {
 	if !(ev.Buckets[0].Predicted < ev.Buckets[3].Predicted && ev.Buckets[3].Predicted < ev.Buckets[7].Predicted) {
 		t.Errorf("predictions do not rise with calibration frequency: %+v", ev.Buckets)
 	}
+	// Revenue (spend x purchases): the totals agree as the purchase counts
+	// do (within 20%, the holdout holds the seasonal peak), the expected
+	// value per purchase day is within 10% of the actual one, and the
+	// actual revenue rises from the bottom to the top predicted decile.
+	t.Logf("holdout revenue: predicted %.0f, actual %.0f; value per purchase day: predicted %.2f, actual %.2f over %d members (MAE %.2f)",
+		ev.PredictedRevenue, ev.ActualRevenue, ev.SpendPredicted, ev.SpendActual, ev.SpendMembers, ev.SpendMAE)
+	for _, d := range ev.Deciles {
+		t.Logf("  decile %2d %6d members  predicted %8.2f  actual %8.2f", d.Decile, d.Members, d.Predicted, d.Actual)
+	}
+	if r := ev.PredictedRevenue / ev.ActualRevenue; !(r > 0.8 && r < 1.2) {
+		t.Errorf("predicted/actual holdout revenue = %.3f, want within 20%%", r)
+	}
+	if r := ev.SpendPredicted / ev.SpendActual; !(r > 0.9 && r < 1.1) {
+		t.Errorf("predicted/actual value per purchase day = %.3f, want within 10%%", r)
+	}
+	var inDeciles int64
+	for _, d := range ev.Deciles {
+		inDeciles += d.Members
+	}
+	if len(ev.Deciles) != 10 || inDeciles != ev.Members || !(ev.Deciles[0].Actual < ev.Deciles[4].Actual && ev.Deciles[4].Actual < ev.Deciles[9].Actual) {
+		t.Errorf("revenue deciles (%d members of %d): %+v", inDeciles, ev.Members, ev.Deciles)
+	}
 	got := metrics(t, conn, CLVEvaluationModel, day("2025-06-30"))
+	if got["revenue_decile_10_actual"] != ev.Deciles[9].Actual || got["actual_revenue_total"] != ev.ActualRevenue {
+		t.Errorf("model_metrics of clv_evaluation lack the revenue back-test: %v", got)
+	}
 	if got["mae"] != ev.MAE || got["bucket_7_plus_members"] != float64(ev.Buckets[7].Members) {
 		t.Errorf("model_metrics of clv_evaluation: %v", got)
 	}

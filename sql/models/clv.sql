@@ -107,6 +107,21 @@ SELECT
     @run_id
 FROM {{scored}}
 
+-- name: holdout_members
+-- For memberlytics evaluate clv: every calibration member with the
+-- paid purchase days and revenue in the holdout (after as_of, before
+-- holdout_end), in member order.
+SELECT x, t_x, T, mean_repeat_value, toUInt32(actual) AS actual, toFloat64(revenue) AS revenue
+FROM {{work}}
+ANY LEFT JOIN
+(
+    SELECT member_id, uniqExact(toDate(ordered_at, @tz)) AS actual, sum(amount) AS revenue
+    FROM orders_current
+    WHERE (status = 'paid' OR updated_at >= toDateTime(@holdout_end, 'UTC')) AND ordered_at >= toDateTime(@as_of_end, 'UTC') AND ordered_at < toDateTime(@holdout_end, 'UTC')
+    GROUP BY member_id
+) AS h USING member_id
+ORDER BY member_id
+
 -- name: holdout
 -- For memberlytics evaluate clv: every calibration history with the
 -- member's actual purchase days in the holdout, after as_of (the
