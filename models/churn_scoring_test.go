@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"errors"
 	"math"
 	"math/rand/v2"
 	"reflect"
@@ -142,4 +143,23 @@ func TestChurnScoreIntegration(t *testing.T) {
 			t.Errorf("churn rows:\n got %v\nwant %v", got, want)
 		}
 	})
+}
+
+// TestChooseL2Failures: when every candidate's fit fails the errors are
+// returned (wrapping the fit's sentinel), and a validation failure stops
+// the choice.
+func TestChooseL2Failures(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(7, 18))
+	one := simChurnSet(rng, 50, 0)
+	for i := range one.rows {
+		one.rows[i].churned = true
+	}
+	_, losses, err := chooseL2(one, simChurnSet(rng, 50, 0), []float64{1e-4, 1})
+	if !errors.Is(err, churn.ErrSingleClass) || len(losses) != 2 || !math.IsNaN(losses[0]) {
+		t.Errorf("single-class training rows: err %v, losses %v", err, losses)
+	}
+	if _, _, err := chooseL2(simChurnSet(rng, 200, 1), one, []float64{1e-4}); err == nil {
+		t.Error("single-class validation rows: no error")
+	}
 }
