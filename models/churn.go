@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
@@ -80,12 +81,14 @@ func cutSuffix(s, suffix string) (string, bool) {
 
 // Churn is the churn prediction model (Name "churn"). A member with a paid
 // order on or before a cut-off C has churned when no paid order follows
-// within H = models.churn.horizon_days days. It trains an L2 logistic
-// regression (models/churn) on features at C = as_of - H with labels from
-// the next H days, validates out of time on C = as_of - 2H (labels from
-// (as_of - 2H, as_of - H]), then scores every member at as_of in
-// ClickHouse. Training and validation rows are reservoir samples of at
-// most models.churn.training_cap rows, so memory is bounded.
+// within H = models.churn.horizon_days days. Forward in time, it fits an
+// L2 logistic regression (models/churn) on features at C = as_of - 2H
+// with labels from the next H days, validates it out of time on C =
+// as_of - H (labels to as_of), refits on those later rows, and scores
+// every member at as_of in ClickHouse. Features are as of each cut-off
+// (the tier is the member version valid then). Training and validation
+// rows are reservoir samples of at most models.churn.training_cap rows,
+// so memory is bounded.
 //
 // model_metrics gets auc, baseline_auc (days since last order on the same
 // validation rows), log_loss, brier, lift_top_decile, the calibration
@@ -95,6 +98,9 @@ func cutSuffix(s, suffix string) (string, bool) {
 type Churn struct {
 	cfg config.Churn
 	clv *CLV
+	// tierNames are models.tiers.levels' names in lower case: the tier
+	// feature is a member's source_tier's position among them.
+	tierNames []string
 	// bucketMembers bounds the members one features query handles: the
 	// population is cut into ceil(members / bucketMembers) hash buckets,
 	// each read and scored by its own queries, so ClickHouse's memory per
@@ -107,13 +113,18 @@ const churnBucketMembers = 500_000
 
 // NewChurn returns the churn model configured by c (models.churn); its
 // p_alive feature uses BG/NBD fitted at each cut-off with the clv settings
-// cv (models.clv). Both must have passed config validation.
-func NewChurn(c config.Churn, cv config.CLV) (*Churn, error) {
+// cv (models.clv), and its tier feature the levels of tiers
+// (models.tiers). All must have passed config validation.
+func NewChurn(c config.Churn, cv config.CLV, tiers config.Tiers) (*Churn, error) {
 	m, err := NewCLV(cv)
 	if err != nil {
 		return nil, err
 	}
-	return &Churn{cfg: c, clv: m, bucketMembers: churnBucketMembers}, nil
+	names := make([]string, len(tiers.Levels))
+	for i, l := range tiers.Levels {
+		names[i] = strings.ToLower(l.Name)
+	}
+	return &Churn{cfg: c, clv: m, tierNames: names, bucketMembers: churnBucketMembers}, nil
 }
 
 // purchaseModel fits BG/NBD at the cut-off of w for the p_alive feature
@@ -166,6 +177,7 @@ type churnSet struct {
 	members int64 // rows offered to the sampler
 	churned int64 // of those, churned
 	pAlive  bool  // whether the p_alive feature had a BG/NBD fit
+	cutoff  time.Time
 }
 
 func (s churnSet) xy() ([][]float64, []bool) {
@@ -202,13 +214,13 @@ func (m *Churn) sample(ctx context.Context, env Env, c time.Time, seed uint64) (
 	smp := churn.NewSampler[churnRow](m.cfg.TrainingCap, seed)
 	var set churnSet
 	for b := uint64(0); b < buckets; b++ {
-		args := append(churnArgs(w, env.RunID, label.End), bg...)
-		args = append(args, clickhouse.Named("buckets", buckets), clickhouse.Named("bucket", b))
+		args := append(m.args(w, env.RunID, label.End), bg...)
+		args = append(args, clickhouse.Named("buckets", buckets), clickhouse.Named("bucket", b), clickhouse.Named("keep_lapsed", 0))
 		if err := m.stream(ctx, env.Conn, q, args, smp, &set); err != nil {
 			return churnSet{}, fmt.Errorf("churn features at %s: %w", w.Date(), err)
 		}
 	}
-	set.rows, set.members, set.pAlive = smp.Items(), smp.Seen(), ok
+	set.rows, set.members, set.pAlive, set.cutoff = smp.Items(), smp.Seen(), ok, c
 	return set, nil
 }
 
@@ -260,13 +272,15 @@ func (m *Churn) stream(ctx context.Context, conn warehouse.Conn, q string, args 
 	return rows.Err()
 }
 
-// churnArgs are the bound values of the features query at window w.
-func churnArgs(w Window, runID string, labelEnd time.Time) []any {
+// args are the bound values of the features query at window w.
+func (m *Churn) args(w Window, runID string, labelEnd time.Time) []any {
 	return w.Args(runID,
 		clickhouse.Named("since_30", FormatUTC(w.DayStart(29))),
 		clickhouse.Named("since_90", FormatUTC(w.DayStart(89))),
 		clickhouse.Named("since_180", FormatUTC(w.DayStart(179))),
 		clickhouse.Named("label_end", FormatUTC(labelEnd)),
+		clickhouse.Named("tier_names", m.tierNames),
+		clickhouse.Named("max_inactive", m.cfg.MaxInactiveDays),
 	)
 }
 
@@ -320,11 +334,13 @@ func (m *Churn) Run(ctx context.Context, env Env, asOf time.Time) (Result, error
 		return Result{}, err
 	}
 	start := time.Now()
-	train, err := m.sample(ctx, env, w.AsOf.AddDate(0, 0, -h), m.cfg.Seed)
+	// Forward in time: fit at D-2H (labels to D-H), validate at D-H
+	// (labels to D), then refit at D-H for scoring.
+	train, err := m.sample(ctx, env, w.AsOf.AddDate(0, 0, -2*h), m.cfg.Seed)
 	if err != nil {
 		return Result{}, err
 	}
-	valid, err := m.sample(ctx, env, w.AsOf.AddDate(0, 0, -2*h), m.cfg.Seed+1)
+	valid, err := m.sample(ctx, env, w.AsOf.AddDate(0, 0, -h), m.cfg.Seed+1)
 	if err != nil {
 		return Result{}, err
 	}
@@ -343,20 +359,21 @@ func (m *Churn) Run(ctx context.Context, env Env, asOf time.Time) (Result, error
 	}
 	metrics["features_seconds"] = time.Since(start).Seconds()
 	fitStart := time.Now()
-	x, y := train.xy()
-	model, err := churn.Fit(churnFeatures, x, y, churn.Options{L2: m.cfg.L2})
-	if model != nil {
-		metrics["converged"], metrics["iterations"], metrics["grad_norm"] = bool01(model.Converged), float64(model.Iterations), model.GradNorm
-		metrics["train_log_loss"] = model.TrainLogLoss
+	candidates := m.cfg.L2Candidates
+	if len(candidates) == 0 {
+		candidates = []float64{m.cfg.L2}
+	}
+	best, losses, err := chooseL2(train, valid, candidates)
+	for i, l := range losses {
+		metrics[l2Metric(i)] = l
 	}
 	if err != nil {
 		return fail(fmt.Errorf("churn for %s: %w", w.Date(), err))
 	}
-	metrics["fit_seconds"] = time.Since(fitStart).Seconds()
-	v, err := validateChurn(model, valid)
-	if err != nil {
-		return fail(fmt.Errorf("churn for %s: validation: %w", w.Date(), err))
-	}
+	fitted, v := best.Model, best.Validation
+	metrics["l2"] = best.L2
+	metrics["converged"], metrics["iterations"], metrics["grad_norm"] = bool01(fitted.Converged), float64(fitted.Iterations), fitted.GradNorm
+	metrics["train_log_loss"] = fitted.TrainLogLoss
 	metrics["auc"], metrics["baseline_auc"], metrics["log_loss"], metrics["brier"], metrics["lift_top_decile"] =
 		v.AUC, v.BaselineAUC, v.LogLoss, v.Brier, v.Lift
 	for _, b := range v.Calibration {
@@ -366,14 +383,27 @@ func (m *Churn) Run(ctx context.Context, env Env, asOf time.Time) (Result, error
 	if v.AUC <= v.BaselineAUC {
 		env.logger().Warn("churn model does not beat the days-since-last-order baseline", "auc", v.AUC, "baseline_auc", v.BaselineAUC)
 	}
+	// The refit at D-H sees the validation rows: the latest complete labels.
+	vx, vy := valid.xy()
+	model, err := churn.Fit(churnFeatures, vx, vy, churn.Options{L2: best.L2})
+	metrics["refit_members"], metrics["refit_rows"] = float64(valid.members), float64(len(valid.rows))
+	if model != nil {
+		metrics["refit_converged"], metrics["refit_iterations"] = bool01(model.Converged), float64(model.Iterations)
+	}
+	if err != nil {
+		return fail(fmt.Errorf("churn for %s: refit at %s: %w", w.Date(), valid.cutoff.Format(DateLayout), err))
+	}
+	metrics["fit_seconds"] = time.Since(fitStart).Seconds()
 	scoreStart := time.Now()
-	n, err := m.score(ctx, env, w, model)
+	n, cuts, err := m.score(ctx, env, w, model)
 	if err != nil {
 		return Result{}, err
 	}
+	metrics["band_cut_medium"], metrics["band_cut_high"], metrics["band_cut_critical"] = cuts[0], cuts[1], cuts[2]
 	metrics["score_seconds"] = time.Since(scoreStart).Seconds()
 	metrics["failed"] = 0
-	params := map[string]float64{"intercept_std": model.Intercept}
+	params := map[string]float64{"intercept_std": model.Intercept, "l2": best.L2,
+		"band_cut_medium": cuts[0], "band_cut_high": cuts[1], "band_cut_critical": cuts[2]}
 	intercept, raw := model.RawCoefficients()
 	params["intercept"] = intercept
 	for j, f := range churnFeatures {
@@ -385,49 +415,71 @@ func (m *Churn) Run(ctx context.Context, env Env, asOf time.Time) (Result, error
 	return Result{Rows: map[string]uint64{"churn": n}, Metrics: finite(metrics), Params: finite(params)}, nil
 }
 
-// score writes the churn partition of w: the features at as_of through a
-// scratch view, scored in ClickHouse with model's coefficients.
-func (m *Churn) score(ctx context.Context, env Env, w Window, model *churn.Model) (uint64, error) {
+// score writes the churn partition of w: the features at as_of through
+// scratch views, scored in ClickHouse with model's coefficients into a
+// scratch table; then the risk band cut points (fixed, or the configured
+// quantiles of the scored probabilities, lapsed buyers left out) and the
+// published rows with their bands. It returns the rows and the cut points.
+func (m *Churn) score(ctx context.Context, env Env, w Window, model *churn.Model) (uint64, [3]float64, error) {
+	var cuts [3]float64
 	sc, err := newScratch(ctx, env.Conn, "churn")
 	if err != nil {
-		return 0, err
+		return 0, cuts, err
 	}
 	defer sc.drop()
 	fq, err := Query(m.Name(), "features", nil)
 	if err != nil {
-		return 0, err
+		return 0, cuts, err
 	}
 	bg, _, err := m.purchaseModel(ctx, env, w)
 	if err != nil {
-		return 0, err
+		return 0, cuts, err
 	}
 	buckets, err := m.buckets(ctx, env)
 	if err != nil {
-		return 0, err
+		return 0, cuts, err
 	}
-	hi, lo := make([]string, len(churnFeatures)), make([]string, len(churnFeatures))
-	for j, f := range churnFeatures {
-		hi[j], lo[j] = churnWordsFor(f)
+	groups := churnGroups()
+	ga, gb, gw := make([]uint32, len(groups)), make([]uint32, len(groups)), make([]float64, len(groups))
+	hi, lo := make([]string, len(groups)), make([]string, len(groups))
+	for i, g := range groups {
+		ga[i], gb[i], gw[i], hi[i], lo[i] = uint32(g.a), uint32(g.b), g.w, g.hi, g.lo
 	}
-	bands := m.cfg.RiskBands
-	return ReplacePartition(ctx, env.Conn, "churn", w.AsOf, func(stage string) error {
-		for b := uint64(0); b < buckets; b++ {
-			view := sc.name(fmt.Sprintf("features_%d", b))
-			args := append(churnArgs(w, env.RunID, w.End), bg...)
-			args = append(args, clickhouse.Named("buckets", buckets), clickhouse.Named("bucket", b))
-			if err := env.Conn.Exec(ctx, "CREATE VIEW "+view+" AS "+fq, usedArgs(fq, args)...); err != nil {
-				return fmt.Errorf("churn features view: %w", err)
-			}
-			args = append(args,
-				clickhouse.Named("coef", model.Coef), clickhouse.Named("means", model.Means), clickhouse.Named("sds", model.StdDevs),
-				clickhouse.Named("intercept", model.Intercept),
-				clickhouse.Named("high_words", hi), clickhouse.Named("low_words", lo),
-				clickhouse.Named("band_medium", bands[0]), clickhouse.Named("band_high", bands[1]), clickhouse.Named("band_critical", bands[2]),
-			)
-			if err := execQuery(ctx, env.Conn, m.Name(), "fill", map[string]string{"stage": stage, "features": view}, args...); err != nil {
-				return err
-			}
+	scored := sc.name("scored")
+	tables := map[string]string{"scored": scored}
+	if err := execQuery(ctx, env.Conn, m.Name(), "scored_table", tables); err != nil {
+		return 0, cuts, err
+	}
+	for b := uint64(0); b < buckets; b++ {
+		view := sc.name(fmt.Sprintf("features_%d", b))
+		args := append(m.args(w, env.RunID, w.End), bg...)
+		args = append(args, clickhouse.Named("buckets", buckets), clickhouse.Named("bucket", b), clickhouse.Named("keep_lapsed", 1))
+		if err := env.Conn.Exec(ctx, "CREATE VIEW "+view+" AS "+fq, usedArgs(fq, args)...); err != nil {
+			return 0, cuts, fmt.Errorf("churn features view: %w", err)
 		}
-		return nil
+		args = append(args,
+			clickhouse.Named("coef", model.Coef), clickhouse.Named("means", model.Means), clickhouse.Named("sds", model.StdDevs),
+			clickhouse.Named("intercept", model.Intercept),
+			clickhouse.Named("group_a", ga), clickhouse.Named("group_b", gb), clickhouse.Named("group_w", gw),
+			clickhouse.Named("high_words", hi), clickhouse.Named("low_words", lo),
+			clickhouse.Named("lapsed_words", fmt.Sprintf("no paid order for over %d days", m.cfg.MaxInactiveDays)),
+		)
+		if err := execQuery(ctx, env.Conn, m.Name(), "fill", map[string]string{"scored": scored, "features": view}, args...); err != nil {
+			return 0, cuts, err
+		}
+	}
+	if len(m.cfg.RiskBands) == 3 {
+		copy(cuts[:], m.cfg.RiskBands)
+	} else {
+		q := m.cfg.RiskBandQuantiles
+		args := []any{clickhouse.Named("q1", q[0]), clickhouse.Named("q2", q[1]), clickhouse.Named("q3", q[2])}
+		if err := queryRow(ctx, env.Conn, m.Name(), "band_cuts", tables, args, &cuts[0], &cuts[1], &cuts[2]); err != nil {
+			return 0, cuts, fmt.Errorf("churn band cut points: %w", err)
+		}
+	}
+	n, err := ReplacePartition(ctx, env.Conn, "churn", w.AsOf, func(stage string) error {
+		return execQuery(ctx, env.Conn, m.Name(), "publish", map[string]string{"stage": stage, "scored": scored},
+			clickhouse.Named("band_medium", cuts[0]), clickhouse.Named("band_high", cuts[1]), clickhouse.Named("band_critical", cuts[2]))
 	})
+	return n, cuts, err
 }

@@ -1,9 +1,11 @@
 package models
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"time"
 
@@ -43,6 +45,17 @@ type CLVEvaluation struct {
 	// |mean predicted - mean actual|.
 	MAE, BucketMAE float64
 	Buckets        []CLVBucket
+	// PredictedRevenue and ActualRevenue are the holdout revenue totals
+	// (expected purchase days x expected value per purchase day, against
+	// paid revenue); Deciles compares them per tenth of members ranked by
+	// predicted revenue.
+	PredictedRevenue, ActualRevenue float64
+	Deciles                         []CLVDecile
+	// SpendPredicted and SpendActual are the mean expected and actual
+	// value per holdout purchase day over the SpendMembers members with
+	// holdout purchases; SpendMAE the mean absolute difference.
+	SpendPredicted, SpendActual, SpendMAE float64
+	SpendMembers                          int64
 }
 
 // Evaluate fits the clv model on data up to calEnd (inclusive), predicts
@@ -117,10 +130,20 @@ func (m *CLV) Evaluate(ctx context.Context, env Env, calEnd, holdEnd time.Time) 
 	ev.Members = int64(total)
 	ev.MAE = absErr / total
 	ev.BucketMAE /= buckets
+	if err := m.evaluateRevenue(ctx, env, w, work, args, t, &ev); err != nil {
+		return ev, fmt.Errorf("evaluate clv: revenue: %w", err)
+	}
 	metrics := map[string]float64{
 		"holdout_days": float64(ev.HoldoutDays), "members": total,
 		"predicted_total": ev.PredictedTotal, "actual_total": ev.ActualTotal,
 		"mae": ev.MAE, "bucket_mae": ev.BucketMAE,
+		"predicted_revenue_total": ev.PredictedRevenue, "actual_revenue_total": ev.ActualRevenue,
+		"spend_members": float64(ev.SpendMembers), "spend_predicted_mean": ev.SpendPredicted,
+		"spend_actual_mean": ev.SpendActual, "spend_mae": ev.SpendMAE,
+	}
+	for _, d := range ev.Deciles {
+		k := fmt.Sprintf("revenue_decile_%02d_", d.Decile)
+		metrics[k+"members"], metrics[k+"predicted"], metrics[k+"actual"] = float64(d.Members), d.Predicted, d.Actual
 	}
 	for _, bk := range ev.Buckets {
 		k := "bucket_" + bk.Label
@@ -139,4 +162,87 @@ func (m *CLV) Evaluate(ctx context.Context, env Env, calEnd, holdEnd time.Time) 
 		return ev, fmt.Errorf("evaluate clv: %w", err)
 	}
 	return ev, nil
+}
+
+// CLVDecile compares predicted and actual holdout revenue of one tenth of
+// the members, ranked by predicted holdout revenue (1 = lowest).
+type CLVDecile struct {
+	Decile    int
+	Members   int64
+	Predicted float64 // mean predicted holdout revenue
+	Actual    float64 // mean actual holdout revenue
+}
+
+// revenuePair is one member's predicted and actual holdout revenue.
+type revenuePair struct{ predicted, actual float64 }
+
+// revenueDeciles ranks pairs by predicted revenue (stably, so ties keep
+// their input order) and splits them into ten groups of equal size
+// (member i of n, 0-based, goes to decile 1 + floor(10 i / n)); deciles
+// without members are left out.
+func revenueDeciles(pairs []revenuePair) []CLVDecile {
+	sorted := slices.Clone(pairs)
+	slices.SortStableFunc(sorted, func(a, b revenuePair) int { return cmp.Compare(a.predicted, b.predicted) })
+	var out [10]CLVDecile
+	for i, p := range sorted {
+		d := 10 * i / len(sorted)
+		out[d].Members++
+		out[d].Predicted += p.predicted
+		out[d].Actual += p.actual
+	}
+	var res []CLVDecile
+	for d := range out {
+		if out[d].Members == 0 {
+			continue
+		}
+		n := float64(out[d].Members)
+		res = append(res, CLVDecile{Decile: d + 1, Members: out[d].Members, Predicted: out[d].Predicted / n, Actual: out[d].Actual / n})
+	}
+	return res
+}
+
+// evaluateRevenue back-tests spend and CLV: per member the predicted
+// holdout revenue is the BG/NBD expected purchase days in the holdout
+// times the Gamma-Gamma expected value per purchase day (E[M | x, mean],
+// the population mean without repeat purchases), against the actual paid
+// revenue in the holdout. It fills the revenue fields of ev. The spend
+// back-test compares, over members with holdout purchases, the expected
+// value per purchase day with the actual one. It holds two numbers per
+// member (a back-test, run by hand).
+func (m *CLV) evaluateRevenue(ctx context.Context, env Env, w Window, work string, args []any, t float64, ev *CLVEvaluation) error {
+	unit := m.spec.Unit.Days()
+	bg, gg := ev.Fit.BGNBD.Params, ev.Fit.Spend.Params
+	var pairs []revenuePair
+	var spendAbs, spendPred, spendAct, spendN float64
+	err := scanQuery(ctx, env.Conn, m.Name(), "holdout_members", map[string]string{"work": work}, args, func(r warehouse.Rows) error {
+		var x, tx, T, actual uint32
+		var mean, revenue float64
+		if err := r.Scan(&x, &tx, &T, &mean, &actual, &revenue); err != nil {
+			return err
+		}
+		value := gg.ConditionalExpectedValue(int(x), mean)
+		p := bg.ConditionalExpectedPurchases(t, int(x), float64(tx)/unit, float64(T)/unit) * value
+		pairs = append(pairs, revenuePair{predicted: p, actual: revenue})
+		if actual > 0 {
+			a := revenue / float64(actual)
+			spendN++
+			spendPred += value
+			spendAct += a
+			spendAbs += math.Abs(value - a)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, p := range pairs {
+		ev.PredictedRevenue += p.predicted
+		ev.ActualRevenue += p.actual
+	}
+	if spendN > 0 {
+		ev.SpendPredicted, ev.SpendActual, ev.SpendMAE = spendPred/spendN, spendAct/spendN, spendAbs/spendN
+	}
+	ev.SpendMembers = int64(spendN)
+	ev.Deciles = revenueDeciles(pairs)
+	return nil
 }

@@ -25,10 +25,19 @@ type fxEvent struct {
 	value           float64
 }
 
+// fxMemberVersion is one member version with a source tier (members
+// listed in fixture.members get one version, updated_at = joined_at, and
+// no source tier). Each version is its own INSERT, as if from its own
+// file, and merges of members are stopped first, so that every version
+// stays visible in the members table (ReplacingMergeTree keeps only the
+// latest once parts merge).
+type fxMemberVersion struct{ id, joined, tier, updated string }
+
 type fixture struct {
-	members []fxMember
-	orders  []fxOrder
-	events  []fxEvent
+	members        []fxMember
+	memberVersions []fxMemberVersion
+	orders         []fxOrder
+	events         []fxEvent
 }
 
 func ts(t testing.TB, s string) time.Time {
@@ -68,6 +77,17 @@ func (f fixture) load(t testing.TB, conn warehouse.Conn) {
 			j := ts(t, m.joined)
 			return []any{m.id, j, (*time.Time)(nil), "", "", "", "", j, "fx", now}
 		})
+	if len(f.memberVersions) > 0 {
+		if err := conn.Exec(ctx, "SYSTEM STOP MERGES members"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, m := range f.memberVersions {
+		send("INSERT INTO members (member_id, joined_at, birthday, gender, region, channel, source_tier, updated_at, file_id, loaded_at)",
+			1, func(int) []any {
+				return []any{m.id, ts(t, m.joined), (*time.Time)(nil), "", "", "", m.tier, ts(t, m.updated), "fx", now}
+			})
+	}
 	send("INSERT INTO orders (order_id, member_id, ordered_at, amount, discount, items, channel, store_id, status, updated_at, file_id, loaded_at)",
 		len(f.orders), func(i int) []any {
 			o := f.orders[i]

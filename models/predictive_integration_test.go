@@ -130,7 +130,7 @@ func newTestCLV(t *testing.T, edit func(*config.CLV)) *CLV {
 func newTestChurn(t *testing.T) *Churn {
 	t.Helper()
 	c := config.Default().Models
-	m, err := NewChurn(c.Churn, c.CLV)
+	m, err := NewChurn(c.Churn, c.CLV, c.Tiers)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -385,7 +385,7 @@ func TestChurnIntegration(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := metrics(t, conn, "churn", asOf)
-	t.Logf("churn out-of-time validation (cut-off 2025-07-04, labels to 2025-10-02): AUC %.4f, baseline (days since last order) AUC %.4f, log loss %.4f, Brier %.4f, top-decile lift %.2f, %g validation rows, churn rate %.3f",
+	t.Logf("churn out-of-time validation (cut-off 2025-10-02, labels to 2025-12-31): AUC %.4f, baseline (days since last order) AUC %.4f, log loss %.4f, Brier %.4f, top-decile lift %.2f, %g validation rows, churn rate %.3f",
 		got["auc"], got["baseline_auc"], got["log_loss"], got["brier"], got["lift_top_decile"], got["validation_rows"], got["validation_churn_rate"])
 	if !(got["auc"] > got["baseline_auc"]) {
 		t.Errorf("model AUC %.4f does not beat the baseline AUC %.4f", got["auc"], got["baseline_auc"])
@@ -408,20 +408,36 @@ func TestChurnIntegration(t *testing.T) {
 	if res.Result.Rows["churn"] != members {
 		t.Errorf("churn rows = %d, want every member with a paid order, %d", res.Result.Rows["churn"], members)
 	}
-	bad := chtest.QueryUint(t, conn, `SELECT count() FROM churn WHERE as_of = '2025-12-31' AND NOT (
-		churn_probability > 0 AND churn_probability < 1 AND driver_1 != '' AND driver_2 != '' AND driver_3 != ''
-		AND driver_1 != driver_2 AND risk_band = multiIf(churn_probability >= 0.75, 'critical', churn_probability >= 0.5, 'high', churn_probability >= 0.25, 'medium', 'low'))`)
+	p := params(t, conn, "churn", asOf)
+	bad := chtest.QueryUint(t, conn, `SELECT count() FROM churn WHERE as_of = '2025-12-31' AND NOT if(recency_days > 365,
+		churn_probability = 1 AND risk_band = 'lapsed' AND driver_1 = 'no paid order for over 365 days',
+		churn_probability > 0 AND churn_probability < 1 AND driver_1 != '' AND driver_1 != driver_2
+		AND match(driver_1, ' \\((raises|lowers) risk\\)$')
+		AND risk_band = multiIf(churn_probability >= ?, 'critical', churn_probability >= ?, 'high', churn_probability >= ?, 'medium', 'low'))`,
+		p["band_cut_critical"], p["band_cut_high"], p["band_cut_medium"])
 	if bad != 0 {
 		t.Errorf("%d churn rows with an invalid probability, band or drivers", bad)
 	}
-	// Scoring in ClickHouse agrees with the Go model on the same member.
-	p := params(t, conn, "churn", asOf)
+	// The default band quantiles put 40/30/20/10% of the scored (recent)
+	// buyers in low/medium/high/critical: the cut points are quantiles of
+	// the scored probabilities (ties aside, exact).
+	shares := keyValues(t, conn, `SELECT risk_band, count() / (SELECT count() FROM churn WHERE as_of = '2025-12-31' AND risk_band != 'lapsed')
+		FROM churn WHERE as_of = '2025-12-31' AND risk_band != 'lapsed' GROUP BY risk_band`)
+	t.Logf("risk band shares of scored buyers: %v; l2 %g", shares, got["l2"])
+	for band, want := range map[string]float64{"low": 0.4, "medium": 0.3, "high": 0.2, "critical": 0.1} {
+		if math.Abs(shares[band]-want) > 0.01 {
+			t.Errorf("%s holds %.3f of scored buyers, want about %.1f", band, shares[band], want)
+		}
+	}
+	if _, ok := got["l2_candidate_5_log_loss"]; !ok || p["l2"] == 0 {
+		t.Errorf("l2 not chosen out of time: metrics %v", got)
+	}
 	if _, ok := p["coef_recency_days"]; !ok {
 		t.Fatalf("model_params lacks coef_recency_days: %v", p)
 	}
-	// Long-inactive members are scored riskier than recent buyers.
+	// Long-inactive (but not lapsed) members are scored riskier than recent buyers.
 	var recent, old float64
-	rows, err := conn.Query(ctx, `SELECT avgIf(churn_probability, recency_days <= 30), avgIf(churn_probability, recency_days > 365) FROM churn WHERE as_of = '2025-12-31'`)
+	rows, err := conn.Query(ctx, `SELECT avgIf(churn_probability, recency_days <= 30), avgIf(churn_probability, recency_days > 180 AND recency_days <= 365) FROM churn WHERE as_of = '2025-12-31'`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -431,7 +447,7 @@ func TestChurnIntegration(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !(old > recent) {
-		t.Errorf("mean churn probability: %.3f for buyers of the last 30 days, %.3f for members inactive over a year", recent, old)
+		t.Errorf("mean churn probability: %.3f for buyers of the last 30 days, %.3f for members inactive 180-365 days", recent, old)
 	}
 }
 
@@ -441,7 +457,7 @@ func TestChurnFailureIntegration(t *testing.T) {
 	t.Parallel()
 	conn, _ := loadedDB(t, genload.Before(time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC)))
 	ctx := context.Background()
-	asOf := day("2024-05-31") // validation cut-off 2023-12-03: no orders yet
+	asOf := day("2024-05-31") // fit cut-off 2023-12-03: no orders yet
 	_, err := RunOne(ctx, newTestChurn(t), testEnv(conn, "bad"), asOf)
 	if err == nil {
 		t.Fatal("churn run without a validation window succeeded")
@@ -567,7 +583,32 @@ func TestCLVEvaluateIntegration(t *testing.T) {
 	if !(ev.Buckets[0].Predicted < ev.Buckets[3].Predicted && ev.Buckets[3].Predicted < ev.Buckets[7].Predicted) {
 		t.Errorf("predictions do not rise with calibration frequency: %+v", ev.Buckets)
 	}
+	// Revenue (spend x purchases): the totals agree as the purchase counts
+	// do (within 20%, the holdout holds the seasonal peak), the expected
+	// value per purchase day is within 10% of the actual one, and the
+	// actual revenue rises from the bottom to the top predicted decile.
+	t.Logf("holdout revenue: predicted %.0f, actual %.0f; value per purchase day: predicted %.2f, actual %.2f over %d members (MAE %.2f)",
+		ev.PredictedRevenue, ev.ActualRevenue, ev.SpendPredicted, ev.SpendActual, ev.SpendMembers, ev.SpendMAE)
+	for _, d := range ev.Deciles {
+		t.Logf("  decile %2d %6d members  predicted %8.2f  actual %8.2f", d.Decile, d.Members, d.Predicted, d.Actual)
+	}
+	if r := ev.PredictedRevenue / ev.ActualRevenue; !(r > 0.8 && r < 1.2) {
+		t.Errorf("predicted/actual holdout revenue = %.3f, want within 20%%", r)
+	}
+	if r := ev.SpendPredicted / ev.SpendActual; !(r > 0.9 && r < 1.1) {
+		t.Errorf("predicted/actual value per purchase day = %.3f, want within 10%%", r)
+	}
+	var inDeciles int64
+	for _, d := range ev.Deciles {
+		inDeciles += d.Members
+	}
+	if len(ev.Deciles) != 10 || inDeciles != ev.Members || !(ev.Deciles[0].Actual < ev.Deciles[4].Actual && ev.Deciles[4].Actual < ev.Deciles[9].Actual) {
+		t.Errorf("revenue deciles (%d members of %d): %+v", inDeciles, ev.Members, ev.Deciles)
+	}
 	got := metrics(t, conn, CLVEvaluationModel, day("2025-06-30"))
+	if got["revenue_decile_10_actual"] != ev.Deciles[9].Actual || got["actual_revenue_total"] != ev.ActualRevenue {
+		t.Errorf("model_metrics of clv_evaluation lack the revenue back-test: %v", got)
+	}
 	if got["mae"] != ev.MAE || got["bucket_7_plus_members"] != float64(ev.Buckets[7].Members) {
 		t.Errorf("model_metrics of clv_evaluation: %v", got)
 	}

@@ -9,12 +9,14 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2"
 
 	"github.com/memberlytics/memberlytics/internal/config"
+	"github.com/memberlytics/memberlytics/internal/warehouse"
 )
 
 // Tiers is the tiers model: configured membership levels qualified by
 // rolling-window spend, orders, points and engagement (any/all rules),
-// upgraded as soon as qualified and downgraded only at review after the
-// grace period; per member movement, progress to the next level, spend gap
+// upgraded as soon as qualified, held review_days from the day reached or
+// last reviewed, then renewed or lowered by at most max_downgrade_levels;
+// the first run seeds each member from source_tier; per member movement, progress to the next level, spend gap
 // and near-upgrade flag; the migration matrix since the previous as_of; and
 // KPIs in model_metrics. Outputs: tiers, tier_migration. It reads the
 // engagement table of the same as_of, so it depends on engagement.
@@ -54,10 +56,11 @@ func (m *Tiers) Run(ctx context.Context, env Env, asOf time.Time) (Result, error
 	if err != nil {
 		return Result{}, err
 	}
-	var names []string
+	var names, lower []string
 	var spend, orders, points, eng, all []float64
 	for _, l := range m.cfg.Levels {
 		names = append(names, l.Name)
+		lower = append(lower, strings.ToLower(l.Name))
 		spend = append(spend, l.MinSpend)
 		orders = append(orders, float64(l.MinOrders))
 		points = append(points, l.MinPoints)
@@ -76,6 +79,7 @@ func (m *Tiers) Run(ctx context.Context, env Env, asOf time.Time) (Result, error
 		clickhouse.Named("names", names), clickhouse.Named("min_spend", spend), clickhouse.Named("min_orders", orders),
 		clickhouse.Named("min_points", points), clickhouse.Named("min_engagement", eng), clickhouse.Named("rule_all", all),
 		clickhouse.Named("review_days", m.cfg.ReviewDays), clickhouse.Named("near", m.cfg.NearUpgrade),
+		clickhouse.Named("lower_names", lower), clickhouse.Named("max_down", m.cfg.MaxDowngradeLevels),
 		clickhouse.Named("window_start", FormatUTC(w.DayStart(m.cfg.WindowDays-1))),
 		clickhouse.Named("prev", prev.Format(DateLayout)))...)
 	res := Result{Rows: map[string]uint64{}, Metrics: map[string]float64{}, Params: map[string]float64{}}
@@ -88,17 +92,24 @@ func (m *Tiers) Run(ctx context.Context, env Env, asOf time.Time) (Result, error
 		}
 		res.Rows[step.table] = n
 	}
-	if err := m.kpis(ctx, env, args, res.Metrics); err != nil {
+	if err := m.kpis(ctx, env, w, args, res.Metrics); err != nil {
 		return Result{}, fmt.Errorf("tiers kpis: %w", err)
 	}
 	return res, nil
 }
 
 // kpis records per tier members, ARPU (mean window spend), repurchase
-// rate (share with a second purchase day in the window) and near-upgrade count,
-// and, against the previous as_of, the upgrade conversion rate and the
-// retention of upgraded members (absent when there is no such member).
-func (m *Tiers) kpis(ctx context.Context, env Env, args []any, out map[string]float64) error {
+// rate (share with a second purchase day in the window) and near-upgrade count;
+// upgrade_conversion_rate (near-upgrade members who moved up within
+// conversion_days of the flag, flags of (D - 2C, D - C]); and, for the
+// members who moved up in (D - 2N, D - N] (N = retention_days),
+// upgrade_retention_rate (a paid order within N days after the upgrade)
+// and the upgrade effect: difference-in-differences of frequency, spend
+// and AOV over the N days before and after, against near-upgrade members
+// who did not move up (upgrade_effect_<m>, _se, _ci_low, _ci_high,
+// _treated, _control). Rates are absent when their base is 0, effects
+// when a group has fewer than 2 members.
+func (m *Tiers) kpis(ctx context.Context, env Env, w Window, args []any, out map[string]float64) error {
 	q, err := Query("tiers", "per_tier", nil)
 	if err != nil {
 		return err
@@ -120,17 +131,50 @@ func (m *Tiers) kpis(ctx context.Context, env Env, args []any, out map[string]fl
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	for _, k := range []struct{ query, metric string }{
-		{"conversion", "upgrade_conversion_rate"}, {"upgraded_retention", "upgraded_retention_rate"},
-	} {
-		var base, hit float64
-		if err := queryRow(ctx, env.Conn, "tiers", k.query, nil, args, &base, &hit); err != nil {
+	day := func(n int) string { return w.AsOf.AddDate(0, 0, -n).Format(DateLayout) }
+	c, n := m.cfg.ConversionDays, m.cfg.RetentionDays
+	args = append(args,
+		clickhouse.Named("conversion_days", c), clickhouse.Named("conv_from", day(2*c)), clickhouse.Named("conv_to", day(c)),
+		clickhouse.Named("retention_days", n), clickhouse.Named("ret_from", day(2*n)), clickhouse.Named("ret_to", day(n)),
+		clickhouse.Named("effect_start", FormatUTC(w.DayStart(3*n))))
+	var base, hit float64
+	if err := queryRow(ctx, env.Conn, "tiers", "conversion", nil, args, &base, &hit); err != nil {
+		return err
+	}
+	out["upgrade_conversion_rate_base"] = base
+	if base > 0 {
+		out["upgrade_conversion_rate"] = hit / base
+	}
+	groups := map[string][3]groupStats{}
+	var retained, treated float64
+	err = scanQuery(ctx, env.Conn, "tiers", "upgrade_effect", nil, args, func(r warehouse.Rows) error {
+		var grp string
+		var members, kept float64
+		var g [3]groupStats
+		if err := r.Scan(&grp, &members, &kept, &g[0].N, &g[0].Mean, &g[0].Var, &g[1].N, &g[1].Mean, &g[1].Var,
+			&g[2].N, &g[2].Mean, &g[2].Var); err != nil {
 			return err
 		}
-		if base > 0 {
-			out[k.metric] = hit / base
+		groups[grp] = g
+		if grp == "treated" {
+			treated, retained = members, kept
 		}
-		out[k.metric+"_base"] = base
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	out["upgrade_retention_rate_base"] = treated
+	if treated > 0 {
+		out["upgrade_retention_rate"] = retained / treated
+	}
+	for i, name := range []string{"frequency", "spend", "aov"} {
+		d, ok := diffInDiff(groups["treated"][i], groups["control"][i])
+		k := "upgrade_effect_" + name
+		out[k+"_treated"], out[k+"_control"] = d.Treated, d.Control
+		if ok {
+			out[k], out[k+"_se"], out[k+"_ci_low"], out[k+"_ci_high"] = d.Estimate, d.SE, d.Low, d.High
+		}
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"math"
 	"reflect"
 	"testing"
 	"time"
@@ -30,7 +31,7 @@ func TestTiersIntegration(t *testing.T) {
 				{Name: "Silver", MinSpend: 100, MinPoints: 1000, Rule: "any"},
 				{Name: "Gold", MinSpend: 500, MinEngagement: 50, Rule: "all"},
 			},
-			WindowDays: 365, ReviewDays: 30, NearUpgrade: 0.8,
+			WindowDays: 365, ReviewDays: 30, NearUpgrade: 0.8, MaxDowngradeLevels: 1, ConversionDays: 30, RetentionDays: 30,
 		}
 		reg := NewRegistry()
 		for _, m := range []Model{NewTiers(cfg), NewEngagement(defaults().Engagement)} {
@@ -67,20 +68,21 @@ func TestTiersIntegration(t *testing.T) {
 		}
 		// 2024-03-20: u reaches 110 -> Silver (up); p earns 1200 points -> Silver
 		// (up); d's order left the window -> qualifies Bronze only, but its
-		// review is due 2024-03-31: stays Silver.
+		// review is due 2024-03-31: stays Silver. g still qualifies for Gold,
+		// which does not restart its period (review still 2024-03-31).
 		res := run("2024-03-20")
 		want = [][]string{
 			{"d", "Silver", "Silver", "same", "Bronze", "2024-03-01", "2024-03-31", "0", "0", "500", "0", "Gold"},
-			{"g", "Gold", "Gold", "same", "Gold", "2024-03-20", "2024-04-19", "600", "1", "0", "0", ""},
+			{"g", "Gold", "Gold", "same", "Gold", "2024-03-01", "2024-03-31", "600", "1", "0", "0", ""},
 			{"p", "Silver", "Bronze", "up", "Silver", "2024-03-20", "2024-04-19", "0", "0", "500", "0", "Gold"},
 			{"u", "Silver", "Bronze", "up", "Silver", "2024-03-20", "2024-04-19", "110", "0", "390", "0", "Gold"},
 		}
 		if got := chtest.Rows(t, conn, q, "2024-03-20"); !reflect.DeepEqual(got, want) {
 			t.Errorf("2024-03-20:\n got %v\nwant %v", got, want)
 		}
-		// u was the only near-upgrade member on 2024-03-01 and moved up; of the
-		// three Silver members (d, p, u) only u has 2 orders in the window.
-		if k := res[1].Result.Metrics; k["upgrade_conversion_rate"] != 1 || k["upgrade_conversion_rate_base"] != 1 ||
+		// Of the three Silver members (d, p, u) only u has 2 orders in the
+		// window. No flag of (2024-01-20, 2024-02-19] to follow up yet.
+		if k := res[1].Result.Metrics; k["upgrade_conversion_rate_base"] != 0 ||
 			k["members_silver"] != 3 || k["arpu_silver"] != 110.0/3 || k["repurchase_rate_silver"] != 1.0/3 {
 			t.Errorf("2024-03-20 kpis: %v", k)
 		}
@@ -88,17 +90,20 @@ func TestTiersIntegration(t *testing.T) {
 		if got, want := chtest.Rows(t, conn, mig, "2024-03-20"), [][]string{{"Bronze", "Silver", "2"}, {"Gold", "Gold", "1"}, {"Silver", "Silver", "1"}}; !reflect.DeepEqual(got, want) {
 			t.Errorf("migration 2024-03-20: got %v, want %v", got, want)
 		}
-		// 2024-04-15: d's review (2024-03-31) has passed: down to Bronze. n
-		// joined 2024-04-10: new at Bronze. u and p keep Silver; both upgraded
-		// last time and are still Silver: retention 1. u has 2 orders: repurchase.
+		// 2024-04-15: d's review (2024-03-31) has passed: down to Bronze; g's
+		// too, and g still qualifies: Gold renewed. n joined 2024-04-10: new
+		// at Bronze. u and p keep Silver until their review (2024-04-19). u
+		// has 2 orders: repurchase.
 		res = run("2024-04-15")
 		got := chtest.Rows(t, conn, `SELECT member_id, tier, movement, toString(last_qualified) FROM tiers WHERE as_of = '2024-04-15' ORDER BY member_id`)
 		want = [][]string{{"d", "Bronze", "down", "2024-04-15"}, {"g", "Gold", "same", "2024-04-15"}, {"n", "Bronze", "new", "2024-04-15"},
-			{"p", "Silver", "same", "2024-04-15"}, {"u", "Silver", "same", "2024-04-15"}}
+			{"p", "Silver", "same", "2024-03-20"}, {"u", "Silver", "same", "2024-03-20"}}
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("2024-04-15:\n got %v\nwant %v", got, want)
 		}
-		if k := res[1].Result.Metrics; k["upgraded_retention_rate"] != 1 || k["upgraded_retention_rate_base"] != 2 || k["repurchase_rate_silver"] != 0.5 {
+		// u, flagged near upgrade on 2024-03-01 (in (02-15, 03-16]), moved
+		// up on 03-20, within conversion_days (30): conversion 1 of 1.
+		if k := res[1].Result.Metrics; k["upgrade_conversion_rate"] != 1 || k["upgrade_conversion_rate_base"] != 1 || k["repurchase_rate_silver"] != 0.5 {
 			t.Errorf("2024-04-15 kpis: %v", k)
 		}
 		if got, want := chtest.Rows(t, conn, mig, "2024-04-15"), [][]string{{"Gold", "Gold", "1"}, {"Silver", "Bronze", "1"}, {"Silver", "Silver", "2"}, {"none", "Bronze", "1"}}; !reflect.DeepEqual(got, want) {
@@ -125,7 +130,7 @@ func TestTiersDayEndIntegration(t *testing.T) {
 	}, func(t *testing.T, conn warehouse.Conn) {
 		cfg := config.Tiers{
 			Levels:     []config.TierLevel{{Name: "Bronze", Rule: "any"}, {Name: "Silver", MinSpend: 100, Rule: "any"}},
-			WindowDays: 365, ReviewDays: 30, NearUpgrade: 0.8,
+			WindowDays: 365, ReviewDays: 30, NearUpgrade: 0.8, MaxDowngradeLevels: 1, ConversionDays: 30, RetentionDays: 30,
 		}
 		reg := NewRegistry()
 		for _, m := range []Model{NewTiers(cfg), NewEngagement(defaults().Engagement)} {
@@ -163,6 +168,157 @@ func TestTiersRepurchaseIsSecondPurchaseDayIntegration(t *testing.T) {
 		r := runModel(t, conn, NewTiers(cfg), "2024-03-31", time.UTC)
 		if got := r.Result.Metrics["repurchase_rate_bronze"]; got != 0.5 {
 			t.Errorf("repurchase_rate_bronze = %v, want 0.5 (y only)", got)
+		}
+	})
+}
+
+// TestTiersReviewRuleIntegration: a tier is held review_days from the day
+// it was reached (or last reviewed), not from the last day the member
+// still qualified; at review it is renewed when the member qualifies,
+// otherwise lowered by at most max_downgrade_levels (1); the first run
+// seeds the level from the member's source_tier when it names a level.
+// Window and review 365 days; Silver 100, Gold 500.
+//
+//	a: 600 on 2023-01-10 -> Gold on 2023-01-10 (review 2024-01-10). On
+//	   2024-01-15 the order has left the window (qualifies Bronze) and the
+//	   review is due: Silver, one level down, next review 2025-01-14. (The
+//	   old rule restarted the clock at every run a still qualified, so a
+//	   kept Gold until 2025-01-08, two years after the spend.)
+//	   2025-01-20: review due, still Bronze: Bronze.
+//	b: source tier "gold", no orders: Gold from the first run.
+//	c: source tier "Silver", 600 spent: Gold (the higher of the two).
+//	g: 600 on 2023-01-10 and 600 on 2023-12-01: Gold renewed at the
+//	   2024-01-15 review (next review 2025-01-14).
+func TestTiersReviewRuleIntegration(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, fixture{
+		members: []fxMember{{"a", "2023-01-01 00:00:00"}, {"g", "2023-01-01 00:00:00"}},
+		memberVersions: []fxMemberVersion{
+			{"b", "2023-01-01 00:00:00", "gold", "2023-01-01 00:00:00"},
+			{"c", "2023-01-01 00:00:00", "Silver", "2023-01-01 00:00:00"},
+		},
+		orders: []fxOrder{
+			{"a", "2023-01-10 10:00:00", 600, ""}, {"c", "2023-01-05 10:00:00", 600, ""},
+			{"g", "2023-01-10 10:00:00", 600, ""}, {"g", "2023-12-01 10:00:00", 600, ""},
+		},
+	}, func(t *testing.T, conn warehouse.Conn) {
+		cfg := config.Tiers{
+			Levels: []config.TierLevel{
+				{Name: "Bronze", Rule: "any"}, {Name: "Silver", MinSpend: 100, Rule: "any"}, {Name: "Gold", MinSpend: 500, Rule: "any"},
+			},
+			WindowDays: 365, ReviewDays: 365, NearUpgrade: 0.8, MaxDowngradeLevels: 1, ConversionDays: 30, RetentionDays: 30,
+		}
+		m := NewTiers(cfg)
+		q := `SELECT member_id, tier, movement, toString(last_qualified), toString(review_date) FROM tiers WHERE as_of = ? ORDER BY member_id`
+		for _, c := range []struct {
+			asOf string
+			want [][]string
+		}{
+			{"2023-01-10", [][]string{{"a", "Gold", "new", "2023-01-10", "2024-01-10"}, {"b", "Gold", "new", "2023-01-10", "2024-01-10"},
+				{"c", "Gold", "new", "2023-01-10", "2024-01-10"}, {"g", "Gold", "new", "2023-01-10", "2024-01-10"}}},
+			{"2023-06-01", [][]string{{"a", "Gold", "same", "2023-01-10", "2024-01-10"}, {"b", "Gold", "same", "2023-01-10", "2024-01-10"},
+				{"c", "Gold", "same", "2023-01-10", "2024-01-10"}, {"g", "Gold", "same", "2023-01-10", "2024-01-10"}}},
+			{"2024-01-15", [][]string{{"a", "Silver", "down", "2024-01-15", "2025-01-14"}, {"b", "Silver", "down", "2024-01-15", "2025-01-14"},
+				{"c", "Silver", "down", "2024-01-15", "2025-01-14"}, {"g", "Gold", "same", "2024-01-15", "2025-01-14"}}},
+			{"2025-01-20", [][]string{{"a", "Bronze", "down", "2025-01-20", "2026-01-20"}, {"b", "Bronze", "down", "2025-01-20", "2026-01-20"},
+				{"c", "Bronze", "down", "2025-01-20", "2026-01-20"}, {"g", "Silver", "down", "2025-01-20", "2026-01-20"}}},
+		} {
+			runModel(t, conn, m, c.asOf, time.UTC)
+			if got := chtest.Rows(t, conn, q, c.asOf); !reflect.DeepEqual(got, c.want) {
+				t.Errorf("%s:\n got %v\nwant %v", c.asOf, got, c.want)
+			}
+		}
+	})
+}
+
+// TestTiersUpgradeKPIsIntegration: as_of D = 2024-03-31, conversion_days
+// = retention_days = 10, so the cohorts are the flags and upgrades of
+// (03-11, 03-21], each followed for 10 days. Earlier tiers rows are
+// written directly. Worked by hand:
+//
+//	03-15: t1, t2, t3 move up; c1, c2, c3, k1 are near upgrade
+//	03-18: k1 moves up
+//
+// Conversion: 4 flagged (c1, c2, c3, k1), k1 moved up within 10 days:
+// 0.25. Treated (moved up): t1, t2, t3 (ref 03-15), k1 (ref 03-18).
+// Control: c1, c2, c3 (k1 moved up within 10 days of its flag).
+// Before = (ref-10, ref], after = (ref, ref+10]:
+//
+//	member  before           after      d orders  d spend  d aov
+//	t1      100              150, 150    1         200      50
+//	t2      50               100         0          50      50
+//	t3      -                -           0           0      -
+//	k1      40, 60           80         -1         -20      30
+//	c1      100              100         0           0       0
+//	c2      50, 50           60         -1         -40      10
+//	c3      -                30          1          30      -
+//
+// Retention: t1, t2, k1 of 4 bought after the upgrade: 0.75. DiD:
+// frequency 0 - 0 = 0 (SE sqrt((2/3)/4 + 1/3) = sqrt(1/2)), spend
+// 57.5 - (-10/3) = 60.8333, AOV (members with orders before and after)
+// 130/3 - 5 = 38.3333 on 3 and 2 members.
+func TestTiersUpgradeKPIsIntegration(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, fixture{
+		orders: []fxOrder{
+			{"t1", "2024-03-10 10:00:00", 100, ""}, {"t1", "2024-03-17 10:00:00", 150, ""}, {"t1", "2024-03-24 10:00:00", 150, ""},
+			{"t2", "2024-03-14 10:00:00", 50, ""}, {"t2", "2024-03-16 10:00:00", 100, ""},
+			{"t3", "2024-02-01 10:00:00", 500, ""}, {"t3", "2024-03-28 10:00:00", 70, ""},
+			{"k1", "2024-03-10 10:00:00", 40, ""}, {"k1", "2024-03-12 10:00:00", 60, ""}, {"k1", "2024-03-20 10:00:00", 80, ""},
+			{"c1", "2024-03-10 10:00:00", 100, ""}, {"c1", "2024-03-20 10:00:00", 100, ""},
+			{"c2", "2024-03-06 10:00:00", 50, ""}, {"c2", "2024-03-15 23:00:00", 50, ""}, {"c2", "2024-03-25 10:00:00", 60, ""},
+			{"c3", "2024-03-16 00:00:00", 30, ""},
+		},
+	}, func(t *testing.T, conn warehouse.Conn) {
+		ctx := context.Background()
+		b, err := conn.PrepareBatch(ctx, "INSERT INTO tiers (as_of, member_id, tier, tier_rank, movement, near_upgrade, run_id)")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range []struct {
+			day, member, tier string
+			rank              uint8
+			movement          string
+			near              uint8
+		}{
+			{"2024-03-15", "t1", "Silver", 1, "up", 0}, {"2024-03-15", "t2", "Silver", 1, "up", 0}, {"2024-03-15", "t3", "Silver", 1, "up", 0},
+			{"2024-03-15", "c1", "Bronze", 0, "same", 1}, {"2024-03-15", "c2", "Bronze", 0, "same", 1}, {"2024-03-15", "c3", "Bronze", 0, "same", 1},
+			{"2024-03-15", "k1", "Bronze", 0, "same", 1},
+			{"2024-03-18", "k1", "Silver", 1, "up", 0}, {"2024-03-18", "c1", "Bronze", 0, "same", 1},
+		} {
+			if err := b.Append(asOfDay(t, r.day), r.member, r.tier, r.rank, r.movement, r.near, "fx"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := b.Send(); err != nil {
+			t.Fatal(err)
+		}
+		cfg := config.Tiers{
+			Levels:     []config.TierLevel{{Name: "Bronze", Rule: "any"}, {Name: "Silver", MinSpend: 100, Rule: "any"}},
+			WindowDays: 365, ReviewDays: 30, NearUpgrade: 0.8, MaxDowngradeLevels: 1, ConversionDays: 10, RetentionDays: 10,
+		}
+		k := runModel(t, conn, NewTiers(cfg), "2024-03-31", time.UTC).Result.Metrics
+		near := func(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
+		for name, want := range map[string]float64{
+			"upgrade_conversion_rate": 0.25, "upgrade_conversion_rate_base": 4,
+			"upgrade_retention_rate": 0.75, "upgrade_retention_rate_base": 4,
+			"upgrade_effect_frequency": 0, "upgrade_effect_frequency_se": math.Sqrt(0.5),
+			"upgrade_effect_frequency_treated": 4, "upgrade_effect_frequency_control": 3,
+			"upgrade_effect_spend": 57.5 + 10.0/3, "upgrade_effect_spend_treated": 4, "upgrade_effect_spend_control": 3,
+			"upgrade_effect_aov": 130.0/3 - 5, "upgrade_effect_aov_treated": 3, "upgrade_effect_aov_control": 2,
+		} {
+			if got, ok := k[name]; !ok || !near(got, want) {
+				t.Errorf("%s = %g (recorded %v), want %g", name, got, ok, want)
+			}
+		}
+		for _, m := range []string{"frequency", "spend", "aov"} {
+			e, lo, hi := k["upgrade_effect_"+m], k["upgrade_effect_"+m+"_ci_low"], k["upgrade_effect_"+m+"_ci_high"]
+			if !(lo < e && e < hi) {
+				t.Errorf("%s: interval [%g, %g] does not hold the estimate %g", m, lo, hi, e)
+			}
+		}
+		if _, ok := k["upgraded_retention_rate"]; ok {
+			t.Error("upgraded_retention_rate (1 by construction) is still recorded")
 		}
 	})
 }

@@ -66,7 +66,15 @@ func newEvaluateCmd(a *app) *cobra.Command {
 				return err
 			}
 			fmt.Fprintf(a.stdout, "mean absolute error: %.4f per member, %.4f per frequency bucket (purchase days in the holdout)\n", ev.MAE, ev.BucketMAE)
-			return nil
+			fmt.Fprintf(a.stdout, "value per purchase day over %d members with holdout purchases: predicted %.2f, actual %.2f, mean absolute error %.2f\n",
+				ev.SpendMembers, ev.SpendPredicted, ev.SpendActual, ev.SpendMAE)
+			tw = tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
+			fmt.Fprintln(tw, "PREDICTED REVENUE DECILE\tMEMBERS\tPREDICTED\tACTUAL\t")
+			for _, d := range ev.Deciles {
+				fmt.Fprintf(tw, "%d\t%d\t%.2f\t%.2f\t\n", d.Decile, d.Members, d.Predicted, d.Actual)
+			}
+			fmt.Fprintf(tw, "total revenue\t%d\t%.0f\t%.0f\t\n", ev.Members, ev.PredictedRevenue, ev.ActualRevenue)
+			return tw.Flush()
 		},
 	}
 	clvCmd.Flags().StringVar(&calEnd, "calibration-end", "", "last day of the calibration period, YYYY-MM-DD (required)")

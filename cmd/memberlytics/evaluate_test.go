@@ -11,7 +11,7 @@ import (
 	"github.com/memberlytics/memberlytics/internal/config"
 )
 
-// `memberlytics evaluate clv` end to end: load generated orders through
+// `memberlytics evaluate clv` end to end: load generated members and orders through
 // the CLI, back-test, and find the printed table and the recorded
 // model_metrics; bad dates are refused with the flag named.
 func TestEvaluateCLVCommandIntegration(t *testing.T) {
@@ -22,14 +22,18 @@ func TestEvaluateCLVCommandIntegration(t *testing.T) {
 	}
 	conn := chtest.Migrated(t)
 	env := map[string]string{config.EnvAddr: chtest.Server(t).Addr(), config.EnvDatabase: conn.Database()}
-	if out, err := run(t, env, "load", "--kind", "orders", filepath.Join(dir, "orders.csv")); err != nil {
-		t.Fatalf("load: %v\n%s", err, out)
+	// clv scores members who joined by as_of, so members are loaded too.
+	for _, kind := range []string{"members", "orders"} {
+		if out, err := run(t, env, "load", "--kind", kind, filepath.Join(dir, kind+".csv")); err != nil {
+			t.Fatalf("load %s: %v\n%s", kind, err, out)
+		}
 	}
 	out, err := run(t, env, "evaluate", "clv", "--calibration-end", "2025-06-30", "--holdout-end", "2025-12-31")
 	if err != nil {
 		t.Fatalf("evaluate: %v\n%s", err, out)
 	}
-	for _, want := range []string{"clv calibration to 2025-06-30, holdout 184 days to 2025-12-31", "BG/NBD r=", "CALIBRATION REPEATS", "total", "mean absolute error:"} {
+	for _, want := range []string{"clv calibration to 2025-06-30, holdout 184 days to 2025-12-31", "BG/NBD r=", "CALIBRATION REPEATS", "total", "mean absolute error:",
+		"value per purchase day over", "PREDICTED REVENUE DECILE", "total revenue"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}

@@ -1,6 +1,9 @@
 package config
 
-import "math"
+import (
+	"fmt"
+	"math"
+)
 
 // Models configures the models' own parameters; each model reads its
 // subsection. Keys are documented in deploy/memberlytics.example.yaml.
@@ -43,10 +46,25 @@ type Churn struct {
 	HorizonDays int `yaml:"horizon_days"`
 	// TrainingCap is the most rows the model trains (and validates) on; larger populations are sampled.
 	TrainingCap int `yaml:"training_cap"`
-	// L2 is the L2 penalty of the logistic regression on standardised features.
+	// L2 is the L2 penalty of the logistic regression on standardised
+	// features when L2Candidates is empty.
 	L2 float64 `yaml:"l2"`
-	// RiskBands are the three ascending churn-probability cut points between low, medium, high and critical.
+	// L2Candidates are the penalties tried: each is fitted at as_of - 2H
+	// and the one with the lowest out-of-time log loss at as_of - H is used.
+	L2Candidates []float64 `yaml:"l2_candidates"`
+	// RiskBandQuantiles are the three ascending shares of scored buyers at
+	// or below which the low, medium and high bands end (the rest is
+	// critical): the cut points are these quantiles of the predicted churn
+	// probabilities. The default [0.4, 0.7, 0.9] puts about 40/30/20/10% of
+	// recent buyers in low/medium/high/critical.
+	RiskBandQuantiles []float64 `yaml:"risk_band_quantiles"`
+	// RiskBands, when set, are three fixed ascending churn-probability cut
+	// points used instead of RiskBandQuantiles.
 	RiskBands []float64 `yaml:"risk_bands"`
+	// MaxInactiveDays: buyers whose last paid order is more than this many
+	// days before as_of are lapsed: reported with risk_band lapsed, not
+	// scored, and left out of training (0 = no limit).
+	MaxInactiveDays int `yaml:"max_inactive_days"`
 	// Seed seeds the training sample.
 	Seed uint64 `yaml:"seed"`
 }
@@ -71,11 +89,13 @@ func defaultModels() Models {
 			MaxSpendCorrelation: 0.3,
 		},
 		Churn: Churn{
-			HorizonDays: 90,
-			TrainingCap: 500_000,
-			L2:          1e-4,
-			RiskBands:   []float64{0.25, 0.5, 0.75},
-			Seed:        1,
+			HorizonDays:       90,
+			TrainingCap:       500_000,
+			L2:                1e-4,
+			L2Candidates:      []float64{1e-4, 1e-3, 1e-2, 1e-1, 1},
+			RiskBandQuantiles: []float64{0.4, 0.7, 0.9},
+			MaxInactiveDays:   365,
+			Seed:              1,
 		},
 		Potential: Potential{DecileGap: 3, TrendDays: 90, EngagementDays: 90},
 	}
@@ -115,8 +135,22 @@ func validateModels(m Models, add func(key, format string, args ...any)) {
 	if !finite(h.L2) || h.L2 < 0 {
 		add("models.churn.l2", "must be a number >= 0, got %g", h.L2)
 	}
-	if len(h.RiskBands) != 3 || !(h.RiskBands[0] > 0 && h.RiskBands[0] < h.RiskBands[1] && h.RiskBands[1] < h.RiskBands[2] && h.RiskBands[2] < 1) {
+	for i, v := range h.L2Candidates {
+		if !finite(v) || v < 0 {
+			add(fmt.Sprintf("models.churn.l2_candidates[%d]", i), "must be a number >= 0, got %g", v)
+		}
+	}
+	ascending := func(v []float64) bool {
+		return len(v) == 3 && v[0] > 0 && v[0] < v[1] && v[1] < v[2] && v[2] < 1
+	}
+	if h.RiskBands != nil && !ascending(h.RiskBands) {
 		add("models.churn.risk_bands", "must be three ascending probabilities strictly between 0 and 1, got %v", h.RiskBands)
+	}
+	if !ascending(h.RiskBandQuantiles) {
+		add("models.churn.risk_band_quantiles", "must be three ascending shares strictly between 0 and 1, got %v", h.RiskBandQuantiles)
+	}
+	if h.MaxInactiveDays != 0 && h.MaxInactiveDays < h.HorizonDays {
+		add("models.churn.max_inactive_days", "must be 0 (no limit) or at least horizon_days (%d), got %d", h.HorizonDays, h.MaxInactiveDays)
 	}
 	p := m.Potential
 	if p.DecileGap < 1 || p.DecileGap > 9 {

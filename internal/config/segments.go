@@ -71,12 +71,24 @@ type Tiers struct {
 	Levels []TierLevel `yaml:"levels"`
 	// WindowDays is the rolling qualification window (365 = 12 months).
 	WindowDays int `yaml:"window_days"`
-	// ReviewDays: a downgrade happens only when the member has held the
-	// tier at least this long (the grace period) and still does not qualify.
+	// ReviewDays is the grace period: a level is held this long from the
+	// day it was reached (or last reviewed); at the review date a member
+	// who still qualifies keeps it for another period, one who does not
+	// moves down.
 	ReviewDays int `yaml:"review_days"`
+	// MaxDowngradeLevels is the most levels a member moves down at one
+	// review (1 = one level per review).
+	MaxDowngradeLevels int `yaml:"max_downgrade_levels"`
 	// NearUpgrade is the share of the next level's threshold at or above
 	// which a member is "near upgrade".
 	NearUpgrade float64 `yaml:"near_upgrade"`
+	// ConversionDays: a near-upgrade member converts when they move up
+	// within this many days of being flagged (upgrade_conversion_rate).
+	ConversionDays int `yaml:"conversion_days"`
+	// RetentionDays: an upgraded member is retained when they place a paid
+	// order within this many days after the upgrade; also the length of
+	// the before and after periods of the upgrade effect comparison.
+	RetentionDays int `yaml:"retention_days"`
 }
 
 // TierLevel is one membership level and what qualifies for it. A zero
@@ -129,9 +141,12 @@ func defaultSegments(m *Models) {
 				{Name: "Gold", MinSpend: 2000, MinOrders: 10, Rule: "any"},
 				{Name: "Diamond", MinSpend: 5000, MinOrders: 20, Rule: "any"},
 			},
-			WindowDays:  365,
-			ReviewDays:  365,
-			NearUpgrade: 0.8,
+			WindowDays:         365,
+			ReviewDays:         365,
+			MaxDowngradeLevels: 1,
+			NearUpgrade:        0.8,
+			ConversionDays:     90,
+			RetentionDays:      90,
 		},
 	}
 	m.RFM, m.Cohorts, m.Engagement, m.Lifecycle, m.Tiers = seg.RFM, seg.Cohorts, seg.Engagement, seg.Lifecycle, seg.Tiers
@@ -275,6 +290,15 @@ func validateSegments(m Models, add func(key, format string, args ...any)) {
 	}
 	if t.ReviewDays < 0 {
 		add("models.tiers.review_days", "must not be negative, got %d", t.ReviewDays)
+	}
+	if t.MaxDowngradeLevels < 1 {
+		add("models.tiers.max_downgrade_levels", "must be at least 1, got %d", t.MaxDowngradeLevels)
+	}
+	if t.ConversionDays < 1 || t.ConversionDays > 3650 {
+		add("models.tiers.conversion_days", "must be between 1 and 3650, got %d", t.ConversionDays)
+	}
+	if t.RetentionDays < 1 || t.RetentionDays > 3650 {
+		add("models.tiers.retention_days", "must be between 1 and 3650, got %d", t.RetentionDays)
 	}
 	if !(t.NearUpgrade > 0 && t.NearUpgrade < 1) {
 		add("models.tiers.near_upgrade", "must be between 0 and 1 exclusive, got %g", t.NearUpgrade)

@@ -186,10 +186,17 @@ type Tiers struct {
 	CountsPrev []float64
 	From       []string
 	Matrix     [][]float64
-	// Upgraded and Downgraded count members who moved up or down a level;
-	// Eligible counts members who had a tier below the top one.
-	Upgraded, Downgraded, Eligible float64
+	// Upgraded and Downgraded count members who moved up or down a level
+	// since the previous as_of.
+	Upgraded, Downgraded float64
+	// Conversion and Retention are the tiers model's
+	// upgrade_conversion_rate and upgrade_retention_rate with their bases
+	// (models/README.md defines them); nil when not recorded.
+	Conversion, Retention *Rate
 }
+
+// Rate is a share of Base members as a model recorded it.
+type Rate struct{ Value, Base float64 }
 
 // Flow is the lifecycle section: Counts[i][j] members went from stage
 // From[i] ("" = not in the table before) to To[j].
@@ -667,7 +674,7 @@ func niceStep(v float64) float64 {
 }
 
 // riskOrder is the order of the churn risk bands.
-var riskOrder = []string{"low", "medium", "high", "critical"}
+var riskOrder = []string{"low", "medium", "high", "critical", "lapsed"}
 
 func (l *loader) churn(ctx context.Context, r *Report) error {
 	var hp bool
@@ -819,12 +826,32 @@ func (l *loader) tiers(ctx context.Context, r *Report) error {
 			case level[c.to] < level[c.from]:
 				t.Downgraded += c.n
 			}
-			if level[c.from] < top {
-				t.Eligible += c.n
-			}
 		}
 		t.Matrix[i][j] += c.n
 	}
+	if ms, _ := l.need("model_metrics"); ms != nil {
+		return nil
+	}
+	metrics := map[string]float64{}
+	err = l.each(ctx, "model_metrics", l.args(clickhouse.Named("model", "tiers")), func(scan func(...any) error) error {
+		var k string
+		var v float64
+		if err := scan(&k, &v); err != nil {
+			return err
+		}
+		metrics[k] = v
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	rate := func(k string) *Rate {
+		if v, ok := metrics[k]; ok {
+			return &Rate{Value: v, Base: metrics[k+"_base"]}
+		}
+		return nil
+	}
+	t.Conversion, t.Retention = rate("upgrade_conversion_rate"), rate("upgrade_retention_rate")
 	return nil
 }
 

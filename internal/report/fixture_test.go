@@ -165,7 +165,8 @@ func (f *fixture) fill(t *testing.T, d time.Time, only []string) {
 		f.batch(t, "INSERT INTO cohorts (as_of, cohort_by, period_type, cohort, period, cohort_size, active_members, revenue, run_id)", co)
 	}
 	if want(only, "model_metrics") {
-		mm := [][]any{{d, "churn", "auc", 0.8, "r"}, {d, "churn", "baseline_auc", 0.7, "r"}, {d, "churn", "lift_top_decile", 2.5, "r"}}
+		mm := [][]any{{d, "churn", "auc", 0.8, "r"}, {d, "churn", "baseline_auc", 0.7, "r"}, {d, "churn", "lift_top_decile", 2.5, "r"},
+			{d, "tiers", "upgrade_conversion_rate", 0.25, "r"}, {d, "tiers", "upgrade_conversion_rate_base", 8.0, "r"}}
 		// reactivation: day1 (2 + 3) / 40 = 0.125, day2 (3 + 3) / 40 = 0.15
 		sleep := 0.2
 		if d.Equal(day2) {

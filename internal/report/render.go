@@ -351,9 +351,16 @@ func tierSection(r *Report, f Format) section {
 	if t.HasPrev {
 		s.Charts = append(s.Charts, chart{l.T("tier_migration"), HeatMap{Name: "tier_migration", Label: l.T("tier_migration"), Rows: names(l, t.From), Cols: names(l, t.Names), RowTitle: l.T("from"), ColTitle: l.T("to"), Values: t.Matrix, Text: f.Compact}.SVG()})
 		s.Stats = []stat{
-			{l.T("upgrade_conversion"), f.Pct(ratio(t.Upgraded, t.Eligible)), f.Int(t.Upgraded) + " / " + f.Int(t.Eligible)},
 			{l.T("upgraded"), f.Int(t.Upgraded), ""},
 			{l.T("downgraded"), f.Int(t.Downgraded), ""},
+		}
+	}
+	for _, r := range []struct {
+		key  string
+		rate *Rate
+	}{{"upgrade_conversion", t.Conversion}, {"upgrade_retention", t.Retention}} {
+		if r.rate != nil {
+			s.Stats = append(s.Stats, stat{l.T(r.key), f.Pct(r.rate.Value), f.Int(math.Round(r.rate.Value*r.rate.Base)) + " / " + f.Int(r.rate.Base)})
 		}
 	}
 	return s

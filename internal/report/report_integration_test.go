@@ -88,7 +88,8 @@ func TestLoadIntegration(t *testing.T) {
 		t.Errorf("churn bands = %+v, want low..critical", r.Churn.Bands)
 	}
 	tr := r.Tiers
-	if strings.Join(tr.Names, ",") != "Bronze,Silver,Gold,Diamond" || tr.Upgraded != 9 || tr.Downgraded != 0 || tr.Eligible != 36 || tr.Matrix[0][0] == 0 {
+	if strings.Join(tr.Names, ",") != "Bronze,Silver,Gold,Diamond" || tr.Upgraded != 9 || tr.Downgraded != 0 || tr.Matrix[0][0] == 0 ||
+		tr.Conversion == nil || *tr.Conversion != (Rate{0.25, 8}) || tr.Retention != nil {
 		t.Errorf("tiers = %+v", tr)
 	}
 	newIn := 0.0

@@ -1,6 +1,7 @@
 -- churn: L2 logistic regression on member features (models/churn). Go
--- trains on a sample of the feature rows at cut-off D - H with labels
--- from the next H days, validates on cut-off D - 2H, and pushes scoring
+-- fits on a sample of the feature rows at cut-off D - 2H with labels
+-- from the next H days, validates on cut-off D - H (labels to D), refits
+-- there, and pushes scoring
 -- of every member at D into ClickHouse as an expression of the
 -- coefficients, so Go never holds the whole population.
 
@@ -29,7 +30,9 @@
 --   <type>_30d, <type>_90d  events of each type in the last 30 and 90 days
 --   days_since_login      days from the last login to C (tenure_days when none)
 --   campaign_clicks       campaign clicks up to C
---   tier                  source tier: 0 none, 1 bronze, 2 silver, 3 gold, 4 platinum
+--   tier                  source_tier of the member version valid at C, as its position in
+--                         models.tiers.levels (@tier_names, lower case: 1 = entry level);
+--                         0 when none or not a configured level
 --   p_alive               BG/NBD P(alive) at C from the purchase-day history, with the
 --                         parameters fitted at C (bg_r, bg_alpha, bg_a, bg_b per bg_unit
 --                         days); 1 for one-time buyers (and for all when no fit)
@@ -61,7 +64,7 @@ SELECT
     toFloat64(if(last_login = 0, greatest(toInt32(toDate(@as_of) - first_day), if(joined = 0, 0, toInt32(toDate(@as_of) - toDate(toDateTime(joined), @tz)))),
                  toInt32(toDate(@as_of) - toDate(toDateTime(last_login), @tz))))  AS days_since_login,
     toFloat64(campaign_clicks)                                                   AS campaign_clicks,
-    toFloat64(multiIf(source_tier = 'platinum', 4, source_tier = 'gold', 3, source_tier = 'silver', 2, source_tier = 'bronze', 1, 0)) AS tier,
+    toFloat64(indexOf(@tier_names, lower(source_tier)))                          AS tier,
     -- Rounded to 1e-9: pow() is not correctly rounded, and its last bits
     -- differ between ClickHouse versions (seen with Asia/Shanghai days on
     -- 18.16 vs 26.7), which the fit amplified to 1e-6 in the coefficients.
@@ -71,6 +74,8 @@ SELECT
                       @bg_r + length(days) - 1))) * 1e9 + 0.5) / 1e9   AS p_alive,
     future_orders
 FROM
+(
+SELECT * FROM
 (
     SELECT *
     FROM
@@ -104,7 +109,9 @@ FROM
         )
         WHERE paid OR refunded OR future = 1
         GROUP BY member_id
-        HAVING frequency > 0
+        -- lapsed buyers (last order more than @max_inactive days before C,
+        -- when @max_inactive > 0) are scored as lapsed, never trained on
+        HAVING frequency > 0 AND (@keep_lapsed = 1 OR @max_inactive = 0 OR recency_days <= @max_inactive)
     ) AS o
     ANY LEFT JOIN
     (
@@ -145,26 +152,38 @@ FROM
 ) AS oe
 ANY LEFT JOIN
 (
-    SELECT member_id, toUInt32(joined_at) AS joined, source_tier FROM members_current
+    SELECT member_id, toUInt32(joined_at) AS joined FROM members_current
     WHERE cityHash64(member_id) % @buckets = @bucket
 ) AS m USING member_id
+) AS oem
+ANY LEFT JOIN
+(
+    -- The member version valid at C (the latest updated_at before its end):
+    -- a tier set after the cut-off is not known there.
+    SELECT member_id, argMax(source_tier, updated_at) AS source_tier FROM members
+    WHERE updated_at < toDateTime(@as_of_end, 'UTC') AND cityHash64(member_id) % @buckets = @bucket
+    GROUP BY member_id
+) AS mt USING member_id
 
 -- name: fill
 -- Scores every member of the features view (the feature rows at as_of):
 -- contribution_j = coef_j * (x_j - mean_j) / sd_j on the standardised
 -- scale, churn_probability = 1 / (1 + exp(-(intercept + sum_j
--- contribution_j))). The drivers are the three largest contributions
--- towards churn (then the most negative ones, as churn.Model.Explain),
--- each in words chosen by whether the member is above or below the
--- training mean (features are ranked by index, and only the three chosen
--- are put in words). Bound arrays follow the feature order of f.
-INSERT INTO {{stage}} (as_of, member_id, churn_probability, risk_band, driver_1, driver_2, driver_3, recency_days, run_id)
+-- contribution_j))), into the scratch table {{scored}} (risk_band empty
+-- but for lapsed buyers; publish sets it). Drivers: contributions are summed per group (@group_a,
+-- @group_b, @group_w: a feature, or an event type's 30- and 90-day counts
+-- together), ranked by size, and the three largest non-zero ones are put
+-- in words: above or below the training mean (the group's summed
+-- standardised value) and whether it raises or lowers the risk. Lapsed
+-- buyers (recency_days > @max_inactive > 0) are not scored: probability
+-- 1, band lapsed, driver_1 @lapsed_words. Bound feature arrays follow the
+-- order of f.
+INSERT INTO {{scored}} (as_of, member_id, churn_probability, risk_band, driver_1, driver_2, driver_3, recency_days, run_id)
 SELECT
-    toDate(@as_of), member_id, prob,
-    multiIf(prob >= @band_critical, 'critical', prob >= @band_high, 'high', prob >= @band_medium, 'medium', 'low'),
-    if(f[i1] > @means[i1], @high_words[i1], @low_words[i1]),
-    if(f[i2] > @means[i2], @high_words[i2], @low_words[i2]),
-    if(f[i3] > @means[i3], @high_words[i3], @low_words[i3]),
+    toDate(@as_of), member_id, if(lapsed, 1, prob), if(lapsed, 'lapsed', ''),
+    if(lapsed, @lapsed_words, if(gc[i1] = 0, '', concat(if(gz[i1] > 0, @high_words[i1], @low_words[i1]), if(gc[i1] > 0, ' (raises risk)', ' (lowers risk)')))),
+    if(lapsed OR gc[i2] = 0, '', concat(if(gz[i2] > 0, @high_words[i2], @low_words[i2]), if(gc[i2] > 0, ' (raises risk)', ' (lowers risk)'))),
+    if(lapsed OR gc[i3] = 0, '', concat(if(gz[i3] > 0, @high_words[i3], @low_words[i3]), if(gc[i3] > 0, ' (raises risk)', ' (lowers risk)'))),
     recency_days, @run_id
 FROM
 (
@@ -180,12 +199,52 @@ FROM
          checkin_90d, points_earned_30d, points_earned_90d, points_redeemed_30d,
          points_redeemed_90d, nps_survey_30d, nps_survey_90d, days_since_login,
          campaign_clicks, tier, p_alive] AS f,
-        arrayMap((v, c, mu, sd) -> c * (v - mu) / sd, f, @coef, @means, @sds) AS contrib,
+        arrayMap((v, mu, sd) -> (v - mu) / sd, f, @means, @sds) AS z,
+        arrayMap((c, v) -> c * v, @coef, z) AS contrib,
         1 / (1 + exp(-(@intercept + arraySum(contrib)))) AS prob,
-        arraySort((i, c) -> if(c > 0, -c, if(c < 0, 1000000 + c, 2000000)), arrayEnumerate(contrib), contrib) AS ranked,
-        ranked[1] AS i1, ranked[2] AS i2, ranked[3] AS i3
+        arrayMap((a, b, w) -> contrib[a] + w * contrib[b], @group_a, @group_b, @group_w) AS gc,
+        arrayMap((a, b, w) -> z[a] + w * z[b], @group_a, @group_b, @group_w) AS gz,
+        arraySort((i, c) -> (-abs(c), i), arrayEnumerate(gc), gc) AS ranked,
+        ranked[1] AS i1, ranked[2] AS i2, ranked[3] AS i3,
+        @max_inactive > 0 AND recency_days > @max_inactive AS lapsed
     FROM {{features}}
 )
+
+-- name: scored_table
+-- The scored rows before their risk band is known.
+CREATE TABLE {{scored}}
+(
+    as_of             Date,
+    member_id         String,
+    churn_probability Float64,
+    risk_band         String,
+    driver_1          String,
+    driver_2          String,
+    driver_3          String,
+    recency_days      Float64,
+    run_id            String
+)
+ENGINE = MergeTree() ORDER BY member_id
+
+-- name: band_cuts
+-- Risk band cut points: the models.churn.risk_band_quantiles @q1, @q2,
+-- @q3 of the scored (not lapsed) probabilities, each the sorted value at
+-- 0-based position floor(q * n), as quantileExact (whose levels cannot be
+-- bound values).
+SELECT s[toUInt64(floor(@q1 * length(s))) + 1], s[toUInt64(floor(@q2 * length(s))) + 1], s[toUInt64(floor(@q3 * length(s))) + 1]
+FROM
+(
+    SELECT arraySort(groupArray(churn_probability)) AS s FROM {{scored}} WHERE risk_band != 'lapsed'
+)
+
+-- name: publish
+-- The published rows: every scored row with its band (lapsed stays lapsed).
+INSERT INTO {{stage}} (as_of, member_id, churn_probability, risk_band, driver_1, driver_2, driver_3, recency_days, run_id)
+SELECT as_of, member_id, churn_probability,
+    if(risk_band = 'lapsed', 'lapsed', multiIf(churn_probability >= @band_critical, 'critical', churn_probability >= @band_high, 'high',
+        churn_probability >= @band_medium, 'medium', 'low')),
+    driver_1, driver_2, driver_3, recency_days, run_id
+FROM {{scored}}
 
 -- name: members
 -- Members, to choose the number of buckets.

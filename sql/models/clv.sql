@@ -8,7 +8,8 @@
 
 -- name: stats
 -- Per-member sufficient statistics as of D, inclusive in the business
--- time zone. Only paid orders before the end of D count (as_of_end, UTC),
+-- time zone, for members who joined by D (as rfm). Only paid orders before
+-- the end of D count (as_of_end, UTC),
 -- so later loads never change an old as_of. Orders collapse to purchase
 -- days in the business time zone: several orders on one day are one
 -- purchase of their summed value.
@@ -32,6 +33,7 @@ FROM
     SELECT member_id, toDate(ordered_at, @tz) AS day, sum(amount) AS value
     FROM orders_current
     WHERE (status = 'paid' OR updated_at >= toDateTime(@as_of_end, 'UTC')) AND ordered_at < toDateTime(@as_of_end, 'UTC')
+      AND member_id IN (SELECT member_id FROM members FINAL WHERE joined_at < toDateTime(@as_of_end, 'UTC'))
     GROUP BY member_id, day
 )
 GROUP BY member_id
@@ -104,6 +106,21 @@ SELECT
     toUInt8(1 + arrayCount(b -> monetary > b, @spend_bounds)),
     @run_id
 FROM {{scored}}
+
+-- name: holdout_members
+-- For memberlytics evaluate clv: every calibration member with the
+-- paid purchase days and revenue in the holdout (after as_of, before
+-- holdout_end), in member order.
+SELECT x, t_x, T, mean_repeat_value, toUInt32(actual) AS actual, toFloat64(revenue) AS revenue
+FROM {{work}}
+ANY LEFT JOIN
+(
+    SELECT member_id, uniqExact(toDate(ordered_at, @tz)) AS actual, sum(amount) AS revenue
+    FROM orders_current
+    WHERE (status = 'paid' OR updated_at >= toDateTime(@holdout_end, 'UTC')) AND ordered_at >= toDateTime(@as_of_end, 'UTC') AND ordered_at < toDateTime(@holdout_end, 'UTC')
+    GROUP BY member_id
+) AS h USING member_id
+ORDER BY member_id
 
 -- name: holdout
 -- For memberlytics evaluate clv: every calibration history with the

@@ -1,5 +1,6 @@
 -- churn_bands: members per risk band now and at the previous as_of, and
--- members per tenth of churn probability now.
+-- members per tenth of churn probability now (scored buyers: lapsed ones
+-- have no probability of their own).
 SELECT
     'band'                                         AS kind,
     risk_band                                      AS key,
@@ -15,5 +16,5 @@ SELECT
     toFloat64(count())                                    AS members,
     toFloat64(0)                                          AS members_prev
 FROM churn
-WHERE as_of = toDate(@as_of)
+WHERE as_of = toDate(@as_of) AND risk_band != 'lapsed'
 GROUP BY key
