@@ -67,18 +67,19 @@ func TestAsOfRulesCLIIntegration(t *testing.T) {
 		t.Errorf("refused runs were recorded: %v\n%s", err, out)
 	}
 
-	// Deliberate runs with --allow-empty.
-	if out, err := c("run", "rfm", "--as-of", newest); err != nil {
-		t.Fatalf("run rfm --as-of %s: %v\n%s", newest, err, out)
+	// Deliberate runs with --allow-empty. Every model runs, so each date
+	// is published as a complete snapshot (the report's default date).
+	if out, err := c("run", "all", "--as-of", newest); err != nil {
+		t.Fatalf("run all --as-of %s: %v\n%s", newest, err, out)
 	}
-	if out, err := c("run", "rfm", "--as-of", "2026-01-15", "--allow-empty"); err != nil || !strings.Contains(out, "succeeded") {
-		t.Errorf("run rfm --as-of 2026-01-15 --allow-empty: %v\n%s", err, out)
+	if out, err := c("run", "all", "--as-of", "2026-01-15", "--allow-empty"); err != nil || !strings.Contains(out, "succeeded") {
+		t.Errorf("run all --as-of 2026-01-15 --allow-empty: %v\n%s", err, out)
 	}
 	if out, err := c("backfill", "rfm", "--from", "2026-01-16", "--to", "2026-01-17", "--allow-empty", "--dry-run"); err != nil {
 		t.Errorf("backfill --allow-empty --dry-run: %v\n%s", err, out)
 	}
-	// The report's default date is the newest model output, here beyond
-	// the data: refused with what to do.
+	// The report's default date is the newest published snapshot, here
+	// beyond the data: refused with what to do.
 	out, err = c("report", "--out", filepath.Join(dir, "r.html"))
 	if err == nil || !strings.Contains(err.Error(), "2026-01-15") || !strings.Contains(err.Error(), "memberlytics drop --as-of 2026-01-15") {
 		t.Errorf("report on a newest output beyond the data: err = %v, want it to name the date and drop\n%s", err, out)
@@ -93,8 +94,9 @@ func TestAsOfRulesCLIIntegration(t *testing.T) {
 		t.Fatalf("dates --json: %v\n%s", err, out)
 	}
 	var dates []struct {
-		AsOf   string `json:"as_of"`
-		Models []struct {
+		AsOf      string `json:"as_of"`
+		Published bool   `json:"published"`
+		Models    []struct {
 			Model  string   `json:"model"`
 			Exists bool     `json:"exists"`
 			RunIDs []string `json:"run_ids"`
@@ -106,16 +108,13 @@ func TestAsOfRulesCLIIntegration(t *testing.T) {
 	got := map[string]bool{}
 	for _, d := range dates {
 		for _, m := range d.Models {
-			if m.Model == "rfm" && m.Exists && len(m.RunIDs) == 1 {
+			if m.Model == "rfm" && m.Exists && len(m.RunIDs) == 1 && d.Published {
 				got[d.AsOf] = true
-			}
-			if m.Model == "clv" && m.Exists {
-				t.Errorf("dates says clv exists on %s; it never ran", d.AsOf)
 			}
 		}
 	}
 	if len(dates) != 2 || !got[newest] || !got["2026-01-15"] {
-		t.Errorf("dates = %+v, want rfm on %s and 2026-01-15", dates, newest)
+		t.Errorf("dates = %+v, want rfm on %s and 2026-01-15, both published", dates, newest)
 	}
 	out, err = c("dates")
 	if err != nil || !regexp.MustCompile(`(?m)^2026-01-15\s.*rfm`).MatchString(out) {

@@ -262,7 +262,7 @@ func TestClusterCommandsIntegration(t *testing.T) {
 	if out, err := run(t, env, "--config", cfgPath, "report", "--out", page); err != nil || !strings.Contains(out, "0 model outputs missing") {
 		t.Errorf("report: %v\n%s", err, out)
 	}
-	if out, err := run(t, env, "--config", cfgPath, "dates"); err != nil || !regexp.MustCompile(`(?m)^2025-12-31\s+member_profile\s+[1-9]\d*\s+\S+`).MatchString(out) {
+	if out, err := run(t, env, "--config", cfgPath, "dates"); err != nil || !regexp.MustCompile(`(?m)^2025-12-31\s+yes\s+member_profile\s+[1-9]\d*\s+\S+`).MatchString(out) {
 		t.Errorf("dates: %v\n%s", err, out)
 	}
 	out, err = run(t, env, "--config", cfgPath, "drop", "--as-of", "2025-12-31", "--exports")

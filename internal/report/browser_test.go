@@ -258,6 +258,7 @@ func TestReportInChromiumIntegration(t *testing.T) {
 		})
 	}
 	t.Run("served", func(t *testing.T) {
+		publishSnapshots(t, f.conn, day1, day2)
 		srv := httptest.NewServer(NewHandler(f.conn, HandlerOptions{Options: Options{Currency: "¥"}, Logger: testLogger(t)}))
 		defer srv.Close()
 		local := func(u string) bool { return strings.HasPrefix(u, srv.URL+"/") }

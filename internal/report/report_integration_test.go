@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/memberlytics/memberlytics/internal/warehouse"
 )
 
 func kpi(r *Report, key string) (KPI, bool) {
@@ -204,18 +206,7 @@ func TestHandlerIntegration(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, true)
 	// / opens on the newest complete snapshot, not the newest table date.
-	b, err := f.conn.PrepareBatch(context.Background(), "INSERT INTO snapshots (as_of, model, run_id, status, published_at)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, d := range []time.Time{day1, day2} {
-		if err := b.Append(d, "rfm", "r", "succeeded", time.Now()); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := b.Send(); err != nil {
-		t.Fatal(err)
-	}
+	publishSnapshots(t, f.conn, day1, day2)
 	h := NewHandler(f.conn, HandlerOptions{Options: Options{Currency: "$"}, Next: func() []Scheduled {
 		return []Scheduled{{Job: "rfm", At: time.Date(2026, 11, 22, 2, 0, 0, 0, time.UTC)}}
 	}})
@@ -253,5 +244,26 @@ func TestHandlerRunsWithoutJobsIntegration(t *testing.T) {
 	code, body := get(t, NewHandler(f.conn, HandlerOptions{}), "/runs")
 	if code != 200 || !strings.Contains(body, "has not written table job_runs") {
 		t.Errorf("GET /runs without job_runs = %d\n%s", code, body)
+	}
+}
+
+// publishSnapshots records a published snapshot (of rfm, run "r", as the
+// fixture writes it) for each of days, as the models would once every
+// model of a date has run: / and the default date open on the newest.
+func publishSnapshots(t *testing.T, conn interface {
+	PrepareBatch(ctx context.Context, query string) (warehouse.Batch, error)
+}, days ...time.Time) {
+	t.Helper()
+	b, err := conn.PrepareBatch(context.Background(), "INSERT INTO snapshots (as_of, model, run_id, status, published_at)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range days {
+		if err := b.Append(d, "rfm", "r", "succeeded", time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := b.Send(); err != nil {
+		t.Fatal(err)
 	}
 }
