@@ -3,7 +3,6 @@ package models
 import (
 	"context"
 	"fmt"
-	"math"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
@@ -16,9 +15,10 @@ import (
 // flags members worth investing in before they show it, one row per member
 // and reason in the potential table (reasons and scores are documented in
 // sql/models/potential.sql and the table's comments): clv_above_spend,
-// engaged_low_spend and rising_value. It depends on clv, whose partition
-// for the same as_of must exist. Cut points (engagement top quartile,
-// median spend) go to model_params, counts per reason to model_metrics.
+// engaged_low_spend (engagement's flag, so the KPI has one definition)
+// and rising_value. It depends on clv, whose partition for the same as_of
+// must have rows, and on engagement. decile_gap goes to model_params,
+// counts per reason to model_metrics.
 type Potential struct {
 	cfg config.Potential
 }
@@ -30,20 +30,20 @@ func NewPotential(c config.Potential) *Potential { return &Potential{cfg: c} }
 // Name returns "potential".
 func (m *Potential) Name() string { return "potential" }
 
-// Deps returns clv: the CLV and spend deciles of the same as_of.
-func (m *Potential) Deps() []string { return []string{"clv"} }
+// Deps returns clv (the CLV and spend deciles of the same as_of) and
+// engagement (its engaged_low_spend flag and score).
+func (m *Potential) Deps() []string { return []string{"clv", "engagement"} }
 
 // Run writes the potential partition of asOf.
 func (m *Potential) Run(ctx context.Context, env Env, asOf time.Time) (Result, error) {
 	w := NewWindow(asOf, env.Location)
 	t := m.cfg.TrendDays
-	deps, err := depArgs(env, "clv")
+	deps, err := depArgs(env, "clv", "engagement")
 	if err != nil {
 		return Result{}, fmt.Errorf("potential: %w", err)
 	}
 	args := w.Args(env.RunID, deps...)
 	args = append(args,
-		clickhouse.Named("engaged_since", FormatUTC(w.DayStart(m.cfg.EngagementDays-1))),
 		clickhouse.Named("recent_since", FormatUTC(w.DayStart(t-1))),
 		clickhouse.Named("prev_since", FormatUTC(w.DayStart(2*t-1))),
 		clickhouse.Named("decile_gap", m.cfg.DecileGap),
@@ -64,14 +64,10 @@ func (m *Potential) Run(ctx context.Context, env Env, asOf time.Time) (Result, e
 	if err := execQuery(ctx, env.Conn, m.Name(), "base", tables, args...); err != nil {
 		return Result{}, err
 	}
-	var engCut, spendMedian float64
 	var members uint64
-	if err := scanQuery(ctx, env.Conn, m.Name(), "cuts", tables, nil, func(r warehouse.Rows) error {
-		return r.Scan(&engCut, &spendMedian, &members)
-	}); err != nil {
+	if err := scanQuery(ctx, env.Conn, m.Name(), "members", tables, nil, func(r warehouse.Rows) error { return r.Scan(&members) }); err != nil {
 		return Result{}, err
 	}
-	args = append(args, clickhouse.Named("engagement_min", math.Max(engCut, 0)), clickhouse.Named("spend_max", spendMedian))
 	n, err := ReplacePartition(ctx, env.Conn, "potential", w.AsOf, func(stage string) error {
 		tables["stage"] = stage
 		return execQuery(ctx, env.Conn, m.Name(), "fill", tables, args...)
@@ -94,6 +90,6 @@ func (m *Potential) Run(ctx context.Context, env Env, asOf time.Time) (Result, e
 	return Result{
 		Rows:    map[string]uint64{"potential": n},
 		Metrics: metrics,
-		Params:  finite(map[string]float64{"engagement_top_quartile_cut": engCut, "spend_median": spendMedian, "decile_gap": float64(m.cfg.DecileGap)}),
+		Params:  map[string]float64{"decile_gap": float64(m.cfg.DecileGap)},
 	}, nil
 }

@@ -471,9 +471,9 @@ func TestChurnFailureIntegration(t *testing.T) {
 	}
 }
 
-// TestPotentialIntegration runs clv and potential through RunAll (potential
-// after its dependency) and checks each reason against its definition,
-// recomputed independently from the tables.
+// TestPotentialIntegration runs clv, engagement and potential through
+// RunAll (potential after its dependencies) and checks each reason against
+// its definition, recomputed independently from the tables.
 func TestPotentialIntegration(t *testing.T) {
 	t.Parallel()
 	conn, _ := loadedDB(t, genload.Before(time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC)))
@@ -486,7 +486,8 @@ func TestPotentialIntegration(t *testing.T) {
 	}
 	reg := NewRegistry()
 	clvModel := newTestCLV(t, nil)
-	for _, m := range []Model{NewPotential(cfg.Potential), clvModel} {
+	engagement := NewEngagement(cfg.Engagement)
+	for _, m := range []Model{NewPotential(cfg.Potential), clvModel, engagement} {
 		if err := reg.Add(m); err != nil {
 			t.Fatal(err)
 		}
@@ -495,8 +496,8 @@ func TestPotentialIntegration(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res) != 2 || res[0].Model != "clv" || res[1].Model != "potential" {
-		t.Fatalf("RunAll ran %v, want clv then potential", res)
+	if len(res) != 3 || res[2].Model != "potential" {
+		t.Fatalf("RunAll ran %v, want clv and engagement, then potential", res)
 	}
 	got := metrics(t, conn, "potential", asOf)
 	t.Logf("potential: %v", got)
@@ -517,29 +518,27 @@ func TestPotentialIntegration(t *testing.T) {
 	if want == 0 || got["members_rising_value"] != float64(want) {
 		t.Errorf("rising_value: %g members, want %d (and some)", got["members_rising_value"], want)
 	}
-	// engaged_low_spend: every flagged member is above the recorded
-	// engagement cut and at or below the recorded median spend.
-	p := params(t, conn, "potential", asOf)
-	if got["members_engaged_low_spend"] == 0 {
-		t.Errorf("no engaged_low_spend members (cut %g, median spend %g)", p["engagement_top_quartile_cut"], p["spend_median"])
+	// engaged_low_spend: exactly engagement's flagged members, with
+	// engagement's score.
+	want = chtest.QueryUint(t, conn, "SELECT count() FROM engagement WHERE as_of = '2025-06-30' AND engaged_low_spend = 1")
+	same := chtest.QueryUint(t, conn, `SELECT count() FROM potential p ANY INNER JOIN (
+			SELECT member_id, score AS e_score FROM engagement WHERE as_of = '2025-06-30' AND engaged_low_spend = 1) e USING member_id
+		WHERE p.as_of = '2025-06-30' AND p.reason = 'engaged_low_spend' AND p.score = e.e_score`)
+	if want == 0 || got["members_engaged_low_spend"] != float64(want) || same != want {
+		t.Errorf("engaged_low_spend: %g members, %d with engagement's flag and score, want %d (and some)", got["members_engaged_low_spend"], same, want)
 	}
-	bad := chtest.QueryUint(t, conn, `SELECT count() FROM potential p ANY LEFT JOIN (
-			SELECT member_id, sum(toFloat64(amount)) AS spend FROM orders_current
-			WHERE (status = 'paid' OR updated_at >= toDateTime('2025-07-01 00:00:00', 'UTC')) AND ordered_at < toDateTime('2025-07-01 00:00:00', 'UTC') GROUP BY member_id) s USING member_id
-		WHERE p.as_of = '2025-06-30' AND p.reason = 'engaged_low_spend' AND NOT (p.score > ? AND s.spend <= ?)`,
-		p["engagement_top_quartile_cut"], p["spend_median"])
-	if bad != 0 {
-		t.Errorf("%d engaged_low_spend members outside the cuts", bad)
+	if p := params(t, conn, "potential", asOf); p["decile_gap"] != 3 {
+		t.Errorf("model_params of potential: %v", p)
 	}
 	// member_profile publishes every reason to segment_members, family potential.
 	reg2 := NewRegistry()
-	for _, m := range []Model{clvModel, NewPotential(cfg.Potential), NewRFM(cfg.RFM), NewEngagement(cfg.Engagement), NewLifecycle(cfg.Lifecycle),
+	for _, m := range []Model{clvModel, NewPotential(cfg.Potential), NewRFM(cfg.RFM), engagement, NewLifecycle(cfg.Lifecycle),
 		NewTiers(cfg.Tiers), NewMemberProfile("clv", "potential")} {
 		if err := reg2.Add(m); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := RunAll(ctx, reg2, testEnv(conn, "mp"), []string{"rfm", "engagement", "lifecycle", "tiers", "member_profile"}, asOf); err != nil {
+	if _, err := RunAll(ctx, reg2, testEnv(conn, "mp"), []string{"rfm", "lifecycle", "tiers", "member_profile"}, asOf); err != nil {
 		t.Fatal(err)
 	}
 	if seg, pot := chtest.QueryUint(t, conn, "SELECT count() FROM segment_members WHERE as_of = '2025-06-30' AND family = 'potential'"),
@@ -617,10 +616,10 @@ func TestCLVEvaluateIntegration(t *testing.T) {
 	}
 }
 
-// TestPredictiveEnginesIntegration runs clv, churn and potential on
-// ClickHouse 18.16 and on chDB 26.7 over the same data: the SQL must run
-// on both, and since the fits see the same tuples, the fitted parameters
-// and the row counts must agree.
+// TestPredictiveEnginesIntegration runs clv, churn and potential (after
+// engagement) on ClickHouse 18.16 and on chDB 26.7 over the same data: the
+// SQL must run on both, and since the fits see the same tuples, the fitted
+// parameters and the row counts must agree.
 func TestPredictiveEnginesIntegration(t *testing.T) {
 	t.Parallel()
 	dir, _ := generated(t)
@@ -639,7 +638,7 @@ func TestPredictiveEnginesIntegration(t *testing.T) {
 			t.Fatalf("%s: %v", e.Name, err)
 		}
 		reg := NewRegistry()
-		for _, m := range []Model{newTestCLV(t, nil), newTestChurn(t), NewPotential(cfg.Potential)} {
+		for _, m := range []Model{newTestCLV(t, nil), newTestChurn(t), NewEngagement(cfg.Engagement), NewPotential(cfg.Potential)} {
 			if err := reg.Add(m); err != nil {
 				t.Fatal(err)
 			}

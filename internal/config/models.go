@@ -75,8 +75,6 @@ type Potential struct {
 	DecileGap int `yaml:"decile_gap"`
 	// TrendDays is the window compared with the one before it for rising order value and frequency.
 	TrendDays int `yaml:"trend_days"`
-	// EngagementDays is the window of events counted for engagement.
-	EngagementDays int `yaml:"engagement_days"`
 }
 
 func defaultModels() Models {
@@ -97,7 +95,7 @@ func defaultModels() Models {
 			MaxInactiveDays:   365,
 			Seed:              1,
 		},
-		Potential: Potential{DecileGap: 3, TrendDays: 90, EngagementDays: 90},
+		Potential: Potential{DecileGap: 3, TrendDays: 90},
 	}
 	defaultSegments(&m)
 	return m
@@ -158,8 +156,5 @@ func validateModels(m Models, add func(key, format string, args ...any)) {
 	}
 	if p.TrendDays < 7 || p.TrendDays > 365 {
 		add("models.potential.trend_days", "must be between 7 and 365, got %d", p.TrendDays)
-	}
-	if p.EngagementDays < 7 || p.EngagementDays > 365 {
-		add("models.potential.engagement_days", "must be between 7 and 365, got %d", p.EngagementDays)
 	}
 }

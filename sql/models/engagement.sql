@@ -3,16 +3,16 @@
 -- every member who joined by as_of.
 --
 -- points_earned events mirror orders: they are reported (points_earned_90d)
--- but are no engagement: they count toward neither sessions nor the score
--- (as in the potential model). A session is a business day with at least
--- one other event. weighted_90d sums 90-day counts times
--- models.engagement.weights (points_redeemed by number of events, not
--- points). score is a percentile, so one outlier does not rescale everyone:
+-- but are no engagement: they count toward neither sessions nor the score.
+-- A session is a business day with at least one other event. weighted_90d
+-- sums 90-day counts times models.engagement.weights (points_redeemed by
+-- number of events, not points). score is a percentile, so one outlier does not rescale everyone:
 -- 100 x members with a weighted_90d at or below the member's / members, 0
 -- when weighted_90d is 0. score_percentile = 100 x members with a strictly
 -- lower weighted_90d / members (ties share the lower value).
 -- engaged_low_spend = score_percentile >= 75 and fewer than half of the
--- members spend strictly less (net paid spend over 365 days).
+-- members spend strictly less (net paid spend over 365 days); potential's
+-- engaged_low_spend reason is this flag.
 
 -- name: base_create
 CREATE TABLE {{scratch}}

@@ -3,45 +3,32 @@
 --   clv_above_spend    CLV decile at least decile_gap above the past-spend
 --                      decile (from the clv table of the same as_of);
 --                      score = the decile gap
---   engaged_low_spend  engagement events in the last engagement window in
---                      the top quartile (and above zero) while lifetime
---                      spend is in the bottom half of members; score = events
+--   engaged_low_spend  exactly the members engagement flags (engagement
+--                      .engaged_low_spend = 1: score_percentile >= 75 and
+--                      365-day spend in the bottom half) in its rows of the
+--                      same as_of and run dep_engagement; score =
+--                      engagement.score (the 0-100 engagement percentile)
 --   rising_value       more paid orders and a higher average order value in
 --                      the last trend window than in the one before (both
 --                      with orders); score = AOV ratio recent / before
 --
--- Bound values: the window (as_of, as_of_end, tz, run_id), engaged_since
--- (UTC start of the engagement window), recent_since and prev_since (UTC
--- starts of the last and the previous trend window), decile_gap,
--- engagement_min (events above the top-quartile cut) and spend_max (median
--- lifetime spend).
+-- Bound values: the window (as_of, as_of_end, tz, run_id), dep_clv and
+-- dep_engagement (the runs of the dependencies), recent_since and
+-- prev_since (UTC starts of the last and the previous trend window) and
+-- decile_gap.
 
 -- name: base
--- Per-member engagement, spend and trend figures for members who joined
--- on or before as_of. Events exclude points_earned, which mirrors orders.
+-- Per-member trend figures for members who joined on or before as_of.
 CREATE TABLE {{base}} ENGINE = MergeTree() ORDER BY member_id AS
-SELECT member_id, events, spend, n_recent, v_recent, n_prev, v_prev
+SELECT member_id, n_recent, v_recent, n_prev, v_prev
 FROM
 (
-    SELECT member_id, events
-    FROM
-    (
-        SELECT member_id FROM members_current WHERE joined_at < toDateTime(@as_of_end, 'UTC')
-    ) AS m
-    ANY LEFT JOIN
-    (
-        SELECT member_id, count() AS events
-        FROM events_current
-        WHERE event_time >= toDateTime(@engaged_since, 'UTC') AND event_time < toDateTime(@as_of_end, 'UTC')
-          AND event_type != 'points_earned'
-        GROUP BY member_id
-    ) AS e USING member_id
-) AS me
+    SELECT member_id FROM members_current WHERE joined_at < toDateTime(@as_of_end, 'UTC')
+) AS m
 ANY LEFT JOIN
 (
     SELECT
         member_id,
-        sum(toFloat64(amount))                                                          AS spend,
         countIf(ordered_at >= toDateTime(@recent_since, 'UTC'))                         AS n_recent,
         sumIf(toFloat64(amount), ordered_at >= toDateTime(@recent_since, 'UTC'))        AS v_recent,
         countIf(ordered_at >= toDateTime(@prev_since, 'UTC') AND ordered_at < toDateTime(@recent_since, 'UTC'))                  AS n_prev,
@@ -51,10 +38,9 @@ ANY LEFT JOIN
     GROUP BY member_id
 ) AS o USING member_id
 
--- name: cuts
--- The engagement top-quartile cut and the median lifetime spend.
-SELECT toFloat64(quantileExact(0.75)(events)) AS engagement_cut, quantileExact(0.5)(spend) AS spend_median, count() AS members
-FROM {{base}}
+-- name: members
+-- Members who joined by as_of, for model_metrics.
+SELECT count() FROM {{base}}
 
 -- name: clv_rows
 SELECT count() FROM clv WHERE as_of = toDate(@as_of) AND run_id = @dep_clv
@@ -68,9 +54,9 @@ FROM
     FROM clv
     WHERE as_of = toDate(@as_of) AND run_id = @dep_clv AND toInt16(clv_decile) - toInt16(spend_decile) >= @decile_gap
     UNION ALL
-    SELECT member_id, 'engaged_low_spend' AS reason, toFloat64(events) AS score
-    FROM {{base}}
-    WHERE events > @engagement_min AND spend <= @spend_max
+    SELECT member_id, 'engaged_low_spend' AS reason, score
+    FROM engagement
+    WHERE as_of = toDate(@as_of) AND run_id = @dep_engagement AND engaged_low_spend = 1
     UNION ALL
     SELECT member_id, 'rising_value' AS reason, (v_recent / n_recent) / (v_prev / n_prev) AS score
     FROM {{base}}
