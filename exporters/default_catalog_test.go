@@ -8,7 +8,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
-	"github.com/memberlytics/memberlytics/internal/chtest"
+	"github.com/memberlytics/memberlytics/internal/testkit/chtest"
 )
 
 // TestDefaultCatalogIntegration exports the models' own member_profile and

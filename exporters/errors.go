@@ -21,7 +21,7 @@ var (
 
 var (
 	// ErrNoSnapshot is returned for a date with no complete snapshot
-	// (internal/snapshot): its model outputs are missing, incomplete or
+	// (internal/platform/snapshot): its model outputs are missing, incomplete or
 	// being re-run, so nothing is published.
 	ErrNoSnapshot = errors.New("no complete snapshot")
 	// ErrSnapshotChanged is returned when the snapshot an export read was

@@ -13,8 +13,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/memberlytics/memberlytics/internal/snapshot"
-	"github.com/memberlytics/memberlytics/internal/warehouse"
+	"github.com/memberlytics/memberlytics/internal/platform/snapshot"
+	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 	"github.com/memberlytics/memberlytics/sql"
 )
 

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/memberlytics/memberlytics/internal/warehouse"
+	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 )
 
 // Querier is what an export needs from the warehouse: read-only queries.

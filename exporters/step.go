@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/memberlytics/memberlytics/internal/config"
+	"github.com/memberlytics/memberlytics/internal/platform/config"
 )
 
 // OptionsFromConfig returns the Options the exports section configures;

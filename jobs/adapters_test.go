@@ -10,7 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/memberlytics/memberlytics/exporters"
-	"github.com/memberlytics/memberlytics/internal/compat"
+	"github.com/memberlytics/memberlytics/internal/testkit/compat"
 	"github.com/memberlytics/memberlytics/loaders"
 )
 

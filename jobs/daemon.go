@@ -8,7 +8,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/memberlytics/memberlytics/internal/warehouse"
+	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 )
 
 // Serve is the daemon's life: it starts the HTTP server on ln at once and
@@ -64,7 +64,7 @@ type Versioner interface {
 }
 
 // Readiness returns the /readyz check: ClickHouse answers and no
-// migration is pending (pending is internal/migrate's Runner.Pending).
+// migration is pending (pending is internal/platform/migrate's Runner.Pending).
 func Readiness(wh Versioner, pending func(ctx context.Context) (int, error)) func(ctx context.Context) error {
 	return func(ctx context.Context) error {
 		if _, err := wh.ServerVersion(ctx); err != nil {

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/memberlytics/memberlytics/internal/chtest"
+	"github.com/memberlytics/memberlytics/internal/testkit/chtest"
 )
 
 // observedStore is the real ClickHouse Store, with every failed write of a

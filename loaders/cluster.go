@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/memberlytics/memberlytics/internal/warehouse"
+	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 	"github.com/memberlytics/memberlytics/sql"
 )
 

@@ -8,10 +8,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/memberlytics/memberlytics/internal/chtest"
-	"github.com/memberlytics/memberlytics/internal/compat"
-	"github.com/memberlytics/memberlytics/internal/datagen"
-	"github.com/memberlytics/memberlytics/internal/warehouse"
+	"github.com/memberlytics/memberlytics/internal/devtools/datagen"
+	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
+	"github.com/memberlytics/memberlytics/internal/testkit/chtest"
+	"github.com/memberlytics/memberlytics/internal/testkit/compat"
 	"github.com/memberlytics/memberlytics/loaders"
 )
 

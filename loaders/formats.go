@@ -12,7 +12,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/memberlytics/memberlytics/internal/timefmt"
+	"github.com/memberlytics/memberlytics/internal/platform/timefmt"
 )
 
 // ErrAmbiguousDates means the file's dates could be read month first or

@@ -7,7 +7,7 @@ import (
 	"regexp"
 	"time"
 
-	"github.com/memberlytics/memberlytics/internal/warehouse"
+	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 )
 
 // SweepOptions configure Sweep.

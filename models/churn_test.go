@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/memberlytics/memberlytics/internal/warehouse"
+	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 )
 
 // TestChurnSQLFeatureOrder keeps churnFeatures, the features query's

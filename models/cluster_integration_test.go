@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/memberlytics/memberlytics/internal/chtest"
-	"github.com/memberlytics/memberlytics/internal/config"
+	"github.com/memberlytics/memberlytics/internal/platform/config"
+	"github.com/memberlytics/memberlytics/internal/testkit/chtest"
 )
 
 // TestClusterReplacePartitionIntegration: in cluster mode a sharded

@@ -4,9 +4,9 @@ import (
 	"context"
 	"testing"
 
-	"github.com/memberlytics/memberlytics/internal/chtest"
-	"github.com/memberlytics/memberlytics/internal/datagen"
-	"github.com/memberlytics/memberlytics/models/internal/genload"
+	"github.com/memberlytics/memberlytics/internal/devtools/datagen"
+	"github.com/memberlytics/memberlytics/internal/testkit/chtest"
+	"github.com/memberlytics/memberlytics/internal/testkit/genload"
 )
 
 // TestCLVFitWithNegative2F1Integration is a regression test: on 300

@@ -14,10 +14,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/memberlytics/memberlytics/internal/chtest"
-	"github.com/memberlytics/memberlytics/internal/config"
-	"github.com/memberlytics/memberlytics/internal/datagen"
-	"github.com/memberlytics/memberlytics/internal/warehouse"
+	"github.com/memberlytics/memberlytics/internal/devtools/datagen"
+	"github.com/memberlytics/memberlytics/internal/platform/config"
+	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
+	"github.com/memberlytics/memberlytics/internal/testkit/chtest"
 )
 
 func TestCohortsIntegration(t *testing.T) {
@@ -75,7 +75,7 @@ func TestCohortsIntegration(t *testing.T) {
 }
 
 // TestCohortsMatchBruteForceIntegration compares every cell with a plain Go
-// computation over data from internal/datagen, in the Shanghai time zone,
+// computation over data from internal/devtools/datagen, in the Shanghai time zone,
 // for both cohort definitions, with later data loaded that must be ignored.
 func TestCohortsMatchBruteForceIntegration(t *testing.T) {
 	t.Parallel()

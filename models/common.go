@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/memberlytics/memberlytics/internal/warehouse"
+	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 )
 
 // exec runs the named query of model with tables filled in and args bound,

@@ -9,8 +9,8 @@ import (
 
 	"github.com/shopspring/decimal"
 
-	"github.com/memberlytics/memberlytics/internal/chtest"
-	"github.com/memberlytics/memberlytics/internal/warehouse"
+	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
+	"github.com/memberlytics/memberlytics/internal/testkit/chtest"
 )
 
 // TestLateRefundIntegration loads orders, runs every segmentation model for

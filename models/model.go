@@ -8,7 +8,7 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/memberlytics/memberlytics/internal/warehouse"
+	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 )
 
 // Model computes one family of outputs for an as_of date.

@@ -11,8 +11,8 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2"
 
-	"github.com/memberlytics/memberlytics/internal/snapshot"
-	"github.com/memberlytics/memberlytics/internal/warehouse"
+	"github.com/memberlytics/memberlytics/internal/platform/snapshot"
+	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 )
 
 // Outputter is implemented by a model that writes tables other than the

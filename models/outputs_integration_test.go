@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/memberlytics/memberlytics/internal/chtest"
-	"github.com/memberlytics/memberlytics/internal/warehouse"
+	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
+	"github.com/memberlytics/memberlytics/internal/testkit/chtest"
 )
 
 // fakeOutputs is a model writing rfm, or with outputs set those tables,

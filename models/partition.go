@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/memberlytics/memberlytics/internal/warehouse"
+	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 )
 
 // ReplacePartition publishes one as_of of table atomically. It creates a

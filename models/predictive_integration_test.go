@@ -12,12 +12,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/memberlytics/memberlytics/internal/chtest"
-	"github.com/memberlytics/memberlytics/internal/config"
-	"github.com/memberlytics/memberlytics/internal/datagen"
-	"github.com/memberlytics/memberlytics/internal/warehouse"
+	"github.com/memberlytics/memberlytics/internal/devtools/datagen"
+	"github.com/memberlytics/memberlytics/internal/platform/config"
+	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
+	"github.com/memberlytics/memberlytics/internal/testkit/chtest"
+	"github.com/memberlytics/memberlytics/internal/testkit/genload"
 	"github.com/memberlytics/memberlytics/models/clv"
-	"github.com/memberlytics/memberlytics/models/internal/genload"
 )
 
 // genMembers is the size of the generated population the predictive

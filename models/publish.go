@@ -10,8 +10,8 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2"
 
-	"github.com/memberlytics/memberlytics/internal/snapshot"
-	"github.com/memberlytics/memberlytics/internal/warehouse"
+	"github.com/memberlytics/memberlytics/internal/platform/snapshot"
+	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 )
 
 // Run statuses recorded in model_runs.

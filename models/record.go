@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/memberlytics/memberlytics/internal/warehouse"
+	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 )
 
 // RecordMetrics replaces model's figures for asOf in model_metrics

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/memberlytics/memberlytics/internal/snapshot"
+	"github.com/memberlytics/memberlytics/internal/platform/snapshot"
 )
 
 // RunResult is the outcome of one model in RunAll.

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/memberlytics/memberlytics/internal/chtest"
+	"github.com/memberlytics/memberlytics/internal/testkit/chtest"
 )
 
 // TestOutputTablesHaveCommentsIntegration: BI users read these tables

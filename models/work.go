@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/memberlytics/memberlytics/internal/warehouse"
+	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 )
 
 // WorkLease is how long a model run's stage and scratch tables are safe

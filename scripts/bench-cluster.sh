@@ -6,7 +6,7 @@
 # TestClusterEqualsSingleNodeIntegration) with MEMBERS generated members
 # (default 20,000): the loaders load members, orders and events into a
 # fresh single-server database and into the two-shard cluster (both
-# 18.16, started by internal/chtest on this machine), every model runs for
+# 18.16, started by internal/testkit/chtest on this machine), every model runs for
 # two as_of dates on each, and every output table is compared. Prints the
 # seconds of each part and the ratio two shards / one server. Both shards
 # share this machine's cores, so the ratio shows cluster mode's overhead,

@@ -11,5 +11,5 @@ for b in scripts/bench-*.sh; do
   ran=$((ran+1))
 done
 echo "== go benchmarks (pure Go statistics)"
-go test -run '^$' -bench . -benchtime 3x ./models/clv/ ./models/churn/ ./internal/datagen/ 2>&1 | grep -E '^(Benchmark|ok|PASS)' || true
+go test -run '^$' -bench . -benchtime 3x ./models/clv/ ./models/churn/ ./internal/devtools/datagen/ 2>&1 | grep -E '^(Benchmark|ok|PASS)' || true
 echo "bench: $ran scripted benchmarks"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # fetch-libchdb.sh puts libchdb.so (chDB, ClickHouse 26.7 as a library) into
 # .cache/chdb/ at the repository root, for the tests' second ClickHouse engine
-# (internal/chdb). It is idempotent: a library that is already there and
+# (internal/testkit/chdb). It is idempotent: a library that is already there and
 # matches the pinned checksum is left alone.
 #
 # The library comes from the pinned npm package below, fetched with `npm pack`

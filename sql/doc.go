@@ -1,11 +1,11 @@
 // Package sql embeds memberlytics' SQL: schema migrations under schema/
-// (NNN_name.sql, applied in order by internal/migrate) and model queries.
+// (NNN_name.sql, applied in order by internal/platform/migrate) and model queries.
 //
 // Every statement must run on ClickHouse 18.16 and on 23.8+: no window
 // functions, no WITH name AS (subquery), no LowCardinality, no table-level
 // COMMENT (table comments are schema/table_comments.tsv, which
-// internal/migrate sets where the server supports them), MergeTree() ...
-// ORDER BY syntax. internal/compat's tests run them on 18.16 and on 26.7
+// internal/platform/migrate sets where the server supports them), MergeTree() ...
+// ORDER BY syntax. internal/testkit/compat's tests run them on 18.16 and on 26.7
 // (chDB) and compare the results. Where one
 // statement cannot serve every version, a query may have version-specific
 // files chosen by Pick (NAME.sql plus NAME@MAJOR.MINOR.sql); prefer one
@@ -20,12 +20,12 @@ import (
 )
 
 // Schema holds the migrations, schema/NNN_name.sql, and the table and
-// view comments internal/migrate sets, schema/table_comments.tsv.
+// view comments internal/platform/migrate sets, schema/table_comments.tsv.
 //
 //go:embed schema/*.sql schema/table_comments.tsv
 var Schema embed.FS
 
-// Migrations returns the migrations directory, for internal/migrate.
+// Migrations returns the migrations directory, for internal/platform/migrate.
 func Migrations() fs.FS {
 	sub, err := fs.Sub(Schema, "schema")
 	if err != nil {

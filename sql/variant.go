@@ -70,7 +70,7 @@ func Variants(fsys fs.FS, dir, name string) ([]Variant, error) {
 // version (or the portable one is unreasonably slow on new versions), say
 // why in the file's comment, and test each variant on the engine it is for
 // (see TestPickBothEnginesIntegration). Migrations cannot have variants:
-// internal/migrate applies schema/NNN_name.sql as is, on every version.
+// internal/platform/migrate applies schema/NNN_name.sql as is, on every version.
 func Pick(fsys fs.FS, dir, name string, v Version) (string, error) {
 	vs, err := Variants(fsys, dir, name)
 	if err != nil {

@@ -5,7 +5,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/memberlytics/memberlytics/internal/chtest"
+	"github.com/memberlytics/memberlytics/internal/testkit/chtest"
 	"github.com/memberlytics/memberlytics/sql"
 )
 

@@ -7,7 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/memberlytics/memberlytics/internal/localch"
+	"github.com/memberlytics/memberlytics/internal/devtools/localch"
 )
 
 func newClickHouseCmd(a *app) *cobra.Command {

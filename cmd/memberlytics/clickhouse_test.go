@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/memberlytics/memberlytics/internal/chtest"
-	"github.com/memberlytics/memberlytics/internal/localch"
+	"github.com/memberlytics/memberlytics/internal/devtools/localch"
+	"github.com/memberlytics/memberlytics/internal/testkit/chtest"
 )
 
 // run executes the CLI in-process with the given environment.

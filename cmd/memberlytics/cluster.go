@@ -3,8 +3,8 @@ package main
 import (
 	"log/slog"
 
-	"github.com/memberlytics/memberlytics/internal/migrate"
-	"github.com/memberlytics/memberlytics/internal/warehouse"
+	"github.com/memberlytics/memberlytics/internal/platform/migrate"
+	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 	"github.com/memberlytics/memberlytics/sql"
 )
 

@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"github.com/memberlytics/memberlytics/exporters"
-	"github.com/memberlytics/memberlytics/internal/compat"
-	"github.com/memberlytics/memberlytics/internal/report"
-	"github.com/memberlytics/memberlytics/internal/warehouse"
+	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
+	"github.com/memberlytics/memberlytics/internal/testkit/compat"
+	"github.com/memberlytics/memberlytics/report"
 )
 
 // engineOutputs is what the report and the exporter made of one engine's

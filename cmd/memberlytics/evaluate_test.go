@@ -6,9 +6,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/memberlytics/memberlytics/internal/chtest"
-	"github.com/memberlytics/memberlytics/internal/compat"
-	"github.com/memberlytics/memberlytics/internal/config"
+	"github.com/memberlytics/memberlytics/internal/platform/config"
+	"github.com/memberlytics/memberlytics/internal/testkit/chtest"
+	"github.com/memberlytics/memberlytics/internal/testkit/compat"
 )
 
 // `memberlytics evaluate clv` end to end: load generated members and orders through

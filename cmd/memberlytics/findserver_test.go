@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/memberlytics/memberlytics/internal/chtest"
-	"github.com/memberlytics/memberlytics/internal/localch"
+	"github.com/memberlytics/memberlytics/internal/devtools/localch"
+	"github.com/memberlytics/memberlytics/internal/testkit/chtest"
 )
 
 // A refused connection to a loopback address is a server that is not

@@ -7,11 +7,11 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/memberlytics/memberlytics/internal/datagen"
+	"github.com/memberlytics/memberlytics/internal/devtools/datagen"
 )
 
 // newGenerateCmd returns the generate command, which writes synthetic
-// members, orders and events files plus truth.json (see internal/datagen).
+// members, orders and events files plus truth.json (see internal/devtools/datagen).
 func newGenerateCmd() *cobra.Command {
 	o := datagen.DefaultOptions()
 	var format, start, end string

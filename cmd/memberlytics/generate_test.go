@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/memberlytics/memberlytics/internal/datagen"
+	"github.com/memberlytics/memberlytics/internal/devtools/datagen"
 )
 
 func runGenerate(t *testing.T, args ...string) (string, error) {

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/memberlytics/memberlytics/exporters"
-	"github.com/memberlytics/memberlytics/internal/migrate"
-	"github.com/memberlytics/memberlytics/internal/warehouse"
+	"github.com/memberlytics/memberlytics/internal/platform/migrate"
+	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 	"github.com/memberlytics/memberlytics/jobs"
 	"github.com/memberlytics/memberlytics/loaders"
 	"github.com/memberlytics/memberlytics/models"

@@ -11,9 +11,9 @@ import (
 
 	"github.com/shopspring/decimal"
 
-	"github.com/memberlytics/memberlytics/internal/chtest"
-	"github.com/memberlytics/memberlytics/internal/compat"
-	"github.com/memberlytics/memberlytics/internal/datagen"
+	"github.com/memberlytics/memberlytics/internal/devtools/datagen"
+	"github.com/memberlytics/memberlytics/internal/testkit/chtest"
+	"github.com/memberlytics/memberlytics/internal/testkit/compat"
 	"github.com/memberlytics/memberlytics/jobs"
 )
 

@@ -15,7 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/memberlytics/memberlytics/internal/timefmt"
+	"github.com/memberlytics/memberlytics/internal/platform/timefmt"
 	"github.com/memberlytics/memberlytics/loaders"
 )
 

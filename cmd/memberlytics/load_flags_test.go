@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/memberlytics/memberlytics/internal/chtest"
-	"github.com/memberlytics/memberlytics/internal/config"
+	"github.com/memberlytics/memberlytics/internal/platform/config"
+	"github.com/memberlytics/memberlytics/internal/testkit/chtest"
 )
 
 // The export: its own column names, US dates, amounts with

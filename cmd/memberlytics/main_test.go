@@ -4,7 +4,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/memberlytics/memberlytics/internal/chtest"
+	"github.com/memberlytics/memberlytics/internal/testkit/chtest"
 )
 
 // TestMain stops the test ClickHouse server and removes the chDB data

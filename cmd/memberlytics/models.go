@@ -1,7 +1,7 @@
 package main
 
 import (
-	"github.com/memberlytics/memberlytics/internal/config"
+	"github.com/memberlytics/memberlytics/internal/platform/config"
 	"github.com/memberlytics/memberlytics/models"
 )
 

@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/memberlytics/memberlytics/internal/chtest"
-	"github.com/memberlytics/memberlytics/internal/config"
+	"github.com/memberlytics/memberlytics/internal/platform/config"
+	"github.com/memberlytics/memberlytics/internal/testkit/chtest"
 	"github.com/memberlytics/memberlytics/models"
 	"github.com/memberlytics/memberlytics/sql"
 )

@@ -12,10 +12,10 @@ import (
 	"time"
 
 	"github.com/memberlytics/memberlytics/exporters"
-	"github.com/memberlytics/memberlytics/internal/chtest"
-	"github.com/memberlytics/memberlytics/internal/config"
-	"github.com/memberlytics/memberlytics/internal/report"
-	"github.com/memberlytics/memberlytics/internal/warehouse"
+	"github.com/memberlytics/memberlytics/internal/platform/config"
+	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
+	"github.com/memberlytics/memberlytics/internal/testkit/chtest"
+	"github.com/memberlytics/memberlytics/report"
 )
 
 // publishPipeline runs every job for 2025-12-30 on generated data and

@@ -9,8 +9,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/memberlytics/memberlytics/internal/report"
 	"github.com/memberlytics/memberlytics/models"
+	"github.com/memberlytics/memberlytics/report"
 )
 
 func newReportCmd(a *app) *cobra.Command {

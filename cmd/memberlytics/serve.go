@@ -9,8 +9,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/memberlytics/memberlytics/internal/report"
 	"github.com/memberlytics/memberlytics/jobs"
+	"github.com/memberlytics/memberlytics/report"
 )
 
 func newServeCmd(a *app) *cobra.Command {

@@ -4,7 +4,7 @@
 // the Docker image is static on a distroless base, the compose file waits
 // for a healthy ClickHouse, the Grafana dashboard covers memberlytics'
 // metrics, and every memberlytics.yaml shipped there loads with
-// internal/config.
+// internal/platform/config.
 //
 // The package has no non-test code; it exists so that `go test ./deploy/...`
 // runs these checks.

@@ -22,7 +22,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/memberlytics/memberlytics/deploy/local"
-	"github.com/memberlytics/memberlytics/internal/config"
+	"github.com/memberlytics/memberlytics/internal/platform/config"
 )
 
 // deployDir is deploy/, seen from this package's directory.
@@ -203,7 +203,7 @@ func TestXMLFilesParse(t *testing.T) {
 }
 
 // TestLocalTemplatesRenderToXML renders the managed local server's
-// templates the way internal/localch does, with and without extra config
+// templates the way internal/devtools/localch does, with and without extra config
 // (the cluster harness adds a remote_servers block), and parses the result.
 func TestLocalTemplatesRenderToXML(t *testing.T) {
 	remote := `<remote_servers><memberlytics_test><shard><replica><host>127.0.0.1</host><port>9001</port></replica></shard></memberlytics_test></remote_servers>`

@@ -14,7 +14,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/memberlytics/memberlytics/internal/config"
+	"github.com/memberlytics/memberlytics/internal/platform/config"
 )
 
 func TestComposeWaitsForHealthyClickHouse(t *testing.T) {
@@ -65,7 +65,7 @@ func TestComposeWaitsForHealthyClickHouse(t *testing.T) {
 	}
 	for k, v := range env {
 		if strings.HasPrefix(k, "MEMBERLYTICS_CLICKHOUSE_") && !slices.Contains(known, k) {
-			t.Errorf("environment %s is not read by internal/config (known: %v)", k, known)
+			t.Errorf("environment %s is not read by internal/platform/config (known: %v)", k, known)
 		}
 		if k == config.EnvPassword {
 			t.Errorf("%s=%v: pass the password as a secret file (%s)", k, v, config.EnvPasswordFile)

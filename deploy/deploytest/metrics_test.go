@@ -11,7 +11,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/memberlytics/memberlytics/internal/warehouse"
+	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 	"github.com/memberlytics/memberlytics/jobs"
 )
 

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/memberlytics/memberlytics/internal/chtest"
+	"github.com/memberlytics/memberlytics/internal/testkit/chtest"
 )
 
 // profileSettings reads every setting name used in users.xml's profiles.

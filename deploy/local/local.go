@@ -1,6 +1,6 @@
 // Package local holds the configuration templates of the managed local
 // ClickHouse server (memberlytics clickhouse start, make demo, and the test
-// harness). internal/localch renders them.
+// harness). internal/devtools/localch renders them.
 package local
 
 import "embed"

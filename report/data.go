@@ -1,0 +1,965 @@
+package report
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+
+	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
+	"github.com/memberlytics/memberlytics/sql"
+)
+
+// Querier is what the report needs from ClickHouse: read-only queries.
+// warehouse.Conn satisfies it.
+type Querier interface {
+	Query(ctx context.Context, query string, args ...any) (warehouse.Rows, error)
+}
+
+// dateLayout is how as_of dates are written.
+const dateLayout = "2006-01-02"
+
+// Reason says why a model's output is missing.
+type Reason string
+
+// Why a section cannot be drawn.
+const (
+	// NoTable: the model's table does not exist (model not deployed or not migrated).
+	NoTable Reason = "no_table"
+	// NoColumns: the table lacks columns the report reads (an older schema).
+	NoColumns Reason = "no_columns"
+	// NoPartition: the table has no rows for the as_of (model not run yet).
+	NoPartition Reason = "no_partition"
+)
+
+// Missing names a model output the report could not read.
+type Missing struct {
+	// Model is the model that writes Table.
+	Model string
+	// Table is the ClickHouse table.
+	Table string
+	// Reason says what is missing.
+	Reason Reason
+	// Columns lists the missing columns when Reason is NoColumns.
+	Columns []string
+	// AsOf is the as_of with no rows when Reason is NoPartition.
+	AsOf string
+}
+
+// source is one model output table the report reads and the columns it
+// needs; the list is also the allow-list of table names put into SQL.
+type source struct {
+	model, table string
+	columns      []string
+}
+
+var sources = []source{
+	{"lifecycle", "lifecycle", []string{"as_of", "member_id", "stage"}},
+	{"clv", "clv", []string{"as_of", "member_id", "frequency", "monetary", "clv", "clv_decile"}},
+	{"churn", "churn", []string{"as_of", "member_id", "churn_probability", "risk_band"}},
+	{"rfm", "rfm", []string{"as_of", "r_score", "f_score", "monetary", "segment", "recency_days", "frequency"}},
+	{"cohorts", "cohorts", []string{"as_of", "period_type", "cohort", "period", "cohort_size", "active_members", "revenue"}},
+	{"tiers", "tiers", []string{"as_of", "member_id", "tier", "tier_rank"}},
+	{"potential", "potential", []string{"as_of", "member_id", "reason"}},
+	{"churn", "model_metrics", []string{"as_of", "model", "metric", "value"}},
+}
+
+// KPIKind says how a KPI is formatted and how its change is written.
+type KPIKind int
+
+// The kinds of headline figures.
+const (
+	// Count is a number of members; change in per cent.
+	Count KPIKind = iota
+	// Money is an amount; change in per cent.
+	Money
+	// Share is a rate between 0 and 1; change in percentage points.
+	Share
+)
+
+// KPI is one headline figure now and at the previous as_of.
+type KPI struct {
+	// Key is the label key (kpi_members, ...).
+	Key  string
+	Kind KPIKind
+	Cur  float64
+	// Prev is the figure at the previous as_of, valid when HasPrev.
+	Prev    float64
+	HasPrev bool
+	// LowerIsBetter marks figures where a rise is bad news (churn).
+	LowerIsBetter bool
+}
+
+// Cell is one R x F cell of the RFM grid.
+type Cell struct{ Members, Revenue float64 }
+
+// Segment is one named RFM segment.
+type Segment struct {
+	Name                 string
+	Members, MembersPrev float64
+	Revenue              float64
+	Recency, Frequency   float64
+}
+
+// RFM is the RFM section: Cells[r-1][f-1] for scores 1..5.
+type RFM struct {
+	Missing  []Missing
+	HasPrev  bool
+	Cells    [5][5]Cell
+	Segments []Segment
+}
+
+// CohortRow is one cohort: Active[p] and Revenue[p] for period p.
+type CohortRow struct {
+	Cohort  string
+	Size    float64
+	Active  []float64
+	Revenue []float64
+}
+
+// Cohorts is the cohort section, the most recent cohorts last.
+type Cohorts struct {
+	Missing []Missing
+	Periods int
+	Rows    []CohortRow
+}
+
+// Decile is one CLV decile (10 = highest).
+type Decile struct {
+	Decile              int
+	Members, CLV, Spend float64
+}
+
+// Bin is one bar of a histogram, [Lo, Hi) (the last bin is open above).
+type Bin struct {
+	Lo, Hi  float64
+	Members float64
+}
+
+// CLV is the lifetime value section.
+type CLV struct {
+	Missing []Missing
+	Deciles []Decile
+	Bins    []Bin
+}
+
+// Band is the member count of one churn risk band.
+type Band struct {
+	Name                 string
+	Members, MembersPrev float64
+}
+
+// Quality is the churn model's validation as recorded in model_metrics.
+type Quality struct {
+	AUC, BaselineAUC, LiftTop float64
+	// Predicted and Observed are the mean predicted and observed churn
+	// per score decile (index 0 = decile 1, lowest score), when recorded.
+	Predicted, Observed []float64
+	// Lift is the lift per score decile, when recorded.
+	Lift []float64
+}
+
+// Churn is the churn risk section.
+type Churn struct {
+	Missing []Missing
+	HasPrev bool
+	Bands   []Band
+	// Hist counts members per tenth of churn probability.
+	Hist [10]float64
+	// Quality is nil when the model recorded no validation figures.
+	Quality *Quality
+}
+
+// Tiers is the tier section. Names are ordered from the entry level up;
+// Matrix[i][j] counts members that were in From[i] and are now in
+// Names[j], From[0] being "" (no row at the previous as_of).
+type Tiers struct {
+	Missing    []Missing
+	HasPrev    bool
+	Names      []string
+	Counts     []float64
+	CountsPrev []float64
+	From       []string
+	Matrix     [][]float64
+	// Upgraded and Downgraded count members who moved up or down a level
+	// since the previous as_of.
+	Upgraded, Downgraded float64
+	// Conversion and Retention are the tiers model's
+	// upgrade_conversion_rate and upgrade_retention_rate with their bases
+	// (models/README.md defines them); nil when not recorded.
+	Conversion, Retention *Rate
+}
+
+// Rate is a share of Base members as a model recorded it.
+type Rate struct{ Value, Base float64 }
+
+// Flow is the lifecycle section: Counts[i][j] members went from stage
+// From[i] ("" = not in the table before) to To[j].
+type Flow struct {
+	Missing []Missing
+	HasPrev bool
+	From    []string
+	To      []string
+	Counts  [][]float64
+}
+
+// PotentialReason counts members flagged for one reason.
+type PotentialReason struct {
+	Name                 string
+	Members, MembersPrev float64
+}
+
+// Potential is the high-potential section.
+type Potential struct {
+	Missing      []Missing
+	HasPrev      bool
+	Reasons      []PotentialReason
+	Any, AnyPrev float64
+}
+
+// Report is everything the page shows for one as_of.
+type Report struct {
+	AsOf time.Time
+	// Prev is the latest earlier as_of of any model table; zero when none.
+	Prev        time.Time
+	GeneratedAt time.Time
+	KPIs        []KPI
+	KPIMissing  []Missing
+	RFM         RFM
+	Cohorts     Cohorts
+	CLV         CLV
+	Churn       Churn
+	Tiers       Tiers
+	Lifecycle   Flow
+	Potential   Potential
+}
+
+// Missing lists every missing model output of the report, without repeats.
+func (r *Report) Missing() []Missing {
+	var all []Missing
+	seen := map[string]bool{}
+	for _, ms := range [][]Missing{r.KPIMissing, r.RFM.Missing, r.Cohorts.Missing, r.CLV.Missing, r.Churn.Missing, r.Tiers.Missing, r.Lifecycle.Missing, r.Potential.Missing} {
+		for _, m := range ms {
+			k := m.Table + "/" + string(m.Reason)
+			if !seen[k] {
+				seen[k] = true
+				all = append(all, m)
+			}
+		}
+	}
+	return all
+}
+
+// tableState is what Load learned about one source table.
+type tableState struct {
+	missing *Missing
+	hasPrev bool
+}
+
+// loader carries one Load's connection and parameters.
+type loader struct {
+	q        Querier
+	asOf     string
+	prev     string
+	tables   map[string]*tableState
+	prevSeen map[string]string
+}
+
+// Load reads the model outputs of asOf (and of the previous as_of, the
+// latest earlier one found in the model tables) into a Report. A missing
+// table, column or partition becomes a Missing entry in its section, not
+// an error; errors are left for failed queries. Load only reads.
+func Load(ctx context.Context, q Querier, asOf time.Time) (*Report, error) {
+	asOf = time.Date(asOf.Year(), asOf.Month(), asOf.Day(), 0, 0, 0, 0, time.UTC)
+	l := &loader{q: q, asOf: asOf.Format(dateLayout), prev: "1970-01-01", tables: map[string]*tableState{}, prevSeen: map[string]string{}}
+	if err := l.inspect(ctx); err != nil {
+		return nil, err
+	}
+	r := &Report{AsOf: asOf, GeneratedAt: time.Now().UTC()}
+	if l.prev != "1970-01-01" {
+		r.Prev, _ = time.Parse(dateLayout, l.prev)
+	}
+	steps := []func(context.Context, *Report) error{l.kpis, l.rfm, l.cohorts, l.clv, l.churn, l.tiers, l.lifecycle, l.potential}
+	for _, step := range steps {
+		if err := step(ctx, r); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// inspect finds which source tables exist with the needed columns and
+// which have rows for the as_of, and picks the previous as_of.
+func (l *loader) inspect(ctx context.Context) error {
+	cols, err := l.columns(ctx)
+	if err != nil {
+		return err
+	}
+	for _, s := range sources {
+		if _, done := l.tables[s.table]; done {
+			continue
+		}
+		st := &tableState{}
+		l.tables[s.table] = st
+		have, ok := cols[s.table]
+		if !ok {
+			st.missing = &Missing{Model: s.model, Table: s.table, Reason: NoTable}
+			continue
+		}
+		var lack []string
+		for _, c := range s.columns {
+			if !have[c] {
+				lack = append(lack, c)
+			}
+		}
+		if len(lack) > 0 {
+			st.missing = &Missing{Model: s.model, Table: s.table, Reason: NoColumns, Columns: lack}
+			continue
+		}
+		dates, err := l.asOfs(ctx, s.table)
+		if err != nil {
+			return err
+		}
+		if len(dates) == 0 || dates[0] != l.asOf {
+			st.missing = &Missing{Model: s.model, Table: s.table, Reason: NoPartition, AsOf: l.asOf}
+		}
+		for _, d := range dates {
+			if d < l.asOf {
+				l.prevSeen[s.table] = d
+				if d > l.prev && s.table != "model_metrics" {
+					l.prev = d
+				}
+			}
+		}
+	}
+	for t, st := range l.tables {
+		st.hasPrev = l.prevSeen[t] == l.prev
+	}
+	return nil
+}
+
+// asOfs returns the table's newest two as_ofs on or before the report's,
+// newest first: from system.parts when the table has local parts named by
+// date, else by reading the table's as_of column.
+func (l *loader) asOfs(ctx context.Context, table string) ([]string, error) {
+	var dates []string
+	collect := func(scan func(...any) error) error {
+		var d string
+		if err := scan(&d); err != nil {
+			return err
+		}
+		dates = append(dates, d)
+		return nil
+	}
+	if err := l.each(ctx, "as_ofs_parts", l.args(clickhouse.Named("table", table)), collect); err != nil {
+		return nil, err
+	}
+	byDate := len(dates) > 0
+	for _, d := range dates {
+		if _, err := time.Parse(dateLayout, d); err != nil {
+			byDate = false
+		}
+	}
+	if byDate {
+		return dates, nil
+	}
+	dates = nil
+	tmpl, err := sql.Report("as_ofs")
+	if err != nil {
+		return nil, err
+	}
+	err = l.eachSQL(ctx, "as_ofs", strings.ReplaceAll(tmpl, "{table}", warehouse.QuoteIdent(table)), l.args(), collect)
+	return dates, err
+}
+
+// columns returns the columns of every table and view of the database.
+func (l *loader) columns(ctx context.Context) (map[string]map[string]bool, error) {
+	cols := map[string]map[string]bool{}
+	err := l.each(ctx, "columns", nil, func(scan func(...any) error) error {
+		var t, c string
+		if err := scan(&t, &c); err != nil {
+			return err
+		}
+		if cols[t] == nil {
+			cols[t] = map[string]bool{}
+		}
+		cols[t][c] = true
+		return nil
+	})
+	return cols, err
+}
+
+// need returns the Missing entries of the named tables (nil when all are
+// there) and whether all of them have the previous as_of.
+func (l *loader) need(tables ...string) ([]Missing, bool) {
+	var ms []Missing
+	hasPrev := true
+	for _, t := range tables {
+		st := l.tables[t]
+		if st.missing != nil {
+			ms = append(ms, *st.missing)
+		}
+		hasPrev = hasPrev && st.hasPrev
+	}
+	return ms, hasPrev
+}
+
+func (l *loader) args(extra ...any) []any {
+	return append([]any{clickhouse.Named("as_of", l.asOf), clickhouse.Named("prev", l.prev)}, extra...)
+}
+
+// each runs the report query name with args and calls fn for every row.
+func (l *loader) each(ctx context.Context, name string, args []any, fn func(scan func(...any) error) error) error {
+	query, err := sql.Report(name)
+	if err != nil {
+		return err
+	}
+	return l.eachSQL(ctx, name, query, args, fn)
+}
+
+func (l *loader) eachSQL(ctx context.Context, name, query string, args []any, fn func(scan func(...any) error) error) error {
+	rows, err := l.q.Query(warehouse.WithQueryName(ctx, "report_"+name), query, args...)
+	if err != nil {
+		return fmt.Errorf("report query %s: %w", name, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows.Scan); err != nil {
+			return fmt.Errorf("report query %s: %w", name, err)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("report query %s: %w", name, err)
+	}
+	return nil
+}
+
+// byDate runs a per-as_of query whose first column is the date and
+// returns the other (Float64) columns for the as_of and the previous one.
+func (l *loader) byDate(ctx context.Context, name string, n int) (cur, prev []float64, hasCur, hasPrev bool, err error) {
+	err = l.each(ctx, name, l.args(), func(scan func(...any) error) error {
+		var d string
+		vals := make([]float64, n)
+		dst := []any{&d}
+		for i := range vals {
+			dst = append(dst, &vals[i])
+		}
+		if err := scan(dst...); err != nil {
+			return err
+		}
+		switch d {
+		case l.asOf:
+			cur, hasCur = vals, true
+		case l.prev:
+			prev, hasPrev = vals, true
+		}
+		return nil
+	})
+	return cur, prev, hasCur, hasPrev, err
+}
+
+func (l *loader) kpis(ctx context.Context, r *Report) error {
+	add := func(key string, kind KPIKind, cur, prev []float64, i int, hasPrev bool) {
+		k := KPI{Key: key, Kind: kind, Cur: cur[i], LowerIsBetter: key == "kpi_churn_rate" || key == "kpi_predicted_churn"}
+		if hasPrev && prev != nil {
+			k.Prev, k.HasPrev = prev[i], true
+		}
+		r.KPIs = append(r.KPIs, k)
+	}
+	if ms, _ := l.need("lifecycle"); ms != nil {
+		r.KPIMissing = append(r.KPIMissing, ms...)
+	} else {
+		cur, prev, ok, hp, err := l.byDate(ctx, "kpi_lifecycle", 4)
+		if err != nil {
+			return err
+		}
+		if ok {
+			add("kpi_members", Count, cur, prev, 0, hp)
+			add("kpi_active", Count, cur, prev, 1, hp)
+			rate := func(v []float64) []float64 {
+				if v == nil {
+					return nil
+				}
+				return []float64{ratio(v[2], v[3])}
+			}
+			add("kpi_churn_rate", Share, rate(cur), rate(prev), 0, hp)
+		}
+		// Reactivation comes from lifecycle's model_metrics; without them
+		// (no table, or a first run) the figure is simply absent.
+		if ms, _ := l.need("model_metrics"); ms == nil {
+			cur, prev, ok, hp, err := l.byDate(ctx, "kpi_reactivation", 1)
+			if err != nil {
+				return err
+			}
+			if ok {
+				add("kpi_reactivation", Share, cur, prev, 0, hp)
+			}
+		}
+	}
+	if ms, _ := l.need("clv"); ms != nil {
+		r.KPIMissing = append(r.KPIMissing, ms...)
+	} else {
+		cur, prev, ok, hp, err := l.byDate(ctx, "kpi_clv", 4)
+		if err != nil {
+			return err
+		}
+		if ok {
+			add("kpi_buyers", Count, cur, prev, 0, hp)
+			add("kpi_arpu", Money, cur, prev, 1, hp)
+			add("kpi_repurchase", Share, cur, prev, 2, hp)
+			add("kpi_avg_clv", Money, cur, prev, 3, hp)
+		}
+	}
+	if ms, _ := l.need("churn"); ms != nil {
+		r.KPIMissing = append(r.KPIMissing, ms...)
+	} else {
+		cur, prev, ok, hp, err := l.byDate(ctx, "kpi_churn", 1)
+		if err != nil {
+			return err
+		}
+		if ok {
+			add("kpi_predicted_churn", Share, cur, prev, 0, hp)
+		}
+	}
+	return nil
+}
+
+func ratio(a, b float64) float64 {
+	if b == 0 {
+		return math.NaN()
+	}
+	return a / b
+}
+
+func (l *loader) rfm(ctx context.Context, r *Report) error {
+	var hp bool
+	r.RFM.Missing, hp = l.need("rfm")
+	if r.RFM.Missing != nil {
+		return nil
+	}
+	r.RFM.HasPrev = hp
+	err := l.each(ctx, "rfm_grid", l.args(), func(scan func(...any) error) error {
+		var rs, fs, m, rev float64
+		if err := scan(&rs, &fs, &m, &rev); err != nil {
+			return err
+		}
+		ri, fi := int(rs)-1, int(fs)-1
+		if ri >= 0 && ri < 5 && fi >= 0 && fi < 5 {
+			r.RFM.Cells[ri][fi] = Cell{Members: m, Revenue: rev}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return l.each(ctx, "rfm_segments", l.args(), func(scan func(...any) error) error {
+		var s Segment
+		if err := scan(&s.Name, &s.Members, &s.MembersPrev, &s.Revenue, &s.Recency, &s.Frequency); err != nil {
+			return err
+		}
+		r.RFM.Segments = append(r.RFM.Segments, s)
+		return nil
+	})
+}
+
+// maxCohorts and maxPeriods bound the cohort heat map.
+const maxCohorts, maxPeriods = 12, 13
+
+func (l *loader) cohorts(ctx context.Context, r *Report) error {
+	r.Cohorts.Missing, _ = l.need("cohorts")
+	if r.Cohorts.Missing != nil {
+		return nil
+	}
+	idx := map[string]int{}
+	var rows []CohortRow
+	err := l.each(ctx, "cohorts", l.args(), func(scan func(...any) error) error {
+		var c string
+		var p, size, active, rev float64
+		if err := scan(&c, &p, &size, &active, &rev); err != nil {
+			return err
+		}
+		i, ok := idx[c]
+		if !ok {
+			i = len(rows)
+			idx[c] = i
+			rows = append(rows, CohortRow{Cohort: c, Size: size})
+		}
+		pi := int(p)
+		if pi < 0 || pi >= maxPeriods {
+			return nil
+		}
+		row := &rows[i]
+		for len(row.Active) <= pi {
+			row.Active = append(row.Active, math.NaN())
+			row.Revenue = append(row.Revenue, math.NaN())
+		}
+		row.Active[pi], row.Revenue[pi] = active, rev
+		if pi+1 > r.Cohorts.Periods {
+			r.Cohorts.Periods = pi + 1
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	sort.Slice(rows, func(a, b int) bool { return rows[a].Cohort < rows[b].Cohort })
+	if len(rows) > maxCohorts {
+		rows = rows[len(rows)-maxCohorts:]
+	}
+	r.Cohorts.Rows = rows
+	return nil
+}
+
+// clvBins is the number of bars of the CLV histogram.
+const clvBins = 20
+
+func (l *loader) clv(ctx context.Context, r *Report) error {
+	r.CLV.Missing, _ = l.need("clv")
+	if r.CLV.Missing != nil {
+		return nil
+	}
+	err := l.each(ctx, "clv_deciles", l.args(), func(scan func(...any) error) error {
+		var d Decile
+		var dec, maxCLV float64
+		if err := scan(&dec, &d.Members, &d.CLV, &d.Spend, &maxCLV); err != nil {
+			return err
+		}
+		d.Decile = int(dec)
+		r.CLV.Deciles = append(r.CLV.Deciles, d)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	var p99 float64
+	if err := l.each(ctx, "clv_p99", l.args(), func(scan func(...any) error) error { return scan(&p99) }); err != nil {
+		return err
+	}
+	width := niceStep(p99 / clvBins)
+	r.CLV.Bins = make([]Bin, clvBins)
+	for i := range r.CLV.Bins {
+		r.CLV.Bins[i] = Bin{Lo: float64(i) * width, Hi: float64(i+1) * width}
+	}
+	r.CLV.Bins[clvBins-1].Hi = math.Inf(1)
+	return l.each(ctx, "clv_histogram", l.args(clickhouse.Named("width", width), clickhouse.Named("bins", clvBins)), func(scan func(...any) error) error {
+		var b, n float64
+		if err := scan(&b, &n); err != nil {
+			return err
+		}
+		if i := int(b); i >= 0 && i < clvBins {
+			r.CLV.Bins[i].Members += n
+		}
+		return nil
+	})
+}
+
+// niceStep rounds a positive step up to 1, 2 or 5 times a power of ten
+// (1 for anything not positive).
+func niceStep(v float64) float64 {
+	if !(v > 0) || math.IsInf(v, 0) {
+		return 1
+	}
+	p := math.Pow(10, math.Floor(math.Log10(v)))
+	for _, m := range []float64{1, 2, 5, 10} {
+		if m*p >= v {
+			return m * p
+		}
+	}
+	return 10 * p
+}
+
+// riskOrder is the order of the churn risk bands.
+var riskOrder = []string{"low", "medium", "high", "critical", "lapsed"}
+
+func (l *loader) churn(ctx context.Context, r *Report) error {
+	var hp bool
+	r.Churn.Missing, hp = l.need("churn")
+	if r.Churn.Missing != nil {
+		return nil
+	}
+	r.Churn.HasPrev = hp
+	err := l.each(ctx, "churn_bands", l.args(), func(scan func(...any) error) error {
+		var kind, key string
+		var m, mp float64
+		if err := scan(&kind, &key, &m, &mp); err != nil {
+			return err
+		}
+		if kind == "bin" {
+			if i, err := strconv.Atoi(key); err == nil && i >= 0 && i < 10 {
+				r.Churn.Hist[i] = m
+			}
+			return nil
+		}
+		if m > 0 || mp > 0 {
+			r.Churn.Bands = append(r.Churn.Bands, Band{Name: key, Members: m, MembersPrev: mp})
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	sortByOrder(r.Churn.Bands, func(b Band) string { return b.Name }, riskOrder)
+	if ms, _ := l.need("model_metrics"); ms != nil {
+		return nil
+	}
+	metrics := map[string]float64{}
+	err = l.each(ctx, "model_metrics", l.args(clickhouse.Named("model", "churn")), func(scan func(...any) error) error {
+		var k string
+		var v float64
+		if err := scan(&k, &v); err != nil {
+			return err
+		}
+		metrics[k] = v
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	r.Churn.Quality = quality(metrics)
+	return nil
+}
+
+// quality reads the churn model's validation figures (models/churn.go):
+// auc, baseline_auc, lift_top_decile and, per score decile dd = 01..10,
+// calibration_dd_predicted, calibration_dd_observed and calibration_dd_count.
+// The lift of a decile is its observed churn rate over the overall rate.
+// It returns nil without auc.
+func quality(m map[string]float64) *Quality {
+	auc, ok := m["auc"]
+	if !ok {
+		return nil
+	}
+	q := &Quality{AUC: auc, BaselineAUC: m["baseline_auc"], LiftTop: m["lift_top_decile"]}
+	var churned, rows float64
+	var counts []float64
+	for d := 1; d <= 10; d++ {
+		k := fmt.Sprintf("calibration_%02d_", d)
+		p, ok := m[k+"predicted"]
+		if !ok {
+			break
+		}
+		q.Predicted = append(q.Predicted, p)
+		q.Observed = append(q.Observed, m[k+"observed"])
+		counts = append(counts, m[k+"count"])
+		churned += m[k+"observed"] * m[k+"count"]
+		rows += m[k+"count"]
+	}
+	if rows > 0 && churned > 0 {
+		base := churned / rows
+		for _, o := range q.Observed {
+			q.Lift = append(q.Lift, o/base)
+		}
+	}
+	return q
+}
+
+func (l *loader) tiers(ctx context.Context, r *Report) error {
+	var hp bool
+	r.Tiers.Missing, hp = l.need("tiers")
+	if r.Tiers.Missing != nil {
+		return nil
+	}
+	r.Tiers.HasPrev = hp
+	type cell struct {
+		from, to string
+		n        float64
+	}
+	level := map[string]float64{}
+	var cells []cell
+	err := l.each(ctx, "tiers", l.args(), func(scan func(...any) error) error {
+		var c cell
+		var fl, tl float64
+		if err := scan(&c.from, &fl, &c.to, &tl, &c.n); err != nil {
+			return err
+		}
+		level[c.to] = tl
+		if c.from != "" {
+			level[c.from] = fl
+		}
+		cells = append(cells, c)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	t := &r.Tiers
+	for name := range level {
+		t.Names = append(t.Names, name)
+	}
+	sort.Slice(t.Names, func(a, b int) bool {
+		la, lb := level[t.Names[a]], level[t.Names[b]]
+		if la != lb {
+			return la < lb
+		}
+		return t.Names[a] < t.Names[b]
+	})
+	pos := map[string]int{}
+	for i, n := range t.Names {
+		pos[n] = i
+	}
+	t.From = append([]string{""}, t.Names...)
+	t.Counts = make([]float64, len(t.Names))
+	t.CountsPrev = make([]float64, len(t.Names))
+	t.Matrix = make([][]float64, len(t.From))
+	for i := range t.Matrix {
+		t.Matrix[i] = make([]float64, len(t.Names))
+	}
+	top := 0.0
+	for _, n := range t.Names {
+		top = math.Max(top, level[n])
+	}
+	for _, c := range cells {
+		j := pos[c.to]
+		t.Counts[j] += c.n
+		i := 0
+		if c.from != "" {
+			i = pos[c.from] + 1
+			t.CountsPrev[pos[c.from]] += c.n
+			switch {
+			case level[c.to] > level[c.from]:
+				t.Upgraded += c.n
+			case level[c.to] < level[c.from]:
+				t.Downgraded += c.n
+			}
+		}
+		t.Matrix[i][j] += c.n
+	}
+	if ms, _ := l.need("model_metrics"); ms != nil {
+		return nil
+	}
+	metrics := map[string]float64{}
+	err = l.each(ctx, "model_metrics", l.args(clickhouse.Named("model", "tiers")), func(scan func(...any) error) error {
+		var k string
+		var v float64
+		if err := scan(&k, &v); err != nil {
+			return err
+		}
+		metrics[k] = v
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	rate := func(k string) *Rate {
+		if v, ok := metrics[k]; ok {
+			return &Rate{Value: v, Base: metrics[k+"_base"]}
+		}
+		return nil
+	}
+	t.Conversion, t.Retention = rate("upgrade_conversion_rate"), rate("upgrade_retention_rate")
+	return nil
+}
+
+// stageOrder is the order of the lifecycle stages the models write; other
+// stages follow in name order.
+var stageOrder = []string{"prospect", "new", "active", "loyal", "silent", "sleeping", "churned"}
+
+func (l *loader) lifecycle(ctx context.Context, r *Report) error {
+	var hp bool
+	r.Lifecycle.Missing, hp = l.need("lifecycle")
+	if r.Lifecycle.Missing != nil {
+		return nil
+	}
+	f := &r.Lifecycle
+	f.HasPrev = hp
+	type cell struct {
+		from, to string
+		n        float64
+	}
+	var cells []cell
+	stages := map[string]bool{}
+	err := l.each(ctx, "lifecycle_flow", l.args(), func(scan func(...any) error) error {
+		var c cell
+		if err := scan(&c.from, &c.to, &c.n); err != nil {
+			return err
+		}
+		stages[c.to] = true
+		if c.from != "" {
+			stages[c.from] = true
+		}
+		cells = append(cells, c)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	var names []string
+	for s := range stages {
+		names = append(names, s)
+	}
+	sortByOrder(names, func(s string) string { return s }, stageOrder)
+	f.To = names
+	f.From = append([]string{""}, names...)
+	pos := map[string]int{}
+	for i, n := range names {
+		pos[n] = i
+	}
+	f.Counts = make([][]float64, len(f.From))
+	for i := range f.Counts {
+		f.Counts[i] = make([]float64, len(f.To))
+	}
+	for _, c := range cells {
+		i := 0
+		if c.from != "" {
+			i = pos[c.from] + 1
+		}
+		f.Counts[i][pos[c.to]] += c.n
+	}
+	return nil
+}
+
+// reasonOrder is the order of the potential reasons the model writes.
+var reasonOrder = []string{"clv_above_spend", "engaged_low_spend", "rising_value"}
+
+func (l *loader) potential(ctx context.Context, r *Report) error {
+	var hp bool
+	r.Potential.Missing, hp = l.need("potential")
+	if r.Potential.Missing != nil {
+		return nil
+	}
+	p := &r.Potential
+	p.HasPrev = hp
+	err := l.each(ctx, "potential", l.args(), func(scan func(...any) error) error {
+		var x PotentialReason
+		if err := scan(&x.Name, &x.Members, &x.MembersPrev); err != nil {
+			return err
+		}
+		if x.Name == "" {
+			p.Any, p.AnyPrev = x.Members, x.MembersPrev
+		} else if x.Members > 0 || x.MembersPrev > 0 {
+			p.Reasons = append(p.Reasons, x)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	sortByOrder(p.Reasons, func(x PotentialReason) string { return x.Name }, reasonOrder)
+	return nil
+}
+
+// sortByOrder sorts xs by the position of key(x) in order, unknown keys
+// last in name order.
+func sortByOrder[T any](xs []T, key func(T) string, order []string) {
+	rank := func(k string) int {
+		for i, o := range order {
+			if o == k {
+				return i
+			}
+		}
+		return len(order)
+	}
+	sort.SliceStable(xs, func(a, b int) bool {
+		ka, kb := key(xs[a]), key(xs[b])
+		ra, rb := rank(ka), rank(kb)
+		if ra != rb {
+			return ra < rb
+		}
+		return strings.Compare(ka, kb) < 0
+	})
+}
