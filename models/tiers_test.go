@@ -165,7 +165,7 @@ func TestTiersRepurchaseIsSecondPurchaseDayIntegration(t *testing.T) {
 			Levels:     []config.TierLevel{{Name: "Bronze", Rule: "any"}, {Name: "Silver", MinSpend: 1000, Rule: "any"}},
 			WindowDays: 365, ReviewDays: 30, NearUpgrade: 0.8,
 		}
-		r := runModel(t, conn, NewTiers(cfg), "2024-03-31", time.UTC)
+		r := runTiers(t, conn, NewTiers(cfg), "2024-03-31")
 		if got := r.Result.Metrics["repurchase_rate_bronze"]; got != 0.5 {
 			t.Errorf("repurchase_rate_bronze = %v, want 0.5 (y only)", got)
 		}
@@ -223,7 +223,7 @@ func TestTiersReviewRuleIntegration(t *testing.T) {
 			{"2025-01-20", [][]string{{"a", "Bronze", "down", "2025-01-20", "2026-01-20"}, {"b", "Bronze", "down", "2025-01-20", "2026-01-20"},
 				{"c", "Bronze", "down", "2025-01-20", "2026-01-20"}, {"g", "Silver", "down", "2025-01-20", "2026-01-20"}}},
 		} {
-			runModel(t, conn, m, c.asOf, time.UTC)
+			runTiers(t, conn, m, c.asOf)
 			if got := chtest.Rows(t, conn, q, c.asOf); !reflect.DeepEqual(got, c.want) {
 				t.Errorf("%s:\n got %v\nwant %v", c.asOf, got, c.want)
 			}
@@ -297,7 +297,7 @@ func TestTiersUpgradeKPIsIntegration(t *testing.T) {
 			Levels:     []config.TierLevel{{Name: "Bronze", Rule: "any"}, {Name: "Silver", MinSpend: 100, Rule: "any"}},
 			WindowDays: 365, ReviewDays: 30, NearUpgrade: 0.8, MaxDowngradeLevels: 1, ConversionDays: 10, RetentionDays: 10,
 		}
-		k := runModel(t, conn, NewTiers(cfg), "2024-03-31", time.UTC).Result.Metrics
+		k := runTiers(t, conn, NewTiers(cfg), "2024-03-31").Result.Metrics
 		near := func(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
 		for name, want := range map[string]float64{
 			"upgrade_conversion_rate": 0.25, "upgrade_conversion_rate_base": 4,
@@ -321,4 +321,12 @@ func TestTiersUpgradeKPIsIntegration(t *testing.T) {
 			t.Error("upgraded_retention_rate (1 by construction) is still recorded")
 		}
 	})
+}
+
+// runTiers runs engagement, then m (tiers) for asOf in UTC: tiers depends
+// on engagement, and a model refuses to run before its dependencies.
+func runTiers(t *testing.T, conn warehouse.Conn, m *Tiers, asOf string) RunResult {
+	t.Helper()
+	runModel(t, conn, NewEngagement(defaults().Engagement), asOf, time.UTC)
+	return runModel(t, conn, m, asOf, time.UTC)
 }
