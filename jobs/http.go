@@ -86,8 +86,7 @@ func NewAPI(opt APIOptions) http.Handler {
 	if timeout <= 0 {
 		timeout = DefaultRequestTimeout
 	}
-	msg, _ := json.Marshal(apiError{Error: fmt.Sprintf("request timed out after %s", timeout), Status: http.StatusServiceUnavailable})
-	th := http.TimeoutHandler(newMux(opt), timeout, string(msg)+"\n")
+	th := http.TimeoutHandler(apiHandler(opt, timeout), timeout, timeoutAnswer(timeout))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// The timeout answer's type; a handler that answers sets its own.
 		w.Header().Set("Content-Type", "application/json")
@@ -422,4 +421,52 @@ func (a *api) trigger(w http.ResponseWriter, r *http.Request) {
 		a.opt.Logger.Info("run triggered", "target", name, "as_of", asOf.Format(DateLayout), "batch_id", batch)
 		writeJSON(w, http.StatusAccepted, TriggerResponse{BatchID: batch, Target: name, AsOf: asOf.Format(DateLayout), Runs: "/api/runs?batch_id=" + batch})
 	}
+}
+
+// apiHandler is what NewAPI runs under its http.TimeoutHandler: the routes,
+// with an error answered after the request's deadline turned into the
+// timeout answer. A query cut by the deadline fails (the driver's i/o
+// timeout) at the moment the TimeoutHandler fires, and the handler's own
+// answer (502 "read run history: ...") could otherwise win the race.
+func apiHandler(opt APIOptions, timeout time.Duration) http.Handler {
+	mux := newMux(opt)
+	msg := timeoutAnswer(timeout)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mux.ServeHTTP(&deadlineWriter{ResponseWriter: w, ctx: r.Context(), msg: msg}, r)
+	})
+}
+
+// timeoutAnswer is the body of a request's answer past its deadline.
+func timeoutAnswer(timeout time.Duration) string {
+	msg, _ := json.Marshal(apiError{Error: fmt.Sprintf("request timed out after %s", timeout), Status: http.StatusServiceUnavailable})
+	return string(msg) + "\n"
+}
+
+// deadlineWriter answers 503 with msg in place of a server error (5xx)
+// written once ctx's deadline has passed, and drops that error's body.
+type deadlineWriter struct {
+	http.ResponseWriter
+	ctx     context.Context
+	msg     string
+	replace bool
+}
+
+func (d *deadlineWriter) WriteHeader(code int) {
+	// The deadline's time, not ctx.Err(): the driver's read deadline can
+	// fire a moment before the context's timer does.
+	if dl, ok := d.ctx.Deadline(); ok && code >= http.StatusInternalServerError && !time.Now().Before(dl) {
+		d.replace = true
+		d.ResponseWriter.Header().Set("Content-Type", "application/json")
+		d.ResponseWriter.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = io.WriteString(d.ResponseWriter, d.msg)
+		return
+	}
+	d.ResponseWriter.WriteHeader(code)
+}
+
+func (d *deadlineWriter) Write(b []byte) (int, error) {
+	if d.replace {
+		return len(b), nil
+	}
+	return d.ResponseWriter.Write(b)
 }

@@ -80,3 +80,31 @@ func TestAPIRequestTimeoutFrozenClickHouseIntegration(t *testing.T) {
 		t.Errorf("after the freeze: %d %q after %s; want 200 (the pool must not stay tied up)", code, body, took.Round(time.Millisecond))
 	}
 }
+
+// TestAPIErrorPastDeadlineIs503Integration: a handler whose ClickHouse
+// query fails because the request's deadline passed answers 503 with the
+// timeout message, like http.TimeoutHandler does. The driver turns the
+// deadline into an i/o timeout at the same moment the TimeoutHandler
+// fires, so before, whichever came first answered: 502 "read run history:
+// ... i/o timeout" in about half the runs of the frozen-server test above.
+// Here the request's deadline has passed before the handler runs, so the
+// store fails at once and the answer is deterministic.
+func TestAPIErrorPastDeadlineIs503Integration(t *testing.T) {
+	t.Parallel()
+	conn := chtest.NewDB(t)
+	chtest.MigrateAll(t, conn)
+	store, err := NewStore(conn)
+	must(t, err)
+	h := apiHandler(APIOptions{Store: store}, time.Second)
+	for _, path := range []string{"/api/runs", "/api/runs/no-such-run"} {
+		ctx, cancel := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil).WithContext(ctx))
+		cancel()
+		var e apiError
+		if rec.Code != http.StatusServiceUnavailable || json.Unmarshal(rec.Body.Bytes(), &e) != nil || e.Status != http.StatusServiceUnavailable ||
+			e.Error != "request timed out after 1s" {
+			t.Errorf("%s past its deadline: %d %q; want 503 {\"error\": \"request timed out after 1s\"}", path, rec.Code, rec.Body.String())
+		}
+	}
+}

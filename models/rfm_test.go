@@ -219,3 +219,34 @@ func TestRFMGeneratedNewAndPromisingIntegration(t *testing.T) {
 		}
 	})
 }
+
+// TestRFMOnlyLapsedBuyersIntegration: when no buyer has a paid order in the
+// window (every buyer lapsed: a date past the orders, reached with
+// --allow-empty or when events run on long after the last order), every
+// buyer is Lapsed with scores 0. Before, the fill query divided by the
+// number of scored buyers (0) in the branch `if` evaluates anyway and the
+// run failed with ClickHouse's "Division by zero" (code 153).
+func TestRFMOnlyLapsedBuyersIntegration(t *testing.T) {
+	t.Parallel()
+	forEachEngine(t, fixture{
+		members: []fxMember{{"l1", "2022-01-01 00:00:00"}, {"l2", "2022-01-01 00:00:00"}},
+		orders: []fxOrder{
+			{"l1", "2022-06-01 10:00:00", 500, ""},
+			{"l2", "2022-07-01 10:00:00", 300, ""},
+		},
+	}, func(t *testing.T, conn warehouse.Conn) {
+		r := runModel(t, conn, NewRFM(defaults().RFM), "2024-03-31", time.UTC)
+		want := [][]string{
+			{"l1", "669", "0", "0", "0", "000", "Lapsed", "low"},
+			{"l2", "639", "0", "0", "0", "000", "Lapsed", "low"},
+		}
+		got := chtest.Rows(t, conn, `SELECT member_id, toString(recency_days), toString(r_score), toString(f_score), toString(m_score),
+		rfm_cell, segment, value_layer FROM rfm ORDER BY member_id`)
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("rfm rows:\n got %v\nwant %v", got, want)
+		}
+		if r.Result.Metrics["buyers"] != 2 || r.Result.Metrics["scored_buyers"] != 0 || r.Result.Metrics["lapsed_buyers"] != 2 {
+			t.Errorf("metrics %v, want buyers 2, scored_buyers 0, lapsed_buyers 2", r.Result.Metrics)
+		}
+	})
+}

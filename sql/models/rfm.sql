@@ -88,9 +88,11 @@ FROM
     SELECT
         member_id, first_order_at, last_order_at, recency_days, frequency, monetary, orders_total,
         sum_recent, recent_n, sum_prior, prior_n,
-        toUInt8(if(frequency = 0, 0, 1 + intDiv(5 * r_below, n))) AS r,
-        toUInt8(if(frequency = 0, 0, 1 + intDiv(5 * f_below, n))) AS f,
-        toUInt8(if(frequency = 0, 0, 1 + intDiv(5 * m_below, n))) AS m
+        -- greatest(n, 1): `if` evaluates both branches, and n is 0 when every
+        -- buyer is lapsed (no score is used then)
+        toUInt8(if(frequency = 0, 0, 1 + intDiv(5 * r_below, greatest(n, 1)))) AS r,
+        toUInt8(if(frequency = 0, 0, 1 + intDiv(5 * f_below, greatest(n, 1)))) AS f,
+        toUInt8(if(frequency = 0, 0, 1 + intDiv(5 * m_below, greatest(n, 1)))) AS m
     FROM
     (
         SELECT * FROM
