@@ -102,9 +102,11 @@ type BackfillDate struct {
 // Backfill runs target over a range of dates, one date after another,
 // through the same Runner.Run as every other trigger (trigger "backfill").
 // For each date it runs the jobs the reprocess mode selects plus every job
-// after them in the plan. Only a finished success counts as done; a job
-// still running (fresh lease) is not run again, nor the jobs after it. It stops at the first date whose runs could not
-// start (ErrBusy, cancellation); failed jobs do not stop it.
+// after them in the plan. Only a finished success counts as done, and only
+// while no dependency has succeeded again since it started; a job still
+// running (fresh lease) is not run again, nor the jobs after it. It stops
+// at the first date whose runs could not start (ErrBusy, cancellation);
+// failed jobs do not stop it.
 func (r *Runner) Backfill(ctx context.Context, opt BackfillOptions) ([]BackfillDate, error) {
 	switch opt.Reprocess {
 	case ReprocessNone, ReprocessFailed, ReprocessAll:
@@ -154,7 +156,7 @@ func (r *Runner) Backfill(ctx context.Context, opt BackfillOptions) ([]BackfillD
 				bd.Running = append(bd.Running, j)
 			case rerun || !ok || opt.Reprocess == ReprocessAll:
 				state[j] = "run"
-			case prev.Status == StatusSucceeded:
+			case prev.Status == StatusSucceeded && !supersededDep(latest, r.opt.Graph.Deps(j), d, prev):
 				state[j] = "done"
 				bd.Done = append(bd.Done, j)
 			case opt.Reprocess == ReprocessNone:
@@ -177,6 +179,19 @@ func (r *Runner) Backfill(ctx context.Context, opt BackfillOptions) ([]BackfillD
 		out = append(out, bd)
 	}
 	return out, nil
+}
+
+// supersededDep reports whether a dependency of a job succeeded again for
+// d after the job's own success prev started: the job's output was built
+// on an earlier version of it (and, for models, the date's snapshot was
+// withdrawn by that re-run), so it is not done.
+func supersededDep(latest map[string]map[time.Time]Run, deps []string, d time.Time, prev Run) bool {
+	for _, dep := range deps {
+		if r, ok := latest[dep][d]; ok && r.Status == StatusSucceeded && r.StartedAt.After(prev.StartedAt) {
+			return true
+		}
+	}
+	return false
 }
 
 // latestByDate returns, for one job, the latest run per as_of date in

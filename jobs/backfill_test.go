@@ -142,3 +142,66 @@ func TestBackfillReprocessIntegration(t *testing.T) {
 		t.Errorf("--reprocess all --step week ran %v, want 2026-11-01 only", got)
 	}
 }
+
+// A job whose dependency succeeded again after it (rfm's input reloaded by
+// hand) is not done: backfill --reprocess failed re-runs it, none leaves
+// it (Left), and its dependency itself stays done.
+func TestBackfillRerunsJobsAfterADependencyRanAgainIntegration(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	calls := map[string]int{}
+	job := func(name string) Job {
+		return Func{JobName: name, Fn: func(context.Context, time.Time) (Stats, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			calls[name]++
+			return Stats{RowsOut: 1}, nil
+		}}
+	}
+	g := NewGraph()
+	must(t, g.Add(job("load_orders")))
+	must(t, g.Add(job("rfm"), "load_orders"))
+	must(t, g.Pipeline("nightly", "rfm"))
+	r, _, _, _ := newTestRunner(t, g, nil)
+	clock := time.Date(2026, 11, 10, 2, 0, 0, 0, time.UTC)
+	r.now = func() time.Time { return clock } // runs' start times, a second apart below
+	ctx := context.Background()
+	d := time.Date(2026, 11, 9, 0, 0, 0, 0, time.UTC)
+	opt := BackfillOptions{Target: "nightly", From: d, To: d, Step: StepDay, Reprocess: ReprocessFailed}
+	_, err := r.Backfill(ctx, opt)
+	must(t, err)
+	clock = clock.Add(10 * time.Second)
+	_, err = r.Run(ctx, Request{Target: "nightly", Only: []string{"load_orders"}, AsOf: d, Trigger: TriggerManual})
+	must(t, err)
+	clock = clock.Add(10 * time.Second)
+
+	for _, tt := range []struct {
+		mode       Reprocess
+		jobs, left []string
+	}{
+		{ReprocessFailed, []string{"rfm"}, nil},
+		{ReprocessNone, nil, []string{"rfm"}},
+	} {
+		o := opt
+		o.Reprocess, o.DryRun = tt.mode, true
+		res, err := r.Backfill(ctx, o)
+		must(t, err)
+		if len(res) != 1 || !slices.Equal(res[0].Jobs, tt.jobs) || !slices.Equal(res[0].Left, tt.left) || !slices.Equal(res[0].Done, []string{"load_orders"}) {
+			t.Errorf("--reprocess %s dry run = %+v, want to run %v, leave %v, load_orders done", tt.mode, res, tt.jobs, tt.left)
+		}
+	}
+	mu.Lock()
+	calls = map[string]int{}
+	mu.Unlock()
+	_, err = r.Backfill(ctx, opt)
+	must(t, err)
+	if calls["rfm"] != 1 || calls["load_orders"] != 0 {
+		t.Errorf("backfill ran %v, want rfm once and load_orders not", calls)
+	}
+	clock = clock.Add(10 * time.Second)
+	res, err := r.Backfill(ctx, BackfillOptions{Target: "nightly", From: d, To: d, Step: StepDay, Reprocess: ReprocessFailed, DryRun: true})
+	must(t, err)
+	if len(res) != 1 || len(res[0].Jobs) != 0 {
+		t.Errorf("after rfm re-ran, the dry run still plans %v", res[0].Jobs)
+	}
+}
