@@ -235,48 +235,35 @@ func join(path, key string) string {
 	return path + "." + key
 }
 
-func describe(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "a mapping"
-	case yaml.SequenceNode:
-		return "a list"
-	}
-	switch n.Tag {
-	case "!!str":
-		return fmt.Sprintf("string %q", n.Value)
-	case "!!int":
-		return "number " + n.Value
-	case "!!float":
-		return "number " + n.Value
-	case "!!bool":
-		return "boolean " + n.Value
-	case "!!null":
-		return "nothing (null)"
-	}
-	return fmt.Sprintf("%q", n.Value)
-}
+func describe(n *yaml.Node) string { return describeValue(n, false) }
 
 // describeHidden is describe for the value of a secret key: its kind,
 // never its text.
-func describeHidden(n *yaml.Node) string {
+func describeHidden(n *yaml.Node) string { return describeValue(n, true) }
+
+// describeValue names n's kind and, unless hidden, its value.
+func describeValue(n *yaml.Node, hidden bool) string {
 	switch n.Kind {
 	case yaml.MappingNode:
 		return "a mapping"
 	case yaml.SequenceNode:
 		return "a list"
 	}
+	kind, shown := "a value", fmt.Sprintf("%q", n.Value)
 	switch n.Tag {
 	case "!!str":
-		return "a string (value not shown)"
+		kind, shown = "a string", fmt.Sprintf("string %q", n.Value)
 	case "!!int", "!!float":
-		return "a number (value not shown)"
+		kind, shown = "a number", "number "+n.Value
 	case "!!bool":
-		return "a boolean (value not shown)"
+		kind, shown = "a boolean", "boolean "+n.Value
 	case "!!null":
 		return "nothing (null)"
 	}
-	return "a value (not shown)"
+	if hidden {
+		return kind + " (value not shown)"
+	}
+	return shown
 }
 
 func applyEnv(cfg *Config, getenv func(string) string) error {
