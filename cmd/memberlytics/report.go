@@ -55,11 +55,11 @@ func newReportCmd(a *app) *cobra.Command {
 					return err
 				}
 				if !ok {
-					return fmt.Errorf("no model has written output yet (no complete snapshot): run memberlytics run all first, or pass --as-of")
+					return fmt.Errorf("no complete snapshot: no date has every model's output yet (memberlytics dates shows what each date has): run memberlytics run all --as-of D first, or pass --as-of")
 				}
 				day = latest
 				if err := a.checkAsOf(ctx, conn, day, allowEmpty); err != nil {
-					return fmt.Errorf("report: the newest model output, %s, is outside the data (remove it with memberlytics drop --as-of %s): %w",
+					return fmt.Errorf("report: the newest published date, %s, is outside the data (remove it with memberlytics drop --as-of %s): %w",
 						day.Format(models.DateLayout), day.Format(models.DateLayout), err)
 				}
 			}

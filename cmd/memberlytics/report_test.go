@@ -39,7 +39,7 @@ func TestReportCmdIntegration(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"report", "--out", out}, "no model has written output yet"},
+		{[]string{"report", "--out", out}, "no complete snapshot: no date has every model's output yet"},
 		{[]string{"report", "--as-of", "2026-11-20", "--lang", "fr", "--out", out}, "--lang"},
 		{[]string{"report", "--as-of", "20.11.2026", "--out", out}, "--as-of"},
 	}
