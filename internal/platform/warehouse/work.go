@@ -26,8 +26,10 @@ type Execer interface {
 }
 
 // EnsureWorkDatabase creates conn's work database when it is missing, on
-// every shard in cluster mode. It is idempotent; Open calls it, and so does
-// code about to create a work table, for connections opened otherwise.
+// every shard in cluster mode. It is idempotent. Open creates the work
+// database itself, beside the main one and on the same boot connection;
+// code about to create a work table calls this for connections opened
+// otherwise (chDB, or Open with NoCreateDatabase).
 func EnsureWorkDatabase(ctx context.Context, conn Execer) error {
 	conns := []Execer{conn}
 	if topo, ok := TopologyOf(conn); ok {
