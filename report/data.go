@@ -707,8 +707,18 @@ func (l *loader) churn(ctx context.Context, r *Report) error {
 	if ms, _ := l.need("model_metrics"); ms != nil {
 		return nil
 	}
+	metrics, err := l.metrics(ctx, "churn")
+	if err != nil {
+		return err
+	}
+	r.Churn.Quality = quality(metrics)
+	return nil
+}
+
+// metrics returns model's figures in model_metrics for the report's as_of.
+func (l *loader) metrics(ctx context.Context, model string) (map[string]float64, error) {
 	metrics := map[string]float64{}
-	err = l.each(ctx, "model_metrics", l.args(clickhouse.Named("model", "churn")), func(scan func(...any) error) error {
+	err := l.each(ctx, "model_metrics", l.args(clickhouse.Named("model", model)), func(scan func(...any) error) error {
 		var k string
 		var v float64
 		if err := scan(&k, &v); err != nil {
@@ -717,11 +727,7 @@ func (l *loader) churn(ctx context.Context, r *Report) error {
 		metrics[k] = v
 		return nil
 	})
-	if err != nil {
-		return err
-	}
-	r.Churn.Quality = quality(metrics)
-	return nil
+	return metrics, err
 }
 
 // quality reads the churn model's validation figures (models/churn.go):
@@ -809,10 +815,6 @@ func (l *loader) tiers(ctx context.Context, r *Report) error {
 	for i := range t.Matrix {
 		t.Matrix[i] = make([]float64, len(t.Names))
 	}
-	top := 0.0
-	for _, n := range t.Names {
-		top = math.Max(top, level[n])
-	}
 	for _, c := range cells {
 		j := pos[c.to]
 		t.Counts[j] += c.n
@@ -832,16 +834,7 @@ func (l *loader) tiers(ctx context.Context, r *Report) error {
 	if ms, _ := l.need("model_metrics"); ms != nil {
 		return nil
 	}
-	metrics := map[string]float64{}
-	err = l.each(ctx, "model_metrics", l.args(clickhouse.Named("model", "tiers")), func(scan func(...any) error) error {
-		var k string
-		var v float64
-		if err := scan(&k, &v); err != nil {
-			return err
-		}
-		metrics[k] = v
-		return nil
-	})
+	metrics, err := l.metrics(ctx, "tiers")
 	if err != nil {
 		return err
 	}
