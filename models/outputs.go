@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
@@ -205,15 +204,15 @@ func Drop(ctx context.Context, conn warehouse.Conn, reg *Registry, asOf time.Tim
 			}
 		}
 		for _, model := range models {
-			lit := "'" + strings.ReplaceAll(model, "'", "") + "'"
-			n, err := count(ctx, conn, table, fmt.Sprintf("as_of = '%s' AND model = %s", day, lit))
+			part, where := modelPartition(day, model)
+			n, err := count(ctx, conn, table, where)
 			if err != nil {
 				return out, fmt.Errorf("drop %s of %s: %w", day, table, err)
 			}
 			if n == 0 {
 				continue
 			}
-			if err := dropPartition(ctx, conn, table, fmt.Sprintf("('%s', %s)", day, lit)); err != nil {
+			if err := dropPartition(ctx, conn, table, part); err != nil {
 				return out, fmt.Errorf("drop %s of %s for %s: %w", day, table, model, err)
 			}
 			out = append(out, Dropped{Table: table, Model: model, Rows: n})

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
@@ -40,8 +39,7 @@ func (r RunRecord) finished() bool { return r.Status == RunSucceeded || r.Status
 
 // writeRun replaces model's record for asOf in model_runs.
 func writeRun(ctx context.Context, conn warehouse.Conn, asOf time.Time, r RunRecord) error {
-	day := asOf.Format(DateLayout)
-	lit := "'" + strings.ReplaceAll(r.Model, "'", "") + "'"
+	part, where := modelPartition(asOf.Format(DateLayout), r.Model)
 	deps := make([]string, 0, len(r.Deps))
 	for d := range r.Deps {
 		deps = append(deps, d)
@@ -55,7 +53,7 @@ func writeRun(ctx context.Context, conn warehouse.Conn, asOf time.Time, r RunRec
 	if finished.IsZero() {
 		finished = r.StartedAt
 	}
-	_, err := replace(ctx, conn, "model_runs", fmt.Sprintf("('%s', %s)", day, lit), fmt.Sprintf("as_of = '%s' AND model = %s", day, lit),
+	_, err := replace(ctx, conn, "model_runs", part, where,
 		func(stage string) error {
 			b, err := conn.PrepareBatch(ctx, "INSERT INTO "+stage+" (as_of, model, run_id, status, reason, dep_models, dep_run_ids, started_at, finished_at)")
 			if err != nil {
@@ -68,7 +66,7 @@ func writeRun(ctx context.Context, conn warehouse.Conn, asOf time.Time, r RunRec
 			return b.Send()
 		})
 	if err != nil {
-		return fmt.Errorf("record run of %s for %s: %w", r.Model, day, err)
+		return fmt.Errorf("record run of %s for %s: %w", r.Model, asOf.Format(DateLayout), err)
 	}
 	return nil
 }

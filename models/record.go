@@ -24,11 +24,17 @@ func RecordParams(ctx context.Context, conn warehouse.Conn, model string, asOf t
 	return record(ctx, conn, "model_params", "name", model, asOf, runID, values)
 }
 
+// modelPartition is the partition literal and the matching WHERE of one
+// model's rows for day (YYYY-MM-DD) in a table partitioned by (as_of,
+// model): model_metrics, model_params and model_runs.
+func modelPartition(day, model string) (part, where string) {
+	lit := "'" + strings.ReplaceAll(model, "'", "") + "'"
+	return fmt.Sprintf("('%s', %s)", day, lit), fmt.Sprintf("as_of = '%s' AND model = %s", day, lit)
+}
+
 func record(ctx context.Context, conn warehouse.Conn, table, keyCol, model string, asOf time.Time, runID string, values map[string]float64) error {
 	day := time.Date(asOf.Year(), asOf.Month(), asOf.Day(), 0, 0, 0, 0, time.UTC)
-	lit := "'" + strings.ReplaceAll(model, "'", "") + "'"
-	part := fmt.Sprintf("('%s', %s)", day.Format(DateLayout), lit)
-	where := fmt.Sprintf("as_of = '%s' AND model = %s", day.Format(DateLayout), lit)
+	part, where := modelPartition(day.Format(DateLayout), model)
 	keys := make([]string, 0, len(values))
 	for k := range values {
 		keys = append(keys, k)
