@@ -18,6 +18,7 @@ import (
 
 	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
+	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
@@ -169,7 +170,8 @@ func (b *browser) open(t *testing.T, url, shot string) pageProbe {
 	if err != nil {
 		t.Fatalf("load %s in chromium: %v", url, err)
 	}
-	if err := chromedp.Run(ctx, chromedp.FullScreenshot(&png, 100)); err != nil {
+	png, err = screenshot(ctx)
+	if err != nil {
 		t.Fatalf("screenshot of %s: %v", url, err)
 	}
 	// Give late console or log events a moment to arrive.
@@ -188,6 +190,40 @@ func (b *browser) open(t *testing.T, url, shot string) pageProbe {
 	defer mu.Unlock()
 	got.Problems, got.Requests = p.Problems, p.Requests
 	return got
+}
+
+// screenshot captures the full page. Headless Chromium composites no frame
+// for a tab that is not in front, and Page.captureScreenshot then waits
+// for one until the deadline (CI failed that way on the third tab of a
+// browser, on a busy 2-core machine): the tab is brought to the front
+// first. Should the compositor still have gone idle, a short screencast
+// wakes it and the capture is tried once more.
+func screenshot(ctx context.Context) ([]byte, error) {
+	var png []byte
+	capture := func(limit time.Duration) error {
+		cctx, cancel := context.WithTimeout(ctx, limit)
+		defer cancel()
+		return chromedp.Run(cctx, cdppage.BringToFront(), chromedp.FullScreenshot(&png, 100))
+	}
+	err := capture(60 * time.Second)
+	if err == nil || ctx.Err() != nil {
+		return png, err
+	}
+	first := err
+	wake := chromedp.ActionFunc(func(ctx context.Context) error {
+		if err := cdppage.StartScreencast().WithFormat(cdppage.ScreencastFormatJpeg).WithQuality(10).Do(ctx); err != nil {
+			return err
+		}
+		time.Sleep(250 * time.Millisecond)
+		return cdppage.StopScreencast().Do(ctx)
+	})
+	if err := chromedp.Run(ctx, cdppage.BringToFront(), wake); err != nil {
+		return nil, fmt.Errorf("%v; waking the compositor: %v", first, err)
+	}
+	if err := capture(60 * time.Second); err != nil {
+		return nil, fmt.Errorf("%v; once more after waking the compositor: %v", first, err)
+	}
+	return png, nil
 }
 
 // checkCharts asserts that the page has exactly the want charts, each
