@@ -1,11 +1,17 @@
 package sql_test
 
 import (
+	"context"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/memberlytics/memberlytics/internal/platform/config"
+	"github.com/memberlytics/memberlytics/internal/platform/migrate"
+	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 	"github.com/memberlytics/memberlytics/internal/testkit/chtest"
+	"github.com/memberlytics/memberlytics/sql"
 )
 
 // Every column of every table and view the migrations leave (whatever
@@ -44,6 +50,58 @@ func TestColumnCommentsDefineClusterIntegration(t *testing.T) {
 				t.Errorf("shard %d: %s.%s: comment %q %s", i+1, r[0], r[1], r[2], why)
 			}
 		}
+	}
+}
+
+// biUser is the shipped BI user (deploy/clickhouse/users.xml: SELECT and
+// SHOW on the main database only) as ClickHouse 18.16 expresses it.
+const biUser = `<?xml version="1.0"?>
+<yandex>
+    <profiles><bi><readonly>1</readonly></bi></profiles>
+    <users>
+        <bi>
+            <password>bi-secret</password>
+            <networks><ip>::1</ip><ip>127.0.0.1</ip></networks>
+            <profile>bi</profile>
+            <quota>default</quota>
+            <allow_databases><database>%s</database></allow_databases>
+        </bi>
+    </users>
+</yandex>
+`
+
+// The BI user reads the column definitions where BI tools look for them,
+// system.columns, for a _latest view as for its table (on 18.16; 23.8+
+// shows system.columns to a user with SHOW on the database).
+func TestBIUserReadsColumnCommentsIntegration(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := chtest.DBName(t)
+	st := chtest.ServerWithUsers(t, map[string]string{"bi.xml": fmt.Sprintf(biUser, db)})
+	cfg := config.Default().ClickHouse
+	cfg.Addr, cfg.Database, cfg.ConnectAttempts = st.Addr(), db, 3
+	owner, err := warehouse.Open(ctx, cfg, warehouse.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer owner.Close()
+	r, err := migrate.New(owner, sql.Migrations(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Up(ctx); err != nil {
+		t.Fatal(err)
+	}
+	bi := cfg
+	bi.User, bi.Password = "bi", config.Secret("bi-secret")
+	conn, err := warehouse.Open(ctx, bi, warehouse.Options{NoCreateDatabase: true})
+	if err != nil {
+		t.Fatalf("open as the BI user: %v", err)
+	}
+	defer conn.Close()
+	rows := chtest.Rows(t, conn, "SELECT table, comment FROM system.columns WHERE database = currentDatabase() AND name = 'monetary' AND table IN ('member_profile', 'member_profile_latest') ORDER BY table")
+	if len(rows) != 2 || rows[0][1] == "" || rows[0][1] != rows[1][1] {
+		t.Errorf("the BI user reads %q, want the same definition of monetary for member_profile and member_profile_latest", rows)
 	}
 }
 
