@@ -121,7 +121,7 @@ func weakComment(comment string) string {
 	c := strings.TrimSpace(comment)
 	switch {
 	case c == "":
-		return "is empty"
+		return "is empty (a view named <table>_latest or <table>_current takes <table>'s column comments; another view needs a column list with COMMENTs)"
 	case seeFirst.MatchString(c):
 		return "only points elsewhere; say what the value is"
 	case reference.FindStringIndex(c) != nil && reference.FindStringIndex(c)[0] == 0:

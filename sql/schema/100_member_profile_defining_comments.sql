@@ -1,7 +1,7 @@
 -- member_profile: every column comment says what the value is, its unit,
 -- window and NULL or 0 meaning, instead of naming the column it was copied
 -- from (issue 20). Comments only; the _latest view takes them over after
--- the migrations (internal/platform/migrate, ViewSuffixes).
+-- the migrations (internal/platform/migrate).
 ALTER TABLE member_profile COMMENT COLUMN as_of 'Business date the row is for (inclusive, business time zone): every figure is as of the end of this day';
 ALTER TABLE member_profile COMMENT COLUMN member_id 'Member key: the member id of the source system; one row per member who joined by as_of';
 ALTER TABLE member_profile COMMENT COLUMN joined_at 'When the member joined the programme (UTC), from the member record';

@@ -47,11 +47,11 @@ func Comments(fsys fs.FS) (map[string]string, error) {
 	return out, nil
 }
 
-// ViewSuffixes are the suffixes of the views whose columns take their
+// viewSuffixes are the suffixes of the views whose columns take their
 // comments from a table's: <table>_latest and <table>_current read <table>
 // and keep its column names, so each of their columns gets the comment of
 // <table>'s column of the same name.
-var ViewSuffixes = []string{"_latest", "_current"}
+var viewSuffixes = []string{"_latest", "_current"}
 
 // setComments documents the database on each host (the initiator and, in
 // cluster mode, every shard): on every version, the columns of each
@@ -124,7 +124,7 @@ func viewColumnComments(ctx context.Context, h warehouse.Conn) error {
 			continue
 		}
 		base := ""
-		for _, suf := range ViewSuffixes {
+		for _, suf := range viewSuffixes {
 			if b, ok := strings.CutSuffix(view, suf); ok && cols[b] != nil {
 				base = b
 			}

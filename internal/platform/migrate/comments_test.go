@@ -171,7 +171,7 @@ func TestViewColumnCommentsIntegration(t *testing.T) {
 	for _, e := range chtest.EmptyEngines(t) {
 		t.Run(e.Name, func(t *testing.T) {
 			fsys := fstest.MapFS{
-				"001_t.sql": {Data: []byte(`CREATE TABLE IF NOT EXISTS t (a UInt8 COMMENT 'A count', b String COMMENT 'A name') ENGINE = MergeTree() ORDER BY a;
+				"001_t.sql": {Data: []byte(`CREATE TABLE IF NOT EXISTS t (a UInt8 COMMENT 'A count', b String COMMENT 'A member\'s \\ name') ENGINE = MergeTree() ORDER BY a;
 CREATE VIEW IF NOT EXISTS t_latest AS SELECT * FROM t;
 CREATE VIEW IF NOT EXISTS t_current AS SELECT a FROM t;
 CREATE VIEW IF NOT EXISTS t_other AS SELECT a FROM t;`)},
@@ -194,7 +194,7 @@ CREATE VIEW IF NOT EXISTS t_other AS SELECT a FROM t;`)},
 			if err := up(e.Conn); err != nil {
 				t.Fatal(err)
 			}
-			want := map[string]string{"t.a": "A count", "t.b": "A name", "t_latest.a": "A count", "t_latest.b": "A name", "t_current.a": "A count", "t_other.a": ""}
+			want := map[string]string{"t.a": "A count", "t.b": `A member's \ name`, "t_latest.a": "A count", "t_latest.b": `A member's \ name`, "t_current.a": "A count", "t_other.a": ""}
 			if got := comments(); !maps.Equal(got, want) {
 				t.Errorf("after Up: %v, want %v", got, want)
 			}
@@ -204,8 +204,8 @@ CREATE VIEW IF NOT EXISTS t_current AS SELECT * FROM t;`)}
 			if err := up(e.Conn); err != nil {
 				t.Fatal(err)
 			}
-			want = map[string]string{"t.a": "Paid orders, all time", "t.b": "A name", "t_latest.a": "Paid orders, all time", "t_latest.b": "A name",
-				"t_current.a": "Paid orders, all time", "t_current.b": "A name", "t_other.a": ""}
+			want = map[string]string{"t.a": "Paid orders, all time", "t.b": `A member's \ name`, "t_latest.a": "Paid orders, all time", "t_latest.b": `A member's \ name`,
+				"t_current.a": "Paid orders, all time", "t_current.b": `A member's \ name`, "t_other.a": ""}
 			if got := comments(); !maps.Equal(got, want) {
 				t.Errorf("after a changed comment and a recreated view: %v, want %v", got, want)
 			}
@@ -234,5 +234,40 @@ func TestViewColumnCommentRefusedIntegration(t *testing.T) {
 	}
 	if len(done) != 1 {
 		t.Errorf("applied %v, want 001_t.sql", done)
+	}
+}
+
+// failQuery fails every query that starts with prefix.
+type failQuery struct {
+	warehouse.Conn
+	prefix string
+}
+
+func (c failQuery) Query(ctx context.Context, q string, args ...any) (warehouse.Rows, error) {
+	if strings.HasPrefix(q, c.prefix) {
+		return nil, errRefused
+	}
+	return c.Conn.Query(ctx, q, args...)
+}
+
+// When the columns or the views cannot be read, Up fails saying so; the
+// migrations are applied.
+func TestViewColumnCommentsReadFailsIntegration(t *testing.T) {
+	t.Parallel()
+	fsys := fstest.MapFS{
+		"001_t.sql": {Data: []byte("CREATE TABLE IF NOT EXISTS t (a UInt8 COMMENT 'A count') ENGINE = MergeTree() ORDER BY a;\nCREATE VIEW IF NOT EXISTS t_latest AS SELECT * FROM t;")},
+	}
+	for _, prefix := range []string{"SELECT table, name, comment FROM system.columns", "SELECT name FROM system.tables WHERE database = currentDatabase() AND engine = 'View'"} {
+		r, err := migrate.New(failQuery{chtest.NewDB(t), prefix}, fsys, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		done, err := r.Up(context.Background())
+		if !errors.Is(err, errRefused) || !strings.Contains(err.Error(), "view column comments") {
+			t.Errorf("%s refused: Up: %v, want an error saying view column comments", prefix, err)
+		}
+		if len(done) != 1 {
+			t.Errorf("%s refused: applied %v, want 001_t.sql", prefix, done)
+		}
 	}
 }
