@@ -47,20 +47,32 @@ func Comments(fsys fs.FS) (map[string]string, error) {
 	return out, nil
 }
 
-// setComments gives every listed table and view of the database its
-// comment, on each host (the initiator and, in cluster mode, every shard;
-// a shard's <table>_local gets <table>'s comment), where the server can
-// store one. Only comments that differ are written, so it is cheap to run
-// after every Up.
+// viewSuffixes are the suffixes of the views whose columns take their
+// comments from a table's: <table>_latest and <table>_current read <table>
+// and keep its column names, so each of their columns gets the comment of
+// <table>'s column of the same name.
+var viewSuffixes = []string{"_latest", "_current"}
+
+// setComments documents the database on each host (the initiator and, in
+// cluster mode, every shard): on every version, the columns of each
+// <table>_latest and <table>_current view get <table>'s column comments
+// (a view recreated by a later migration, or whose table's comments a
+// later migration rewrote, is brought back in line); where the server can
+// store one, every listed table and view gets its comment (a shard's
+// <table>_local gets <table>'s). Only comments that differ are written,
+// so it is cheap to run after every Up.
 func (r *Runner) setComments(ctx context.Context) error {
-	if len(r.comments) == 0 {
-		return nil
-	}
 	hosts := []warehouse.Conn{r.conn}
 	if r.cluster != nil {
 		hosts = r.cluster.Topology.Shards // the initiator is one of them
 	}
 	for _, h := range hosts {
+		if err := viewColumnComments(ctx, h); err != nil {
+			return err
+		}
+		if len(r.comments) == 0 {
+			continue
+		}
 		v, err := h.ServerVersion(ctx)
 		if err != nil {
 			return fmt.Errorf("table comments: %w", err)
@@ -73,6 +85,81 @@ func (r *Runner) setComments(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// viewColumnComments gives the columns of h's <table>_latest and
+// <table>_current views the comments of <table>'s columns of the same
+// name (ALTER TABLE view COMMENT COLUMN, which 18.16 and 26.7 both store
+// for a view), where they differ.
+func viewColumnComments(ctx context.Context, h warehouse.Conn) error {
+	rows, err := h.Query(ctx, "SELECT table, name, comment FROM system.columns WHERE database = currentDatabase()")
+	if err != nil {
+		return fmt.Errorf("view column comments: %w", err)
+	}
+	cols := map[string]map[string]string{} // table -> column -> comment
+	var order [][2]string                  // (table, column) as listed
+	for rows.Next() {
+		var table, name, comment string
+		if err := rows.Scan(&table, &name, &comment); err != nil {
+			rows.Close()
+			return fmt.Errorf("view column comments: %w", err)
+		}
+		if cols[table] == nil {
+			cols[table] = map[string]string{}
+		}
+		cols[table][name] = comment
+		order = append(order, [2]string{table, name})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("view column comments: %w", err)
+	}
+	views, err := viewNames(ctx, h)
+	if err != nil {
+		return err
+	}
+	for _, tc := range order {
+		view, col := tc[0], tc[1]
+		if !views[view] {
+			continue
+		}
+		base := ""
+		for _, suf := range viewSuffixes {
+			if b, ok := strings.CutSuffix(view, suf); ok && cols[b] != nil {
+				base = b
+			}
+		}
+		want := cols[base][col]
+		if base == "" || want == "" || want == cols[view][col] {
+			continue
+		}
+		q := "ALTER TABLE " + warehouse.QuoteIdent(view) + " COMMENT COLUMN " + warehouse.QuoteIdent(col) + " " + quoteString(want)
+		if err := h.Exec(ctx, q); err != nil {
+			return fmt.Errorf("set the comment of column %s.%s: %w", view, col, err)
+		}
+	}
+	return nil
+}
+
+// viewNames is the set of views in h's current database.
+func viewNames(ctx context.Context, h warehouse.Conn) (map[string]bool, error) {
+	rows, err := h.Query(ctx, "SELECT name FROM system.tables WHERE database = currentDatabase() AND engine = 'View'")
+	if err != nil {
+		return nil, fmt.Errorf("view column comments: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return nil, fmt.Errorf("view column comments: %w", err)
+		}
+		out[name] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("view column comments: %w", err)
+	}
+	return out, nil
 }
 
 func (r *Runner) commentHost(ctx context.Context, h warehouse.Conn) error {

@@ -12,6 +12,10 @@
 // Table and view comments come from CommentsFile beside the migrations
 // and are set after them on servers that support ALTER TABLE ... MODIFY
 // COMMENT (23.9+), only where they differ; 18.16 cannot store them.
+// Column comments come from the migrations; after them, on every version,
+// each <table>_latest and <table>_current view's columns get <table>'s
+// column comments, so BI tools read the same definitions in
+// system.columns for the views as for the tables.
 //
 // Cluster mode (Runner.UseCluster, docs/cluster.md) keeps the migrations
 // single-sourced: a Rewriter turns each single-server statement into

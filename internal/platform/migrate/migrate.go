@@ -221,9 +221,11 @@ func (r *Runner) Pending(ctx context.Context) (int, error) {
 
 // Up applies every pending migration in order and returns the names of
 // those it applied (none when the schema is current). It stops at the
-// first failure with an *Error; migrations before it stay applied. Then,
-// on servers that can store them (23.9+), it sets every table's and
-// view's comment from CommentsFile where it differs.
+// first failure with an *Error; migrations before it stay applied. Then
+// it gives the columns of every <table>_latest and <table>_current view
+// the comments of <table>'s columns and, on servers that can store them
+// (23.9+), every table's and view's comment from CommentsFile, each where
+// it differs.
 func (r *Runner) Up(ctx context.Context) ([]string, error) {
 	if err := r.ensureTable(ctx); err != nil {
 		return nil, err

@@ -137,24 +137,6 @@ func TestChangedMigrationRefusedIntegration(t *testing.T) {
 	}
 }
 
-func TestRawTablesHaveCommentsIntegration(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	conn := chtest.Migrated(t)
-	rows, err := conn.Query(ctx, "SELECT table, name FROM system.columns WHERE database = ? AND comment = '' AND table IN ('members', 'orders', 'events', ?)", conn.Database(), migrate.VersionTable)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var table, col string
-		if err := rows.Scan(&table, &col); err != nil {
-			t.Fatal(err)
-		}
-		t.Errorf("column %s.%s has no comment", table, col)
-	}
-}
-
 func TestPendingOnlyReadsIntegration(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
