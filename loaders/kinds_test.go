@@ -8,9 +8,12 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
 
+	"github.com/memberlytics/memberlytics/internal/platform/config"
+	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 	"github.com/memberlytics/memberlytics/internal/testkit/chtest"
 	"github.com/memberlytics/memberlytics/loaders"
 )
@@ -180,5 +183,29 @@ func TestCampaignsIntegration(t *testing.T) {
 				t.Errorf("load_rejects has %d rows for line 4, group; want 1", n)
 			}
 		})
+	}
+}
+
+// TestItemsOneConnectionIntegration loads items over several blocks
+// through a one-connection pool: each block's order lookup needs the
+// connection, so the insert may not hold it between blocks.
+func TestItemsOneConnectionIntegration(t *testing.T) {
+	t.Parallel()
+	conn := chtest.NewDBWith(t, func(c *config.ClickHouse) { c.MaxOpenConns, c.MaxIdleConns = 1, 1 }, warehouse.Options{})
+	chtest.MigrateAll(t, conn)
+	load(t, conn, loaders.Options{Kind: loaders.Orders}, writeFile(t, "orders.csv",
+		"order_id,member_id,ordered_at,amount\nO1,M1,2024-01-01T10:00:00Z,3.00\n"))
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	res, err := newLoader(t, conn, loaders.Options{Kind: loaders.Items, BatchRows: 1}).LoadFile(ctx, writeFile(t, "items.csv",
+		"order_id,line_no,sku,quantity,amount,updated_at\n"+
+			"O1,1,SKU1,1,1.00,2024-01-01T10:00:00Z\n"+
+			"O1,2,SKU2,1,1.00,2024-01-01T10:00:00Z\n"+
+			"O1,3,SKU3,1,1.00,2024-01-01T10:00:00Z\n"))
+	if err != nil || res.Rows != 3 {
+		t.Fatalf("rows %d, err %v; want 3 rows", res.Rows, err)
+	}
+	if n := chtest.QueryUint(t, conn, "SELECT count() FROM order_items_current WHERE member_id = 'M1'"); n != 3 {
+		t.Errorf("%d items of M1, want 3", n)
 	}
 }

@@ -858,8 +858,15 @@ func (l *Loader) stageFile(ctx context.Context, path string, format Format, file
 		)
 		for blk := range recs {
 			if err == nil && l.o.Kind == Items {
+				// The lookup needs a connection of its own (a pool may have
+				// one): end the open insert of the previous block first.
+				if b != nil {
+					err, b = b.Send(), nil
+				}
 				var n int64
-				n, err = l.fillItemMembers(ctx, blk)
+				if err == nil {
+					n, err = l.fillItemMembers(ctx, blk)
+				}
 				l.unknownOrders += n
 				if err != nil {
 					cancel()
