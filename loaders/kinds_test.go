@@ -209,3 +209,54 @@ func TestItemsOneConnectionIntegration(t *testing.T) {
 		t.Errorf("%d items of M1, want 3", n)
 	}
 }
+
+// TestKindRulesDryRun checks the items' and campaigns' row rules without a
+// server: what is refused, with its line and column, and what passes.
+func TestKindRulesDryRun(t *testing.T) {
+	for _, tt := range []struct {
+		kind    loaders.Kind
+		content string
+		want    []loaders.Reject
+	}{
+		{loaders.Items, "order_id,line_no,sku,category,quantity,amount,updated_at\n" +
+			"O1,1,S,a/b,1,1.00,2024-01-01T00:00:00Z\n" +
+			"O1,2,S,a/b,-1,1.00,2024-01-01T00:00:00Z\n" +
+			"O1,3,S,a/b,1,-0.01,2024-01-01T00:00:00Z\n" +
+			"O1,,S,a/b,1,1.00,2024-01-01T00:00:00Z\n" +
+			"O1,5,S,a/b,1,1.00,\n",
+			[]loaders.Reject{
+				{Line: 3, Column: "quantity"},
+				{Line: 4, Column: "amount", Reason: "negative amount on an item"},
+				{Line: 5, Column: "line_no", Reason: "missing required value"},
+				{Line: 6, Column: "updated_at", Reason: "missing required value"},
+			}},
+		{loaders.Campaigns, "campaign_id,member_id,group,assigned_at,cost\n" +
+			"C1,M1,Treatment,2024-01-01T00:00:00Z,0.05\n" +
+			"C1,M2,test,2024-01-01T00:00:00Z,0\n" +
+			"C1,M3,control,2024-01-01T00:00:00Z,-0.05\n" +
+			"C1,M4,,2024-01-01T00:00:00Z,\n",
+			[]loaders.Reject{
+				{Line: 3, Column: "group", Reason: "unknown group (want treatment or control)"},
+				{Line: 4, Column: "cost", Reason: "negative cost"},
+				{Line: 5, Column: "group", Reason: "missing required value"},
+			}},
+	} {
+		l, err := loaders.New(nil, loaders.Options{Kind: tt.kind, MaxRejectRatio: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := l.DryRun(context.Background(), writeFile(t, string(tt.kind)+".csv", tt.content), 5)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.kind, err)
+		}
+		if len(p.Rejects) != len(tt.want) {
+			t.Fatalf("%s: rejects %+v, want %+v", tt.kind, p.Rejects, tt.want)
+		}
+		for i, w := range tt.want {
+			g := p.Rejects[i]
+			if g.Line != w.Line || g.Column != w.Column || (w.Reason != "" && g.Reason != w.Reason) {
+				t.Errorf("%s: reject %d = %+v, want %+v", tt.kind, i, g, w)
+			}
+		}
+	}
+}
