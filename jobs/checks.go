@@ -67,6 +67,7 @@ var DataTests = []struct {
 	{"orders_status_accepted", SeverityFail},
 	{"events_event_type_accepted", SeverityWarn},
 	{"orders_unknown_member", SeverityWarn},
+	{"order_items_unknown_order", SeverityWarn},
 }
 
 // FreshnessCheckName names the freshness check in results and overrides.

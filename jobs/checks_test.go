@@ -28,9 +28,9 @@ func insert(t *testing.T, conn warehouse.Conn, query string, rows ...[]any) {
 	}
 }
 
-// seed loads three members and four orders: one order by an unknown
-// member, one with an unaccepted status; the newest order is at
-// 2026-11-20 18:00 UTC.
+// seed loads three members, five orders and two order lines: one order
+// by an unknown member, one with an unaccepted status, one line of an
+// unknown order; the newest order is at 2026-11-20 18:00 UTC.
 func seed(t *testing.T, conn warehouse.Conn) {
 	t.Helper()
 	ts := func(s string) time.Time { v, _ := time.Parse(time.DateTime, s); return v }
@@ -48,6 +48,13 @@ func seed(t *testing.T, conn warehouse.Conn) {
 		order("o3", "ghost", "2026-11-10 10:00:00", "paid"),
 		order("o4", "m3", "2026-11-15 10:00:00", "lost"),
 		order("o5", "m3", "2026-11-25 10:00:00", "paid"), // after the as_of dates used
+	)
+	item := func(order string, line uint32, member string) []any {
+		return []any{order, line, member, "SKU1", "a/b", "a", "b", "", uint32(1), decimal.RequireFromString("10.00"), ts("2026-11-01 10:00:00"), "f", ts("2026-11-21 00:00:00")}
+	}
+	insert(t, conn, `INSERT INTO order_items (order_id, line_no, member_id, sku, category, category_l1, category_l2, category_l3, quantity, amount, updated_at, file_id, loaded_at)`,
+		item("o1", 1, "m1"),
+		item("o9", 1, ""), // order unknown
 	)
 }
 
@@ -69,8 +76,8 @@ func TestChecksIntegration(t *testing.T) {
 					name: "fresh, status test fails",
 					opt:  ChecksOptions{MaxAge: 24 * time.Hour, FreshnessSeverity: SeverityFail},
 					asOf: day, wantErr: true,
-					want:      map[string]CheckStatus{FreshnessCheckName: CheckPass, "orders_status_accepted": CheckFail, "orders_unknown_member": CheckWarn, "orders_order_id_unique": CheckPass, "members_member_id_not_null": CheckPass},
-					wantCount: map[string]uint64{"orders_status_accepted": 1, "orders_unknown_member": 1},
+					want:      map[string]CheckStatus{FreshnessCheckName: CheckPass, "orders_status_accepted": CheckFail, "orders_unknown_member": CheckWarn, "orders_order_id_unique": CheckPass, "members_member_id_not_null": CheckPass, "order_items_unknown_order": CheckWarn},
+					wantCount: map[string]uint64{"orders_status_accepted": 1, "orders_unknown_member": 1, "order_items_unknown_order": 1},
 				},
 				{
 					name: "stale a day later, status test turned into a warning",

@@ -22,7 +22,7 @@ func (l *Loader) createStage(ctx context.Context, a *attempt) error {
 	name := l.stageName(a)
 	stage := warehouse.WorkTable(l.conn.Database(), name)
 	if l.topo == nil {
-		if err := l.conn.Exec(ctx, "CREATE TABLE "+stage+" AS "+warehouse.QuoteIdent(l.conn.Database())+"."+warehouse.QuoteIdent(string(l.o.Kind))); err != nil {
+		if err := l.conn.Exec(ctx, "CREATE TABLE "+stage+" AS "+warehouse.QuoteIdent(l.conn.Database())+"."+warehouse.QuoteIdent(l.o.Kind.Table())); err != nil {
 			return fmt.Errorf("create staging table: %w", err)
 		}
 		return nil
@@ -30,11 +30,11 @@ func (l *Loader) createStage(ctx context.Context, a *attempt) error {
 	local := warehouse.LocalTable(name)
 	for i, sh := range l.topo.Shards {
 		if err := sh.Exec(ctx, "CREATE TABLE "+warehouse.WorkTable(sh.Database(), local)+" AS "+
-			warehouse.QuoteIdent(sh.Database())+"."+warehouse.QuoteIdent(warehouse.LocalTable(string(l.o.Kind)))); err != nil {
+			warehouse.QuoteIdent(sh.Database())+"."+warehouse.QuoteIdent(warehouse.LocalTable(l.o.Kind.Table()))); err != nil {
 			return fmt.Errorf("create staging table on shard %d: %w", i+1, err)
 		}
 	}
-	key, _ := sql.IsSharded(string(l.o.Kind))
+	key, _ := sql.IsSharded(l.o.Kind.Table())
 	work := warehouse.WorkDatabase(l.topo.Shards[l.topo.Initiator].Database())
 	if err := l.conn.Exec(ctx, "CREATE TABLE "+stage+" AS "+warehouse.WorkTable(l.conn.Database(), local)+
 		" ENGINE = Distributed("+l.topo.Name+", "+warehouse.QuoteIdent(work)+", "+warehouse.QuoteIdent(local)+", "+key+")"); err != nil {
@@ -69,7 +69,7 @@ func (l *Loader) publish(ctx context.Context, a *attempt, rows int64) (published
 	}
 	name := l.stageName(a)
 	if l.topo == nil {
-		stmt := "ALTER TABLE " + warehouse.QuoteIdent(string(l.o.Kind)) + " ATTACH PARTITION tuple() FROM " + warehouse.WorkTable(l.conn.Database(), name)
+		stmt := "ALTER TABLE " + warehouse.QuoteIdent(l.o.Kind.Table()) + " ATTACH PARTITION tuple() FROM " + warehouse.WorkTable(l.conn.Database(), name)
 		if err := l.conn.Exec(ctx, stmt); err != nil {
 			return false, fmt.Errorf("publish: %w", err)
 		}
@@ -84,7 +84,7 @@ func (l *Loader) publish(ctx context.Context, a *attempt, rows int64) (published
 		if n == 0 {
 			continue
 		}
-		stmt := "ALTER TABLE " + warehouse.QuoteIdent(warehouse.LocalTable(string(l.o.Kind))) + " ATTACH PARTITION tuple() FROM " + local
+		stmt := "ALTER TABLE " + warehouse.QuoteIdent(warehouse.LocalTable(l.o.Kind.Table())) + " ATTACH PARTITION tuple() FROM " + local
 		if err := sh.Exec(ctx, stmt); err != nil {
 			return published, fmt.Errorf("publish on shard %d: %w", i+1, err)
 		}

@@ -1,5 +1,7 @@
-// Package loaders loads member, order and event files into ClickHouse's
-// raw tables (members, orders, events), exactly once and all or nothing.
+// Package loaders loads member, order, event, order item and campaign
+// assignment files into ClickHouse's raw tables (members, orders, events,
+// order_items, campaign_members; Kind.Table), exactly once and all or
+// nothing. Items take their member from orders as they load (kinds.go).
 //
 // A Loader reads one file at a time: CSV (header line, any one-character
 // delimiter, RFC 4180 quoting, optional UTF-8 BOM), NDJSON (one object per

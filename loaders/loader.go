@@ -116,6 +116,10 @@ type Result struct {
 	Ignored []string
 	// FirstRejects are the first few refused rows.
 	FirstRejects []Reject
+	// UnknownOrders counts items (kind items) whose order_id was not in
+	// orders when the file loaded: loaded all the same, member_id as the
+	// file gave it (empty when it gave none).
+	UnknownOrders int64
 }
 
 // Loader loads files of one kind. A Loader is not safe for concurrent use,
@@ -134,6 +138,9 @@ type Loader struct {
 	swept  bool
 	// topo is the cluster in cluster mode (see cluster.go), nil on one server.
 	topo *warehouse.Topology
+	// unknownOrders counts the items of the file being staged whose order
+	// is unknown (fillItemMembers); written by stageFile's sender.
+	unknownOrders int64
 }
 
 // New checks the options and returns a Loader. conn may be nil for a
@@ -141,7 +148,7 @@ type Loader struct {
 func New(conn Conn, o Options) (*Loader, error) {
 	s, ok := schemas[o.Kind]
 	if !ok {
-		return nil, fmt.Errorf("%w: kind must be members, orders or events, got %q", ErrInvalidOptions, o.Kind)
+		return nil, fmt.Errorf("%w: kind must be %s, got %q", ErrInvalidOptions, kindNames, o.Kind)
 	}
 	switch o.Format {
 	case "", CSV, NDJSON, Parquet:
@@ -597,7 +604,7 @@ func (l *Loader) checkBeforePublish(ctx context.Context, a *attempt, c *claim) e
 
 // publishedRows counts the raw table's rows carrying the file's id.
 func (l *Loader) publishedRows(ctx context.Context, fileID string) (uint64, error) {
-	rows, err := l.conn.Query(ctx, "SELECT count() FROM "+warehouse.QuoteIdent(string(l.o.Kind))+" WHERE file_id = ?", fileID)
+	rows, err := l.conn.Query(ctx, "SELECT count() FROM "+warehouse.QuoteIdent(l.o.Kind.Table())+" WHERE file_id = ?", fileID)
 	if err != nil {
 		return 0, fmt.Errorf("count published rows: %w", err)
 	}
@@ -653,6 +660,7 @@ func (l *Loader) loadAttempt(ctx context.Context, path string, format Format, a 
 	renew := func() { l.renew(ctx, c, &renewed) }
 	rows, birthdays, ignored, err := l.stageFile(ctx, path, format, a.FileID, stage, rej, res.Bytes, start, renew)
 	res.Rows, res.Rejected, res.BirthdaysNulled, res.Ignored = rows, rej.count, birthdays, ignored
+	res.UnknownOrders = l.unknownOrders
 	res.FirstRejects = rej.first(5)
 	if err != nil {
 		return cleanup(err)
@@ -842,12 +850,28 @@ func (l *Loader) stageFile(ctx context.Context, path string, format Format, file
 	var sent atomic.Int64
 	loadedAt := l.o.Now().Unix()
 	insert := "INSERT INTO " + stage + " (" + l.s.insertColumns() + ")"
+	l.unknownOrders = 0
 	go func() {
 		var (
 			err error
 			b   warehouse.Batch
 		)
 		for blk := range recs {
+			if err == nil && l.o.Kind == Items {
+				// The lookup needs a connection of its own (a pool may have
+				// one): end the open insert of the previous block first.
+				if b != nil {
+					err, b = b.Send(), nil
+				}
+				var n int64
+				if err == nil {
+					n, err = l.fillItemMembers(ctx, blk)
+				}
+				l.unknownOrders += n
+				if err != nil {
+					cancel()
+				}
+			}
 			if err == nil {
 				b, err = l.sendBlock(ctx, b, insert, blk)
 				if err == nil {

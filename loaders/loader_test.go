@@ -23,6 +23,8 @@ func TestFormatsIntegration(t *testing.T) {
 	wantOrders := countLines(t, filepath.Join(csvDir, "orders.csv")) - 1
 	wantMembers := countLines(t, filepath.Join(csvDir, "members.csv")) - 1
 	wantEvents := countLines(t, filepath.Join(csvDir, "events.csv")) - 1
+	wantItems := countLines(t, filepath.Join(csvDir, "items.csv")) - 1
+	wantCampaigns := countLines(t, filepath.Join(csvDir, "campaigns.csv")) - 1
 	var wantSum string
 	for _, f := range []datagen.Format{datagen.FormatCSV, datagen.FormatNDJSON, datagen.FormatParquet} {
 		for _, ext := range []string{"", ".gz", ".zst"} {
@@ -32,14 +34,18 @@ func TestFormatsIntegration(t *testing.T) {
 				for _, tt := range []struct {
 					kind loaders.Kind
 					want int64
-				}{{loaders.Members, wantMembers}, {loaders.Orders, wantOrders}, {loaders.Events, wantEvents}} {
+				}{{loaders.Members, wantMembers}, {loaders.Orders, wantOrders}, {loaders.Events, wantEvents},
+					{loaders.Items, wantItems}, {loaders.Campaigns, wantCampaigns}} {
 					path := compress(t, filepath.Join(dir, string(tt.kind)+"."+string(f)), ext)
 					res := load(t, conn, loaders.Options{Kind: tt.kind, BatchRows: 500}, path)
 					if res.Rows != tt.want || res.Rejected != 0 {
 						t.Errorf("%s: loaded %d rows, %d rejected; want %d, 0 (first rejects %v)", path, res.Rows, res.Rejected, tt.want, res.FirstRejects)
 					}
-					if got := chtest.QueryUint(t, conn, "SELECT count() FROM "+string(tt.kind)+"_current"); int64(got) != tt.want {
-						t.Errorf("%s_current has %d rows, want %d", tt.kind, got, tt.want)
+					if got := chtest.QueryUint(t, conn, "SELECT count() FROM "+tt.kind.Table()+"_current"); int64(got) != tt.want {
+						t.Errorf("%s_current has %d rows, want %d", tt.kind.Table(), got, tt.want)
+					}
+					if res.UnknownOrders != 0 {
+						t.Errorf("%s: %d items of unknown orders", path, res.UnknownOrders)
 					}
 					if st := ledgerStatus(t, conn, res.FileID); st != "loaded" {
 						t.Errorf("ledger status %q, want loaded", st)
@@ -50,6 +56,8 @@ func TestFormatsIntegration(t *testing.T) {
 					toString(min(ordered_at)), '/', toString(max(updated_at)), '/', toString(countIf(status = 'refunded'))) FROM orders_current`)
 				sum += "|" + chtest.QueryString(t, conn, `SELECT concat(toString(countIf(isNull(birthday))), '/', toString(sum(toUInt32(assumeNotNull(birthday)))), '/', toString(max(joined_at))) FROM members_current`)
 				sum += "|" + chtest.QueryString(t, conn, `SELECT concat(toString(sum(value)), '/', toString(sum(length(properties))), '/', toString(uniqExact(event_type))) FROM events_current`)
+				sum += "|" + chtest.QueryString(t, conn, `SELECT concat(toString(sum(amount)), '/', toString(sum(quantity)), '/', toString(uniqExact(category_l2)), '/', toString(countIf(member_id = ''))) FROM order_items_current`)
+				sum += "|" + chtest.QueryString(t, conn, "SELECT concat(toString(sum(cost)), '/', toString(countIf(`group` = 'control')), '/', toString(max(assigned_at))) FROM campaign_members_current")
 				if wantSum == "" {
 					wantSum = sum
 				} else if sum != wantSum {

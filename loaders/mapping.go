@@ -6,23 +6,42 @@ import (
 	"strings"
 )
 
-// Kind is what a file holds: members, orders or events.
+// Kind is what a file holds: members, orders, events, order items or
+// campaign assignments.
 type Kind string
 
-// The kinds, each loading into the raw table of the same name.
+// The kinds. Members, orders and events load into the raw table of the
+// same name, items into order_items and campaigns into campaign_members
+// (Kind.Table).
 const (
-	Members Kind = "members"
-	Orders  Kind = "orders"
-	Events  Kind = "events"
+	Members   Kind = "members"
+	Orders    Kind = "orders"
+	Events    Kind = "events"
+	Items     Kind = "items"
+	Campaigns Kind = "campaigns"
 )
+
+// kindNames lists the kinds for messages.
+const kindNames = "members, orders, events, items or campaigns"
 
 // ParseKind returns the Kind named s.
 func ParseKind(s string) (Kind, error) {
 	switch k := Kind(s); k {
-	case Members, Orders, Events:
+	case Members, Orders, Events, Items, Campaigns:
 		return k, nil
 	}
-	return "", fmt.Errorf("%w: kind must be members, orders or events, got %q", ErrInvalidOptions, s)
+	return "", fmt.Errorf("%w: kind must be %s, got %q", ErrInvalidOptions, kindNames, s)
+}
+
+// Table is the raw table files of kind k load into.
+func (k Kind) Table() string {
+	switch k {
+	case Items:
+		return "order_items"
+	case Campaigns:
+		return "campaign_members"
+	}
+	return string(k)
 }
 
 type colType int
@@ -85,6 +104,33 @@ var schemas = map[Kind]*schema{
 		{"value", tFloat64, false, false},
 		{"properties", tString, false, false},
 	}},
+	// Items are order lines. member_id, when the file has none, is taken
+	// from orders at load (Loader.fillItemMembers); category_l1..l3 are
+	// the first three levels of the category path.
+	Items: {Items, []column{
+		{"order_id", tString, true, false},
+		{"line_no", tUInt32, true, false},
+		{"member_id", tString, false, false},
+		{"sku", tString, true, false},
+		{"category", tString, false, false},
+		{"category_l1", tString, false, true},
+		{"category_l2", tString, false, true},
+		{"category_l3", tString, false, true},
+		{"quantity", tUInt32, true, false},
+		{"amount", tDecimal, true, false},
+		{"updated_at", tDateTime, true, false},
+	}},
+	Campaigns: {Campaigns, []column{
+		{"campaign_id", tString, true, false},
+		{"member_id", tString, true, false},
+		{"group", tString, true, false},
+		{"assigned_at", tDateTime, true, false},
+		{"variant", tString, false, false},
+		{"channel", tString, false, false},
+		{"segment", tString, false, false},
+		{"cost", tDecimal, false, false},
+		{"updated_at", tDateTime, false, false},
+	}},
 }
 
 func (s *schema) index(name string) int {
@@ -101,9 +147,18 @@ func (s *schema) index(name string) int {
 func (s *schema) insertColumns() string {
 	names := make([]string, 0, len(s.cols)+2)
 	for _, c := range s.cols {
-		names = append(names, c.name)
+		names = append(names, quoteColumn(c.name))
 	}
 	return strings.Join(append(names, "file_id", "loaded_at"), ", ")
+}
+
+// quoteColumn quotes a column name that is an SQL keyword (campaign
+// assignments' group).
+func quoteColumn(name string) string {
+	if name == "group" {
+		return "`group`"
+	}
+	return name
 }
 
 // Mapping renames source columns to canonical ones (source -> canonical);
@@ -191,7 +246,7 @@ func (k Kind) Columns() []string {
 func ParseMapping(k Kind, spec string) (Mapping, error) {
 	s, ok := schemas[k]
 	if !ok {
-		return nil, fmt.Errorf("%w: kind must be members, orders or events, got %q", ErrInvalidOptions, k)
+		return nil, fmt.Errorf("%w: kind must be %s, got %q", ErrInvalidOptions, kindNames, k)
 	}
 	m := Mapping{}
 	by := map[string]string{}

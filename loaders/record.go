@@ -242,6 +242,10 @@ func (rb *recordBuilder) finish(r *rawRow, text func() string) bool {
 			return false
 		}
 		rb.sv[rb.eventIDCol] = rb.eventID(canon)
+	case Items:
+		return rb.finishItem(r)
+	case Campaigns:
+		return rb.finishCampaign(r)
 	}
 	return true
 }

@@ -36,7 +36,7 @@ type Swept struct {
 
 var (
 	// stagePattern matches an attempt's stage: kind, file id, attempt id.
-	stagePattern = regexp.MustCompile(`^(members|orders|events)_stage_([0-9a-f]{16})_([0-9a-f]{16})(_local)?$`)
+	stagePattern = regexp.MustCompile(`^(members|orders|events|items|campaigns)_stage_([0-9a-f]{16})_([0-9a-f]{16})(_local)?$`)
 	// legacyStagePattern matches the stages of versions before leases,
 	// which lived in the main database.
 	legacyStagePattern = `^(members|orders|events)_stage_[0-9a-f]{16}(_local)?$`

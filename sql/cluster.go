@@ -23,6 +23,10 @@ var Sharded = map[string]string{
 	"clv":             ShardingKey,
 	"churn":           ShardingKey,
 	"potential":       ShardingKey,
+
+	// Raw tables of the items and campaigns load kinds.
+	"order_items":      ShardingKey,
+	"campaign_members": ShardingKey,
 }
 
 // Home lists the tables kept on the initiator (clickhouse.addr) only, in

@@ -18,7 +18,8 @@ func newGenerateCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "generate --members N --seed S --out DIR [--format csv|ndjson|parquet] [--start D --end D]",
 		Short: "Write synthetic members, orders and events whose behaviour follows known models",
-		Long: `Generate writes members.<ext>, orders.<ext>, events.<ext> and truth.json into --out.
+		Long: `Generate writes members.<ext>, orders.<ext>, events.<ext>, items.<ext> (order lines),
+campaigns.<ext> (campaign assignments) and truth.json into --out.
 
 Members buy by a BG/NBD process and spend by a Gamma-Gamma process (defaults
 near the CDNOW fits, amounts in CNY), with weekly and yearly seasonality, a few

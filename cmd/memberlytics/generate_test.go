@@ -31,10 +31,10 @@ func TestGenerateCmd(t *testing.T) {
 		t.Fatalf("generate: %v\n%s", err, out)
 	}
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	if len(lines) != 4 {
+	if len(lines) != 6 {
 		t.Fatalf("want one line per file and one for truth.json, got:\n%s", out)
 	}
-	for i, name := range []string{"members.ndjson", "orders.ndjson", "events.ndjson", "truth.json"} {
+	for i, name := range []string{"members.ndjson", "orders.ndjson", "events.ndjson", "items.ndjson", "campaigns.ndjson", "truth.json"} {
 		if !strings.HasPrefix(lines[i], filepath.Join(dir, name)+": ") {
 			t.Errorf("line %d = %q, want it to start with the path of %s", i+1, lines[i], name)
 		}

@@ -25,15 +25,16 @@ func newLoadCmd(a *app) *cobra.Command {
 	var maxRejectRatio float64
 	var force, dryRun bool
 	cmd := &cobra.Command{
-		Use:   "load --kind members|orders|events [--map SRC=col,...] [--date-format F] [--dry-run] [flags] PATH...",
-		Short: "Load member, order or event files (files, directories, globs; .gz, .zst) exactly once",
-		Long: `Load files into the raw tables members, orders or events. Each file is
+		Use:   "load --kind members|orders|events|items|campaigns [--map SRC=col,...] [--date-format F] [--dry-run] [flags] PATH...",
+		Short: "Load member, order, event, order item or campaign files (files, directories, globs; .gz, .zst) exactly once",
+		Long: `Load files into the raw tables members, orders, events, order_items
+(--kind items) or campaign_members (--kind campaigns). Each file is
 published all or nothing; a file loaded before (same sha256) is skipped
 unless --force. Bad rows go to load_rejects; a file with more than
 loaders.max_reject_ratio of them fails (--max-reject-ratio raises it).
 
 A directory gives the files whose names match loaders.directory_globs
-(*member*, *order*, *event* by default). --map names the file's columns
+(*member*, *order*, *event*, *item*, *campaign* by default). --map names the file's columns
 (OrderID=order_id,CustomerID=member_id); --date-format the way its dates
 are written (MM/DD/YYYY HH:mm, DD.MM.YYYY, YYYY/MM/DD h:mm AM/PM, or a Go
 layout); without one, M/D/YYYY, D/M/YYYY, D.M.YYYY and YYYY/MM/DD are
@@ -162,7 +163,7 @@ loaders.sources.NAME in the config; the flags add to or override it.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&kind, "kind", "", "members, orders or events (or from --source)")
+	f.StringVar(&kind, "kind", "", "members, orders, events, items or campaigns (or from --source)")
 	f.StringVar(&format, "format", "", "csv, ndjson or parquet (default: from each file's extension)")
 	f.BoolVar(&force, "force", false, "load files again even if the ledger says they were loaded")
 	f.StringVar(&source, "source", "", "a source named in the config's loaders.sources")
@@ -359,6 +360,9 @@ func summary(r loaders.Result) string {
 		r.Path, r.Rows, r.Rejected, secs, float64(r.Rows)/max(secs, 1e-9), r.FileID)
 	if r.BirthdaysNulled > 0 {
 		s += fmt.Sprintf("; %d birthdays outside ClickHouse's Date range (before 1970) NULL in birthday, kept in birth_date", r.BirthdaysNulled)
+	}
+	if r.UnknownOrders > 0 {
+		s += fmt.Sprintf("; %d items of orders not in orders (loaded; member_id from the file or empty: load their orders first, or check the jobs' order_items_unknown_order)", r.UnknownOrders)
 	}
 	if r.Rejected > 0 {
 		s += "; see load_rejects"

@@ -1,16 +1,17 @@
-// Package datagen generates synthetic member, order and event files whose
+// Package datagen generates synthetic member, order, event, order item and
+// campaign assignment files whose
 // behaviour follows known models, plus a truth.json recording every
 // parameter, so that memberlytics' loaders and models can be checked
 // against a known answer. It is pure Go and never talks to ClickHouse.
 //
-// Generate(ctx, opts) writes members.<ext>, orders.<ext>, events.<ext> and
-// truth.json into opts.OutDir, where <ext> is the format: csv, ndjson or
+// Generate(ctx, opts) writes members.<ext>, orders.<ext>, events.<ext>,
+// items.<ext>, campaigns.<ext> and truth.json into opts.OutDir, where <ext> is the format: csv, ndjson or
 // parquet. Start from DefaultOptions. The output is a function of the
 // Options alone: members are generated one at a time from random streams
 // seeded by (Seed, member index, purpose), in parallel chunks written in
 // member order, so the same options give byte-identical files whatever
 // the number of workers, and memory does not grow with the number of
-// members.
+// members (bar a byte each for truth.json's top categories).
 //
 // # Behaviour
 //
@@ -43,6 +44,15 @@
 //     truth.json; collisions only where the move would cross End).
 //   - Refunded and cancelled orders are extra rows beside the paid ones.
 //   - Events follow each member's latent activity (see generator.events).
+//   - Order lines (items.go): every order has 1 + Poisson(0.7) lines whose
+//     categories come from the member's Dirichlet preference over 40 leaf
+//     categories and whose amounts sum exactly to the order's amount.
+//   - Campaigns (campaigns.go): C0 (no effect) and C1 each target 30% of
+//     the buyers, 90% treatment; a C1 treatment member gets an extra paid
+//     order in the 30 days after assignment with probability 0.0325
+//     (about +3 points of 30-day conversion). truth.json records the
+//     realised effect from the counterfactual and each member's top
+//     category.
 //
 // # Files
 //
@@ -56,6 +66,14 @@
 // orders: order_id, member_id, ordered_at, amount (net paid, 2 decimals,
 // CNY), discount (2 decimals), items, channel, store_id (S001.. for store
 // orders, empty online), status (paid, refunded, cancelled), updated_at.
+//
+// items: order_id, line_no, sku (SKU + 5 digits), category (a
+// level1/level2/level3 path), quantity, amount (net, 2 decimals),
+// updated_at (the order's). No member_id: the loader takes it from orders.
+//
+// campaigns: campaign_id (C0, C1), member_id, group (treatment, control),
+// assigned_at, variant (A or B for treatment, empty for control), channel,
+// segment, cost (2 decimals; 0 for control).
 //
 // events: event_id, member_id, event_time, event_type (login, page_view,
 // product_view, add_to_cart, campaign_open, campaign_click, review,
@@ -99,6 +117,8 @@
 // and its description, aggregate checks (expected and observed repeat
 // buyers, repeat purchases, zero-repeat share and mean repeats over 52
 // weeks, mean order value, each with a 4-sigma tolerance where one is
-// simple) and notes on every modelling choice. Per-member truth is not
-// written.
+// simple), the category leaves and each member's top leaf (one small
+// integer per member, the only per-member truth, so memory grows by a
+// byte per member), the campaigns' assignments, natural and incremental
+// conversions and effects, and notes on every modelling choice.
 package datagen

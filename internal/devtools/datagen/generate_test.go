@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -69,7 +70,8 @@ func TestGenerateDeterministic(t *testing.T) {
 			mustGenerate(t, a)
 			mustGenerate(t, b)
 			fa, fb := readDir(t, a.OutDir), readDir(t, b.OutDir)
-			want := []string{"events." + string(format), "members." + string(format), "orders." + string(format), TruthFile}
+			want := []string{"campaigns." + string(format), "events." + string(format), "items." + string(format),
+				"members." + string(format), "orders." + string(format), TruthFile}
 			if got := slices.Sorted(func(yield func(string) bool) {
 				for k := range fa {
 					if !yield(k) {
@@ -233,7 +235,27 @@ func readParquetTables(t *testing.T, dir string) [numTables]table {
 		out[tableEvents].rows = append(out[tableEvents].rows, []string{e.EventID, e.MemberID, tsText(e.EventTime),
 			e.EventType, strconv.FormatFloat(e.Value, 'f', -1, 64), e.Properties})
 	}
+	for _, it := range readParquet[ParquetItem](t, filepath.Join(dir, "items.parquet")) {
+		out[tableItems].rows = append(out[tableItems].rows, []string{it.OrderID, strconv.Itoa(int(it.LineNo)), it.SKU,
+			it.Category, strconv.Itoa(int(it.Quantity)), centsText(it.Amount), tsText(it.UpdatedAt)})
+	}
+	for _, c := range readParquet[ParquetCampaign](t, filepath.Join(dir, "campaigns.parquet")) {
+		out[tableCampaigns].rows = append(out[tableCampaigns].rows, []string{c.CampaignID, c.MemberID, c.Group,
+			tsText(c.AssignedAt), c.Variant, c.Channel, c.Segment, centsText(c.Cost)})
+	}
 	return out
+}
+
+// cents reads a 2-decimal amount as cents.
+func cents(t *testing.T, s string) int64 {
+	t.Helper()
+	whole, frac, _ := strings.Cut(s, ".")
+	w, err1 := strconv.ParseInt(whole, 10, 64)
+	f, err2 := strconv.ParseInt(frac, 10, 64)
+	if err1 != nil || err2 != nil {
+		t.Fatalf("amount %q", s)
+	}
+	return w*100 + f
 }
 
 var (
@@ -302,6 +324,8 @@ func checkTables(t *testing.T, o Options, tabs [numTables]table) {
 	}
 
 	orderIDs := map[string]bool{}
+	orderCents := map[string]int64{}
+	orderUnits := map[string]int{}
 	for i, r := range tabs[tableOrders].rows {
 		where := fmt.Sprintf("orders row %d", i+1)
 		if !reOrderID.MatchString(r[0]) || orderIDs[r[0]] {
@@ -335,6 +359,53 @@ func checkTables(t *testing.T, o Options, tabs [numTables]table) {
 		if parseTS(where+" updated_at", r[9]).Before(ordered) {
 			t.Fatalf("%s: updated_at before ordered_at", where)
 		}
+		orderCents[r[0]] = cents(t, r[3])
+		orderUnits[r[0]], _ = strconv.Atoi(r[5])
+	}
+
+	// Items: every order has lines numbered 1.., whose amounts sum to the
+	// order's amount and whose quantities sum to its items.
+	lineCents := map[string]int64{}
+	lineUnits := map[string]int{}
+	lines := map[string]int{}
+	for i, r := range tabs[tableItems].rows {
+		where := fmt.Sprintf("items row %d", i+1)
+		if !orderIDs[r[0]] {
+			t.Fatalf("%s: unknown order %q", where, r[0])
+		}
+		lines[r[0]]++
+		if r[1] != strconv.Itoa(lines[r[0]]) {
+			t.Fatalf("%s: line_no %s, want %d", where, r[1], lines[r[0]])
+		}
+		in(where+" category", r[3], categoryLeaves...)
+		q, err := strconv.Atoi(r[4])
+		if err != nil || q < 1 {
+			t.Fatalf("%s: quantity %q", where, r[4])
+		}
+		if !reMoney.MatchString(r[5]) {
+			t.Fatalf("%s: amount %q", where, r[5])
+		}
+		lineCents[r[0]] += cents(t, r[5])
+		lineUnits[r[0]] += q
+		parseTS(where+" updated_at", r[6])
+	}
+	for id := range orderIDs {
+		if lines[id] == 0 || lineCents[id] != orderCents[id] || lineUnits[id] != orderUnits[id] {
+			t.Fatalf("order %s: %d lines summing to %d cents and %d units, want > 0, %d, %d", id, lines[id], lineCents[id], lineUnits[id], orderCents[id], orderUnits[id])
+		}
+	}
+
+	// Campaigns: known members, one row per campaign and member.
+	assigned := map[string]bool{}
+	for i, r := range tabs[tableCampaigns].rows {
+		where := fmt.Sprintf("campaigns row %d", i+1)
+		in(where+" campaign_id", r[0], campaignIDs[:]...)
+		if _, ok := joined[r[1]]; !ok || assigned[r[0]+r[1]] {
+			t.Fatalf("%s: unknown or repeated member %q", where, r[1])
+		}
+		assigned[r[0]+r[1]] = true
+		in(where+" group", r[2], "treatment", "control")
+		parseTS(where+" assigned_at", r[3])
 	}
 
 	eventIDs := map[string]bool{}
@@ -393,6 +464,10 @@ func TestGenerateFormatsReadBack(t *testing.T) {
 						"status STRING", "updated_at TIMESTAMP(isAdjustedToUTC=true,unit=MILLIS)"},
 					"events": {"event_id STRING", "member_id STRING", "event_time TIMESTAMP(isAdjustedToUTC=true,unit=MILLIS)",
 						"event_type STRING", "value DOUBLE", "properties STRING"},
+					"items": {"order_id STRING", "line_no INT(32,true)", "sku STRING", "category STRING", "quantity INT(32,true)",
+						"amount DECIMAL(18,2)", "updated_at TIMESTAMP(isAdjustedToUTC=true,unit=MILLIS)"},
+					"campaigns": {"campaign_id STRING", "member_id STRING", "group STRING", "assigned_at TIMESTAMP(isAdjustedToUTC=true,unit=MILLIS)",
+						"variant STRING", "channel STRING", "segment STRING", "cost DECIMAL(18,2)"},
 				}
 				for name, cols := range want {
 					if got := parquetSchema(t, filepath.Join(o.OutDir, name+".parquet")); !slices.Equal(got, cols) {

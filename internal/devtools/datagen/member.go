@@ -55,6 +55,14 @@ type generator struct {
 	g      *rng
 	paidAt []float64 // calendar seconds of the member's paid orders
 	repOp  []float64 // operational times of the member's repeat purchases
+	nu     float64   // the member's Gamma-Gamma rate, set by orders
+
+	pref    []float64 // the member's category preference, cumulative
+	weights []float64 // scratch: line price weights
+	// campaignAt is each campaign's assignment time; campaignsOn is false
+	// when the window is too short for them.
+	campaignAt  [numCampaigns]int64
+	campaignsOn bool
 }
 
 func newGenerator(o *Options, cal *calendar) *generator {
@@ -64,6 +72,7 @@ func newGenerator(o *Options, cal *calendar) *generator {
 	gen.opSt = cal.op(float64(o.Start.Unix()))
 	gen.opEnd = cal.op(gen.end)
 	gen.joinK = math.Log(o.JoinGrowth) / 365
+	gen.campaignAt, gen.campaignsOn = campaignTimes(o)
 	return gen
 }
 
@@ -160,12 +169,20 @@ func (gen *generator) member(idx int64, c *chunk) {
 	// Orders: paid (spend stream), then extras (extras stream).
 	orderStart := len(c.orders)
 	gen.orders(idx, num, m.channel, homeStore, c)
+	gen.campaigns(idx, num, firstF, gen.nu, m.channel, homeStore, c)
 	slices.SortStableFunc(c.orders[orderStart:], func(a, b orderRow) int {
 		return cmp.Compare(a.ordered, b.ordered)
 	})
 	for i := range c.orders[orderStart:] {
 		c.orders[orderStart+i].seq = int32(i + 1)
 	}
+
+	// Order lines, from the member's category preference.
+	g.reset(seed, uint64(idx), streamItems)
+	st.topLeaf = append(st.topLeaf, uint8(gen.preference()))
+	itemStart := len(c.items)
+	gen.items(c.orders[orderStart:], c)
+	st.items += int64(len(c.items) - itemStart)
 
 	// Events.
 	if o.Events.Scale > 0 {
@@ -242,6 +259,7 @@ func (gen *generator) orders(idx, num int64, channel string, homeStore int, c *c
 	st := &c.stats
 	g.reset(o.Seed, uint64(idx), streamSpend)
 	nu := g.gamma(o.Spend.Q, o.Spend.V)
+	gen.nu = nu
 	start := len(c.orders)
 	for i, t := range gen.paidAt {
 		r := gen.order(num, int64(t), nu, channel, homeStore)

@@ -74,6 +74,33 @@ type OrderParams struct {
 	Stores int `json:"stores"`
 }
 
+// ItemParams shapes the order lines (items file).
+type ItemParams struct {
+	// Concentration is the total of the Dirichlet parameters of a
+	// member's preference over the 40 leaf categories (each leaf gets
+	// Concentration/40): small values make members favour few
+	// categories, so the top one is recoverable from a few lines.
+	Concentration float64 `json:"dirichlet_concentration"`
+}
+
+// CampaignParams shapes the campaign assignments (campaigns file): C0
+// without an effect and C1 with one, each over a sample of the buyers.
+type CampaignParams struct {
+	// TargetShare is the share of buyers (first purchase before the
+	// assignment) each campaign targets.
+	TargetShare float64 `json:"target_share"`
+	// TreatmentShare is the intended share of treatment among targeted
+	// members; the rest is the control group.
+	TreatmentShare float64 `json:"treatment_share"`
+	// ConversionLift is the probability that a C1 treatment member gets
+	// an extra paid order in the 30 days after assignment; the lift in
+	// conversion is ConversionLift times the share of members who would
+	// not have bought anyway (truth.json records the realised effect).
+	ConversionLift float64 `json:"c1_extra_order_probability"`
+	// CostCents is the cost of contacting one treatment member, in cents.
+	CostCents int64 `json:"cost_cents"`
+}
+
 // EventParams shapes the interaction events. Rates are per week of
 // operational time (see Seasonality).
 type EventParams struct {
@@ -178,6 +205,8 @@ type Options struct {
 	Orders            OrderParams
 	Events            EventParams
 	Season            Seasonality
+	Items             ItemParams
+	Campaigns         CampaignParams
 }
 
 // DefaultEnd is the default end of the observation window, fixed so that
@@ -228,6 +257,10 @@ func DefaultOptions() Options {
 			ReferralProb:            0.05,
 		},
 		Season: DefaultSeasonality(),
+		Items:  ItemParams{Concentration: 2},
+		// About +3 points of 30-day conversion for C1: 0.0325 times the
+		// share (about 0.93) of members who would not have bought anyway.
+		Campaigns: CampaignParams{TargetShare: 0.3, TreatmentShare: 0.9, ConversionLift: 0.0325, CostCents: 5},
 	}
 }
 
@@ -362,6 +395,16 @@ func (o Options) Validate() error {
 	share("Events.NPSProb", e.NPSProb)
 	share("Events.RedeemProb", e.RedeemProb)
 	share("Events.ReferralProb", e.ReferralProb)
+
+	positive("Items.Concentration", o.Items.Concentration)
+	share("Campaigns.TargetShare", o.Campaigns.TargetShare)
+	if t := o.Campaigns.TreatmentShare; !finite(t) || t <= 0 || t >= 1 {
+		bad("Campaigns.TreatmentShare", "must be in (0, 1), got %v", t)
+	}
+	share("Campaigns.ConversionLift", o.Campaigns.ConversionLift)
+	if o.Campaigns.CostCents < 0 {
+		bad("Campaigns.CostCents", "must be >= 0, got %d", o.Campaigns.CostCents)
+	}
 
 	s := o.Season
 	for i, w := range s.Weekly {

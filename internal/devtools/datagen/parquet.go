@@ -48,6 +48,31 @@ type ParquetEvent struct {
 	Properties string  `parquet:"properties"`
 }
 
+// ParquetItem is the Parquet schema of items.parquet: amount is INT64
+// DECIMAL(18,2), line_no and quantity INT32.
+type ParquetItem struct {
+	OrderID   string `parquet:"order_id"`
+	LineNo    int32  `parquet:"line_no"`
+	SKU       string `parquet:"sku"`
+	Category  string `parquet:"category,dict"`
+	Quantity  int32  `parquet:"quantity"`
+	Amount    int64  `parquet:"amount,decimal(2:18)"`
+	UpdatedAt int64  `parquet:"updated_at,timestamp(millisecond:utc)"`
+}
+
+// ParquetCampaign is the Parquet schema of campaigns.parquet: cost is
+// INT64 DECIMAL(18,2).
+type ParquetCampaign struct {
+	CampaignID string `parquet:"campaign_id,dict"`
+	MemberID   string `parquet:"member_id"`
+	Group      string `parquet:"group,dict"`
+	AssignedAt int64  `parquet:"assigned_at,timestamp(millisecond:utc)"`
+	Variant    string `parquet:"variant,dict"`
+	Channel    string `parquet:"channel,dict"`
+	Segment    string `parquet:"segment,dict"`
+	Cost       int64  `parquet:"cost,decimal(2:18)"`
+}
+
 // parquetRowGroupRows bounds the rows a Parquet writer buffers before it
 // flushes a row group, so memory does not grow with the number of members.
 const parquetRowGroupRows = 128 * 1024
@@ -58,6 +83,8 @@ type parquetRows struct {
 	birthdays []int32
 	orders    []ParquetOrder
 	events    []ParquetEvent
+	items     []ParquetItem
+	campaigns []ParquetCampaign
 }
 
 // encodeParquet converts the chunk's rows to Parquet row structs.
@@ -133,6 +160,27 @@ func encodeParquet(c *chunk) {
 			Properties: props,
 		})
 	}
+
+	p.items = p.items[:0]
+	for i := range c.items {
+		it := &c.items[i]
+		orderID := string(appendOrderID(scratch[:0], it.member, it.orderSeq))
+		sku := string(appendSKU(scratch[:0], it.leaf, it.product))
+		p.items = append(p.items, ParquetItem{
+			OrderID: orderID, LineNo: it.line, SKU: sku, Category: categoryLeaves[it.leaf],
+			Quantity: it.quantity, Amount: it.amount, UpdatedAt: it.updated * 1000,
+		})
+	}
+
+	p.campaigns = p.campaigns[:0]
+	for i := range c.campaigns {
+		r := &c.campaigns[i]
+		memberID := string(appendMemberID(scratch[:0], r.member))
+		p.campaigns = append(p.campaigns, ParquetCampaign{
+			CampaignID: campaignIDs[r.campaign], MemberID: memberID, Group: r.group(), AssignedAt: r.assigned * 1000,
+			Variant: r.variant, Channel: campaignChannels[r.campaign], Segment: campaignSegments[r.campaign], Cost: r.cost,
+		})
+	}
 }
 
 // parquetSink writes the three Parquet files.
@@ -140,6 +188,8 @@ type parquetSink struct {
 	members *parquet.GenericWriter[ParquetMember]
 	orders  *parquet.GenericWriter[ParquetOrder]
 	events  *parquet.GenericWriter[ParquetEvent]
+	items   *parquet.GenericWriter[ParquetItem]
+	camps   *parquet.GenericWriter[ParquetCampaign]
 }
 
 func newParquetSink(w [numTables]io.Writer) *parquetSink {
@@ -152,6 +202,8 @@ func newParquetSink(w [numTables]io.Writer) *parquetSink {
 		members: parquet.NewGenericWriter[ParquetMember](w[tableMembers], opts...),
 		orders:  parquet.NewGenericWriter[ParquetOrder](w[tableOrders], opts...),
 		events:  parquet.NewGenericWriter[ParquetEvent](w[tableEvents], opts...),
+		items:   parquet.NewGenericWriter[ParquetItem](w[tableItems], opts...),
+		camps:   parquet.NewGenericWriter[ParquetCampaign](w[tableCampaigns], opts...),
 	}
 }
 
@@ -165,6 +217,10 @@ func (s *parquetSink) write(t int, c *chunk) error {
 		_, err = s.orders.Write(c.pq.orders)
 	case tableEvents:
 		_, err = s.events.Write(c.pq.events)
+	case tableItems:
+		_, err = s.items.Write(c.pq.items)
+	case tableCampaigns:
+		_, err = s.camps.Write(c.pq.campaigns)
 	}
 	if err != nil {
 		return fmt.Errorf("write parquet %s rows: %w", tableNames[t], err)
@@ -182,6 +238,10 @@ func (s *parquetSink) close(t int) error {
 		err = s.orders.Close()
 	case tableEvents:
 		err = s.events.Close()
+	case tableItems:
+		err = s.items.Close()
+	case tableCampaigns:
+		err = s.camps.Close()
 	}
 	if err != nil {
 		return fmt.Errorf("close parquet %s: %w", tableNames[t], err)

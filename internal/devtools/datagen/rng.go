@@ -9,11 +9,13 @@ import (
 // stream so that changing, say, the refund share leaves the purchase
 // times and amounts of every member untouched.
 const (
-	streamProfile  = 1 // join time, attributes, lambda, p, purchase times
-	streamSpend    = 2 // nu and order amounts, discounts, items, channels
-	streamExtras   = 3 // refunded and cancelled extra orders
-	streamEvents   = 4 // interaction events
-	streamMetadata = 5 // member attributes that no model depends on
+	streamProfile   = 1 // join time, attributes, lambda, p, purchase times
+	streamSpend     = 2 // nu and order amounts, discounts, items, channels
+	streamExtras    = 3 // refunded and cancelled extra orders
+	streamEvents    = 4 // interaction events
+	streamMetadata  = 5 // member attributes that no model depends on
+	streamItems     = 6 // category preference and order lines
+	streamCampaigns = 7 // campaign assignments and their extra orders
 )
 
 // splitmix64 is the SplitMix64 finaliser: a bijective mix of 64 bits.

@@ -21,6 +21,13 @@ type stats struct {
 
 	shifted, collisions int64 // same-day rule: moved to the next day, left on the same day
 
+	// items counts order lines; topLeaf[i] is the top category leaf of
+	// the chunk's i-th member (all members, in order, once merged).
+	items   int64
+	topLeaf []uint8
+	// campaigns counts each campaign's assignments and outcomes.
+	campaigns [numCampaigns]campaignStats
+
 	// BG/NBD, over buyers with a first purchase before End.
 	repeats, repeatBuyers, dropouts int64
 	repeatsSq                       float64 // sum of squared repeat counts
@@ -69,8 +76,8 @@ func (s *stats) addBuyer(opFirst, opEnd float64, repOp []float64, died bool) {
 
 // reset empties s, keeping its bins' memory.
 func (s *stats) reset() {
-	tc, ts := s.tCount[:0], s.tSum[:0]
-	*s = stats{tCount: tc, tSum: ts}
+	tc, ts, tl := s.tCount[:0], s.tSum[:0], s.topLeaf[:0]
+	*s = stats{tCount: tc, tSum: ts, topLeaf: tl}
 }
 
 // merge adds o into s.
@@ -90,6 +97,11 @@ func (s *stats) merge(o *stats) {
 		s.eventsByType[i] += n
 	}
 	s.shifted += o.shifted
+	s.items += o.items
+	s.topLeaf = append(s.topLeaf, o.topLeaf...)
+	for i := range o.campaigns {
+		s.campaigns[i].merge(&o.campaigns[i])
+	}
 	s.collisions += o.collisions
 	s.repeats += o.repeats
 	s.repeatsSq += o.repeatsSq
@@ -107,6 +119,15 @@ func (s *stats) merge(o *stats) {
 	s.win52Repeats += o.win52Repeats
 	s.win52Zero += o.win52Zero
 	s.win52Sq += o.win52Sq
+}
+
+// campaignRows is the number of campaign assignments written.
+func (s *stats) campaignRows() int64 {
+	var n int64
+	for _, c := range s.campaigns {
+		n += c.treatment + c.control
+	}
+	return n
 }
 
 // observedBuyers is the number of buyers with a first purchase before End.

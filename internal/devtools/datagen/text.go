@@ -9,21 +9,26 @@ const (
 	tableMembers = iota
 	tableOrders
 	tableEvents
+	tableItems
+	tableCampaigns
 	numTables
 )
 
-var tableNames = [numTables]string{"members", "orders", "events"}
+var tableNames = [numTables]string{"members", "orders", "events", "items", "campaigns"}
 
 // Column names, per table, in file order.
 var (
 	memberColumns = []string{"member_id", "joined_at", "birthday", "gender", "region", "channel", "source_tier", "updated_at"}
 	orderColumns  = []string{"order_id", "member_id", "ordered_at", "amount", "discount", "items", "channel", "store_id", "status", "updated_at"}
 	eventColumns  = []string{"event_id", "member_id", "event_time", "event_type", "value", "properties"}
-	tableColumns  = [numTables][]string{memberColumns, orderColumns, eventColumns}
+	// Items carry no member_id: the loader takes it from orders.
+	itemColumns     = []string{"order_id", "line_no", "sku", "category", "quantity", "amount", "updated_at"}
+	campaignColumns = []string{"campaign_id", "member_id", "group", "assigned_at", "variant", "channel", "segment", "cost"}
+	tableColumns    = [numTables][]string{memberColumns, orderColumns, eventColumns, itemColumns, campaignColumns}
 )
 
-// Columns returns the canonical column names of table (members, orders or
-// events) in file order, or nil for an unknown table.
+// Columns returns the canonical column names of table (members, orders,
+// events, items or campaigns) in file order, or nil for an unknown table.
 func Columns(table string) []string {
 	for i, name := range tableNames {
 		if name == table {
@@ -113,6 +118,11 @@ func appendOrderID(b []byte, num int64, seq int32) []byte {
 func appendEventID(b []byte, num int64, seq int32) []byte {
 	b = appendPad(append(b, 'E'), num, 9)
 	return strconv.AppendInt(append(b, '-'), int64(seq), 10)
+}
+
+// appendSKU appends SKU and 5 digits: the leaf times 1000 plus the product.
+func appendSKU(b []byte, leaf, product int) []byte {
+	return appendPad(append(b, "SKU"...), int64(leaf*1000+product), 5)
 }
 
 // appendStoreID appends S001.. for a store, nothing for store 0 (online).
@@ -275,6 +285,48 @@ func encodeCSV(c *chunk) {
 		b = append(b, '\n')
 	}
 	c.text[tableEvents] = b
+
+	b = c.text[tableItems][:0]
+	for i := range c.items {
+		it := &c.items[i]
+		b = appendOrderID(b, it.member, it.orderSeq)
+		b = append(b, ',')
+		b = strconv.AppendInt(b, int64(it.line), 10)
+		b = append(b, ',')
+		b = appendSKU(b, it.leaf, it.product)
+		b = append(b, ',')
+		b = append(b, categoryLeaves[it.leaf]...)
+		b = append(b, ',')
+		b = strconv.AppendInt(b, int64(it.quantity), 10)
+		b = append(b, ',')
+		b = appendCents(b, it.amount)
+		b = append(b, ',')
+		b = appendTimestamp(b, it.updated)
+		b = append(b, '\n')
+	}
+	c.text[tableItems] = b
+
+	b = c.text[tableCampaigns][:0]
+	for i := range c.campaigns {
+		r := &c.campaigns[i]
+		b = append(b, campaignIDs[r.campaign]...)
+		b = append(b, ',')
+		b = appendMemberID(b, r.member)
+		b = append(b, ',')
+		b = append(b, r.group()...)
+		b = append(b, ',')
+		b = appendTimestamp(b, r.assigned)
+		b = append(b, ',')
+		b = append(b, r.variant...)
+		b = append(b, ',')
+		b = append(b, campaignChannels[r.campaign]...)
+		b = append(b, ',')
+		b = append(b, campaignSegments[r.campaign]...)
+		b = append(b, ',')
+		b = appendCents(b, r.cost)
+		b = append(b, '\n')
+	}
+	c.text[tableCampaigns] = b
 }
 
 // encodeNDJSON writes the chunk's rows as one JSON object per line into
@@ -330,4 +382,33 @@ func encodeNDJSON(c *chunk) {
 		b = append(b, "}\n"...)
 	}
 	c.text[tableEvents] = b
+
+	b = c.text[tableItems][:0]
+	for i := range c.items {
+		it := &c.items[i]
+		b = appendOrderID(append(b, `{"order_id":"`...), it.member, it.orderSeq)
+		b = strconv.AppendInt(append(b, `","line_no":`...), int64(it.line), 10)
+		b = appendSKU(append(b, `,"sku":"`...), it.leaf, it.product)
+		b = append(append(b, `","category":"`...), categoryLeaves[it.leaf]...)
+		b = strconv.AppendInt(append(b, `","quantity":`...), int64(it.quantity), 10)
+		b = appendCents(append(b, `,"amount":`...), it.amount)
+		b = appendTimestamp(append(b, `,"updated_at":"`...), it.updated)
+		b = append(b, "\"}\n"...)
+	}
+	c.text[tableItems] = b
+
+	b = c.text[tableCampaigns][:0]
+	for i := range c.campaigns {
+		r := &c.campaigns[i]
+		b = append(append(b, `{"campaign_id":"`...), campaignIDs[r.campaign]...)
+		b = appendMemberID(append(b, `","member_id":"`...), r.member)
+		b = append(append(b, `","group":"`...), r.group()...)
+		b = appendTimestamp(append(b, `","assigned_at":"`...), r.assigned)
+		b = append(append(b, `","variant":"`...), r.variant...)
+		b = append(append(b, `","channel":"`...), campaignChannels[r.campaign]...)
+		b = append(append(b, `","segment":"`...), campaignSegments[r.campaign]...)
+		b = appendCents(append(b, `","cost":`...), r.cost)
+		b = append(b, "}\n"...)
+	}
+	c.text[tableCampaigns] = b
 }

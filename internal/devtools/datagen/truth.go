@@ -10,9 +10,10 @@ import (
 const TruthSchemaVersion = 1
 
 // Truth is the content of truth.json: every parameter the generator used,
-// the counts it wrote and aggregate checks of the models against the
-// closed forms. Per-member truth (lambda, p, nu, dropout time) is not
-// written. Truth depends only on the Options, so it is reproducible too.
+// the counts it wrote, aggregate checks of the models against the closed
+// forms, each member's top category and the campaigns' true effects.
+// Other per-member truth (lambda, p, nu, dropout time) is not written.
+// Truth depends only on the Options, so it is reproducible too.
 type Truth struct {
 	Generator     string            `json:"generator"`
 	SchemaVersion int               `json:"schema_version"`
@@ -24,7 +25,44 @@ type Truth struct {
 	Counts        TruthCounts       `json:"counts"`
 	Parameters    TruthParameters   `json:"parameters"`
 	Checks        []Check           `json:"checks"`
+	Categories    TruthCategories   `json:"categories"`
+	Campaigns     []TruthCampaign   `json:"campaigns"`
 	Notes         []string          `json:"notes"`
+}
+
+// TruthCategories is the category tree and each member's preference.
+type TruthCategories struct {
+	Description string `json:"description"`
+	// Leaves are the leaf category paths; a leaf's number is its index.
+	Leaves []string `json:"leaves"`
+	// TopLeafByMember[i] is the leaf with the largest preference weight
+	// of member number i+1 (M%09d), prospects included.
+	TopLeafByMember []int `json:"top_leaf_by_member"`
+}
+
+// TruthCampaign is one campaign's assignment and true effect on the
+// 30-day conversion (a paid order in [assigned_at, assigned_at + 30 days)).
+type TruthCampaign struct {
+	CampaignID string    `json:"campaign_id"`
+	AssignedAt time.Time `json:"assigned_at"`
+	// TreatmentShare is the intended share of treatment.
+	TreatmentShare float64 `json:"intended_treatment_share"`
+	Treatment      int64   `json:"treatment"`
+	Control        int64   `json:"control"`
+	// Natural conversions would have happened without the campaign.
+	TreatmentNaturalConversions int64 `json:"treatment_natural_conversions"`
+	ControlNaturalConversions   int64 `json:"control_natural_conversions"`
+	// ExtraOrders are the campaign's extra paid orders; Incremental the
+	// treatment members converted only by one.
+	ExtraOrders int64 `json:"extra_orders"`
+	Incremental int64 `json:"incremental_conversions"`
+	// Effect is the realised effect on the treated, in proportion points:
+	// Incremental / Treatment (0 for a campaign without an effect).
+	Effect float64 `json:"effect_on_treated"`
+	// ExpectedEffect is extra_order_probability times the share of
+	// treatment members who would not have converted.
+	ExpectedEffect float64 `json:"expected_effect"`
+	Description    string  `json:"description"`
 }
 
 // TruthWindow is the observation window in calendar and operational time.
@@ -52,6 +90,9 @@ type TruthCounts struct {
 	SameDayShifted              int64            `json:"same_day_shifted_orders"`
 	SameDayCollisions           int64            `json:"same_day_collisions"`
 	Events                      int64            `json:"events"`
+	Items                       int64            `json:"items"`
+	CampaignAssignments         int64            `json:"campaign_assignments"`
+	CampaignExtraOrders         int64            `json:"campaign_extra_paid_orders"`
 	EventsByType                map[string]int64 `json:"events_by_type"`
 }
 
@@ -145,6 +186,9 @@ func newTruth(o *Options, cal *calendar, s *stats) Truth {
 		SameDayShifted:              s.shifted,
 		SameDayCollisions:           s.collisions,
 		Events:                      s.events,
+		Items:                       s.items,
+		CampaignAssignments:         s.campaignRows(),
+		CampaignExtraOrders:         s.campaigns[campaignWithEffect].extraOrders,
 		EventsByType:                byType,
 	}
 
@@ -274,6 +318,39 @@ func newTruth(o *Options, cal *calendar, s *stats) Truth {
 		)
 	}
 
+	t.Categories = TruthCategories{
+		Description: fmt.Sprintf("Each member has a preference over the %d leaves, Dirichlet with parameter %g/%d on every leaf (items.dirichlet_concentration); "+
+			"every order line's category is drawn from it. top_leaf_by_member[i] is the argmax of member M%%09d(i+1)'s weights.", len(categoryLeaves), o.Items.Concentration, len(categoryLeaves)),
+		Leaves:          categoryLeaves,
+		TopLeafByMember: make([]int, len(s.topLeaf)),
+	}
+	for i, l := range s.topLeaf {
+		t.Categories.TopLeafByMember[i] = int(l)
+	}
+	t.Campaigns = []TruthCampaign{}
+	if at, ok := campaignTimes(o); ok {
+		for k, cs := range s.campaigns {
+			tc := TruthCampaign{
+				CampaignID: campaignIDs[k], AssignedAt: time.Unix(at[k], 0).UTC(), TreatmentShare: o.Campaigns.TreatmentShare,
+				Treatment: cs.treatment, Control: cs.control,
+				TreatmentNaturalConversions: cs.treatmentNatural, ControlNaturalConversions: cs.controlNatural,
+				ExtraOrders: cs.extraOrders, Incremental: cs.incremental,
+				Description: "no effect: treatment and control convert alike",
+			}
+			if cs.treatment > 0 {
+				tc.Effect = round6(float64(cs.incremental) / float64(cs.treatment))
+			}
+			if k == campaignWithEffect {
+				tc.Description = fmt.Sprintf("each treatment member gets an extra paid order at a uniform time in the 30 days after assigned_at with probability %g "+
+					"(a conversion only for those who would not have bought anyway)", o.Campaigns.ConversionLift)
+				if cs.treatment > 0 {
+					tc.ExpectedEffect = round6(o.Campaigns.ConversionLift * (1 - float64(cs.treatmentNatural)/float64(cs.treatment)))
+				}
+			}
+			t.Campaigns = append(t.Campaigns, tc)
+		}
+	}
+
 	t.Notes = []string{
 		"member_id is M%09d of the 1-based member number; order_id is O%09d-%d and event_id E%09d-%d with the member number and the 1-based rank of the row among the member's orders or events by time. Keys are unique; no row is repeated with a later updated_at.",
 		"A share prospect_share of members never orders. Every other member buys first at the instant of joining (share first_same_time_share) or after an exponential delay with mean first_delay_mean_days calendar days; if that falls at or after end it has no orders (buyers_first_purchase_after_end).",
@@ -282,6 +359,8 @@ func newTruth(o *Options, cal *calendar, s *stats) Truth {
 		"Each paid order amount ~ Gamma(p, rate nu) with nu ~ Gamma(q, rate v) per member, rounded to cents (at least 0.01). A share discount_share of orders has a discount of 5-30% of the gross value on top of amount.",
 		"Refunded and cancelled orders are additional rows beside the paid ones (refunded: placed an exponential 2 days after a paid order, updated 1-14 days later; cancelled: placed 5 minutes to 3 hours before a paid order, updated within 30 minutes). Their amount is the value of the order that was refunded or never paid; only status paid is revenue, and the paid orders alone follow the models.",
 		"Events are not part of any closed-form check; their intensity follows the member's latent state (see parameters.events): alive members have sessions at base + sessions_per_purchase*lambda per week, dropped-out members a tail decaying with decay_days, prospects a decaying start. Every paid order has one points_earned event worth floor(amount).",
+		"Every order (paid, refunded, cancelled) has 1 + Poisson(0.7) lines (at most its items), its items spread over them as quantities; each line's category is drawn from the member's preference (see categories) and the order's amount is split over its lines in whole cents, so the lines of an order sum exactly to its amount (net of the discount). items.csv has no member_id: the loader takes it from orders.",
+		"Campaigns C0 and C1 each target a share campaigns.target_share of the members whose first purchase came before assigned_at, split treatment/control by intended_treatment_share. C0 has no effect. A C1 treatment member gets, with probability campaigns.c1_extra_order_probability, an extra paid order (amount drawn like the member's others) at a uniform time in the 30 days after assigned_at: these campaign_extra_paid_orders are in paid_orders but not in the BG/NBD counts or checks. Conversion = a paid order in [assigned_at, assigned_at + 30 days); effect_on_treated is the realised difference it made.",
 		"source_tier is empty for about 35% of members; otherwise a noisy bucket of lambda times the mean order value (bronze < 2, silver < 10, gold < 40 CNY a week, platinum above), prospects bronze. birthday is empty for about 20%.",
 	}
 	return t

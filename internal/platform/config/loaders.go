@@ -39,7 +39,7 @@ type Loaders struct {
 // LoadSource describes one kind of input file: what it holds, how it is
 // written and how its columns map onto the canonical ones.
 type LoadSource struct {
-	// Kind is members, orders or events.
+	// Kind is members, orders, events, items or campaigns.
 	Kind string `yaml:"kind"`
 	// Format is csv, ndjson or parquet; empty guesses from the extension.
 	Format string `yaml:"format"`
@@ -61,12 +61,12 @@ type LoadSource struct {
 }
 
 // LoaderKinds are the kinds a source may load.
-var LoaderKinds = []string{"members", "orders", "events"}
+var LoaderKinds = []string{"members", "orders", "events", "items", "campaigns"}
 
 func defaultLoaders() Loaders {
 	return Loaders{
 		BatchRows: 100_000, MaxRejectRatio: 0.01, Timezone: "UTC", GCPercent: 200, NumberFormat: "1,234.56",
-		DirectoryGlobs: map[string]string{"members": "*member*", "orders": "*order*", "events": "*event*"},
+		DirectoryGlobs: map[string]string{"members": "*member*", "orders": "*order*", "events": "*event*", "items": "*item*", "campaigns": "*campaign*"},
 	}
 }
 
@@ -95,7 +95,7 @@ func validateLoaders(l Loaders, add func(key, format string, args ...any)) {
 	}
 	for k := range l.DirectoryGlobs {
 		if !slices.Contains(LoaderKinds, k) {
-			add("loaders.directory_globs."+k, "is not a kind (members, orders, events)")
+			add("loaders.directory_globs."+k, "is not a kind (%s)", strings.Join(LoaderKinds, ", "))
 		}
 	}
 	names := make([]string, 0, len(l.Sources))
@@ -109,10 +109,8 @@ func validateLoaders(l Loaders, add func(key, format string, args ...any)) {
 		if !validIdentifier(name) {
 			add(key, "source name must be letters, digits and _")
 		}
-		switch s.Kind {
-		case "members", "orders", "events":
-		default:
-			add(key+".kind", "must be one of members, orders, events, got %q", s.Kind)
+		if !slices.Contains(LoaderKinds, s.Kind) {
+			add(key+".kind", "must be one of %s, got %q", strings.Join(LoaderKinds, ", "), s.Kind)
 		}
 		switch s.Format {
 		case "", "csv", "ndjson", "parquet":
