@@ -18,18 +18,10 @@ type Job interface {
 	Run(ctx context.Context, asOf time.Time) (Stats, error)
 }
 
-// Stats is what a run read and wrote. The maps feed the row counters
-// (memberlytics_rows_loaded_total{kind}, memberlytics_rows_rejected_total{kind},
-// memberlytics_export_rows_total{table}); nil maps are fine.
+// Stats is what a run read and wrote (job_runs.rows_in and rows_out).
 type Stats struct {
 	RowsIn  uint64
 	RowsOut uint64
-	// Loaded counts rows loaded by kind (members, orders, events).
-	Loaded map[string]uint64
-	// Rejected counts rejected input rows by kind.
-	Rejected map[string]uint64
-	// Exported counts rows exported by table.
-	Exported map[string]uint64
 	// Checks are the results of data checks run by this job.
 	Checks []CheckResult
 }

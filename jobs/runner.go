@@ -452,7 +452,6 @@ func (r *Runner) runOne(ctx context.Context, rec *recorder, job Job, asOf time.T
 	werr := rec.write(ctx, run, log)
 	r.opt.Metrics.finished(run, r.now().Sub(start).Seconds())
 	if run.Status == StatusSucceeded {
-		r.opt.Metrics.rows(st)
 	}
 	attrs := []any{"status", string(run.Status), "attempts", run.Attempt, "seconds", r.now().Sub(start).Seconds(), "rows_in", run.RowsIn, "rows_out", run.RowsOut}
 	switch run.Status {
