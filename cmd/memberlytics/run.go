@@ -62,7 +62,10 @@ func newRunCmd(a *app) *cobra.Command {
 			if _, err := env.runner.RecoverAbandoned(ctx); err != nil {
 				return err
 			}
+			var stopBar func()
+			req.Progress, stopBar = jobsProgress(a.newProgress())
 			runs, err := env.runner.Run(ctx, req)
+			stopBar()
 			if asJSON {
 				if runs == nil {
 					runs = []jobs.Run{}
