@@ -150,4 +150,11 @@ func TestRunsShowJSONAndDurationsIntegration(t *testing.T) {
 	if err != nil || strings.TrimSpace(out) != "[]" {
 		t.Errorf("runs --json with no runs: err %v, output %q; want []", err, out)
 	}
+	// run --json prints the runs it made, whether they succeeded or not.
+	out, _ = run(t, env, "--config", cfg, "--log-level", "error", "run", "checks", "--as-of", "2026-01-15", "--allow-empty", "--json")
+	var made []map[string]any
+	if err := json.NewDecoder(strings.NewReader(out)).Decode(&made); err != nil || len(made) != 1 || made[0]["job"] != "checks" ||
+		made[0]["as_of"] != "2026-01-15" || made[0]["duration_ms"] == nil {
+		t.Errorf("run checks --json: %v; want a JSON array with the checks run:\n%s", err, out)
+	}
 }

@@ -16,7 +16,7 @@ func newRunCmd(a *app) *cobra.Command {
 		asJSON     bool
 	)
 	cmd := &cobra.Command{
-		Use:   "run JOB|PIPELINE|all [JOB...] [--as-of D] [--allow-empty]",
+		Use:   "run JOB|PIPELINE|all [JOB...] [--as-of D] [--allow-empty] [--json]",
 		Short: "Run jobs for an as_of date through the job runner (loads, checks, models, export)",
 		Long: "Run jobs for an as_of date (inclusive, business time zone) through the same\n" +
 			"runner as the scheduler: retries for transient failures, the per-job timeout\n" +
