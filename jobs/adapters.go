@@ -38,8 +38,8 @@ type loadJob struct {
 
 // LoadJob wraps a loader source as the job load_NAME. Each run loads every
 // file its paths match; files the ledger has seen are skipped, so re-runs
-// and retries load nothing twice. Rows loaded and rejected feed
-// memberlytics_rows_loaded_total and memberlytics_rows_rejected_total.
+// and retries load nothing twice. Rows loaded and rejected are in the
+// load_files ledger (RecordMetrics counts them from there).
 func LoadJob(conn loaders.Conn, src LoadSource) Job { return &loadJob{conn: conn, src: src} }
 
 func (j *loadJob) Name() string { return "load_" + j.src.Name }
@@ -60,8 +60,6 @@ func (j *loadJob) Run(ctx context.Context, _ time.Time) (Stats, error) {
 	if err != nil {
 		return st, Permanent(fmt.Errorf("load source %s: %w", j.src.Name, err))
 	}
-	kind := string(j.src.Options.Kind)
-	st.Loaded, st.Rejected = map[string]uint64{kind: 0}, map[string]uint64{kind: 0}
 	var errs []error
 	for _, path := range files {
 		res, err := l.LoadFile(ctx, path)
@@ -77,8 +75,6 @@ func (j *loadJob) Run(ctx context.Context, _ time.Time) (Stats, error) {
 		}
 		st.RowsIn += uint64(res.Rows + res.Rejected)
 		st.RowsOut += uint64(res.Rows)
-		st.Loaded[kind] += uint64(res.Rows)
-		st.Rejected[kind] += uint64(res.Rejected)
 	}
 	if len(errs) > 0 {
 		return st, fmt.Errorf("load source %s: %d of %d files failed: %w", j.src.Name, len(errs), len(files), errors.Join(errs...))
@@ -149,8 +145,8 @@ type exportJob struct {
 
 // ExportJob wraps an exporter as a job: each run builds an exporter with
 // newExporter, given the job run's run_id (recorded in the manifest), and
-// writes the as_of folder. Rows written per table feed
-// memberlytics_export_rows_total{table} (once per table, not per format).
+// writes the as_of folder. Its rows_out counts each table's rows once, not
+// once per format.
 func ExportJob(name string, newExporter func(runID string) (Exporter, error)) Job {
 	return &exportJob{name: name, newE: newExporter}
 }
@@ -167,14 +163,12 @@ func (j *exportJob) Run(ctx context.Context, asOf time.Time) (Stats, error) {
 	if err != nil {
 		return st, err
 	}
-	st.Exported = map[string]uint64{}
 	seen := map[string]bool{}
 	for _, f := range m.Files {
 		if seen[f.Table] {
 			continue
 		}
 		seen[f.Table] = true
-		st.Exported[f.Table] += uint64(f.Rows)
 		st.RowsOut += uint64(f.Rows)
 	}
 	return st, nil

@@ -1,12 +1,16 @@
 package jobs
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -210,6 +214,54 @@ func TestScheduleSkipsBeyondDataIntegration(t *testing.T) {
 	if n := calls.Load(); n != 1 {
 		t.Errorf("a fire inside the data ran rfm %d times, want 1", n)
 	}
+}
+
+// A catch-up at start for a date beyond the data is what a scheduled fire
+// for it is: the jobs are recorded skipped with the reason, nothing runs,
+// and the log says so at warn level, never as an ERROR.
+func TestCatchUpSkipsBeyondDataIntegration(t *testing.T) {
+	t.Parallel()
+	var calls atomic.Int32
+	g := NewGraph()
+	must(t, g.Add(Func{JobName: "rfm", Fn: func(context.Context, time.Time) (Stats, error) { calls.Add(1); return Stats{}, nil }}))
+	must(t, g.Add(nop("export"), "rfm"))
+	r, store, _ := guarded(t, g)
+	var logs bytes.Buffer
+	var logMu sync.Mutex
+	s, err := NewService(ServiceOptions{Runner: r, AsOf: func(time.Time) time.Time { return asOfNow.AddDate(0, 0, -1) },
+		Schedules: []Schedule{{Name: "nightly", Target: "all", Cron: "0 3 * * *"}}, CatchUp: 48 * time.Hour, SweepEvery: -1,
+		Logger: slog.New(slog.NewJSONHandler(lockedWriter{&logMu, &logs}, nil))})
+	must(t, err)
+	s.Start()
+	must(t, s.Shutdown(context.Background())) // waits for the catch-up
+	if n := calls.Load(); n != 0 {
+		t.Errorf("a catch-up beyond the data ran rfm %d times", n)
+	}
+	for _, job := range []string{"rfm", "export"} {
+		rs, err := store.List(context.Background(), Filter{Job: job})
+		must(t, err)
+		if len(rs) != 1 || rs[0].Status != StatusSkipped || rs[0].Trigger != TriggerSchedule || rs[0].AsOf.Format(DateLayout) != "2026-12-03" ||
+			!strings.Contains(rs[0].Error, "no paid order or event after 2026-11-25") {
+			t.Errorf("runs of %s after a catch-up beyond the data = %+v, want one skipped run with the reason", job, rs)
+		}
+	}
+	logMu.Lock()
+	defer logMu.Unlock()
+	if strings.Contains(logs.String(), `"level":"ERROR"`) {
+		t.Errorf("a catch-up beyond the data logged an error:\n%s", logs.String())
+	}
+}
+
+// lockedWriter serialises writes to w.
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 // loadThen is a load job (LoadsData) that loads a paid order at at.

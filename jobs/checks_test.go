@@ -166,6 +166,20 @@ func TestStoreEnginesIntegration(t *testing.T) {
 			if err != nil || len(byJob) != 1 || byJob[0].RunID != "r2" {
 				t.Errorf("by job and date = %+v, %v", byJob, err)
 			}
+			// Durations to the millisecond, though started_at and
+			// finished_at are whole seconds; a row written before
+			// duration_ms reads the whole seconds.
+			quick := Run{RunID: "r3", BatchID: "b3", Job: "rfm", AsOf: day, Trigger: TriggerManual, Status: StatusSucceeded, Attempt: 1,
+				StartedAt: start.Add(-2*time.Hour + 400*time.Millisecond), FinishedAt: start.Add(-2*time.Hour + 490*time.Millisecond), Owner: "h:1"}
+			must(t, s.Write(ctx, quick))
+			must(t, e.Conn.Exec(ctx, `INSERT INTO job_runs (run_id, batch_id, job, as_of, trigger, status, attempt, started_at, finished_at, rows_in, rows_out, error, checks, owner, version)
+				SELECT 'r4', 'b4', 'rfm', toDate('2026-11-20'), 'manual', 'succeeded', 1, toDateTime('2026-11-20 01:00:00', 'UTC'), toDateTime('2026-11-20 01:00:03', 'UTC'), 0, 0, '', '[]', 'h:1', 1`))
+			for id, want := range map[string]time.Duration{"r1": time.Minute, "r2": 0, "r3": 90 * time.Millisecond, "r4": 3 * time.Second} {
+				got, ok, err := s.Get(ctx, id)
+				if err != nil || !ok || got.Duration() != want {
+					t.Errorf("Get(%s) = %+v, %v, %v; want duration %s", id, got, ok, err, want)
+				}
+			}
 		})
 	}
 }

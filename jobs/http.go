@@ -307,9 +307,7 @@ func (a *api) runs(w http.ResponseWriter, r *http.Request) {
 		}
 		f.Limit = n
 	}
-	switch f.Status {
-	case "", StatusRunning, StatusSucceeded, StatusFailed, StatusCancelled, StatusSkipped, StatusAbandoned:
-	default:
+	if f.Status != "" && !f.Status.Valid() {
 		writeError(w, http.StatusBadRequest, "status must be one of running, succeeded, failed, cancelled, skipped, abandoned; got %q", f.Status)
 		return
 	}

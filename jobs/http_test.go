@@ -84,12 +84,15 @@ func newAPIFixture(t *testing.T, ready func(context.Context) error) apiFixture {
 	g := NewGraph()
 	must(t, g.Add(nop("load_orders")))
 	must(t, g.Add(Func{JobName: "rfm", Fn: func(context.Context, time.Time) (Stats, error) {
-		return Stats{RowsIn: 3, RowsOut: 3, Exported: map[string]uint64{"rfm_segments": 3}}, nil
+		return Stats{RowsIn: 3, RowsOut: 3}, nil
 	}}, "load_orders"))
 	must(t, g.Pipeline("nightly", "rfm"))
 	reg := prometheus.NewRegistry()
 	var store *Store
-	r, store, _, _ := newTestRunner(t, g, func(o *Options) { o.Metrics = NewMetrics(reg) })
+	r, store, _, wh := newTestRunner(t, g, func(o *Options) { o.Metrics = NewMetrics(reg) })
+	rec, err := NewRecordMetrics(wh, RecordOptions{TTL: -1})
+	must(t, err)
+	reg.MustRegister(rec)
 	s := newTestService(t, r, time.Second, Schedule{Name: "nightly", Target: "nightly", Cron: "0 3 * * *", Location: mustLoc(t, "Europe/Berlin")})
 	s.Start()
 	t.Cleanup(func() { _ = s.Shutdown(context.Background()) })
@@ -182,7 +185,6 @@ func TestAPIIntegration(t *testing.T) {
 
 	// Trigger a pipeline and watch the runs and the metrics move.
 	before := scrape(t, f, "memberlytics_job_runs_total", map[string]string{LabelJob: "rfm", "status": "succeeded"})
-	exportedBefore := scrape(t, f, "memberlytics_export_rows_total", map[string]string{"table": "rfm_segments"})
 	code, body, _ := f.do(t, "POST", "/api/jobs/nightly/trigger", tok, `{"as_of": "2026-11-19"}`)
 	if code != http.StatusAccepted || body["as_of"] != "2026-11-19" || body["batch_id"] == "" {
 		t.Fatalf("trigger = %d %v", code, body)
@@ -208,9 +210,6 @@ func TestAPIIntegration(t *testing.T) {
 	}
 	if after := scrape(t, f, "memberlytics_job_runs_total", map[string]string{LabelJob: "rfm", "status": "succeeded"}); after != before+1 {
 		t.Errorf("memberlytics_job_runs_total{job_name=rfm,status=succeeded}: %v -> %v, want +1", before, after)
-	}
-	if after := scrape(t, f, "memberlytics_export_rows_total", map[string]string{"table": "rfm_segments"}); after != exportedBefore+3 {
-		t.Errorf("memberlytics_export_rows_total{table=rfm_segments}: %v -> %v, want +3", exportedBefore, after)
 	}
 	if ts := scrape(t, f, "memberlytics_job_last_success_timestamp_seconds", map[string]string{LabelJob: "rfm"}); time.Since(time.Unix(int64(ts), 0)) > time.Minute {
 		t.Errorf("last success timestamp = %v, want about now", ts)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -17,18 +18,10 @@ type Job interface {
 	Run(ctx context.Context, asOf time.Time) (Stats, error)
 }
 
-// Stats is what a run read and wrote. The maps feed the row counters
-// (memberlytics_rows_loaded_total{kind}, memberlytics_rows_rejected_total{kind},
-// memberlytics_export_rows_total{table}); nil maps are fine.
+// Stats is what a run read and wrote (job_runs.rows_in and rows_out).
 type Stats struct {
 	RowsIn  uint64
 	RowsOut uint64
-	// Loaded counts rows loaded by kind (members, orders, events).
-	Loaded map[string]uint64
-	// Rejected counts rejected input rows by kind.
-	Rejected map[string]uint64
-	// Exported counts rows exported by table.
-	Exported map[string]uint64
 	// Checks are the results of data checks run by this job.
 	Checks []CheckResult
 }
@@ -96,6 +89,21 @@ type Run struct {
 	// Lease is how long after HeartbeatAt a running run counts as dead
 	// (see LeaseExpired); 0 for runs recorded before heartbeats existed.
 	Lease time.Duration `json:"-"`
+	// Took is how long a finished run took, to the millisecond, as the
+	// store read it back (job_runs.duration_ms); use Duration.
+	Took time.Duration `json:"-"`
+}
+
+// Duration is how long a finished run took: Took when the store recorded
+// it, else FinishedAt - StartedAt; 0 while it runs.
+func (r Run) Duration() time.Duration {
+	switch {
+	case r.FinishedAt.IsZero():
+		return 0
+	case r.Took > 0:
+		return r.Took
+	}
+	return max(r.FinishedAt.Sub(r.StartedAt), 0)
 }
 
 // LeaseExpired reports whether r is running but its runner has not
@@ -132,8 +140,15 @@ func (r Run) MarshalJSON() ([]byte, error) {
 		plain
 		AsOf         string  `json:"as_of"`
 		LeaseSeconds float64 `json:"lease_seconds,omitempty"`
-	}{plain(r), r.AsOf.Format(DateLayout), r.Lease.Seconds()})
+		DurationMS   int64   `json:"duration_ms"`
+	}{plain(r), r.AsOf.Format(DateLayout), r.Lease.Seconds(), r.Duration().Milliseconds()})
 }
+
+// Statuses are the valid statuses, in the order a run goes through them.
+var Statuses = []Status{StatusRunning, StatusSucceeded, StatusFailed, StatusCancelled, StatusSkipped, StatusAbandoned}
+
+// Valid reports whether s is one of Statuses.
+func (s Status) Valid() bool { return slices.Contains(Statuses, s) }
 
 // Final reports whether s is a terminal state.
 func (s Status) Final() bool { return s != StatusRunning }

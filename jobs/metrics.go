@@ -8,23 +8,17 @@ import "github.com/prometheus/client_golang/prometheus"
 // ours to exported_job unless scrapes set honor_labels.
 const LabelJob = "job_name"
 
-// Metrics are the job runner's Prometheus metrics. Create them once per
-// registry with NewMetrics; a nil *Metrics records nothing.
+// Metrics are the job runner's Prometheus metrics of this process. Create
+// them once per registry with NewMetrics; a nil *Metrics records nothing.
+// Rows loaded, rejected and exported and each job's last success come from
+// the record instead, whichever process did the work (RecordMetrics).
 type Metrics struct {
 	// Runs counts finished runs by job and final status.
 	Runs *prometheus.CounterVec
 	// Duration observes run durations (all attempts) by job.
 	Duration *prometheus.HistogramVec
-	// LastSuccess is the Unix time of each job's last successful run.
-	LastSuccess *prometheus.GaugeVec
 	// Attempts counts attempts by job, including retries.
 	Attempts *prometheus.CounterVec
-	// RowsLoaded counts rows loaded by kind (members, orders, events).
-	RowsLoaded *prometheus.CounterVec
-	// RowsRejected counts input rows rejected by kind.
-	RowsRejected *prometheus.CounterVec
-	// ExportRows counts rows exported by table.
-	ExportRows *prometheus.CounterVec
 	// Running is the number of runs in progress by job.
 	Running *prometheus.GaugeVec
 }
@@ -42,33 +36,17 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help:    "Wall time of job runs, all attempts included.",
 			Buckets: prometheus.ExponentialBuckets(0.05, 3, 10),
 		}, []string{LabelJob}),
-		LastSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "memberlytics_job_last_success_timestamp_seconds",
-			Help: "Unix time at which each job last succeeded.",
-		}, []string{LabelJob}),
 		Attempts: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "memberlytics_job_attempts_total",
 			Help: "Job attempts, retries included.",
 		}, []string{LabelJob}),
-		RowsLoaded: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "memberlytics_rows_loaded_total",
-			Help: "Rows loaded into ClickHouse by kind (members, orders, events).",
-		}, []string{"kind"}),
-		RowsRejected: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "memberlytics_rows_rejected_total",
-			Help: "Input rows rejected by the loaders, by kind.",
-		}, []string{"kind"}),
-		ExportRows: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "memberlytics_export_rows_total",
-			Help: "Rows written to export files, by table.",
-		}, []string{"table"}),
 		Running: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "memberlytics_job_running",
 			Help: "Runs in progress by job.",
 		}, []string{LabelJob}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.Runs, m.Duration, m.LastSuccess, m.Attempts, m.RowsLoaded, m.RowsRejected, m.ExportRows, m.Running)
+		reg.MustRegister(m.Runs, m.Duration, m.Attempts, m.Running)
 	}
 	return m
 }
@@ -82,22 +60,4 @@ func (m *Metrics) finished(r Run, seconds float64) {
 		return
 	}
 	m.Duration.WithLabelValues(r.Job).Observe(seconds)
-	if r.Status == StatusSucceeded {
-		m.LastSuccess.WithLabelValues(r.Job).Set(float64(r.FinishedAt.UnixNano()) / 1e9)
-	}
-}
-
-func (m *Metrics) rows(st Stats) {
-	if m == nil {
-		return
-	}
-	for k, n := range st.Loaded {
-		m.RowsLoaded.WithLabelValues(k).Add(float64(n))
-	}
-	for k, n := range st.Rejected {
-		m.RowsRejected.WithLabelValues(k).Add(float64(n))
-	}
-	for k, n := range st.Exported {
-		m.ExportRows.WithLabelValues(k).Add(float64(n))
-	}
 }

@@ -175,6 +175,11 @@ type Request struct {
 	// DefaultAsOf says AsOf was not asked for but defaulted to
 	// yesterday; refusals say so.
 	DefaultAsOf bool
+	// Progress, when set, is called from Run's goroutine as job i of the
+	// n in the plan starts (run.Status running) and again when it ended
+	// (its final run, skipped ones too). The CLI draws its progress bar
+	// with it.
+	Progress func(i, n int, run Run)
 }
 
 // Busy reports whether any job of target is running in this Runner.
@@ -294,7 +299,7 @@ func (r *Runner) Run(ctx context.Context, req Request) ([]Run, error) {
 	)
 	checked := r.opt.Guard == nil || req.AllowEmpty
 	var refused error
-	for _, name := range plan {
+	for i, name := range plan {
 		if ctx.Err() != nil {
 			return runs, errors.Join(recErr, fmt.Errorf("run %s: %w", req.Target, context.Cause(ctx)))
 		}
@@ -309,6 +314,9 @@ func (r *Runner) Run(ctx context.Context, req Request) ([]Run, error) {
 				bad = append(bad, d+" "+string(st))
 			}
 		}
+		if req.Progress != nil {
+			req.Progress(i, len(plan), Run{Job: name, AsOf: asOf, Trigger: req.Trigger, Status: StatusRunning, StartedAt: r.now().UTC()})
+		}
 		var run Run
 		if refused != nil {
 			run, err = r.skip(ctx, rec, name, asOf, req, "skipped: "+refused.Error())
@@ -322,6 +330,9 @@ func (r *Runner) Run(ctx context.Context, req Request) ([]Run, error) {
 		recErr = errors.Join(recErr, err)
 		status[name] = run.Status
 		runs = append(runs, run)
+		if req.Progress != nil {
+			req.Progress(i, len(plan), run)
+		}
 	}
 	if refused != nil {
 		return runs, errors.Join(recErr, fmt.Errorf("run %s for %s: %w", req.Target, asOf.Format(DateLayout), refused))
@@ -452,7 +463,6 @@ func (r *Runner) runOne(ctx context.Context, rec *recorder, job Job, asOf time.T
 	werr := rec.write(ctx, run, log)
 	r.opt.Metrics.finished(run, r.now().Sub(start).Seconds())
 	if run.Status == StatusSucceeded {
-		r.opt.Metrics.rows(st)
 	}
 	attrs := []any{"status", string(run.Status), "attempts", run.Attempt, "seconds", r.now().Sub(start).Seconds(), "rows_in", run.RowsIn, "rows_out", run.RowsOut}
 	switch run.Status {

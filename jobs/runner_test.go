@@ -305,3 +305,21 @@ func TestAbandonedRunRecoveryIntegration(t *testing.T) {
 }
 
 func hostname() string { h, _ := os.Hostname(); return h }
+
+// Request.Progress hears each job of the plan start and end, in order,
+// with its place in the plan; a skipped job too.
+func TestRunProgressIntegration(t *testing.T) {
+	t.Parallel()
+	g := NewGraph()
+	must(t, g.Add(Func{JobName: "a", Fn: func(context.Context, time.Time) (Stats, error) { return Stats{}, Permanent(errors.New("boom")) }}))
+	must(t, g.Add(nop("b"), "a"))
+	r, _, _, _ := newTestRunner(t, g, nil)
+	var heard []string
+	_, err := r.Run(context.Background(), Request{Target: All, AsOf: day, Trigger: TriggerManual, Progress: func(i, n int, run Run) {
+		heard = append(heard, fmt.Sprintf("%d/%d %s %s", i, n, run.Job, run.Status))
+	}})
+	must(t, err)
+	if got, want := strings.Join(heard, ", "), "0/2 a running, 0/2 a failed, 1/2 b running, 1/2 b skipped"; got != want {
+		t.Errorf("progress = %s, want %s", got, want)
+	}
+}

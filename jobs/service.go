@@ -198,15 +198,32 @@ func (s *Service) catchUp(now time.Time) {
 		res, err := s.opt.Runner.Backfill(s.runCtx, BackfillOptions{
 			Target: sc.Target, From: asOf, To: asOf, Reprocess: ReprocessFailed, Trigger: TriggerSchedule,
 		})
+		if errors.Is(err, ErrAsOfOutsideData) && !madeRuns(res) {
+			// Refused before any run (no load in the plan could bring the
+			// data): record the skips with the reason, as a fire does.
+			_, err = s.opt.Runner.Run(s.runCtx, Request{Target: sc.Target, AsOf: asOf, Trigger: TriggerSchedule, DefaultAsOf: true})
+		}
 		switch {
 		case errors.Is(err, ErrBusy):
 			log.Warn("schedule catch-up skipped: a job of it is running", "as_of", asOf.Format(DateLayout))
+		case errors.Is(err, ErrAsOfOutsideData):
+			log.Warn("schedule catch-up skipped: as_of outside the data", "as_of", asOf.Format(DateLayout), "reason", err.Error())
 		case err != nil:
 			log.Error("schedule catch-up", "as_of", asOf.Format(DateLayout), "err", err)
 		case len(res) == 1 && len(res[0].Jobs) > 0:
 			log.Info("schedule caught up", "fired_at", last.UTC(), "as_of", asOf.Format(DateLayout), "jobs", strings.Join(res[0].Jobs, ","))
 		}
 	}
+}
+
+// madeRuns reports whether a backfill recorded any run.
+func madeRuns(res []BackfillDate) bool {
+	for _, bd := range res {
+		if len(bd.Runs) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // NotStarted returns nil once the schedulers run; before that an error

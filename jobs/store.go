@@ -27,8 +27,8 @@ type Store struct {
 	now     func() time.Time
 }
 
-// NewStore returns a Store on wh, whose database has migrations 050 and
-// 051 applied.
+// NewStore returns a Store on wh, whose database has migrations 050,
+// 051 and 052 applied.
 func NewStore(wh Warehouse) (*Store, error) {
 	q, err := sql.Jobs("runs")
 	if err != nil {
@@ -37,7 +37,7 @@ func NewStore(wh Warehouse) (*Store, error) {
 	return &Store{wh: wh, runsSQL: q, now: time.Now}, nil
 }
 
-const insertRun = `INSERT INTO job_runs (run_id, batch_id, job, as_of, trigger, status, attempt, started_at, finished_at, rows_in, rows_out, error, checks, owner, heartbeat_at, lease_seconds, version)`
+const insertRun = `INSERT INTO job_runs (run_id, batch_id, job, as_of, trigger, status, attempt, started_at, finished_at, rows_in, rows_out, error, checks, owner, heartbeat_at, lease_seconds, duration_ms, version)`
 
 // Write records r's current state. Rows go through a batch: INSERT ...
 // VALUES sent with Exec never returns on ClickHouse 18.16.
@@ -63,7 +63,8 @@ func (s *Store) Write(ctx context.Context, r Run) error {
 	}
 	lease := uint32((r.Lease + time.Second - 1) / time.Second) // whole seconds, rounded up
 	err = b.Append(r.RunID, r.BatchID, r.Job, Date(r.AsOf), string(r.Trigger), string(r.Status), uint32(r.Attempt),
-		r.StartedAt.UTC(), finished.UTC(), r.RowsIn, r.RowsOut, r.Error, string(checks), r.Owner, heartbeat.UTC(), lease, uint64(s.now().UnixNano()))
+		r.StartedAt.UTC(), finished.UTC(), r.RowsIn, r.RowsOut, r.Error, string(checks), r.Owner, heartbeat.UTC(), lease,
+		uint64(r.Duration().Milliseconds()), uint64(s.now().UnixNano()))
 	if err != nil {
 		_ = b.Abort()
 		return fmt.Errorf("record run %s of %s: %w", r.RunID, r.Job, err)
@@ -122,9 +123,10 @@ func (s *Store) List(ctx context.Context, f Filter) ([]Run, error) {
 			attempt            uint32
 			created            uint64
 			leaseSeconds       uint32
+			durationMS         uint64
 		)
 		if err := rows.Scan(&r.RunID, &r.BatchID, &r.Job, &r.AsOf, &trigger, &st, &attempt,
-			&r.StartedAt, &r.FinishedAt, &r.RowsIn, &r.RowsOut, &r.Error, &check, &r.Owner, &r.HeartbeatAt, &leaseSeconds, &created); err != nil {
+			&r.StartedAt, &r.FinishedAt, &r.RowsIn, &r.RowsOut, &r.Error, &check, &r.Owner, &r.HeartbeatAt, &leaseSeconds, &durationMS, &created); err != nil {
 			return nil, fmt.Errorf("list runs: %w", err)
 		}
 		r.Trigger, r.Status, r.Attempt = Trigger(trigger), Status(st), int(attempt)
@@ -136,6 +138,7 @@ func (s *Store) List(ctx context.Context, f Filter) ([]Run, error) {
 			r.FinishedAt = time.Time{}
 		} else {
 			r.FinishedAt = r.FinishedAt.UTC()
+			r.Took = time.Duration(durationMS) * time.Millisecond
 		}
 		if check != "" && check != "[]" {
 			if err := json.Unmarshal([]byte(check), &r.Checks); err != nil {

@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -537,6 +539,54 @@ func TestClaimIntegration(t *testing.T) {
 			switch {
 			case tc.refused && !(errors.Is(err, loaders.ErrBeingLoaded) && strings.Contains(err.Error(), "being loaded by elsewhere:9 since ")):
 				t.Errorf("load: %v, want refused as being loaded by elsewhere:9", err)
+			case !tc.refused && (err != nil || res.Rows != 1):
+				t.Errorf("load: %+v, %v; want 1 row loaded", res, err)
+			}
+		})
+	}
+}
+
+// TestLeaseOfGoneProcessIntegration: a killed load leaves its claim live
+// for the lease; when its owner was a process on this host that is gone,
+// the next load takes the file at once. A claim of a living process here,
+// or of a process on another host, still refuses it.
+func TestLeaseOfGoneProcessIntegration(t *testing.T) {
+	t.Parallel()
+	path := writeFile(t, "orders.csv", "order_id,member_id,ordered_at,amount\nA1,M1,2024-01-01T10:00:00Z,1.50\n")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(data)
+	id := hex.EncodeToString(sum[:])[:16]
+	host, err := os.Hostname()
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone := exec.Command("true")
+	if err := gone.Run(); err != nil {
+		t.Fatal(err)
+	}
+	const claimSQL = `INSERT INTO load_leases (file_id, attempt_id, owner, claimed_at, claim_ns, expires_at, state, version)
+		SELECT ?, 'aaaaaaaaaaaaaaaa', ?, now(), 1, now() + 3600, 'claimed', 1`
+	for _, tc := range []struct {
+		name, owner string
+		refused     bool
+	}{
+		{"gone process on this host", fmt.Sprintf("%s:%d", host, gone.Process.Pid), false},
+		{"living process on this host", fmt.Sprintf("%s:%d", host, os.Getpid()), true},
+		{"process on another host", "elsewhere-" + host + ":" + strconv.Itoa(gone.Process.Pid), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			conn := chtest.Migrated(t)
+			if err := conn.Exec(context.Background(), claimSQL, id, tc.owner); err != nil {
+				t.Fatal(err)
+			}
+			res, err := newLoader(t, conn, loaders.Options{Kind: loaders.Orders}).LoadFile(context.Background(), path)
+			switch {
+			case tc.refused && !(errors.Is(err, loaders.ErrBeingLoaded) && strings.Contains(err.Error(), "being loaded by "+tc.owner+" since ")):
+				t.Errorf("load: %v, want refused as being loaded by %s", err, tc.owner)
 			case !tc.refused && (err != nil || res.Rows != 1):
 				t.Errorf("load: %+v, %v; want 1 row loaded", res, err)
 			}

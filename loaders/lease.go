@@ -2,8 +2,12 @@ package loaders
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
+	"strconv"
+	"strings"
+	"syscall"
 	"time"
 )
 
@@ -22,9 +26,31 @@ type claim struct {
 	State                    string
 }
 
-// live reports whether the claim still holds (or asks for) the lease at now.
+// live reports whether the claim still holds (or asks for) the lease at
+// now: not released, not expired, and not made by a process on this host
+// that is gone (a killed load frees its file at once, not after the lease).
 func (c claim) live(now time.Time) bool {
-	return c.State != leaseReleased && now.Before(c.ExpiresAt)
+	return c.State != leaseReleased && now.Before(c.ExpiresAt) && !ownerGone(c.Owner)
+}
+
+// ownerGone reports whether owner (host:pid, as defaultOwner writes it)
+// names a process on this host that no longer runs. An owner of another
+// host, or not in that form, is never judged gone: its lease lapses.
+func ownerGone(owner string) bool {
+	i := strings.LastIndexByte(owner, ':')
+	if i <= 0 {
+		return false
+	}
+	pid, err := strconv.Atoi(owner[i+1:])
+	if err != nil || pid <= 0 {
+		return false
+	}
+	host, err := os.Hostname()
+	if err != nil || host != owner[:i] {
+		return false
+	}
+	err = syscall.Kill(pid, 0)
+	return errors.Is(err, syscall.ESRCH)
 }
 
 // before orders claims: the earliest claim wins, ties by attempt id.

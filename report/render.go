@@ -426,8 +426,10 @@ type Run struct {
 	Job, AsOf, Trigger, Status string
 	Attempt                    int
 	Started, Finished          time.Time
-	RowsOut                    float64
-	Error                      string
+	// Duration is job_runs.duration_ms: the run's time to the millisecond.
+	Duration time.Duration
+	RowsOut  float64
+	Error    string
 }
 
 // Scheduled is a job's next scheduled run.
@@ -454,7 +456,7 @@ func RenderRuns(w io.Writer, runs []Run, missing *Missing, next []Scheduled, opt
 		for _, r := range runs {
 			dur := "–"
 			if !r.Finished.IsZero() && r.Finished.Unix() > 0 {
-				dur = r.Finished.Sub(r.Started).Round(time.Millisecond).String()
+				dur = fmt.Sprintf("%.2f s", r.Duration.Seconds())
 			}
 			t.Rows = append(t.Rows, []string{r.Job, r.AsOf, r.Trigger, l.Name(r.Status), strconv.Itoa(r.Attempt), r.Started.UTC().Format("2006-01-02 15:04:05"), dur, f.Int(r.RowsOut), r.Error})
 		}

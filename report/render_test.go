@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // chartNames are the data-chart names a full report draws.
@@ -118,6 +119,15 @@ func TestRenderRuns(t *testing.T) {
 	}
 	if !strings.Contains(b.String(), "model jobs has not written table job_runs") {
 		t.Errorf("runs page without job_runs lacks the notice:\n%s", b.String())
+	}
+	b.Reset()
+	start := time.Date(2026, 11, 21, 3, 0, 0, 0, time.UTC)
+	runs := []Run{{Job: "rfm", AsOf: "2026-11-20", Status: "succeeded", Attempt: 1, Started: start, Finished: start, Duration: 90 * time.Millisecond}}
+	if err := RenderRuns(&b, runs, nil, nil, Options{Nav: true}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "0.09 s") {
+		t.Errorf("runs page shows a 90 ms run not as 0.09 s:\n%s", b.String())
 	}
 }
 

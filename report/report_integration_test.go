@@ -217,7 +217,7 @@ func TestHandlerIntegration(t *testing.T) {
 	}{
 		{"/", 200, []string{"As of 2026-11-20", "compared with 2026-11-13", `data-chart="rfm_members"`, `href="runs"`}},
 		{"/?as_of=2026-11-13&lang=zh", 200, []string{"数据日期 2026-11-13", "没有更早的数据日期可对比"}},
-		{"/runs", 200, []string{"permanent: fit failed", "churn", "failed", "1m0s", "2026-11-22 02:00:00 UTC"}},
+		{"/runs", 200, []string{"permanent: fit failed", "churn", "failed", "60.00 s", "2026-11-22 02:00:00 UTC"}},
 		{"/runs?lang=zh", 200, []string{"任务运行", "失败"}},
 		{"/?as_of=20261120", 400, []string{"want YYYY-MM-DD"}},
 		{"/?lang=fr", 400, []string{"unknown report language"}},

@@ -44,11 +44,11 @@ func LoadRuns(ctx context.Context, q Querier, limit int) ([]Run, *Missing, error
 	var runs []Run
 	err = l.each(ctx, "runs", []any{clickhouse.Named("limit", limit)}, func(scan func(...any) error) error {
 		var r Run
-		var attempt float64
-		if err := scan(&r.Job, &r.AsOf, &r.Trigger, &r.Status, &attempt, &r.Started, &r.Finished, &r.RowsOut, &r.Error); err != nil {
+		var attempt, ms float64
+		if err := scan(&r.Job, &r.AsOf, &r.Trigger, &r.Status, &attempt, &r.Started, &r.Finished, &ms, &r.RowsOut, &r.Error); err != nil {
 			return err
 		}
-		r.Attempt = int(attempt)
+		r.Attempt, r.Duration = int(attempt), time.Duration(ms)*time.Millisecond
 		runs = append(runs, r)
 		return nil
 	})

@@ -20,6 +20,7 @@ func newExportCmd(a *app) *cobra.Command {
 		runID         string
 		allow         bool
 		allowMassExit bool
+		asJSON        bool
 	)
 	cmd := &cobra.Command{
 		Use:   "export --as-of D [--allow-empty]",
@@ -78,8 +79,18 @@ func newExportCmd(a *app) *cobra.Command {
 			if m == nil {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "exported as_of %s (run %s) to %s in %.2fs\n", m.AsOf, m.RunID,
-				filepath.Join(dir, "as_of="+m.AsOf), time.Since(start).Seconds())
+			folder, took := filepath.Join(dir, "as_of="+m.AsOf), time.Since(start)
+			if asJSON {
+				if jerr := printJSON(a.stdout, struct {
+					Folder     string `json:"folder"`
+					DurationMS int64  `json:"duration_ms"`
+					*exporters.Manifest
+				}{folder, took.Milliseconds(), m}); jerr != nil {
+					return jerr
+				}
+				return err
+			}
+			fmt.Fprintf(a.stdout, "exported as_of %s (run %s) to %s in %ss\n", m.AsOf, m.RunID, folder, seconds(took))
 			for _, f := range m.Files {
 				fmt.Fprintf(a.stdout, "  %-28s %10d rows %12d bytes\n", f.Path, f.Rows, f.Bytes)
 			}
@@ -93,6 +104,7 @@ func newExportCmd(a *app) *cobra.Command {
 	f.StringSliceVar(&tables, "tables", nil, "tables to export (default all allow-listed tables)")
 	f.StringVar(&runID, "run-id", "", "run id recorded in the manifest (default random)")
 	f.BoolVar(&allow, "allow-empty", false, "export an as_of outside the loaded data (never outside ClickHouse's dates)")
+	f.BoolVar(&asJSON, "json", false, "print a JSON object: folder, duration_ms and the manifest's fields (as_of, run_id, created_at, files)")
 	f.BoolVar(&allowMassExit, "allow-mass-exit", false, "publish even when more than exports.max_exit_share of a family's members leave it")
 	return cmd
 }

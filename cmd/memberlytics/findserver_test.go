@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -8,6 +10,7 @@ import (
 	"time"
 
 	"github.com/memberlytics/memberlytics/internal/devtools/localch"
+	"github.com/memberlytics/memberlytics/internal/platform/config"
 	"github.com/memberlytics/memberlytics/internal/testkit/chtest"
 )
 
@@ -104,5 +107,45 @@ func TestLocalServerFoundFromAnotherDirectoryIntegration(t *testing.T) {
 	}
 	if out, err := run(t, nil, "--config", cfg, "--local", "runs"); err != nil {
 		t.Errorf("--local runs with --config from elsewhere: err %v\n%s", err, out)
+	}
+}
+
+// A managed server whose process is alive but whose ping fails (busy under
+// load) is still the server to use: the command connects to its address
+// and lets the connection's own retries and timeouts handle slowness,
+// instead of falling back to localhost:9000.
+func TestLocalServerUsedWhenPingFailsIntegration(t *testing.T) {
+	t.Parallel()
+	conn := chtest.Migrated(t)
+	_, port, err := net.SplitHostPort(chtest.Server(t).Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A port that refuses connections stands for a ping that fails.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	httpPort := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	root := t.TempDir()
+	dir := filepath.Join(root, ".memberlytics", "clickhouse")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	state := fmt.Sprintf(`{"pid": %d, "tcp_port": %s, "http_port": %d, "dir": %q}`, os.Getpid(), port, httpPort, dir)
+	if err := os.WriteFile(filepath.Join(dir, "state.json"), []byte(state), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(root, "memberlytics.yaml")
+	if err := os.WriteFile(cfg, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{config.EnvDatabase: conn.Database()}
+	if out, err := run(t, env, "--config", cfg, "runs"); err != nil {
+		t.Errorf("runs with the managed server alive but not answering its ping: %v\n%s", err, out)
+	}
+	if out, err := run(t, env, "--config", cfg, "--local", "runs"); err != nil {
+		t.Errorf("--local runs with the managed server alive but not answering its ping: %v\n%s", err, out)
 	}
 }

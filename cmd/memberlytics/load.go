@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"runtime/debug"
 	"sort"
 	"strconv"
@@ -111,10 +110,12 @@ loaders.sources.NAME in the config; the flags add to or override it.`,
 			if dryRun {
 				return a.dryRun(cmd, o, files)
 			}
-			if f, ok := a.stderr.(*os.File); ok && isTerminal(f) {
+			bar := a.newProgress()
+			if bar != nil {
 				o.Progress = func(p loaders.Progress) {
 					rate := float64(p.Rows) / max(p.Elapsed.Seconds(), 1e-9)
-					fmt.Fprintf(a.stderr, "\r\033[K%s: %d rows, %.1f/%.1f MB, %.0f rows/s", p.Path, p.Rows, float64(p.BytesRead)/1e6, float64(p.Bytes)/1e6, rate)
+					bar.set(float64(p.BytesRead)/float64(max(p.Bytes, 1)),
+						fmt.Sprintf("%s: %d rows, %.1f/%.1f MB, %.0f rows/s", p.Path, p.Rows, float64(p.BytesRead)/1e6, float64(p.Bytes)/1e6, rate))
 				}
 			}
 			defer setGCPercent(cfg.GCPercent, a.getenv)()
@@ -131,9 +132,7 @@ loaders.sources.NAME in the config; the flags add to or override it.`,
 			var loaded, skipped, failed int
 			for _, path := range files {
 				res, err := l.LoadFile(ctx, path)
-				if o.Progress != nil {
-					fmt.Fprint(a.stderr, "\r\033[K")
-				}
+				bar.clear()
 				if err != nil {
 					failed++
 					fmt.Fprintf(a.stdout, "%s: FAILED after %.2fs: %v\n", path, res.Duration.Seconds(), err)

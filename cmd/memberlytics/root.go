@@ -127,19 +127,32 @@ func (a *app) init(cmd *cobra.Command) error {
 	a.cfg.Local.Dir = localDirFor(cfg.Local.Dir, cfg.Origin.File, cwd)
 	switch {
 	case a.useLocal:
-		st, err := localch.Status(a.cfg.Local.Dir)
+		st, err := managedServer(a.cfg.Local.Dir, a.log)
 		if err != nil {
 			return fmt.Errorf("--local: %w (run memberlytics clickhouse start)", err)
 		}
 		a.cfg.ClickHouse.Addr = st.Addr()
 	case !cfg.Origin.Set("clickhouse.addr") && !cfg.ClickHouse.Cluster.Enabled():
 		// No address given: the managed local server when it runs.
-		if st, err := localch.Status(a.cfg.Local.Dir); err == nil {
+		if st, err := managedServer(a.cfg.Local.Dir, a.log); err == nil {
 			a.cfg.ClickHouse.Addr = st.Addr()
 			a.log.Debug("using the managed local clickhouse", "addr", st.Addr(), "dir", st.Dir)
 		}
 	}
 	return nil
+}
+
+// managedServer returns the managed local server in dir when its process
+// is alive. A server that is alive but misses its ping (busy under load) is
+// still the one to use: the connection's own retries and timeouts deal
+// with slowness, where falling back to the default address would not.
+func managedServer(dir string, log *slog.Logger) (localch.State, error) {
+	st, err := localch.Status(dir)
+	if err != nil && st.PID != 0 {
+		log.Warn("managed local clickhouse does not answer its ping yet; connecting anyway", "addr", st.Addr(), "err", err)
+		return st, nil
+	}
+	return st, err
 }
 
 // localDirFor resolves local.dir: an absolute dir as is; a relative one
@@ -209,9 +222,4 @@ func newLogger(w io.Writer, c config.Log) *slog.Logger {
 		return slog.New(slog.NewTextHandler(w, opts))
 	}
 	return slog.New(slog.NewJSONHandler(w, opts))
-}
-
-func isTerminal(f *os.File) bool {
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }

@@ -2,9 +2,7 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -15,9 +13,10 @@ func newRunCmd(a *app) *cobra.Command {
 	var (
 		asOf       string
 		allowEmpty bool
+		asJSON     bool
 	)
 	cmd := &cobra.Command{
-		Use:   "run JOB|PIPELINE|all [JOB...] [--as-of D] [--allow-empty]",
+		Use:   "run JOB|PIPELINE|all [JOB...] [--as-of D] [--allow-empty] [--json]",
 		Short: "Run jobs for an as_of date through the job runner (loads, checks, models, export)",
 		Long: "Run jobs for an as_of date (inclusive, business time zone) through the same\n" +
 			"runner as the scheduler: retries for transient failures, the per-job timeout\n" +
@@ -63,8 +62,20 @@ func newRunCmd(a *app) *cobra.Command {
 			if _, err := env.runner.RecoverAbandoned(ctx); err != nil {
 				return err
 			}
+			var stopBar func()
+			req.Progress, stopBar = jobsProgress(a.newProgress())
 			runs, err := env.runner.Run(ctx, req)
-			printRuns(a.stdout, runs, true)
+			stopBar()
+			if asJSON {
+				if runs == nil {
+					runs = []jobs.Run{}
+				}
+				if jerr := printJSON(a.stdout, runs); jerr != nil {
+					return jerr
+				}
+			} else {
+				printRuns(a.stdout, runs, true)
+			}
 			if err != nil {
 				return asOfHint(err)
 			}
@@ -73,6 +84,7 @@ func newRunCmd(a *app) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&asOf, "as-of", "", "as_of date YYYY-MM-DD, today or yesterday (default: yesterday in business_timezone)")
 	cmd.Flags().BoolVar(&allowEmpty, "allow-empty", false, "run an as_of outside the loaded data (never outside ClickHouse's dates)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the runs made as a JSON array (the shape of memberlytics runs --json)")
 	long := cmd.Long
 	cmd.SetHelpFunc(func(c *cobra.Command, args []string) {
 		c.Long = long + "\n\n" + a.jobList(c)
@@ -106,33 +118,4 @@ func runsOutcome(runs []jobs.Run, what string) error {
 		return fmt.Errorf("%s: %d of %d jobs did not succeed (see the error column; memberlytics runs shows the history)", what, bad, len(runs))
 	}
 	return nil
-}
-
-// printRuns writes a table of runs, with check results under the checks job.
-func printRuns(w io.Writer, runs []jobs.Run, withChecks bool) {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "JOB\tAS_OF\tSTATUS\tTRIGGER\tATTEMPTS\tSECONDS\tROWS_IN\tROWS_OUT\tSTARTED\tRUN_ID\tERROR")
-	for _, r := range runs {
-		secs := "-"
-		if !r.FinishedAt.IsZero() {
-			secs = fmt.Sprintf("%.2f", r.FinishedAt.Sub(r.StartedAt).Seconds())
-		}
-		msg := r.Error
-		if len(msg) > 120 {
-			msg = msg[:117] + "..."
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%d\t%d\t%s\t%s\t%s\n", r.Job, r.AsOf.Format(jobs.DateLayout), r.Status, r.Trigger,
-			r.Attempt, secs, r.RowsIn, r.RowsOut, r.StartedAt.Format("2006-01-02 15:04:05"), r.RunID, strings.ReplaceAll(msg, "\n", " "))
-	}
-	_ = tw.Flush()
-	if !withChecks {
-		return
-	}
-	for _, r := range runs {
-		for _, c := range r.Checks {
-			if c.Status != jobs.CheckPass {
-				fmt.Fprintf(w, "check %s: %s (%s)\n", c.Name, c.Status, c.Detail)
-			}
-		}
-	}
 }

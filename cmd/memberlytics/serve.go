@@ -9,14 +9,16 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/memberlytics/memberlytics/exporters"
 	"github.com/memberlytics/memberlytics/jobs"
 	"github.com/memberlytics/memberlytics/report"
 )
 
 func newServeCmd(a *app) *cobra.Command {
 	var (
-		listen string
-		poll   time.Duration
+		listen   string
+		poll     time.Duration
+		cacheFor time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "serve [--listen host:port]",
@@ -29,7 +31,10 @@ func newServeCmd(a *app) *cobra.Command {
 			"is run again where a job of it did not succeed. On a database with migrations pending serve stays up:\n" +
 			"/healthz and /metrics answer, /readyz and the API answer 503 with the\n" +
 			"reason, and the scheduler starts once `memberlytics migrate` has run\n" +
-			"(checked every --schema-poll). On SIGTERM or SIGINT no new run starts, running jobs get\n" +
+			"(checked every --schema-poll). /metrics counts rows loaded, rejected and\n" +
+			"exported and each job's last success from the record (load_files, job_runs,\n" +
+			"the export folders' manifests), so CLI loads and runs show too; one read is\n" +
+			"served for --metrics-cache. On SIGTERM or SIGINT no new run starts, running jobs get\n" +
 			"jobs.shutdown_grace to finish, then are cancelled (recorded cancelled).\n" +
 			"/api/ requires \"Authorization: Bearer TOKEN\" when a token is configured;\n" +
 			"without one the server only listens on a loopback address.",
@@ -64,6 +69,20 @@ func newServeCmd(a *app) *cobra.Command {
 				return err
 			}
 			ready := jobs.Readiness(env.conn, mig.Pending)
+			// Rows loaded, rejected, exported and last successes come from
+			// the record, so the work of CLI commands and of earlier
+			// processes shows too.
+			exportDir, err := exporters.ResolveDir(a.cfg.Exports.Dir, "")
+			if err != nil {
+				return err
+			}
+			rec, err := jobs.NewRecordMetrics(env.conn, jobs.RecordOptions{TTL: cacheFor, ExportDir: exportDir, Logger: a.log})
+			if err != nil {
+				return err
+			}
+			if err := a.registry.Register(rec); err != nil {
+				return fmt.Errorf("register the record metrics: %w", err)
+			}
 			svc, err := jobs.NewService(jobs.ServiceOptions{
 				Runner: env.runner, Schedules: scheds, Location: a.cfg.Location(),
 				Grace: a.cfg.Jobs.ShutdownGrace.D(), Logger: a.log, CatchUp: a.cfg.Jobs.CatchUp.D(),
@@ -109,6 +128,7 @@ func newServeCmd(a *app) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&listen, "listen", "", "host:port to listen on (default server.listen)")
+	cmd.Flags().DurationVar(&cacheFor, "metrics-cache", jobs.DefaultRecordTTL, "how long /metrics serves one read of the record (load_files, job_runs, export manifests) before reading again")
 	cmd.Flags().DurationVar(&poll, "schema-poll", 10*time.Second, "while migrations are pending, how often to check before starting the scheduler")
 	return cmd
 }

@@ -414,6 +414,10 @@ var dashboardMetrics = []struct {
 	{"memberlytics_rows_rejected_total", []string{"kind"}},
 	{"memberlytics_export_rows_total", []string{"table"}},
 	{"memberlytics_clickhouse_query_duration_seconds_bucket", []string{"query", "le"}},
+	{"memberlytics_kpi_members", nil},
+	{"memberlytics_kpi_active_members", nil},
+	{"memberlytics_kpi_revenue", nil},
+	{"memberlytics_kpi_churn_risk_share", nil},
 }
 
 // dashVar is a dashboard template variable.

@@ -30,13 +30,18 @@ func (r *recorder) MustRegister(cs ...prometheus.Collector) {
 
 func (r *recorder) Unregister(prometheus.Collector) bool { return false }
 
-// registeredMetrics returns the metrics memberlytics registers (job runner
-// and warehouse), by name, with their variable labels.
+// registeredMetrics returns the metrics memberlytics registers (job runner,
+// the record and warehouse), by name, with their variable labels.
 func registeredMetrics(t *testing.T) map[string][]string {
 	t.Helper()
 	rec := &recorder{}
 	jobs.NewMetrics(rec)
 	warehouse.NewMetrics(rec)
+	record, err := jobs.NewRecordMetrics(nil, jobs.RecordOptions{}) // Describe reads nothing
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec.MustRegister(record)
 	descRE := regexp.MustCompile(`fqName: "([^"]+)".*variableLabels: \{([^}]*)\}`)
 	out := map[string][]string{}
 	for _, c := range rec.collectors {
@@ -64,7 +69,7 @@ func registeredMetrics(t *testing.T) map[string][]string {
 
 // TestDashboardQueriesRegisteredMetrics checks the Grafana dashboard against
 // the code: every memberlytics_* series it queries is registered by
-// jobs.NewMetrics or warehouse.NewMetrics (histograms through their
+// jobs.NewMetrics, jobs.NewRecordMetrics or warehouse.NewMetrics (histograms through their
 // _bucket, _count and _sum series), and every label it groups such a
 // series by exists on the metric (or is le for a bucket).
 func TestDashboardQueriesRegisteredMetrics(t *testing.T) {

@@ -23,6 +23,7 @@ SELECT
     any(owner)                   AS r_owner,
     argMax(heartbeat_at, version) AS r_heartbeat_at,
     argMax(lease_seconds, version) AS r_lease_seconds,
+    argMax(duration_ms, version) AS r_duration_ms,
     min(version)                 AS r_created
 FROM job_runs
 WHERE (@job = '' OR job = @job)

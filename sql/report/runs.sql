@@ -7,6 +7,7 @@ SELECT
     toFloat64(attempt) AS attempts,
     started_at,
     finished_at,
+    toFloat64(duration_ms) AS duration_ms,
     toFloat64(rows_out) AS rows_written,
     error
 FROM job_runs_current
