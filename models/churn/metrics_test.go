@@ -4,6 +4,8 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"reflect"
+	"sort"
 	"testing"
 )
 
@@ -206,4 +208,26 @@ func TestFittedModelCalibrated(t *testing.T) {
 		t.Errorf("model AUC %.3f does not beat one-feature AUC %.3f", aucModel, aucOne)
 	}
 	t.Logf("AUC model %.4f, one feature %.4f", aucModel, aucOne)
+}
+
+// TestByScoreDescStable checks the pair sort behind LiftTopDecile and
+// CalibrationByDecile against a stable sort on scores with many ties
+// (including -0 and +0, which compare equal).
+func TestByScoreDescStable(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 8))
+	s := make([]float64, 5000)
+	for i := range s {
+		s[i] = math.Round(rng.Float64()*20) / 20
+		if s[i] == 0 && i%2 == 0 {
+			s[i] = math.Copysign(0, -1)
+		}
+	}
+	want := make([]int, len(s))
+	for i := range want {
+		want[i] = i
+	}
+	sort.SliceStable(want, func(a, b int) bool { return s[want[a]] > s[want[b]] })
+	if got := byScoreDesc(s); !reflect.DeepEqual(got, want) {
+		t.Errorf("byScoreDesc differs from a stable sort by descending score")
+	}
 }
