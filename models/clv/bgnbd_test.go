@@ -2,11 +2,11 @@ package clv
 
 import (
 	"fmt"
-	"gonum.org/v1/gonum/diff/fd"
 	"math"
 	"math/big"
 	"testing"
 
+	"gonum.org/v1/gonum/diff/fd"
 	"gonum.org/v1/gonum/integrate/quad"
 	"gonum.org/v1/gonum/mathext"
 	"gonum.org/v1/gonum/stat/distuv"

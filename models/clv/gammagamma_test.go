@@ -2,10 +2,10 @@ package clv
 
 import (
 	"errors"
-	"gonum.org/v1/gonum/diff/fd"
 	"math"
 	"testing"
 
+	"gonum.org/v1/gonum/diff/fd"
 	"gonum.org/v1/gonum/stat/distuv"
 )
 
