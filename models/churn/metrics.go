@@ -28,44 +28,47 @@ func checkScores(what string, s []float64, y []bool, probs bool) error {
 // R_pos the sum of the ranks of the positives in ascending score order,
 // with tied scores given their mid-rank, so a tie between a positive and a
 // negative counts one half. It is the probability that a random positive
-// scores above a random negative. O(n log n). Errors wrap ErrInvalidData
+// scores above a random negative. O(n log n); the result is exact up to
+// the final division. Errors wrap ErrInvalidData
 // (lengths, NaN) or ErrSingleClass.
 func AUC(scores []float64, labels []bool) (float64, error) {
 	if err := checkScores("auc", scores, labels, false); err != nil {
 		return 0, err
 	}
-	// Sorted by score alone: the order within a tie does not matter.
-	type scored struct {
-		s   float64
-		pos bool
-	}
-	rows := make([]scored, len(scores))
+	// The positives' and the negatives' scores sorted apart (a sort of
+	// plain floats is the fastest there is), then merged: twice the U
+	// statistic, sum over positives of 2 #(negatives below) + #(tied),
+	// is an integer, so the result is exactly R_pos - n_pos (n_pos+1)/2
+	// over n_pos n_neg.
+	var pos, neg []float64
 	for i, v := range scores {
-		rows[i] = scored{v, labels[i]}
-	}
-	slices.SortFunc(rows, func(a, b scored) int { return cmp.Compare(a.s, b.s) })
-	var rankPos float64
-	var nPos int
-	for i := 0; i < len(rows); {
-		j := i
-		for j < len(rows) && rows[j].s == rows[i].s {
-			j++
+		if labels[i] {
+			pos = append(pos, v)
+		} else {
+			neg = append(neg, v)
 		}
-		mid := float64(i+j+1) / 2 // mean of ranks i+1 .. j
-		for _, r := range rows[i:j] {
-			if r.pos {
-				rankPos += mid
-				nPos++
+	}
+	if len(pos) == 0 || len(neg) == 0 {
+		return 0, fmt.Errorf("auc: %d positives and %d negatives: %w", len(pos), len(neg), ErrSingleClass)
+	}
+	slices.Sort(pos)
+	slices.Sort(neg)
+	var twiceU int64
+	below, tied := 0, 0 // negatives below and equal to pos[i]
+	for i, v := range pos {
+		if i == 0 || v != pos[i-1] {
+			below += tied
+			for below < len(neg) && neg[below] < v {
+				below++
+			}
+			tied = 0
+			for below+tied < len(neg) && neg[below+tied] == v {
+				tied++
 			}
 		}
-		i = j
+		twiceU += int64(2*below + tied)
 	}
-	nNeg := len(scores) - nPos
-	if nPos == 0 || nNeg == 0 {
-		return 0, fmt.Errorf("auc: %d positives and %d negatives: %w", nPos, nNeg, ErrSingleClass)
-	}
-	np := float64(nPos)
-	return (rankPos - np*(np+1)/2) / (np * float64(nNeg)), nil
+	return float64(twiceU) / 2 / (float64(len(pos)) * float64(len(neg))), nil
 }
 
 // LogLossEpsilon clips probabilities to [eps, 1-eps] in LogLoss so that a
