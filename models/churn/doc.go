@@ -5,7 +5,8 @@
 // calibration by decile).
 //
 // Everything is pure Go and deterministic: the same rows, options and seed
-// give bit-identical models. Scoring needs only Model.RawCoefficients, so a
+// give bit-identical models, whatever the number of cores the fit's
+// passes are split over. Scoring needs only Model.RawCoefficients, so a
 // caller can push it into ClickHouse as a SQL expression or stream rows
 // through Model.Predict.
 package churn

@@ -56,7 +56,9 @@ type Model struct {
 //
 // Errors wrap ErrInvalidData (ragged rows, NaN or infinite values, no
 // rows), ErrSingleClass, ErrInvalidOptions, or ErrNotConverged (with the
-// last model). Deterministic: no randomness, one goroutine.
+// last model). Deterministic: no randomness; each pass over the rows runs
+// on up to GOMAXPROCS goroutines in pieces fixed by the data, so the model
+// is bit-identical whatever the number of cores.
 func Fit(features []string, x [][]float64, y []bool, opts Options) (*Model, error) {
 	if opts.L2 < 0 || math.IsNaN(opts.L2) || math.IsInf(opts.L2, 0) || opts.GradientTolerance < 0 || opts.MaxIterations < 0 {
 		return nil, fmt.Errorf("fit churn model: l2, gradient_tolerance and max_iterations must be finite and >= 0: %w", ErrInvalidOptions)
@@ -89,42 +91,61 @@ func Fit(features []string, x [][]float64, y []bool, opts Options) (*Model, erro
 		return nil, fmt.Errorf("fit churn model: %d of %d rows churned: %w", pos, n, ErrSingleClass)
 	}
 	m := &Model{Features: append([]string(nil), features...), Means: make([]float64, p), StdDevs: make([]float64, p), Coef: make([]float64, p)}
-	for j := 0; j < p; j++ {
-		col := make([]float64, n)
-		for i := range x {
-			col[i] = x[i][j]
+	// Means and population standard deviations, summed row by row (each
+	// feature's sums still run over the rows in order): reading the rows
+	// once per feature was a cache miss per value.
+	for _, row := range x {
+		floats.Add(m.Means, row)
+	}
+	for j := range m.Means {
+		m.Means[j] /= float64(n)
+	}
+	ss := make([]float64, p)
+	for _, row := range x {
+		for j, v := range row {
+			d := v - m.Means[j]
+			ss[j] += d * d
 		}
-		mean, ss := 0.0, 0.0
-		for _, v := range col {
-			mean += v
-		}
-		mean /= float64(n)
-		for _, v := range col {
-			ss += (v - mean) * (v - mean)
-		}
-		sd := math.Sqrt(ss / float64(n))
+	}
+	for j := range ss {
+		sd := math.Sqrt(ss[j] / float64(n))
 		if sd == 0 {
 			sd = 1
 		}
-		m.Means[j], m.StdDevs[j] = mean, sd
+		m.StdDevs[j] = sd
 	}
 	// z is the standardised design, row-major; yf the labels as 0/1.
 	z := make([]float64, n*p)
 	yf := make([]float64, n)
-	for i, row := range x {
-		for j, v := range row {
-			z[i*p+j] = (v - m.Means[j]) / m.StdDevs[j]
+	forChunks(n, func(lo, hi, _ int) {
+		for i := lo; i < hi; i++ {
+			for j, v := range x[i] {
+				z[i*p+j] = (v - m.Means[j]) / m.StdDevs[j]
+			}
+			if y[i] {
+				yf[i] = 1
+			}
 		}
-		if y[i] {
-			yf[i] = 1
-		}
-	}
+	})
 	obj := func(beta, grad []float64) float64 {
 		return objective(z, yf, p, opts.L2, beta, grad)
 	}
+	// L-BFGS asks for the value and then the gradient at the same point;
+	// one pass computes both and the last point's are kept.
+	var lastB, lastG []float64
+	var lastF float64
+	both := func(b, g []float64) float64 {
+		if lastB == nil || !floats.Equal(b, lastB) {
+			lastB = append(lastB[:0], b...)
+			lastG = append(lastG[:0], b...) // the length of b
+			lastF = obj(b, lastG)
+		}
+		copy(g, lastG)
+		return lastF
+	}
 	prob := optimize.Problem{
-		Func: func(b []float64) float64 { return obj(b, nil) },
-		Grad: func(g, b []float64) { obj(b, g) },
+		Func: func(b []float64) float64 { return both(b, nil) },
+		Grad: func(g, b []float64) { both(b, g) },
 	}
 	beta0 := make([]float64, p+1)
 	rate := float64(pos) / float64(n)
@@ -137,7 +158,7 @@ func Fit(features []string, x [][]float64, y []bool, opts Options) (*Model, erro
 		m.Iterations = res.Stats.MajorIterations
 	}
 	g := make([]float64, p+1)
-	obj(best, g)
+	both(best, g)
 	m.GradNorm = floats.Norm(g, math.Inf(1))
 	m.Converged = m.GradNorm <= opts.GradientTolerance
 	m.Intercept = best[0]
@@ -148,14 +169,6 @@ func Fit(features []string, x [][]float64, y []bool, opts Options) (*Model, erro
 			m.GradNorm, opts.GradientTolerance, m.Iterations, ErrNotConverged)
 	}
 	return m, nil
-}
-
-// log1pExp returns log(1 + exp(v)) without overflow.
-func log1pExp(v float64) float64 {
-	if v > 0 {
-		return v + math.Log1p(math.Exp(-v))
-	}
-	return math.Log1p(math.Exp(v))
 }
 
 // sigmoid returns 1/(1+exp(-v)) without overflow.
@@ -169,33 +182,40 @@ func sigmoid(v float64) float64 {
 
 // objective is the penalised mean log loss of Options.L2 and, if grad is
 // not nil, its gradient: (1/n) sum_i (sigmoid(eta_i) - y_i) (1, z_i) +
-// lambda (0, beta).
+// lambda (0, beta). The rows are summed in parallel pieces (sumChunks).
 func objective(z, y []float64, p int, l2 float64, beta, grad []float64) float64 {
 	n := len(y)
-	if grad != nil {
-		for j := range grad {
-			grad[j] = 0
+	sums := make([]float64, len(beta)+1) // loss, then the gradient
+	sumChunks(n, sums, func(lo, hi int, out []float64) {
+		loss, g := 0.0, out[1:]
+		for i := lo; i < hi; i++ {
+			row := z[i*p : (i+1)*p]
+			eta := beta[0] + floats.Dot(beta[1:], row)
+			// One exponential for both log(1 + e^eta) and sigmoid(eta):
+			// e = exp(-|eta|) <= 1, so log(1+e) is accurate to an ulp
+			// of 1 in absolute terms and cannot overflow.
+			e := math.Exp(-math.Abs(eta))
+			loss += math.Max(eta, 0) + math.Log(1+e) - y[i]*eta
+			if grad != nil {
+				s := 1 / (1 + e)
+				if eta < 0 {
+					s = e / (1 + e)
+				}
+				r := s - y[i]
+				g[0] += r
+				floats.AddScaled(g[1:], r, row)
+			}
 		}
-	}
-	loss := 0.0
-	for i := 0; i < n; i++ {
-		row := z[i*p : (i+1)*p]
-		eta := beta[0] + floats.Dot(beta[1:], row)
-		loss += log1pExp(eta) - y[i]*eta
-		if grad != nil {
-			r := sigmoid(eta) - y[i]
-			grad[0] += r
-			floats.AddScaled(grad[1:], r, row)
-		}
-	}
+		out[0] = loss
+	})
 	fn := float64(n)
-	loss /= fn
+	loss := sums[0] / fn
 	for j := 1; j < len(beta); j++ {
 		loss += l2 / 2 * beta[j] * beta[j]
 	}
 	if grad != nil {
 		for j := range grad {
-			grad[j] /= fn
+			grad[j] = sums[j+1] / fn
 			if j > 0 {
 				grad[j] += l2 * beta[j]
 			}

@@ -5,7 +5,10 @@ import (
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"runtime"
 	"testing"
+
+	"gonum.org/v1/gonum/diff/fd"
 
 	"gonum.org/v1/gonum/mat"
 )
@@ -131,22 +134,56 @@ func TestFitDeterministicAndPenalty(t *testing.T) {
 }
 
 // TestObjectiveGradient compares the analytic gradient with central
-// differences.
+// differences (gonum/diff/fd, to 1e-7 relative) on three hand-made rows and on 30000
+// simulated rows of 39 features (several parallel pieces), and checks
+// that the pieces give the same bits on one, two and five cores.
 func TestObjectiveGradient(t *testing.T) {
-	z := []float64{0.5, -1, 2, 0.1, -0.3, 0.7, 1.5, 1.5, -2}
-	y := []float64{1, 0, 1}
-	beta := []float64{0.2, -0.4, 0.9, 0.3}
-	g := make([]float64, 4)
-	objective(z, y, 3, 0.05, beta, g)
-	const h = 1e-6
-	for j := range beta {
-		bp := append([]float64(nil), beta...)
-		bm := append([]float64(nil), beta...)
-		bp[j] += h
-		bm[j] -= h
-		num := (objective(z, y, 3, 0.05, bp, nil) - objective(z, y, 3, 0.05, bm, nil)) / (2 * h)
-		if !(math.Abs(num-g[j]) <= 1e-8) {
-			t.Errorf("gradient %d = %.10g, numeric %.10g", j, g[j], num)
+	_, xw, yw := simulateWide(3, 30000, 39)
+	zw, yfw := make([]float64, 0, 30000*39), make([]float64, len(yw))
+	for i, row := range xw {
+		for j, v := range row {
+			zw = append(zw, v/float64(1+j%7)) // any fixed design
+		}
+		if yw[i] {
+			yfw[i] = 1
+		}
+	}
+	betaW := make([]float64, 40)
+	for j := range betaW {
+		betaW[j] = 0.01 * float64(j%5-2)
+	}
+	sets := []struct {
+		name string
+		z, y []float64
+		p    int
+		beta []float64
+	}{
+		{"hand-made", []float64{0.5, -1, 2, 0.1, -0.3, 0.7, 1.5, 1.5, -2}, []float64{1, 0, 1}, 3, []float64{0.2, -0.4, 0.9, 0.3}},
+		{"simulated 30000x39", zw, yfw, 39, betaW},
+	}
+	for _, s := range sets {
+		g := make([]float64, len(s.beta))
+		f := objective(s.z, s.y, s.p, 0.05, s.beta, g)
+		num := fd.Gradient(nil, func(b []float64) float64 { return objective(s.z, s.y, s.p, 0.05, b, nil) }, s.beta,
+			&fd.Settings{Formula: fd.Central, Step: 1e-6})
+		for j := range s.beta {
+			if !(math.Abs(num[j]-g[j]) <= 1e-7*math.Max(1, math.Abs(num[j]))) {
+				t.Errorf("%s: gradient %d = %.10g, numeric %.10g", s.name, j, g[j], num[j])
+			}
+		}
+		prev := runtime.GOMAXPROCS(1)
+		g1 := make([]float64, len(s.beta))
+		f1 := objective(s.z, s.y, s.p, 0.05, s.beta, g1)
+		for _, procs := range []int{2, 5} {
+			runtime.GOMAXPROCS(procs)
+			gp := make([]float64, len(s.beta))
+			if fp := objective(s.z, s.y, s.p, 0.05, s.beta, gp); fp != f1 || !reflect.DeepEqual(gp, g1) {
+				t.Errorf("%s: GOMAXPROCS %d gives %v %v, with 1: %v %v", s.name, procs, fp, gp, f1, g1)
+			}
+		}
+		runtime.GOMAXPROCS(prev)
+		if f != f1 {
+			t.Errorf("%s: objective %v, with one core %v", s.name, f, f1)
 		}
 	}
 }

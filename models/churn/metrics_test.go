@@ -4,6 +4,8 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"reflect"
+	"sort"
 	"testing"
 )
 
@@ -38,8 +40,9 @@ func TestAUCHandWorked(t *testing.T) {
 	}
 }
 
-// TestAUCAgainstPairCounting compares the rank formula with the O(n^2)
-// definition on data with many ties (scores on a grid of 7 values).
+// TestAUCAgainstPairCounting compares AUC with the O(n^2) definition on
+// data with many ties (scores on a grid of 7 values, 0 half of the time
+// as -0). Both count halves exactly, so they must agree to the bit.
 func TestAUCAgainstPairCounting(t *testing.T) {
 	rng := rand.New(rand.NewPCG(8, 9))
 	s := make([]float64, 500)
@@ -47,6 +50,9 @@ func TestAUCAgainstPairCounting(t *testing.T) {
 	for i := range s {
 		s[i] = float64(rng.IntN(7))
 		y[i] = rng.Float64() < 0.2+0.08*s[i]
+		if s[i] == 0 && i%2 == 0 {
+			s[i] = math.Copysign(0, -1)
+		}
 	}
 	var num, den float64
 	for i := range s {
@@ -63,7 +69,7 @@ func TestAUCAgainstPairCounting(t *testing.T) {
 		}
 	}
 	got, err := AUC(s, y)
-	if err != nil || !(math.Abs(got-num/den) <= 1e-12) {
+	if err != nil || got != num/den {
 		t.Errorf("AUC = %v, %v; pair counting %v", got, err, num/den)
 	}
 }
@@ -206,4 +212,26 @@ func TestFittedModelCalibrated(t *testing.T) {
 		t.Errorf("model AUC %.3f does not beat one-feature AUC %.3f", aucModel, aucOne)
 	}
 	t.Logf("AUC model %.4f, one feature %.4f", aucModel, aucOne)
+}
+
+// TestByScoreDescStable checks the pair sort behind LiftTopDecile and
+// CalibrationByDecile against a stable sort on scores with many ties
+// (including -0 and +0, which compare equal).
+func TestByScoreDescStable(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 8))
+	s := make([]float64, 5000)
+	for i := range s {
+		s[i] = math.Round(rng.Float64()*20) / 20
+		if s[i] == 0 && i%2 == 0 {
+			s[i] = math.Copysign(0, -1)
+		}
+	}
+	want := make([]int, len(s))
+	for i := range want {
+		want[i] = i
+	}
+	sort.SliceStable(want, func(a, b int) bool { return s[want[a]] > s[want[b]] })
+	if got := byScoreDesc(s); !reflect.DeepEqual(got, want) {
+		t.Errorf("byScoreDesc differs from a stable sort by descending score")
+	}
 }

@@ -14,7 +14,7 @@ type cdnowRow struct {
 	tx, T, z float64
 }
 
-func readCDNOW(t *testing.T) []cdnowRow {
+func readCDNOW(t testing.TB) []cdnowRow {
 	t.Helper()
 	f, err := os.Open("testdata/cdnow_customers_summary_with_transactions.csv")
 	if err != nil {

@@ -3,7 +3,6 @@ package clv
 import (
 	"fmt"
 	"math"
-	"sort"
 
 	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
@@ -68,16 +67,27 @@ type optResult struct {
 // limit), it restarts from the best point with Nelder-Mead, which needs no
 // gradient, and polishes the result with L-BFGS again. Convergence is judged
 // by the gradient at the final point, whatever the method.
+//
+// The optimisers ask for the value and then the gradient at the same
+// point; each pass over the data computes both and the last point's are
+// kept, so a point costs one pass.
 func minimize(obj objective, x0 []float64, o FitOptions) optResult {
+	var lastX, lastG []float64
+	var lastF float64
 	safe := func(x, grad []float64) float64 {
-		f := obj(x, grad)
-		if math.IsNaN(f) || math.IsInf(f, 0) {
-			for i := range grad {
-				grad[i] = 0
+		if lastX == nil || !floats.Equal(x, lastX) {
+			lastX = append(lastX[:0], x...)
+			lastG = append(lastG[:0], x...) // the length of x
+			lastF = obj(x, lastG)
+			if math.IsNaN(lastF) || math.IsInf(lastF, 0) {
+				for i := range lastG {
+					lastG[i] = 0
+				}
+				lastF = math.Inf(1)
 			}
-			return math.Inf(1)
 		}
-		return f
+		copy(grad, lastG)
+		return lastF
 	}
 	p := optimize.Problem{
 		Func: func(x []float64) float64 { return safe(x, nil) },
@@ -196,57 +206,121 @@ type BGNBDFit struct {
 	StdErrLog [4]float64
 }
 
-// bgnbdGroup holds the tuples that share one frequency x.
-type bgnbdGroup struct {
-	x      float64
-	tx, T  []float64
-	weight []float64
+// bgnbdData is the fit's view of the tuples: sorted by x, with each x,
+// age and recency replaced by an index into a table of distinct values,
+// so that a likelihood pass computes the Gamma functions once per distinct
+// x and the logarithms of alpha + t once per distinct time.
+type bgnbdData struct {
+	xs     []float64 // distinct frequencies, ascending
+	weight []float64 // customers per distinct x
+	times  []float64 // distinct ages and recencies
+	rows   []bgnbdRow
 }
 
-func groupByX(data []Customer) []bgnbdGroup {
-	idx := make([]int, len(data))
-	for i := range idx {
-		idx[i] = i
-	}
-	sort.SliceStable(idx, func(i, j int) bool { return data[idx[i]].X < data[idx[j]].X })
-	var groups []bgnbdGroup
-	for _, i := range idx {
-		c := data[i]
-		if len(groups) == 0 || groups[len(groups)-1].x != float64(c.X) {
-			groups = append(groups, bgnbdGroup{x: float64(c.X)})
+// bgnbdRow is one tuple: its count, its x, T and t_x as indices into xs
+// and times.
+type bgnbdRow struct {
+	w           float64
+	x, age, rec int32
+}
+
+func prepareBGNBD(data []Customer) *bgnbdData {
+	idx := orderByX(len(data), func(i int) int { return data[i].X })
+	d := &bgnbdData{rows: make([]bgnbdRow, len(data))}
+	timeIdx := make(map[float64]int32)
+	timeOf := func(t float64) int32 {
+		k, ok := timeIdx[t]
+		if !ok {
+			k = int32(len(d.times))
+			timeIdx[t] = k
+			d.times = append(d.times, t)
 		}
-		g := &groups[len(groups)-1]
-		g.tx = append(g.tx, c.TX)
-		g.T = append(g.T, c.T)
-		g.weight = append(g.weight, float64(c.Count))
+		return k
 	}
-	return groups
+	for i, j := range idx {
+		c := data[j]
+		if len(d.xs) == 0 || d.xs[len(d.xs)-1] != float64(c.X) {
+			d.xs = append(d.xs, float64(c.X))
+			d.weight = append(d.weight, 0)
+		}
+		w := float64(c.Count)
+		d.weight[len(d.weight)-1] += w
+		d.rows[i] = bgnbdRow{w: w, x: int32(len(d.xs) - 1), age: timeOf(c.T), rec: timeOf(c.TX)}
+	}
+	return d
 }
 
-// bgnbdTotal returns the total log-likelihood of the grouped data and, if
-// grad is not nil, its gradient with respect to the log-parameters.
-func bgnbdTotal(groups []bgnbdGroup, theta, grad []float64) float64 {
+// total returns the total log-likelihood sum_i Count_i log L_i at the
+// log-parameters theta and, if grad is not nil, its gradient with respect
+// to theta. The rows are summed in parallel pieces (sumChunks).
+func (d *bgnbdData) total(theta, grad []float64) float64 {
 	m := BGNBDParams{R: math.Exp(theta[0]), Alpha: math.Exp(theta[1]), A: math.Exp(theta[2]), B: math.Exp(theta[3])}
-	withGrad := grad != nil
-	var g [4]float64
-	total := 0.0
-	for _, grp := range groups {
-		xt := newXTerms(m, grp.x, withGrad)
-		for i := range grp.tx {
-			var gi [4]float64
-			total += grp.weight[i] * xt.ll(m, grp.x, grp.tx[i], grp.T[i], &gi, withGrad)
-			for j := range g {
-				g[j] += grp.weight[i] * gi[j]
+	// The x-only parts, weighted by the customers with that x.
+	rx := make([]float64, len(d.xs))   // r + x
+	logA := make([]float64, len(d.xs)) // log a - log(b+x-1)
+	invB := make([]float64, len(d.xs)) // 1/(b+x-1)
+	var sums [10]float64               // log-likelihood and gradient in (r, alpha, a, b); then the per-row parts
+	for i, x := range d.xs {
+		t := newXTerms(m, x, true)
+		rx[i], logA[i] = m.R+x, t.logA
+		if x > 0 {
+			invB[i] = 1 / (m.B + x - 1)
+		}
+		sums[0] += d.weight[i] * t.k
+		for j := range t.dk {
+			sums[1+j] += d.weight[i] * t.dk[j]
+		}
+	}
+	// log(alpha + t) and 1/(alpha + t) for every distinct time.
+	logT := make([]float64, len(d.times))
+	invT := make([]float64, len(d.times))
+	forChunks(len(d.times), func(lo, hi, _ int) {
+		for i := lo; i < hi; i++ {
+			s := m.Alpha + d.times[i]
+			logT[i], invT[i] = math.Log(s), 1/s
+		}
+	})
+	// Per row: the log of the bracket of FHL 2005 eq. (6) and its
+	// derivatives; a and b enter through w2, the weight of the second
+	// term, alone.
+	sumChunks(len(d.rows), sums[5:10], func(lo, hi int, out []float64) {
+		var ll, gr, ga, gA, gB float64
+		for _, row := range d.rows[lo:hi] {
+			l1, i1, r := logT[row.age], invT[row.age], rx[row.x]
+			if d.xs[row.x] == 0 {
+				ll -= row.w * r * l1
+				gr -= row.w * l1
+				ga -= row.w * r * i1
+				continue
 			}
+			l2, i2 := logT[row.rec], invT[row.rec]
+			u1, u2 := -r*l1, logA[row.x]-r*l2
+			// log(e^u1 + e^u2) and the weights w1 + w2 = 1 of the terms.
+			// log(1+e) rather than log1p: e <= 1, so its absolute error is
+			// at most an ulp of 1, and math.Log is several times faster.
+			var lse, w1, w2 float64
+			if u2 > u1 {
+				e := math.Exp(u1 - u2)
+				lse, w1, w2 = u2+math.Log(1+e), e/(1+e), 1/(1+e)
+			} else {
+				e := math.Exp(u2 - u1)
+				lse, w1, w2 = u1+math.Log(1+e), 1/(1+e), e/(1+e)
+			}
+			ll += row.w * lse
+			gr -= row.w * (w1*l1 + w2*l2)
+			ga -= row.w * r * (w1*i1 + w2*i2)
+			gA += row.w * w2
+			gB -= row.w * w2 * invB[row.x]
 		}
+		out[0], out[1], out[2], out[3], out[4] = ll, gr, ga, gA, gB
+	})
+	if grad != nil {
+		grad[0] = (sums[1] + sums[6]) * m.R // chain rule: d/d log p = p d/dp
+		grad[1] = (sums[2] + sums[7]) * m.Alpha
+		grad[2] = sums[3]*m.A + sums[8] // the 1/a of d/da cancels
+		grad[3] = (sums[4] + sums[9]) * m.B
 	}
-	if withGrad {
-		p := [4]float64{m.R, m.Alpha, m.A, m.B}
-		for j := range g {
-			grad[j] = g[j] * p[j] // chain rule: d/d log p = p d/dp
-		}
-	}
-	return total
+	return sums[0] + sums[5]
 }
 
 // FitBGNBD fits the BG/NBD model to distinct (x, t_x, T) tuples with counts
@@ -259,7 +333,10 @@ func bgnbdTotal(groups []bgnbdGroup, theta, grad []float64) float64 {
 // repeat purchase, and ErrNotConverged, together with the last fit for
 // diagnosis, when the optimiser did not converge. It is deterministic and
 // safe for concurrent use; its cost is linear in len(data) per iteration,
-// with the x-dependent Gamma functions computed once per distinct x.
+// with the x-dependent Gamma functions computed once per distinct x and
+// log(alpha + t) once per distinct age or recency. Each likelihood pass
+// runs on up to GOMAXPROCS goroutines in pieces fixed by the data, so the
+// result is bit-identical whatever the number of cores.
 func FitBGNBD(data []Customer, opts FitOptions) (BGNBDFit, error) {
 	o, err := opts.withDefaults()
 	if err != nil {
@@ -282,10 +359,10 @@ func FitBGNBD(data []Customer, opts FitOptions) (BGNBDFit, error) {
 		return fit, fmt.Errorf("fit bg/nbd: %d customers with a repeat purchase, need %d: %w",
 			fit.RepeatCustomers, o.MinCustomers, ErrTooFewCustomers)
 	}
-	groups := groupByX(data)
+	d := prepareBGNBD(data)
 	n := float64(fit.Customers)
 	obj := func(theta, grad []float64) float64 {
-		ll := bgnbdTotal(groups, theta, grad)
+		ll := d.total(theta, grad)
 		f := -ll / n
 		for j, t := range theta {
 			f += o.Penalty * t * t
@@ -301,10 +378,10 @@ func FitBGNBD(data []Customer, opts FitOptions) (BGNBDFit, error) {
 	res := minimize(obj, []float64{0, math.Log(alpha0), 0, 0}, o)
 	th := res.theta
 	fit.Params = BGNBDParams{R: math.Exp(th[0]), Alpha: math.Exp(th[1]), A: math.Exp(th[2]), B: math.Exp(th[3])}
-	fit.LogLikelihood = bgnbdTotal(groups, th, nil)
+	fit.LogLikelihood = d.total(th, nil)
 	fit.Iterations, fit.Converged, fit.GradNorm, fit.Method = res.iterations, res.converged, res.gradNorm, res.method
 	se := logParamStdErr(func(theta, g []float64) {
-		bgnbdTotal(groups, theta, g)
+		d.total(theta, g)
 		for j := range g {
 			g[j] = -g[j]
 		}

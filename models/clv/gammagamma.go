@@ -3,7 +3,6 @@ package clv
 import (
 	"fmt"
 	"math"
-	"sort"
 )
 
 // SpendCustomer is one customer (or Count customers sharing the values) for
@@ -152,51 +151,88 @@ func FrequencyMonetaryCorrelation(data []SpendCustomer) float64 {
 	return cxy / math.Sqrt(cxx*cyy)
 }
 
-// ggRow is an included customer prepared for the likelihood.
-type ggRow struct {
-	x, logZ, z, w float64
+// ggData is the spend fit's view of the included customers: rows sorted
+// by x, with per distinct x the customers and the sum of their log mean
+// values, so that a likelihood pass computes the Gamma functions once per
+// distinct x and one logarithm per row.
+type ggData struct {
+	xs     []float64 // distinct x, ascending
+	weight []float64 // customers per distinct x
+	sumLog []float64 // sum of Count * log(MeanValue) per distinct x
+	rows   []ggRow
 }
 
-// ggTotal returns the total log-likelihood for theta = (log p, log(q-1),
-// log v) and, if grad is not nil, its gradient with respect to theta.
-// Rows must be sorted by x so that the Gamma functions of x are computed
-// once per distinct x.
-func ggTotal(rows []ggRow, theta, grad []float64) float64 {
+// ggRow is an included customer (or Count of them) for the likelihood.
+type ggRow struct {
+	z, w float64 // mean value and count
+	x    int32   // index into ggData.xs
+}
+
+// prepareGG groups included customers (x >= 1, z > 0) by x.
+func prepareGG(data []SpendCustomer) *ggData {
+	var inc []int
+	for i, c := range data {
+		if c.included() {
+			inc = append(inc, i)
+		}
+	}
+	order := orderByX(len(inc), func(i int) int { return data[inc[i]].X })
+	d := &ggData{rows: make([]ggRow, len(inc))}
+	for i, j := range order {
+		c := data[inc[j]]
+		if len(d.xs) == 0 || d.xs[len(d.xs)-1] != float64(c.X) {
+			d.xs = append(d.xs, float64(c.X))
+			d.weight = append(d.weight, 0)
+			d.sumLog = append(d.sumLog, 0)
+		}
+		k := len(d.xs) - 1
+		w := float64(c.Count)
+		d.weight[k] += w
+		d.sumLog[k] += w * math.Log(c.MeanValue)
+		d.rows[i] = ggRow{z: c.MeanValue, w: w, x: int32(k)}
+	}
+	return d
+}
+
+// total returns the total log-likelihood for theta = (log p, log(q-1),
+// log v) and, if grad is not nil, its gradient with respect to theta. The
+// rows are summed in parallel pieces (sumChunks).
+func (d *ggData) total(theta, grad []float64) float64 {
 	p, q, v := math.Exp(theta[0]), 1+math.Exp(theta[1]), math.Exp(theta[2])
-	lgq, lv := lgamma(q), math.Log(v)
-	var dq0 float64
-	if grad != nil {
-		dq0 = digamma(q)
+	lgq, lv, dq0 := lgamma(q), math.Log(v), digamma(q)
+	// The x-only parts, weighted by the customers with that x.
+	var sums [8]float64               // log-likelihood and gradient in (p, q, v); then the per-row parts
+	pxq := make([]float64, len(d.xs)) // p x + q
+	for i, x := range d.xs {
+		px := p * x
+		pxq[i] = px + q
+		w := d.weight[i]
+		dpq := digamma(px + q)
+		sums[0] += w*(lgamma(px+q)-lgamma(px)-lgq+q*lv+px*math.Log(x)) + (px-1)*d.sumLog[i]
+		sums[1] += w*x*(dpq-digamma(px)+math.Log(x)) + x*d.sumLog[i]
+		sums[2] += w * (dpq - dq0 + lv)
+		sums[3] += w * q / v
 	}
-	var g [3]float64
-	total := 0.0
-	lastX := math.NaN()
-	var kx, dpx, dqx float64 // x-dependent parts of the value and gradient
-	for _, r := range rows {
-		px := p * r.x
-		if r.x != lastX {
-			lastX = r.x
-			kx = lgamma(px+q) - lgamma(px) - lgq + q*lv + px*math.Log(r.x)
-			if grad != nil {
-				dpq := digamma(px + q)
-				dpx = r.x * (dpq - digamma(px) + math.Log(r.x))
-				dqx = dpq - dq0 + lv
-			}
+	// Per row: log(v + x zbar) enters with factor -(p x + q).
+	sumChunks(len(d.rows), sums[4:8], func(lo, hi int, out []float64) {
+		var ll, gp, gq, gv float64
+		for _, r := range d.rows[lo:hi] {
+			x := d.xs[r.x]
+			s := v + x*r.z
+			lvz := math.Log(s)
+			ll -= r.w * pxq[r.x] * lvz
+			gp -= r.w * x * lvz
+			gq -= r.w * lvz
+			gv -= r.w * pxq[r.x] / s
 		}
-		lvz := math.Log(v + r.x*r.z)
-		total += r.w * (kx + (px-1)*r.logZ - (px+q)*lvz)
-		if grad != nil {
-			g[0] += r.w * (dpx + r.x*(r.logZ-lvz))
-			g[1] += r.w * (dqx - lvz)
-			g[2] += r.w * (q/v - (px+q)/(v+r.x*r.z))
-		}
-	}
+		out[0], out[1], out[2], out[3] = ll, gp, gq, gv
+	})
 	if grad != nil {
-		grad[0] = g[0] * p       // d/d log p
-		grad[1] = g[1] * (q - 1) // d/d log(q-1)
-		grad[2] = g[2] * v       // d/d log v
+		grad[0] = (sums[1] + sums[5]) * p       // d/d log p
+		grad[1] = (sums[2] + sums[6]) * (q - 1) // d/d log(q-1)
+		grad[2] = (sums[3] + sums[7]) * v       // d/d log v
 	}
-	return total
+	return sums[0] + sums[4]
 }
 
 // FitGammaGamma fits the Gamma-Gamma model by maximum likelihood over
@@ -208,14 +244,14 @@ func ggTotal(rows []ggRow, theta, grad []float64) float64 {
 // Errors wrap ErrInvalidData (Count < 1 or a negative X), ErrTooFewCustomers
 // (fewer than opts.MinCustomers included customers) or ErrNotConverged
 // (returned with the last fit). The frequency-monetary correlation is
-// reported, not judged: the caller warns. Deterministic.
+// reported, not judged: the caller warns. Deterministic; its likelihood
+// passes run in parallel as FitBGNBD's do.
 func FitGammaGamma(data []SpendCustomer, opts FitOptions) (GammaGammaFit, error) {
 	o, err := opts.withDefaults()
 	if err != nil {
 		return GammaGammaFit{}, fmt.Errorf("fit gamma-gamma: %w", err)
 	}
 	var fit GammaGammaFit
-	rows := make([]ggRow, 0, len(data))
 	sumZ := 0.0
 	for i, c := range data {
 		switch {
@@ -232,7 +268,6 @@ func FitGammaGamma(data []SpendCustomer, opts FitOptions) (GammaGammaFit, error)
 		default:
 			fit.Customers += c.Count
 			sumZ += float64(c.Count) * c.MeanValue
-			rows = append(rows, ggRow{x: float64(c.X), logZ: math.Log(c.MeanValue), z: c.MeanValue, w: float64(c.Count)})
 		}
 	}
 	fit.FrequencyMonetaryCorrelation = FrequencyMonetaryCorrelation(data)
@@ -240,10 +275,10 @@ func FitGammaGamma(data []SpendCustomer, opts FitOptions) (GammaGammaFit, error)
 		return fit, fmt.Errorf("fit gamma-gamma: %d customers with a repeat purchase and positive mean value, need %d: %w",
 			fit.Customers, o.MinCustomers, ErrTooFewCustomers)
 	}
-	sort.SliceStable(rows, func(i, j int) bool { return rows[i].x < rows[j].x })
+	d := prepareGG(data)
 	n := float64(fit.Customers)
 	obj := func(theta, grad []float64) float64 {
-		f := -ggTotal(rows, theta, grad) / n
+		f := -d.total(theta, grad) / n
 		for j, t := range theta {
 			f += o.Penalty * t * t
 			if grad != nil {
@@ -256,10 +291,10 @@ func FitGammaGamma(data []SpendCustomer, opts FitOptions) (GammaGammaFit, error)
 	res := minimize(obj, []float64{0, 0, math.Log(sumZ / n)}, o)
 	th := res.theta
 	fit.Params = GammaGammaParams{P: math.Exp(th[0]), Q: 1 + math.Exp(th[1]), V: math.Exp(th[2])}
-	fit.LogLikelihood = ggTotal(rows, th, nil)
+	fit.LogLikelihood = d.total(th, nil)
 	fit.Iterations, fit.Converged, fit.GradNorm, fit.Method = res.iterations, res.converged, res.gradNorm, res.method
 	se := logParamStdErr(func(theta, g []float64) {
-		ggTotal(rows, theta, g)
+		d.total(theta, g)
 		for j := range g {
 			g[j] = -g[j]
 		}

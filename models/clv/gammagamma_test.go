@@ -5,6 +5,7 @@ import (
 	"math"
 	"testing"
 
+	"gonum.org/v1/gonum/diff/fd"
 	"gonum.org/v1/gonum/stat/distuv"
 )
 
@@ -105,25 +106,41 @@ func TestFrequencyMonetaryCorrelation(t *testing.T) {
 	}
 }
 
-// TestGammaGammaGradient compares the analytic gradient of the total
-// log-likelihood in (log p, log(q-1), log v) with central differences.
+// TestGammaGammaGradient checks the likelihood pass of the spend fit on
+// a few rows (x from 1 to 250) and on 40000 simulated customers (several
+// parallel pieces): its value must equal the sum of the exported
+// LogLikelihood to 1e-12 relative and its analytic gradient in
+// (log p, log(q-1), log v) must match central differences
+// (gonum/diff/fd, step 1e-4 as in TestBGNBDGradient) to 1e-6 relative.
 func TestGammaGammaGradient(t *testing.T) {
-	rows := []ggRow{{x: 1, z: 12}, {x: 1, z: 30}, {x: 4, z: 8}, {x: 250, z: 41}}
-	for i := range rows {
-		rows[i].logZ, rows[i].w = math.Log(rows[i].z), float64(i+1)
+	sets := map[string][]SpendCustomer{
+		"hand-picked": {{X: 1, MeanValue: 12, Count: 1}, {X: 1, MeanValue: 30, Count: 2}, {X: 4, MeanValue: 8, Count: 3},
+			{X: 250, MeanValue: 41, Count: 4}, {X: 0, MeanValue: 0, Count: 5}},
+		"simulated 40000": simulateSpend(9, GammaGammaParams{P: 6, Q: 4, V: 15}, 40000),
 	}
-	theta := []float64{math.Log(3), math.Log(1.5), math.Log(20)}
-	grad := make([]float64, 3)
-	ggTotal(rows, theta, grad)
-	const h = 1e-6
-	for j := range theta {
-		tp := append([]float64(nil), theta...)
-		tm := append([]float64(nil), theta...)
-		tp[j] += h
-		tm[j] -= h
-		num := (ggTotal(rows, tp, nil) - ggTotal(rows, tm, nil)) / (2 * h)
-		if !(math.Abs(num-grad[j]) <= 1e-6*math.Max(1, math.Abs(num))) {
-			t.Errorf("d LL / d theta_%d = %.10g, numeric %.10g", j, grad[j], num)
+	thetas := [][]float64{{math.Log(3), math.Log(1.5), math.Log(20)}, {math.Log(0.5), math.Log(8), math.Log(2)}}
+	for name, data := range sets {
+		d := prepareGG(data)
+		for _, theta := range thetas {
+			grad := make([]float64, 3)
+			ll := d.total(theta, grad)
+			g := GammaGammaParams{P: math.Exp(theta[0]), Q: 1 + math.Exp(theta[1]), V: math.Exp(theta[2])}
+			want := 0.0
+			for _, c := range data {
+				if c.included() {
+					want += float64(c.Count) * g.LogLikelihood(c.X, c.MeanValue)
+				}
+			}
+			if !(math.Abs(ll-want) <= 1e-12*math.Abs(want)) {
+				t.Errorf("%s at %+v: total = %.15g, sum of LogLikelihood %.15g", name, g, ll, want)
+			}
+			num := fd.Gradient(nil, func(th []float64) float64 { return d.total(th, nil) }, theta,
+				&fd.Settings{Formula: fd.Central, Step: 1e-4})
+			for j := range theta {
+				if !(math.Abs(num[j]-grad[j]) <= 1e-6*math.Max(1, math.Abs(num[j]))) {
+					t.Errorf("%s at %+v: d LL / d theta_%d = %.10g, numeric %.10g", name, g, j, grad[j], num[j])
+				}
+			}
 		}
 	}
 }

@@ -108,20 +108,7 @@ func TestBGNBDParameterRecovery(t *testing.T) {
 func TestGammaGammaParameterRecovery(t *testing.T) {
 	truth := GammaGammaParams{P: 6, Q: 4, V: 15}
 	for _, seed := range []uint64{3, 4} {
-		rng := rand.New(rand.NewPCG(seed, 7))
-		nuDist := distuv.Gamma{Alpha: truth.Q, Beta: truth.V, Src: rng}
-		pois := distuv.Poisson{Lambda: 3, Src: rng}
-		data := []SpendCustomer{{X: 0, MeanValue: 0, Count: 50}, {X: 2, MeanValue: -4, Count: 1}, {X: 1, MeanValue: 0, Count: 2}}
-		for i := 0; i < 20000; i++ {
-			nu := nuDist.Rand()
-			x := 1 + int(pois.Rand())
-			val := distuv.Gamma{Alpha: truth.P, Beta: nu, Src: rng}
-			s := 0.0
-			for j := 0; j < x; j++ {
-				s += val.Rand()
-			}
-			data = append(data, SpendCustomer{X: x, MeanValue: s / float64(x), Count: 1})
-		}
+		data := simulateSpend(seed, truth, 20000)
 		fit, err := FitGammaGamma(data, FitOptions{})
 		if err != nil {
 			t.Fatalf("seed %d: fit: %v", seed, err)
@@ -148,4 +135,25 @@ func TestGammaGammaParameterRecovery(t *testing.T) {
 			t.Errorf("seed %d: frequency-monetary correlation = %.3f, want ~0", seed, rho)
 		}
 	}
+}
+
+// simulateSpend draws the spend data of TestGammaGammaParameterRecovery:
+// n customers with nu ~ Gamma(q, v), x ~ 1 + Poisson(3) and purchase
+// values ~ Gamma(p, nu), after three rows the fit must leave out.
+func simulateSpend(seed uint64, truth GammaGammaParams, n int) []SpendCustomer {
+	rng := rand.New(rand.NewPCG(seed, 7))
+	nuDist := distuv.Gamma{Alpha: truth.Q, Beta: truth.V, Src: rng}
+	pois := distuv.Poisson{Lambda: 3, Src: rng}
+	data := []SpendCustomer{{X: 0, MeanValue: 0, Count: 50}, {X: 2, MeanValue: -4, Count: 1}, {X: 1, MeanValue: 0, Count: 2}}
+	for i := 0; i < n; i++ {
+		nu := nuDist.Rand()
+		x := 1 + int(pois.Rand())
+		val := distuv.Gamma{Alpha: truth.P, Beta: nu, Src: rng}
+		s := 0.0
+		for j := 0; j < x; j++ {
+			s += val.Rand()
+		}
+		data = append(data, SpendCustomer{X: x, MeanValue: s / float64(x), Count: 1})
+	}
+	return data
 }
