@@ -8,9 +8,8 @@
 // values are parsed (parse.go: timestamps in several layouts, naive ones in
 // a configured zone, decimals to cents), and good rows are gathered into
 // batches of at most BatchRows rows (column slices, reused from batch to
-// batch), each sent to ClickHouse
-// as one columnar insert. Memory is bounded by the batch size, not by the
-// file.
+// batch), each sent to ClickHouse as one columnar insert. Memory is
+// bounded by the batch size, not by the file.
 //
 // Exactly once: a file is identified by the sha256 of its bytes. The
 // ledger table load_files records every attempt; a file that has been
