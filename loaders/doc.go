@@ -9,9 +9,9 @@
 // (.zst). Source columns are renamed to the canonical ones by a mapping,
 // values are parsed (parse.go: timestamps in several layouts, naive ones in
 // a configured zone, decimals to cents), and good rows are gathered into
-// Arrow record batches of at most BatchRows rows, each sent to ClickHouse
-// as one columnar insert. Memory is bounded by the batch size, not by the
-// file.
+// batches of at most BatchRows rows (column slices, reused from batch to
+// batch), each sent to ClickHouse as one columnar insert. Memory is
+// bounded by the batch size, not by the file.
 //
 // Exactly once: a file is identified by the sha256 of its bytes. The
 // ledger table load_files records every attempt; a file that has been

@@ -66,7 +66,6 @@ func (l *Loader) DryRun(ctx context.Context, path string, n int) (Preview, error
 	rej := &rejectLog{}
 	rb := newRecordBuilder(l.s, tp, l.o.Now(), rej)
 	rb.decimalComma = l.o.NumberFormat == "1.234,56"
-	defer rb.release()
 	raw := newRawRow(len(l.s.cols))
 	given := make([]bool, len(l.s.cols))
 	for {
@@ -96,13 +95,8 @@ func (l *Loader) DryRun(ctx context.Context, path string, n int) (Preview, error
 			p.First = append(p.First, rb.current())
 		}
 		if rb.rows >= l.o.BatchRows {
-			if rec := rb.take(); rec != nil {
-				rec.Release()
-			}
+			rb.recycle(rb.take("", 0))
 		}
-	}
-	if rec := rb.take(); rec != nil {
-		rec.Release()
 	}
 	for i, c := range l.s.cols {
 		if given[i] && !c.derived {

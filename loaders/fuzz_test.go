@@ -21,7 +21,6 @@ func fuzzRows(t *testing.T, kind Kind, open func(s *schema) (rowReader, error)) 
 	}
 	rej := &rejectLog{}
 	rb := newRecordBuilder(s, &timeParser{loc: time.UTC}, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), rej)
-	defer rb.release()
 	raw := newRawRow(len(s.cols))
 	var built, rejected int64
 	for i := 0; ; i++ {
@@ -47,11 +46,11 @@ func fuzzRows(t *testing.T, kind Kind, open func(s *schema) (rowReader, error)) 
 		} else if rej.count != before+1 {
 			t.Fatalf("row %d neither built nor rejected once", raw.line)
 		}
-		if rec := rb.take(); rec != nil {
-			if _, err := columns(s, rec, "f", 0); err != nil {
-				t.Fatalf("columns: %v", err)
+		if blk := rb.take("f", 0); blk != nil {
+			if len(blk.cols) != len(s.cols)+2 {
+				t.Fatalf("block has %d columns, want %d", len(blk.cols), len(s.cols)+2)
 			}
-			rec.Release()
+			rb.recycle(blk)
 		}
 	}
 }

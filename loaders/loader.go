@@ -825,9 +825,10 @@ func (l *Loader) newReader(path string, format Format, counter *countingReader) 
 	return pr, ignored, func() { pr.close(); inner() }, nil
 }
 
-// stageFile reads the file into record batches on one goroutine and
-// inserts them into the stage on another, so parsing and sending overlap;
-// at most two batches are in memory.
+// stageFile reads the file into blocks on one goroutine and inserts them
+// into the stage on another, so parsing and sending overlap; two blocks
+// are in memory (one filled while the other is sent), their slices reused
+// from batch to batch.
 func (l *Loader) stageFile(ctx context.Context, path string, format Format, fileID, stage string, rej *rejectLog, size int64, start time.Time, renew func()) (rows, birthdays int64, ignored []string, err error) {
 	tp, err := l.fileParser(path, format)
 	if err != nil {
@@ -845,7 +846,9 @@ func (l *Loader) stageFile(ctx context.Context, path string, format Format, file
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	recs := make(chan block, 1)
+	rb := newRecordBuilder(l.s, tp, l.o.Now(), rej)
+	rb.decimalComma = l.o.NumberFormat == "1.234,56"
+	recs := make(chan *block)
 	sendErr := make(chan error, 1)
 	var sent atomic.Int64
 	loadedAt := l.o.Now().Unix()
@@ -884,6 +887,10 @@ func (l *Loader) stageFile(ctx context.Context, path string, format Format, file
 					cancel()
 				}
 			}
+			// The driver has copied the block's values (or the load
+			// failed): its slices serve a later batch. The reader waits
+			// for it (take), so every block comes back.
+			rb.recycle(blk)
 		}
 		if b != nil {
 			if err == nil && ctx.Err() == nil {
@@ -895,23 +902,13 @@ func (l *Loader) stageFile(ctx context.Context, path string, format Format, file
 		sendErr <- err
 	}()
 
-	rb := newRecordBuilder(l.s, tp, l.o.Now(), rej)
-	rb.decimalComma = l.o.NumberFormat == "1.234,56"
-	defer rb.release()
 	raw := newRawRow(len(l.s.cols))
-	// emit turns the rows built so far into an Arrow record, converts it
-	// to the driver's column slices here, on the reading goroutine, and
-	// hands it to the sender.
+	text := rr.text
+	// emit hands the rows built so far to the sender as one block.
 	emit := func() error {
-		rec := rb.take()
-		if rec == nil {
+		blk := rb.take(fileID, loadedAt)
+		if blk == nil {
 			return nil
-		}
-		cols, err := columns(l.s, rec, fileID, loadedAt)
-		blk := block{cols: cols, rows: int(rec.NumRows())}
-		rec.Release()
-		if err != nil {
-			return err
 		}
 		select {
 		case recs <- blk:
@@ -937,7 +934,7 @@ func (l *Loader) stageFile(ctx context.Context, path string, format Format, file
 			if err != nil {
 				return err
 			}
-			rb.add(raw, rr.text)
+			rb.add(raw, text)
 			if rb.rows >= l.o.BatchRows {
 				if err := emit(); err != nil {
 					return err
@@ -981,18 +978,11 @@ func appendColumn(b warehouse.Batch, i int, c any) error {
 	return b.Column(i).Append(c)
 }
 
-// block is one record batch converted to the column slices
-// clickhouse-go's columnar Append takes, lineage columns included.
-type block struct {
-	cols []any
-	rows int
-}
-
 // sendBlock appends one block column by column to the open insert b
 // (starting one when b is nil) and sends it. With a flusher the insert
 // stays open for the next block and is returned; otherwise each block is
 // its own insert and nil is returned.
-func (l *Loader) sendBlock(ctx context.Context, b warehouse.Batch, insert string, blk block) (warehouse.Batch, error) {
+func (l *Loader) sendBlock(ctx context.Context, b warehouse.Batch, insert string, blk *block) (warehouse.Batch, error) {
 	var err error
 	if b == nil {
 		if b, err = l.conn.PrepareBatch(ctx, insert); err != nil {

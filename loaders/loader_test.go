@@ -540,3 +540,49 @@ func TestExpandPathsDirectoryGlob(t *testing.T) {
 		t.Errorf("a directory without matching files: err %v", err)
 	}
 }
+
+// TestReusedBatchesIntegration: the loader reuses its column buffers
+// from batch to batch; with one row per batch, rows without optional
+// values that follow rows with them must be stored with the defaults
+// (NULL birthday, status paid, updated_at = ordered_at, ...) on both
+// engines.
+func TestReusedBatchesIntegration(t *testing.T) {
+	t.Parallel()
+	orders := writeFile(t, "orders.csv", "order_id,member_id,ordered_at,amount,discount,items,channel,store_id,status,updated_at\n"+
+		"O1,M1,2024-01-01T10:00:00Z,10.50,1.25,3,web,S1,refunded,2024-01-05T00:00:00Z\n"+
+		"O2,M2,2024-01-02T10:00:00Z,20.00,,,,,,\n"+
+		"O3,M3,2024-01-03T10:00:00Z,30.00,2.00,4,app,S2,cancelled,2024-01-06T00:00:00Z\n"+
+		"O4,M4,2024-01-04T10:00:00Z,40.00,,,,,,\n")
+	members := writeFile(t, "members.csv", "member_id,joined_at,birthday,region,updated_at\n"+
+		"M1,2023-01-01T00:00:00Z,1980-02-03,north,2023-02-01T00:00:00Z\n"+
+		"M2,2023-01-02T00:00:00Z,,,\n"+
+		"M3,2023-01-03T00:00:00Z,1990-04-05,south,2023-03-01T00:00:00Z\n"+
+		"M4,2023-01-04T00:00:00Z,,,\n")
+	for _, e := range chtest.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) {
+			load(t, e.Conn, loaders.Options{Kind: loaders.Orders, BatchRows: 1}, orders)
+			load(t, e.Conn, loaders.Options{Kind: loaders.Members, BatchRows: 1}, members)
+			got := chtest.Rows(t, e.Conn, "SELECT order_id, toString(toFloat64(amount)), toString(toFloat64(discount)), toString(items), channel, store_id, status, "+
+				"toString(updated_at) FROM orders ORDER BY order_id")
+			want := [][]string{
+				{"O1", "10.5", "1.25", "3", "web", "S1", "refunded", "2024-01-05 00:00:00"},
+				{"O2", "20", "0", "0", "", "", "paid", "2024-01-02 10:00:00"},
+				{"O3", "30", "2", "4", "app", "S2", "cancelled", "2024-01-06 00:00:00"},
+				{"O4", "40", "0", "0", "", "", "paid", "2024-01-04 10:00:00"},
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("orders:\n got %v\nwant %v", got, want)
+			}
+			got = chtest.Rows(t, e.Conn, "SELECT member_id, ifNull(toString(birthday), 'NULL'), birth_date, region, toString(updated_at) FROM members ORDER BY member_id")
+			want = [][]string{
+				{"M1", "1980-02-03", "1980-02-03", "north", "2023-02-01 00:00:00"},
+				{"M2", "NULL", "", "", "2023-01-02 00:00:00"},
+				{"M3", "1990-04-05", "1990-04-05", "south", "2023-03-01 00:00:00"},
+				{"M4", "NULL", "", "", "2023-01-04 00:00:00"},
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("members:\n got %v\nwant %v", got, want)
+			}
+		})
+	}
+}

@@ -10,10 +10,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/apache/arrow/go/v17/arrow"
-	"github.com/apache/arrow/go/v17/arrow/array"
-	"github.com/apache/arrow/go/v17/arrow/decimal128"
-	"github.com/apache/arrow/go/v17/arrow/memory"
 	"github.com/shopspring/decimal"
 )
 
@@ -34,40 +30,18 @@ func (r *rawRow) reset() {
 	}
 }
 
-// arrowType is the Arrow type a canonical column is built as.
-func arrowType(t colType) arrow.DataType {
-	switch t {
-	case tDateTime:
-		return arrow.FixedWidthTypes.Timestamp_s
-	case tDate:
-		return arrow.FixedWidthTypes.Date32
-	case tDecimal:
-		return &arrow.Decimal128Type{Precision: 18, Scale: 2}
-	case tUInt32:
-		return arrow.PrimitiveTypes.Uint32
-	case tFloat64:
-		return arrow.PrimitiveTypes.Float64
-	}
-	return arrow.BinaryTypes.String
-}
-
-func (s *schema) arrowSchema() *arrow.Schema {
-	fields := make([]arrow.Field, len(s.cols))
-	for i, c := range s.cols {
-		fields[i] = arrow.Field{Name: c.name, Type: arrowType(c.typ), Nullable: c.typ == tDate}
-	}
-	return arrow.NewSchema(fields, nil)
-}
-
-// recordBuilder turns raw rows into Arrow records, checking each value;
-// a row with any bad value goes to the reject log instead.
+// recordBuilder turns raw rows into blocks of column slices, checking
+// each value; a row with any bad value goes to the reject log instead.
 type recordBuilder struct {
 	s      *schema
 	tp     *timeParser
 	maxSec int64 // a timestamp after this is "in the future"
 	rej    *rejectLog
-	b      *array.RecordBuilder
+	cur    *block // being filled
+	made   int    // blocks made so far, at most blocksInFlight
 	rows   int
+	// free holds blocks handed back with recycle, reused by take.
+	free chan *block
 
 	// per-row scratch, by column
 	sv   []string
@@ -92,7 +66,7 @@ func newRecordBuilder(s *schema, tp *timeParser, now time.Time, rej *rejectLog) 
 	n := len(s.cols)
 	rb := &recordBuilder{
 		s: s, tp: tp, maxSec: now.Unix() + 86400, rej: rej,
-		b:  array.NewRecordBuilder(memory.DefaultAllocator, s.arrowSchema()),
+		cur: newBlock(s), made: 1, free: make(chan *block, blocksInFlight),
 		sv: make([]string, n), iv: make([]int64, n), fv: make([]float64, n), null: make([]bool, n),
 		statusCol: s.index("status"), amountCol: s.index("amount"), updatedCol: s.index("updated_at"),
 		eventIDCol: s.index("event_id"), propsCol: s.index("properties"),
@@ -169,27 +143,7 @@ func (rb *recordBuilder) add(r *rawRow, text func() string) bool {
 	if !rb.finish(r, text) {
 		return false
 	}
-	for i, c := range rb.s.cols {
-		f := rb.b.Field(i)
-		switch c.typ {
-		case tString:
-			f.(*array.StringBuilder).Append(rb.sv[i])
-		case tDateTime:
-			f.(*array.TimestampBuilder).Append(arrow.Timestamp(rb.iv[i]))
-		case tDate:
-			if rb.null[i] {
-				f.AppendNull()
-			} else {
-				f.(*array.Date32Builder).Append(arrow.Date32(rb.iv[i]))
-			}
-		case tDecimal:
-			f.(*array.Decimal128Builder).Append(decimal128.FromI64(rb.iv[i]))
-		case tUInt32:
-			f.(*array.Uint32Builder).Append(uint32(rb.iv[i]))
-		case tFloat64:
-			f.(*array.Float64Builder).Append(rb.fv[i])
-		}
-	}
+	rb.cur.appendRow(rb)
 	rb.rows++
 	return true
 }
@@ -281,16 +235,145 @@ func (rb *recordBuilder) eventID(properties string) string {
 	return "h" + hex.EncodeToString(h.Sum(sum[:0])[:16])
 }
 
-// take returns the rows built so far as a record (nil when none).
-func (rb *recordBuilder) take() arrow.Record {
+// take returns the rows built so far as a block (nil when none) with
+// the lineage columns filled, and starts the next block in one handed
+// back with recycle. At most blocksInFlight blocks exist: when all are
+// out, take waits for one to be recycled, so the caller must hand every
+// block it takes back (from any goroutine) once its values have been
+// copied out, e.g. appended to the insert.
+func (rb *recordBuilder) take(fileID string, loadedAt int64) *block {
 	if rb.rows == 0 {
 		return nil
 	}
+	b := rb.cur
+	b.fillLineage(fileID, loadedAt)
 	rb.rows = 0
-	return rb.b.NewRecord()
+	if rb.made < blocksInFlight {
+		select {
+		case rb.cur = <-rb.free:
+		default:
+			rb.cur = newBlock(rb.s)
+			rb.made++
+		}
+	} else {
+		rb.cur = <-rb.free
+	}
+	rb.cur.reset()
+	return b
 }
 
-func (rb *recordBuilder) release() { rb.b.Release() }
+// recycle hands a block taken with take back for reuse. Safe to call
+// from another goroutine than the one adding rows.
+func (rb *recordBuilder) recycle(b *block) {
+	if b != nil {
+		rb.free <- b
+	}
+}
+
+// blocksInFlight is how many blocks a load holds at most: one being
+// filled while the other is sent.
+const blocksInFlight = 2
+
+// block is a batch of rows as the column slices clickhouse-go's columnar
+// Append takes, lineage columns (file_id, loaded_at) last. Its slices
+// are reused from one batch to the next (take, recycle): every row
+// appended sets every column, so no value of an earlier batch shows.
+type block struct {
+	s    *schema
+	rows int
+	// By canonical column, the slice of its type (others nil).
+	str   [][]string
+	i64   [][]int64 // DateTime as Unix seconds
+	cts   []cents   // Decimal(18, 2)
+	u32   [][]uint32
+	f64   [][]float64
+	dates [][]*time.Time // Nullable(Date): nil is NULL
+	// dateVals backs the non-NULL dates, so they need no allocation each.
+	dateVals [][]time.Time
+	fileIDs  []string
+	loadedAt []int64
+	cols     []any
+}
+
+func newBlock(s *schema) *block {
+	n := len(s.cols)
+	return &block{
+		s:   s,
+		str: make([][]string, n), i64: make([][]int64, n), cts: make([]cents, n),
+		u32: make([][]uint32, n), f64: make([][]float64, n),
+		dates: make([][]*time.Time, n), dateVals: make([][]time.Time, n),
+		cols: make([]any, n+2),
+	}
+}
+
+// reset empties the block, keeping its slices' capacity.
+func (b *block) reset() {
+	b.rows = 0
+	for i := range b.str {
+		b.str[i], b.i64[i], b.cts[i] = b.str[i][:0], b.i64[i][:0], b.cts[i][:0]
+		b.u32[i], b.f64[i] = b.u32[i][:0], b.f64[i][:0]
+		b.dates[i], b.dateVals[i] = b.dates[i][:0], b.dateVals[i][:0]
+	}
+	b.fileIDs, b.loadedAt = b.fileIDs[:0], b.loadedAt[:0]
+}
+
+// appendRow appends the row rb has checked (its scratch values).
+func (b *block) appendRow(rb *recordBuilder) {
+	for i, c := range rb.s.cols {
+		switch c.typ {
+		case tString:
+			b.str[i] = append(b.str[i], rb.sv[i])
+		case tDateTime:
+			b.i64[i] = append(b.i64[i], rb.iv[i])
+		case tDate:
+			if rb.null[i] {
+				b.dates[i] = append(b.dates[i], nil)
+				break
+			}
+			if len(b.dateVals[i]) == cap(b.dateVals[i]) {
+				// A new backing array: the pointers taken so far keep
+				// the old one alive until the block is reset.
+				b.dateVals[i] = make([]time.Time, 0, max(1024, 2*cap(b.dateVals[i])))
+			}
+			b.dateVals[i] = append(b.dateVals[i], time.Unix(rb.iv[i]*86400, 0).UTC())
+			b.dates[i] = append(b.dates[i], &b.dateVals[i][len(b.dateVals[i])-1])
+		case tDecimal:
+			b.cts[i] = append(b.cts[i], rb.iv[i])
+		case tUInt32:
+			b.u32[i] = append(b.u32[i], uint32(rb.iv[i]))
+		case tFloat64:
+			b.f64[i] = append(b.f64[i], rb.fv[i])
+		}
+	}
+	b.rows++
+}
+
+// fillLineage sets the lineage columns and cols, the slices in insert
+// order.
+func (b *block) fillLineage(fileID string, loadedAt int64) {
+	for len(b.fileIDs) < b.rows {
+		b.fileIDs = append(b.fileIDs, fileID)
+		b.loadedAt = append(b.loadedAt, loadedAt)
+	}
+	for i, c := range b.s.cols {
+		switch c.typ {
+		case tString:
+			b.cols[i] = b.str[i]
+		case tDateTime:
+			b.cols[i] = b.i64[i]
+		case tDecimal:
+			b.cols[i] = b.cts[i]
+		case tUInt32:
+			b.cols[i] = b.u32[i]
+		case tFloat64:
+			b.cols[i] = b.f64[i]
+		case tDate:
+			b.cols[i] = b.dates[i]
+		}
+	}
+	n := len(b.s.cols)
+	b.cols[n], b.cols[n+1] = b.fileIDs, b.loadedAt
+}
 
 // cents is a Decimal(18, 2) column as hundredths. The sender appends it
 // with AppendDecimal64 when the batch has it, else as decimal.Decimal
@@ -304,59 +387,4 @@ func (c cents) decimals() []decimal.Decimal {
 		v[j] = decimal.New(x, -2)
 	}
 	return v
-}
-
-// columns converts a record into the slices clickhouse-go's columnar
-// Append takes, followed by the lineage columns.
-func columns(s *schema, rec arrow.Record, fileID string, loadedAt int64) ([]any, error) {
-	n := int(rec.NumRows())
-	out := make([]any, 0, len(s.cols)+2)
-	for i, c := range s.cols {
-		col := rec.Column(i)
-		switch c.typ {
-		case tString:
-			a := col.(*array.String)
-			v := make([]string, n)
-			for j := range v {
-				v[j] = a.Value(j)
-			}
-			out = append(out, v)
-		case tDateTime:
-			a := col.(*array.Timestamp)
-			v := make([]int64, n)
-			for j, t := range a.TimestampValues() {
-				v[j] = int64(t)
-			}
-			out = append(out, v)
-		case tDate:
-			a := col.(*array.Date32)
-			v := make([]*time.Time, n)
-			for j := range v {
-				if a.IsValid(j) {
-					t := time.Unix(int64(a.Value(j))*86400, 0).UTC()
-					v[j] = &t
-				}
-			}
-			out = append(out, v)
-		case tDecimal:
-			a := col.(*array.Decimal128)
-			v := make(cents, n)
-			for j := range v {
-				v[j] = int64(a.Value(j).LowBits()) // cents fit in int64
-			}
-			out = append(out, v)
-		case tUInt32:
-			out = append(out, append([]uint32(nil), col.(*array.Uint32).Uint32Values()...))
-		case tFloat64:
-			out = append(out, append([]float64(nil), col.(*array.Float64).Float64Values()...))
-		default:
-			return nil, fmt.Errorf("column %s: unknown type", c.name)
-		}
-	}
-	ids := make([]string, n)
-	at := make([]int64, n)
-	for j := range ids {
-		ids[j], at[j] = fileID, loadedAt
-	}
-	return append(out, ids, at), nil
 }

@@ -1,36 +1,51 @@
 package main
 
 import (
+	"math"
 	"runtime/debug"
 	"testing"
 )
 
-// TestSetGCPercent is not parallel: GOGC is process-wide.
+// TestSetGCPercent is not parallel: GOGC and the memory limit are
+// process-wide.
 func TestSetGCPercent(t *testing.T) {
+	const noLimit = math.MaxInt64
 	before := debug.SetGCPercent(100)
-	defer debug.SetGCPercent(before)
+	beforeLimit := debug.SetMemoryLimit(noLimit)
+	defer func() { debug.SetGCPercent(before); debug.SetMemoryLimit(beforeLimit) }()
 	tests := []struct {
-		name   string
-		gogc   string
-		during int
+		name        string
+		gogc, limit string
+		during      int
+		duringLimit int64
 	}{
-		{"config value", "", 250},
-		{"GOGC env wins", "80", 100},
+		{"config value", "", "", 250, loadMemoryLimit},
+		{"GOGC env wins", "80", "", 100, loadMemoryLimit},
+		{"GOMEMLIMIT env wins", "", "1GiB", 250, noLimit},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			restore := setGCPercent(250, func(k string) string {
-				if k == "GOGC" {
+				switch k {
+				case "GOGC":
 					return tt.gogc
+				case "GOMEMLIMIT":
+					return tt.limit
 				}
 				return ""
 			})
 			if got := debug.SetGCPercent(tt.during); got != tt.during {
 				t.Errorf("during the load GOGC = %d, want %d", got, tt.during)
 			}
+			if got := debug.SetMemoryLimit(-1); got != tt.duringLimit {
+				t.Errorf("during the load the memory limit = %d, want %d", got, tt.duringLimit)
+			}
 			restore()
 			if got := debug.SetGCPercent(100); got != 100 {
 				t.Errorf("after restore GOGC = %d, want 100", got)
+			}
+			if got := debug.SetMemoryLimit(-1); got != noLimit {
+				t.Errorf("after restore the memory limit = %d, want none", got)
 			}
 		})
 	}

@@ -370,12 +370,29 @@ func summary(r loaders.Result) string {
 }
 
 // setGCPercent sets the garbage collector's GOGC to percent for a load,
-// unless the GOGC environment variable (read with getenv) is set, and
-// returns the function that restores the previous value.
+// unless the GOGC environment variable (read with getenv) is set, and a
+// soft memory limit of loadMemoryLimit, unless GOMEMLIMIT is set; it
+// returns the function that restores the previous values. A high GOGC
+// saves collections; the limit makes the collector work harder only when
+// the heap nears it, which keeps a load's peak RSS under about 256 MiB.
 func setGCPercent(percent int, getenv func(string) string) (restore func()) {
-	if getenv("GOGC") != "" {
-		return func() {}
+	oldPercent, oldLimit := -2, int64(-1)
+	if getenv("GOGC") == "" {
+		oldPercent = debug.SetGCPercent(percent)
 	}
-	old := debug.SetGCPercent(percent)
-	return func() { debug.SetGCPercent(old) }
+	if getenv("GOMEMLIMIT") == "" {
+		oldLimit = debug.SetMemoryLimit(loadMemoryLimit)
+	}
+	return func() {
+		if oldPercent != -2 {
+			debug.SetGCPercent(oldPercent)
+		}
+		if oldLimit >= 0 {
+			debug.SetMemoryLimit(oldLimit)
+		}
+	}
 }
+
+// loadMemoryLimit is the Go heap's soft limit during a load: a batch's
+// two blocks and the driver's buffers stay well under it.
+const loadMemoryLimit = 192 << 20
