@@ -83,9 +83,9 @@ const lookupBytes = 128 << 10
 // so items are sharded with their orders in cluster mode. It returns the
 // number of items whose order is not in orders: they load as they are
 // (member_id from the file, or empty) and count as unknown orders.
-func (l *Loader) fillItemMembers(ctx context.Context, blk block) (unknown int64, err error) {
-	orderIDs := blk.cols[l.s.index("order_id")].([]string)
-	members := blk.cols[l.s.index("member_id")].([]string)
+func (l *Loader) fillItemMembers(ctx context.Context, blk *block) (unknown int64, err error) {
+	orderIDs := blk.str[l.s.index("order_id")][:blk.rows]
+	members := blk.str[l.s.index("member_id")][:blk.rows]
 	seen := make(map[string]string, len(orderIDs))
 	var batch []string
 	size := 0
