@@ -3,8 +3,9 @@ package jobs
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"time"
+
+	"github.com/memberlytics/memberlytics/internal/platform/asof"
 )
 
 // Job is one unit of work run for a business date. Run must honour ctx
@@ -113,18 +114,6 @@ func Date(t time.Time) time.Time {
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
-// DateLayout is how as_of dates are written in the CLI, API and JSON.
-const DateLayout = "2006-01-02"
-
-// ParseDate reads an as_of date (YYYY-MM-DD).
-func ParseDate(s string) (time.Time, error) {
-	t, err := time.Parse(DateLayout, s)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("parse date %q: want YYYY-MM-DD", s)
-	}
-	return t, nil
-}
-
 // MarshalJSON writes as_of as YYYY-MM-DD.
 func (r Run) MarshalJSON() ([]byte, error) {
 	type plain Run
@@ -132,7 +121,7 @@ func (r Run) MarshalJSON() ([]byte, error) {
 		plain
 		AsOf         string  `json:"as_of"`
 		LeaseSeconds float64 `json:"lease_seconds,omitempty"`
-	}{plain(r), r.AsOf.Format(DateLayout), r.Lease.Seconds()})
+	}{plain(r), r.AsOf.Format(asof.Layout), r.Lease.Seconds()})
 }
 
 // Final reports whether s is a terminal state.

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/memberlytics/memberlytics/internal/platform/query"
 	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 )
 
@@ -16,7 +17,7 @@ import (
 // columns and the fill query's array f in the same order.
 func TestChurnSQLFeatureOrder(t *testing.T) {
 	t.Parallel()
-	qs, err := Queries("churn")
+	qs, err := query.Sources("churn")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,25 +55,6 @@ func TestChurnWords(t *testing.T) {
 	}
 	if hi, lo := churnWordsFor("login_30d"); hi != "many logins in the last 30 days" || lo != "few logins in the last 30 days" {
 		t.Errorf("login_30d: %q / %q", hi, lo)
-	}
-}
-
-func TestHasPlaceholder(t *testing.T) {
-	t.Parallel()
-	for _, c := range []struct {
-		q, name string
-		want    bool
-	}{
-		{"toDate(@as_of)", "as_of", true},
-		{"toDateTime(@as_of_end, 'UTC')", "as_of", false},
-		{"toDateTime(@as_of_end, 'UTC')", "as_of_end", true},
-		{"@as_of_end < @as_of", "as_of", true},
-		{"x = @as_of", "as_of", true},
-		{"x = 1", "as_of", false},
-	} {
-		if got := hasPlaceholder(c.q, c.name); got != c.want {
-			t.Errorf("hasPlaceholder(%q, %q) = %v, want %v", c.q, c.name, got, c.want)
-		}
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/memberlytics/memberlytics/internal/platform/asof"
 	"github.com/memberlytics/memberlytics/jobs"
 )
 
@@ -68,7 +69,7 @@ func newRunCmd(a *app) *cobra.Command {
 			if err != nil {
 				return asOfHint(err)
 			}
-			return runsOutcome(runs, day.Format(jobs.DateLayout))
+			return runsOutcome(runs, day.Format(asof.Layout))
 		},
 	}
 	cmd.Flags().StringVar(&asOf, "as-of", "", "as_of date YYYY-MM-DD, today or yesterday (default: yesterday in business_timezone)")
@@ -121,7 +122,7 @@ func printRuns(w io.Writer, runs []jobs.Run, withChecks bool) {
 		if len(msg) > 120 {
 			msg = msg[:117] + "..."
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%d\t%d\t%s\t%s\t%s\n", r.Job, r.AsOf.Format(jobs.DateLayout), r.Status, r.Trigger,
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%d\t%d\t%s\t%s\t%s\n", r.Job, r.AsOf.Format(asof.Layout), r.Status, r.Trigger,
 			r.Attempt, secs, r.RowsIn, r.RowsOut, r.StartedAt.Format("2006-01-02 15:04:05"), r.RunID, strings.ReplaceAll(msg, "\n", " "))
 	}
 	_ = tw.Flush()
