@@ -114,14 +114,15 @@ type Churn struct {
 const churnBucketMembers = 500_000
 
 // NewChurn returns the churn model configured by c (models.churn); its
-// p_alive feature uses BG/NBD fitted at each cut-off with the clv settings
-// cv (models.clv), and its tier feature the levels of tiers
-// (models.tiers). All must have passed config validation.
-func NewChurn(c config.Churn, cv config.CLV, tiers config.Tiers) (*Churn, error) {
-	m, err := NewCLV(cv)
-	if err != nil {
-		return nil, err
+// p_alive feature is the BG/NBD fit of purchases (the clv model, whose
+// FitPurchases is the one BG/NBD fit both models use) at each cut-off,
+// and its tier feature the levels of tiers (models.tiers). c and tiers
+// must have passed config validation.
+func NewChurn(c config.Churn, purchases *CLV, tiers config.Tiers) (*Churn, error) {
+	if purchases == nil {
+		return nil, fmt.Errorf("churn model: no clv model for the p_alive feature")
 	}
+	m := purchases
 	names := make([]string, len(tiers.Levels))
 	for i, l := range tiers.Levels {
 		names[i] = strings.ToLower(l.Name)
@@ -134,17 +135,8 @@ func NewChurn(c config.Churn, cv config.CLV, tiers config.Tiers) (*Churn, error)
 // buyers, no convergence) every member gets p_alive = 1, a constant the
 // regression gives no weight, and ok is false.
 func (m *Churn) purchaseModel(ctx context.Context, env Env, w Window) (args []any, ok bool, err error) {
-	sc, err := query.For(env.Conn, "churn").Scratch(ctx)
-	if err != nil {
-		return nil, false, err
-	}
-	defer sc.Drop()
 	bg := clv.BGNBDParams{R: 1, Alpha: 1, A: 1, B: 1}
-	work := sc.Table("work")
-	if err := query.For(env.Conn, "clv").Exec(ctx, "stats", map[string]string{"work": work}, w.Args(env.RunID)...); err != nil {
-		return nil, false, err
-	}
-	fit, ferr := m.clv.fitWork(ctx, env.Conn, w, work, false)
+	fit, ferr := m.clv.FitPurchases(ctx, env, w)
 	if fit != nil && fit.BGNBD.Converged {
 		bg, ok = fit.BGNBD.Params, true
 	} else if ferr != nil && !errors.Is(ferr, clv.ErrTooFewCustomers) && !errors.Is(ferr, clv.ErrNotConverged) {

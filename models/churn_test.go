@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/memberlytics/memberlytics/internal/platform/config"
 	"github.com/memberlytics/memberlytics/internal/platform/query"
 	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 )
@@ -64,7 +65,7 @@ func churnFixtureModel(t *testing.T) *Churn {
 	t.Helper()
 	c := defaults()
 	c.Churn.HorizonDays = 30
-	m, err := NewChurn(c.Churn, c.CLV, c.Tiers)
+	m, err := NewChurn(c.Churn, mustCLV(t, c.CLV), c.Tiers)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,4 +158,21 @@ func TestChurnTierAtCutoffIntegration(t *testing.T) {
 			t.Errorf("tier feature by spend %v, want %v", got, want)
 		}
 	})
+}
+
+// mustCLV is the clv model of cfg, churn's p_alive fit.
+func mustCLV(t *testing.T, cfg config.CLV) *CLV {
+	t.Helper()
+	m, err := NewCLV(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func TestNewChurnNeedsCLV(t *testing.T) {
+	c := defaults()
+	if _, err := NewChurn(c.Churn, nil, c.Tiers); err == nil || err.Error() != "churn model: no clv model for the p_alive feature" {
+		t.Errorf("NewChurn without clv: err = %v", err)
+	}
 }

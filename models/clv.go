@@ -189,6 +189,25 @@ func (m *CLV) Run(ctx context.Context, env Env, asOf time.Time) (Result, error) 
 	return Result{Rows: map[string]uint64{"clv": n}, Metrics: finite(metrics), Params: finite(params)}, nil
 }
 
+// FitPurchases fits BG/NBD alone on the members' order history up to the
+// end of w (member statistics in a scratch table dropped on return): the
+// purchase model the clv run fits with Gamma-Gamma, and churn's p_alive
+// feature at each of its cut-offs. On a fit failure it returns the
+// partial fit (nil before any fit ran) with the error.
+func (m *CLV) FitPurchases(ctx context.Context, env Env, w Window) (*CLVFit, error) {
+	q := query.For(env.Conn, m.Name())
+	sc, err := q.Scratch(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer sc.Drop()
+	work := sc.Table("work")
+	if err := q.Exec(ctx, "stats", query.Tables{"work": work}, w.Args(env.RunID)...); err != nil {
+		return nil, err
+	}
+	return m.fitWork(ctx, env.Conn, w, work, false)
+}
+
 // fit computes the member statistics into the scratch table work and fits
 // both models. On a fit failure it returns the partial fit (nil before
 // any fit ran) with the error.

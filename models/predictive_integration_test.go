@@ -131,7 +131,7 @@ func newTestCLV(t *testing.T, edit func(*config.CLV)) *CLV {
 func newTestChurn(t *testing.T) *Churn {
 	t.Helper()
 	c := config.Default().Models
-	m, err := NewChurn(c.Churn, c.CLV, c.Tiers)
+	m, err := NewChurn(c.Churn, mustCLV(t, c.CLV), c.Tiers)
 	if err != nil {
 		t.Fatal(err)
 	}
