@@ -46,7 +46,7 @@ func crashChild() int {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
 	}
-	o := Options{Dir: os.Getenv(crashDirEnv), BatchRows: 1, afterBatch: func(table string, rows int64) {
+	o := Options{Dir: os.Getenv(crashDirEnv), BatchRows: 1, Progress: func(table string, rows int64) {
 		if table == "probe2" {
 			fmt.Println("READY")
 			os.Stdout.Sync()

@@ -65,9 +65,11 @@ type Options struct {
 	MaxExitShare float64
 	// AllowMassExit publishes even beyond MaxExitShare (--allow-mass-exit).
 	AllowMassExit bool
-
-	// hooks for the crash tests.
-	afterBatch func(table string, rows int64)
+	// Progress, when set, is called after each batch of a source is
+	// written to every format, with the source's rows so far; export
+	// shows it on a terminal. It runs on the export's goroutine: a slow
+	// Progress slows the export.
+	Progress func(source string, rows int64)
 }
 
 // Exporter writes the allow-listed sources of a Catalog for one as_of
@@ -393,8 +395,8 @@ func (e *Exporter) exportSource(ctx context.Context, src Source, p Params, dir s
 					}
 				}
 				total += int64(b.n)
-				if err == nil && e.opts.afterBatch != nil {
-					e.opts.afterBatch(src.Name, total)
+				if err == nil && e.opts.Progress != nil {
+					e.opts.Progress(src.Name, total)
 				}
 			}
 			b.reset()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/memberlytics/memberlytics/internal/platform/asof"
 	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 	"github.com/memberlytics/memberlytics/sql"
 )
@@ -33,8 +34,8 @@ var (
 func CheckDateRange(asOf time.Time) error {
 	d := Date(asOf)
 	if d.Before(MinAsOf) || d.After(MaxAsOf) {
-		return fmt.Errorf("as_of %s is %w: use a date from %s to %s", d.Format(DateLayout), ErrAsOfOutsideDates,
-			MinAsOf.Format(DateLayout), MaxAsOf.Format(DateLayout))
+		return fmt.Errorf("as_of %s is %w: use a date from %s to %s", d.Format(asof.Layout), ErrAsOfOutsideDates,
+			MinAsOf.Format(asof.Layout), MaxAsOf.Format(asof.Layout))
 	}
 	return nil
 }
@@ -88,16 +89,16 @@ func (r DataRange) Check(asOf, today time.Time, defaulted, allowEmpty bool) erro
 	if allowEmpty {
 		return nil
 	}
-	d := asOf.Format(DateLayout)
+	d := asOf.Format(asof.Layout)
 	e := &AsOfError{AsOf: asOf, Today: today, Range: r, Default: defaulted}
-	first, last := r.First.Format(DateLayout), r.Last.Format(DateLayout)
+	first, last := r.First.Format(asof.Layout), r.Last.Format(asof.Layout)
 	switch {
 	case !r.Loaded:
 		e.msg = fmt.Sprintf("as_of %s: no paid order or event is loaded", d)
 	case defaulted && asOf.After(r.Last):
 		e.msg = fmt.Sprintf("no paid order or event after %s (newest data); yesterday %s would publish empty outputs", last, d)
 	case asOf.After(today):
-		e.msg = fmt.Sprintf("as_of %s is in the future (today is %s): the newest paid order or event is %s", d, today.Format(DateLayout), last)
+		e.msg = fmt.Sprintf("as_of %s is in the future (today is %s): the newest paid order or event is %s", d, today.Format(asof.Layout), last)
 	case asOf.After(r.Last):
 		e.msg = fmt.Sprintf("as_of %s is after the newest data: the newest paid order or event is %s", d, last)
 	case asOf.Before(r.First):

@@ -17,6 +17,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/memberlytics/memberlytics/internal/platform/asof"
 	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 	"github.com/memberlytics/memberlytics/internal/testkit/chtest"
 )
@@ -35,7 +36,7 @@ func TestCheckDateRange(t *testing.T) {
 		{"1970-01-02", true}, {"2026-11-20", true}, {"2105-12-31", true},
 		{"2106-01-01", false}, {"2149-06-06", false},
 	} {
-		d, _ := ParseDate(tt.date)
+		d, _ := asof.Parse(tt.date)
 		err := CheckDateRange(d)
 		if (err == nil) != tt.ok {
 			t.Errorf("CheckDateRange(%s) = %v, want ok %v", tt.date, err, tt.ok)
@@ -49,7 +50,7 @@ func TestCheckDateRange(t *testing.T) {
 // TestDataRangeCheck is the rule itself, on a known range.
 func TestDataRangeCheck(t *testing.T) {
 	t.Parallel()
-	d := func(s string) time.Time { v, _ := ParseDate(s); return v }
+	d := func(s string) time.Time { v, _ := asof.Parse(s); return v }
 	dr := DataRange{First: d("2026-11-01"), Last: d("2026-11-25"), Loaded: true}
 	today := d("2026-12-04")
 	for _, tt := range []struct {
@@ -115,7 +116,7 @@ func TestAsOfGuardDataRangeIntegration(t *testing.T) {
 			must(t, err)
 			dr, err := guard.DataRange(context.Background())
 			must(t, err)
-			if !dr.Loaded || dr.First.Format(DateLayout) != "2026-11-01" || dr.Last.Format(DateLayout) != "2026-11-25" {
+			if !dr.Loaded || dr.First.Format(asof.Layout) != "2026-11-01" || dr.Last.Format(asof.Layout) != "2026-11-25" {
 				t.Errorf("DataRange = %+v, want paid orders from 2026-11-01 to 2026-11-25", dr)
 			}
 		})
@@ -202,7 +203,7 @@ func TestScheduleSkipsBeyondDataIntegration(t *testing.T) {
 	for _, job := range []string{"rfm", "export"} {
 		rs, err := store.List(context.Background(), Filter{Job: job})
 		must(t, err)
-		if len(rs) != 1 || rs[0].Status != StatusSkipped || rs[0].Trigger != TriggerSchedule || rs[0].AsOf.Format(DateLayout) != "2026-12-03" ||
+		if len(rs) != 1 || rs[0].Status != StatusSkipped || rs[0].Trigger != TriggerSchedule || rs[0].AsOf.Format(asof.Layout) != "2026-12-03" ||
 			!strings.Contains(rs[0].Error, "no paid order or event after 2026-11-25 (newest data); yesterday 2026-12-03 would publish empty outputs") {
 			t.Errorf("runs of %s after a fire beyond the data = %+v, want one skipped run with the reason", job, rs)
 		}
@@ -240,7 +241,7 @@ func TestCatchUpSkipsBeyondDataIntegration(t *testing.T) {
 	for _, job := range []string{"rfm", "export"} {
 		rs, err := store.List(context.Background(), Filter{Job: job})
 		must(t, err)
-		if len(rs) != 1 || rs[0].Status != StatusSkipped || rs[0].Trigger != TriggerSchedule || rs[0].AsOf.Format(DateLayout) != "2026-12-03" ||
+		if len(rs) != 1 || rs[0].Status != StatusSkipped || rs[0].Trigger != TriggerSchedule || rs[0].AsOf.Format(asof.Layout) != "2026-12-03" ||
 			!strings.Contains(rs[0].Error, "no paid order or event after 2026-11-25") {
 			t.Errorf("runs of %s after a catch-up beyond the data = %+v, want one skipped run with the reason", job, rs)
 		}
@@ -296,7 +297,7 @@ func TestRunChecksAsOfAfterLoadsIntegration(t *testing.T) {
 	ctx := context.Background()
 	yesterday := time.Date(2026, 12, 3, 0, 0, 0, 0, time.UTC)
 	if err := r.CheckAsOf(ctx, Request{Target: All, AsOf: yesterday}); err != nil {
-		t.Errorf("CheckAsOf before loads refused %s: %v (the loads may bring it)", yesterday.Format(DateLayout), err)
+		t.Errorf("CheckAsOf before loads refused %s: %v (the loads may bring it)", yesterday.Format(asof.Layout), err)
 	}
 	if err := r.CheckAsOf(ctx, Request{Target: "rfm", AsOf: yesterday}); !errors.Is(err, ErrAsOfOutsideData) {
 		t.Errorf("CheckAsOf of rfm alone = %v, want ErrAsOfOutsideData", err)

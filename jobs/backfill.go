@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/memberlytics/memberlytics/internal/platform/asof"
 )
 
 // Step is the distance between backfill dates.
@@ -40,7 +42,7 @@ const (
 func Dates(from, to time.Time, step Step) ([]time.Time, error) {
 	from, to = Date(from), Date(to)
 	if to.Before(from) {
-		return nil, fmt.Errorf("backfill: --to %s is before --from %s", to.Format(DateLayout), from.Format(DateLayout))
+		return nil, fmt.Errorf("backfill: --to %s is before --from %s", to.Format(asof.Layout), from.Format(asof.Layout))
 	}
 	var out []time.Time
 	for i := 0; ; i++ {
@@ -173,7 +175,7 @@ func (r *Runner) Backfill(ctx context.Context, opt BackfillOptions) ([]BackfillD
 			bd.Runs, err = r.Run(ctx, Request{Target: opt.Target, Only: bd.Jobs, AsOf: d, Trigger: opt.Trigger, AllowEmpty: opt.AllowEmpty})
 			if err != nil {
 				out = append(out, bd)
-				return out, fmt.Errorf("backfill %s at %s: %w", opt.Target, d.Format(DateLayout), err)
+				return out, fmt.Errorf("backfill %s at %s: %w", opt.Target, d.Format(asof.Layout), err)
 			}
 		}
 		out = append(out, bd)

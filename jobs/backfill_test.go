@@ -7,11 +7,13 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/memberlytics/memberlytics/internal/platform/asof"
 )
 
 func TestDates(t *testing.T) {
 	t.Parallel()
-	d := func(s string) time.Time { v, err := ParseDate(s); must(t, err); return v }
+	d := func(s string) time.Time { v, err := asof.Parse(s); must(t, err); return v }
 	tests := []struct {
 		from, to string
 		step     Step
@@ -27,7 +29,7 @@ func TestDates(t *testing.T) {
 		must(t, err)
 		var s []string
 		for _, g := range got {
-			s = append(s, g.Format(DateLayout))
+			s = append(s, g.Format(asof.Layout))
 		}
 		if !slices.Equal(s, tt.want) {
 			t.Errorf("Dates(%s, %s, %s) = %v, want %v", tt.from, tt.to, tt.step, s, tt.want)
@@ -53,8 +55,8 @@ func TestBackfillReprocessIntegration(t *testing.T) {
 		return Func{JobName: name, Fn: func(_ context.Context, asOf time.Time) (Stats, error) {
 			mu.Lock()
 			defer mu.Unlock()
-			calls[name] = append(calls[name], asOf.Format(DateLayout))
-			if breaks && broken[asOf.Format(DateLayout)] {
+			calls[name] = append(calls[name], asOf.Format(asof.Layout))
+			if breaks && broken[asOf.Format(asof.Layout)] {
 				return Stats{}, errors.New("orders file for this day is truncated")
 			}
 			return Stats{RowsOut: 1}, nil
@@ -85,7 +87,7 @@ func TestBackfillReprocessIntegration(t *testing.T) {
 	for _, bd := range res {
 		for _, run := range bd.Runs {
 			if run.Trigger != TriggerBackfill || !run.AsOf.Equal(bd.AsOf) {
-				t.Errorf("run %+v: want trigger backfill and as_of %s", run, bd.AsOf.Format(DateLayout))
+				t.Errorf("run %+v: want trigger backfill and as_of %s", run, bd.AsOf.Format(asof.Layout))
 			}
 		}
 	}
@@ -101,7 +103,7 @@ func TestBackfillReprocessIntegration(t *testing.T) {
 	var planned []string
 	for _, bd := range res {
 		if len(bd.Jobs) > 0 {
-			planned = append(planned, bd.AsOf.Format(DateLayout)+":"+bd.Jobs[0]+","+bd.Jobs[1])
+			planned = append(planned, bd.AsOf.Format(asof.Layout)+":"+bd.Jobs[0]+","+bd.Jobs[1])
 		}
 		if bd.Runs != nil {
 			t.Errorf("dry run has runs for %s", bd.AsOf)
@@ -125,7 +127,7 @@ func TestBackfillReprocessIntegration(t *testing.T) {
 	must(t, err)
 	for d, run := range latest {
 		if run.Status != StatusSucceeded {
-			t.Errorf("rfm at %s is %s after the reprocess", d.Format(DateLayout), run.Status)
+			t.Errorf("rfm at %s is %s after the reprocess", d.Format(asof.Layout), run.Status)
 		}
 	}
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2"
 
+	"github.com/memberlytics/memberlytics/internal/platform/asof"
 	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 	"github.com/memberlytics/memberlytics/sql"
 )
@@ -216,12 +217,12 @@ func (c *Checks) freshness(ctx context.Context, asOf time.Time) (CheckResult, ui
 	}
 	res := CheckResult{Name: FreshnessCheckName, Severity: c.opt.FreshnessSeverity, Status: CheckPass}
 	if n == 0 {
-		res.Status, res.Detail = outcome(c.opt.FreshnessSeverity), "no orders up to the end of "+asOf.Format(DateLayout)
+		res.Status, res.Detail = outcome(c.opt.FreshnessSeverity), "no orders up to the end of "+asOf.Format(asof.Layout)
 		return res, 0, rows.Err()
 	}
 	age := until.Sub(newest)
 	res.Detail = fmt.Sprintf("newest order %s, %s before the end of %s (limit %s)",
-		newest.UTC().Format(time.RFC3339), age.Round(time.Second), asOf.Format(DateLayout), c.opt.MaxAge)
+		newest.UTC().Format(time.RFC3339), age.Round(time.Second), asOf.Format(asof.Layout), c.opt.MaxAge)
 	if age > c.opt.MaxAge {
 		res.Status = outcome(c.opt.FreshnessSeverity)
 	}

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/memberlytics/memberlytics/internal/platform/asof"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
@@ -313,7 +314,7 @@ func (a *api) runs(w http.ResponseWriter, r *http.Request) {
 	}
 	for key, dst := range map[string]*time.Time{"from": &f.From, "to": &f.To} {
 		if v := q.Get(key); v != "" {
-			d, err := ParseDate(v)
+			d, err := asof.Parse(v)
 			if err != nil {
 				writeError(w, http.StatusBadRequest, "%s: %v", key, err)
 				return
@@ -387,7 +388,7 @@ func (a *api) trigger(w http.ResponseWriter, r *http.Request) {
 	}
 	req := Request{Target: name, Trigger: TriggerManual, AllowEmpty: body.AllowEmpty, DefaultAsOf: body.AsOf == ""}
 	if body.AsOf != "" {
-		d, err := ParseDate(body.AsOf)
+		d, err := asof.Parse(body.AsOf)
 		if err != nil {
 			writeError(w, http.StatusBadRequest, "as_of: %v", err)
 			return
@@ -402,7 +403,7 @@ func (a *api) trigger(w http.ResponseWriter, r *http.Request) {
 	case errors.As(err, &ae):
 		hint := " (pass \"allow_empty\": true to run it anyway)"
 		if d, ok := ae.Suggest(); ok {
-			hint = fmt.Sprintf(" (use \"as_of\": %q, or pass \"allow_empty\": true to run it anyway)", d.Format(DateLayout))
+			hint = fmt.Sprintf(" (use \"as_of\": %q, or pass \"allow_empty\": true to run it anyway)", d.Format(asof.Layout))
 		}
 		writeError(w, http.StatusBadRequest, "%v%s", err, hint)
 	case errors.Is(err, ErrUnknownJob):
@@ -416,8 +417,8 @@ func (a *api) trigger(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		writeError(w, http.StatusInternalServerError, "%v", err) // says "trigger NAME: ..."
 	default:
-		a.opt.Logger.Info("run triggered", "target", name, "as_of", asOf.Format(DateLayout), "batch_id", batch)
-		writeJSON(w, http.StatusAccepted, TriggerResponse{BatchID: batch, Target: name, AsOf: asOf.Format(DateLayout), Runs: "/api/runs?batch_id=" + batch})
+		a.opt.Logger.Info("run triggered", "target", name, "as_of", asOf.Format(asof.Layout), "batch_id", batch)
+		writeJSON(w, http.StatusAccepted, TriggerResponse{BatchID: batch, Target: name, AsOf: asOf.Format(asof.Layout), Runs: "/api/runs?batch_id=" + batch})
 	}
 }
 

@@ -3,9 +3,10 @@ package jobs
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"slices"
 	"time"
+
+	"github.com/memberlytics/memberlytics/internal/platform/asof"
 )
 
 // Job is one unit of work run for a business date. Run must honour ctx
@@ -121,18 +122,6 @@ func Date(t time.Time) time.Time {
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
-// DateLayout is how as_of dates are written in the CLI, API and JSON.
-const DateLayout = "2006-01-02"
-
-// ParseDate reads an as_of date (YYYY-MM-DD).
-func ParseDate(s string) (time.Time, error) {
-	t, err := time.Parse(DateLayout, s)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("parse date %q: want YYYY-MM-DD", s)
-	}
-	return t, nil
-}
-
 // MarshalJSON writes as_of as YYYY-MM-DD.
 func (r Run) MarshalJSON() ([]byte, error) {
 	type plain Run
@@ -141,7 +130,7 @@ func (r Run) MarshalJSON() ([]byte, error) {
 		AsOf         string  `json:"as_of"`
 		LeaseSeconds float64 `json:"lease_seconds,omitempty"`
 		DurationMS   int64   `json:"duration_ms"`
-	}{plain(r), r.AsOf.Format(DateLayout), r.Lease.Seconds(), r.Duration().Milliseconds()})
+	}{plain(r), r.AsOf.Format(asof.Layout), r.Lease.Seconds(), r.Duration().Milliseconds()})
 }
 
 // Statuses are the valid statuses, in the order a run goes through them.

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/memberlytics/memberlytics/internal/platform/asof"
 	"github.com/memberlytics/memberlytics/internal/testkit/chtest"
 )
 
@@ -184,7 +185,7 @@ func TestRunnerOutcomeLostThenLeaseExpiresIntegration(t *testing.T) {
 // runner leaves when it lost its server; recent, a run in progress.
 func runningRun(t *testing.T, store *Store, job string, asOf, heartbeat time.Time) Run {
 	t.Helper()
-	run := Run{RunID: job + "-" + asOf.Format(DateLayout) + "-" + heartbeat.Format("150405"), BatchID: "b", Job: job, AsOf: asOf,
+	run := Run{RunID: job + "-" + asOf.Format(asof.Layout) + "-" + heartbeat.Format("150405"), BatchID: "b", Job: job, AsOf: asOf,
 		Trigger: TriggerManual, Status: StatusRunning, Attempt: 1, StartedAt: heartbeat.Add(-time.Hour).UTC(),
 		HeartbeatAt: heartbeat.UTC(), Lease: time.Second, Owner: hostname() + ":" + strconv.Itoa(os.Getpid())}
 	must(t, store.Write(context.Background(), run))
@@ -235,7 +236,7 @@ func TestBackfillCountsOnlySuccessIntegration(t *testing.T) {
 	runningRun(t, store, "tiers", d(1), time.Now().Add(time.Hour)) // fresh for the whole test
 	write := func(job string, asOf time.Time, st Status) {
 		now := time.Now().UTC()
-		must(t, store.Write(ctx, Run{RunID: job + string(st) + asOf.Format(DateLayout), Job: job, AsOf: asOf, Trigger: TriggerManual,
+		must(t, store.Write(ctx, Run{RunID: job + string(st) + asOf.Format(asof.Layout), Job: job, AsOf: asOf, Trigger: TriggerManual,
 			Status: st, StartedAt: now, FinishedAt: now, Owner: "x:1"}))
 	}
 	for i, st := range []Status{StatusFailed, StatusCancelled, StatusAbandoned, StatusSucceeded} {
@@ -258,7 +259,7 @@ func TestBackfillCountsOnlySuccessIntegration(t *testing.T) {
 	}
 	for i, b := range res {
 		if got := show(b); got != want[i] {
-			t.Errorf("%s: %s, want %s", b.AsOf.Format(DateLayout), got, want[i])
+			t.Errorf("%s: %s, want %s", b.AsOf.Format(asof.Layout), got, want[i])
 		}
 	}
 	// none leaves what did not succeed alone, but never calls it done.
@@ -338,7 +339,7 @@ func TestServiceCatchUpIntegration(t *testing.T) {
 		return Func{JobName: name, Fn: func(_ context.Context, asOf time.Time) (Stats, error) {
 			mu.Lock()
 			defer mu.Unlock()
-			ran[name] = append(ran[name], asOf.Format(DateLayout))
+			ran[name] = append(ran[name], asOf.Format(asof.Layout))
 			return Stats{}, nil
 		}}
 	}
@@ -372,8 +373,8 @@ func TestServiceCatchUpIntegration(t *testing.T) {
 	must(t, s.Shutdown(ctx))
 	mu.Lock()
 	defer mu.Unlock()
-	if fmt.Sprint(ran) != fmt.Sprintf("map[member_profile:[%[1]s] tiers:[%[1]s]]", asOf.Format(DateLayout)) {
-		t.Errorf("caught up %v, want tiers and member_profile for %s only", ran, asOf.Format(DateLayout))
+	if fmt.Sprint(ran) != fmt.Sprintf("map[member_profile:[%[1]s] tiers:[%[1]s]]", asOf.Format(asof.Layout)) {
+		t.Errorf("caught up %v, want tiers and member_profile for %s only", ran, asOf.Format(asof.Layout))
 	}
 	rs, err := store.List(ctx, Filter{Job: "tiers"})
 	must(t, err)

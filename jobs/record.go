@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/memberlytics/memberlytics/internal/platform/asof"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -222,7 +223,7 @@ func (m *RecordMetrics) read(ctx context.Context) error {
 			rows.Close()
 			return fmt.Errorf("read member_profile_latest: %w", err)
 		}
-		if k.asOf, err = time.Parse(DateLayout, d); err != nil {
+		if k.asOf, err = time.Parse(asof.Layout, d); err != nil {
 			rows.Close()
 			return fmt.Errorf("read member_profile_latest: as_of %q: %w", d, err)
 		}

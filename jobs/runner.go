@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/memberlytics/memberlytics/internal/platform/asof"
 )
 
 // RetryPolicy says how often and how soon a transient failure is retried.
@@ -335,7 +336,7 @@ func (r *Runner) Run(ctx context.Context, req Request) ([]Run, error) {
 		}
 	}
 	if refused != nil {
-		return runs, errors.Join(recErr, fmt.Errorf("run %s for %s: %w", req.Target, asOf.Format(DateLayout), refused))
+		return runs, errors.Join(recErr, fmt.Errorf("run %s for %s: %w", req.Target, asOf.Format(asof.Layout), refused))
 	}
 	return runs, recErr
 }
@@ -381,7 +382,7 @@ func (r *Runner) skip(ctx context.Context, rec *recorder, name string, asOf time
 	run.Attempt = 0
 	run.FinishedAt = run.StartedAt
 	run.Error = reason
-	log := r.log.With("job", name, "as_of", asOf.Format(DateLayout), "run_id", run.RunID)
+	log := r.log.With("job", name, "as_of", asOf.Format(asof.Layout), "run_id", run.RunID)
 	err := rec.write(ctx, run, log)
 	log.Warn("job skipped", "reason", reason)
 	r.opt.Metrics.finished(run, 0)
@@ -401,7 +402,7 @@ func (r *Runner) runOne(ctx context.Context, rec *recorder, job Job, asOf time.T
 	name := job.Name()
 	run := r.newRun(name, asOf, req, StatusRunning)
 	run.Lease, run.HeartbeatAt = r.opt.Lease, run.StartedAt
-	log := r.log.With("job", name, "as_of", asOf.Format(DateLayout), "run_id", run.RunID, "trigger", string(req.Trigger))
+	log := r.log.With("job", name, "as_of", asOf.Format(asof.Layout), "run_id", run.RunID, "trigger", string(req.Trigger))
 	if err := r.opt.Store.Write(ctx, run); err != nil {
 		// Not run: nothing could track it.
 		run.Status, run.FinishedAt = StatusFailed, r.now().UTC()
@@ -611,7 +612,7 @@ func (r *Runner) RecoverAbandoned(ctx context.Context) ([]Run, error) {
 			return out, fmt.Errorf("recover abandoned runs: %w", err)
 		}
 		r.opt.Metrics.finished(run, run.FinishedAt.Sub(run.StartedAt).Seconds())
-		log := r.log.With("job", run.Job, "run_id", run.RunID, "as_of", run.AsOf.Format(DateLayout), "owner", run.Owner)
+		log := r.log.With("job", run.Job, "run_id", run.RunID, "as_of", run.AsOf.Format(asof.Layout), "owner", run.Owner)
 		log.Warn("marked run abandoned", "reason", why)
 		r.notify(ctx, run, log)
 		out = append(out, run)

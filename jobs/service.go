@@ -11,6 +11,7 @@ import (
 
 	"github.com/go-co-op/gocron/v2"
 	"github.com/google/uuid"
+	"github.com/memberlytics/memberlytics/internal/platform/asof"
 )
 
 // ServiceOptions configure a Service.
@@ -205,13 +206,13 @@ func (s *Service) catchUp(now time.Time) {
 		}
 		switch {
 		case errors.Is(err, ErrBusy):
-			log.Warn("schedule catch-up skipped: a job of it is running", "as_of", asOf.Format(DateLayout))
+			log.Warn("schedule catch-up skipped: a job of it is running", "as_of", asOf.Format(asof.Layout))
 		case errors.Is(err, ErrAsOfOutsideData):
-			log.Warn("schedule catch-up skipped: as_of outside the data", "as_of", asOf.Format(DateLayout), "reason", err.Error())
+			log.Warn("schedule catch-up skipped: as_of outside the data", "as_of", asOf.Format(asof.Layout), "reason", err.Error())
 		case err != nil:
-			log.Error("schedule catch-up", "as_of", asOf.Format(DateLayout), "err", err)
+			log.Error("schedule catch-up", "as_of", asOf.Format(asof.Layout), "err", err)
 		case len(res) == 1 && len(res[0].Jobs) > 0:
-			log.Info("schedule caught up", "fired_at", last.UTC(), "as_of", asOf.Format(DateLayout), "jobs", strings.Join(res[0].Jobs, ","))
+			log.Info("schedule caught up", "fired_at", last.UTC(), "as_of", asOf.Format(asof.Layout), "jobs", strings.Join(res[0].Jobs, ","))
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2"
 
+	"github.com/memberlytics/memberlytics/internal/platform/asof"
 	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 	"github.com/memberlytics/memberlytics/sql"
 )
@@ -93,10 +94,10 @@ func (s *Store) List(ctx context.Context, f Filter) ([]Run, error) {
 	// 1970-01-01, or after 2105) are listed too.
 	var from, to string
 	if !f.From.IsZero() {
-		from = f.From.Format(DateLayout)
+		from = f.From.Format(asof.Layout)
 	}
 	if !f.To.IsZero() {
-		to = f.To.Format(DateLayout)
+		to = f.To.Format(asof.Layout)
 	}
 	limit := f.Limit
 	if limit <= 0 {

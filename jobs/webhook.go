@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"net/url"
 	"time"
+
+	"github.com/memberlytics/memberlytics/internal/platform/asof"
 )
 
 // Webhook posts a JSON message for every failed or abandoned run to a URL (a Slack or
@@ -38,7 +40,7 @@ func NewWebhook(url string, timeout time.Duration) *Webhook {
 func (w *Webhook) Notify(ctx context.Context, r Run) error {
 	msg := FailureMessage{
 		Event: "job_run_failed",
-		Text:  fmt.Sprintf("memberlytics: job %s %s for %s after %d attempt(s): %s", r.Job, r.Status, r.AsOf.Format(DateLayout), r.Attempt, r.Error),
+		Text:  fmt.Sprintf("memberlytics: job %s %s for %s after %d attempt(s): %s", r.Job, r.Status, r.AsOf.Format(asof.Layout), r.Attempt, r.Error),
 		Run:   r,
 	}
 	body, err := json.Marshal(msg)

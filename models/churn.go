@@ -9,7 +9,9 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2"
 
+	"github.com/memberlytics/memberlytics/internal/platform/asof"
 	"github.com/memberlytics/memberlytics/internal/platform/config"
+	"github.com/memberlytics/memberlytics/internal/platform/query"
 	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 	"github.com/memberlytics/memberlytics/models/churn"
 	"github.com/memberlytics/memberlytics/models/clv"
@@ -112,14 +114,15 @@ type Churn struct {
 const churnBucketMembers = 500_000
 
 // NewChurn returns the churn model configured by c (models.churn); its
-// p_alive feature uses BG/NBD fitted at each cut-off with the clv settings
-// cv (models.clv), and its tier feature the levels of tiers
-// (models.tiers). All must have passed config validation.
-func NewChurn(c config.Churn, cv config.CLV, tiers config.Tiers) (*Churn, error) {
-	m, err := NewCLV(cv)
-	if err != nil {
-		return nil, err
+// p_alive feature is the BG/NBD fit of purchases (the clv model, whose
+// FitPurchases is the one BG/NBD fit both models use) at each cut-off,
+// and its tier feature the levels of tiers (models.tiers). c and tiers
+// must have passed config validation.
+func NewChurn(c config.Churn, purchases *CLV, tiers config.Tiers) (*Churn, error) {
+	if purchases == nil {
+		return nil, fmt.Errorf("churn model: no clv model for the p_alive feature")
 	}
+	m := purchases
 	names := make([]string, len(tiers.Levels))
 	for i, l := range tiers.Levels {
 		names[i] = strings.ToLower(l.Name)
@@ -132,17 +135,8 @@ func NewChurn(c config.Churn, cv config.CLV, tiers config.Tiers) (*Churn, error)
 // buyers, no convergence) every member gets p_alive = 1, a constant the
 // regression gives no weight, and ok is false.
 func (m *Churn) purchaseModel(ctx context.Context, env Env, w Window) (args []any, ok bool, err error) {
-	sc, err := newScratch(ctx, env.Conn, "churn")
-	if err != nil {
-		return nil, false, err
-	}
-	defer sc.drop()
 	bg := clv.BGNBDParams{R: 1, Alpha: 1, A: 1, B: 1}
-	work := sc.name("work")
-	if err := execQuery(ctx, env.Conn, "clv", "stats", map[string]string{"work": work}, w.Args(env.RunID)...); err != nil {
-		return nil, false, err
-	}
-	fit, ferr := m.clv.fitWork(ctx, env.Conn, w, work, false)
+	fit, ferr := m.clv.FitPurchases(ctx, env, w)
 	if fit != nil && fit.BGNBD.Converged {
 		bg, ok = fit.BGNBD.Params, true
 	} else if ferr != nil && !errors.Is(ferr, clv.ErrTooFewCustomers) && !errors.Is(ferr, clv.ErrNotConverged) {
@@ -194,7 +188,7 @@ func (s churnSet) xy() ([][]float64, []bool) {
 func (m *Churn) sample(ctx context.Context, env Env, c time.Time, seed uint64) (churnSet, error) {
 	w := NewWindow(c, env.Location)
 	label := NewWindow(c.AddDate(0, 0, m.cfg.HorizonDays), env.Location)
-	q, err := Query(m.Name(), "features", nil)
+	q, err := query.For(env.Conn, m.Name()).Text("features", nil)
 	if err != nil {
 		return churnSet{}, err
 	}
@@ -227,7 +221,7 @@ func (m *Churn) sample(ctx context.Context, env Env, c time.Time, seed uint64) (
 // buckets returns the number of member hash buckets (see bucketMembers).
 func (m *Churn) buckets(ctx context.Context, env Env) (uint64, error) {
 	var n uint64
-	if err := scanQuery(ctx, env.Conn, m.Name(), "members", nil, nil, func(r warehouse.Rows) error { return r.Scan(&n) }); err != nil {
+	if err := query.For(env.Conn, m.Name()).Each(ctx, "members", nil, nil, func(r warehouse.Rows) error { return r.Scan(&n) }); err != nil {
 		return 0, err
 	}
 	per := max(m.bucketMembers, 1)
@@ -236,7 +230,7 @@ func (m *Churn) buckets(ctx context.Context, env Env) (uint64, error) {
 
 // stream reads one bucket of feature rows into the sampler.
 func (m *Churn) stream(ctx context.Context, conn warehouse.Conn, q string, args []any, smp *churn.Sampler[churnRow], set *churnSet) error {
-	rows, err := conn.Query(warehouse.WithQueryName(ctx, "churn_features"), q, usedArgs(q, args)...)
+	rows, err := conn.Query(warehouse.WithQueryName(ctx, "churn.features"), q, args...)
 	if err != nil {
 		return err
 	}
@@ -391,7 +385,7 @@ func (m *Churn) Run(ctx context.Context, env Env, asOf time.Time) (Result, error
 		metrics["refit_converged"], metrics["refit_iterations"] = bool01(model.Converged), float64(model.Iterations)
 	}
 	if err != nil {
-		return fail(fmt.Errorf("churn for %s: refit at %s: %w", w.Date(), valid.cutoff.Format(DateLayout), err))
+		return fail(fmt.Errorf("churn for %s: refit at %s: %w", w.Date(), valid.cutoff.Format(asof.Layout), err))
 	}
 	metrics["fit_seconds"] = time.Since(fitStart).Seconds()
 	scoreStart := time.Now()
@@ -422,12 +416,12 @@ func (m *Churn) Run(ctx context.Context, env Env, asOf time.Time) (Result, error
 // published rows with their bands. It returns the rows and the cut points.
 func (m *Churn) score(ctx context.Context, env Env, w Window, model *churn.Model) (uint64, [3]float64, error) {
 	var cuts [3]float64
-	sc, err := newScratch(ctx, env.Conn, "churn")
+	sc, err := query.For(env.Conn, "churn").Scratch(ctx)
 	if err != nil {
 		return 0, cuts, err
 	}
-	defer sc.drop()
-	fq, err := Query(m.Name(), "features", nil)
+	defer sc.Drop()
+	fq, err := query.For(env.Conn, m.Name()).Text("features", nil)
 	if err != nil {
 		return 0, cuts, err
 	}
@@ -445,16 +439,16 @@ func (m *Churn) score(ctx context.Context, env Env, w Window, model *churn.Model
 	for i, g := range groups {
 		ga[i], gb[i], gw[i], hi[i], lo[i] = uint32(g.a), uint32(g.b), g.w, g.hi, g.lo
 	}
-	scored := sc.name("scored")
+	scored := sc.Table("scored")
 	tables := map[string]string{"scored": scored}
-	if err := execQuery(ctx, env.Conn, m.Name(), "scored_table", tables); err != nil {
+	if err := query.For(env.Conn, m.Name()).Exec(ctx, "scored_table", tables); err != nil {
 		return 0, cuts, err
 	}
 	for b := uint64(0); b < buckets; b++ {
-		view := sc.name(fmt.Sprintf("features_%d", b))
+		view := sc.Table(fmt.Sprintf("features_%d", b))
 		args := append(m.args(w, env.RunID, w.End), bg...)
 		args = append(args, clickhouse.Named("buckets", buckets), clickhouse.Named("bucket", b), clickhouse.Named("keep_lapsed", 1))
-		if err := env.Conn.Exec(ctx, "CREATE VIEW "+view+" AS "+fq, usedArgs(fq, args)...); err != nil {
+		if err := env.Conn.Exec(ctx, "CREATE VIEW "+view+" AS "+fq, args...); err != nil {
 			return 0, cuts, fmt.Errorf("churn features view: %w", err)
 		}
 		args = append(args,
@@ -464,7 +458,7 @@ func (m *Churn) score(ctx context.Context, env Env, w Window, model *churn.Model
 			clickhouse.Named("high_words", hi), clickhouse.Named("low_words", lo),
 			clickhouse.Named("lapsed_words", fmt.Sprintf("no paid order for over %d days", m.cfg.MaxInactiveDays)),
 		)
-		if err := execQuery(ctx, env.Conn, m.Name(), "fill", map[string]string{"scored": scored, "features": view}, args...); err != nil {
+		if err := query.For(env.Conn, m.Name()).Exec(ctx, "fill", map[string]string{"scored": scored, "features": view}, args...); err != nil {
 			return 0, cuts, err
 		}
 	}
@@ -473,13 +467,20 @@ func (m *Churn) score(ctx context.Context, env Env, w Window, model *churn.Model
 	} else {
 		q := m.cfg.RiskBandQuantiles
 		args := []any{clickhouse.Named("q1", q[0]), clickhouse.Named("q2", q[1]), clickhouse.Named("q3", q[2])}
-		if err := queryRow(ctx, env.Conn, m.Name(), "band_cuts", tables, args, &cuts[0], &cuts[1], &cuts[2]); err != nil {
+		if err := query.For(env.Conn, m.Name()).Row(ctx, "band_cuts", tables, args, &cuts[0], &cuts[1], &cuts[2]); err != nil {
 			return 0, cuts, fmt.Errorf("churn band cut points: %w", err)
 		}
 	}
-	n, err := ReplacePartition(ctx, env.Conn, "churn", w.AsOf, func(stage string) error {
-		return execQuery(ctx, env.Conn, m.Name(), "publish", map[string]string{"stage": stage, "scored": scored},
-			clickhouse.Named("band_medium", cuts[0]), clickhouse.Named("band_high", cuts[1]), clickhouse.Named("band_critical", cuts[2]))
+	n, err := query.ReplacePartition(ctx, env.Conn, "churn", w.AsOf, func(stage string) error {
+		return query.For(env.Conn, m.Name()).Exec(ctx, "publish", map[string]string{"stage": stage, "scored": scored}, clickhouse.Named("band_medium", cuts[0]), clickhouse.Named("band_high", cuts[1]), clickhouse.Named("band_critical", cuts[2]))
 	})
 	return n, cuts, err
+}
+
+// Tables implements Declarer.
+func (*Churn) Tables() []Table {
+	return []Table{
+		{Name: "churn", Sharded: true, Migration: "041_churn.sql",
+			Comment: "Churn prediction per buyer and as_of (L2 logistic regression): probability of no paid order in the horizon, risk band, top three drivers."},
+	}
 }

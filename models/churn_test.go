@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/memberlytics/memberlytics/internal/platform/config"
+	"github.com/memberlytics/memberlytics/internal/platform/query"
 	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 )
 
@@ -16,7 +18,7 @@ import (
 // columns and the fill query's array f in the same order.
 func TestChurnSQLFeatureOrder(t *testing.T) {
 	t.Parallel()
-	qs, err := Queries("churn")
+	qs, err := query.Sources("churn")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,32 +59,13 @@ func TestChurnWords(t *testing.T) {
 	}
 }
 
-func TestHasPlaceholder(t *testing.T) {
-	t.Parallel()
-	for _, c := range []struct {
-		q, name string
-		want    bool
-	}{
-		{"toDate(@as_of)", "as_of", true},
-		{"toDateTime(@as_of_end, 'UTC')", "as_of", false},
-		{"toDateTime(@as_of_end, 'UTC')", "as_of_end", true},
-		{"@as_of_end < @as_of", "as_of", true},
-		{"x = @as_of", "as_of", true},
-		{"x = 1", "as_of", false},
-	} {
-		if got := hasPlaceholder(c.q, c.name); got != c.want {
-			t.Errorf("hasPlaceholder(%q, %q) = %v, want %v", c.q, c.name, got, c.want)
-		}
-	}
-}
-
 // churnFixtureModel is churn with a 30-day horizon and the default tiers
 // Bronze, Silver, Gold, Diamond.
 func churnFixtureModel(t *testing.T) *Churn {
 	t.Helper()
 	c := defaults()
 	c.Churn.HorizonDays = 30
-	m, err := NewChurn(c.Churn, c.CLV, c.Tiers)
+	m, err := NewChurn(c.Churn, mustCLV(t, c.CLV), c.Tiers)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,4 +158,21 @@ func TestChurnTierAtCutoffIntegration(t *testing.T) {
 			t.Errorf("tier feature by spend %v, want %v", got, want)
 		}
 	})
+}
+
+// mustCLV is the clv model of cfg, churn's p_alive fit.
+func mustCLV(t *testing.T, cfg config.CLV) *CLV {
+	t.Helper()
+	m, err := NewCLV(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func TestNewChurnNeedsCLV(t *testing.T) {
+	c := defaults()
+	if _, err := NewChurn(c.Churn, nil, c.Tiers); err == nil || err.Error() != "churn model: no clv model for the p_alive feature" {
+		t.Errorf("NewChurn without clv: err = %v", err)
+	}
 }

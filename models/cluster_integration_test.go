@@ -6,7 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/memberlytics/memberlytics/internal/platform/asof"
 	"github.com/memberlytics/memberlytics/internal/platform/config"
+	"github.com/memberlytics/memberlytics/internal/platform/query"
 	"github.com/memberlytics/memberlytics/internal/testkit/chtest"
 )
 
@@ -24,17 +26,17 @@ func TestClusterReplacePartitionIntegration(t *testing.T) {
 	fillN := func(asOf time.Time, n int) func(stage string) error {
 		return func(stage string) error {
 			return cc.Exec(ctx, fmt.Sprintf(`INSERT INTO %s (as_of, member_id, run_id)
-				SELECT toDate('%s'), concat('M', toString(number)), 'r' FROM system.numbers LIMIT %d`, stage, asOf.Format(DateLayout), n))
+				SELECT toDate('%s'), concat('M', toString(number)), 'r' FROM system.numbers LIMIT %d`, stage, asOf.Format(asof.Layout), n))
 		}
 	}
 	perShard := func(asOf time.Time) []uint64 {
 		var out []uint64
 		for _, sh := range db.Shards {
-			out = append(out, chtest.QueryUint(t, sh, "SELECT count() FROM rfm_local WHERE as_of = ?", asOf.Format(DateLayout)))
+			out = append(out, chtest.QueryUint(t, sh, "SELECT count() FROM rfm_local WHERE as_of = ?", asOf.Format(asof.Layout)))
 		}
 		return out
 	}
-	if _, err := ReplacePartition(ctx, cc, "rfm", other, fillN(other, 10)); err != nil {
+	if _, err := query.ReplacePartition(ctx, cc, "rfm", other, fillN(other, 10)); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
@@ -42,7 +44,7 @@ func TestClusterReplacePartitionIntegration(t *testing.T) {
 		n    int
 	}{{"first run", 200}, {"re-run replaces", 150}, {"one member: the other shard empties", 1}, {"no rows", 0}}
 	for _, tt := range tests {
-		n, err := ReplacePartition(ctx, cc, "rfm", day, fillN(day, tt.n))
+		n, err := query.ReplacePartition(ctx, cc, "rfm", day, fillN(day, tt.n))
 		if err != nil {
 			t.Fatalf("%s: %v", tt.name, err)
 		}
@@ -53,7 +55,7 @@ func TestClusterReplacePartitionIntegration(t *testing.T) {
 		if tt.n >= 100 && (got[0] == 0 || got[1] == 0) {
 			t.Errorf("%s: shards hold %v, want rows on both", tt.name, got)
 		}
-		if total := chtest.QueryUint(t, cc, "SELECT count() FROM rfm WHERE as_of = ?", day.Format(DateLayout)); total != uint64(tt.n) {
+		if total := chtest.QueryUint(t, cc, "SELECT count() FROM rfm WHERE as_of = ?", day.Format(asof.Layout)); total != uint64(tt.n) {
 			t.Errorf("%s: %d rows through the Distributed table, want %d", tt.name, total, tt.n)
 		}
 	}
@@ -61,7 +63,7 @@ func TestClusterReplacePartitionIntegration(t *testing.T) {
 		t.Errorf("the other as_of holds %v, want 10 rows untouched", got)
 	}
 	// A home table: the rows stay on the initiator.
-	if _, err := ReplacePartition(ctx, cc, "cohorts", day, func(stage string) error {
+	if _, err := query.ReplacePartition(ctx, cc, "cohorts", day, func(stage string) error {
 		return cc.Exec(ctx, "INSERT INTO "+stage+" (as_of, cohort_by, run_id) SELECT toDate('2025-03-01'), 'join', 'r'")
 	}); err != nil {
 		t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2"
 
 	"github.com/memberlytics/memberlytics/internal/platform/config"
+	"github.com/memberlytics/memberlytics/internal/platform/query"
 	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 	"github.com/memberlytics/memberlytics/models/clv"
 )
@@ -122,12 +123,12 @@ func (f *CLVFit) Params() map[string]float64 {
 func (m *CLV) Run(ctx context.Context, env Env, asOf time.Time) (Result, error) {
 	w := NewWindow(asOf, env.Location)
 	log := env.logger()
-	sc, err := newScratch(ctx, env.Conn, "clv")
+	sc, err := query.For(env.Conn, "clv").Scratch(ctx)
 	if err != nil {
 		return Result{}, err
 	}
-	defer sc.drop()
-	work := sc.name("work")
+	defer sc.Drop()
+	work := sc.Table("work")
 	start := time.Now()
 	fit, err := m.fit(ctx, env, w, work)
 	fitDone := time.Now()
@@ -149,7 +150,7 @@ func (m *CLV) Run(ctx context.Context, env Env, asOf time.Time) (Result, error) 
 		}
 		return Result{}, err
 	}
-	scores, scored := sc.name("scores"), sc.name("scored")
+	scores, scored := sc.Table("scores"), sc.Table("scored")
 	sumP, sumE, err := m.score(ctx, env.Conn, fit, scores)
 	if err != nil {
 		return Result{}, err
@@ -157,17 +158,16 @@ func (m *CLV) Run(ctx context.Context, env Env, asOf time.Time) (Result, error) 
 	gg := fit.Spend.Params
 	args := w.Args(env.RunID, clickhouse.Named("p", gg.P), clickhouse.Named("q", gg.Q), clickhouse.Named("v", gg.V))
 	tables := map[string]string{"work": work, "scores": scores, "scored": scored}
-	if err := execQuery(ctx, env.Conn, m.Name(), "scored", tables, args...); err != nil {
+	if err := query.For(env.Conn, m.Name()).Exec(ctx, "scored", tables, args...); err != nil {
 		return Result{}, err
 	}
 	clvBounds, spendBounds, err := m.bounds(ctx, env.Conn, tables, args)
 	if err != nil {
 		return Result{}, err
 	}
-	n, err := ReplacePartition(ctx, env.Conn, "clv", w.AsOf, func(stage string) error {
+	n, err := query.ReplacePartition(ctx, env.Conn, "clv", w.AsOf, func(stage string) error {
 		tables["stage"] = stage
-		return execQuery(ctx, env.Conn, m.Name(), "fill", tables,
-			append(args, clickhouse.Named("clv_bounds", clvBounds), clickhouse.Named("spend_bounds", spendBounds))...)
+		return query.For(env.Conn, m.Name()).Exec(ctx, "fill", tables, append(args, clickhouse.Named("clv_bounds", clvBounds), clickhouse.Named("spend_bounds", spendBounds))...)
 	})
 	if err != nil {
 		return Result{}, err
@@ -189,11 +189,30 @@ func (m *CLV) Run(ctx context.Context, env Env, asOf time.Time) (Result, error) 
 	return Result{Rows: map[string]uint64{"clv": n}, Metrics: finite(metrics), Params: finite(params)}, nil
 }
 
+// FitPurchases fits BG/NBD alone on the members' order history up to the
+// end of w (member statistics in a scratch table dropped on return): the
+// purchase model the clv run fits with Gamma-Gamma, and churn's p_alive
+// feature at each of its cut-offs. On a fit failure it returns the
+// partial fit (nil before any fit ran) with the error.
+func (m *CLV) FitPurchases(ctx context.Context, env Env, w Window) (*CLVFit, error) {
+	q := query.For(env.Conn, m.Name())
+	sc, err := q.Scratch(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer sc.Drop()
+	work := sc.Table("work")
+	if err := q.Exec(ctx, "stats", query.Tables{"work": work}, w.Args(env.RunID)...); err != nil {
+		return nil, err
+	}
+	return m.fitWork(ctx, env.Conn, w, work, false)
+}
+
 // fit computes the member statistics into the scratch table work and fits
 // both models. On a fit failure it returns the partial fit (nil before
 // any fit ran) with the error.
 func (m *CLV) fit(ctx context.Context, env Env, w Window, work string) (*CLVFit, error) {
-	if err := execQuery(ctx, env.Conn, m.Name(), "stats", map[string]string{"work": work}, w.Args(env.RunID)...); err != nil {
+	if err := query.For(env.Conn, m.Name()).Exec(ctx, "stats", map[string]string{"work": work}, w.Args(env.RunID)...); err != nil {
 		return nil, err
 	}
 	return m.fitWork(ctx, env.Conn, w, work, true)
@@ -205,7 +224,7 @@ func (m *CLV) fitWork(ctx context.Context, conn warehouse.Conn, w Window, work s
 	fit := &CLVFit{Unit: m.spec.Unit, start: time.Now()}
 	unit := m.spec.Unit.Days()
 	tables := map[string]string{"work": work}
-	err := scanQuery(ctx, conn, m.Name(), "tuples", tables, nil, func(r warehouse.Rows) error {
+	err := query.For(conn, m.Name()).Each(ctx, "tuples", tables, nil, func(r warehouse.Rows) error {
 		var x, tx, T uint32
 		var n uint64
 		if err := r.Scan(&x, &tx, &T, &n); err != nil {
@@ -231,7 +250,7 @@ func (m *CLV) fitWork(ctx context.Context, conn warehouse.Conn, w Window, work s
 		return fit, err
 	}
 	var spend []clv.SpendCustomer
-	err = scanQuery(ctx, conn, m.Name(), "spend", tables, nil, func(r warehouse.Rows) error {
+	err = query.For(conn, m.Name()).Each(ctx, "spend", tables, nil, func(r warehouse.Rows) error {
 		var x uint32
 		var mean float64
 		var n uint64
@@ -262,7 +281,7 @@ func (m *CLV) fitWork(ctx context.Context, conn warehouse.Conn, w Window, work s
 // in parallel. It returns the member-weighted sums of P(alive) and of
 // the expected purchases.
 func (m *CLV) score(ctx context.Context, conn warehouse.Conn, fit *CLVFit, scores string) (sumP, sumE float64, err error) {
-	if err := execQuery(ctx, conn, m.Name(), "tuple_table", map[string]string{"scores": scores}); err != nil {
+	if err := query.For(conn, m.Name()).Exec(ctx, "tuple_table", map[string]string{"scores": scores}); err != nil {
 		return 0, 0, err
 	}
 	vals := make([]clv.CustomerValue, len(fit.Tuples))
@@ -312,7 +331,7 @@ func (m *CLV) score(ctx context.Context, conn warehouse.Conn, fit *CLVFit, score
 
 // bounds returns the decile cut points of clv and past spend.
 func (m *CLV) bounds(ctx context.Context, conn warehouse.Conn, tables map[string]string, args []any) (clvB, spendB []float64, err error) {
-	err = scanQuery(ctx, conn, m.Name(), "bounds", tables, args, func(r warehouse.Rows) error {
+	err = query.For(conn, m.Name()).Each(ctx, "bounds", tables, args, func(r warehouse.Rows) error {
 		return r.Scan(&clvB, &spendB)
 	})
 	if err == nil && (len(clvB) != 9 || len(spendB) != 9) {
@@ -337,4 +356,12 @@ func finite(m map[string]float64) map[string]float64 {
 		}
 	}
 	return m
+}
+
+// Tables implements Declarer.
+func (*CLV) Tables() []Table {
+	return []Table{
+		{Name: "clv", Sharded: true, Migration: "040_clv.sql",
+			Comment: "Customer lifetime value per buyer and as_of (BG/NBD + Gamma-Gamma): P(alive), expected purchases and order value over the horizon, discounted CLV, decile."},
+	}
 }

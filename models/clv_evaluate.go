@@ -11,6 +11,7 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2"
 
+	"github.com/memberlytics/memberlytics/internal/platform/query"
 	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 )
 
@@ -70,12 +71,12 @@ func (m *CLV) Evaluate(ctx context.Context, env Env, calEnd, holdEnd time.Time) 
 	if ev.HoldoutDays < 1 {
 		return ev, fmt.Errorf("evaluate clv: holdout end %s must be after calibration end %s", hw.Date(), w.Date())
 	}
-	sc, err := newScratch(ctx, env.Conn, "clv")
+	sc, err := query.For(env.Conn, "clv").Scratch(ctx)
 	if err != nil {
 		return CLVEvaluation{}, err
 	}
-	defer sc.drop()
-	work := sc.name("work")
+	defer sc.Drop()
+	work := sc.Table("work")
 	fit, err := m.fit(ctx, env, w, work)
 	if err != nil {
 		return ev, fmt.Errorf("evaluate clv: %w", err)
@@ -87,7 +88,7 @@ func (m *CLV) Evaluate(ctx context.Context, env Env, calEnd, holdEnd time.Time) 
 	var absErr float64
 	args := w.Args(env.RunID, clickhouse.Named("holdout_end", FormatUTC(hw.End)))
 	cache := map[[3]uint32]float64{}
-	err = scanQuery(ctx, env.Conn, m.Name(), "holdout", map[string]string{"work": work}, args, func(r warehouse.Rows) error {
+	err = query.For(env.Conn, m.Name()).Each(ctx, "holdout", map[string]string{"work": work}, args, func(r warehouse.Rows) error {
 		var x, tx, T, actual uint32
 		var c uint64
 		if err := r.Scan(&x, &tx, &T, &actual, &c); err != nil {
@@ -214,7 +215,7 @@ func (m *CLV) evaluateRevenue(ctx context.Context, env Env, w Window, work strin
 	bg, gg := ev.Fit.BGNBD.Params, ev.Fit.Spend.Params
 	var pairs []revenuePair
 	var spendAbs, spendPred, spendAct, spendN float64
-	err := scanQuery(ctx, env.Conn, m.Name(), "holdout_members", map[string]string{"work": work}, args, func(r warehouse.Rows) error {
+	err := query.For(env.Conn, m.Name()).Each(ctx, "holdout_members", map[string]string{"work": work}, args, func(r warehouse.Rows) error {
 		var x, tx, T, actual uint32
 		var mean, revenue float64
 		if err := r.Scan(&x, &tx, &T, &mean, &actual, &revenue); err != nil {

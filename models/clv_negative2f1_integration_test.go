@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/memberlytics/memberlytics/internal/devtools/datagen"
+	"github.com/memberlytics/memberlytics/internal/platform/asof"
 	"github.com/memberlytics/memberlytics/internal/testkit/chtest"
 	"github.com/memberlytics/memberlytics/internal/testkit/genload"
 )
@@ -38,7 +39,7 @@ func TestCLVFitWithNegative2F1Integration(t *testing.T) {
 	}
 	var members, bad, oneTime uint64
 	rows, err := conn.Query(ctx, `SELECT count(), countIf(NOT (isFinite(expected_purchases) AND isFinite(clv) AND expected_purchases >= 0)), countIf(frequency = 0)
-		FROM clv WHERE as_of = ?`, asOf.Format(DateLayout))
+		FROM clv WHERE as_of = ?`, asOf.Format(asof.Layout))
 	if err != nil {
 		t.Fatal(err)
 	}

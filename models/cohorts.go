@@ -8,6 +8,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2"
 
 	"github.com/memberlytics/memberlytics/internal/platform/config"
+	"github.com/memberlytics/memberlytics/internal/platform/query"
 )
 
 // Cohorts is the cohorts model: retention cells by cohort (first-order or
@@ -35,29 +36,40 @@ func (m *Cohorts) Run(ctx context.Context, env Env, asOf time.Time) (Result, err
 		by = "first_order"
 	}
 	res := Result{Rows: map[string]uint64{}, Metrics: map[string]float64{}}
-	err := WithScratch(ctx, env.Conn, "cohorts_base", func(scratch string) error {
-		t := map[string]string{"scratch": scratch}
-		if err := exec(ctx, env.Conn, "cohorts", "base_create", t, nil); err != nil {
-			return err
-		}
-		if err := exec(ctx, env.Conn, "cohorts", "base_fill_"+by, t, w.Args(env.RunID)); err != nil {
-			return err
-		}
-		n, err := ReplacePartition(ctx, env.Conn, "cohorts", w.AsOf, func(stage string) error {
-			t["stage"] = stage
-			for _, pt := range []string{"month", "week"} {
-				args := w.Args(env.RunID, clickhouse.Named("pt", pt), clickhouse.Named("by", by))
-				if err := exec(ctx, env.Conn, "cohorts", "fill", t, args); err != nil {
-					return fmt.Errorf("%s periods: %w", pt, err)
-				}
+	q := query.For(env.Conn, "cohorts")
+	sc, err := q.Scratch(ctx)
+	if err != nil {
+		return Result{}, fmt.Errorf("cohorts: %w", err)
+	}
+	defer sc.Drop()
+	t := query.Tables{"scratch": sc.Table("base")}
+	if err := q.Exec(ctx, "base_create", t); err != nil {
+		return Result{}, fmt.Errorf("cohorts: %w", err)
+	}
+	if err := q.Exec(ctx, "base_fill_"+by, t, w.Args(env.RunID)...); err != nil {
+		return Result{}, fmt.Errorf("cohorts: %w", err)
+	}
+	n, err := q.Stage(ctx, "cohorts", w.AsOf, func(stage string) error {
+		t["stage"] = stage
+		for _, pt := range []string{"month", "week"} {
+			args := w.Args(env.RunID, clickhouse.Named("pt", pt), clickhouse.Named("by", by))
+			if err := q.Exec(ctx, "fill", t, args...); err != nil {
+				return fmt.Errorf("%s periods: %w", pt, err)
 			}
-			return nil
-		})
-		res.Rows["cohorts"] = n
-		return err
+		}
+		return nil
 	})
 	if err != nil {
 		return Result{}, fmt.Errorf("cohorts: %w", err)
 	}
+	res.Rows["cohorts"] = n
 	return res, nil
+}
+
+// Tables implements Declarer.
+func (*Cohorts) Tables() []Table {
+	return []Table{
+		{Name: "cohorts", Sharded: false, Migration: "023_cohorts.sql",
+			Comment: "Cohort retention cells per as_of: cohort (first order or join month), period type (month, week) and period; size, active, retention, revenue, revenue retention, cumulative repeat rate."},
+	}
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/memberlytics/memberlytics/internal/devtools/datagen"
+	"github.com/memberlytics/memberlytics/internal/platform/asof"
 	"github.com/memberlytics/memberlytics/internal/platform/config"
 	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 	"github.com/memberlytics/memberlytics/internal/testkit/chtest"
@@ -285,7 +286,7 @@ func bruteCohorts(t *testing.T, members, orders [][]string, by string, asOf time
 					act, cents = len(ce.active), ce.cents
 				}
 				rev := strconv.FormatFloat(float64(cents)/100, 'f', -1, 64)
-				out[fmt.Sprintf("%s %s %d", pt, lbl.Format(DateLayout), p)] = strings.Join([]string{
+				out[fmt.Sprintf("%s %s %d", pt, lbl.Format(asof.Layout), p)] = strings.Join([]string{
 					strconv.Itoa(c.size), strconv.Itoa(act), rev, strconv.Itoa(rep)}, " ")
 			}
 		}

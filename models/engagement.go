@@ -8,6 +8,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2"
 
 	"github.com/memberlytics/memberlytics/internal/platform/config"
+	"github.com/memberlytics/memberlytics/internal/platform/query"
 )
 
 // Engagement is the engagement model: 30- and 90-day event counts, a
@@ -42,31 +43,42 @@ func (m *Engagement) Run(ctx context.Context, env Env, asOf time.Time) (Result, 
 	}
 	args := w.Args(env.RunID, extra...)
 	res := Result{Rows: map[string]uint64{}, Metrics: map[string]float64{}, Params: params}
-	err := WithScratch(ctx, env.Conn, "engagement_base", func(scratch string) error {
-		t := map[string]string{"scratch": scratch}
-		if err := exec(ctx, env.Conn, "engagement", "base_create", t, nil); err != nil {
+	q := query.For(env.Conn, "engagement")
+	sc, err := q.Scratch(ctx)
+	if err != nil {
+		return Result{}, fmt.Errorf("engagement: %w", err)
+	}
+	defer sc.Drop()
+	t := query.Tables{"scratch": sc.Table("base")}
+	if err := q.Exec(ctx, "base_create", t); err != nil {
+		return Result{}, fmt.Errorf("engagement: %w", err)
+	}
+	if err := q.Exec(ctx, "base_fill", t, args...); err != nil {
+		return Result{}, fmt.Errorf("engagement: %w", err)
+	}
+	n, err := q.Stage(ctx, "engagement", w.AsOf, func(stage string) error {
+		t["stage"] = stage
+		if err := q.Exec(ctx, "fill", t, args...); err != nil {
 			return err
 		}
-		if err := exec(ctx, env.Conn, "engagement", "base_fill", t, args); err != nil {
+		var members, avg, els, active float64
+		if err := q.Row(ctx, "summary", t, nil, &members, &avg, &els, &active); err != nil {
 			return err
 		}
-		n, err := ReplacePartition(ctx, env.Conn, "engagement", w.AsOf, func(stage string) error {
-			t["stage"] = stage
-			if err := exec(ctx, env.Conn, "engagement", "fill", t, args); err != nil {
-				return err
-			}
-			var members, avg, els, active float64
-			if err := queryRow(ctx, env.Conn, "engagement", "summary", t, nil, &members, &avg, &els, &active); err != nil {
-				return err
-			}
-			res.Metrics["members"], res.Metrics["avg_score"], res.Metrics["engaged_low_spend"], res.Metrics["members_with_events"] = members, avg, els, active
-			return nil
-		})
-		res.Rows["engagement"] = n
-		return err
+		res.Metrics["members"], res.Metrics["avg_score"], res.Metrics["engaged_low_spend"], res.Metrics["members_with_events"] = members, avg, els, active
+		return nil
 	})
 	if err != nil {
 		return Result{}, fmt.Errorf("engagement: %w", err)
 	}
+	res.Rows["engagement"] = n
 	return res, nil
+}
+
+// Tables implements Declarer.
+func (*Engagement) Tables() []Table {
+	return []Table{
+		{Name: "engagement", Sharded: true, Migration: "024_engagement.sql",
+			Comment: "Engagement per member and as_of: event counts over 30 and 90 days, weighted score 0-100, percentile, engaged-but-low-spend flag."},
+	}
 }

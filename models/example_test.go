@@ -6,53 +6,32 @@ import (
 	"time"
 
 	"github.com/memberlytics/memberlytics/models"
+	"github.com/memberlytics/memberlytics/models/internal/example"
 )
 
-// orderCount is a complete model: paid orders per member as of a date. Its
-// output table would be created by a migration:
-//
-//	CREATE TABLE IF NOT EXISTS order_count (
-//	    as_of Date COMMENT '...', member_id String COMMENT '...',
-//	    orders UInt64 COMMENT '...', run_id String COMMENT '...'
-//	) ENGINE = MergeTree() PARTITION BY as_of ORDER BY member_id;
-type orderCount struct{}
+// countReport stands for a model reading order_count.
+type countReport struct{}
 
-// Name keys the SQL file sql/models/example_order_count.sql.
-func (orderCount) Name() string { return "example_order_count" }
-
-// Deps: this model reads only the raw views.
-func (orderCount) Deps() []string { return nil }
-
-// Run fills a staging table and swaps it in as the as_of partition.
-func (m orderCount) Run(ctx context.Context, env models.Env, asOf time.Time) (models.Result, error) {
-	w := models.NewWindow(asOf, env.Location)
-	n, err := models.ReplacePartition(ctx, env.Conn, "order_count", w.AsOf, func(stage string) error {
-		q, err := models.Query(m.Name(), "fill", map[string]string{"stage": stage})
-		if err != nil {
-			return err
-		}
-		return env.Conn.Exec(ctx, q, w.Args(env.RunID)...)
-	})
-	if err != nil {
-		return models.Result{}, err
-	}
-	return models.Result{Rows: map[string]uint64{"order_count": n}}, nil
+func (countReport) Name() string   { return "count_report" }
+func (countReport) Deps() []string { return []string{"order_count"} }
+func (countReport) Run(context.Context, models.Env, time.Time) (models.Result, error) {
+	return models.Result{}, nil
 }
 
-// dependsOnCount stands for a model reading order_count.
-type dependsOnCount struct{ orderCount }
-
-func (dependsOnCount) Name() string   { return "count_report" }
-func (dependsOnCount) Deps() []string { return []string{"example_order_count"} }
-
-// Adding a model: (1) its SQL in sql/models/<name>.sql and its table in a
-// migration, (2) a type with Name, Deps and Run, (3) one Add in the
-// registry that cmd/memberlytics builds. RunAll then runs it in dependency
-// order and records its metrics.
+// Adding a model is one folder and one registry line: the folder
+// (models/internal/example is the walkthrough's) holds the model's Go, its
+// SQL (go:embed, parsed once by query.MustParse), its parameters with
+// defaults and Validate, its Tables declaration and its tests; the
+// migration creating its table goes under sql/schema. RunAll then runs it
+// in dependency order and records its metrics.
 func Example() {
+	orderCount, err := example.New(example.DefaultParams())
+	if err != nil {
+		fmt.Println(err)
+	}
 	reg := models.NewRegistry()
 	// Registration order does not matter: Ordered sorts by dependencies.
-	for _, m := range []models.Model{dependsOnCount{}, orderCount{}} {
+	for _, m := range []models.Model{countReport{}, orderCount} {
 		if err := reg.Add(m); err != nil {
 			fmt.Println(err)
 		}
@@ -62,12 +41,9 @@ func Example() {
 		fmt.Println(err)
 	}
 	for _, m := range ordered {
-		fmt.Println(m.Name())
+		fmt.Println(m.Name(), models.OutputTables(m))
 	}
-	_, err = models.Query("example_order_count", "fill", map[string]string{"stage": "order_count_stage"})
-	fmt.Println("sql found:", err == nil)
 	// Output:
-	// example_order_count
-	// count_report
-	// sql found: true
+	// order_count [order_count]
+	// count_report [count_report]
 }

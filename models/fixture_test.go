@@ -8,6 +8,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/memberlytics/memberlytics/internal/platform/asof"
 	"github.com/memberlytics/memberlytics/internal/platform/config"
 	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 	"github.com/memberlytics/memberlytics/internal/testkit/chtest"
@@ -107,7 +108,7 @@ func (f fixture) load(t testing.TB, conn warehouse.Conn) {
 
 func asOfDay(t testing.TB, s string) time.Time {
 	t.Helper()
-	d, err := ParseAsOf(s)
+	d, err := asof.Parse(s)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/memberlytics/memberlytics/internal/platform/asof"
+	"github.com/memberlytics/memberlytics/internal/platform/query"
 	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 	"github.com/memberlytics/memberlytics/internal/testkit/chtest"
 )
@@ -18,8 +20,8 @@ func TestReplacePartitionIntegration(t *testing.T) {
 		ENGINE = MergeTree() PARTITION BY as_of ORDER BY k`); err != nil {
 		t.Fatal(err)
 	}
-	d1, _ := ParseAsOf("2024-03-31")
-	d2, _ := ParseAsOf("2024-04-01")
+	d1, _ := asof.Parse("2024-03-31")
+	d2, _ := asof.Parse("2024-04-01")
 	fillN := func(day time.Time, n int, run string) func(string) error {
 		return func(stage string) error {
 			b, err := conn.PrepareBatch(ctx, "INSERT INTO "+stage+" (as_of, k, run_id)")
@@ -34,14 +36,14 @@ func TestReplacePartitionIntegration(t *testing.T) {
 			return b.Send()
 		}
 	}
-	if n, err := ReplacePartition(ctx, conn, "out", d1, fillN(d1, 3, "r1")); err != nil || n != 3 {
+	if n, err := query.ReplacePartition(ctx, conn, "out", d1, fillN(d1, 3, "r1")); err != nil || n != 3 {
 		t.Fatalf("first run: n=%d err=%v", n, err)
 	}
-	if _, err := ReplacePartition(ctx, conn, "out", d2, fillN(d2, 2, "r1")); err != nil {
+	if _, err := query.ReplacePartition(ctx, conn, "out", d2, fillN(d2, 2, "r1")); err != nil {
 		t.Fatal(err)
 	}
 	// Re-run of d1 replaces its rows, d2 untouched.
-	if n, err := ReplacePartition(ctx, conn, "out", d1, fillN(d1, 3, "r2")); err != nil || n != 3 {
+	if n, err := query.ReplacePartition(ctx, conn, "out", d1, fillN(d1, 3, "r2")); err != nil || n != 3 {
 		t.Fatalf("re-run: n=%d err=%v", n, err)
 	}
 	if got := chtest.QueryUint(t, conn, "SELECT count() FROM out WHERE as_of = '2024-03-31'"); got != 3 {
@@ -55,7 +57,7 @@ func TestReplacePartitionIntegration(t *testing.T) {
 	}
 	// A failing fill leaves the previous partition in place.
 	boom := errors.New("boom")
-	_, err := ReplacePartition(ctx, conn, "out", d1, func(stage string) error {
+	_, err := query.ReplacePartition(ctx, conn, "out", d1, func(stage string) error {
 		if err := fillN(d1, 1, "r3")(stage); err != nil {
 			return err
 		}
@@ -68,11 +70,11 @@ func TestReplacePartitionIntegration(t *testing.T) {
 		t.Errorf("failed run changed d1: %d rows of r2, want 3", got)
 	}
 	// Rows outside the partition are refused.
-	if _, err := ReplacePartition(ctx, conn, "out", d1, fillN(d2, 1, "r4")); err == nil {
+	if _, err := query.ReplacePartition(ctx, conn, "out", d1, fillN(d2, 1, "r4")); err == nil {
 		t.Error("stage rows of another as_of accepted")
 	}
 	// An empty fill empties the partition.
-	if n, err := ReplacePartition(ctx, conn, "out", d2, func(string) error { return nil }); err != nil || n != 0 {
+	if n, err := query.ReplacePartition(ctx, conn, "out", d2, func(string) error { return nil }); err != nil || n != 0 {
 		t.Fatalf("empty fill: n=%d err=%v", n, err)
 	}
 	if got := chtest.QueryUint(t, conn, "SELECT count() FROM out"); got != 3 {
@@ -103,7 +105,7 @@ func TestRunAllRecordsMetricsIntegration(t *testing.T) {
 	if err := reg.Add(countModel{}); err != nil {
 		t.Fatal(err)
 	}
-	day, _ := ParseAsOf("2024-03-31")
+	day, _ := asof.Parse("2024-03-31")
 	for i, run := range []string{"r1", "r2"} {
 		env := Env{Conn: conn, RunID: run}
 		res, err := RunAll(ctx, reg, env, nil, day)
@@ -134,7 +136,7 @@ func TestRunAllRecordsMetricsIntegration(t *testing.T) {
 	// A failing model is reported with its name and records nothing.
 	reg2 := NewRegistry()
 	_ = reg2.Add(countModel{fail: true})
-	d2, _ := ParseAsOf("2024-04-01")
+	d2, _ := asof.Parse("2024-04-01")
 	if _, err := RunAll(ctx, reg2, Env{Conn: conn, RunID: "r3"}, nil, d2); err == nil {
 		t.Fatal("failing model: no error")
 	}

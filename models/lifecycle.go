@@ -8,7 +8,10 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2"
 
+	"github.com/memberlytics/memberlytics/internal/platform/asof"
 	"github.com/memberlytics/memberlytics/internal/platform/config"
+	"github.com/memberlytics/memberlytics/internal/platform/query"
+	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 )
 
 // Fallback lifecycle thresholds when the data has no repeat purchase to
@@ -37,9 +40,6 @@ func (*Lifecycle) Name() string { return "lifecycle" }
 
 // Deps implements Model.
 func (*Lifecycle) Deps() []string { return nil }
-
-// Outputs implements Outputter.
-func (*Lifecycle) Outputs() []string { return []string{"lifecycle", "lifecycle_flow"} }
 
 // GapCount is the number of completed (Events) and open (Censored)
 // inter-purchase gaps of one length in days.
@@ -102,28 +102,20 @@ type Thresholds struct {
 // at least one day above the one before.
 func (m *Lifecycle) Thresholds(ctx context.Context, env Env, w Window, prev time.Time) (Thresholds, error) {
 	var th Thresholds
-	args := w.Args(env.RunID, clickhouse.Named("prev", prev.Format(DateLayout)))
-	q, err := Query("lifecycle", "gaps", nil)
-	if err != nil {
-		return th, err
-	}
-	rows, err := env.Conn.Query(ctx, q, args...)
-	if err != nil {
-		return th, fmt.Errorf("lifecycle gaps: %w", err)
-	}
+	args := w.Args(env.RunID, clickhouse.Named("prev", prev.Format(asof.Layout)))
+	q := query.For(env.Conn, m.Name())
 	var gaps []GapCount
-	for rows.Next() {
+	err := q.Each(ctx, "gaps", nil, args, func(r warehouse.Rows) error {
 		var g GapCount
-		if err := rows.Scan(&g.Days, &g.Events, &g.Censored); err != nil {
-			rows.Close()
-			return th, fmt.Errorf("lifecycle gaps: %w", err)
+		if err := r.Scan(&g.Days, &g.Events, &g.Censored); err != nil {
+			return err
 		}
 		th.Events, th.Censored = th.Events+g.Events, th.Censored+g.Censored
 		gaps = append(gaps, g)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return th, fmt.Errorf("lifecycle gaps: %w", err)
+		return nil
+	})
+	if err != nil {
+		return th, err
 	}
 	learned := []float64{fallbackSilentDays, fallbackSleepingDays, fallbackChurnedDays}
 	if qs, ok := KaplanMeierQuantiles(gaps, []float64{m.cfg.SilentPercentile, m.cfg.SleepingPercentile, m.cfg.ChurnedPercentile}); ok {
@@ -131,25 +123,17 @@ func (m *Lifecycle) Thresholds(ctx context.Context, env Env, w Window, prev time
 	}
 	th.LearnedSilent, th.LearnedSleeping, th.LearnedChurned = learned[0], learned[1], learned[2]
 	previous := map[string]float64{}
-	if q, err = Query("lifecycle", "previous_thresholds", nil); err != nil {
-		return th, err
-	}
-	prows, err := env.Conn.Query(ctx, q, args...)
-	if err != nil {
-		return th, fmt.Errorf("lifecycle previous thresholds: %w", err)
-	}
-	for prows.Next() {
+	err = q.Each(ctx, "previous_thresholds", nil, args, func(r warehouse.Rows) error {
 		var k string
 		var v float64
-		if err := prows.Scan(&k, &v); err != nil {
-			prows.Close()
-			return th, fmt.Errorf("lifecycle previous thresholds: %w", err)
+		if err := r.Scan(&k, &v); err != nil {
+			return err
 		}
 		previous[k] = v
-	}
-	prows.Close()
-	if err := prows.Err(); err != nil {
-		return th, fmt.Errorf("lifecycle previous thresholds: %w", err)
+		return nil
+	})
+	if err != nil {
+		return th, err
 	}
 	used := make([]int, 3)
 	for i, k := range []struct {
@@ -190,7 +174,7 @@ func (m *Lifecycle) Run(ctx context.Context, env Env, asOf time.Time) (Result, e
 	args := w.Args(env.RunID,
 		clickhouse.Named("silent", th.Silent), clickhouse.Named("sleeping", th.Sleeping), clickhouse.Named("churned", th.Churned),
 		clickhouse.Named("new_days", m.cfg.NewDays), clickhouse.Named("loyal", m.cfg.LoyalMinOrders),
-		clickhouse.Named("prev", prev.Format(DateLayout)))
+		clickhouse.Named("prev", prev.Format(asof.Layout)))
 	res := Result{
 		Rows:    map[string]uint64{},
 		Metrics: map[string]float64{},
@@ -201,8 +185,8 @@ func (m *Lifecycle) Run(ctx context.Context, env Env, asOf time.Time) (Result, e
 		},
 	}
 	for _, step := range []struct{ table, query string }{{"lifecycle", "fill"}, {"lifecycle_flow", "flow"}} {
-		n, err := ReplacePartition(ctx, env.Conn, step.table, w.AsOf, func(stage string) error {
-			return exec(ctx, env.Conn, "lifecycle", step.query, map[string]string{"stage": stage}, args)
+		n, err := query.ReplacePartition(ctx, env.Conn, step.table, w.AsOf, func(stage string) error {
+			return query.For(env.Conn, "lifecycle").Exec(ctx, step.query, map[string]string{"stage": stage}, args...)
 		})
 		if err != nil {
 			return Result{}, fmt.Errorf("lifecycle: %w", err)
@@ -220,39 +204,41 @@ func (m *Lifecycle) Run(ctx context.Context, env Env, asOf time.Time) (Result, e
 // it then) and reactivation_rate_<stage> (the share of them with a purchase
 // day since; absent when the base is 0).
 func (m *Lifecycle) stageMetrics(ctx context.Context, env Env, args []any, out map[string]float64) error {
-	for _, query := range []string{"counts", "reactivation"} {
-		q, err := Query("lifecycle", query, nil)
-		if err != nil {
-			return err
-		}
-		rows, err := env.Conn.Query(ctx, q, args...)
-		if err != nil {
-			return fmt.Errorf("lifecycle %s: %w", query, err)
-		}
-		for rows.Next() {
+	q := query.For(env.Conn, m.Name())
+	for _, name := range []string{"counts", "reactivation"} {
+		err := q.Each(ctx, name, nil, args, func(r warehouse.Rows) error {
 			var s string
 			var n, hit float64
 			dst := []any{&s, &n}
-			if query == "reactivation" {
+			if name == "reactivation" {
 				dst = append(dst, &hit)
 			}
-			if err := rows.Scan(dst...); err != nil {
-				rows.Close()
-				return fmt.Errorf("lifecycle %s: %w", query, err)
+			if err := r.Scan(dst...); err != nil {
+				return err
 			}
-			if query == "counts" {
+			if name == "counts" {
 				out["members_"+s] = n
-				continue
+				return nil
 			}
 			out["reactivation_base_"+s] = n
 			if n > 0 {
 				out["reactivation_rate_"+s] = hit / n
 			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("lifecycle %s: %w", query, err)
+			return nil
+		})
+		if err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// Tables implements Declarer.
+func (*Lifecycle) Tables() []Table {
+	return []Table{
+		{Name: "lifecycle", Sharded: true, Migration: "025_lifecycle.sql",
+			Comment: "Lifecycle stage per member and as_of: prospect, new, active, loyal, silent, sleeping, churned, with the previous as_of's stage and the thresholds used."},
+		{Name: "lifecycle_flow", Sharded: false, Migration: "025_lifecycle.sql",
+			Comment: "Members moving from one lifecycle stage to another between the previous as_of and this one (from -> to counts)."},
+	}
 }

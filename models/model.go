@@ -2,12 +2,10 @@ package models
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"fmt"
 	"log/slog"
 	"time"
 
+	"github.com/memberlytics/memberlytics/internal/platform/query"
 	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 )
 
@@ -63,9 +61,7 @@ type Result struct {
 // NewRunID returns a new run identifier: the UTC start time and 4 random
 // bytes, e.g. 20240401T020000Z-9f1c2ab0.
 func NewRunID(now time.Time) string {
-	var b [4]byte
-	_, _ = rand.Read(b[:])
-	return fmt.Sprintf("%s-%s", now.UTC().Format("20060102T150405Z"), hex.EncodeToString(b[:]))
+	return now.UTC().Format("20060102T150405Z") + "-" + query.RandomHex(4)
 }
 
 func (e Env) logger() *slog.Logger {

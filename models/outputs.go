@@ -10,24 +10,11 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2"
 
+	"github.com/memberlytics/memberlytics/internal/platform/asof"
+	"github.com/memberlytics/memberlytics/internal/platform/query"
 	"github.com/memberlytics/memberlytics/internal/platform/snapshot"
 	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 )
-
-// Outputter is implemented by a model that writes tables other than the
-// one named like it (lifecycle also writes lifecycle_flow).
-type Outputter interface {
-	Outputs() []string
-}
-
-// OutputTables returns the tables m writes, one partition per as_of: its
-// Outputs, or the table named like the model.
-func OutputTables(m Model) []string {
-	if o, ok := m.(Outputter); ok {
-		return o.Outputs()
-	}
-	return []string{m.Name()}
-}
 
 // recordTables are where RunOne records every model's figures, partitioned
 // by (as_of, model).
@@ -121,7 +108,7 @@ func Dates(ctx context.Context, conn warehouse.Conn, reg *Registry) ([]DateOutpu
 		return nil, fmt.Errorf("list dates: %w", err)
 	}
 	for _, d := range snaps {
-		published[d.Format(DateLayout)] = true
+		published[d.Format(asof.Layout)] = true
 	}
 	out := make([]DateOutputs, 0, len(days))
 	for d := range days {
@@ -160,7 +147,7 @@ func Drop(ctx context.Context, conn warehouse.Conn, reg *Registry, asOf time.Tim
 	if all {
 		names = reg.Names()
 	}
-	day := asOf.Format(DateLayout)
+	day := asOf.Format(asof.Layout)
 	for _, name := range names {
 		if _, ok := reg.Get(name); !ok {
 			return nil, fmt.Errorf("drop %s: model %s: %w (have %v)", day, name, ErrUnknown, reg.Names())
@@ -175,11 +162,11 @@ func Drop(ctx context.Context, conn warehouse.Conn, reg *Registry, asOf time.Tim
 	for _, name := range names {
 		m, _ := reg.Get(name)
 		for _, table := range OutputTables(m) {
-			n, err := count(ctx, conn, warehouse.QuoteIdent(table), fmt.Sprintf("as_of = '%s'", day))
+			n, err := query.Count(ctx, conn, warehouse.QuoteIdent(table), fmt.Sprintf("as_of = '%s'", day))
 			if err != nil {
 				return out, fmt.Errorf("drop %s of %s: %w", day, table, err)
 			}
-			if err := dropPartition(ctx, conn, table, "'"+day+"'"); err != nil {
+			if err := query.DropPartition(ctx, conn, table, "'"+day+"'"); err != nil {
 				return out, fmt.Errorf("drop %s of %s: %w", day, table, err)
 			}
 			out = append(out, Dropped{Table: table, Model: name, Rows: n})
@@ -205,35 +192,20 @@ func Drop(ctx context.Context, conn warehouse.Conn, reg *Registry, asOf time.Tim
 		}
 		for _, model := range models {
 			part, where := modelPartition(day, model)
-			n, err := count(ctx, conn, table, where)
+			n, err := query.Count(ctx, conn, table, where)
 			if err != nil {
 				return out, fmt.Errorf("drop %s of %s: %w", day, table, err)
 			}
 			if n == 0 {
 				continue
 			}
-			if err := dropPartition(ctx, conn, table, part); err != nil {
+			if err := query.DropPartition(ctx, conn, table, part); err != nil {
 				return out, fmt.Errorf("drop %s of %s for %s: %w", day, table, model, err)
 			}
 			out = append(out, Dropped{Table: table, Model: model, Rows: n})
 		}
 	}
 	return out, nil
-}
-
-// dropPartition drops partition part of table: of <table>_local on every
-// shard when conn is a cluster and table is sharded.
-func dropPartition(ctx context.Context, conn warehouse.Conn, table, part string) error {
-	if topo, _, ok := shardedTopology(conn, table); ok {
-		local := warehouse.QuoteIdent(warehouse.LocalTable(table))
-		for i, sh := range topo.Shards {
-			if err := sh.Exec(ctx, "ALTER TABLE "+local+" DROP PARTITION "+part); err != nil {
-				return fmt.Errorf("shard %d: %w", i+1, err)
-			}
-		}
-		return nil
-	}
-	return conn.Exec(ctx, "ALTER TABLE "+warehouse.QuoteIdent(table)+" DROP PARTITION "+part)
 }
 
 // scanRows runs query and calls fn for each row. A table that does not

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/memberlytics/memberlytics/internal/platform/asof"
+	"github.com/memberlytics/memberlytics/internal/platform/query"
 	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 	"github.com/memberlytics/memberlytics/internal/testkit/chtest"
 )
@@ -19,9 +21,15 @@ type fakeOutputs struct {
 	outputs []string
 }
 
-func (f fakeOutputs) Name() string      { return f.name }
-func (f fakeOutputs) Deps() []string    { return nil }
-func (f fakeOutputs) Outputs() []string { return f.outputs }
+func (f fakeOutputs) Name() string   { return f.name }
+func (f fakeOutputs) Deps() []string { return nil }
+func (f fakeOutputs) Tables() []Table {
+	var out []Table
+	for _, n := range f.outputs {
+		out = append(out, Table{Name: n})
+	}
+	return out
+}
 func (f fakeOutputs) Run(context.Context, Env, time.Time) (Result, error) {
 	return Result{}, nil
 }
@@ -31,9 +39,9 @@ func (f fakeOutputs) Run(context.Context, Env, time.Time) (Result, error) {
 func publishRows(t *testing.T, conn warehouse.Conn, table, model string, asOf time.Time, run string, n int) {
 	t.Helper()
 	ctx := context.Background()
-	if _, err := ReplacePartition(ctx, conn, table, asOf, func(stage string) error {
+	if _, err := query.ReplacePartition(ctx, conn, table, asOf, func(stage string) error {
 		return conn.Exec(ctx, fmt.Sprintf(`INSERT INTO %s (as_of, member_id, run_id)
-			SELECT toDate('%s'), concat('M', toString(number)), '%s' FROM system.numbers LIMIT %d`, stage, asOf.Format(DateLayout), run, n))
+			SELECT toDate('%s'), concat('M', toString(number)), '%s' FROM system.numbers LIMIT %d`, stage, asOf.Format(asof.Layout), run, n))
 	}); err != nil {
 		t.Fatal(err)
 	}

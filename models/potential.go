@@ -8,6 +8,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2"
 
 	"github.com/memberlytics/memberlytics/internal/platform/config"
+	"github.com/memberlytics/memberlytics/internal/platform/query"
 	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 )
 
@@ -49,34 +50,34 @@ func (m *Potential) Run(ctx context.Context, env Env, asOf time.Time) (Result, e
 		clickhouse.Named("decile_gap", m.cfg.DecileGap),
 	)
 	var clvRows uint64
-	if err := scanQuery(ctx, env.Conn, m.Name(), "clv_rows", nil, args, func(r warehouse.Rows) error { return r.Scan(&clvRows) }); err != nil {
+	if err := query.For(env.Conn, m.Name()).Each(ctx, "clv_rows", nil, args, func(r warehouse.Rows) error { return r.Scan(&clvRows) }); err != nil {
 		return Result{}, err
 	}
 	if clvRows == 0 {
 		return Result{}, fmt.Errorf("potential for %s: clv (run %s) has no rows for this as_of (it was skipped): %w", w.Date(), env.Inputs["clv"], ErrPrecondition)
 	}
-	sc, err := newScratch(ctx, env.Conn, "potential")
+	sc, err := query.For(env.Conn, "potential").Scratch(ctx)
 	if err != nil {
 		return Result{}, err
 	}
-	defer sc.drop()
-	tables := map[string]string{"base": sc.name("base")}
-	if err := execQuery(ctx, env.Conn, m.Name(), "base", tables, args...); err != nil {
+	defer sc.Drop()
+	tables := map[string]string{"base": sc.Table("base")}
+	if err := query.For(env.Conn, m.Name()).Exec(ctx, "base", tables, args...); err != nil {
 		return Result{}, err
 	}
 	var members uint64
-	if err := scanQuery(ctx, env.Conn, m.Name(), "members", tables, nil, func(r warehouse.Rows) error { return r.Scan(&members) }); err != nil {
+	if err := query.For(env.Conn, m.Name()).Each(ctx, "members", tables, nil, func(r warehouse.Rows) error { return r.Scan(&members) }); err != nil {
 		return Result{}, err
 	}
-	n, err := ReplacePartition(ctx, env.Conn, "potential", w.AsOf, func(stage string) error {
+	n, err := query.ReplacePartition(ctx, env.Conn, "potential", w.AsOf, func(stage string) error {
 		tables["stage"] = stage
-		return execQuery(ctx, env.Conn, m.Name(), "fill", tables, args...)
+		return query.For(env.Conn, m.Name()).Exec(ctx, "fill", tables, args...)
 	})
 	if err != nil {
 		return Result{}, err
 	}
 	metrics := map[string]float64{"members": float64(members), "members_clv_above_spend": 0, "members_engaged_low_spend": 0, "members_rising_value": 0}
-	if err := scanQuery(ctx, env.Conn, m.Name(), "counts", nil, args, func(r warehouse.Rows) error {
+	if err := query.For(env.Conn, m.Name()).Each(ctx, "counts", nil, args, func(r warehouse.Rows) error {
 		var k string
 		var c uint64
 		if err := r.Scan(&k, &c); err != nil {
@@ -92,4 +93,12 @@ func (m *Potential) Run(ctx context.Context, env Env, asOf time.Time) (Result, e
 		Metrics: metrics,
 		Params:  map[string]float64{"decile_gap": float64(m.cfg.DecileGap)},
 	}, nil
+}
+
+// Tables implements Declarer.
+func (*Potential) Tables() []Table {
+	return []Table{
+		{Name: "potential", Sharded: true, Migration: "042_potential.sql",
+			Comment: "High-potential members per as_of, one row per member and reason (CLV decile well above past spend, engaged but low spend, rising orders)."},
+	}
 }

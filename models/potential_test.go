@@ -8,6 +8,7 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2"
 
+	"github.com/memberlytics/memberlytics/internal/platform/asof"
 	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 	"github.com/memberlytics/memberlytics/internal/testkit/chtest"
 )
@@ -22,7 +23,7 @@ func (c clvRow) Deps() []string { return nil }
 func (c clvRow) Run(ctx context.Context, env Env, asOf time.Time) (Result, error) {
 	err := env.Conn.Exec(ctx, `INSERT INTO clv (as_of, member_id, clv_decile, spend_decile, run_id)
 		SELECT toDate(@as_of), @member, 1, 1, @run_id`,
-		clickhouse.Named("as_of", asOf.Format(DateLayout)), clickhouse.Named("member", c.member), clickhouse.Named("run_id", env.RunID))
+		clickhouse.Named("as_of", asOf.Format(asof.Layout)), clickhouse.Named("member", c.member), clickhouse.Named("run_id", env.RunID))
 	return Result{Rows: map[string]uint64{"clv": 1}}, err
 }
 

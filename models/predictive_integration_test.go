@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/memberlytics/memberlytics/internal/devtools/datagen"
+	"github.com/memberlytics/memberlytics/internal/platform/asof"
 	"github.com/memberlytics/memberlytics/internal/platform/config"
 	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 	"github.com/memberlytics/memberlytics/internal/testkit/chtest"
@@ -78,7 +79,7 @@ func testEnv(conn warehouse.Conn, run string) Env {
 }
 
 func day(s string) time.Time {
-	d, err := ParseAsOf(s)
+	d, err := asof.Parse(s)
 	if err != nil {
 		panic(err)
 	}
@@ -87,12 +88,12 @@ func day(s string) time.Time {
 
 // params reads model_params of model for asOf.
 func params(t *testing.T, conn warehouse.Conn, model string, asOf time.Time) map[string]float64 {
-	return keyValues(t, conn, "SELECT name, value FROM model_params WHERE model = ? AND as_of = ?", model, asOf.Format(DateLayout))
+	return keyValues(t, conn, "SELECT name, value FROM model_params WHERE model = ? AND as_of = ?", model, asOf.Format(asof.Layout))
 }
 
 // metrics reads model_metrics of model for asOf.
 func metrics(t *testing.T, conn warehouse.Conn, model string, asOf time.Time) map[string]float64 {
-	return keyValues(t, conn, "SELECT metric, value FROM model_metrics WHERE model = ? AND as_of = ?", model, asOf.Format(DateLayout))
+	return keyValues(t, conn, "SELECT metric, value FROM model_metrics WHERE model = ? AND as_of = ?", model, asOf.Format(asof.Layout))
 }
 
 func keyValues(t *testing.T, conn warehouse.Conn, q string, args ...any) map[string]float64 {
@@ -130,7 +131,7 @@ func newTestCLV(t *testing.T, edit func(*config.CLV)) *CLV {
 func newTestChurn(t *testing.T) *Churn {
 	t.Helper()
 	c := config.Default().Models
-	m, err := NewChurn(c.Churn, c.CLV, c.Tiers)
+	m, err := NewChurn(c.Churn, mustCLV(t, c.CLV), c.Tiers)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -242,7 +243,7 @@ func TestCLVIgnoresLaterOrdersIntegration(t *testing.T) {
 	after := params(t, conn, "clv", asOf)
 	for _, k := range []string{"r", "alpha", "a", "b", "p", "q", "v", "log_likelihood", "members"} {
 		if before[k] != after[k] || before[k] == 0 {
-			t.Errorf("%s for %s: %g before loading later orders, %g after", k, asOf.Format(DateLayout), before[k], after[k])
+			t.Errorf("%s for %s: %g before loading later orders, %g after", k, asOf.Format(asof.Layout), before[k], after[k])
 		}
 	}
 	// The later data is there: a later as_of sees more members.
@@ -251,7 +252,7 @@ func TestCLVIgnoresLaterOrdersIntegration(t *testing.T) {
 		t.Fatal(err)
 	}
 	if l := params(t, conn, "clv", later); !(l["members"] > after["members"]) {
-		t.Errorf("as_of %s has %g members, not more than %g at %s: later orders not loaded?", later.Format(DateLayout), l["members"], after["members"], asOf.Format(DateLayout))
+		t.Errorf("as_of %s has %g members, not more than %g at %s: later orders not loaded?", later.Format(asof.Layout), l["members"], after["members"], asOf.Format(asof.Layout))
 	}
 }
 
@@ -289,11 +290,11 @@ func TestChurnIgnoresLaterDataIntegration(t *testing.T) {
 	}
 	for k, v := range before {
 		if after[k] != v {
-			t.Errorf("%s for %s: %g before loading later data, %g after", k, asOf.Format(DateLayout), v, after[k])
+			t.Errorf("%s for %s: %g before loading later data, %g after", k, asOf.Format(asof.Layout), v, after[k])
 		}
 	}
 	if beforeScores != afterScores {
-		t.Errorf("scores for %s changed after loading later data: %s, then %s", asOf.Format(DateLayout), beforeScores, afterScores)
+		t.Errorf("scores for %s changed after loading later data: %s, then %s", asOf.Format(asof.Layout), beforeScores, afterScores)
 	}
 	if n := chtest.QueryUint(t, conn, "SELECT count() FROM orders_current WHERE ordered_at >= toDateTime('2025-07-01 00:00:00', 'UTC')"); n == 0 {
 		t.Fatal("no later orders were loaded")

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/memberlytics/memberlytics/internal/platform/query"
+	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 )
 
 // profileReads are the model outputs member_profile's SQL reads.
@@ -38,9 +40,6 @@ func (*MemberProfile) Name() string { return "member_profile" }
 // Deps implements Model.
 func (m *MemberProfile) Deps() []string { return m.deps }
 
-// Outputs implements Outputter.
-func (*MemberProfile) Outputs() []string { return []string{"member_profile", "segment_members"} }
-
 // Run implements Model.
 func (m *MemberProfile) Run(ctx context.Context, env Env, asOf time.Time) (Result, error) {
 	w := NewWindow(asOf, env.location())
@@ -56,30 +55,35 @@ func (m *MemberProfile) Run(ctx context.Context, env Env, asOf time.Time) (Resul
 	args := w.Args(env.RunID, deps...)
 	res := Result{Rows: map[string]uint64{}, Metrics: map[string]float64{}}
 	for _, step := range []struct{ table, query string }{{"member_profile", "fill"}, {"segment_members", "segments"}} {
-		n, err := ReplacePartition(ctx, env.Conn, step.table, w.AsOf, func(stage string) error {
-			return exec(ctx, env.Conn, "member_profile", step.query, map[string]string{"stage": stage}, args)
+		n, err := query.ReplacePartition(ctx, env.Conn, step.table, w.AsOf, func(stage string) error {
+			return query.For(env.Conn, "member_profile").Exec(ctx, step.query, map[string]string{"stage": stage}, args...)
 		})
 		if err != nil {
 			return Result{}, fmt.Errorf("member_profile: %w", err)
 		}
 		res.Rows[step.table] = n
 	}
-	q, err := Query("member_profile", "summary", nil)
+	err = query.For(env.Conn, "member_profile").Each(ctx, "summary", nil, args, func(r warehouse.Rows) error {
+		var fam, seg string
+		var n float64
+		if err := r.Scan(&fam, &seg, &n); err != nil {
+			return err
+		}
+		res.Metrics["members_"+fam+"_"+metricName(seg)] = n
+		return nil
+	})
 	if err != nil {
 		return Result{}, err
 	}
-	rows, err := env.Conn.Query(ctx, q, args...)
-	if err != nil {
-		return Result{}, fmt.Errorf("member_profile summary: %w", err)
+	return res, nil
+}
+
+// Tables implements Declarer.
+func (*MemberProfile) Tables() []Table {
+	return []Table{
+		{Name: "member_profile", Sharded: true, Migration: "027_member_profile.sql",
+			Comment: "One wide row per member and as_of with every model's outputs (RFM, engagement, lifecycle, tier, CLV, churn); the table BI and exports use."},
+		{Name: "segment_members", Sharded: true, Migration: "028_segment_members.sql",
+			Comment: "Membership of every named segment: one row per as_of, family (rfm_segment, value_layer, lifecycle_stage, tier, engagement, churn_risk_band, potential), segment and member."},
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var fam, seg string
-		var n float64
-		if err := rows.Scan(&fam, &seg, &n); err != nil {
-			return Result{}, fmt.Errorf("member_profile summary: %w", err)
-		}
-		res.Metrics["members_"+fam+"_"+metricName(seg)] = n
-	}
-	return res, rows.Err()
 }

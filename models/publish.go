@@ -9,6 +9,8 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2"
 
+	"github.com/memberlytics/memberlytics/internal/platform/asof"
+	"github.com/memberlytics/memberlytics/internal/platform/query"
 	"github.com/memberlytics/memberlytics/internal/platform/snapshot"
 	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 )
@@ -39,7 +41,7 @@ func (r RunRecord) finished() bool { return r.Status == RunSucceeded || r.Status
 
 // writeRun replaces model's record for asOf in model_runs.
 func writeRun(ctx context.Context, conn warehouse.Conn, asOf time.Time, r RunRecord) error {
-	part, where := modelPartition(asOf.Format(DateLayout), r.Model)
+	part, where := modelPartition(asOf.Format(asof.Layout), r.Model)
 	deps := make([]string, 0, len(r.Deps))
 	for d := range r.Deps {
 		deps = append(deps, d)
@@ -53,7 +55,7 @@ func writeRun(ctx context.Context, conn warehouse.Conn, asOf time.Time, r RunRec
 	if finished.IsZero() {
 		finished = r.StartedAt
 	}
-	_, err := replace(ctx, conn, "model_runs", part, where,
+	_, err := query.Replace(ctx, conn, "model_runs", part, where,
 		func(stage string) error {
 			b, err := conn.PrepareBatch(ctx, "INSERT INTO "+stage+" (as_of, model, run_id, status, reason, dep_models, dep_run_ids, started_at, finished_at)")
 			if err != nil {
@@ -66,14 +68,14 @@ func writeRun(ctx context.Context, conn warehouse.Conn, asOf time.Time, r RunRec
 			return b.Send()
 		})
 	if err != nil {
-		return fmt.Errorf("record run of %s for %s: %w", r.Model, asOf.Format(DateLayout), err)
+		return fmt.Errorf("record run of %s for %s: %w", r.Model, asOf.Format(asof.Layout), err)
 	}
 	return nil
 }
 
 // Runs returns the latest run record of every model for asOf, by model.
 func Runs(ctx context.Context, conn warehouse.Conn, asOf time.Time) (map[string]RunRecord, error) {
-	day := asOf.Format(DateLayout)
+	day := asOf.Format(asof.Layout)
 	rows, err := conn.Query(ctx, "SELECT model, run_id, status, reason, dep_models, dep_run_ids, started_at, finished_at FROM model_runs WHERE as_of = toDate(?)", day)
 	if err != nil {
 		return nil, fmt.Errorf("read model runs of %s: %w", day, err)
@@ -177,7 +179,7 @@ func gaps(reg *Registry, runs map[string]RunRecord) []string {
 // backfill, say). Publishing is one partition replacement, so a reader
 // sees the whole snapshot or none.
 func PublishSnapshot(ctx context.Context, conn warehouse.Conn, reg *Registry, asOf time.Time) (bool, error) {
-	day := asOf.Format(DateLayout)
+	day := asOf.Format(asof.Layout)
 	missing, runs, err := SnapshotGaps(ctx, conn, reg, asOf)
 	if err != nil {
 		return false, fmt.Errorf("publish snapshot of %s: %w", day, err)
@@ -190,7 +192,7 @@ func PublishSnapshot(ctx context.Context, conn warehouse.Conn, reg *Registry, as
 	}
 	now := time.Now().UTC()
 	names := reg.Names()
-	_, err = replace(ctx, conn, "snapshots", "'"+day+"'", "as_of = '"+day+"'", func(stage string) error {
+	_, err = query.Replace(ctx, conn, "snapshots", "'"+day+"'", "as_of = '"+day+"'", func(stage string) error {
 		b, err := conn.PrepareBatch(ctx, "INSERT INTO "+stage+" (as_of, model, run_id, status, published_at)")
 		if err != nil {
 			return err

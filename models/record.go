@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/memberlytics/memberlytics/internal/platform/asof"
+	"github.com/memberlytics/memberlytics/internal/platform/query"
 	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 )
 
@@ -34,13 +36,13 @@ func modelPartition(day, model string) (part, where string) {
 
 func record(ctx context.Context, conn warehouse.Conn, table, keyCol, model string, asOf time.Time, runID string, values map[string]float64) error {
 	day := time.Date(asOf.Year(), asOf.Month(), asOf.Day(), 0, 0, 0, 0, time.UTC)
-	part, where := modelPartition(day.Format(DateLayout), model)
+	part, where := modelPartition(day.Format(asof.Layout), model)
 	keys := make([]string, 0, len(values))
 	for k := range values {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	_, err := replace(ctx, conn, table, part, where, func(stage string) error {
+	_, err := query.Replace(ctx, conn, table, part, where, func(stage string) error {
 		if len(keys) == 0 {
 			return nil
 		}

@@ -4,9 +4,10 @@ import (
 	"context"
 	"errors"
 	"reflect"
-	"strings"
 	"testing"
 	"time"
+
+	"github.com/memberlytics/memberlytics/internal/platform/asof"
 )
 
 type fake struct {
@@ -106,7 +107,7 @@ func TestWindow(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d, err := ParseAsOf(tt.asOf)
+			d, err := asof.Parse(tt.asOf)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -122,27 +123,7 @@ func TestWindow(t *testing.T) {
 			}
 		})
 	}
-	if _, err := ParseAsOf("2024-13-01"); err == nil {
+	if _, err := asof.Parse("2024-13-01"); err == nil {
 		t.Error("bad date accepted")
-	}
-}
-
-func TestQueries(t *testing.T) {
-	t.Parallel()
-	q, err := Query("example_order_count", "fill", map[string]string{"stage": "s1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(q, "INSERT INTO `s1`") || strings.Contains(q, "{{") {
-		t.Errorf("query not filled: %s", q)
-	}
-	if _, err := Query("example_order_count", "nope", nil); !errors.Is(err, ErrNoSQL) {
-		t.Errorf("missing query: err = %v", err)
-	}
-	if _, err := Query("no_such_model", "fill", nil); !errors.Is(err, ErrNoSQL) {
-		t.Errorf("missing file: err = %v", err)
-	}
-	if _, err := Query("example_order_count", "fill", nil); err == nil {
-		t.Error("unfilled placeholder accepted")
 	}
 }

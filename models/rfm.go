@@ -8,6 +8,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2"
 
 	"github.com/memberlytics/memberlytics/internal/platform/config"
+	"github.com/memberlytics/memberlytics/internal/platform/query"
 )
 
 // RFM is the rfm model: per buyer, recency, frequency and monetary over a
@@ -58,39 +59,50 @@ func (m *RFM) Run(ctx context.Context, env Env, asOf time.Time) (Result, error) 
 		clickhouse.Named("lapsed_segment", m.cfg.LapsedSegment),
 	)
 	res := Result{Rows: map[string]uint64{}, Metrics: map[string]float64{}, Params: map[string]float64{}}
-	err := WithScratch(ctx, env.Conn, "rfm_base", func(scratch string) error {
-		t := map[string]string{"scratch": scratch}
-		if err := exec(ctx, env.Conn, "rfm", "base_create", t, nil); err != nil {
+	q := query.For(env.Conn, "rfm")
+	sc, err := q.Scratch(ctx)
+	if err != nil {
+		return Result{}, fmt.Errorf("rfm: %w", err)
+	}
+	defer sc.Drop()
+	t := query.Tables{"scratch": sc.Table("base")}
+	if err := q.Exec(ctx, "base_create", t); err != nil {
+		return Result{}, fmt.Errorf("rfm: %w", err)
+	}
+	if err := q.Exec(ctx, "base_fill", t, args...); err != nil {
+		return Result{}, fmt.Errorf("rfm: %w", err)
+	}
+	n, err := q.Stage(ctx, "rfm", w.AsOf, func(stage string) error {
+		t["stage"] = stage
+		if err := q.Exec(ctx, "fill", t, args...); err != nil {
 			return err
 		}
-		if err := exec(ctx, env.Conn, "rfm", "base_fill", t, args); err != nil {
+		var buyers, scored float64
+		var cr, cf, cm []float64
+		if err := q.Row(ctx, "cuts", t, nil, &buyers, &scored, &cr, &cf, &cm); err != nil {
 			return err
 		}
-		n, err := ReplacePartition(ctx, env.Conn, "rfm", w.AsOf, func(stage string) error {
-			t["stage"] = stage
-			if err := exec(ctx, env.Conn, "rfm", "fill", t, args); err != nil {
-				return err
+		res.Metrics["buyers"], res.Metrics["scored_buyers"], res.Metrics["lapsed_buyers"] = buyers, scored, buyers-scored
+		for i, p := range []string{"p20", "p40", "p60", "p80"} {
+			if i < len(cr) && scored > 0 {
+				res.Params["recency_days_"+p] = cr[i]
+				res.Params["frequency_"+p] = cf[i]
+				res.Params["monetary_"+p] = cm[i]
 			}
-			var buyers, scored float64
-			var cr, cf, cm []float64
-			if err := queryRow(ctx, env.Conn, "rfm", "cuts", t, nil, &buyers, &scored, &cr, &cf, &cm); err != nil {
-				return err
-			}
-			res.Metrics["buyers"], res.Metrics["scored_buyers"], res.Metrics["lapsed_buyers"] = buyers, scored, buyers-scored
-			for i, q := range []string{"p20", "p40", "p60", "p80"} {
-				if i < len(cr) && scored > 0 {
-					res.Params["recency_days_"+q] = cr[i]
-					res.Params["frequency_"+q] = cf[i]
-					res.Params["monetary_"+q] = cm[i]
-				}
-			}
-			return nil
-		})
-		res.Rows["rfm"] = n
-		return err
+		}
+		return nil
 	})
 	if err != nil {
 		return Result{}, fmt.Errorf("rfm: %w", err)
 	}
+	res.Rows["rfm"] = n
 	return res, nil
+}
+
+// Tables implements Declarer.
+func (*RFM) Tables() []Table {
+	return []Table{
+		{Name: "rfm", Sharded: true, Migration: "022_rfm.sql",
+			Comment: "RFM per buyer and as_of: recency, frequency, monetary, AOV and trend, 1-5 scores, named segment and value layer. One partition per as_of."},
+	}
 }

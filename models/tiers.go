@@ -8,7 +8,9 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2"
 
+	"github.com/memberlytics/memberlytics/internal/platform/asof"
 	"github.com/memberlytics/memberlytics/internal/platform/config"
+	"github.com/memberlytics/memberlytics/internal/platform/query"
 	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 )
 
@@ -32,9 +34,6 @@ func (*Tiers) Name() string { return "tiers" }
 
 // Deps implements Model.
 func (*Tiers) Deps() []string { return []string{"engagement"} }
-
-// Outputs implements Outputter.
-func (*Tiers) Outputs() []string { return []string{"tiers", "tier_migration"} }
 
 // metricName turns a level name into a snake_case metric suffix.
 func metricName(s string) string {
@@ -81,11 +80,11 @@ func (m *Tiers) Run(ctx context.Context, env Env, asOf time.Time) (Result, error
 		clickhouse.Named("review_days", m.cfg.ReviewDays), clickhouse.Named("near", m.cfg.NearUpgrade),
 		clickhouse.Named("lower_names", lower), clickhouse.Named("max_down", m.cfg.MaxDowngradeLevels),
 		clickhouse.Named("window_start", FormatUTC(w.DayStart(m.cfg.WindowDays-1))),
-		clickhouse.Named("prev", prev.Format(DateLayout)))...)
+		clickhouse.Named("prev", prev.Format(asof.Layout)))...)
 	res := Result{Rows: map[string]uint64{}, Metrics: map[string]float64{}, Params: map[string]float64{}}
 	for _, step := range []struct{ table, query string }{{"tiers", "fill"}, {"tier_migration", "migration"}} {
-		n, err := ReplacePartition(ctx, env.Conn, step.table, w.AsOf, func(stage string) error {
-			return exec(ctx, env.Conn, "tiers", step.query, map[string]string{"stage": stage}, args)
+		n, err := query.ReplacePartition(ctx, env.Conn, step.table, w.AsOf, func(stage string) error {
+			return query.For(env.Conn, "tiers").Exec(ctx, step.query, map[string]string{"stage": stage}, args...)
 		})
 		if err != nil {
 			return Result{}, fmt.Errorf("tiers: %w", err)
@@ -110,35 +109,27 @@ func (m *Tiers) Run(ctx context.Context, env Env, asOf time.Time) (Result, error
 // _treated, _control). Rates are absent when their base is 0, effects
 // when a group has fewer than 2 members.
 func (m *Tiers) kpis(ctx context.Context, env Env, w Window, args []any, out map[string]float64) error {
-	q, err := Query("tiers", "per_tier", nil)
-	if err != nil {
-		return err
-	}
-	rows, err := env.Conn.Query(ctx, q, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
+	err := query.For(env.Conn, "tiers").Each(ctx, "per_tier", nil, args, func(r warehouse.Rows) error {
 		var tier string
 		var n, arpu, rep, near float64
-		if err := rows.Scan(&tier, &n, &arpu, &rep, &near); err != nil {
+		if err := r.Scan(&tier, &n, &arpu, &rep, &near); err != nil {
 			return err
 		}
 		t := metricName(tier)
 		out["members_"+t], out["arpu_"+t], out["repurchase_rate_"+t], out["near_upgrade_"+t] = n, arpu, rep, near
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return err
 	}
-	day := func(n int) string { return w.AsOf.AddDate(0, 0, -n).Format(DateLayout) }
+	day := func(n int) string { return w.AsOf.AddDate(0, 0, -n).Format(asof.Layout) }
 	c, n := m.cfg.ConversionDays, m.cfg.RetentionDays
 	args = append(args,
 		clickhouse.Named("conversion_days", c), clickhouse.Named("conv_from", day(2*c)), clickhouse.Named("conv_to", day(c)),
 		clickhouse.Named("retention_days", n), clickhouse.Named("ret_from", day(2*n)), clickhouse.Named("ret_to", day(n)),
 		clickhouse.Named("effect_start", FormatUTC(w.DayStart(3*n))))
 	var base, hit float64
-	if err := queryRow(ctx, env.Conn, "tiers", "conversion", nil, args, &base, &hit); err != nil {
+	if err := query.For(env.Conn, "tiers").Row(ctx, "conversion", nil, args, &base, &hit); err != nil {
 		return err
 	}
 	out["upgrade_conversion_rate_base"] = base
@@ -147,7 +138,7 @@ func (m *Tiers) kpis(ctx context.Context, env Env, w Window, args []any, out map
 	}
 	groups := map[string][3]groupStats{}
 	var retained, treated float64
-	err = scanQuery(ctx, env.Conn, "tiers", "upgrade_effect", nil, args, func(r warehouse.Rows) error {
+	err = query.For(env.Conn, "tiers").Each(ctx, "upgrade_effect", nil, args, func(r warehouse.Rows) error {
 		var grp string
 		var members, kept float64
 		var g [3]groupStats
@@ -177,4 +168,14 @@ func (m *Tiers) kpis(ctx context.Context, env Env, w Window, args []any, out map
 		}
 	}
 	return nil
+}
+
+// Tables implements Declarer.
+func (*Tiers) Tables() []Table {
+	return []Table{
+		{Name: "tiers", Sharded: true, Migration: "026_tiers.sql",
+			Comment: "Membership tier per member and as_of: tier, previous tier, movement, progress and gap to the next tier, near-upgrade flag."},
+		{Name: "tier_migration", Sharded: false, Migration: "026_tiers.sql",
+			Comment: "Tier migration matrix between the previous as_of and this one (from -> to counts)."},
+	}
 }

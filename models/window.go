@@ -1,23 +1,11 @@
 package models
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/memberlytics/memberlytics/internal/platform/asof"
 )
-
-// DateLayout is how an as_of date is written: 2006-01-02.
-const DateLayout = "2006-01-02"
-
-// ParseAsOf reads an as_of date (YYYY-MM-DD) as midnight UTC.
-func ParseAsOf(s string) (time.Time, error) {
-	d, err := time.ParseInLocation(DateLayout, s, time.UTC)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("parse as_of %q: want YYYY-MM-DD", s)
-	}
-	return d, nil
-}
 
 // Window is an as_of day in the business time zone. Only the calendar date
 // of AsOf matters; data belongs to the window when its UTC timestamp is
@@ -54,7 +42,7 @@ func (w Window) DayStart(n int) time.Time {
 }
 
 // Date formats the as_of date as YYYY-MM-DD.
-func (w Window) Date() string { return w.AsOf.Format(DateLayout) }
+func (w Window) Date() string { return w.AsOf.Format(asof.Layout) }
 
 // Args returns the bound parameters every model query may use, plus extra
 // (more clickhouse.Named values):

@@ -2,39 +2,18 @@ package models
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"log/slog"
-	"regexp"
 	"strconv"
 	"time"
 
+	"github.com/memberlytics/memberlytics/internal/platform/query"
 	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 )
 
-// WorkLease is how long a model run's stage and scratch tables are safe
-// from the sweep. Their names carry its end (unix seconds); once it has
-// passed, the next model run or memberlytics clean drops a table its run
-// left behind (the run crashed, or lost the server before its clean-up).
-const WorkLease = 6 * time.Hour
-
-// workName returns a fresh work table name: <base>_<kind>_<expiry>_<rand>,
-// with kind stage or tmp and expiry now + WorkLease in unix seconds.
-func workName(base, kind string, now time.Time) string {
-	var b [4]byte
-	_, _ = rand.Read(b[:])
-	return fmt.Sprintf("%s_%s_%d_%s", base, kind, now.Add(WorkLease).Unix(), hex.EncodeToString(b[:]))
-}
-
-var (
-	// workPattern matches the models' work tables (stage, scratch, and
-	// their _local or _<what> suffixes); group 2 is the expiry.
-	workPattern = regexp.MustCompile(`^[a-z0-9_]+_(stage|tmp)_([0-9]{10})_[0-9a-f]{8}(_[a-z0-9_]+)?$`)
-	// legacyWorkPattern matches the work tables of versions before the
-	// work database, which lived in the main one with no expiry.
-	legacyWorkPattern = `^[a-z0-9_]+_(stage|tmp)_[0-9a-f]{8}(_[a-z0-9_]+)?$`
-)
+// legacyWorkPattern matches the work tables of versions before the work
+// database, which lived in the main one with no expiry.
+const legacyWorkPattern = `^[a-z0-9_]+_(stage|tmp)_[0-9a-f]{8}(_[a-z0-9_]+)?$`
 
 // SweepOptions configure SweepWork.
 type SweepOptions struct {
@@ -46,10 +25,10 @@ type SweepOptions struct {
 	Logger *slog.Logger
 }
 
-// SweepWork drops the models' stage and scratch tables whose WorkLease has
+// SweepWork drops the models' stage and scratch tables whose query.WorkLease has
 // passed: in the work database (on every shard in cluster mode), and
 // those left in the main database by versions before it, once they are
-// older than WorkLease. It returns them as database.table (with
+// older than query.WorkLease. It returns them as database.table (with
 // "shard N: " in front in cluster mode). A running model's tables are
 // within their lease, so SweepWork is safe while models run; RunOne calls
 // it before each model.
@@ -71,7 +50,7 @@ func SweepWork(ctx context.Context, conn warehouse.Conn, o SweepOptions) ([]stri
 	now := o.Now()
 	var dropped []string
 	for i, c := range conns {
-		work, err := warehouse.ListTables(ctx, c, warehouse.WorkDatabase(c.Database()), workPattern.String())
+		work, err := warehouse.ListTables(ctx, c, warehouse.WorkDatabase(c.Database()), query.WorkPattern.String())
 		if err != nil {
 			return dropped, fmt.Errorf("sweep model work tables: %s%w", wheres[i], err)
 		}
@@ -81,13 +60,13 @@ func SweepWork(ctx context.Context, conn warehouse.Conn, o SweepOptions) ([]stri
 		}
 		var expired []warehouse.WorkTableInfo
 		for _, t := range work {
-			exp, err := strconv.ParseInt(workPattern.FindStringSubmatch(t.Name)[2], 10, 64)
+			exp, err := strconv.ParseInt(query.WorkPattern.FindStringSubmatch(t.Name)[2], 10, 64)
 			if err == nil && now.Unix() > exp {
 				expired = append(expired, t)
 			}
 		}
 		for _, t := range legacy {
-			if now.Sub(time.Unix(t.Modified, 0)) > WorkLease {
+			if now.Sub(time.Unix(t.Modified, 0)) > query.WorkLease {
 				expired = append(expired, t)
 			}
 		}

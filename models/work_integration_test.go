@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/memberlytics/memberlytics/internal/platform/asof"
+	"github.com/memberlytics/memberlytics/internal/platform/query"
 	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 	"github.com/memberlytics/memberlytics/internal/testkit/chtest"
 )
@@ -32,12 +34,18 @@ func TestWorkTablesOutOfMainDatabaseIntegration(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	conn := chtest.Migrated(t)
-	day, _ := ParseAsOf("2024-03-31")
-	err := WithScratch(ctx, conn, "rfm_base", func(scratch string) error {
-		if err := conn.Exec(ctx, "CREATE TABLE "+scratch+" (member_id String) ENGINE = Memory"); err != nil {
+	day, _ := asof.Parse("2024-03-31")
+	q := query.For(conn, "rfm")
+	err := func() error {
+		sc, err := q.Scratch(ctx)
+		if err != nil {
 			return err
 		}
-		_, err := ReplacePartition(ctx, conn, "rfm", day, func(stage string) error {
+		defer sc.Drop()
+		if err := conn.Exec(ctx, "CREATE TABLE "+sc.Table("base")+" (member_id String) ENGINE = Memory"); err != nil {
+			return err
+		}
+		_, err = q.Stage(ctx, "rfm", day, func(stage string) error {
 			if s := mainWorkTables(t, conn); s != "" {
 				t.Errorf("work tables in the main database during a model run: %s", s)
 			}
@@ -47,7 +55,7 @@ func TestWorkTablesOutOfMainDatabaseIntegration(t *testing.T) {
 			return nil
 		})
 		return err
-	})
+	}()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,9 +101,9 @@ func TestLeftoverWorkTablesIntegration(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	conn := chtest.Migrated(t)
-	day, _ := ParseAsOf("2024-03-31")
+	day, _ := asof.Parse("2024-03-31")
 	cc := &cutConn{Conn: conn, cutAt: "CREATE TABLE"}
-	if _, err := ReplacePartition(ctx, cc, "cohorts", day, func(string) error { return nil }); err == nil {
+	if _, err := query.ReplacePartition(ctx, cc, "cohorts", day, func(string) error { return nil }); err == nil {
 		t.Fatal("replace succeeded on a cut connection")
 	}
 	if n := workTables(t, conn); n != 1 {
@@ -107,7 +115,7 @@ func TestLeftoverWorkTablesIntegration(t *testing.T) {
 	if got, err := SweepWork(ctx, conn, SweepOptions{}); err != nil || len(got) != 0 {
 		t.Fatalf("sweep within the lease dropped %v (err %v), want nothing", got, err)
 	}
-	later := func() time.Time { return time.Now().Add(WorkLease + time.Hour) }
+	later := func() time.Time { return time.Now().Add(query.WorkLease + time.Hour) }
 	dry, err := SweepWork(ctx, conn, SweepOptions{Now: later, DryRun: true})
 	if err != nil || len(dry) != 2 {
 		t.Fatalf("dry run lists %v (err %v), want the stage and the legacy scratch", dry, err)
@@ -134,13 +142,13 @@ func TestRunDropsExpiredWorkTablesIntegration(t *testing.T) {
 	ctx := context.Background()
 	conn := chtest.Migrated(t)
 	expired := fmt.Sprintf("tiers_stage_%d_0badcafe", time.Now().Add(-time.Minute).Unix())
-	live := workName("tiers", "stage", time.Now())
+	live := fmt.Sprintf("tiers_stage_%d_0badf00d", time.Now().Add(query.WorkLease).Unix())
 	for _, n := range []string{expired, live} {
 		if err := conn.Exec(ctx, "CREATE TABLE "+warehouse.WorkTable(conn.Database(), n)+" (x UInt8) ENGINE = Memory"); err != nil {
 			t.Fatal(err)
 		}
 	}
-	day, _ := ParseAsOf("2024-03-31")
+	day, _ := asof.Parse("2024-03-31")
 	if _, err := RunOne(ctx, countModel{}, Env{Conn: conn, RunID: "r1"}, day); err != nil {
 		t.Fatal(err)
 	}

@@ -11,8 +11,9 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2"
 
+	"github.com/memberlytics/memberlytics/internal/platform/asof"
+	"github.com/memberlytics/memberlytics/internal/platform/query"
 	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
-	"github.com/memberlytics/memberlytics/sql"
 )
 
 // Querier is what the report needs from ClickHouse: read-only queries.
@@ -20,9 +21,6 @@ import (
 type Querier interface {
 	Query(ctx context.Context, query string, args ...any) (warehouse.Rows, error)
 }
-
-// dateLayout is how as_of dates are written.
-const dateLayout = "2006-01-02"
 
 // Reason says why a model's output is missing.
 type Reason string
@@ -263,7 +261,7 @@ type tableState struct {
 
 // loader carries one Load's connection and parameters.
 type loader struct {
-	q        Querier
+	q        *query.Q
 	asOf     string
 	prev     string
 	tables   map[string]*tableState
@@ -276,13 +274,13 @@ type loader struct {
 // an error; errors are left for failed queries. Load only reads.
 func Load(ctx context.Context, q Querier, asOf time.Time) (*Report, error) {
 	asOf = time.Date(asOf.Year(), asOf.Month(), asOf.Day(), 0, 0, 0, 0, time.UTC)
-	l := &loader{q: q, asOf: asOf.Format(dateLayout), prev: "1970-01-01", tables: map[string]*tableState{}, prevSeen: map[string]string{}}
+	l := &loader{q: query.ForReport(q), asOf: asOf.Format(asof.Layout), prev: "1970-01-01", tables: map[string]*tableState{}, prevSeen: map[string]string{}}
 	if err := l.inspect(ctx); err != nil {
 		return nil, err
 	}
 	r := &Report{AsOf: asOf, GeneratedAt: time.Now().UTC()}
 	if l.prev != "1970-01-01" {
-		r.Prev, _ = time.Parse(dateLayout, l.prev)
+		r.Prev, _ = time.Parse(asof.Layout, l.prev)
 	}
 	steps := []func(context.Context, *Report) error{l.kpis, l.rfm, l.cohorts, l.clv, l.churn, l.tiers, l.lifecycle, l.potential}
 	for _, step := range steps {
@@ -361,7 +359,7 @@ func (l *loader) asOfs(ctx context.Context, table string) ([]string, error) {
 	}
 	byDate := len(dates) > 0
 	for _, d := range dates {
-		if _, err := time.Parse(dateLayout, d); err != nil {
+		if _, err := time.Parse(asof.Layout, d); err != nil {
 			byDate = false
 		}
 	}
@@ -369,11 +367,7 @@ func (l *loader) asOfs(ctx context.Context, table string) ([]string, error) {
 		return dates, nil
 	}
 	dates = nil
-	tmpl, err := sql.Report("as_ofs")
-	if err != nil {
-		return nil, err
-	}
-	err = l.eachSQL(ctx, "as_ofs", strings.ReplaceAll(tmpl, "{table}", warehouse.QuoteIdent(table)), l.args(), collect)
+	err := l.q.Each(ctx, "as_ofs", query.Tables{"table": table}, l.args(), func(r warehouse.Rows) error { return collect(r.Scan) })
 	return dates, err
 }
 
@@ -415,28 +409,7 @@ func (l *loader) args(extra ...any) []any {
 
 // each runs the report query name with args and calls fn for every row.
 func (l *loader) each(ctx context.Context, name string, args []any, fn func(scan func(...any) error) error) error {
-	query, err := sql.Report(name)
-	if err != nil {
-		return err
-	}
-	return l.eachSQL(ctx, name, query, args, fn)
-}
-
-func (l *loader) eachSQL(ctx context.Context, name, query string, args []any, fn func(scan func(...any) error) error) error {
-	rows, err := l.q.Query(warehouse.WithQueryName(ctx, "report_"+name), query, args...)
-	if err != nil {
-		return fmt.Errorf("report query %s: %w", name, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := fn(rows.Scan); err != nil {
-			return fmt.Errorf("report query %s: %w", name, err)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("report query %s: %w", name, err)
-	}
-	return nil
+	return l.q.Each(ctx, name, nil, args, func(r warehouse.Rows) error { return fn(r.Scan) })
 }
 
 // byDate runs a per-as_of query whose first column is the date and

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/memberlytics/memberlytics/internal/platform/asof"
 )
 
 //go:embed page.html.tmpl
@@ -86,11 +88,11 @@ func Render(w io.Writer, r *Report, opt Options) error {
 	f := opt.format()
 	l := f.Lang
 	p := basePage(opt, l.T("title"))
-	p.Subtitle = l.T("as_of") + " " + r.AsOf.Format(dateLayout) + " · "
+	p.Subtitle = l.T("as_of") + " " + r.AsOf.Format(asof.Layout) + " · "
 	if r.Prev.IsZero() {
 		p.Subtitle += l.T("no_previous")
 	} else {
-		p.Subtitle += l.T("compared_with") + " " + r.Prev.Format(dateLayout)
+		p.Subtitle += l.T("compared_with") + " " + r.Prev.Format(asof.Layout)
 	}
 	p.Generated = l.T("generated_at") + " " + r.GeneratedAt.Format("2006-01-02 15:04 UTC")
 	kpiSec := section{ID: "kpis", Title: l.T("kpis"), Notices: notices(l, r.KPIMissing), Note: l.T("kpi_note")}
@@ -298,9 +300,9 @@ func churnSection(r *Report, f Format) section {
 		now = append(now, b.Members)
 		before = append(before, b.MembersPrev)
 	}
-	series := []Series{{r.AsOf.Format(dateLayout), now}}
+	series := []Series{{r.AsOf.Format(asof.Layout), now}}
 	if r.Churn.HasPrev {
-		series = append([]Series{{r.Prev.Format(dateLayout), before}}, series...)
+		series = append([]Series{{r.Prev.Format(asof.Layout), before}}, series...)
 	}
 	var bins []string
 	for i := 0; i < 10; i++ {
@@ -343,9 +345,9 @@ func tierSection(r *Report, f Format) section {
 	if s.Notices != nil {
 		return s
 	}
-	series := []Series{{r.AsOf.Format(dateLayout), t.Counts}}
+	series := []Series{{r.AsOf.Format(asof.Layout), t.Counts}}
 	if t.HasPrev {
-		series = append([]Series{{r.Prev.Format(dateLayout), t.CountsPrev}}, series...)
+		series = append([]Series{{r.Prev.Format(asof.Layout), t.CountsPrev}}, series...)
 	}
 	s.Charts = []chart{{l.T("tier_distribution"), Bars{Name: "tier_distribution", Label: l.T("tier_distribution"), Categories: names(l, t.Names), Series: series, Value: f.Compact}.SVG()}}
 	if t.HasPrev {
@@ -412,9 +414,9 @@ func potentialSection(r *Report, f Format) section {
 		now = append(now, x.Members)
 		before = append(before, x.MembersPrev)
 	}
-	series := []Series{{r.AsOf.Format(dateLayout), now}}
+	series := []Series{{r.AsOf.Format(asof.Layout), now}}
 	if p.HasPrev {
-		series = append([]Series{{r.Prev.Format(dateLayout), before}}, series...)
+		series = append([]Series{{r.Prev.Format(asof.Layout), before}}, series...)
 	}
 	s.Stats = []stat{{l.T("any_reason"), f.Int(p.Any), change(f, p.Any, p.AnyPrev, p.HasPrev)}}
 	s.Charts = []chart{{l.T("potential_by_reason"), Bars{Name: "potential_reasons", Label: l.T("potential_by_reason"), Categories: cats, Series: series, Value: f.Compact}.SVG()}}

@@ -3,6 +3,8 @@ package report
 import (
 	"math"
 	"time"
+
+	"github.com/memberlytics/memberlytics/internal/platform/asof"
 )
 
 // sampleReport is a filled report for rendering tests, independent of
@@ -37,7 +39,7 @@ func sampleReport() *Report {
 	}
 	r.Cohorts.Periods = 6
 	for i := 0; i < 6; i++ {
-		c := CohortRow{Cohort: time.Date(2026, time.Month(5+i), 1, 0, 0, 0, 0, time.UTC).Format(dateLayout), Size: float64(1000 + 100*i)}
+		c := CohortRow{Cohort: time.Date(2026, time.Month(5+i), 1, 0, 0, 0, 0, time.UTC).Format(asof.Layout), Size: float64(1000 + 100*i)}
 		for p := 0; p < 6-i; p++ {
 			c.Active = append(c.Active, c.Size*math.Pow(0.6, float64(p)))
 			c.Revenue = append(c.Revenue, c.Size*math.Pow(0.6, float64(p))*120)

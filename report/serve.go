@@ -12,6 +12,8 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2"
 
+	"github.com/memberlytics/memberlytics/internal/platform/asof"
+	"github.com/memberlytics/memberlytics/internal/platform/query"
 	"github.com/memberlytics/memberlytics/internal/platform/snapshot"
 )
 
@@ -33,7 +35,7 @@ func LatestAsOf(ctx context.Context, q Querier) (time.Time, bool, error) {
 // LoadRuns reads the latest limit job runs from job_runs_current. When the
 // jobs tables do not exist it returns a Missing entry and no error.
 func LoadRuns(ctx context.Context, q Querier, limit int) ([]Run, *Missing, error) {
-	l := &loader{q: q}
+	l := &loader{q: query.ForReport(q)}
 	cols, err := l.columns(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -139,7 +141,7 @@ func (h *Handler) report(r *http.Request, buf *bytes.Buffer, opt Options) error 
 	ctx := r.Context()
 	var asOf time.Time
 	if s := r.URL.Query().Get("as_of"); s != "" {
-		t, err := time.Parse(dateLayout, s)
+		t, err := time.Parse(asof.Layout, s)
 		if err != nil {
 			return badRequest{fmt.Errorf("as_of %q: want YYYY-MM-DD", s)}
 		}

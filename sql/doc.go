@@ -6,10 +6,7 @@
 // COMMENT (table comments are schema/table_comments.tsv, which
 // internal/platform/migrate sets where the server supports them), MergeTree() ...
 // ORDER BY syntax. internal/testkit/compat's tests run them on 18.16 and on 26.7
-// (chDB) and compare the results. Where one
-// statement cannot serve every version, a query may have version-specific
-// files chosen by Pick (NAME.sql plus NAME@MAJOR.MINOR.sql); prefer one
-// portable statement.
+// (chDB) and compare the results.
 package sql
 
 import (

@@ -3,6 +3,7 @@ package sql
 import (
 	"embed"
 	"fmt"
+	"strings"
 )
 
 // reportFS holds the HTML report's read-only queries, report/NAME.sql. They
@@ -19,4 +20,16 @@ func Report(name string) (string, error) {
 		return "", fmt.Errorf("read report query %s: %w", name, err)
 	}
 	return string(b), nil
+}
+
+// ReportNames lists the report queries, report/NAME.sql.
+func ReportNames() []string {
+	ents, _ := reportFS.ReadDir("report")
+	var out []string
+	for _, e := range ents {
+		if n, ok := strings.CutSuffix(e.Name(), ".sql"); ok {
+			out = append(out, n)
+		}
+	}
+	return out
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/memberlytics/memberlytics/internal/platform/asof"
 	"github.com/memberlytics/memberlytics/jobs"
 )
 
@@ -32,11 +33,11 @@ func newBackfillCmd(a *app) *cobra.Command {
 			if from == "" || to == "" {
 				return fmt.Errorf("--from and --to are required")
 			}
-			f, err := jobs.ParseDate(from)
+			f, err := asof.Parse(from)
 			if err != nil {
 				return fmt.Errorf("--from: %w", err)
 			}
-			t, err := jobs.ParseDate(to)
+			t, err := asof.Parse(to)
 			if err != nil {
 				return fmt.Errorf("--to: %w", err)
 			}
@@ -97,7 +98,7 @@ func newBackfillCmd(a *app) *cobra.Command {
 				for _, j := range d.Left {
 					notRun = append(notRun, j+" (left)")
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", d.AsOf.Format(jobs.DateLayout), dash(d.Jobs), dash(d.Done), dash(notRun), outcome)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", d.AsOf.Format(asof.Layout), dash(d.Jobs), dash(d.Done), dash(notRun), outcome)
 			}
 			_ = tw.Flush()
 			if err != nil {

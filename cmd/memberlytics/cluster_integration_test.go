@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/memberlytics/memberlytics/internal/devtools/datagen"
+	"github.com/memberlytics/memberlytics/internal/platform/asof"
 	"github.com/memberlytics/memberlytics/internal/platform/config"
 	"github.com/memberlytics/memberlytics/internal/platform/migrate"
 	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
@@ -188,7 +189,7 @@ func loadAndRun(t *testing.T, conn warehouse.Conn, dir string, reg *models.Regis
 		env := models.Env{Conn: conn, Location: time.UTC, RunID: "cluster-equality"}
 		res, err := models.RunAll(ctx, reg, env, nil, asOf)
 		if err != nil {
-			t.Fatalf("run all for %s: %v", asOf.Format(models.DateLayout), err)
+			t.Fatalf("run all for %s: %v", asOf.Format(asof.Layout), err)
 		}
 		for _, r := range res {
 			if _, seen := secs[r.Model]; !seen {

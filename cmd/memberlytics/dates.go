@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/memberlytics/memberlytics/exporters"
+	"github.com/memberlytics/memberlytics/internal/platform/asof"
 	"github.com/memberlytics/memberlytics/models"
 )
 
@@ -87,7 +88,7 @@ func newDropCmd(a *app) *cobra.Command {
 			if asOf == "" {
 				return fmt.Errorf("--as-of is required (YYYY-MM-DD)")
 			}
-			day, err := models.ParseAsOf(asOf)
+			day, err := asof.Parse(asOf)
 			if err != nil {
 				return fmt.Errorf("--as-of: %w", err)
 			}
@@ -119,7 +120,7 @@ func newDropCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "dropped as_of %s: %d rows from %d tables\n", day.Format(models.DateLayout), total, len(dropped))
+			fmt.Fprintf(a.stdout, "dropped as_of %s: %d rows from %d tables\n", day.Format(asof.Layout), total, len(dropped))
 			if withExport {
 				dir, err := exporters.ResolveDir(a.cfg.Exports.Dir, "")
 				if err != nil {
@@ -130,9 +131,9 @@ func newDropCmd(a *app) *cobra.Command {
 					return fmt.Errorf("drop export: %w", err)
 				}
 				if removed {
-					fmt.Fprintf(a.stdout, "removed export folder %s/as_of=%s\n", dir, day.Format(models.DateLayout))
+					fmt.Fprintf(a.stdout, "removed export folder %s/as_of=%s\n", dir, day.Format(asof.Layout))
 				} else {
-					fmt.Fprintf(a.stdout, "no export folder for as_of %s in %s\n", day.Format(models.DateLayout), dir)
+					fmt.Fprintf(a.stdout, "no export folder for as_of %s in %s\n", day.Format(asof.Layout), dir)
 				}
 			}
 			return nil

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/memberlytics/memberlytics/internal/platform/asof"
 	"github.com/memberlytics/memberlytics/models"
 )
 
@@ -26,11 +27,11 @@ func newEvaluateCmd(a *app) *cobra.Command {
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			cal, err := models.ParseAsOf(calEnd)
+			cal, err := asof.Parse(calEnd)
 			if err != nil {
 				return fmt.Errorf("--calibration-end: %w", err)
 			}
-			hold, err := models.ParseAsOf(holdEnd)
+			hold, err := asof.Parse(holdEnd)
 			if err != nil {
 				return fmt.Errorf("--holdout-end: %w", err)
 			}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/memberlytics/memberlytics/exporters"
+	"github.com/memberlytics/memberlytics/internal/platform/asof"
 )
 
 func newExportCmd(a *app) *cobra.Command {
@@ -37,7 +39,7 @@ func newExportCmd(a *app) *cobra.Command {
 			if asOf == "" {
 				return fmt.Errorf("--as-of is required (YYYY-MM-DD)")
 			}
-			day, err := time.Parse(time.DateOnly, asOf)
+			day, err := asof.Parse(asOf)
 			if err != nil {
 				return fmt.Errorf("--as-of %q: want YYYY-MM-DD", asOf)
 			}
@@ -54,6 +56,11 @@ func newExportCmd(a *app) *cobra.Command {
 			o.RunID = runID
 			o.AllowMassExit = allowMassExit
 			o.Logger = a.log
+			if f, ok := a.stderr.(*os.File); ok && isTerminal(f) {
+				o.Progress = func(source string, rows int64) {
+					fmt.Fprintf(a.stderr, "\r\033[K%s: %d rows", source, rows)
+				}
+			}
 			// Refuse bad flags before connecting.
 			if err := o.Validate(cat); err != nil {
 				return err
@@ -76,6 +83,9 @@ func newExportCmd(a *app) *cobra.Command {
 			}
 			start := time.Now()
 			m, err := e.Export(cmd.Context(), day)
+			if o.Progress != nil {
+				fmt.Fprint(a.stderr, "\r\033[K") // clear the progress line
+			}
 			if m == nil {
 				return err
 			}

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/memberlytics/memberlytics/exporters"
+	"github.com/memberlytics/memberlytics/internal/platform/asof"
 	"github.com/memberlytics/memberlytics/internal/platform/migrate"
 	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 	"github.com/memberlytics/memberlytics/jobs"
@@ -169,25 +171,48 @@ func (a *app) requireMigrated(ctx context.Context, conn warehouse.Conn) error {
 	return nil
 }
 
-// sourceOptions turns loaders.sources.NAME into loader options, as
-// `memberlytics load --source NAME` does.
-func (a *app) sourceOptions(name string) (loaders.Options, error) {
+// loaderOptions builds the loader options from the loaders section and,
+// when source is not empty, loaders.sources.<source>: the one place both
+// `memberlytics load` (which then applies its flags) and a scheduled load
+// job take them from. Kind and Location are left to the caller; tz is the
+// time zone's name, for a flag to override before it is loaded.
+func (a *app) loaderOptions(source string) (o loaders.Options, tz string, err error) {
 	cfg := a.cfg.Loaders
-	s := cfg.Sources[name]
-	k, err := loaders.ParseKind(s.Kind)
-	if err != nil {
-		return loaders.Options{}, fmt.Errorf("loaders.sources.%s.kind: %w", name, err)
+	o = loaders.Options{
+		Logger: a.log, BatchRows: cfg.BatchRows, MaxRejectRatio: cfg.MaxRejectRatio, NumberFormat: cfg.NumberFormat,
 	}
-	o := loaders.Options{
-		Kind: k, Format: loaders.Format(s.Format), Source: name, Mapping: s.Columns,
-		TimestampLayouts: s.TimestampLayouts, NumberFormat: cfg.NumberFormat, BatchRows: cfg.BatchRows, MaxRejectRatio: cfg.MaxRejectRatio, Logger: a.log,
+	tz = cfg.Timezone
+	if source == "" {
+		return o, tz, nil
 	}
+	s, ok := cfg.Sources[source]
+	if !ok {
+		names := make([]string, 0, len(cfg.Sources))
+		for n := range cfg.Sources {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		return o, "", fmt.Errorf("no such source in loaders.sources (have: %s)", strings.Join(names, ", "))
+	}
+	o.Source, o.Format, o.Mapping, o.TimestampLayouts = source, loaders.Format(s.Format), s.Columns, s.TimestampLayouts
 	if s.Delimiter != "" {
 		o.Delimiter = []rune(s.Delimiter)[0]
 	}
-	tz := cfg.Timezone
 	if s.Timezone != "" {
 		tz = s.Timezone
+	}
+	return o, tz, nil
+}
+
+// sourceOptions turns loaders.sources.NAME into the options of its
+// scheduled load job.
+func (a *app) sourceOptions(name string) (loaders.Options, error) {
+	o, tz, err := a.loaderOptions(name)
+	if err != nil {
+		return loaders.Options{}, fmt.Errorf("loaders.sources.%s: %w", name, err)
+	}
+	if o.Kind, err = loaders.ParseKind(a.cfg.Loaders.Sources[name].Kind); err != nil {
+		return loaders.Options{}, fmt.Errorf("loaders.sources.%s.kind: %w", name, err)
 	}
 	if o.Location, err = time.LoadLocation(tz); err != nil {
 		return loaders.Options{}, fmt.Errorf("loaders.sources.%s.timezone: %w", name, err)
@@ -208,7 +233,7 @@ func (a *app) parseAsOf(s string) (time.Time, error) {
 	case "today":
 		return jobs.Date(time.Now().In(a.cfg.Location())), nil
 	}
-	return jobs.ParseDate(s)
+	return asof.Parse(s)
 }
 
 // checkAsOf applies the as_of rules (jobs.AsOfGuard, the one the runner,
@@ -232,7 +257,7 @@ func asOfHint(err error) error {
 	if !ok {
 		return fmt.Errorf("%w: load data first (memberlytics load), or --allow-empty", err)
 	}
-	return fmt.Errorf("%w: use --as-of %s, or --allow-empty", err, use.Format(jobs.DateLayout))
+	return fmt.Errorf("%w: use --as-of %s, or --allow-empty", err, use.Format(asof.Layout))
 }
 
 // rangeHint is asOfHint for backfill's --from and --to.
@@ -245,5 +270,5 @@ func rangeHint(err error) error {
 		return fmt.Errorf("%w: load data first (memberlytics load), or --allow-empty", err)
 	}
 	return fmt.Errorf("%w: keep --from and --to within %s to %s, or --allow-empty", err,
-		ae.Range.First.Format(jobs.DateLayout), ae.Range.Last.Format(jobs.DateLayout))
+		ae.Range.First.Format(asof.Layout), ae.Range.Last.Format(asof.Layout))
 }

@@ -6,7 +6,6 @@ import (
 	"io"
 	"math"
 	"runtime/debug"
-	"sort"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -45,37 +44,22 @@ formats, time zone and (when no PATH is given) paths from
 loaders.sources.NAME in the config; the flags add to or override it.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg := a.cfg.Loaders
-			o := loaders.Options{
-				Format: loaders.Format(format), Force: force, Logger: a.log,
-				BatchRows: cfg.BatchRows, MaxRejectRatio: cfg.MaxRejectRatio, NumberFormat: cfg.NumberFormat,
+			o, tz, err := a.loaderOptions(source)
+			if err != nil {
+				return fmt.Errorf("--source %s: %w", source, err)
 			}
-			tz := cfg.Timezone
+			o.Force = force
+			if format != "" {
+				o.Format = loaders.Format(format)
+			}
 			paths := args
 			glob := ""
 			if source != "" {
-				s, ok := cfg.Sources[source]
-				if !ok {
-					names := make([]string, 0, len(cfg.Sources))
-					for n := range cfg.Sources {
-						names = append(names, n)
-					}
-					sort.Strings(names)
-					return fmt.Errorf("--source %s: no such source in loaders.sources (have: %s)", source, strings.Join(names, ", "))
-				}
+				s := cfg.Sources[source]
 				if kind != "" && kind != s.Kind {
 					return fmt.Errorf("--kind %s contradicts source %s (kind %s)", kind, source, s.Kind)
 				}
 				kind = s.Kind
-				if format == "" {
-					o.Format = loaders.Format(s.Format)
-				}
-				if s.Delimiter != "" {
-					o.Delimiter = []rune(s.Delimiter)[0]
-				}
-				o.Mapping, o.TimestampLayouts, o.Source = s.Columns, s.TimestampLayouts, source
-				if s.Timezone != "" {
-					tz = s.Timezone
-				}
 				if len(paths) == 0 {
 					paths = s.Paths
 				}

@@ -13,7 +13,7 @@ func newModelRegistry(cfg config.Config) (*models.Registry, error) {
 	if err != nil {
 		return nil, err
 	}
-	churnModel, err := models.NewChurn(cfg.Models.Churn, cfg.Models.CLV, cfg.Models.Tiers)
+	churnModel, err := models.NewChurn(cfg.Models.Churn, clvModel, cfg.Models.Tiers)
 	if err != nil {
 		return nil, err
 	}

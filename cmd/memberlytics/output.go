@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/memberlytics/memberlytics/internal/platform/asof"
 	"io"
 	"strings"
 	"text/tabwriter"
@@ -46,7 +47,7 @@ func printRuns(w io.Writer, runs []jobs.Run, full bool) {
 		if !full {
 			msg = errorHead(r.Error, r.RunID)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%d\t%d\t%s\t%s\t%s\n", r.Job, r.AsOf.Format(jobs.DateLayout), r.Status, r.Trigger,
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%d\t%d\t%s\t%s\t%s\n", r.Job, r.AsOf.Format(asof.Layout), r.Status, r.Trigger,
 			r.Attempt, secs, r.RowsIn, r.RowsOut, r.StartedAt.Format("2006-01-02 15:04:05"), r.RunID, msg)
 	}
 	_ = tw.Flush()
@@ -77,7 +78,7 @@ func printRun(w io.Writer, r jobs.Run) {
 		took = seconds(r.Duration()) + " s"
 	}
 	for _, f := range [][2]string{
-		{"run_id", r.RunID}, {"job", r.Job}, {"as_of", r.AsOf.Format(jobs.DateLayout)}, {"status", string(r.Status)},
+		{"run_id", r.RunID}, {"job", r.Job}, {"as_of", r.AsOf.Format(asof.Layout)}, {"status", string(r.Status)},
 		{"trigger", string(r.Trigger)}, {"batch_id", r.BatchID}, {"attempts", fmt.Sprint(r.Attempt)},
 		{"started", when(r.StartedAt)}, {"finished", when(r.FinishedAt)}, {"duration", took},
 		{"rows_in", fmt.Sprint(r.RowsIn)}, {"rows_out", fmt.Sprint(r.RowsOut)}, {"owner", r.Owner}, {"heartbeat", when(r.HeartbeatAt)},

@@ -9,7 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/memberlytics/memberlytics/models"
+	"github.com/memberlytics/memberlytics/internal/platform/asof"
 	"github.com/memberlytics/memberlytics/report"
 )
 
@@ -43,7 +43,7 @@ func newReportCmd(a *app) *cobra.Command {
 			defer conn.Close()
 			var day time.Time
 			if asOf != "" {
-				if day, err = models.ParseAsOf(asOf); err != nil {
+				if day, err = asof.Parse(asOf); err != nil {
 					return fmt.Errorf("--as-of: %w", err)
 				}
 				if err := a.checkAsOf(ctx, conn, day, allowEmpty); err != nil {
@@ -60,7 +60,7 @@ func newReportCmd(a *app) *cobra.Command {
 				day = latest
 				if err := a.checkAsOf(ctx, conn, day, allowEmpty); err != nil {
 					return fmt.Errorf("report: the newest published date, %s, is outside the data (remove it with memberlytics drop --as-of %s): %w",
-						day.Format(models.DateLayout), day.Format(models.DateLayout), err)
+						day.Format(asof.Layout), day.Format(asof.Layout), err)
 				}
 			}
 			r, err := report.Load(ctx, conn, day)
@@ -78,7 +78,7 @@ func newReportCmd(a *app) *cobra.Command {
 				a.log.Warn("model output missing from the report", "model", m.Model, "table", m.Table, "reason", string(m.Reason))
 			}
 			fmt.Fprintf(a.stdout, "report for %s written to %s (%d bytes, %d model outputs missing)\n",
-				day.Format(models.DateLayout), out, buf.Len(), len(r.Missing()))
+				day.Format(asof.Layout), out, buf.Len(), len(r.Missing()))
 			return nil
 		},
 	}

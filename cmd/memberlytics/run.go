@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/memberlytics/memberlytics/internal/platform/asof"
 	"github.com/memberlytics/memberlytics/jobs"
 )
 
@@ -79,7 +80,7 @@ func newRunCmd(a *app) *cobra.Command {
 			if err != nil {
 				return asOfHint(err)
 			}
-			return runsOutcome(runs, day.Format(jobs.DateLayout))
+			return runsOutcome(runs, day.Format(asof.Layout))
 		},
 	}
 	cmd.Flags().StringVar(&asOf, "as-of", "", "as_of date YYYY-MM-DD, today or yesterday (default: yesterday in business_timezone)")

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/memberlytics/memberlytics/internal/platform/asof"
 	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 )
 
@@ -21,8 +22,6 @@ const (
 	// the date and member_profile's columns from it are NULL.
 	Skipped = "skipped"
 )
-
-const dateLayout = time.DateOnly
 
 // Querier is what reading snapshots needs: read-only queries.
 type Querier interface {
@@ -82,7 +81,7 @@ func (s Snapshot) Models() []string {
 // Get returns the snapshot of asOf (its time of day is ignored), or an
 // error wrapping ErrNone when the date has none.
 func Get(ctx context.Context, q Querier, asOf time.Time) (Snapshot, error) {
-	day := asOf.Format(dateLayout)
+	day := asOf.Format(asof.Layout)
 	s, err := read(ctx, q, "WHERE as_of = toDate(?)", day)
 	if err != nil {
 		return Snapshot{}, fmt.Errorf("read snapshot of %s: %w", day, err)
@@ -119,7 +118,7 @@ func Dates(ctx context.Context, q Querier) ([]time.Time, error) {
 		if err := rows.Scan(&d); err != nil {
 			return nil, fmt.Errorf("list snapshots: %w", err)
 		}
-		t, err := time.Parse(dateLayout, d)
+		t, err := time.Parse(asof.Layout, d)
 		if err != nil {
 			return nil, fmt.Errorf("list snapshots: %w", err)
 		}
@@ -141,7 +140,7 @@ func Withdraw(ctx context.Context, conn interface {
 	Querier
 	Execer
 }, asOf time.Time) (bool, error) {
-	day := asOf.Format(dateLayout)
+	day := asOf.Format(asof.Layout)
 	_, err := Get(ctx, conn, asOf)
 	if errors.Is(err, ErrNone) {
 		return false, nil
@@ -168,7 +167,7 @@ func read(ctx context.Context, q Querier, where string, args ...any) (Snapshot, 
 		if err := rows.Scan(&d, &model, &runID, &status, &at); err != nil {
 			return Snapshot{}, err
 		}
-		t, err := time.Parse(dateLayout, d)
+		t, err := time.Parse(asof.Layout, d)
 		if err != nil {
 			return Snapshot{}, err
 		}

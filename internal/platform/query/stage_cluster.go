@@ -1,4 +1,4 @@
-package models
+package query
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 	"github.com/memberlytics/memberlytics/sql"
 )
 
-// Cluster mode (docs/cluster.md): when env.Conn carries a
+// Cluster mode (docs/cluster.md): when conn carries a
 // warehouse.Topology and the output table is sharded (sql.Sharded),
 // ReplacePartition stages per shard. The stage is a Distributed table on
 // the initiator over <stage>_local on every shard, sharded like the
@@ -19,7 +19,7 @@ import (
 // of <table>_local from its local stage. Home tables (cohorts,
 // model_metrics, ...) keep the single-server path on the initiator.
 
-// replaceSharded is replace for a sharded table of a cluster.
+// replaceSharded is Replace for a sharded table of a cluster.
 func replaceSharded(ctx context.Context, conn warehouse.Conn, topo warehouse.Topology, table, key, stage, part, where string, fill func(stage string) error) (uint64, error) {
 	local := warehouse.LocalTable(stage)
 	qs, ql := warehouse.WorkTable(conn.Database(), stage), warehouse.WorkTable(conn.Database(), local)
@@ -67,7 +67,7 @@ func replaceSharded(ctx context.Context, conn warehouse.Conn, topo warehouse.Top
 // DROP PARTITION when the shard got no rows (23+ refuses an empty source;
 // the partition must still empty, as on one server).
 func replaceShard(ctx context.Context, sh warehouse.Conn, tableLocal, stageLocal, part string) error {
-	n, err := count(ctx, sh, stageLocal, "1")
+	n, err := Count(ctx, sh, stageLocal, "1")
 	if err != nil {
 		return err
 	}

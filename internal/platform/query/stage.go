@@ -1,4 +1,4 @@
-package models
+package query
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/memberlytics/memberlytics/internal/platform/asof"
 	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 )
 
@@ -20,15 +21,16 @@ import (
 // be PARTITION BY as_of and is an identifier from the caller's code, not
 // user input. It returns the number of rows published. In cluster mode
 // (conn carries a warehouse.Topology) a sharded table is staged and
-// replaced on every shard: see cluster.go.
+// replaced on every shard: see stage_cluster.go.
 func ReplacePartition(ctx context.Context, conn warehouse.Conn, table string, asOf time.Time, fill func(stage string) error) (uint64, error) {
-	part := fmt.Sprintf("'%s'", asOf.Format(DateLayout))
-	return replace(ctx, conn, table, part, fmt.Sprintf("as_of = '%s'", asOf.Format(DateLayout)), fill)
+	day := asof.Format(asOf)
+	return Replace(ctx, conn, table, "'"+day+"'", "as_of = '"+day+"'", fill)
 }
 
-// replace is ReplacePartition for any partition literal part; where selects
-// the partition's rows for the count.
-func replace(ctx context.Context, conn warehouse.Conn, table, part, where string, fill func(stage string) error) (uint64, error) {
+// Replace is ReplacePartition for any partition literal part (a table
+// partitioned by (as_of, model) gives a tuple); where selects the
+// partition's rows for the count.
+func Replace(ctx context.Context, conn warehouse.Conn, table, part, where string, fill func(stage string) error) (uint64, error) {
 	stage := workName(table, "stage", time.Now())
 	if err := warehouse.EnsureWorkDatabase(ctx, conn); err != nil {
 		return 0, err
@@ -62,7 +64,9 @@ func replace(ctx context.Context, conn warehouse.Conn, table, part, where string
 	return n, nil
 }
 
-func count(ctx context.Context, conn warehouse.Conn, table, where string) (uint64, error) {
+// Count returns the number of rows of table (quoted by the caller) that
+// match where.
+func Count(ctx context.Context, conn warehouse.Conn, table, where string) (uint64, error) {
 	rows, err := conn.Query(ctx, "SELECT count() FROM "+table+" WHERE "+where)
 	if err != nil {
 		return 0, fmt.Errorf("count %s: %w", table, err)
@@ -77,35 +81,17 @@ func count(ctx context.Context, conn warehouse.Conn, table, where string) (uint6
 	return n, rows.Err()
 }
 
-// WithScratch gives fn the quoted, qualified name of a fresh scratch table
-// in the work database (<prefix>_tmp_<expiry>_<random>, see WorkLease) for
-// intermediate results, and drops that table afterwards whether fn
-// succeeds or not. fn creates the table (usually with
-// a CREATE TABLE {{scratch}} ... ENGINE = Memory query from the model's SQL).
-func WithScratch(ctx context.Context, conn warehouse.Conn, prefix string, fn func(scratch string) error) error {
-	if err := warehouse.EnsureWorkDatabase(ctx, conn); err != nil {
-		return err
-	}
-	q := warehouse.WorkTable(conn.Database(), workName(prefix, "tmp", time.Now()))
-	defer func() {
-		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-		defer cancel()
-		_ = conn.Exec(dctx, "DROP TABLE IF EXISTS "+q)
-	}()
-	return fn(q)
-}
-
 // fillStage fills the stage table qs and returns its row count, refusing
 // rows outside partition part (where selects the partition's rows).
 func fillStage(ctx context.Context, conn warehouse.Conn, fill func(stage string) error, qs, table, part, where string) (uint64, error) {
 	if err := fill(qs); err != nil {
 		return 0, fmt.Errorf("fill %s: %w", table, err)
 	}
-	n, err := count(ctx, conn, qs, where)
+	n, err := Count(ctx, conn, qs, where)
 	if err != nil {
 		return 0, err
 	}
-	other, err := count(ctx, conn, qs, "NOT ("+where+")")
+	other, err := Count(ctx, conn, qs, "NOT ("+where+")")
 	if err != nil {
 		return 0, err
 	}
@@ -113,4 +99,19 @@ func fillStage(ctx context.Context, conn warehouse.Conn, fill func(stage string)
 		return 0, fmt.Errorf("fill %s: %d staged rows outside partition %s", table, other, part)
 	}
 	return n, nil
+}
+
+// DropPartition drops partition part of table: of <table>_local on every
+// shard when conn is a cluster and table is sharded.
+func DropPartition(ctx context.Context, conn warehouse.Conn, table, part string) error {
+	if topo, _, ok := shardedTopology(conn, table); ok {
+		local := warehouse.QuoteIdent(warehouse.LocalTable(table))
+		for i, sh := range topo.Shards {
+			if err := sh.Exec(ctx, "ALTER TABLE "+local+" DROP PARTITION "+part); err != nil {
+				return fmt.Errorf("shard %d: %w", i+1, err)
+			}
+		}
+		return nil
+	}
+	return conn.Exec(ctx, "ALTER TABLE "+warehouse.QuoteIdent(table)+" DROP PARTITION "+part)
 }

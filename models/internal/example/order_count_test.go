@@ -1,0 +1,78 @@
+package example
+
+import (
+	"context"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/memberlytics/memberlytics/internal/platform/asof"
+	"github.com/memberlytics/memberlytics/internal/testkit/chtest"
+	"github.com/memberlytics/memberlytics/models"
+)
+
+func TestMain(m *testing.M) { os.Exit(chtest.Main(m)) }
+
+func TestParamsValidate(t *testing.T) {
+	if err := DefaultParams().Validate(); err != nil {
+		t.Errorf("defaults: %v", err)
+	}
+	if _, err := New(Params{WindowDays: 0}); err == nil || err.Error() != "models.order_count.window_days: must be at least 1, got 0" {
+		t.Errorf("window_days 0: err = %v", err)
+	}
+}
+
+// TestOrderCountIntegration runs the model twice for one as_of: the
+// second run replaces the partition, and a later refund does not change
+// what an earlier as_of counted.
+func TestOrderCountIntegration(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	conn := chtest.Migrated(t)
+	create, err := os.ReadFile("testdata/order_count.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.Exec(ctx, string(create)); err != nil {
+		t.Fatal(err)
+	}
+	b, err := conn.PrepareBatch(ctx, "INSERT INTO orders (order_id, member_id, ordered_at, amount, status, updated_at)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := func(s string) time.Time { d, _ := time.Parse(time.DateTime, s); return d }
+	for _, o := range []struct {
+		id, member, ordered, status, updated string
+	}{
+		{"o1", "m1", "2024-03-01 10:00:00", "paid", "2024-03-01 10:00:00"},
+		{"o2", "m1", "2024-03-20 10:00:00", "refunded", "2024-04-02 09:00:00"}, // refunded after as_of
+		{"o3", "m2", "2024-03-31 23:00:00", "paid", "2024-03-31 23:00:00"},
+		{"o4", "m2", "2024-04-01 01:00:00", "paid", "2024-04-01 01:00:00"}, // after as_of
+	} {
+		if err := b.Append(o.id, o.member, at(o.ordered), "10.00", o.status, at(o.updated)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := b.Send(); err != nil {
+		t.Fatal(err)
+	}
+	m, err := New(DefaultParams())
+	if err != nil {
+		t.Fatal(err)
+	}
+	day, _ := asof.Parse("2024-03-31")
+	for _, run := range []string{"r1", "r2"} {
+		res, err := m.Run(ctx, models.Env{Conn: conn, RunID: run}, day)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Rows["order_count"] != 2 || res.Metrics["orders"] != 3 {
+			t.Errorf("run %s: %v", run, res)
+		}
+	}
+	got := chtest.Rows(t, conn, "SELECT member_id, toString(orders), run_id FROM order_count ORDER BY member_id")
+	want := [][]string{{"m1", "2", "r2"}, {"m2", "1", "r2"}}
+	if len(got) != len(want) || got[0][1] != "2" || got[1][1] != "1" || got[0][2] != "r2" {
+		t.Errorf("order_count = %v, want %v", got, want)
+	}
+}
