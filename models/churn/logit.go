@@ -2,6 +2,7 @@ package churn
 
 import (
 	"fmt"
+	"github.com/memberlytics/memberlytics/models/internal/pieces"
 	"math"
 	"math/rand/v2"
 	"sort"
@@ -117,7 +118,7 @@ func Fit(features []string, x [][]float64, y []bool, opts Options) (*Model, erro
 	// z is the standardised design, row-major; yf the labels as 0/1.
 	z := make([]float64, n*p)
 	yf := make([]float64, n)
-	forChunks(n, func(lo, hi, _ int) {
+	pieces.For(n, func(lo, hi, _ int) {
 		for i := lo; i < hi; i++ {
 			for j, v := range x[i] {
 				z[i*p+j] = (v - m.Means[j]) / m.StdDevs[j]
@@ -186,7 +187,7 @@ func sigmoid(v float64) float64 {
 func objective(z, y []float64, p int, l2 float64, beta, grad []float64) float64 {
 	n := len(y)
 	sums := make([]float64, len(beta)+1) // loss, then the gradient
-	sumChunks(n, sums, func(lo, hi int, out []float64) {
+	pieces.Sum(n, sums, func(lo, hi int, out []float64) {
 		loss, g := 0.0, out[1:]
 		for i := lo; i < hi; i++ {
 			row := z[i*p : (i+1)*p]

@@ -1,6 +1,7 @@
 package clv
 
 import (
+	"github.com/memberlytics/memberlytics/models/internal/pieces"
 	"math"
 	"reflect"
 	"runtime"
@@ -14,8 +15,8 @@ import (
 func TestLikelihoodPassesSameBitsOnAnyCores(t *testing.T) {
 	bg := prepareBGNBD(simulateDayTuples(7, 40000))
 	gg := prepareGG(simulateSpend(9, GammaGammaParams{P: 6, Q: 4, V: 15}, 40000))
-	if len(bg.rows) <= 2*chunkSize || len(gg.rows) <= 2*chunkSize {
-		t.Fatalf("%d and %d rows: want several pieces of %d", len(bg.rows), len(gg.rows), chunkSize)
+	if len(bg.rows) <= 2*pieces.Size || len(gg.rows) <= 2*pieces.Size {
+		t.Fatalf("%d and %d rows: want several pieces of %d", len(bg.rows), len(gg.rows), pieces.Size)
 	}
 	pass := func() []float64 {
 		g1, g2 := make([]float64, 4), make([]float64, 3)

@@ -5,7 +5,7 @@
 // Everything here is pure Go and deterministic. The fits work on distinct
 // (x, t_x, T) tuples with integer counts, so their cost grows with the number
 // of distinct tuples, not with the number of members; each likelihood pass
-// is split over the cores in pieces fixed by the data (chunks.go), so
+// is split over the cores in pieces fixed by the data (models/internal/pieces), so
 // results do not depend on the number of cores. All formulas are
 // evaluated in log-space so that large frequencies and ages stay finite.
 //

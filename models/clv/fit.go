@@ -2,6 +2,7 @@ package clv
 
 import (
 	"fmt"
+	"github.com/memberlytics/memberlytics/models/internal/pieces"
 	"math"
 
 	"gonum.org/v1/gonum/floats"
@@ -274,7 +275,7 @@ func (d *bgnbdData) total(theta, grad []float64) float64 {
 	// log(alpha + t) and 1/(alpha + t) for every distinct time.
 	logT := make([]float64, len(d.times))
 	invT := make([]float64, len(d.times))
-	forChunks(len(d.times), func(lo, hi, _ int) {
+	pieces.For(len(d.times), func(lo, hi, _ int) {
 		for i := lo; i < hi; i++ {
 			s := m.Alpha + d.times[i]
 			logT[i], invT[i] = math.Log(s), 1/s
@@ -283,7 +284,7 @@ func (d *bgnbdData) total(theta, grad []float64) float64 {
 	// Per row: the log of the bracket of FHL 2005 eq. (6) and its
 	// derivatives; a and b enter through w2, the weight of the second
 	// term, alone.
-	sumChunks(len(d.rows), sums[5:10], func(lo, hi int, out []float64) {
+	pieces.Sum(len(d.rows), sums[5:10], func(lo, hi int, out []float64) {
 		var ll, gr, ga, gA, gB float64
 		for _, row := range d.rows[lo:hi] {
 			l1, i1, r := logT[row.age], invT[row.age], rx[row.x]

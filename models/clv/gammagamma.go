@@ -2,6 +2,7 @@ package clv
 
 import (
 	"fmt"
+	"github.com/memberlytics/memberlytics/models/internal/pieces"
 	"math"
 )
 
@@ -214,7 +215,7 @@ func (d *ggData) total(theta, grad []float64) float64 {
 		sums[3] += w * q / v
 	}
 	// Per row: log(v + x zbar) enters with factor -(p x + q).
-	sumChunks(len(d.rows), sums[4:8], func(lo, hi int, out []float64) {
+	pieces.Sum(len(d.rows), sums[4:8], func(lo, hi int, out []float64) {
 		var ll, gp, gq, gv float64
 		for _, r := range d.rows[lo:hi] {
 			x := d.xs[r.x]
