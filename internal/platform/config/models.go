@@ -21,6 +21,15 @@ type Models struct {
 	Engagement Engagement `yaml:"engagement"`
 	Lifecycle  Lifecycle  `yaml:"lifecycle"`
 	Tiers      Tiers      `yaml:"tiers"`
+
+	// Models that own their parameters type (models/<name>/) keep their
+	// section as written and decode it themselves (Params.Decode).
+	Campaigns        Params `yaml:"campaigns"`
+	Points           Params `yaml:"points"`
+	Occasions        Params `yaml:"occasions"`
+	CategoryAffinity Params `yaml:"category_affinity"`
+	NextCategory     Params `yaml:"next_category"`
+	KPIBreakdown     Params `yaml:"kpi_breakdown"`
 }
 
 // CLV configures the BG/NBD + Gamma-Gamma lifetime value model.
