@@ -121,7 +121,7 @@ func engagementSection(r *Report, f Format) section {
 	perM := l.T("per_member_90d")
 	s.Charts = []chart{
 		{l.T("engagement_scores"), Bars{Name: "engagement_scores", Label: l.T("engagement_scores"), Categories: bins, Series: []Series{{l.T("members"), e.Scores[:]}},
-			Value: f.Compact, XTitle: l.T("score_range"), YTitle: f.Unit(l.T("members"), l.T("unit_members"))}.SVG()},
+			Value: f.Compact, XTitle: l.T("score_range"), YTitle: f.Unit(l.T("members"), l.T("unit_count"))}.SVG()},
 		{l.T("engagement_events"), Bars{Name: "engagement_events", Label: l.T("engagement_events"), Categories: kinds, Series: series,
 			Value: func(v float64) string { return f.Dec(v, 1) }, XTitle: l.T("event_kind"), YTitle: perM}.SVG()},
 	}

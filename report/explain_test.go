@@ -177,7 +177,7 @@ func TestChartsHaveAxisTitles(t *testing.T) {
 			}
 		}
 		// Units: members, the currency and percentages are named.
-		for _, want := range map[Lang][]string{English: {"Members (members)", "Predicted CLV (¥)", "Churn rate (%)", "Repurchase rate (%)"}, Chinese: {"会员数（人）", "预测终身价值（¥）", "流失率（%）"}}[l] {
+		for _, want := range map[Lang][]string{English: {"Members (count)", "Predicted CLV (¥)", "Churn rate (%)", "Repurchase rate (%)"}, Chinese: {"会员数（人）", "预测终身价值（¥）", "流失率（%）"}}[l] {
 			if !strings.Contains(html.UnescapeString(out), want) {
 				t.Errorf("%s: page lacks the axis or column title %q", l, want)
 			}

@@ -134,8 +134,8 @@ func filterSection(r *Report, f Format) section {
 		}
 		return l.Name(v)
 	}
-	t := table{Head: []string{l.T("dimension"), l.T("value"), f.Unit(l.T("members"), l.T("unit_members")), l.T("share"),
-		f.Unit(l.T("kpi_active"), l.T("unit_members")), f.Unit(l.T("kpi_buyers"), l.T("unit_members")), f.Unit(l.T("spend_window"), f.MoneyUnit()),
+	t := table{Head: []string{l.T("dimension"), l.T("value"), f.Unit(l.T("members"), l.T("unit_count")), l.T("share"),
+		f.Unit(l.T("kpi_active"), l.T("unit_count")), f.Unit(l.T("kpi_buyers"), l.T("unit_count")), f.Unit(l.T("spend_window"), f.MoneyUnit()),
 		f.Unit(l.T("kpi_avg_clv"), f.MoneyUnit()), l.T("kpi_predicted_churn")},
 		Num: []bool{false, false, true, true, true, true, true, true, true}}
 	flt := &filter{Name: "filters"}

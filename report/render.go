@@ -243,7 +243,7 @@ func rfmSection(r *Report, f Format) section {
 	for _, sg := range r.RFM.Segments {
 		total += sg.Members
 	}
-	t := table{Head: []string{l.T("segment"), f.Unit(l.T("members"), l.T("unit_members")), l.T("share"), l.T("change"), f.Unit(l.T("revenue"), f.MoneyUnit()), f.Unit(l.T("avg_recency"), l.T("unit_days")), l.T("avg_frequency")}, Num: []bool{false, true, true, true, true, true, true}}
+	t := table{Head: []string{l.T("segment"), f.Unit(l.T("members"), l.T("unit_count")), l.T("share"), l.T("change"), f.Unit(l.T("revenue"), f.MoneyUnit()), l.T("avg_recency"), l.T("avg_frequency")}, Num: []bool{false, true, true, true, true, true, true}}
 	for _, sg := range r.RFM.Segments {
 		t.Rows = append(t.Rows, []string{l.Name(sg.Name), f.Int(sg.Members), f.Pct(ratio(sg.Members, total)), change(f, sg.Members, sg.MembersPrev, r.RFM.HasPrev), f.Money(sg.Revenue), f.Dec(sg.Recency, 0), f.Dec(sg.Frequency, 1)})
 	}
@@ -293,7 +293,7 @@ func cohortSection(r *Report, f Format) section {
 			XTitle: periodTitle, YTitle: f.Unit(l.T("def_retention"), "%")}.SVG()},
 		{l.T("cohort_revenue"), HeatMap{Name: "cohort_revenue", Label: f.Unit(l.T("cohort_revenue"), f.MoneyUnit()), Rows: rows, Cols: cols, RowTitle: cohortTitle, ColTitle: periodTitle, Values: rev, Text: f.MoneyCompact}.SVG()},
 	}
-	t := table{Head: []string{l.T("cohort"), f.Unit(l.T("cohort_size"), l.T("unit_members"))}, Num: []bool{false, true}}
+	t := table{Head: []string{l.T("cohort"), f.Unit(l.T("cohort_size"), l.T("unit_count"))}, Num: []bool{false, true}}
 	for _, c := range cols {
 		t.Head = append(t.Head, l.T("period")+" "+c)
 		t.Num = append(t.Num, true)
@@ -332,7 +332,7 @@ func clvSection(r *Report, f Format) section {
 	}
 	var dcats []string
 	var clv, spend []float64
-	t := table{Head: []string{l.T("decile"), f.Unit(l.T("members"), l.T("unit_members")), f.Unit(l.T("predicted_clv"), f.MoneyUnit()), f.Unit(l.T("past_spend"), f.MoneyUnit())}, Num: []bool{false, true, true, true}}
+	t := table{Head: []string{l.T("decile"), f.Unit(l.T("members"), l.T("unit_count")), f.Unit(l.T("predicted_clv"), f.MoneyUnit()), f.Unit(l.T("past_spend"), f.MoneyUnit())}, Num: []bool{false, true, true, true}}
 	for _, d := range r.CLV.Deciles {
 		dcats = append(dcats, strconv.Itoa(d.Decile))
 		clv = append(clv, d.CLV)
@@ -348,7 +348,7 @@ func clvSection(r *Report, f Format) section {
 	}
 	s.Charts = []chart{
 		{l.T("clv_distribution"), Bars{Name: "clv_histogram", Label: l.T("clv_distribution"), Categories: cats, Series: []Series{{l.T("members"), hist}}, Value: f.Compact,
-			XTitle: f.Unit(l.T("predicted_clv_from"), f.MoneyUnit()), YTitle: f.Unit(l.T("members"), l.T("unit_members"))}.SVG()},
+			XTitle: f.Unit(l.T("predicted_clv_from"), f.MoneyUnit()), YTitle: f.Unit(l.T("members"), l.T("unit_count"))}.SVG()},
 		{l.T("clv_by_decile"), Bars{Name: "clv_deciles", Label: l.T("clv_by_decile"), Categories: dcats, Series: []Series{{l.T("predicted_clv"), clv}, {l.T("past_spend"), spend}}, Value: f.MoneyCompact,
 			XTitle: l.T("clv_decile_axis"), YTitle: f.Unit(l.T("avg_per_member"), f.MoneyUnit())}.SVG()},
 	}
@@ -379,9 +379,9 @@ func churnSection(r *Report, f Format) section {
 	}
 	s.Charts = []chart{
 		{l.T("churn_bands"), Bars{Name: "churn_bands", Label: l.T("churn_bands"), Categories: bands, Series: series, Value: f.Compact,
-			XTitle: l.T("risk_band"), YTitle: f.Unit(l.T("members"), l.T("unit_members"))}.SVG()},
+			XTitle: l.T("risk_band"), YTitle: f.Unit(l.T("members"), l.T("unit_count"))}.SVG()},
 		{l.T("churn_histogram"), Bars{Name: "churn_histogram", Label: l.T("churn_histogram"), Categories: bins, Series: []Series{{l.T("members"), r.Churn.Hist[:]}}, Value: f.Compact,
-			XTitle: f.Unit(l.T("churn_probability"), "%"), YTitle: f.Unit(l.T("members"), l.T("unit_members"))}.SVG()},
+			XTitle: f.Unit(l.T("churn_probability"), "%"), YTitle: f.Unit(l.T("members"), l.T("unit_count"))}.SVG()},
 	}
 	s.Defs = []def{
 		{l.T("def_horizon"), param(r, f, "churn", "horizon_days", days(f))},
@@ -428,7 +428,7 @@ func tierSection(r *Report, f Format) section {
 		series = append([]Series{{r.Prev.Format(asof.Layout), t.CountsPrev}}, series...)
 	}
 	s.Charts = []chart{{l.T("tier_distribution"), Bars{Name: "tier_distribution", Label: l.T("tier_distribution"), Categories: names(l, t.Names), Series: series, Value: f.Compact,
-		XTitle: l.T("tier"), YTitle: f.Unit(l.T("members"), l.T("unit_members"))}.SVG()}}
+		XTitle: l.T("tier"), YTitle: f.Unit(l.T("members"), l.T("unit_count"))}.SVG()}}
 	s.Defs = []def{
 		{l.T("def_window"), param(r, f, "tiers", "window_days", days(f)) + " · " + l.T("def_tier_window")},
 		{l.T("upgraded"), l.T("def_upgraded")},
@@ -510,7 +510,7 @@ func potentialSection(r *Report, f Format) section {
 	}
 	s.Stats = []stat{{l.T("any_reason"), f.Int(p.Any), change(f, p.Any, p.AnyPrev, p.HasPrev)}}
 	s.Charts = []chart{{l.T("potential_by_reason"), Bars{Name: "potential_reasons", Label: l.T("potential_by_reason"), Categories: cats, Series: series, Value: f.Compact,
-		XTitle: l.T("reason"), YTitle: f.Unit(l.T("members"), l.T("unit_members"))}.SVG()}}
+		XTitle: l.T("reason"), YTitle: f.Unit(l.T("members"), l.T("unit_count"))}.SVG()}}
 	s.Defs = []def{
 		{l.T("def_decile_gap"), param(r, f, "potential", "decile_gap", func(v float64) string { return f.Int(v) })},
 		{l.T("any_reason"), l.T("def_any_reason")},

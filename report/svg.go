@@ -55,7 +55,9 @@ func (h HeatMap) SVG() template.HTML {
 		}
 	}
 	fmt.Fprintf(&b, `<text class="axis-title" x="%d" y="14">%s</text>`, left, esc(h.ColTitle))
-	fmt.Fprintf(&b, `<text class="axis-title" x="4" y="14">%s</text>`, esc(h.RowTitle))
+	// The row title sits on the line of the column ticks, left of them,
+	// so that a long one does not run into the column title.
+	fmt.Fprintf(&b, `<text class="axis-title" x="4" y="%d">%s</text>`, top-8, esc(h.RowTitle))
 	for j, c := range h.Cols {
 		fmt.Fprintf(&b, `<text class="tick" x="%d" y="%d" text-anchor="middle">%s</text>`, left+cw*j+cw/2, top-8, esc(c))
 	}

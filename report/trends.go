@@ -98,7 +98,7 @@ func kindUnit(f Format, k KPIKind) (string, func(float64) string) {
 	case Share:
 		return "%", f.Pct
 	default:
-		return f.Lang.T("unit_members"), f.Compact
+		return f.Lang.T("unit_count"), f.Compact
 	}
 }
 
