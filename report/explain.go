@@ -24,18 +24,14 @@ type def struct{ Term, Value string }
 const csvBOM = "\ufeff"
 
 // tableCSV writes the table's header and rows as CSV, the cells as the
-// page shows them.
-func tableCSV(t table) (string, error) {
+// page shows them. Writing to memory cannot fail.
+func tableCSV(t table) string {
 	var b bytes.Buffer
 	b.WriteString(csvBOM)
 	w := csv.NewWriter(&b)
-	if err := w.Write(t.Head); err != nil {
-		return "", err
-	}
-	if err := w.WriteAll(t.Rows); err != nil {
-		return "", err
-	}
-	return b.String(), nil
+	_ = w.Write(t.Head)
+	_ = w.WriteAll(t.Rows)
+	return b.String()
 }
 
 // csvURI returns data as a data: URI of type text/csv, percent-encoded so
@@ -47,7 +43,7 @@ func csvURI(data string) string {
 // withDownloads gives every table of the sections a CSV download named
 // after its section: ID.csv, or ID_2.csv, ... for a section's later
 // tables. A table's File, when set, names it instead.
-func withDownloads(ss []section) error {
+func withDownloads(ss []section) {
 	for i := range ss {
 		for j := range ss[i].Tables {
 			t := &ss[i].Tables[j]
@@ -57,15 +53,10 @@ func withDownloads(ss []section) error {
 					t.File = fmt.Sprintf("%s_%d.csv", ss[i].ID, j+1)
 				}
 			}
-			data, err := tableCSV(*t)
-			if err != nil {
-				return fmt.Errorf("write csv of table %s: %w", t.File, err)
-			}
 			// Safe as a URL: built here from the table's cells, percent-encoded.
-			t.CSV = template.URL(csvURI(data))
+			t.CSV = template.URL(csvURI(tableCSV(*t)))
 		}
 	}
-	return nil
 }
 
 // filter is a set of precomputed views of a section, one per value of

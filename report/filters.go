@@ -83,14 +83,14 @@ func (l *loader) filters(ctx context.Context, r *Report) error {
 		return err
 	}
 	for _, d := range filterDims {
-		fl.Slices = append(fl.Slices, slices(d, by[d])...)
+		fl.Slices = append(fl.Slices, dimSlices(d, by[d])...)
 	}
 	return nil
 }
 
-// slices orders a dimension's values by members (most first, then by
+// dimSlices orders a dimension's values by members (most first, then by
 // name) and gathers those beyond maxSliceValues under otherValue.
-func slices(dim string, vals map[string]*Figures) []Slice {
+func dimSlices(dim string, vals map[string]*Figures) []Slice {
 	var out []Slice
 	for v, x := range vals {
 		out = append(out, Slice{Dim: dim, Value: v, Figures: *x})
@@ -151,7 +151,7 @@ func filterSection(r *Report, f Format) section {
 			}
 			k++
 			g.Options = append(g.Options, filterOption{ID: fmt.Sprintf("filters-%s-%d", d, k), Label: value(sl.Value),
-				Caption: l.T("dim_"+d) + ": " + value(sl.Value), KPIs: figureViews(sl.Figures, fl.Total, f)})
+				Caption: l.T("dim_"+d) + l.T("colon") + value(sl.Value), KPIs: figureViews(sl.Figures, fl.Total, f)})
 			t.Rows = append(t.Rows, figureRow(l.T("dim_"+d), value(sl.Value), sl.Figures, fl.Total, f))
 		}
 		if len(g.Options) > 0 {

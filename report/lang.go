@@ -279,6 +279,7 @@ var labels = map[Lang]map[string]string{
 		"value":                  "Value",
 		"other":                  "Other",
 		"of_all":                 "of all members",
+		"colon":                  ": ",
 	},
 	Chinese: {
 		"title":                "会员分析报告",
@@ -500,5 +501,6 @@ var labels = map[Lang]map[string]string{
 		"value":                  "取值",
 		"other":                  "其他",
 		"of_all":                 "占全部会员",
+		"colon":                  "：",
 	},
 }

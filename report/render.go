@@ -96,18 +96,14 @@ type table struct {
 // Render writes the report as one self-contained HTML page: styles and
 // charts inline, no scripts, fonts or links to fetch.
 func Render(w io.Writer, r *Report, opt Options) error {
-	p, err := reportPage(r, opt)
-	if err != nil {
-		return err
-	}
-	if err := pageTemplate.Execute(w, p); err != nil {
+	if err := pageTemplate.Execute(w, reportPage(r, opt)); err != nil {
 		return fmt.Errorf("render report: %w", err)
 	}
 	return nil
 }
 
 // reportPage builds the page of r: its sections, each table with its CSV.
-func reportPage(r *Report, opt Options) (page, error) {
+func reportPage(r *Report, opt Options) page {
 	f := opt.format()
 	l := f.Lang
 	p := basePage(opt, l.T("title"))
@@ -127,10 +123,8 @@ func reportPage(r *Report, opt Options) (page, error) {
 		rfmSection(r, f), cohortSection(r, f), clvSection(r, f), churnSection(r, f),
 		tierSection(r, f), lifecycleSection(r, f), potentialSection(r, f),
 		engagementSection(r, f), trendSection(r, f), filterSection(r, f))
-	if err := withDownloads(p.Sections); err != nil {
-		return p, fmt.Errorf("render report: %w", err)
-	}
-	return p, nil
+	withDownloads(p.Sections)
+	return p
 }
 
 func basePage(opt Options, title string) page {
@@ -567,9 +561,7 @@ func RenderRuns(w io.Writer, runs []Run, missing *Missing, next []Scheduled, opt
 		s.Tables = append(s.Tables, t)
 	}
 	p.Sections = []section{s}
-	if err := withDownloads(p.Sections); err != nil {
-		return fmt.Errorf("render runs: %w", err)
-	}
+	withDownloads(p.Sections)
 	if err := pageTemplate.Execute(w, p); err != nil {
 		return fmt.Errorf("render runs: %w", err)
 	}
