@@ -126,7 +126,13 @@ type Bars struct {
 	// XTitle and YTitle name the axes, units included ("Members",
 	// "Predicted CLV (¥)"); empty leaves an axis unnamed.
 	XTitle, YTitle string
+	// Dense fits many categories (a long time series) into about
+	// denseWidth pixels and labels only as many of them as fit.
+	Dense bool
 }
+
+// denseWidth is the plot width of a Dense chart with many categories.
+const denseWidth = 720
 
 // SVG draws the chart.
 func (c Bars) SVG() template.HTML {
@@ -141,6 +147,12 @@ func (c Bars) SVG() template.HTML {
 	}
 	if n*slot < 360 {
 		slot = 360 / max(n, 1)
+	}
+	labelEvery := 1
+	if c.Dense && n*slot > denseWidth {
+		wide := slot
+		slot = max(denseWidth/n, 2)
+		labelEvery = (wide + slot - 1) / slot
 	}
 	w := left + n*slot + right
 	h := top + plotH + bottom
@@ -165,6 +177,9 @@ func (c Bars) SVG() template.HTML {
 		fmt.Fprintf(&b, `<text class="tick" x="%d" y="%.1f" text-anchor="end">%s</text>`, left-6, y(v)+4, esc(c.Value(v)))
 	}
 	for i, cat := range c.Categories {
+		if i%labelEvery != 0 {
+			continue
+		}
 		fmt.Fprintf(&b, `<text class="tick" x="%d" y="%d" text-anchor="middle">%s</text>`, left+slot*i+slot/2, top+plotH+16, esc(cat))
 	}
 	if c.Lines {

@@ -77,7 +77,7 @@ func trendSection(r *Report, f Format) section {
 		label := l.T(tr.Key)
 		unit, tick := kindUnit(f, tr.Kind)
 		s.Charts = append(s.Charts, chart{label, Bars{Name: "trend_" + strings.TrimPrefix(tr.Key, "kpi_"), Label: label, Categories: cats,
-			Series: []Series{{label, vals}}, Value: tick, Lines: true, XTitle: l.T("as_of"), YTitle: f.Unit(label, unit)}.SVG()})
+			Series: []Series{{label, vals}}, Value: tick, Lines: true, Dense: true, XTitle: l.T("as_of"), YTitle: f.Unit(label, unit)}.SVG()})
 		t.Head = append(t.Head, f.Unit(label, unit))
 		t.Num = append(t.Num, true)
 		for i, v := range vals {
