@@ -396,7 +396,7 @@ func (m *Churn) Run(ctx context.Context, env Env, asOf time.Time) (Result, error
 	metrics["band_cut_medium"], metrics["band_cut_high"], metrics["band_cut_critical"] = cuts[0], cuts[1], cuts[2]
 	metrics["score_seconds"] = time.Since(scoreStart).Seconds()
 	metrics["failed"] = 0
-	params := map[string]float64{"intercept_std": model.Intercept, "l2": best.L2,
+	params := map[string]float64{"intercept_std": model.Intercept, "l2": best.L2, "horizon_days": float64(h),
 		"band_cut_medium": cuts[0], "band_cut_high": cuts[1], "band_cut_critical": cuts[2]}
 	intercept, raw := model.RawCoefficients()
 	params["intercept"] = intercept

@@ -173,6 +173,8 @@ func (m *CLV) Run(ctx context.Context, env Env, asOf time.Time) (Result, error) 
 		return Result{}, err
 	}
 	params := fit.Params()
+	// The valuation the scores used, for the report's definitions.
+	params["horizon_days"], params["annual_discount_rate"] = m.spec.HorizonDays, m.spec.AnnualDiscountRate
 	for i, b := range clvBounds {
 		params[fmt.Sprintf("clv_decile_bound_%d", i+1)] = b
 	}

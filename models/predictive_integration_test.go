@@ -190,6 +190,10 @@ func TestCLVParameterRecoveryIntegration(t *testing.T) {
 	if got["time_unit_days"] != 7 {
 		t.Errorf("time_unit_days = %g, want 7", got["time_unit_days"])
 	}
+	// The valuation used, for the report's definitions.
+	if got["horizon_days"] != m.spec.HorizonDays || !(got["horizon_days"] > 0) || got["annual_discount_rate"] != m.spec.AnnualDiscountRate {
+		t.Errorf("horizon_days %g, annual_discount_rate %g: want the spec's %g and %g", got["horizon_days"], got["annual_discount_rate"], m.spec.HorizonDays, m.spec.AnnualDiscountRate)
+	}
 	buyers := float64(truth.Counts.BuyersWithOrders)
 	if got["members"] != buyers {
 		t.Errorf("members = %g, want the generator's buyers with orders %g", got["members"], buyers)
@@ -435,6 +439,9 @@ func TestChurnIntegration(t *testing.T) {
 	}
 	if _, ok := p["coef_recency_days"]; !ok {
 		t.Fatalf("model_params lacks coef_recency_days: %v", p)
+	}
+	if p["horizon_days"] != float64(m.cfg.HorizonDays) || got["horizon_days"] != p["horizon_days"] {
+		t.Errorf("horizon_days: model_params %g, model_metrics %g, want %d", p["horizon_days"], got["horizon_days"], m.cfg.HorizonDays)
 	}
 	// Long-inactive (but not lapsed) members are scored riskier than recent buyers.
 	var recent, old float64

@@ -58,7 +58,8 @@ func (m *RFM) Run(ctx context.Context, env Env, asOf time.Time) (Result, error) 
 		clickhouse.Named("value_layers", m.cfg.ValueLayers),
 		clickhouse.Named("lapsed_segment", m.cfg.LapsedSegment),
 	)
-	res := Result{Rows: map[string]uint64{}, Metrics: map[string]float64{}, Params: map[string]float64{}}
+	// window_days is recorded so that the report states the window used.
+	res := Result{Rows: map[string]uint64{}, Metrics: map[string]float64{}, Params: map[string]float64{"window_days": float64(m.cfg.WindowDays)}}
 	q := query.For(env.Conn, "rfm")
 	sc, err := q.Scratch(ctx)
 	if err != nil {

@@ -174,8 +174,8 @@ func TestRFMScoresBuyersOfTheWindowIntegration(t *testing.T) {
 			t.Errorf("metrics %v, want buyers 7, scored_buyers 5, lapsed_buyers 2", r.Result.Metrics)
 		}
 		// The quintile cut points describe the scored buyers only.
-		if r.Result.Params["frequency_p20"] != 1 || r.Result.Params["recency_days_p80"] != 21 {
-			t.Errorf("params %v, want frequency_p20 1 and recency_days_p80 21", r.Result.Params)
+		if r.Result.Params["frequency_p20"] != 1 || r.Result.Params["recency_days_p80"] != 21 || r.Result.Params["window_days"] != float64(defaults().RFM.WindowDays) {
+			t.Errorf("params %v, want frequency_p20 1, recency_days_p80 21 and window_days %d", r.Result.Params, defaults().RFM.WindowDays)
 		}
 	})
 }

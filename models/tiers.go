@@ -81,7 +81,8 @@ func (m *Tiers) Run(ctx context.Context, env Env, asOf time.Time) (Result, error
 		clickhouse.Named("lower_names", lower), clickhouse.Named("max_down", m.cfg.MaxDowngradeLevels),
 		clickhouse.Named("window_start", FormatUTC(w.DayStart(m.cfg.WindowDays-1))),
 		clickhouse.Named("prev", prev.Format(asof.Layout)))...)
-	res := Result{Rows: map[string]uint64{}, Metrics: map[string]float64{}, Params: map[string]float64{}}
+	// window_days is recorded so that the report states the window used.
+	res := Result{Rows: map[string]uint64{}, Metrics: map[string]float64{}, Params: map[string]float64{"window_days": float64(m.cfg.WindowDays)}}
 	for _, step := range []struct{ table, query string }{{"tiers", "fill"}, {"tier_migration", "migration"}} {
 		n, err := query.ReplacePartition(ctx, env.Conn, step.table, w.AsOf, func(stage string) error {
 			return query.For(env.Conn, "tiers").Exec(ctx, step.query, map[string]string{"stage": stage}, args...)

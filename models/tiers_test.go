@@ -169,6 +169,9 @@ func TestTiersRepurchaseIsSecondPurchaseDayIntegration(t *testing.T) {
 		if got := r.Result.Metrics["repurchase_rate_bronze"]; got != 0.5 {
 			t.Errorf("repurchase_rate_bronze = %v, want 0.5 (y only)", got)
 		}
+		if got := r.Result.Params["window_days"]; got != 365 {
+			t.Errorf("window_days param = %v, want the 365 used (the report states it)", got)
+		}
 	})
 }
 

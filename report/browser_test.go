@@ -134,6 +134,13 @@ func newBrowser(t *testing.T) *browser {
 // full-page PNG screenshot to testdata/out/shot.
 func (b *browser) open(t *testing.T, url, shot string) pageProbe {
 	t.Helper()
+	return b.openWith(t, url, shot, nil)
+}
+
+// openWith is open, then calls then with the tab (to click and capture
+// more) before the tab closes.
+func (b *browser) openWith(t *testing.T, url, shot string, then func(t *testing.T, ctx context.Context)) pageProbe {
+	t.Helper()
 	ctx, cancel := chromedp.NewContext(b.ctx)
 	defer cancel()
 	var mu sync.Mutex
@@ -174,22 +181,95 @@ func (b *browser) open(t *testing.T, url, shot string) pageProbe {
 	if err != nil {
 		t.Fatalf("screenshot of %s: %v", url, err)
 	}
+	writeShot(t, shot, png)
+	if then != nil {
+		then(t, ctx)
+	}
 	// Give late console or log events a moment to arrive.
 	_ = chromedp.Run(ctx, chromedp.ActionFunc(func(context.Context) error { time.Sleep(200 * time.Millisecond); return nil }))
+	mu.Lock()
+	defer mu.Unlock()
+	got.Problems, got.Requests = p.Problems, p.Requests
+	return got
+}
+
+// writeShot writes a PNG screenshot to testdata/out/name.
+func writeShot(t *testing.T, name string, png []byte) {
+	t.Helper()
 	dir := filepath.Join("testdata", "out")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.HasPrefix(png, []byte("\x89PNG")) {
-		t.Fatalf("screenshot of %s is not a PNG (%d bytes)", url, len(png))
+		t.Fatalf("screenshot %s is not a PNG (%d bytes)", name, len(png))
 	}
-	if err := os.WriteFile(filepath.Join(dir, shot), png, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	got.Problems, got.Requests = p.Problems, p.Requests
-	return got
+}
+
+// explainJS reports the explaining parts of a page: the CSV links (their
+// href prefix), the definitions boxes, the axis titles, and which filter
+// panels are shown.
+const explainJS = `(() => ({
+  csv: Array.from(document.querySelectorAll('a[download]')).map(a => {
+    const h = a.getAttribute('href'), p = 'data:text/csv;charset=utf-8,';
+    return h.startsWith(p) ? a.download + ': ' + decodeURIComponent(h.slice(p.length)).split('\r\n')[0].split('\n')[0] : 'not a CSV URI: ' + h.slice(0, 40);
+  }),
+  defs: document.querySelectorAll('details.defs dt').length,
+  axisTitles: document.querySelectorAll('svg .axis-title').length,
+  shown: Array.from(document.querySelectorAll('.fpanel')).filter(p => getComputedStyle(p).display !== 'none').map(p => p.dataset.filter),
+}))()`
+
+// explainProbe is what explainJS returns.
+type explainProbe struct {
+	CSV        []string `json:"csv"`
+	Defs       int      `json:"defs"`
+	AxisTitles int      `json:"axisTitles"`
+	Shown      []string `json:"shown"`
+}
+
+// checkExplained asserts the page's CSV links, definitions and axis
+// titles, and that the offline filter shows one panel, then another after
+// a click on its label, with a screenshot of each state.
+func checkExplained(t *testing.T, ctx context.Context, shot string) {
+	t.Helper()
+	var before, after explainProbe
+	if err := chromedp.Run(ctx, chromedp.Evaluate(explainJS, &before)); err != nil {
+		t.Fatalf("probe the page: %v", err)
+	}
+	if len(before.CSV) < 7 {
+		t.Errorf("%d CSV links, want one per table (at least 7)", len(before.CSV))
+	}
+	// Each link decodes in the browser to a CSV whose first line is its
+	// table's header, after the UTF-8 byte order mark.
+	for _, h := range before.CSV {
+		if !strings.Contains(h, ".csv: \ufeff") || strings.Count(h, ",") < 1 {
+			t.Errorf("CSV link %q does not decode to a header line", h)
+		}
+	}
+	if before.Defs < 20 || before.AxisTitles < 2*len(chartNames) {
+		t.Errorf("%d definitions and %d axis titles: the page does not explain itself", before.Defs, before.AxisTitles)
+	}
+	if strings.Join(before.Shown, ",") != "filters-all" {
+		t.Errorf("filter panels shown on opening = %v, want [filters-all]", before.Shown)
+	}
+	err := chromedp.Run(ctx,
+		chromedp.ScrollIntoView(`#filters`, chromedp.ByQuery),
+		chromedp.Click(`label[for="filters-region-1"]`, chromedp.ByQuery),
+		chromedp.Evaluate(explainJS, &after),
+	)
+	if err != nil {
+		t.Fatalf("choose a region: %v", err)
+	}
+	if strings.Join(after.Shown, ",") != "filters-region-1" {
+		t.Errorf("filter panels shown after choosing the first region = %v, want [filters-region-1]", after.Shown)
+	}
+	png, err := screenshot(ctx)
+	if err != nil {
+		t.Fatalf("screenshot after filtering: %v", err)
+	}
+	writeShot(t, shot, png)
 }
 
 // screenshot captures the full page. Headless Chromium composites no frame
@@ -282,9 +362,11 @@ func TestReportInChromiumIntegration(t *testing.T) {
 				t.Fatal(err)
 			}
 			url := files.URL + "/" + filepath.Base(file)
-			p := br.open(t, url, "report_"+string(l)+".png")
+			p := br.openWith(t, url, "report_"+string(l)+".png", func(t *testing.T, ctx context.Context) {
+				checkExplained(t, ctx, "report_"+string(l)+"_filter_region.png")
+			})
 			checkClean(t, p, func(u string) bool { return u == url })
-			checkCharts(t, p, chartNames)
+			checkCharts(t, p, fixtureCharts)
 			if want := map[Lang]string{English: "Membership report", Chinese: "会员分析报告"}[l]; p.Title != want {
 				t.Errorf("title = %q, want %q", p.Title, want)
 			}
@@ -303,7 +385,7 @@ func TestReportInChromiumIntegration(t *testing.T) {
 			t.Errorf("served report title = %q (an error page?)", p.Title)
 		}
 		checkClean(t, p, local)
-		checkCharts(t, p, chartNames)
+		checkCharts(t, p, fixtureCharts)
 		p = br.open(t, srv.URL+"/runs?lang=zh", "served_runs_zh.png")
 		checkClean(t, p, local)
 		if p.Title != "任务运行" {
@@ -322,7 +404,8 @@ func TestMissingModelsInChromiumIntegration(t *testing.T) {
 	// potential, tiers and cohorts exist but have no rows for day2.
 	p := br.open(t, srv.URL+"/?as_of=2026-11-20", "served_missing.png")
 	checkClean(t, p, func(u string) bool { return strings.HasPrefix(u, srv.URL+"/") })
-	checkCharts(t, p, []string{"clv_histogram", "clv_deciles", "churn_bands", "churn_histogram", "churn_calibration", "churn_lift", "lifecycle_flow"})
+	checkCharts(t, p, []string{"clv_histogram", "clv_deciles", "churn_bands", "churn_histogram", "churn_calibration", "churn_lift", "lifecycle_flow",
+		"trend_members", "trend_active", "trend_churn_rate", "trend_reactivation", "trend_buyers", "trend_arpu", "trend_repurchase", "trend_avg_clv", "trend_predicted_churn"})
 	text := strings.Join(p.Notices, "\n")
 	for _, want := range []string{"model rfm has not written table rfm", "model tiers has no rows for 2026-11-20 in table tiers", "model cohorts has no rows", "model potential has no rows"} {
 		if !strings.Contains(text, want) {
@@ -343,3 +426,8 @@ func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(p)))
 	return len(p), nil
 }
+
+// fixtureCharts are the charts of the fixture's full report: chartNames and
+// a trend for every headline figure.
+var fixtureCharts = append(append([]string(nil), chartNames...),
+	"trend_active", "trend_churn_rate", "trend_reactivation", "trend_buyers", "trend_avg_clv", "trend_predicted_churn")

@@ -65,6 +65,8 @@ var sources = []source{
 	{"tiers", "tiers", []string{"as_of", "member_id", "tier", "tier_rank"}},
 	{"potential", "potential", []string{"as_of", "member_id", "reason"}},
 	{"churn", "model_metrics", []string{"as_of", "model", "metric", "value"}},
+	{"engagement", "engagement", engagementColumns},
+	{"member_profile", "member_profile", []string{"as_of", "member_id", "region", "channel", "tier", "lifecycle_stage", "frequency", "monetary", "clv", "churn_probability"}},
 }
 
 // KPIKind says how a KPI is formatted and how its change is written.
@@ -235,13 +237,21 @@ type Report struct {
 	Tiers       Tiers
 	Lifecycle   Flow
 	Potential   Potential
+	// Params are the values each model recorded for the as_of in
+	// model_params (Params[model][name]); the definitions boxes read the
+	// windows and horizons the models used from them.
+	Params     map[string]map[string]float64
+	Engagement Engagement
+	// Trends holds every headline figure at every as_of up to the report's.
+	Trends  []Trend
+	Filters Filters
 }
 
 // Missing lists every missing model output of the report, without repeats.
 func (r *Report) Missing() []Missing {
 	var all []Missing
 	seen := map[string]bool{}
-	for _, ms := range [][]Missing{r.KPIMissing, r.RFM.Missing, r.Cohorts.Missing, r.CLV.Missing, r.Churn.Missing, r.Tiers.Missing, r.Lifecycle.Missing, r.Potential.Missing} {
+	for _, ms := range [][]Missing{r.KPIMissing, r.RFM.Missing, r.Cohorts.Missing, r.CLV.Missing, r.Churn.Missing, r.Tiers.Missing, r.Lifecycle.Missing, r.Potential.Missing, r.Engagement.Missing, r.Filters.Missing} {
 		for _, m := range ms {
 			k := m.Table + "/" + string(m.Reason)
 			if !seen[k] {
@@ -266,6 +276,8 @@ type loader struct {
 	prev     string
 	tables   map[string]*tableState
 	prevSeen map[string]string
+	// cols holds the columns of every table of the database.
+	cols map[string]map[string]bool
 }
 
 // Load reads the model outputs of asOf (and of the previous as_of, the
@@ -282,7 +294,8 @@ func Load(ctx context.Context, q Querier, asOf time.Time) (*Report, error) {
 	if l.prev != "1970-01-01" {
 		r.Prev, _ = time.Parse(asof.Layout, l.prev)
 	}
-	steps := []func(context.Context, *Report) error{l.kpis, l.rfm, l.cohorts, l.clv, l.churn, l.tiers, l.lifecycle, l.potential}
+	steps := []func(context.Context, *Report) error{l.kpis, l.rfm, l.cohorts, l.clv, l.churn, l.tiers, l.lifecycle, l.potential,
+		l.params, l.engagement, l.filters}
 	for _, step := range steps {
 		if err := step(ctx, r); err != nil {
 			return nil, err
@@ -298,6 +311,7 @@ func (l *loader) inspect(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	l.cols = cols
 	for _, s := range sources {
 		if _, done := l.tables[s.table]; done {
 			continue
@@ -413,9 +427,11 @@ func (l *loader) each(ctx context.Context, name string, args []any, fn func(scan
 }
 
 // byDate runs a per-as_of query whose first column is the date and
-// returns the other (Float64) columns for the as_of and the previous one.
-func (l *loader) byDate(ctx context.Context, name string, n int) (cur, prev []float64, hasCur, hasPrev bool, err error) {
-	err = l.each(ctx, name, l.args(), func(scan func(...any) error) error {
+// returns the other (Float64) columns of every as_of it returns (every
+// as_of on or before the report's), by date.
+func (l *loader) byDate(ctx context.Context, name string, n int) (map[string][]float64, error) {
+	rows := map[string][]float64{}
+	err := l.each(ctx, name, l.args(), func(scan func(...any) error) error {
 		var d string
 		vals := make([]float64, n)
 		dst := []any{&d}
@@ -425,79 +441,68 @@ func (l *loader) byDate(ctx context.Context, name string, n int) (cur, prev []fl
 		if err := scan(dst...); err != nil {
 			return err
 		}
-		switch d {
-		case l.asOf:
-			cur, hasCur = vals, true
-		case l.prev:
-			prev, hasPrev = vals, true
-		}
+		rows[d] = vals
 		return nil
 	})
-	return cur, prev, hasCur, hasPrev, err
+	return rows, err
 }
 
+// kpis reads the headline figures at every as_of up to the report's: the
+// report's and the previous one become KPIs, all of them Trends.
 func (l *loader) kpis(ctx context.Context, r *Report) error {
-	add := func(key string, kind KPIKind, cur, prev []float64, i int, hasPrev bool) {
-		k := KPI{Key: key, Kind: kind, Cur: cur[i], LowerIsBetter: key == "kpi_churn_rate" || key == "kpi_predicted_churn"}
-		if hasPrev && prev != nil {
-			k.Prev, k.HasPrev = prev[i], true
+	add := func(key string, kind KPIKind, rows map[string][]float64, val func([]float64) float64) {
+		cur, ok := rows[l.asOf]
+		if !ok {
+			return
+		}
+		k := KPI{Key: key, Kind: kind, Cur: val(cur), LowerIsBetter: key == "kpi_churn_rate" || key == "kpi_predicted_churn"}
+		if prev, ok := rows[l.prev]; ok {
+			k.Prev, k.HasPrev = val(prev), true
 		}
 		r.KPIs = append(r.KPIs, k)
+		r.Trends = append(r.Trends, newTrend(key, kind, rows, val))
 	}
+	col := func(i int) func([]float64) float64 { return func(v []float64) float64 { return v[i] } }
 	if ms, _ := l.need("lifecycle"); ms != nil {
 		r.KPIMissing = append(r.KPIMissing, ms...)
 	} else {
-		cur, prev, ok, hp, err := l.byDate(ctx, "kpi_lifecycle", 4)
+		rows, err := l.byDate(ctx, "kpi_lifecycle", 4)
 		if err != nil {
 			return err
 		}
-		if ok {
-			add("kpi_members", Count, cur, prev, 0, hp)
-			add("kpi_active", Count, cur, prev, 1, hp)
-			rate := func(v []float64) []float64 {
-				if v == nil {
-					return nil
-				}
-				return []float64{ratio(v[2], v[3])}
-			}
-			add("kpi_churn_rate", Share, rate(cur), rate(prev), 0, hp)
-		}
+		add("kpi_members", Count, rows, col(0))
+		add("kpi_active", Count, rows, col(1))
+		add("kpi_churn_rate", Share, rows, func(v []float64) float64 { return ratio(v[2], v[3]) })
 		// Reactivation comes from lifecycle's model_metrics; without them
 		// (no table, or a first run) the figure is simply absent.
 		if ms, _ := l.need("model_metrics"); ms == nil {
-			cur, prev, ok, hp, err := l.byDate(ctx, "kpi_reactivation", 1)
+			rows, err := l.byDate(ctx, "kpi_reactivation", 1)
 			if err != nil {
 				return err
 			}
-			if ok {
-				add("kpi_reactivation", Share, cur, prev, 0, hp)
-			}
+			add("kpi_reactivation", Share, rows, col(0))
 		}
 	}
 	if ms, _ := l.need("clv"); ms != nil {
 		r.KPIMissing = append(r.KPIMissing, ms...)
 	} else {
-		cur, prev, ok, hp, err := l.byDate(ctx, "kpi_clv", 4)
+		rows, err := l.byDate(ctx, "kpi_clv", 4)
 		if err != nil {
 			return err
 		}
-		if ok {
-			add("kpi_buyers", Count, cur, prev, 0, hp)
-			add("kpi_arpu", Money, cur, prev, 1, hp)
-			add("kpi_repurchase", Share, cur, prev, 2, hp)
-			add("kpi_avg_clv", Money, cur, prev, 3, hp)
-		}
+		add("kpi_buyers", Count, rows, col(0))
+		add("kpi_arpu", Money, rows, col(1))
+		add("kpi_repurchase", Share, rows, col(2))
+		add("kpi_avg_clv", Money, rows, col(3))
 	}
 	if ms, _ := l.need("churn"); ms != nil {
 		r.KPIMissing = append(r.KPIMissing, ms...)
 	} else {
-		cur, prev, ok, hp, err := l.byDate(ctx, "kpi_churn", 1)
+		rows, err := l.byDate(ctx, "kpi_churn", 1)
 		if err != nil {
 			return err
 		}
-		if ok {
-			add("kpi_predicted_churn", Share, cur, prev, 0, hp)
-		}
+		add("kpi_predicted_churn", Share, rows, col(0))
 	}
 	return nil
 }

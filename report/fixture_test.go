@@ -24,7 +24,7 @@ var (
 // the migrations on main) are filled by hand. n members exist at day2, the
 // first n-4 of them also at day1.
 type fixture struct {
-	conn *warehouse.CH
+	conn warehouse.Conn
 	n    int
 }
 
@@ -32,7 +32,13 @@ type fixture struct {
 // for day2, and for day1 too when prevToo.
 func newFixture(t *testing.T, prevToo bool, only ...string) *fixture {
 	t.Helper()
-	f := &fixture{conn: chtest.Migrated(t), n: 40}
+	return newFixtureOn(t, chtest.Migrated(t), prevToo, only...)
+}
+
+// newFixtureOn is newFixture on a migrated database of any engine.
+func newFixtureOn(t *testing.T, conn warehouse.Conn, prevToo bool, only ...string) *fixture {
+	t.Helper()
+	f := &fixture{conn: conn, n: 40}
 	days := []time.Time{day2}
 	if prevToo {
 		days = append(days, day1)
@@ -94,6 +100,17 @@ func tierLevel(i int, d time.Time) int {
 
 var tierNames = []string{"Bronze", "Silver", "Gold", "Diamond"}
 
+// profileRegion of member i: 20 regions, so that the filters gather the
+// smaller ones under Other.
+func profileRegion(i int) string { return fmt.Sprintf("R%02d", i%20) }
+
+func b01(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 func (f *fixture) batch(t *testing.T, insert string, rows [][]any) {
 	t.Helper()
 	ctx := context.Background()
@@ -114,7 +131,7 @@ func (f *fixture) batch(t *testing.T, insert string, rows [][]any) {
 func (f *fixture) fill(t *testing.T, d time.Time, only []string) {
 	t.Helper()
 	n := f.members(d)
-	var lc, cl, ch, rf, ti, po [][]any
+	var lc, cl, ch, rf, ti, po, en, mp [][]any
 	for i := 0; i < n; i++ {
 		id := fmt.Sprintf("m%03d", i)
 		lc = append(lc, []any{d, id, stage(i, d), "r"})
@@ -134,6 +151,26 @@ func (f *fixture) fill(t *testing.T, d time.Time, only []string) {
 		if i%10 == 0 {
 			po = append(po, []any{d, id, "rising_value", 1.5, "r"})
 		}
+		en = append(en, []any{d, id, uint32(i % 3), uint32(i%3 + i%2), float64(i * 100 / n), uint8(b01(i%7 == 0)), uint32(i),
+			uint32(1), uint32(0), uint32(2), uint32(0), uint32(0), uint32(1), uint32(0), "r"})
+		var clvP, churnP *float64
+		if i%8 != 0 {
+			clvP, churnP = &clvV, &p
+		}
+		mp = append(mp, []any{d, id, profileRegion(i), []string{"app", "web"}[i%2], tierNames[lv], stage(i, d), freq, decimal.NewFromFloat(mon), clvP, churnP, "r"})
+	}
+	if want(only, "engagement") {
+		f.batch(t, "INSERT INTO engagement (as_of, member_id, sessions_30d, sessions_90d, score, engaged_low_spend, logins_90d, campaign_opens_90d, campaign_clicks_90d, reviews_90d, shares_90d, referrals_90d, checkins_90d, nps_answers_90d, run_id)", en)
+	}
+	if want(only, "member_profile") {
+		f.batch(t, "INSERT INTO member_profile (as_of, member_id, region, channel, tier, lifecycle_stage, frequency, monetary, clv, churn_probability, run_id)", mp)
+	}
+	if want(only, "model_params") {
+		f.batch(t, "INSERT INTO model_params (as_of, model, name, value, run_id)", [][]any{
+			{d, "rfm", "window_days", 365.0, "r"}, {d, "clv", "horizon_days", 730.0, "r"}, {d, "clv", "annual_discount_rate", 0.1, "r"},
+			{d, "lifecycle", "silent_days", 45.0, "r"}, {d, "lifecycle", "sleeping_days", 90.0, "r"}, {d, "lifecycle", "churned_days", 180.0, "r"},
+			{d, "tiers", "window_days", 180.0, "r"}, {d, "potential", "decile_gap", 3.0, "r"}, {d, "engagement", "weight_login", 1.0, "r"},
+		})
 	}
 	if want(only, "lifecycle") {
 		f.batch(t, "INSERT INTO lifecycle (as_of, member_id, stage, run_id)", lc)
@@ -165,7 +202,7 @@ func (f *fixture) fill(t *testing.T, d time.Time, only []string) {
 		f.batch(t, "INSERT INTO cohorts (as_of, cohort_by, period_type, cohort, period, cohort_size, active_members, revenue, run_id)", co)
 	}
 	if want(only, "model_metrics") {
-		mm := [][]any{{d, "churn", "auc", 0.8, "r"}, {d, "churn", "baseline_auc", 0.7, "r"}, {d, "churn", "lift_top_decile", 2.5, "r"},
+		mm := [][]any{{d, "churn", "auc", 0.8, "r"}, {d, "churn", "baseline_auc", 0.7, "r"}, {d, "churn", "lift_top_decile", 2.5, "r"}, {d, "churn", "horizon_days", 120.0, "r"},
 			{d, "tiers", "upgrade_conversion_rate", 0.25, "r"}, {d, "tiers", "upgrade_conversion_rate_base", 8.0, "r"}}
 		// reactivation: day1 (2 + 3) / 40 = 0.125, day2 (3 + 3) / 40 = 0.15
 		sleep := 0.2

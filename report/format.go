@@ -31,21 +31,52 @@ func (f Format) Dec(v float64, d int) string {
 	return group(strconv.FormatFloat(v, 'f', d, 64))
 }
 
-// Money writes an amount with the currency symbol: two decimals below
-// 1,000, whole units above ("¥1,234", "¥12.50", "-¥3.00").
+// Money writes an amount in tables and headline figures: the currency
+// symbol, thousands separators and always two decimals, so that a column
+// of amounts lines up ("¥1,234.00", "¥12.50", "-¥3.00").
 func (f Format) Money(v float64) string {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return "–"
 	}
-	d := 2
-	if math.Abs(v) >= 1000 {
-		d = 0
-	}
-	s := f.Dec(math.Abs(v), d)
-	if v < 0 && s != f.Dec(0, d) {
+	s := f.Dec(math.Abs(v), 2)
+	if v < 0 && s != f.Dec(0, 2) {
 		return "-" + f.Currency + s
 	}
 	return f.Currency + s
+}
+
+// MoneyCompact writes an amount short, for chart ticks and cells: the
+// currency symbol before Compact's figure ("¥1.2K", "¥3.4万", "-¥12").
+func (f Format) MoneyCompact(v float64) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return "–"
+	}
+	s := f.Compact(math.Abs(v))
+	if v < 0 && s != "0" {
+		return "-" + f.Currency + s
+	}
+	return f.Currency + s
+}
+
+// Unit appends a unit to an axis or column title: "Revenue (¥)" in
+// English, "销售额（¥）" in Chinese; an empty unit leaves label as is.
+func (f Format) Unit(label, unit string) string {
+	if unit == "" {
+		return label
+	}
+	if f.Lang == Chinese {
+		return label + "（" + unit + "）"
+	}
+	return label + " (" + unit + ")"
+}
+
+// MoneyUnit is the unit of amounts: the currency symbol, or the word for
+// money in the report's language when no symbol is set.
+func (f Format) MoneyUnit() string {
+	if f.Currency != "" {
+		return f.Currency
+	}
+	return f.Lang.T("unit_money")
 }
 
 // Pct writes a share (0.123) as a percentage with one decimal: "12.3%".

@@ -50,7 +50,10 @@ type page struct {
 	NavReport      string
 	NavRuns        string
 	NotAvailable   string
-	Sections       []section
+	// DefsTitle heads the definitions boxes; CSVLabel is the text of the
+	// CSV download links.
+	DefsTitle, CSVLabel string
+	Sections            []section
 }
 
 type kpiView struct {
@@ -60,11 +63,15 @@ type kpiView struct {
 type section struct {
 	ID, Title string
 	Notices   []string
-	KPIs      []kpiView
-	Stats     []stat
-	Charts    []chart
-	Tables    []table
-	Note      string
+	// Defs is the section's definitions box: its windows, horizons and
+	// units as the models used them (explain.go).
+	Defs   []def
+	KPIs   []kpiView
+	Stats  []stat
+	Filter *filter
+	Charts []chart
+	Tables []table
+	Note   string
 }
 
 type stat struct{ Label, Value, Sub string }
@@ -80,11 +87,23 @@ type table struct {
 	Rows    [][]string
 	// Num marks the numeric columns (right-aligned).
 	Num []bool
+	// File names the table's CSV download (default: the section's ID);
+	// CSV is the download itself, a data: URI that Render sets.
+	File string
+	CSV  template.URL
 }
 
 // Render writes the report as one self-contained HTML page: styles and
 // charts inline, no scripts, fonts or links to fetch.
 func Render(w io.Writer, r *Report, opt Options) error {
+	if err := pageTemplate.Execute(w, reportPage(r, opt)); err != nil {
+		return fmt.Errorf("render report: %w", err)
+	}
+	return nil
+}
+
+// reportPage builds the page of r: its sections, each table with its CSV.
+func reportPage(r *Report, opt Options) page {
 	f := opt.format()
 	l := f.Lang
 	p := basePage(opt, l.T("title"))
@@ -99,13 +118,13 @@ func Render(w io.Writer, r *Report, opt Options) error {
 	for _, k := range r.KPIs {
 		kpiSec.KPIs = append(kpiSec.KPIs, viewKPI(k, f))
 	}
+	kpiSec.Defs = kpiDefs(r, f)
 	p.Sections = append(p.Sections, kpiSec,
 		rfmSection(r, f), cohortSection(r, f), clvSection(r, f), churnSection(r, f),
-		tierSection(r, f), lifecycleSection(r, f), potentialSection(r, f))
-	if err := pageTemplate.Execute(w, p); err != nil {
-		return fmt.Errorf("render report: %w", err)
-	}
-	return nil
+		tierSection(r, f), lifecycleSection(r, f), potentialSection(r, f),
+		engagementSection(r, f), trendSection(r, f), filterSection(r, f))
+	withDownloads(p.Sections)
+	return p
 }
 
 func basePage(opt Options, title string) page {
@@ -113,6 +132,7 @@ func basePage(opt Options, title string) page {
 	return page{
 		Lang: string(l), HTMLLang: l.HTMLLang(), Title: title, CSS: template.CSS(styleCSS),
 		Nav: opt.Nav, NavReport: l.T("nav_report"), NavRuns: l.T("nav_runs"), NotAvailable: l.T("not_available"),
+		DefsTitle: l.T("definitions"), CSVLabel: l.T("download_csv"),
 	}
 }
 
@@ -205,14 +225,19 @@ func rfmSection(r *Report, f Format) section {
 	}
 	s.Charts = []chart{
 		{l.T("rfm_grid_members"), HeatMap{Name: "rfm_members", Label: l.T("rfm_grid_members"), Rows: rows, Cols: cols, RowTitle: l.T("recency_short"), ColTitle: l.T("frequency_score"), Values: members, Text: f.Compact, Tip: tip}.SVG()},
-		{l.T("rfm_grid_revenue"), HeatMap{Name: "rfm_revenue", Label: l.T("rfm_grid_revenue"), Rows: rows, Cols: cols, RowTitle: l.T("recency_short"), ColTitle: l.T("frequency_score"), Values: revenue, Text: func(v float64) string { return f.Currency + f.Compact(v) }, Tip: tip}.SVG()},
+		{l.T("rfm_grid_revenue"), HeatMap{Name: "rfm_revenue", Label: l.T("rfm_grid_revenue"), Rows: rows, Cols: cols, RowTitle: l.T("recency_short"), ColTitle: l.T("frequency_score"), Values: revenue, Text: f.MoneyCompact, Tip: tip}.SVG()},
 	}
 	s.Note = l.T("recency_score") + " · " + l.T("frequency_score")
+	s.Defs = []def{
+		{l.T("def_window"), param(r, f, "rfm", "window_days", days(f)) + " · " + l.T("def_rfm_window")},
+		{l.T("def_scores"), l.T("def_rfm_scores")},
+		{l.T("def_currency"), currencyText(f)},
+	}
 	total := 0.0
 	for _, sg := range r.RFM.Segments {
 		total += sg.Members
 	}
-	t := table{Head: []string{l.T("segment"), l.T("members"), l.T("share"), l.T("change"), l.T("revenue"), l.T("avg_recency"), l.T("avg_frequency")}, Num: []bool{false, true, true, true, true, true, true}}
+	t := table{Head: []string{l.T("segment"), f.Unit(l.T("members"), l.T("unit_count")), l.T("share"), l.T("change"), f.Unit(l.T("revenue"), f.MoneyUnit()), l.T("avg_recency"), l.T("avg_frequency")}, Num: []bool{false, true, true, true, true, true, true}}
 	for _, sg := range r.RFM.Segments {
 		t.Rows = append(t.Rows, []string{l.Name(sg.Name), f.Int(sg.Members), f.Pct(ratio(sg.Members, total)), change(f, sg.Members, sg.MembersPrev, r.RFM.HasPrev), f.Money(sg.Revenue), f.Dec(sg.Recency, 0), f.Dec(sg.Frequency, 1)})
 	}
@@ -245,11 +270,41 @@ func cohortSection(r *Report, f Format) section {
 		ret = append(ret, a)
 		rev = append(rev, v)
 	}
+	avg := cohortAverage(r.Cohorts)
 	pct0 := func(v float64) string { return f.Dec(v*100, 0) + "%" }
-	s.Charts = []chart{
-		{l.T("cohort_retention"), HeatMap{Name: "cohort_retention", Label: l.T("cohort_retention"), Rows: rows, Cols: cols, RowTitle: l.T("cohort"), ColTitle: l.T("period"), Values: ret, Text: pct0}.SVG()},
-		{l.T("cohort_revenue"), HeatMap{Name: "cohort_revenue", Label: l.T("cohort_revenue"), Rows: rows, Cols: cols, RowTitle: l.T("cohort"), ColTitle: l.T("period"), Values: rev, Text: func(v float64) string { return f.Currency + f.Compact(v) }}.SVG()},
+	cohortTitle := f.Unit(l.T("cohort"), l.T("cohort_unit"))
+	periodTitle := f.Unit(l.T("period"), l.T("months_since"))
+	s.Defs = []def{
+		{l.T("cohort"), l.T("def_cohort")},
+		{l.T("period"), l.T("def_period")},
+		{l.T("def_retention"), l.T("def_retention_text")},
+		{l.T("cohort_average"), l.T("def_cohort_average")},
+		{l.T("def_currency"), currencyText(f)},
 	}
+	s.Charts = []chart{
+		{l.T("cohort_retention"), HeatMap{Name: "cohort_retention", Label: l.T("cohort_retention"), Rows: append(rows, l.T("cohort_average")), Cols: cols, RowTitle: cohortTitle, ColTitle: periodTitle, Values: append(ret, avg), Text: pct0}.SVG()},
+		{l.T("cohort_curve"), Bars{Name: "cohort_curve", Label: l.T("cohort_curve"), Categories: cols, Series: []Series{{l.T("cohort_average"), avg}}, Value: pct0, Lines: true,
+			XTitle: periodTitle, YTitle: f.Unit(l.T("def_retention"), "%")}.SVG()},
+		{l.T("cohort_revenue"), HeatMap{Name: "cohort_revenue", Label: f.Unit(l.T("cohort_revenue"), f.MoneyUnit()), Rows: rows, Cols: cols, RowTitle: cohortTitle, ColTitle: periodTitle, Values: rev, Text: f.MoneyCompact}.SVG()},
+	}
+	t := table{Head: []string{l.T("cohort"), f.Unit(l.T("cohort_size"), l.T("unit_count"))}, Num: []bool{false, true}}
+	for _, c := range cols {
+		t.Head = append(t.Head, l.T("period")+" "+c)
+		t.Num = append(t.Num, true)
+	}
+	for i, c := range r.Cohorts.Rows {
+		row := []string{c.Cohort, f.Int(c.Size)}
+		for _, v := range ret[i] {
+			row = append(row, f.Pct(v))
+		}
+		t.Rows = append(t.Rows, row)
+	}
+	avgRow := []string{l.T("cohort_average"), ""}
+	for _, v := range avg {
+		avgRow = append(avgRow, f.Pct(v))
+	}
+	t.Rows = append(t.Rows, avgRow)
+	s.Tables = []table{t}
 	return s
 }
 
@@ -271,17 +326,25 @@ func clvSection(r *Report, f Format) section {
 	}
 	var dcats []string
 	var clv, spend []float64
-	t := table{Head: []string{l.T("decile"), l.T("members"), l.T("predicted_clv"), l.T("past_spend")}, Num: []bool{false, true, true, true}}
+	t := table{Head: []string{l.T("decile"), f.Unit(l.T("members"), l.T("unit_count")), f.Unit(l.T("predicted_clv"), f.MoneyUnit()), f.Unit(l.T("past_spend"), f.MoneyUnit())}, Num: []bool{false, true, true, true}}
 	for _, d := range r.CLV.Deciles {
 		dcats = append(dcats, strconv.Itoa(d.Decile))
 		clv = append(clv, d.CLV)
 		spend = append(spend, d.Spend)
 		t.Rows = append(t.Rows, []string{strconv.Itoa(d.Decile), f.Int(d.Members), f.Money(d.CLV), f.Money(d.Spend)})
 	}
-	money := func(v float64) string { return f.Currency + f.Compact(v) }
+	s.Defs = []def{
+		{l.T("def_horizon"), param(r, f, "clv", "horizon_days", days(f))},
+		{l.T("def_discount"), param(r, f, "clv", "annual_discount_rate", f.Pct)},
+		{l.T("def_time_unit"), param(r, f, "clv", "time_unit_days", days(f))},
+		{l.T("predicted_clv"), l.T("def_clv_text")},
+		{l.T("def_currency"), currencyText(f)},
+	}
 	s.Charts = []chart{
-		{l.T("clv_distribution"), Bars{Name: "clv_histogram", Label: l.T("clv_distribution"), Categories: cats, Series: []Series{{l.T("members"), hist}}, Value: f.Compact}.SVG()},
-		{l.T("clv_by_decile"), Bars{Name: "clv_deciles", Label: l.T("clv_by_decile"), Categories: dcats, Series: []Series{{l.T("predicted_clv"), clv}, {l.T("past_spend"), spend}}, Value: money}.SVG()},
+		{l.T("clv_distribution"), Bars{Name: "clv_histogram", Label: l.T("clv_distribution"), Categories: cats, Series: []Series{{l.T("members"), hist}}, Value: f.Compact,
+			XTitle: f.Unit(l.T("predicted_clv_from"), f.MoneyUnit()), YTitle: f.Unit(l.T("members"), l.T("unit_count"))}.SVG()},
+		{l.T("clv_by_decile"), Bars{Name: "clv_deciles", Label: l.T("clv_by_decile"), Categories: dcats, Series: []Series{{l.T("predicted_clv"), clv}, {l.T("past_spend"), spend}}, Value: f.MoneyCompact,
+			XTitle: l.T("clv_decile_axis"), YTitle: f.Unit(l.T("avg_per_member"), f.MoneyUnit())}.SVG()},
 	}
 	s.Tables = []table{t}
 	return s
@@ -309,8 +372,15 @@ func churnSection(r *Report, f Format) section {
 		bins = append(bins, fmt.Sprintf("%d–%d%%", i*10, i*10+10))
 	}
 	s.Charts = []chart{
-		{l.T("churn_bands"), Bars{Name: "churn_bands", Label: l.T("churn_bands"), Categories: bands, Series: series, Value: f.Compact}.SVG()},
-		{l.T("churn_histogram"), Bars{Name: "churn_histogram", Label: l.T("churn_histogram"), Categories: bins, Series: []Series{{l.T("members"), r.Churn.Hist[:]}}, Value: f.Compact}.SVG()},
+		{l.T("churn_bands"), Bars{Name: "churn_bands", Label: l.T("churn_bands"), Categories: bands, Series: series, Value: f.Compact,
+			XTitle: l.T("risk_band"), YTitle: f.Unit(l.T("members"), l.T("unit_count"))}.SVG()},
+		{l.T("churn_histogram"), Bars{Name: "churn_histogram", Label: l.T("churn_histogram"), Categories: bins, Series: []Series{{l.T("members"), r.Churn.Hist[:]}}, Value: f.Compact,
+			XTitle: f.Unit(l.T("churn_probability"), "%"), YTitle: f.Unit(l.T("members"), l.T("unit_count"))}.SVG()},
+	}
+	s.Defs = []def{
+		{l.T("def_horizon"), param(r, f, "churn", "horizon_days", days(f))},
+		{l.T("churn_probability"), fmt.Sprintf(l.T("def_churn_text"), param(r, f, "churn", "horizon_days", days(f)))},
+		{l.T("risk_band"), l.T("def_bands_text")},
 	}
 	q := r.Churn.Quality
 	if q == nil {
@@ -330,10 +400,12 @@ func churnSection(r *Report, f Format) section {
 		return c
 	}
 	if len(q.Predicted) > 0 {
-		s.Charts = append(s.Charts, chart{l.T("calibration"), Bars{Name: "churn_calibration", Label: l.T("calibration"), Categories: dec(len(q.Predicted)), Series: []Series{{l.T("predicted"), q.Predicted}, {l.T("observed"), q.Observed}}, Value: f.Pct, Lines: true}.SVG()})
+		s.Charts = append(s.Charts, chart{l.T("calibration"), Bars{Name: "churn_calibration", Label: l.T("calibration"), Categories: dec(len(q.Predicted)), Series: []Series{{l.T("predicted"), q.Predicted}, {l.T("observed"), q.Observed}}, Value: f.Pct, Lines: true,
+			XTitle: l.T("score_decile"), YTitle: f.Unit(l.T("churn_rate"), "%")}.SVG()})
 	}
 	if len(q.Lift) > 0 {
-		s.Charts = append(s.Charts, chart{l.T("lift"), Bars{Name: "churn_lift", Label: l.T("lift"), Categories: dec(len(q.Lift)), Series: []Series{{l.T("lift"), q.Lift}}, Value: func(v float64) string { return f.Dec(v, 1) + "×" }}.SVG()})
+		s.Charts = append(s.Charts, chart{l.T("lift"), Bars{Name: "churn_lift", Label: l.T("lift"), Categories: dec(len(q.Lift)), Series: []Series{{l.T("lift"), q.Lift}}, Value: func(v float64) string { return f.Dec(v, 1) + "×" },
+			XTitle: l.T("score_decile"), YTitle: f.Unit(l.T("lift_axis"), "×")}.SVG()})
 	}
 	return s
 }
@@ -349,7 +421,12 @@ func tierSection(r *Report, f Format) section {
 	if t.HasPrev {
 		series = append([]Series{{r.Prev.Format(asof.Layout), t.CountsPrev}}, series...)
 	}
-	s.Charts = []chart{{l.T("tier_distribution"), Bars{Name: "tier_distribution", Label: l.T("tier_distribution"), Categories: names(l, t.Names), Series: series, Value: f.Compact}.SVG()}}
+	s.Charts = []chart{{l.T("tier_distribution"), Bars{Name: "tier_distribution", Label: l.T("tier_distribution"), Categories: names(l, t.Names), Series: series, Value: f.Compact,
+		XTitle: l.T("tier"), YTitle: f.Unit(l.T("members"), l.T("unit_count"))}.SVG()}}
+	s.Defs = []def{
+		{l.T("def_window"), param(r, f, "tiers", "window_days", days(f)) + " · " + l.T("def_tier_window")},
+		{l.T("upgraded"), l.T("def_upgraded")},
+	}
 	if t.HasPrev {
 		s.Charts = append(s.Charts, chart{l.T("tier_migration"), HeatMap{Name: "tier_migration", Label: l.T("tier_migration"), Rows: names(l, t.From), Cols: names(l, t.Names), RowTitle: l.T("from"), ColTitle: l.T("to"), Values: t.Matrix, Text: f.Compact}.SVG()})
 		s.Stats = []stat{
@@ -383,7 +460,14 @@ func lifecycleSection(r *Report, f Format) section {
 	if s.Notices != nil {
 		return s
 	}
-	s.Charts = []chart{{l.T("lifecycle_flow"), FlowChart{Name: "lifecycle_flow", Label: l.T("lifecycle_flow"), From: fl.From, To: fl.To, Counts: fl.Counts, Value: f.Compact, State: l.Name}.SVG()}}
+	s.Charts = []chart{{l.T("lifecycle_flow"), FlowChart{Name: "lifecycle_flow", Label: l.T("lifecycle_flow"), From: fl.From, To: fl.To, Counts: fl.Counts, Value: f.Compact, State: l.Name,
+		FromTitle: prevTitle(r, l), ToTitle: r.AsOf.Format(asof.Layout)}.SVG()}}
+	s.Defs = []def{
+		{l.Name("silent"), fmt.Sprintf(l.T("def_stage_after"), param(r, f, "lifecycle", "silent_days", days(f)))},
+		{l.Name("sleeping"), fmt.Sprintf(l.T("def_stage_after"), param(r, f, "lifecycle", "sleeping_days", days(f)))},
+		{l.Name("churned"), fmt.Sprintf(l.T("def_stage_after"), param(r, f, "lifecycle", "churned_days", days(f)))},
+		{l.T("def_flow"), l.T("def_flow_text")},
+	}
 	t := table{Head: append([]string{l.T("from") + " \\ " + l.T("to")}, names(l, fl.To)...)}
 	t.Num = []bool{false}
 	for range fl.To {
@@ -419,7 +503,12 @@ func potentialSection(r *Report, f Format) section {
 		series = append([]Series{{r.Prev.Format(asof.Layout), before}}, series...)
 	}
 	s.Stats = []stat{{l.T("any_reason"), f.Int(p.Any), change(f, p.Any, p.AnyPrev, p.HasPrev)}}
-	s.Charts = []chart{{l.T("potential_by_reason"), Bars{Name: "potential_reasons", Label: l.T("potential_by_reason"), Categories: cats, Series: series, Value: f.Compact}.SVG()}}
+	s.Charts = []chart{{l.T("potential_by_reason"), Bars{Name: "potential_reasons", Label: l.T("potential_by_reason"), Categories: cats, Series: series, Value: f.Compact,
+		XTitle: l.T("reason"), YTitle: f.Unit(l.T("members"), l.T("unit_count"))}.SVG()}}
+	s.Defs = []def{
+		{l.T("def_decile_gap"), param(r, f, "potential", "decile_gap", func(v float64) string { return f.Int(v) })},
+		{l.T("any_reason"), l.T("def_any_reason")},
+	}
 	return s
 }
 
@@ -472,8 +561,35 @@ func RenderRuns(w io.Writer, runs []Run, missing *Missing, next []Scheduled, opt
 		s.Tables = append(s.Tables, t)
 	}
 	p.Sections = []section{s}
+	withDownloads(p.Sections)
 	if err := pageTemplate.Execute(w, p); err != nil {
 		return fmt.Errorf("render runs: %w", err)
 	}
 	return nil
+}
+
+// prevTitle names the previous as_of, or says there is none.
+func prevTitle(r *Report, l Lang) string {
+	if r.Prev.IsZero() {
+		return l.T("no_previous")
+	}
+	return r.Prev.Format(asof.Layout)
+}
+
+// cohortAverage is the retention of the cohorts pooled, per period: the
+// members active in period p over the sizes of the cohorts that have
+// reached p (NaN when none has).
+func cohortAverage(c Cohorts) []float64 {
+	out := make([]float64, c.Periods)
+	for p := range out {
+		var active, size float64
+		for _, row := range c.Rows {
+			if p < len(row.Active) && !math.IsNaN(row.Active[p]) {
+				active += row.Active[p]
+				size += row.Size
+			}
+		}
+		out[p] = ratio(active, size)
+	}
+	return out
 }

@@ -72,5 +72,57 @@ func sampleReport() *Report {
 	r.Lifecycle = Flow{HasPrev: true, From: []string{"", "new", "active", "sleeping", "churned"}, To: []string{"new", "active", "sleeping", "churned"},
 		Counts: [][]float64{{900, 0, 0, 0}, {200, 600, 100, 0}, {0, 3000, 800, 50}, {0, 300, 1500, 400}, {0, 20, 0, 2000}}}
 	r.Potential = Potential{HasPrev: true, Any: 2300, AnyPrev: 2100, Reasons: []PotentialReason{{"clv_above_spend", 1200, 1100}, {"engaged_low_spend", 800, 700}, {"rising_value", 500, 450}}}
+	r.Params = map[string]map[string]float64{
+		"rfm":        {"window_days": 365},
+		"clv":        {"horizon_days": 730, "annual_discount_rate": 0.1, "time_unit_days": 7},
+		"churn":      {"horizon_days": 90},
+		"tiers":      {"window_days": 365},
+		"lifecycle":  {"silent_days": 60, "sleeping_days": 120, "churned_days": 240},
+		"potential":  {"decile_gap": 3},
+		"engagement": {"weight_login": 1, "weight_review": 3},
+	}
+	r.Engagement = Engagement{HasPrev: true,
+		Cur:  EngagementFigures{Members: 125400, Active30: 40100, Active90: 70200, AvgScore: 48.2, EngagedLowSpend: 3100, Events: []float64{9e4, 2e5, 5e4, 1e4, 3e3, 2e3, 800, 4e3, 900}},
+		Prev: EngagementFigures{Members: 121000, Active30: 39000, Active90: 69000, AvgScore: 47.5, EngagedLowSpend: 3000, Events: []float64{8.5e4, 1.9e5, 4.8e4, 9e3, 2.8e3, 2e3, 700, 3.9e3, 850}}}
+	for i := range r.Engagement.Scores {
+		r.Engagement.Scores[i] = 12540
+	}
+	for i, d := range []string{"2026-11-06", "2026-11-13", "2026-11-20"} {
+		x := float64(i)
+		r.Trends = append(r.Trends, []Trend{
+			{Key: "kpi_members", Kind: Count, Points: []Point{{d, 118000 + 3700*x}}},
+			{Key: "kpi_arpu", Kind: Money, Points: []Point{{d, 343 + 6.5*x}}},
+			{Key: "kpi_repurchase", Kind: Share, Points: []Point{{d, 0.398 + 0.007*x}}},
+		}...)
+	}
+	r.Trends = mergeTrends(r.Trends)
+	r.Filters.Slices = []Slice{
+		{"region", "North", Figures{60000, 20000, 30000, 9e6, 3e7, 30000, 9000, 30000}},
+		{"region", "South <b>", Figures{65400, 20210, 31000, 9.5e6, 3.2e7, 31000, 9500, 31000}},
+		{"channel", "app", Figures{80000, 30000, 40000, 1.2e7, 4e7, 40000, 12000, 40000}},
+		{"channel", "", Figures{45400, 10210, 21000, 6.5e6, 2.2e7, 21000, 6500, 21000}},
+		{"tier", "Gold", Figures{125400, 40210, 61000, 1.85e7, 6.2e7, 61000, 18500, 61000}},
+	}
+	for _, sl := range r.Filters.Slices {
+		if sl.Dim == "tier" {
+			r.Filters.Total = sl.Figures
+		}
+	}
 	return r
+}
+
+// mergeTrends joins trends of the same key, keeping their points in order.
+func mergeTrends(ts []Trend) []Trend {
+	var out []Trend
+	idx := map[string]int{}
+	for _, t := range ts {
+		i, ok := idx[t.Key]
+		if !ok {
+			idx[t.Key] = len(out)
+			out = append(out, Trend{Key: t.Key, Kind: t.Kind})
+			i = len(out) - 1
+		}
+		out[i].Points = append(out[i].Points, t.Points...)
+	}
+	return out
 }

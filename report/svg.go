@@ -55,7 +55,9 @@ func (h HeatMap) SVG() template.HTML {
 		}
 	}
 	fmt.Fprintf(&b, `<text class="axis-title" x="%d" y="14">%s</text>`, left, esc(h.ColTitle))
-	fmt.Fprintf(&b, `<text class="axis-title" x="4" y="14">%s</text>`, esc(h.RowTitle))
+	// The row title sits on the line of the column ticks, left of them,
+	// so that a long one does not run into the column title.
+	fmt.Fprintf(&b, `<text class="axis-title" x="4" y="%d">%s</text>`, top-8, esc(h.RowTitle))
 	for j, c := range h.Cols {
 		fmt.Fprintf(&b, `<text class="tick" x="%d" y="%d" text-anchor="middle">%s</text>`, left+cw*j+cw/2, top-8, esc(c))
 	}
@@ -121,11 +123,20 @@ type Bars struct {
 	Value func(float64) string
 	// Lines draws the series as lines with points instead of bars.
 	Lines bool
+	// XTitle and YTitle name the axes, units included ("Members",
+	// "Predicted CLV (¥)"); empty leaves an axis unnamed.
+	XTitle, YTitle string
+	// Dense fits many categories (a long time series) into about
+	// denseWidth pixels and labels only as many of them as fit.
+	Dense bool
 }
+
+// denseWidth is the plot width of a Dense chart with many categories.
+const denseWidth = 720
 
 // SVG draws the chart.
 func (c Bars) SVG() template.HTML {
-	const left, right, top, bottom, plotH = 64, 12, 28, 44, 200
+	const left, right, top, bottom, plotH = 78, 12, 28, 52, 200
 	n := len(c.Categories)
 	slot := 44
 	for _, cat := range c.Categories {
@@ -136,6 +147,12 @@ func (c Bars) SVG() template.HTML {
 	}
 	if n*slot < 360 {
 		slot = 360 / max(n, 1)
+	}
+	labelEvery := 1
+	if c.Dense && n*slot > denseWidth {
+		wide := slot
+		slot = max(denseWidth/n, 2)
+		labelEvery = (wide + slot - 1) / slot
 	}
 	w := left + n*slot + right
 	h := top + plotH + bottom
@@ -160,6 +177,9 @@ func (c Bars) SVG() template.HTML {
 		fmt.Fprintf(&b, `<text class="tick" x="%d" y="%.1f" text-anchor="end">%s</text>`, left-6, y(v)+4, esc(c.Value(v)))
 	}
 	for i, cat := range c.Categories {
+		if i%labelEvery != 0 {
+			continue
+		}
 		fmt.Fprintf(&b, `<text class="tick" x="%d" y="%d" text-anchor="middle">%s</text>`, left+slot*i+slot/2, top+plotH+16, esc(cat))
 	}
 	if c.Lines {
@@ -198,6 +218,12 @@ func (c Bars) SVG() template.HTML {
 		}
 	}
 	fmt.Fprintf(&b, `<line class="axis" x1="%d" x2="%d" y1="%d" y2="%d"/>`, left, w-right, top+plotH, top+plotH)
+	if c.XTitle != "" {
+		fmt.Fprintf(&b, `<text class="axis-title x-title" x="%d" y="%d" text-anchor="middle">%s</text>`, left+n*slot/2, top+plotH+38, esc(c.XTitle))
+	}
+	if c.YTitle != "" {
+		fmt.Fprintf(&b, `<text class="axis-title y-title" transform="translate(14 %d) rotate(-90)" text-anchor="middle">%s</text>`, top+plotH/2, esc(c.YTitle))
+	}
 	if len(c.Series) > 1 {
 		x := left
 		for k, s := range c.Series {
@@ -220,13 +246,22 @@ type FlowChart struct {
 	Value  func(float64) string
 	// Label of a state.
 	State func(string) string
+	// FromTitle and ToTitle head the left and right columns ("2026-11-13",
+	// "2026-11-20"); empty leaves them unnamed.
+	FromTitle, ToTitle string
 }
 
 // SVG draws the flow.
 func (f FlowChart) SVG() template.HTML {
-	const w, h, top, gap, nodeW, labelW = 760, 340, 10, 8, 14, 150
+	const w, h, top, gap, nodeW, labelW = 760, 356, 26, 8, 14, 150
 	var b strings.Builder
 	svgOpen(&b, f.Name, f.Label, w, h)
+	if f.FromTitle != "" {
+		fmt.Fprintf(&b, `<text class="axis-title x-title" x="%d" y="14" text-anchor="end">%s</text>`, labelW+nodeW, esc(f.FromTitle))
+	}
+	if f.ToTitle != "" {
+		fmt.Fprintf(&b, `<text class="axis-title x-title" x="%d" y="14">%s</text>`, w-labelW-nodeW, esc(f.ToTitle))
+	}
 	outs := make([]float64, len(f.From))
 	ins := make([]float64, len(f.To))
 	total := 0.0

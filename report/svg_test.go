@@ -1,6 +1,7 @@
 package report
 
 import (
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -32,6 +33,25 @@ func TestCharts(t *testing.T) {
 		if strings.Contains(tt.svg, "NaN") || strings.Contains(tt.svg, "Inf") {
 			t.Errorf("%s: NaN or Inf in the SVG", tt.name)
 		}
+	}
+}
+
+func TestDenseBarsFitAYearOfDays(t *testing.T) {
+	t.Parallel()
+	var cats []string
+	var vals []float64
+	for i := 0; i < 365; i++ {
+		cats = append(cats, fmt.Sprintf("2026-%03d", i))
+		vals = append(vals, float64(i))
+	}
+	svg := string(Bars{Name: "d", Categories: cats, Series: []Series{{"s", vals}}, Value: Format{}.Int, Lines: true, Dense: true}.SVG())
+	var w int
+	if _, err := fmt.Sscanf(svg[strings.Index(svg, `width="`):], `width="%d"`, &w); err != nil {
+		t.Fatal(err)
+	}
+	labels := strings.Count(svg, `class="tick" x=`) - strings.Count(svg, `text-anchor="end"`)
+	if w > denseWidth+100 || strings.Count(svg, `<circle class="mark"`) != 365 || labels > 20 || labels < 5 {
+		t.Errorf("dense chart: width %d, %d points, %d category labels; want <= %d px, 365 points, 5-20 labels", w, strings.Count(svg, `<circle class="mark"`), labels, denseWidth+100)
 	}
 }
 

@@ -46,12 +46,20 @@ func TestReportAfterModelsIntegration(t *testing.T) {
 		}
 	}
 	for _, chart := range []string{"rfm_members", "rfm_revenue", "cohort_retention", "cohort_revenue", "clv_histogram", "clv_deciles",
-		"churn_bands", "churn_histogram", "churn_calibration", "churn_lift", "tier_distribution", "tier_migration", "lifecycle_flow", "potential_reasons"} {
+		"churn_bands", "churn_histogram", "churn_calibration", "churn_lift", "tier_distribution", "tier_migration", "lifecycle_flow", "potential_reasons",
+		"cohort_curve", "engagement_scores", "engagement_events", "trend_members", "trend_predicted_churn"} {
 		if !strings.Contains(html, `data-chart="`+chart+`"`) {
 			t.Errorf("report lacks chart %s", chart)
 		}
 	}
 	if strings.Contains(html, `class="notice"`) {
 		t.Errorf("report shows a missing-model notice after every model ran")
+	}
+	// Every window and horizon the definitions state was recorded by the run.
+	if i := strings.Index(html, "not recorded for this as_of"); i >= 0 {
+		t.Errorf("a definition was not recorded by the models: %s", html[max(0, i-200):min(len(html), i+120)])
+	}
+	if !strings.Contains(html, `download="filters.csv"`) || !strings.Contains(html, `name="filters"`) {
+		t.Errorf("report lacks the filters or their CSV")
 	}
 }

@@ -1,4 +1,4 @@
--- kpi_reactivation: per as_of, the share of the previous run's sleeping and
+-- kpi_reactivation (every as_of on or before the report's, for the trends): per as_of, the share of the previous run's sleeping and
 -- churned members who bought again (lifecycle's reactivation metrics
 -- pooled); no row when neither stage had members then.
 SELECT d, hits / base
@@ -10,7 +10,7 @@ FROM
         sumIf(value, metric = 'reactivation_base_sleeping') * sumIf(value, metric = 'reactivation_rate_sleeping')
             + sumIf(value, metric = 'reactivation_base_churned') * sumIf(value, metric = 'reactivation_rate_churned') AS hits
     FROM model_metrics
-    WHERE model = 'lifecycle' AND as_of IN (toDate(@as_of), toDate(@prev))
+    WHERE model = 'lifecycle' AND as_of <= toDate(@as_of)
     GROUP BY as_of
 )
 WHERE base > 0
