@@ -30,6 +30,7 @@ var Sharded = map[string]string{
 
 	// Per-member outputs of the points and occasions models.
 	"points_balance": ShardingKey,
+	"occasions":      ShardingKey,
 }
 
 // Home lists the tables kept on the initiator (clickhouse.addr) only, in
