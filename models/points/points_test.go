@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -257,4 +258,55 @@ func checkDay(t *testing.T, conn warehouse.Conn, day time.Time, p Params, want m
 	}
 	t.Logf("%s: %d members, outstanding %.0f, liability %.2f, earned %.0f redeemed %.0f expired %.0f in %d days, by tier %v",
 		d, len(got), outstanding, outstanding*p.ValuePerPoint, earnedW, redeemedW, expiredW, p.WindowDays, byTier)
+}
+
+// TestPointsClusterIntegration: on the two-shard cluster (points_balance
+// sharded, points_programme on the initiator) the model writes exactly
+// the one server's rows, and the balances live on both shards.
+func TestPointsClusterIntegration(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := t.TempDir()
+	o := datagen.DefaultOptions()
+	o.Members, o.Seed, o.OutDir = 600, 11, dir
+	if _, err := datagen.Generate(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	m, err := New(DefaultParams())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := config.Default().Models
+	single := chtest.Migrated(t)
+	db, cluster := chtest.MigratedCluster(t)
+	day := datagen.DefaultEnd.AddDate(0, 0, -1)
+	var got [2][][]string
+	for i, conn := range []warehouse.Conn{single, cluster} {
+		if err := genload.All(ctx, conn, dir, nil); err != nil {
+			t.Fatal(err)
+		}
+		reg := models.NewRegistry()
+		for _, x := range []models.Model{models.NewEngagement(cfg.Engagement), models.NewTiers(cfg.Tiers), m} {
+			if err := reg.Add(x); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := models.RunAll(ctx, reg, models.Env{Conn: conn, Location: time.UTC, RunID: "c1"}, nil, day); err != nil {
+			t.Fatal(err)
+		}
+		d := day.Format(asof.Layout)
+		got[i] = append(chtest.Rows(t, conn, `SELECT member_id, tier, toString(balance), toString(liability), toString(earned_window),
+			toString(expired_window), toString(last_event_at) FROM points_balance WHERE as_of = ? ORDER BY member_id`, d),
+			chtest.Rows(t, conn, `SELECT tier, toString(members), toString(outstanding), toString(liability), toString(active_members),
+			toString(redemption_rate), concat(toString(breakage_window), ' ', toString(breakage_settled), ' ', currency)
+			FROM points_programme WHERE as_of = ? ORDER BY tier`, d)...)
+	}
+	if len(got[0]) < 100 || !slices.EqualFunc(got[0], got[1], slices.Equal[[]string]) {
+		t.Errorf("cluster rows differ from the server's (%d and %d rows)", len(got[0]), len(got[1]))
+	}
+	for i, sh := range db.Shards {
+		if n := chtest.QueryUint(t, sh, "SELECT count() FROM points_balance_local"); n == 0 {
+			t.Errorf("shard %d holds no points_balance rows", i+1)
+		}
+	}
 }
