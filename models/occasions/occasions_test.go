@@ -234,3 +234,16 @@ func TestProfilePublishesOccasionsIntegration(t *testing.T) {
 		}
 	}
 }
+
+// TestExampleConfig: the keys deploy/memberlytics.example.yaml documents
+// decode into the model's parameters.
+func TestExampleConfig(t *testing.T) {
+	cfg, err := config.Load("../../deploy/memberlytics.example.yaml", true, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := FromConfig(cfg)
+	if err != nil || m.Params().Days != 14 {
+		t.Fatalf("example config: %v, %v", m, err)
+	}
+}

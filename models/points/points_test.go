@@ -310,3 +310,16 @@ func TestPointsClusterIntegration(t *testing.T) {
 		}
 	}
 }
+
+// TestExampleConfig: the keys deploy/memberlytics.example.yaml documents
+// decode into the model's parameters.
+func TestExampleConfig(t *testing.T) {
+	cfg, err := config.Load("../../deploy/memberlytics.example.yaml", true, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := FromConfig(cfg)
+	if err != nil || m.Params().ValuePerPoint != 0.01 || m.Params().WindowDays != 30 {
+		t.Fatalf("example config: %v, %v", m, err)
+	}
+}
