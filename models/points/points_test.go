@@ -323,3 +323,16 @@ func TestExampleConfig(t *testing.T) {
 		t.Fatalf("example config: %v, %v", m, err)
 	}
 }
+
+// TestRunWithoutTiersRun: Run called outside RunOne (no tiers run in
+// Env.Inputs) refuses before touching the warehouse.
+func TestRunWithoutTiersRun(t *testing.T) {
+	m, err := New(DefaultParams())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = m.Run(context.Background(), models.Env{RunID: "r"}, datagen.DefaultEnd)
+	if err == nil || !strings.Contains(err.Error(), "no run of dependency tiers") {
+		t.Errorf("err = %v, want the missing tiers run named", err)
+	}
+}
