@@ -27,7 +27,9 @@ const (
 const ProfileModel = "member_profile"
 
 // DefaultCatalog is the standard export allow-list: member_profile,
-// segment_members and segment_changes, in that order.
+// segment_members and segment_changes, in that order, exported by
+// default; then points_balance, points_programme and occasions, exported
+// when named.
 func DefaultCatalog() (*Catalog, error) {
 	changes, err := sql.ExportQuery(TableSegmentChanges)
 	if err != nil {
@@ -37,8 +39,23 @@ func DefaultCatalog() (*Catalog, error) {
 		Source{Name: TableMemberProfile, Table: "member_profile", Model: ProfileModel, OrderBy: []string{"member_id"}, Exclude: []string{"run_id"}},
 		Source{Name: TableSegmentMembers, Table: "segment_members", Model: ProfileModel, OrderBy: []string{"member_id", "family", "segment"}, Exclude: []string{"run_id"}},
 		SegmentChangesSource(changes),
+		// Points and occasions (models points, occasions), on request:
+		// --tables points_balance,points_programme,occasions.
+		Source{Name: TablePointsBalance, Table: "points_balance", Model: "points", OrderBy: []string{"member_id"}, Exclude: []string{"run_id"}, OnRequest: true},
+		Source{Name: TablePointsProgramme, Table: "points_programme", Model: "points", OrderBy: []string{"tier"}, Exclude: []string{"run_id"}, OnRequest: true},
+		Source{Name: TableOccasions, Table: "occasions", Model: "occasions", OrderBy: []string{"member_id", "occasion"}, Exclude: []string{"run_id"}, OnRequest: true},
 	)
 }
+
+// The on-request tables of the points and occasions models: each
+// member's points account, the programme per tier, and the birthday and
+// anniversary lists with their dates (segment_members has the members
+// only, as family occasion).
+const (
+	TablePointsBalance   = "points_balance"
+	TablePointsProgramme = "points_programme"
+	TableOccasions       = "occasions"
+)
 
 // SegmentChangesSource is the segment_changes source over query (the text
 // of sql/exports/segment_changes.sql, or a test's variant of it).

@@ -63,6 +63,9 @@ type Source struct {
 	// sorts by every other non-array column too, so the row order, and
 	// with it the file bytes, is fully determined by the data.
 	OrderBy []string
+	// OnRequest leaves the source out of an export that names no tables:
+	// it is written only when --tables (Options.Tables) names it.
+	OnRequest bool
 }
 
 var validName = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
@@ -217,11 +220,16 @@ func NewCatalog(sources ...Source) (*Catalog, error) {
 // Names returns the allow-listed names in export order.
 func (c *Catalog) Names() []string { return append([]string(nil), c.order...) }
 
-// Select returns the sources named, in catalog order; no names means all.
-// A name outside the allow-list is refused with ErrNotAllowed.
+// Select returns the sources named, in catalog order; no names means all
+// but the OnRequest ones. A name outside the allow-list is refused with
+// ErrNotAllowed.
 func (c *Catalog) Select(names []string) ([]Source, error) {
 	if len(names) == 0 {
-		names = c.order
+		for _, n := range c.order {
+			if !c.byName[n].OnRequest {
+				names = append(names, n)
+			}
+		}
 	}
 	seen := map[string]bool{}
 	var out []Source

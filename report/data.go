@@ -67,6 +67,7 @@ var sources = []source{
 	{"churn", "model_metrics", []string{"as_of", "model", "metric", "value"}},
 	{"engagement", "engagement", engagementColumns},
 	{"member_profile", "member_profile", []string{"as_of", "member_id", "region", "channel", "tier", "lifecycle_stage", "frequency", "monetary", "clv", "churn_probability"}},
+	{"points", "points_programme", []string{"as_of", "tier", "members", "outstanding", "liability", "currency"}},
 }
 
 // KPIKind says how a KPI is formatted and how its change is written.
@@ -245,13 +246,15 @@ type Report struct {
 	// Trends holds every headline figure at every as_of up to the report's.
 	Trends  []Trend
 	Filters Filters
+	Points  Points
 }
 
 // Missing lists every missing model output of the report, without repeats.
 func (r *Report) Missing() []Missing {
 	var all []Missing
 	seen := map[string]bool{}
-	for _, ms := range [][]Missing{r.KPIMissing, r.RFM.Missing, r.Cohorts.Missing, r.CLV.Missing, r.Churn.Missing, r.Tiers.Missing, r.Lifecycle.Missing, r.Potential.Missing, r.Engagement.Missing, r.Filters.Missing} {
+	for _, ms := range [][]Missing{r.KPIMissing, r.RFM.Missing, r.Cohorts.Missing, r.CLV.Missing, r.Churn.Missing, r.Tiers.Missing, r.Lifecycle.Missing, r.Potential.Missing, r.Engagement.Missing, r.Filters.Missing,
+		r.Points.Missing} {
 		for _, m := range ms {
 			k := m.Table + "/" + string(m.Reason)
 			if !seen[k] {
@@ -295,7 +298,8 @@ func Load(ctx context.Context, q Querier, asOf time.Time) (*Report, error) {
 		r.Prev, _ = time.Parse(asof.Layout, l.prev)
 	}
 	steps := []func(context.Context, *Report) error{l.kpis, l.rfm, l.cohorts, l.clv, l.churn, l.tiers, l.lifecycle, l.potential,
-		l.params, l.engagement, l.filters}
+		l.params, l.engagement, l.filters,
+		l.points}
 	for _, step := range steps {
 		if err := step(ctx, r); err != nil {
 			return nil, err

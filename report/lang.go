@@ -280,6 +280,19 @@ var labels = map[Lang]map[string]string{
 		"other":                  "Other",
 		"of_all":                 "of all members",
 		"colon":                  ": ",
+		// Points section (report/points.go).
+		"points":                   "Points programme",
+		"points_all":               "All members",
+		"points_tier":              "Tier",
+		"points_liability":         "Points liability",
+		"points_outstanding":       "Outstanding points",
+		"points_redemption_rate":   "Redemption rate",
+		"points_breakage_window":   "Breakage (window)",
+		"points_breakage_settled":  "Breakage (settled)",
+		"points_earn_per_active":   "Points earned per active member",
+		"points_liability_by_tier": "Liability by tier",
+		"points_note": "Liability = outstanding points × value per point. Over the last {days} days: redemption rate = points redeemed / points earned; " +
+			"breakage (window) = points expired / points earned; points earned per member with a points event. Breakage (settled) = expired / (redeemed + expired) to date.",
 	},
 	Chinese: {
 		"title":                "会员分析报告",
@@ -502,5 +515,18 @@ var labels = map[Lang]map[string]string{
 		"other":                  "其他",
 		"of_all":                 "占全部会员",
 		"colon":                  "：",
+		// Points section (report/points.go).
+		"points":                   "积分计划",
+		"points_all":               "全部会员",
+		"points_tier":              "等级",
+		"points_liability":         "积分负债",
+		"points_outstanding":       "未兑换积分",
+		"points_redemption_rate":   "兑换率",
+		"points_breakage_window":   "过期率（窗口）",
+		"points_breakage_settled":  "过期率（累计结清）",
+		"points_earn_per_active":   "活跃会员人均获得积分",
+		"points_liability_by_tier": "各等级积分负债",
+		"points_note": "积分负债 = 未兑换积分 × 每积分价值。最近 {days} 天：兑换率 = 兑换积分 / 获得积分；过期率（窗口）= 过期积分 / 获得积分；" +
+			"人均获得积分按有积分事件的会员计。过期率（累计结清）= 过期 /（兑换 + 过期），截至本期。",
 	},
 }

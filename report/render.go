@@ -122,7 +122,8 @@ func reportPage(r *Report, opt Options) page {
 	p.Sections = append(p.Sections, kpiSec,
 		rfmSection(r, f), cohortSection(r, f), clvSection(r, f), churnSection(r, f),
 		tierSection(r, f), lifecycleSection(r, f), potentialSection(r, f),
-		engagementSection(r, f), trendSection(r, f), filterSection(r, f))
+		engagementSection(r, f), trendSection(r, f), filterSection(r, f),
+		pointsSection(r, f))
 	withDownloads(p.Sections)
 	return p
 }

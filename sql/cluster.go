@@ -27,6 +27,10 @@ var Sharded = map[string]string{
 	// Raw tables of the items and campaigns load kinds.
 	"order_items":      ShardingKey,
 	"campaign_members": ShardingKey,
+
+	// Per-member outputs of the points and occasions models.
+	"points_balance": ShardingKey,
+	"occasions":      ShardingKey,
 }
 
 // Home lists the tables kept on the initiator (clickhouse.addr) only, in
@@ -35,6 +39,8 @@ var Home = []string{
 	"schema_migrations", "load_files", "load_leases", "load_rejects", "model_metrics",
 	"model_params", "cohorts", "lifecycle_flow", "tier_migration", "job_runs",
 	"model_runs", "snapshots",
+	// Per-tier aggregate of the points model.
+	"points_programme",
 }
 
 // IsSharded reports whether table is a member-keyed table that cluster

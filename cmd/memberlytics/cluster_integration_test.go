@@ -71,7 +71,8 @@ func TestClusterEqualsSingleNodeIntegration(t *testing.T) {
 
 	// The cluster really is sharded: every sharded output has rows on both
 	// shards, only its own members', and no stage is left anywhere.
-	for _, table := range []string{"members", "orders", "events", "rfm", "engagement", "lifecycle", "tiers", "member_profile", "segment_members", "clv", "churn"} {
+	for _, table := range []string{"members", "orders", "events", "rfm", "engagement", "lifecycle", "tiers", "member_profile", "segment_members", "clv", "churn",
+		"points_balance", "occasions"} {
 		for i, sh := range db.Shards {
 			n := chtest.QueryUint(t, sh, "SELECT count() FROM "+table+"_local")
 			wrong := chtest.QueryUint(t, sh, fmt.Sprintf("SELECT count() FROM %s_local WHERE cityHash64(member_id) %% 2 != %d", table, i))
@@ -123,7 +124,8 @@ func TestClusterEqualsSingleNodeIntegration(t *testing.T) {
 	}
 	// Every model wrote rows that were compared.
 	for _, table := range []string{"rfm", "cohorts", "engagement", "lifecycle", "lifecycle_flow", "tiers", "tier_migration",
-		"member_profile", "segment_members", "clv", "churn", "potential", "model_metrics", "model_params", "orders_current"} {
+		"member_profile", "segment_members", "clv", "churn", "potential", "model_metrics", "model_params", "orders_current",
+		"points_balance", "points_programme", "occasions"} {
 		if n := chtest.QueryUint(t, single, "SELECT count() FROM "+table); n == 0 {
 			t.Errorf("%s is empty on one server: the comparison proves nothing for it", table)
 		}

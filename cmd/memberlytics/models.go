@@ -3,6 +3,8 @@ package main
 import (
 	"github.com/memberlytics/memberlytics/internal/platform/config"
 	"github.com/memberlytics/memberlytics/models"
+	"github.com/memberlytics/memberlytics/models/occasions"
+	"github.com/memberlytics/memberlytics/models/points"
 )
 
 // newModelRegistry builds the registry of every model `memberlytics run`
@@ -17,6 +19,14 @@ func newModelRegistry(cfg config.Config) (*models.Registry, error) {
 	if err != nil {
 		return nil, err
 	}
+	pointsModel, err := points.FromConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	occasionsModel, err := occasions.FromConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
 	for _, m := range []models.Model{
 		clvModel,
 		churnModel,
@@ -26,7 +36,9 @@ func newModelRegistry(cfg config.Config) (*models.Registry, error) {
 		models.NewEngagement(cfg.Models.Engagement),
 		models.NewLifecycle(cfg.Models.Lifecycle),
 		models.NewTiers(cfg.Models.Tiers),
-		models.NewMemberProfile("clv", "churn", "potential"),
+		models.NewMemberProfile("clv", "churn", "potential", "occasions"),
+		pointsModel,
+		occasionsModel,
 	} {
 		if err := reg.Add(m); err != nil {
 			return nil, err

@@ -93,6 +93,12 @@ UNION ALL
 -- columns, code 171).
 SELECT as_of, 'potential', reason, member_id, @run_id
 FROM (SELECT as_of, reason, member_id FROM potential WHERE as_of = toDate(@as_of) AND run_id = @dep_potential)
+UNION ALL
+-- Birthdays and membership anniversaries in the coming days (model
+-- occasions), segment birthday or anniversary; none when occasions is not
+-- a dependency. The date is in the occasions table.
+SELECT as_of, 'occasion', occasion, member_id, @run_id
+FROM (SELECT as_of, occasion, member_id FROM occasions WHERE as_of = toDate(@as_of) AND run_id = @dep_occasions)
 
 -- name: summary
 SELECT family, segment, toFloat64(count()) FROM segment_members WHERE as_of = toDate(@as_of) GROUP BY family, segment

@@ -77,7 +77,8 @@
 //
 // events: event_id, member_id, event_time, event_type (login, page_view,
 // product_view, add_to_cart, campaign_open, campaign_click, review,
-// share, referral, checkin, points_earned, points_redeemed, nps_survey),
+// share, referral, checkin, points_earned, points_redeemed, nps_survey,
+// points_expired),
 // value (float), properties (a JSON object as a string, e.g.
 // {"order_id":"O000000001-2"}).
 //

@@ -36,7 +36,8 @@ type eventCtx struct {
 // (prospects: 0.3 + 0.7*exp(-u/ProspectDecayDays) of it). Each paid order
 // brings a product view and add to cart (online) or a store check-in, a
 // points_earned worth floor(amount), sometimes a redemption, a review, a
-// share or an NPS survey. Buyers may refer a friend once while alive.
+// share or an NPS survey; unredeemed points expire PointsExpiryDays
+// after they were earned. Buyers may refer a friend once while alive.
 func (gen *generator) events(idx int64, x eventCtx, orders []orderRow, c *chunk) {
 	o := gen.o
 	e := &o.Events
@@ -112,14 +113,28 @@ func (gen *generator) events(idx int64, x eventCtx, orders []orderRow, c *chunk)
 		}
 	}
 
-	// Events tied to paid orders.
+	// Events tied to paid orders. Points are kept in lots, one per
+	// points_earned: a redemption uses the oldest lots first, and what is
+	// left of a lot expires PointsExpiryDays after it was earned (0: never).
 	var balance int64
+	var lots []pointsLot
+	expiry := float64(e.PointsExpiryDays) * secondsPerDay
+	expire := func(until float64) {
+		for len(lots) > 0 && e.PointsExpiryDays > 0 && lots[0].t+expiry <= until {
+			if lots[0].left > 0 {
+				emit(lots[0].t+expiry, evPointsExpired, float64(lots[0].left), propOrder, lots[0].seq)
+				balance -= lots[0].left
+			}
+			lots = lots[1:]
+		}
+	}
 	for i := range orders {
 		r := &orders[i]
 		if r.status != statusPaid {
 			continue
 		}
 		t := float64(r.ordered)
+		expire(t)
 		amount := float64(r.amount) / 100
 		seq := int64(r.seq)
 		if r.store == 0 {
@@ -133,10 +148,19 @@ func (gen *generator) events(idx int64, x eventCtx, orders []orderRow, c *chunk)
 			redeemed := balance / 100 * 100
 			emit(t, evPointsRedeemed, float64(redeemed), propOrder, seq)
 			balance -= redeemed
+			for use := redeemed; use > 0; {
+				n := min(use, lots[0].left)
+				lots[0].left -= n
+				use -= n
+				if lots[0].left == 0 {
+					lots = lots[1:]
+				}
+			}
 		}
 		earned := r.amount / 100
 		emit(t+1, evPointsEarned, float64(earned), propOrder, seq)
 		balance += earned
+		lots = append(lots, pointsLot{t: t + 1, left: earned, seq: seq})
 		if g.Float64() < e.ReviewProb {
 			emit(t+(1+9*g.Float64())*secondsPerDay, evReview, float64(1+g.pick(ratingCum)), propOrder, seq)
 		}
@@ -147,6 +171,8 @@ func (gen *generator) events(idx int64, x eventCtx, orders []orderRow, c *chunk)
 			emit(t+(1+2*g.Float64())*secondsPerDay, evNPSSurvey, float64(g.pick(npsCum)), propOrder, seq)
 		}
 	}
+
+	expire(math.Inf(1))
 
 	// One referral, at a uniform operational time while alive.
 	if !x.prospect && x.firstF < gen.end && g.Float64() < e.ReferralProb {
@@ -182,4 +208,11 @@ func (gen *generator) decaying(from, rate0, decay float64, fn func(tau float64))
 		}
 		fn(tau)
 	}
+}
+
+// pointsLot is the part of one points_earned not yet redeemed or expired.
+type pointsLot struct {
+	t    float64 // calendar seconds of the points_earned event
+	left int64
+	seq  int64 // order seq, for the properties of the expiry event
 }

@@ -109,3 +109,64 @@ func TestEventProcesses(t *testing.T) {
 	wantDec := 0.5 * 45 * (1 - math.Exp(-200.0/45))
 	within(t, "decaying mean count", dec/runs, wantDec, 4*math.Sqrt(wantDec/runs))
 }
+
+// TestPointsExpiryRule replays each member's points events from the file
+// with the programme's rule (redemptions use the oldest points, what is
+// left of a points_earned expires points_expiry_days later): every
+// points_expired is exactly what the replay expires at that instant, no
+// balance goes negative, and the totals agree with truth.json.
+func TestPointsExpiryRule(t *testing.T) {
+	o := smallOptions(t, FormatCSV, 3000)
+	sum := mustGenerate(t, o)
+	events := readCSV(t, filepath.Join(o.OutDir, "events.csv"))
+	type lot struct {
+		at   time.Time
+		left float64
+	}
+	lots := map[string][]lot{}
+	totals := map[string]float64{}
+	expiry := time.Duration(sum.Truth.Points.ExpiryDays) * 24 * time.Hour
+	for _, r := range events.rows { // per member in time order, as written
+		at, err := time.Parse(time.RFC3339, r[2])
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, _ := strconv.ParseFloat(r[4], 64)
+		totals[r[3]] += v
+		ls := lots[r[1]]
+		switch r[3] {
+		case "points_earned":
+			ls = append(ls, lot{at, v})
+		case "points_redeemed":
+			for use := v; use > 0; {
+				if len(ls) == 0 {
+					t.Fatalf("%s redeems %v points more than the member holds", r[0], use)
+				}
+				n := min(use, ls[0].left)
+				ls[0].left -= n
+				use -= n
+				if ls[0].left == 0 {
+					ls = ls[1:]
+				}
+			}
+		case "points_expired":
+			var due float64
+			for len(ls) > 0 && !ls[0].at.Add(expiry).After(at) {
+				due += ls[0].left
+				ls = ls[1:]
+			}
+			if due != v {
+				t.Fatalf("%s expires %v points at %s, the rule expires %v", r[0], v, r[2], due)
+			}
+		}
+		lots[r[1]] = ls
+	}
+	p := sum.Truth.Points
+	if p.ExpiryDays != 365 || p.Expired == 0 || p.Redeemed == 0 {
+		t.Fatalf("truth points %+v: want a 365-day expiry with redemptions and expiries", p)
+	}
+	if totals["points_earned"] != p.Earned || totals["points_redeemed"] != p.Redeemed || totals["points_expired"] != p.Expired ||
+		p.Outstanding != p.Earned-p.Redeemed-p.Expired {
+		t.Errorf("file totals %v, truth %+v", totals, p)
+	}
+}

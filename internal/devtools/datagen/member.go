@@ -196,6 +196,7 @@ func (gen *generator) member(idx int64, c *chunk) {
 		for i := range ev {
 			ev[i].seq = int32(i + 1)
 			st.eventsByType[ev[i].typ]++
+			st.valueByType[ev[i].typ] += ev[i].value
 		}
 		st.events += int64(len(ev))
 	}

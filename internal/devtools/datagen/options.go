@@ -134,6 +134,10 @@ type EventParams struct {
 	// RedeemProb is the chance, per paid order, that a member holding at
 	// least 500 points redeems them in whole hundreds.
 	RedeemProb float64 `json:"redeem_prob"`
+	// PointsExpiryDays is how long earned points stay valid: what is left
+	// of a points_earned (redemptions use the oldest points first) is
+	// written as points_expired that many days later. 0: points never expire.
+	PointsExpiryDays int `json:"points_expiry_days"`
 	// ReferralProb is the chance that an ordering member refers a friend
 	// once while alive.
 	ReferralProb float64 `json:"referral_prob"`
@@ -254,6 +258,7 @@ func DefaultOptions() Options {
 			ShareProb:               0.03,
 			NPSProb:                 0.05,
 			RedeemProb:              0.15,
+			PointsExpiryDays:        365,
 			ReferralProb:            0.05,
 		},
 		Season: DefaultSeasonality(),
@@ -394,6 +399,9 @@ func (o Options) Validate() error {
 	share("Events.ShareProb", e.ShareProb)
 	share("Events.NPSProb", e.NPSProb)
 	share("Events.RedeemProb", e.RedeemProb)
+	if e.PointsExpiryDays < 0 {
+		bad("Events.PointsExpiryDays", "must not be negative, got %d", e.PointsExpiryDays)
+	}
 	share("Events.ReferralProb", e.ReferralProb)
 
 	positive("Items.Concentration", o.Items.Concentration)

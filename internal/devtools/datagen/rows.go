@@ -62,13 +62,14 @@ const (
 	evPointsEarned
 	evPointsRedeemed
 	evNPSSurvey
+	evPointsExpired
 	numEventTypes
 )
 
 var eventTypeNames = [numEventTypes]string{
 	"login", "page_view", "product_view", "add_to_cart", "campaign_open",
 	"campaign_click", "review", "share", "referral", "checkin",
-	"points_earned", "points_redeemed", "nps_survey",
+	"points_earned", "points_redeemed", "nps_survey", "points_expired",
 }
 
 func (t eventType) String() string { return eventTypeNames[t] }

@@ -18,6 +18,7 @@ type stats struct {
 
 	events       int64
 	eventsByType [numEventTypes]int64
+	valueByType  [numEventTypes]float64 // sum of value, e.g. points
 
 	shifted, collisions int64 // same-day rule: moved to the next day, left on the same day
 
@@ -95,6 +96,7 @@ func (s *stats) merge(o *stats) {
 	s.events += o.events
 	for i, n := range o.eventsByType {
 		s.eventsByType[i] += n
+		s.valueByType[i] += o.valueByType[i]
 	}
 	s.shifted += o.shifted
 	s.items += o.items

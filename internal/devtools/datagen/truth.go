@@ -27,6 +27,7 @@ type Truth struct {
 	Checks        []Check           `json:"checks"`
 	Categories    TruthCategories   `json:"categories"`
 	Campaigns     []TruthCampaign   `json:"campaigns"`
+	Points        TruthPoints       `json:"points"`
 	Notes         []string          `json:"notes"`
 }
 
@@ -63,6 +64,18 @@ type TruthCampaign struct {
 	// treatment members who would not have converted.
 	ExpectedEffect float64 `json:"expected_effect"`
 	Description    string  `json:"description"`
+}
+
+// TruthPoints are the programme's points totals over the whole window:
+// the sums of the value of every points_earned, points_redeemed and
+// points_expired written, and the expiry rule that produced the expiries.
+type TruthPoints struct {
+	ExpiryDays  int     `json:"expiry_days"`
+	Earned      float64 `json:"earned"`
+	Redeemed    float64 `json:"redeemed"`
+	Expired     float64 `json:"expired"`
+	Outstanding float64 `json:"outstanding_at_end"`
+	Description string  `json:"description"`
 }
 
 // TruthWindow is the observation window in calendar and operational time.
@@ -190,6 +203,17 @@ func newTruth(o *Options, cal *calendar, s *stats) Truth {
 		CampaignAssignments:         s.campaignRows(),
 		CampaignExtraOrders:         s.campaigns[campaignWithEffect].extraOrders,
 		EventsByType:                byType,
+	}
+
+	t.Points = TruthPoints{
+		ExpiryDays:  o.Events.PointsExpiryDays,
+		Earned:      s.valueByType[evPointsEarned],
+		Redeemed:    s.valueByType[evPointsRedeemed],
+		Expired:     s.valueByType[evPointsExpired],
+		Outstanding: s.valueByType[evPointsEarned] - s.valueByType[evPointsRedeemed] - s.valueByType[evPointsExpired],
+		Description: "Each paid order earns floor(amount) points (points_earned, one lot per order). A member holding at least 500 points redeems " +
+			"whole hundreds with probability redeem_prob at a later paid order (points_redeemed), using the oldest lots first; what is left of a lot " +
+			"expires expiry_days after it was earned (points_expired; 0 = never). Totals are over [start, end); outstanding = earned - redeemed - expired.",
 	}
 
 	season := TruthSeason{
