@@ -35,6 +35,9 @@ var Home = []string{
 	"schema_migrations", "load_files", "load_leases", "load_rejects", "model_metrics",
 	"model_params", "cohorts", "lifecycle_flow", "tier_migration", "job_runs",
 	"model_runs", "snapshots",
+
+	// Outputs of the campaigns model (models/campaigns).
+	"campaign_results", "campaign_funnel",
 }
 
 // IsSharded reports whether table is a member-keyed table that cluster
