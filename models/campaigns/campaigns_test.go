@@ -371,3 +371,19 @@ func runCampaigns(t *testing.T, conn warehouse.Conn, dir string, truth datagen.T
 	}
 	return got
 }
+
+// TestExampleConfigDecodes: the documented keys of
+// deploy/memberlytics.example.yaml decode into DefaultParams' values.
+func TestExampleConfigDecodes(t *testing.T) {
+	cfg, err := config.Load("../../deploy/memberlytics.example.yaml", true, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := FromConfig(cfg.Models.Campaigns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := DefaultParams(); m.p.WindowDays != d.WindowDays || m.p.BootstrapReps != d.BootstrapReps || m.p.LayerDays != d.LayerDays || len(m.p.TreatmentShares) != 0 {
+		t.Errorf("example decodes to %+v, want the defaults %+v", m.p, d)
+	}
+}
