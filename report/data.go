@@ -65,6 +65,8 @@ var sources = []source{
 	{"tiers", "tiers", []string{"as_of", "member_id", "tier", "tier_rank"}},
 	{"potential", "potential", []string{"as_of", "member_id", "reason"}},
 	{"churn", "model_metrics", []string{"as_of", "model", "metric", "value"}},
+	{"campaigns", "campaign_results", []string{"as_of", "campaign_id", "evidence", "group", "variant", "conversion_uplift", "srm_mismatch"}},
+	{"campaigns", "campaign_funnel", []string{"as_of", "campaign_id", "group", "step", "members"}},
 }
 
 // KPIKind says how a KPI is formatted and how its change is written.
@@ -235,13 +237,14 @@ type Report struct {
 	Tiers       Tiers
 	Lifecycle   Flow
 	Potential   Potential
+	Campaigns   Campaigns
 }
 
 // Missing lists every missing model output of the report, without repeats.
 func (r *Report) Missing() []Missing {
 	var all []Missing
 	seen := map[string]bool{}
-	for _, ms := range [][]Missing{r.KPIMissing, r.RFM.Missing, r.Cohorts.Missing, r.CLV.Missing, r.Churn.Missing, r.Tiers.Missing, r.Lifecycle.Missing, r.Potential.Missing} {
+	for _, ms := range [][]Missing{r.KPIMissing, r.RFM.Missing, r.Cohorts.Missing, r.CLV.Missing, r.Churn.Missing, r.Tiers.Missing, r.Lifecycle.Missing, r.Potential.Missing, r.Campaigns.Missing} {
 		for _, m := range ms {
 			k := m.Table + "/" + string(m.Reason)
 			if !seen[k] {
@@ -282,7 +285,7 @@ func Load(ctx context.Context, q Querier, asOf time.Time) (*Report, error) {
 	if l.prev != "1970-01-01" {
 		r.Prev, _ = time.Parse(asof.Layout, l.prev)
 	}
-	steps := []func(context.Context, *Report) error{l.kpis, l.rfm, l.cohorts, l.clv, l.churn, l.tiers, l.lifecycle, l.potential}
+	steps := []func(context.Context, *Report) error{l.kpis, l.rfm, l.cohorts, l.clv, l.churn, l.tiers, l.lifecycle, l.potential, l.campaigns}
 	for _, step := range steps {
 		if err := step(ctx, r); err != nil {
 			return nil, err

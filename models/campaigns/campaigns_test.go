@@ -23,6 +23,7 @@ import (
 	"github.com/memberlytics/memberlytics/internal/testkit/chtest"
 	"github.com/memberlytics/memberlytics/internal/testkit/genload"
 	"github.com/memberlytics/memberlytics/models"
+	"github.com/memberlytics/memberlytics/report"
 )
 
 func TestMain(m *testing.M) { os.Exit(chtest.Main(m)) }
@@ -368,6 +369,13 @@ func runCampaigns(t *testing.T, conn warehouse.Conn, dir string, truth datagen.T
 	t.Logf("C1 funnel: %v", fun)
 	if len(fun) != 8 || fun[4][1] != "flagged" || fun[5][1] != "reached" || fun[5][2] != fun[4][2] || fun[1][2] != "0" {
 		t.Errorf("C1 funnel %v: want 4 steps per group, every flagged treatment member reached (test events), no control member reached", fun)
+	}
+	rep, err := report.Load(ctx, conn, asOf)
+	if err != nil {
+		t.Fatalf("report: %v", err)
+	}
+	if len(rep.Campaigns.Missing) != 0 || len(rep.Campaigns.Rows) != len(got) || len(rep.Campaigns.Funnel) == 0 {
+		t.Errorf("report campaigns section: %d rows (want %d), %d funnel rows, missing %v", len(rep.Campaigns.Rows), len(got), len(rep.Campaigns.Funnel), rep.Campaigns.Missing)
 	}
 	return got
 }
