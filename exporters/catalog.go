@@ -27,9 +27,9 @@ const (
 const ProfileModel = "member_profile"
 
 // DefaultCatalog is the standard export allow-list: member_profile,
-// segment_members and segment_changes, in that order, exported by
-// default; then points_balance, points_programme and occasions, exported
-// when named.
+// segment_members, segment_changes and campaign_results, in that order,
+// exported by default; then points_balance, points_programme and
+// occasions, exported when named.
 func DefaultCatalog() (*Catalog, error) {
 	changes, err := sql.ExportQuery(TableSegmentChanges)
 	if err != nil {
@@ -39,6 +39,8 @@ func DefaultCatalog() (*Catalog, error) {
 		Source{Name: TableMemberProfile, Table: "member_profile", Model: ProfileModel, OrderBy: []string{"member_id"}, Exclude: []string{"run_id"}},
 		Source{Name: TableSegmentMembers, Table: "segment_members", Model: ProfileModel, OrderBy: []string{"member_id", "family", "segment"}, Exclude: []string{"run_id"}},
 		SegmentChangesSource(changes),
+		// campaign_results: the campaigns model's per campaign, group and variant outcomes and uplift.
+		Source{Name: TableCampaignResults, Table: "campaign_results", Model: "campaigns", OrderBy: []string{"campaign_id", "group", "variant"}, Exclude: []string{"run_id"}},
 		// Points and occasions (models points, occasions), on request:
 		// --tables points_balance,points_programme,occasions.
 		Source{Name: TablePointsBalance, Table: "points_balance", Model: "points", OrderBy: []string{"member_id"}, Exclude: []string{"run_id"}, OnRequest: true},
@@ -56,6 +58,11 @@ const (
 	TablePointsProgramme = "points_programme"
 	TableOccasions       = "occasions"
 )
+
+// TableCampaignResults is campaign_results: one row per campaign, group
+// and variant (models/campaigns), ordered by campaign_id, group, variant;
+// run_id left out.
+const TableCampaignResults = "campaign_results"
 
 // SegmentChangesSource is the segment_changes source over query (the text
 // of sql/exports/segment_changes.sql, or a test's variant of it).

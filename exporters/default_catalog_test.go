@@ -40,11 +40,11 @@ func TestDefaultCatalogIntegration(t *testing.T) {
 	m := export(t, conn, cat, Options{Dir: dir}, testAsOf)
 	folder := filepath.Join(dir, "as_of=2026-01-31")
 	checkManifestFiles(t, folder)
-	if len(m.Files) != 9 {
-		t.Fatalf("%d files, want 3 tables x 3 formats", len(m.Files))
+	if len(m.Files) != 12 {
+		t.Fatalf("%d files, want 4 tables x 3 formats", len(m.Files))
 	}
 	rows := m.RowsByTable()
-	if rows[TableMemberProfile] != 2 || rows[TableSegmentMembers] != 2 || rows[TableSegmentChanges] != 2 {
+	if rows[TableMemberProfile] != 2 || rows[TableSegmentMembers] != 2 || rows[TableSegmentChanges] != 2 || rows[TableCampaignResults] != 0 {
 		t.Errorf("rows = %v", rows)
 	}
 	for _, f := range m.Files {

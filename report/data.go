@@ -68,6 +68,8 @@ var sources = []source{
 	{"engagement", "engagement", engagementColumns},
 	{"member_profile", "member_profile", []string{"as_of", "member_id", "region", "channel", "tier", "lifecycle_stage", "frequency", "monetary", "clv", "churn_probability"}},
 	{"points", "points_programme", []string{"as_of", "tier", "members", "outstanding", "liability", "currency"}},
+	{"campaigns", "campaign_results", []string{"as_of", "campaign_id", "evidence", "group", "variant", "conversion_uplift", "srm_mismatch"}},
+	{"campaigns", "campaign_funnel", []string{"as_of", "campaign_id", "group", "step", "members"}},
 }
 
 // KPIKind says how a KPI is formatted and how its change is written.
@@ -244,9 +246,10 @@ type Report struct {
 	Params     map[string]map[string]float64
 	Engagement Engagement
 	// Trends holds every headline figure at every as_of up to the report's.
-	Trends  []Trend
-	Filters Filters
-	Points  Points
+	Trends    []Trend
+	Filters   Filters
+	Points    Points
+	Campaigns Campaigns
 }
 
 // Missing lists every missing model output of the report, without repeats.
@@ -254,7 +257,7 @@ func (r *Report) Missing() []Missing {
 	var all []Missing
 	seen := map[string]bool{}
 	for _, ms := range [][]Missing{r.KPIMissing, r.RFM.Missing, r.Cohorts.Missing, r.CLV.Missing, r.Churn.Missing, r.Tiers.Missing, r.Lifecycle.Missing, r.Potential.Missing, r.Engagement.Missing, r.Filters.Missing,
-		r.Points.Missing} {
+		r.Points.Missing, r.Campaigns.Missing} {
 		for _, m := range ms {
 			k := m.Table + "/" + string(m.Reason)
 			if !seen[k] {
@@ -299,7 +302,7 @@ func Load(ctx context.Context, q Querier, asOf time.Time) (*Report, error) {
 	}
 	steps := []func(context.Context, *Report) error{l.kpis, l.rfm, l.cohorts, l.clv, l.churn, l.tiers, l.lifecycle, l.potential,
 		l.params, l.engagement, l.filters,
-		l.points}
+		l.points, l.campaigns}
 	for _, step := range steps {
 		if err := step(ctx, r); err != nil {
 			return nil, err

@@ -41,6 +41,9 @@ var Home = []string{
 	"model_runs", "snapshots",
 	// Per-tier aggregate of the points model.
 	"points_programme",
+
+	// Outputs of the campaigns model (models/campaigns).
+	"campaign_results", "campaign_funnel",
 }
 
 // IsSharded reports whether table is a member-keyed table that cluster

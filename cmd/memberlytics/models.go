@@ -3,6 +3,7 @@ package main
 import (
 	"github.com/memberlytics/memberlytics/internal/platform/config"
 	"github.com/memberlytics/memberlytics/models"
+	"github.com/memberlytics/memberlytics/models/campaigns"
 	"github.com/memberlytics/memberlytics/models/occasions"
 	"github.com/memberlytics/memberlytics/models/points"
 )
@@ -27,6 +28,10 @@ func newModelRegistry(cfg config.Config) (*models.Registry, error) {
 	if err != nil {
 		return nil, err
 	}
+	campaignsModel, err := campaigns.FromConfig(cfg.Models.Campaigns)
+	if err != nil {
+		return nil, err
+	}
 	for _, m := range []models.Model{
 		clvModel,
 		churnModel,
@@ -39,6 +44,7 @@ func newModelRegistry(cfg config.Config) (*models.Registry, error) {
 		models.NewMemberProfile("clv", "churn", "potential", "occasions"),
 		pointsModel,
 		occasionsModel,
+		campaignsModel,
 	} {
 		if err := reg.Add(m); err != nil {
 			return nil, err
