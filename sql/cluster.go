@@ -35,6 +35,8 @@ var Home = []string{
 	"schema_migrations", "load_files", "load_leases", "load_rejects", "model_metrics",
 	"model_params", "cohorts", "lifecycle_flow", "tier_migration", "job_runs",
 	"model_runs", "snapshots",
+	// kpi_breakdown's outputs: a few rows per as_of.
+	"kpi_breakdown", "kpi_contribution",
 }
 
 // IsSharded reports whether table is a member-keyed table that cluster

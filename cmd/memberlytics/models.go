@@ -3,6 +3,7 @@ package main
 import (
 	"github.com/memberlytics/memberlytics/internal/platform/config"
 	"github.com/memberlytics/memberlytics/models"
+	kpibreakdown "github.com/memberlytics/memberlytics/models/kpi_breakdown"
 )
 
 // newModelRegistry builds the registry of every model `memberlytics run`
@@ -17,6 +18,10 @@ func newModelRegistry(cfg config.Config) (*models.Registry, error) {
 	if err != nil {
 		return nil, err
 	}
+	kpiBreakdown, err := kpibreakdown.FromConfig(cfg.Models.KPIBreakdown)
+	if err != nil {
+		return nil, err
+	}
 	for _, m := range []models.Model{
 		clvModel,
 		churnModel,
@@ -27,6 +32,7 @@ func newModelRegistry(cfg config.Config) (*models.Registry, error) {
 		models.NewLifecycle(cfg.Models.Lifecycle),
 		models.NewTiers(cfg.Models.Tiers),
 		models.NewMemberProfile("clv", "churn", "potential"),
+		kpiBreakdown,
 	} {
 		if err := reg.Add(m); err != nil {
 			return nil, err
