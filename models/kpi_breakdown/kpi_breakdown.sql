@@ -34,7 +34,7 @@ CREATE TABLE {{base}}
 INSERT INTO {{base}} (member_id, region, join_channel, tier, value_layer, lifecycle_stage, has_clv, clv, has_churn,
     churn_risk, orders, revenue, discount, active)
 SELECT member_id, region, channel, tier, value_layer, lifecycle_stage,
-    toUInt8(isNotNull(clv)), ifNull(clv, 0), toUInt8(churn_risk_band != ''), toUInt8(has(@risk_bands, churn_risk_band)),
+    toUInt8(isNotNull(clv)), ifNull(clv, 0), toUInt8(isNotNull(churn_risk_band)), toUInt8(has(@risk_bands, ifNull(churn_risk_band, ''))),
     o_orders, o_revenue, o_discount, toUInt8(o_orders > 0 AND o_last >= toDateTime(@active_start, 'UTC'))
 FROM
 (

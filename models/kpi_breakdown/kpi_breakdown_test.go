@@ -132,6 +132,8 @@ var fxOrders = []fxOrder{
 
 const fxAsOf = "2024-03-31"
 
+var decoyBand = "high"
+
 func load(t *testing.T, conn warehouse.Conn) {
 	t.Helper()
 	ctx := context.Background()
@@ -142,12 +144,16 @@ func load(t *testing.T, conn warehouse.Conn) {
 	}
 	day, _ := asof.Parse(fxAsOf)
 	for _, m := range fxMembers {
-		if err := b.Append(day, m.id, at("2020-01-01 00:00:00"), m.region, m.channel, m.tier, m.layer, m.stage, m.clv, m.band, "p1"); err != nil {
+		var band *string // NULL: churn has no row for the member
+		if m.band != "" {
+			band = &m.band
+		}
+		if err := b.Append(day, m.id, at("2020-01-01 00:00:00"), m.region, m.channel, m.tier, m.layer, m.stage, m.clv, band, "p1"); err != nil {
 			t.Fatal(err)
 		}
 	}
 	// A decoy: the same as_of from another member_profile run.
-	if err := b.Append(day, "m99", at("2020-01-01 00:00:00"), "east", "app", "gold", "high", "active", f(1e6), "high", "p0"); err != nil {
+	if err := b.Append(day, "m99", at("2020-01-01 00:00:00"), "east", "app", "gold", "high", "active", f(1e6), &decoyBand, "p0"); err != nil {
 		t.Fatal(err)
 	}
 	if err := b.Send(); err != nil {

@@ -21,7 +21,7 @@ CREATE TABLE IF NOT EXISTS kpi_breakdown
     discount                 Decimal(18, 2)    COMMENT 'Discount and benefit cost: sum of orders.discount of the paid orders in the window, brand currency',
     aov                      Nullable(Float64) COMMENT 'Average order value: revenue / orders, brand currency; NULL without orders',
     repurchase_rate          Nullable(Float64) COMMENT 'repeat_buyers / buyers (0-1); NULL without buyers',
-    churn_scored             UInt64            COMMENT 'Members with a churn risk band (a churn row) in member_profile',
+    churn_scored             UInt64            COMMENT 'Members with a churn risk band in member_profile (churn_risk_band not NULL: churn has a row for the member)',
     churn_risk_members       UInt64            COMMENT 'Members whose churn risk band is one of models.kpi_breakdown.churn_risk_bands (default high, critical)',
     churn_risk_share         Nullable(Float64) COMMENT 'churn_risk_members / churn_scored (0-1); NULL when no member is scored',
     clv_members              UInt64            COMMENT 'Members with a CLV (member_profile.clv not NULL)',
