@@ -22,12 +22,17 @@ const (
 	TableSegmentChanges = "segment_changes"
 )
 
+// TableKPIBreakdown is kpi_breakdown: the headline KPIs per (dimension,
+// value) of the kpi_breakdown model, ordered by dimension, value; run_id
+// left out.
+const TableKPIBreakdown = "kpi_breakdown"
+
 // ProfileModel is the model that writes member_profile and
 // segment_members: the default catalog reads its run of each snapshot.
 const ProfileModel = "member_profile"
 
 // DefaultCatalog is the standard export allow-list: member_profile,
-// segment_members and segment_changes, in that order.
+// segment_members, segment_changes and kpi_breakdown, in that order.
 func DefaultCatalog() (*Catalog, error) {
 	changes, err := sql.ExportQuery(TableSegmentChanges)
 	if err != nil {
@@ -37,6 +42,7 @@ func DefaultCatalog() (*Catalog, error) {
 		Source{Name: TableMemberProfile, Table: "member_profile", Model: ProfileModel, OrderBy: []string{"member_id"}, Exclude: []string{"run_id"}},
 		Source{Name: TableSegmentMembers, Table: "segment_members", Model: ProfileModel, OrderBy: []string{"member_id", "family", "segment"}, Exclude: []string{"run_id"}},
 		SegmentChangesSource(changes),
+		Source{Name: TableKPIBreakdown, Table: "kpi_breakdown", Model: "kpi_breakdown", OrderBy: []string{"dimension", "value"}, Exclude: []string{"run_id"}},
 	)
 }
 
