@@ -2,7 +2,9 @@
 -- share of revenue, from member_profile of the as_of (exactly the run
 -- @dep_member_profile) and the paid orders of the window
 -- [@window_start, @as_of_end). Paid as every model: status paid, or the
--- latest version recorded after the end of as_of.
+-- latest version recorded after the end of as_of. A repeat buyer has paid
+-- orders on two or more purchase days (business days, @tz): the
+-- repurchase definition of models/README.md.
 --
 -- Three passes over the data: base (one row per member: profile columns
 -- joined with the member's window order totals, one GROUP BY over
@@ -25,6 +27,7 @@ CREATE TABLE {{base}}
     has_churn       UInt8,
     churn_risk      UInt8,
     orders          UInt64,
+    days            UInt64,
     revenue         Decimal(18, 2),
     discount        Decimal(18, 2),
     active          UInt8
@@ -32,10 +35,10 @@ CREATE TABLE {{base}}
 
 -- name: base_fill
 INSERT INTO {{base}} (member_id, region, join_channel, tier, value_layer, lifecycle_stage, has_clv, clv, has_churn,
-    churn_risk, orders, revenue, discount, active)
+    churn_risk, orders, days, revenue, discount, active)
 SELECT member_id, region, channel, tier, value_layer, lifecycle_stage,
     toUInt8(isNotNull(clv)), ifNull(clv, 0), toUInt8(isNotNull(churn_risk_band)), toUInt8(has(@risk_bands, ifNull(churn_risk_band, ''))),
-    o_orders, o_revenue, o_discount, toUInt8(o_orders > 0 AND o_last >= toDateTime(@active_start, 'UTC'))
+    o_orders, o_days, o_revenue, o_discount, toUInt8(o_orders > 0 AND o_last >= toDateTime(@active_start, 'UTC'))
 FROM
 (
     SELECT member_id, region, channel, tier, value_layer, lifecycle_stage, clv, churn_risk_band
@@ -43,7 +46,7 @@ FROM
 ) AS p
 ANY LEFT JOIN
 (
-    SELECT member_id, count() AS o_orders, sum(amount) AS o_revenue, sum(discount) AS o_discount, max(ordered_at) AS o_last
+    SELECT member_id, count() AS o_orders, uniqExact(toDate(ordered_at, @tz)) AS o_days, sum(amount) AS o_revenue, sum(discount) AS o_discount, max(ordered_at) AS o_last
     FROM orders_current
     WHERE (status = 'paid' OR updated_at >= toDateTime(@as_of_end, 'UTC'))
       AND ordered_at < toDateTime(@as_of_end, 'UTC') AND ordered_at >= toDateTime(@window_start, 'UTC')
@@ -74,7 +77,7 @@ CREATE TABLE {{raw}}
 -- all row.
 INSERT INTO {{raw}} (dimension, value, basis, members, active_members, buyers, repeat_buyers, orders, revenue, discount,
     churn_scored, churn_risk_members, clv_members, clv_sum)
-SELECT d.1 AS dim, d.2 AS val, 'member', count(), sum(active), countIf(orders > 0), countIf(orders > 1), sum(orders),
+SELECT d.1 AS dim, d.2 AS val, 'member', count(), sum(active), countIf(orders > 0), countIf(days > 1), sum(orders),
     sum(revenue), sum(discount), sum(has_churn), sum(churn_risk), sum(has_clv), sum(clv)
 FROM {{base}}
 ARRAY JOIN [('all', 'all'), ('region', region), ('join_channel', join_channel), ('tier', tier),
@@ -90,15 +93,17 @@ GROUP BY dim, val
 -- per key too.
 INSERT INTO {{raw}} (dimension, value, basis, members, active_members, buyers, repeat_buyers, orders, revenue, discount,
     churn_scored, churn_risk_members, clv_members, clv_sum)
-SELECT dim, val, 'order', count(), sum(v_active), count(), countIf(v_orders > 1), sum(v_orders), sum(v_revenue),
+SELECT dim, val, 'order', count(), sum(v_active), count(), countIf(v_days > 1), sum(v_orders), sum(v_revenue),
     sum(v_discount), sum(has_churn), sum(churn_risk), sum(has_clv), sum(clv)
 FROM
 (
-    SELECT member_id, d.1 AS dim, d.2 AS val, sum(c_orders) AS v_orders, sum(c_revenue) AS v_revenue,
+    SELECT member_id, d.1 AS dim, d.2 AS val, sum(c_orders) AS v_orders, length(groupUniqArrayArray(c_days)) AS v_days,
+        sum(c_revenue) AS v_revenue,
         sum(c_discount) AS v_discount, toUInt8(max(c_last) >= toDateTime(@active_start, 'UTC')) AS v_active
     FROM
     (
-        SELECT member_id, channel, store_id, count() AS c_orders, sum(amount) AS c_revenue, sum(discount) AS c_discount,
+        SELECT member_id, channel, store_id, count() AS c_orders, groupUniqArray(toDate(ordered_at, @tz)) AS c_days,
+            sum(amount) AS c_revenue, sum(discount) AS c_discount,
             max(ordered_at) AS c_last
         FROM orders_current
         WHERE (status = 'paid' OR updated_at >= toDateTime(@as_of_end, 'UTC'))

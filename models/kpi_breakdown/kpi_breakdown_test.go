@@ -122,6 +122,7 @@ var fxOrders = []fxOrder{
 	{"o1", "m01", "2024-03-01 10:00:00", "300.00", "30.00", "store", "S1", "paid", ""},
 	{"o2", "m01", "2023-12-01 10:00:00", "200.00", "0.00", "app", "", "paid", ""},
 	{"o3", "m02", "2024-02-15 10:00:00", "100.00", "10.00", "store", "S1", "paid", ""},
+	{"o10", "m02", "2024-02-15 12:00:00", "10.00", "0.00", "store", "S1", "paid", ""},                       // the same purchase day as o3
 	{"o4", "m02", "2022-01-01 10:00:00", "999.00", "0.00", "store", "S2", "paid", ""},                       // before the window
 	{"o5", "m03", "2023-06-01 10:00:00", "50.00", "5.00", "web", "", "paid", ""},                            // not active
 	{"o6", "m03", "2023-07-01 10:00:00", "20.00", "0.00", "web", "", "refunded", "2023-07-05 00:00:00"},     // refunded before as_of
@@ -194,6 +195,7 @@ func expected() map[[2]string]*kpis {
 		orders        int
 		revenue, disc float64
 		last          time.Time
+		days          map[string]bool
 	}
 	prof := map[string]fxMember{}
 	for _, m := range fxMembers {
@@ -203,6 +205,10 @@ func expected() map[[2]string]*kpis {
 	perValue := map[[3]string]*agg{} // member, dimension, value
 	add := func(a *agg, rev, disc float64, at time.Time) {
 		a.orders++
+		if a.days == nil {
+			a.days = map[string]bool{}
+		}
+		a.days[at.Format(time.DateOnly)] = true
 		a.revenue += rev
 		a.disc += disc
 		if at.After(a.last) {
@@ -251,7 +257,7 @@ func expected() map[[2]string]*kpis {
 			return
 		}
 		k.buyers++
-		if a.orders > 1 {
+		if len(a.days) > 1 {
 			k.repeat++
 		}
 		if !a.last.Before(activeStart) {
@@ -353,15 +359,15 @@ func checkBreakdown(t *testing.T, conn warehouse.Conn, runID string) {
 }
 
 // checkContribution checks kpi_contribution for shares 0.1, 0.2, 0.5 of
-// 10 members with window revenue 500, 100, 90 and seven zeros.
+// 10 members with window revenue 500, 110, 90 and seven zeros.
 func checkContribution(t *testing.T, conn warehouse.Conn) {
 	t.Helper()
 	got := chtest.Rows(t, conn, `SELECT toString(top_share), toString(members_total), toString(top_members), toString(top_revenue),
 		toString(revenue_share), toString(ratio) FROM kpi_contribution WHERE as_of = '`+fxAsOf+`' ORDER BY top_share`)
 	want := [][]float64{
-		{0.1, 10, 1, 500, 500.0 / 690, 500 / 69.0},
-		{0.2, 10, 2, 600, 600.0 / 690, 300 / 69.0},
-		{0.5, 10, 5, 690, 1, 138 / 69.0},
+		{0.1, 10, 1, 500, 500.0 / 700, 500 / 70.0},
+		{0.2, 10, 2, 610, 610.0 / 700, 305 / 70.0},
+		{0.5, 10, 5, 700, 1, 140 / 70.0},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("kpi_contribution = %v, want %d rows", got, len(want))
@@ -397,8 +403,8 @@ func runTwice(t *testing.T, conn warehouse.Conn) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if res.Rows["kpi_contribution"] != 3 || res.Metrics["members"] != 10 || res.Metrics["revenue"] != 690 ||
-			math.Abs(res.Metrics["top_10pct_revenue_share"]-500.0/690) > 1e-9 {
+		if res.Rows["kpi_contribution"] != 3 || res.Metrics["members"] != 10 || res.Metrics["revenue"] != 700 ||
+			math.Abs(res.Metrics["top_10pct_revenue_share"]-500.0/700) > 1e-9 {
 			t.Errorf("run %s: %+v", run, res)
 		}
 	}
@@ -448,12 +454,12 @@ func TestExpectedFixture(t *testing.T) {
 	t.Parallel()
 	w := expected()
 	all := w[[2]string{"all", "all"}]
-	if all.members != 10 || all.buyers != 3 || all.active != 3 || all.repeat != 2 || all.orders != 5 || all.revenue != 690 || all.discount != 45 ||
+	if all.members != 10 || all.buyers != 3 || all.active != 3 || all.repeat != 2 || all.orders != 6 || all.revenue != 700 || all.discount != 45 ||
 		all.scored != 3 || all.risk != 2 || all.clvMembers != 3 {
 		t.Errorf("all = %+v", *all)
 	}
 	s1 := w[[2]string{"store", "S1"}]
-	if s1.members != 2 || s1.orders != 2 || s1.revenue != 400 {
+	if s1.members != 2 || s1.orders != 3 || s1.revenue != 410 || s1.repeat != 0 {
 		t.Errorf("store S1 = %+v", *s1)
 	}
 	var keys []string
