@@ -24,6 +24,10 @@ var breakdownSources = []source{
 	{"kpi_breakdown", "kpi_contribution", []string{"as_of", "top_share", "top_members", "top_revenue", "top_revenue_per_member", "revenue_share", "ratio"}},
 }
 
+// pickerMaxValues is the most values a picker table shows (by revenue; a
+// store dimension can have hundreds); the table holds them all.
+const pickerMaxValues = 20
+
 // breakdownDims are the dimensions of the picker, in its order.
 var breakdownDims = []string{"tier", "value_layer", "lifecycle_stage", "region", "join_channel", "channel", "store"}
 
@@ -213,12 +217,17 @@ func picker(b Breakdown, f Format) template.HTML {
 		}
 		h.WriteString(`</tr></thead><tbody>`)
 		rows := [][]string{row(b.All, l.T("bd_all"))}
-		basis := ""
-		for _, x := range b.Rows {
-			if x.Dimension == d {
-				rows = append(rows, row(x, l.Name(x.Value)))
-				basis = x.Basis
+		basis, more := "", 0
+		for _, x := range b.Rows { // by revenue within the dimension
+			if x.Dimension != d {
+				continue
 			}
+			basis = x.Basis
+			if len(rows) > pickerMaxValues {
+				more++
+				continue
+			}
+			rows = append(rows, row(x, l.Name(x.Value)))
 		}
 		for _, r := range rows {
 			h.WriteString(`<tr>`)
@@ -228,6 +237,9 @@ func picker(b Breakdown, f Format) template.HTML {
 			h.WriteString(`</tr>`)
 		}
 		h.WriteString(`</tbody></table></div>`)
+		if more > 0 {
+			fmt.Fprintf(&h, `<p class="note">%s</p>`, esc(fmt.Sprintf(l.T("bd_more"), pickerMaxValues, more)))
+		}
 		if basis == "order" {
 			fmt.Fprintf(&h, `<p class="note">%s</p>`, esc(l.T("bd_order_basis")))
 		}

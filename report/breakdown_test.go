@@ -2,6 +2,7 @@ package report
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"regexp"
 	"strings"
@@ -125,6 +126,31 @@ func TestRenderBreakdown(t *testing.T) {
 		if !strings.Contains(en, want) {
 			t.Errorf("English page lacks %q", want)
 		}
+	}
+}
+
+// TestRenderBreakdownCapsValues: a dimension with more values than
+// pickerMaxValues shows the ones with the most revenue and says how many
+// more the table holds.
+func TestRenderBreakdownCapsValues(t *testing.T) {
+	t.Parallel()
+	r := sampleReport()
+	var stores []BreakdownRow
+	for i := 0; i < pickerMaxValues+5; i++ {
+		stores = append(stores, BreakdownRow{Dimension: "store", Value: fmt.Sprintf("S%03d", i), Basis: "order", Members: 10, Revenue: float64(1000 - i)})
+	}
+	r.Breakdown.Rows = stores
+	out := render(t, r, Options{Lang: English})
+	panel := out[strings.Index(out, `<div class="bd-panel bd-store"`):]
+	panel = panel[:strings.Index(panel, "</tbody>")]
+	if n := strings.Count(panel, "<tr>") - 1; n != pickerMaxValues+1 { // the head row
+		t.Errorf("store panel has %d body rows, want the all row and %d stores", n, pickerMaxValues)
+	}
+	if !strings.Contains(panel, "S000") || strings.Contains(panel, fmt.Sprintf("S%03d", pickerMaxValues)) {
+		t.Error("the panel does not show the stores with the most revenue")
+	}
+	if !strings.Contains(out, "The 20 values with the most revenue; 5 more are in the kpi_breakdown table.") {
+		t.Error("no note on the values left out")
 	}
 }
 

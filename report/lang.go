@@ -211,6 +211,7 @@ var labels = map[Lang]map[string]string{
 		"bd_dim_join_channel":    "Join channel",
 		"bd_dim_channel":         "Sales channel",
 		"bd_dim_store":           "Store",
+		"bd_more":                "The %d values with the most revenue; %d more are in the kpi_breakdown table.",
 	},
 	Chinese: {
 		"title":                "会员分析报告",
@@ -365,5 +366,6 @@ var labels = map[Lang]map[string]string{
 		"bd_dim_join_channel":    "入会渠道",
 		"bd_dim_channel":         "销售渠道",
 		"bd_dim_store":           "门店",
+		"bd_more":                "仅显示收入最高的 %d 个取值；其余 %d 个见 kpi_breakdown 表。",
 	},
 }

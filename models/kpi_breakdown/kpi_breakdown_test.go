@@ -2,6 +2,7 @@ package kpibreakdown
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"os"
 	"sort"
@@ -469,5 +470,27 @@ func TestExpectedFixture(t *testing.T) {
 	sort.Strings(keys)
 	if len(keys) != 26 {
 		t.Errorf("%d rows: %v", len(keys), keys)
+	}
+}
+
+// TestExampleConfig: the documented section of the example configuration
+// decodes, and states the defaults.
+func TestExampleConfig(t *testing.T) {
+	t.Parallel()
+	cfg, err := config.Load("../../deploy/memberlytics.example.yaml", true, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Models.KPIBreakdown.IsZero() {
+		t.Fatal("the example configuration has no models.kpi_breakdown section")
+	}
+	m, err := FromConfig(cfg.Models.KPIBreakdown)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := DefaultParams()
+	if m.p.WindowDays != d.WindowDays || m.p.ActiveDays != d.ActiveDays || fmt.Sprint(m.p.TopShares) != fmt.Sprint(d.TopShares) ||
+		fmt.Sprint(m.p.ChurnRiskBands) != fmt.Sprint(d.ChurnRiskBands) {
+		t.Errorf("example %+v, defaults %+v", m.p, d)
 	}
 }
