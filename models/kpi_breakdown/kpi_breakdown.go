@@ -14,6 +14,7 @@ import (
 	_ "embed"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -78,20 +79,11 @@ func (p Params) Validate() error {
 		}
 	}
 	for _, b := range p.ChurnRiskBands {
-		if !contains(churnBands, b) {
+		if !slices.Contains(churnBands, b) {
 			return fmt.Errorf("models.kpi_breakdown.churn_risk_bands: unknown band %q, want some of %s", b, strings.Join(churnBands, ", "))
 		}
 	}
 	return nil
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // KPIBreakdown is the model. It is safe for concurrent use.
