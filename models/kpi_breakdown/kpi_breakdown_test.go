@@ -494,3 +494,34 @@ func TestExampleConfig(t *testing.T) {
 		t.Errorf("example %+v, defaults %+v", m.p, d)
 	}
 }
+
+// TestKPIBreakdownFailedRunKeepsPartitionIntegration: a run that fails
+// (here: orders_current is gone) names the query and leaves the previous
+// run's partitions as they were.
+func TestKPIBreakdownFailedRunKeepsPartitionIntegration(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	conn := chtest.Migrated(t)
+	load(t, conn)
+	m, err := New(DefaultParams())
+	if err != nil {
+		t.Fatal(err)
+	}
+	day, _ := asof.Parse(fxAsOf)
+	env := models.Env{Conn: conn, RunID: "r1", Inputs: map[string]string{"member_profile": "p1"}}
+	if _, err := m.Run(ctx, env, day); err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.Exec(ctx, "DROP TABLE orders_current"); err != nil {
+		t.Fatal(err)
+	}
+	env.RunID = "r2"
+	if _, err := m.Run(ctx, env, day); err == nil || !strings.Contains(err.Error(), "kpi_breakdown.base_fill") {
+		t.Errorf("run without orders_current: err = %v, want it to name kpi_breakdown.base_fill", err)
+	}
+	for _, table := range []string{"kpi_breakdown", "kpi_contribution"} {
+		if got := chtest.Rows(t, conn, "SELECT run_id, toString(count()) FROM "+table+" GROUP BY run_id"); len(got) != 1 || got[0][0] != "r1" || got[0][1] == "0" {
+			t.Errorf("%s after the failed run: %v, want the rows of r1", table, got)
+		}
+	}
+}
