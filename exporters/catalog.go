@@ -22,14 +22,19 @@ const (
 	TableSegmentChanges = "segment_changes"
 )
 
+// TableKPIBreakdown is kpi_breakdown: the headline KPIs per (dimension,
+// value) of the kpi_breakdown model, ordered by dimension, value; run_id
+// left out.
+const TableKPIBreakdown = "kpi_breakdown"
+
 // ProfileModel is the model that writes member_profile and
 // segment_members: the default catalog reads its run of each snapshot.
 const ProfileModel = "member_profile"
 
 // DefaultCatalog is the standard export allow-list: member_profile,
-// segment_members, segment_changes and campaign_results, in that order,
-// exported by default; then points_balance, points_programme and
-// occasions, exported when named.
+// segment_members, segment_changes, campaign_results and kpi_breakdown,
+// in that order, exported by default; then points_balance,
+// points_programme and occasions, exported when named.
 func DefaultCatalog() (*Catalog, error) {
 	changes, err := sql.ExportQuery(TableSegmentChanges)
 	if err != nil {
@@ -41,6 +46,7 @@ func DefaultCatalog() (*Catalog, error) {
 		SegmentChangesSource(changes),
 		// campaign_results: the campaigns model's per campaign, group and variant outcomes and uplift.
 		Source{Name: TableCampaignResults, Table: "campaign_results", Model: "campaigns", OrderBy: []string{"campaign_id", "group", "variant"}, Exclude: []string{"run_id"}},
+		Source{Name: TableKPIBreakdown, Table: "kpi_breakdown", Model: "kpi_breakdown", OrderBy: []string{"dimension", "value"}, Exclude: []string{"run_id"}},
 		// Points and occasions (models points, occasions), on request:
 		// --tables points_balance,points_programme,occasions.
 		Source{Name: TablePointsBalance, Table: "points_balance", Model: "points", OrderBy: []string{"member_id"}, Exclude: []string{"run_id"}, OnRequest: true},

@@ -11,8 +11,9 @@ import (
 	"github.com/memberlytics/memberlytics/internal/testkit/chtest"
 )
 
-// TestDefaultCatalogIntegration exports the models' own member_profile and
-// segment_members tables (migrations 027 and 028) and segment_changes.
+// TestDefaultCatalogIntegration exports the models' own member_profile,
+// segment_members and kpi_breakdown tables (migrations 027, 028 and 085),
+// each of the snapshot's run only, and segment_changes.
 func TestDefaultCatalogIntegration(t *testing.T) {
 	t.Parallel()
 	conn := chtest.Migrated(t)
@@ -31,6 +32,17 @@ func TestDefaultCatalogIntegration(t *testing.T) {
 		t.Fatal(err)
 	}
 	createSegmentMembers(t, conn, [][4]string{{"2026-01-31", "rfm_segment", "Champions", "m2"}, {"2026-01-31", "tier", "Gold", "m1"}})
+	// kpi_breakdown: one row of the snapshot's run (run-2026-01-31).
+	kb, err := conn.PrepareBatch(ctx, "INSERT INTO kpi_breakdown (as_of, dimension, value, basis, members, revenue, run_id)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := kb.Append(testAsOf, "all", "all", "member", uint64(2), decimal.RequireFromString("1234.50"), "run-2026-01-31"); err != nil {
+		t.Fatal(err)
+	}
+	if err := kb.Send(); err != nil {
+		t.Fatal(err)
+	}
 
 	cat, err := DefaultCatalog()
 	if err != nil {
@@ -44,7 +56,7 @@ func TestDefaultCatalogIntegration(t *testing.T) {
 		t.Fatalf("%d files, want 4 tables x 3 formats", len(m.Files))
 	}
 	rows := m.RowsByTable()
-	if rows[TableMemberProfile] != 2 || rows[TableSegmentMembers] != 2 || rows[TableSegmentChanges] != 2 || rows[TableCampaignResults] != 0 {
+	if rows[TableMemberProfile] != 2 || rows[TableSegmentMembers] != 2 || rows[TableSegmentChanges] != 2 || rows[TableCampaignResults] != 0 || rows[TableKPIBreakdown] != 1 {
 		t.Errorf("rows = %v", rows)
 	}
 	for _, f := range m.Files {

@@ -219,6 +219,9 @@ func (f *fixture) fill(t *testing.T, d time.Time, only []string) {
 		}
 		f.batch(t, "INSERT INTO model_metrics (as_of, model, metric, value, run_id)", mm)
 	}
+	if want(only, "kpi_breakdown") {
+		f.fillBreakdown(t, d)
+	}
 	if want(only, "job_runs") && d.Equal(day2) {
 		start := time.Date(2026, 11, 21, 2, 0, 0, 0, time.UTC)
 		f.batch(t, "INSERT INTO job_runs (run_id, batch_id, job, as_of, trigger, status, attempt, started_at, finished_at, rows_in, rows_out, error, checks, owner, version)", [][]any{

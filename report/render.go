@@ -124,6 +124,7 @@ func reportPage(r *Report, opt Options) page {
 		tierSection(r, f), lifecycleSection(r, f), potentialSection(r, f),
 		engagementSection(r, f), trendSection(r, f), filterSection(r, f),
 		pointsSection(r, f), campaignSection(r, f))
+	p.Sections = append(p.Sections, breakdownSections(r, f)...)
 	withDownloads(p.Sections)
 	return p
 }

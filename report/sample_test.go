@@ -71,6 +71,7 @@ func sampleReport() *Report {
 		Upgraded: 960, Downgraded: 160, Conversion: &Rate{0.084, 11450}, Retention: &Rate{0.8, 500}}
 	r.Lifecycle = Flow{HasPrev: true, From: []string{"", "new", "active", "sleeping", "churned"}, To: []string{"new", "active", "sleeping", "churned"},
 		Counts: [][]float64{{900, 0, 0, 0}, {200, 600, 100, 0}, {0, 3000, 800, 50}, {0, 300, 1500, 400}, {0, 20, 0, 2000}}}
+	r.Breakdown = sampleBreakdown()
 	r.Potential = Potential{HasPrev: true, Any: 2300, AnyPrev: 2100, Reasons: []PotentialReason{{"clv_above_spend", 1200, 1100}, {"engaged_low_spend", 800, 700}, {"rising_value", 500, 450}}}
 	r.Params = map[string]map[string]float64{
 		"rfm":        {"window_days": 365},

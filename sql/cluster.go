@@ -44,6 +44,8 @@ var Home = []string{
 
 	// Outputs of the campaigns model (models/campaigns).
 	"campaign_results", "campaign_funnel",
+	// kpi_breakdown's outputs: a few rows per as_of.
+	"kpi_breakdown", "kpi_contribution",
 }
 
 // IsSharded reports whether table is a member-keyed table that cluster

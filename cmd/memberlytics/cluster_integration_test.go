@@ -125,7 +125,8 @@ func TestClusterEqualsSingleNodeIntegration(t *testing.T) {
 	// Every model wrote rows that were compared.
 	for _, table := range []string{"rfm", "cohorts", "engagement", "lifecycle", "lifecycle_flow", "tiers", "tier_migration",
 		"member_profile", "segment_members", "clv", "churn", "potential", "model_metrics", "model_params", "orders_current",
-		"points_balance", "points_programme", "occasions"} {
+		"points_balance", "points_programme", "occasions",
+		"kpi_breakdown", "kpi_contribution"} {
 		if n := chtest.QueryUint(t, single, "SELECT count() FROM "+table); n == 0 {
 			t.Errorf("%s is empty on one server: the comparison proves nothing for it", table)
 		}

@@ -4,6 +4,7 @@ import (
 	"github.com/memberlytics/memberlytics/internal/platform/config"
 	"github.com/memberlytics/memberlytics/models"
 	"github.com/memberlytics/memberlytics/models/campaigns"
+	kpibreakdown "github.com/memberlytics/memberlytics/models/kpi_breakdown"
 	"github.com/memberlytics/memberlytics/models/occasions"
 	"github.com/memberlytics/memberlytics/models/points"
 )
@@ -32,6 +33,10 @@ func newModelRegistry(cfg config.Config) (*models.Registry, error) {
 	if err != nil {
 		return nil, err
 	}
+	kpiBreakdown, err := kpibreakdown.FromConfig(cfg.Models.KPIBreakdown)
+	if err != nil {
+		return nil, err
+	}
 	for _, m := range []models.Model{
 		clvModel,
 		churnModel,
@@ -45,6 +50,7 @@ func newModelRegistry(cfg config.Config) (*models.Registry, error) {
 		pointsModel,
 		occasionsModel,
 		campaignsModel,
+		kpiBreakdown,
 	} {
 		if err := reg.Add(m); err != nil {
 			return nil, err

@@ -1,0 +1,168 @@
+package report
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// sampleBreakdown is the breakdown of sampleReport.
+func sampleBreakdown() Breakdown {
+	row := func(dim, val, basis string, members, revenue, disc float64) BreakdownRow {
+		return BreakdownRow{Dimension: dim, Value: val, Basis: basis, Members: members, Active: members / 2, Buyers: members * 0.6, Orders: members * 1.5,
+			Revenue: revenue, Discount: disc, AOV: revenue / (members * 1.5), Repurchase: 0.4, ChurnRisk: 0.2, AvgCLV: 300,
+			RevenuePerMember: revenue / members, DiscountPerMember: disc / members, DiscountRate: disc / (revenue + disc),
+			MemberShare: members / 12000, RevenueShare: revenue / 3.6e6, Index: (revenue / members) / 300}
+	}
+	b := Breakdown{All: row("all", "all", "member", 12000, 3.6e6, 2e5)}
+	b.Rows = []BreakdownRow{
+		row("tier", "Gold", "member", 1000, 1.5e6, 1e5), row("tier", "Silver", "member", 3000, 1.2e6, 6e4), row("tier", "Bronze", "member", 8000, 9e5, 4e4),
+		row("value_layer", "high", "member", 2400, 2.4e6, 1.2e5), row("value_layer", "low", "member", 9600, 1.2e6, 8e4),
+		row("region", "east", "member", 7000, 2e6, 1e5), row("region", "", "member", 5000, 1.6e6, 1e5),
+		row("store", "S001", "order", 900, 1e6, 5e4), row("store", "", "order", 5000, 2.6e6, 1.5e5),
+	}
+	b.Top = []TopShare{{0.01, 120, 6e5, 5000, 1.0 / 6, 16.7}, {0.05, 600, 1.5e6, 2500, 0.417, 8.3}, {0.1, 1200, 2.1e6, 1750, 0.583, 5.8}}
+	return b
+}
+
+// fillBreakdown writes kpi_breakdown and kpi_contribution rows for d:
+// an all row, two tiers, a value layer, a store (order basis), and one
+// top share.
+func (f *fixture) fillBreakdown(t *testing.T, d time.Time) {
+	t.Helper()
+	dec := decimal.NewFromFloat
+	null := (*float64)(nil)
+	v := func(x float64) *float64 { return &x }
+	f.batch(t, "INSERT INTO kpi_breakdown (as_of, dimension, value, basis, members, active_members, buyers, orders, revenue, discount, aov, repurchase_rate, churn_risk_share, avg_clv, revenue_per_member, discount_per_member, discount_rate, member_share, revenue_share, revenue_per_member_index, run_id)", [][]any{
+		{d, "all", "all", "member", uint64(40), uint64(24), uint64(30), uint64(60), dec(6000), dec(600), v(100), v(0.5), v(0.25), v(275), v(150), v(15), v(600.0 / 6600), v(1), v(1), v(1), "r"},
+		{d, "tier", "Gold", "member", uint64(10), uint64(8), uint64(10), uint64(30), dec(4000), dec(400), v(4000.0 / 30), v(0.7), v(0.1), v(600), v(400), v(40), v(400.0 / 4400), v(0.25), v(4000.0 / 6000), v(400.0 / 150), "r"},
+		{d, "tier", "Bronze", "member", uint64(30), uint64(16), uint64(20), uint64(30), dec(2000), dec(200), v(2000.0 / 30), v(0.4), v(0.3), null, v(2000.0 / 30), v(200.0 / 30), v(200.0 / 2200), v(0.75), v(2000.0 / 6000), v((2000.0 / 30) / 150), "r"},
+		{d, "value_layer", "high", "member", uint64(40), uint64(24), uint64(30), uint64(60), dec(6000), dec(600), v(100), v(0.5), v(0.25), v(275), v(150), v(15), v(600.0 / 6600), v(1), v(1), v(1), "r"},
+		{d, "store", "S1", "order", uint64(5), uint64(5), uint64(5), uint64(9), dec(900), dec(0), v(100), v(0.8), null, null, v(180), v(0), null, v(5.0 / 40), v(0.15), v(1.2), "r"},
+	})
+	f.batch(t, "INSERT INTO kpi_contribution (as_of, top_share, members_total, top_members, top_revenue, total_revenue, revenue_share, top_revenue_per_member, revenue_per_member, ratio, run_id)", [][]any{
+		{d, 0.1, uint64(40), uint64(4), 2400.0, 6000.0, v(0.4), v(600), v(150), v(4), "r"},
+	})
+}
+
+// TestBreakdownLoadIntegration: Load reads the breakdown rows of the as_of
+// (NULL as NaN, the all row apart, contribution rows as TopShare), and a
+// database without the model's partition gets one notice.
+func TestBreakdownLoadIntegration(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, true)
+	r, err := Load(context.Background(), f.conn, day2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := r.Breakdown
+	if b.Missing != nil || b.All.Members != 40 || b.All.Revenue != 6000 || len(b.Rows) != 4 || len(b.Top) != 1 {
+		t.Fatalf("breakdown = %+v", b)
+	}
+	if b.Rows[0].Dimension != "store" || b.Rows[1].Value != "Gold" || b.Rows[2].Value != "Bronze" || b.Rows[3].Dimension != "value_layer" {
+		t.Errorf("rows not by dimension then revenue: %+v", b.Rows)
+	}
+	if !math.IsNaN(b.Rows[2].AvgCLV) || b.Rows[1].AvgCLV != 600 || math.Abs(b.Rows[1].RevenueShare-4000.0/6000) > 1e-12 {
+		t.Errorf("Gold/Bronze figures: %+v", b.Rows[1:])
+	}
+	if tp := b.Top[0]; tp.Share != 0.1 || tp.Members != 4 || tp.Revenue != 2400 || tp.RevenueShare != 0.4 || tp.Ratio != 4 || tp.RevenuePerMember != 600 {
+		t.Errorf("top = %+v", tp)
+	}
+	empty := newFixture(t, false, "lifecycle")
+	r, err = Load(context.Background(), empty.conn, day2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ms := r.Breakdown.Missing; len(ms) != 1 || ms[0].Table != "kpi_breakdown" || ms[0].Reason != NoPartition {
+		t.Errorf("without the model's rows: missing = %+v, want kpi_breakdown without a partition", ms)
+	}
+}
+
+// TestRenderBreakdown: the picker has one radio button, tab and panel per
+// dimension with rows, the first checked, CSS rules showing each panel
+// for its checked button and no script; the contribution section draws
+// its charts and states the top share.
+func TestRenderBreakdown(t *testing.T) {
+	t.Parallel()
+	for _, l := range Langs {
+		out := render(t, sampleReport(), Options{Lang: l, Currency: "¥"})
+		for _, d := range []string{"tier", "value_layer", "region", "store"} {
+			for _, want := range []string{`<input type="radio" name="bd-dim" id="bd-` + d + `"`, `<label for="bd-` + d + `">`,
+				`<div class="bd-panel bd-` + d + `"`, `#bd-` + d + `:checked~.bd-panels .bd-` + d + `{display:block}`} {
+				if !strings.Contains(out, want) {
+					t.Errorf("%s: page lacks %q", l, want)
+				}
+			}
+		}
+		if !strings.Contains(out, `id="bd-tier" checked>`) || len(regexp.MustCompile(`name="bd-dim" id="[^"]+" checked>`).FindAllString(out, -1)) != 1 {
+			t.Errorf("%s: want exactly the first dimension (tier) checked", l)
+		}
+		if strings.Contains(out, "bd-lifecycle_stage") && !strings.Contains(out, `#bd-lifecycle_stage:checked`) {
+			t.Errorf("%s: a panel without its rule", l)
+		}
+		if strings.Contains(out, `id="bd-lifecycle_stage"`) {
+			t.Errorf("%s: a tab for a dimension without rows", l)
+		}
+		if regexp.MustCompile(`(?i)<script|onclick=`).MatchString(out) {
+			t.Errorf("%s: the picker uses a script", l)
+		}
+		for _, name := range []string{"contribution_top", "contribution_tier", "contribution_value_layer"} {
+			if !strings.Contains(out, `data-chart="`+name+`"`) {
+				t.Errorf("%s: chart %s missing", l, name)
+			}
+		}
+		if !strings.Contains(out, "58.3%") || !strings.Contains(out, "5.8") {
+			t.Errorf("%s: top 10%% share of revenue 58.3%% (5.8x) not shown", l)
+		}
+	}
+	en := render(t, sampleReport(), Options{Lang: English})
+	for _, want := range []string{"Top 10%", "Store", "All members", "member counts do not add up to All"} {
+		if !strings.Contains(en, want) {
+			t.Errorf("English page lacks %q", want)
+		}
+	}
+}
+
+// TestRenderBreakdownCapsValues: a dimension with more values than
+// pickerMaxValues shows the ones with the most revenue and says how many
+// more the table holds.
+func TestRenderBreakdownCapsValues(t *testing.T) {
+	t.Parallel()
+	r := sampleReport()
+	var stores []BreakdownRow
+	for i := 0; i < pickerMaxValues+5; i++ {
+		stores = append(stores, BreakdownRow{Dimension: "store", Value: fmt.Sprintf("S%03d", i), Basis: "order", Members: 10, Revenue: float64(1000 - i)})
+	}
+	r.Breakdown.Rows = stores
+	out := render(t, r, Options{Lang: English})
+	panel := out[strings.Index(out, `<div class="bd-panel bd-store"`):]
+	panel = panel[:strings.Index(panel, "</tbody>")]
+	if n := strings.Count(panel, "<tr>") - 1; n != pickerMaxValues+1 { // the head row
+		t.Errorf("store panel has %d body rows, want the all row and %d stores", n, pickerMaxValues)
+	}
+	if !strings.Contains(panel, "S000") || strings.Contains(panel, fmt.Sprintf("S%03d", pickerMaxValues)) {
+		t.Error("the panel does not show the stores with the most revenue")
+	}
+	if !strings.Contains(out, "The 20 values with the most revenue; 5 more are in the kpi_breakdown table.") {
+		t.Error("no note on the values left out")
+	}
+}
+
+// TestRenderBreakdownMissing: without the model's output both sections
+// show the notice and draw nothing.
+func TestRenderBreakdownMissing(t *testing.T) {
+	t.Parallel()
+	r := sampleReport()
+	r.Breakdown = Breakdown{Missing: []Missing{{Model: "kpi_breakdown", Table: "kpi_breakdown", Reason: NoTable}}}
+	out := render(t, r, Options{Lang: English})
+	if strings.Count(out, "model kpi_breakdown has not written table kpi_breakdown") != 2 || strings.Contains(out, "bd-panel") ||
+		strings.Contains(out, `data-chart="contribution_top"`) {
+		t.Error("missing breakdown: want the notice in both sections and no picker or chart")
+	}
+}
