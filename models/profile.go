@@ -12,7 +12,9 @@ import (
 )
 
 // profileReads are the model outputs member_profile's SQL reads.
-var profileReads = []string{"rfm", "engagement", "lifecycle", "tiers", "clv", "churn", "potential"}
+var profileReads = []string{"rfm", "engagement", "lifecycle", "tiers", "clv", "churn", "potential",
+	"category_affinity", // segments: family preferred_category
+}
 
 // MemberProfile is the member_profile model: one wide row per member and
 // as_of joining every model's output of that as_of (rfm, engagement,

@@ -27,6 +27,10 @@ var Sharded = map[string]string{
 	// Raw tables of the items and campaigns load kinds.
 	"order_items":      ShardingKey,
 	"campaign_members": ShardingKey,
+
+	// Category preference models (models/category_affinity, models/next_category).
+	"category_affinity": ShardingKey,
+	"next_category":     ShardingKey,
 }
 
 // Home lists the tables kept on the initiator (clickhouse.addr) only, in

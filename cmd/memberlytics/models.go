@@ -3,6 +3,8 @@ package main
 import (
 	"github.com/memberlytics/memberlytics/internal/platform/config"
 	"github.com/memberlytics/memberlytics/models"
+	categoryaffinity "github.com/memberlytics/memberlytics/models/category_affinity"
+	nextcategory "github.com/memberlytics/memberlytics/models/next_category"
 )
 
 // newModelRegistry builds the registry of every model `memberlytics run`
@@ -17,6 +19,14 @@ func newModelRegistry(cfg config.Config) (*models.Registry, error) {
 	if err != nil {
 		return nil, err
 	}
+	affinity, err := categoryaffinity.FromConfig(cfg.Models.CategoryAffinity)
+	if err != nil {
+		return nil, err
+	}
+	nextCat, err := nextcategory.FromConfig(cfg.Models.NextCategory)
+	if err != nil {
+		return nil, err
+	}
 	for _, m := range []models.Model{
 		clvModel,
 		churnModel,
@@ -26,7 +36,8 @@ func newModelRegistry(cfg config.Config) (*models.Registry, error) {
 		models.NewEngagement(cfg.Models.Engagement),
 		models.NewLifecycle(cfg.Models.Lifecycle),
 		models.NewTiers(cfg.Models.Tiers),
-		models.NewMemberProfile("clv", "churn", "potential"),
+		models.NewMemberProfile("clv", "churn", "potential", "category_affinity"),
+		affinity, nextCat,
 	} {
 		if err := reg.Add(m); err != nil {
 			return nil, err
