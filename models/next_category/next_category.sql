@@ -14,23 +14,28 @@
 CREATE TABLE {{history}} (member_id String, category String, orders UInt32) ENGINE = Memory
 
 -- name: history_fill
--- Shard-local in cluster mode, as category_affinity's base (docs/cluster.md).
+-- Shard-local in cluster mode, orders joined and counted by
+-- cityHash64(order_id), as category_affinity's base (see there).
 INSERT INTO {{history}} (member_id, category, orders)
-SELECT member_id, category, toUInt32(uniqExact(order_id))
+SELECT member_id, category, toUInt32(uniqExact(oh))
 FROM
 (
-    SELECT member_id, order_id,
+    SELECT member_id, oh,
         multiIf(@level = 1, category_l1,
                 @level = 2, if(category_l2 = '', '', concat(category_l1, '/', category_l2)),
                 if(category_l3 = '', '', concat(category_l1, '/', category_l2, '/', category_l3))) AS category
-    FROM order_items FINAL
+    FROM
+    (
+        SELECT member_id, cityHash64(order_id) AS oh, category_l1, category_l2, category_l3
+        FROM order_items FINAL
+        WHERE member_id != ''
+    ) AS i
     ALL INNER JOIN
     (
-        SELECT order_id FROM orders FINAL
+        SELECT cityHash64(order_id) AS oh FROM orders FINAL
         WHERE (status = 'paid' OR updated_at >= toDateTime(@as_of_end, 'UTC'))
           AND ordered_at < toDateTime(@to, 'UTC') AND ordered_at >= toDateTime(@from, 'UTC')
-    ) AS o USING (order_id)
-    WHERE member_id != ''
+    ) AS o USING (oh)
 )
 WHERE category != ''
 GROUP BY member_id, category
