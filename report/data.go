@@ -65,6 +65,7 @@ var sources = []source{
 	{"tiers", "tiers", []string{"as_of", "member_id", "tier", "tier_rank"}},
 	{"potential", "potential", []string{"as_of", "member_id", "reason"}},
 	{"churn", "model_metrics", []string{"as_of", "model", "metric", "value"}},
+	{"category_affinity", "category_affinity", []string{"as_of", "member_id", "level", "category", "is_preferred"}},
 }
 
 // KPIKind says how a KPI is formatted and how its change is written.
@@ -235,13 +236,14 @@ type Report struct {
 	Tiers       Tiers
 	Lifecycle   Flow
 	Potential   Potential
+	Category    Category
 }
 
 // Missing lists every missing model output of the report, without repeats.
 func (r *Report) Missing() []Missing {
 	var all []Missing
 	seen := map[string]bool{}
-	for _, ms := range [][]Missing{r.KPIMissing, r.RFM.Missing, r.Cohorts.Missing, r.CLV.Missing, r.Churn.Missing, r.Tiers.Missing, r.Lifecycle.Missing, r.Potential.Missing} {
+	for _, ms := range [][]Missing{r.KPIMissing, r.RFM.Missing, r.Cohorts.Missing, r.CLV.Missing, r.Churn.Missing, r.Tiers.Missing, r.Lifecycle.Missing, r.Potential.Missing, r.Category.Missing} {
 		for _, m := range ms {
 			k := m.Table + "/" + string(m.Reason)
 			if !seen[k] {
@@ -282,7 +284,7 @@ func Load(ctx context.Context, q Querier, asOf time.Time) (*Report, error) {
 	if l.prev != "1970-01-01" {
 		r.Prev, _ = time.Parse(asof.Layout, l.prev)
 	}
-	steps := []func(context.Context, *Report) error{l.kpis, l.rfm, l.cohorts, l.clv, l.churn, l.tiers, l.lifecycle, l.potential}
+	steps := []func(context.Context, *Report) error{l.kpis, l.rfm, l.cohorts, l.clv, l.churn, l.tiers, l.lifecycle, l.potential, l.category}
 	for _, step := range steps {
 		if err := step(ctx, r); err != nil {
 			return nil, err

@@ -182,6 +182,12 @@ var labels = map[Lang]map[string]string{
 		"v.cancelled":          "cancelled",
 		"v.skipped":            "skipped",
 		"v.abandoned":          "abandoned",
+		// Category preference (report/category.go).
+		"category":           "Category preference",
+		"category_by_tier":   "Preferred category by tier (share of the tier's members)",
+		"preferred_category": "Preferred category",
+		"category_tier":      "Tier",
+		"category_note":      "Each member's preferred top-level category (model category_affinity: the highest affinity index with the minimum support); members without one are left out.",
 	},
 	Chinese: {
 		"title":                "会员分析报告",
@@ -307,5 +313,11 @@ var labels = map[Lang]map[string]string{
 		"v.At Risk":            "有流失风险",
 		"v.Lost":               "已流失",
 		"v.Hibernating":        "休眠客户",
+		// Category preference (report/category.go).
+		"category":           "品类偏好",
+		"category_by_tier":   "各等级的偏好品类（占该等级会员的比例）",
+		"preferred_category": "偏好品类",
+		"category_tier":      "会员等级",
+		"category_note":      "每位会员偏好的一级品类（模型 category_affinity：达到最低支持度的最高亲和指数）；没有偏好品类的会员不计入。",
 	},
 }

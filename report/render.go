@@ -101,7 +101,7 @@ func Render(w io.Writer, r *Report, opt Options) error {
 	}
 	p.Sections = append(p.Sections, kpiSec,
 		rfmSection(r, f), cohortSection(r, f), clvSection(r, f), churnSection(r, f),
-		tierSection(r, f), lifecycleSection(r, f), potentialSection(r, f))
+		tierSection(r, f), lifecycleSection(r, f), potentialSection(r, f), categorySection(r, f))
 	if err := pageTemplate.Execute(w, p); err != nil {
 		return fmt.Errorf("render report: %w", err)
 	}

@@ -179,15 +179,15 @@ func TestLoadMissingModelsIntegration(t *testing.T) {
 func TestLoadEmptyDatabaseIntegration(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, false, "none")
-	f.drop(t, "lifecycle", "clv", "churn", "rfm", "cohorts", "tiers", "potential", "model_metrics")
+	f.drop(t, "lifecycle", "clv", "churn", "rfm", "cohorts", "tiers", "potential", "model_metrics", "category_affinity")
 	r, err := Load(context.Background(), f.conn, day2)
 	if err != nil {
 		t.Fatalf("Load on a database without model tables: %v", err)
 	}
 	// One per section table; model_metrics only feeds the churn quality
 	// panel, which then says the model recorded no validation figures.
-	if got := len(r.Missing()); got != 7 {
-		t.Errorf("Missing() has %d entries, want one per table (7): %+v", got, r.Missing())
+	if got := len(r.Missing()); got != 8 {
+		t.Errorf("Missing() has %d entries, want one per table (8): %+v", got, r.Missing())
 	}
 	if !r.Prev.IsZero() {
 		t.Errorf("Prev = %v, want zero", r.Prev)
