@@ -20,6 +20,12 @@ const (
 	// of this as_of and of the previous exported one (see
 	// sql/exports/segment_changes.sql), ordered by member_id, family.
 	TableSegmentChanges = "segment_changes"
+	// TableCategoryAffinity is category_affinity in long form: (as_of,
+	// member_id, level, category, shares, recency, affinity index,
+	// is_preferred, cross_sell_missing), ordered by member_id, level,
+	// category; run_id left out. Read from category_affinity's run of the
+	// snapshot.
+	TableCategoryAffinity = "category_affinity"
 )
 
 // ProfileModel is the model that writes member_profile and
@@ -27,7 +33,7 @@ const (
 const ProfileModel = "member_profile"
 
 // DefaultCatalog is the standard export allow-list: member_profile,
-// segment_members and segment_changes, in that order.
+// segment_members, segment_changes and category_affinity, in that order.
 func DefaultCatalog() (*Catalog, error) {
 	changes, err := sql.ExportQuery(TableSegmentChanges)
 	if err != nil {
@@ -37,6 +43,7 @@ func DefaultCatalog() (*Catalog, error) {
 		Source{Name: TableMemberProfile, Table: "member_profile", Model: ProfileModel, OrderBy: []string{"member_id"}, Exclude: []string{"run_id"}},
 		Source{Name: TableSegmentMembers, Table: "segment_members", Model: ProfileModel, OrderBy: []string{"member_id", "family", "segment"}, Exclude: []string{"run_id"}},
 		SegmentChangesSource(changes),
+		Source{Name: TableCategoryAffinity, Table: "category_affinity", Model: "category_affinity", OrderBy: []string{"member_id", "level", "category"}, Exclude: []string{"run_id"}},
 	)
 }
 

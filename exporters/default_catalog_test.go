@@ -31,6 +31,11 @@ func TestDefaultCatalogIntegration(t *testing.T) {
 		t.Fatal(err)
 	}
 	createSegmentMembers(t, conn, [][4]string{{"2026-01-31", "rfm_segment", "Champions", "m2"}, {"2026-01-31", "tier", "Gold", "m1"}})
+	// category_affinity: one row of the snapshot's run.
+	if err := conn.Exec(ctx, `INSERT INTO category_affinity (as_of, member_id, level, category, orders, is_preferred, cross_sell_missing, run_id)
+		SELECT toDate('2026-01-31'), 'm2', 1, 'beauty', 3, 1, ['home'], 'run-2026-01-31'`); err != nil {
+		t.Fatal(err)
+	}
 
 	cat, err := DefaultCatalog()
 	if err != nil {
@@ -40,11 +45,11 @@ func TestDefaultCatalogIntegration(t *testing.T) {
 	m := export(t, conn, cat, Options{Dir: dir}, testAsOf)
 	folder := filepath.Join(dir, "as_of=2026-01-31")
 	checkManifestFiles(t, folder)
-	if len(m.Files) != 9 {
-		t.Fatalf("%d files, want 3 tables x 3 formats", len(m.Files))
+	if len(m.Files) != 12 {
+		t.Fatalf("%d files, want 4 tables x 3 formats", len(m.Files))
 	}
 	rows := m.RowsByTable()
-	if rows[TableMemberProfile] != 2 || rows[TableSegmentMembers] != 2 || rows[TableSegmentChanges] != 2 {
+	if rows[TableMemberProfile] != 2 || rows[TableSegmentMembers] != 2 || rows[TableSegmentChanges] != 2 || rows[TableCategoryAffinity] != 1 {
 		t.Errorf("rows = %v", rows)
 	}
 	for _, f := range m.Files {

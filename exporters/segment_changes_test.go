@@ -39,8 +39,8 @@ func createSegmentMembers(t *testing.T, conn warehouse.Conn, rows [][4]string) {
 	}
 }
 
-// publishSnapshot records a snapshot of date d whose member_profile run is
-// "run-<d>", as the models publish one.
+// publishSnapshot records a snapshot of date d whose member_profile and
+// category_affinity runs are "run-<d>", as the models publish one.
 func publishSnapshot(t *testing.T, conn warehouse.Conn, d string) {
 	t.Helper()
 	ctx := context.Background()
@@ -51,8 +51,10 @@ func publishSnapshot(t *testing.T, conn warehouse.Conn, d string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := b.Append(day(d), ProfileModel, "run-"+d, "succeeded", time.Now()); err != nil {
-		t.Fatal(err)
+	for _, m := range []string{ProfileModel, "category_affinity"} {
+		if err := b.Append(day(d), m, "run-"+d, "succeeded", time.Now()); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if err := b.Send(); err != nil {
 		t.Fatal(err)

@@ -90,7 +90,7 @@ func TestCatalog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := def.Names(); len(n) != 3 || n[0] != TableMemberProfile || n[1] != TableSegmentMembers || n[2] != TableSegmentChanges {
+	if n := def.Names(); len(n) != 4 || n[0] != TableMemberProfile || n[1] != TableSegmentMembers || n[2] != TableSegmentChanges || n[3] != TableCategoryAffinity {
 		t.Errorf("DefaultCatalog names = %v", n)
 	}
 }
