@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -18,14 +17,14 @@ import (
 // Items loads items.csv lines whose order (in orders.csv) passes keep
 // by ordered_at. items.csv has no member_id: it is taken from orders.csv,
 // as the items loader takes it from orders, and the category path is
-// split into its first three levels.
+// split into its first three levels. loaded_at is the line's updated_at,
+// so two engines loaded from one directory hold the same rows.
 func Items(ctx context.Context, conn warehouse.Conn, dir string, keep Filter) error {
 	member, err := orderMembers(filepath.Join(dir, "orders.csv"), keep)
 	if err != nil {
 		return err
 	}
 	const q = `INSERT INTO order_items (order_id, line_no, member_id, sku, category, category_l1, category_l2, category_l3, quantity, amount, updated_at, file_id, loaded_at)`
-	now := time.Now().UTC().Truncate(time.Second)
 	return load(ctx, conn, filepath.Join(dir, "items.csv"), q, func(b warehouse.Batch, r []string) error {
 		m, ok := member[r[0]]
 		if !ok {
@@ -48,7 +47,7 @@ func Items(ctx context.Context, conn warehouse.Conn, dir string, keep Filter) er
 			return err
 		}
 		lv := append(strings.SplitN(r[3], "/", 4), "", "", "")
-		return b.Append(r[0], uint32(line), m, r[2], r[3], lv[0], lv[1], lv[2], uint32(qty), amount, upd, "genload", now)
+		return b.Append(r[0], uint32(line), m, r[2], r[3], lv[0], lv[1], lv[2], uint32(qty), amount, upd, "genload", upd)
 	})
 }
 
