@@ -1,6 +1,7 @@
 package main
 
 import (
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -24,6 +25,10 @@ func TestEveryModelHasSQL(t *testing.T) {
 	}
 	have := sql.ModelNames()
 	for _, name := range reg.Names() {
+		m, _ := reg.Get(name)
+		if t := reflect.TypeOf(m); t.Kind() == reflect.Pointer && strings.Contains(t.Elem().PkgPath(), "/models/") {
+			continue // a folder model: its SQL is embedded there and parsed by query.MustParse at start-up
+		}
 		if !slices.Contains(have, name) {
 			t.Errorf("model %s has no sql/models/%s.sql", name, name)
 			continue
