@@ -20,6 +20,12 @@ const (
 	// of this as_of and of the previous exported one (see
 	// sql/exports/segment_changes.sql), ordered by member_id, family.
 	TableSegmentChanges = "segment_changes"
+	// TableCategoryAffinity is category_affinity in long form: (as_of,
+	// member_id, level, category, shares, recency, affinity index,
+	// is_preferred, cross_sell_missing), ordered by member_id, level,
+	// category; run_id left out. Read from category_affinity's run of the
+	// snapshot.
+	TableCategoryAffinity = "category_affinity"
 )
 
 // TableKPIBreakdown is kpi_breakdown: the headline KPIs per (dimension,
@@ -32,9 +38,9 @@ const TableKPIBreakdown = "kpi_breakdown"
 const ProfileModel = "member_profile"
 
 // DefaultCatalog is the standard export allow-list: member_profile,
-// segment_members, segment_changes, campaign_results and kpi_breakdown,
-// in that order, exported by default; then points_balance,
-// points_programme and occasions, exported when named.
+// segment_members, segment_changes, campaign_results, kpi_breakdown and
+// category_affinity, in that order, exported by default; then
+// points_balance, points_programme and occasions, exported when named.
 func DefaultCatalog() (*Catalog, error) {
 	changes, err := sql.ExportQuery(TableSegmentChanges)
 	if err != nil {
@@ -47,6 +53,7 @@ func DefaultCatalog() (*Catalog, error) {
 		// campaign_results: the campaigns model's per campaign, group and variant outcomes and uplift.
 		Source{Name: TableCampaignResults, Table: "campaign_results", Model: "campaigns", OrderBy: []string{"campaign_id", "group", "variant"}, Exclude: []string{"run_id"}},
 		Source{Name: TableKPIBreakdown, Table: "kpi_breakdown", Model: "kpi_breakdown", OrderBy: []string{"dimension", "value"}, Exclude: []string{"run_id"}},
+		Source{Name: TableCategoryAffinity, Table: "category_affinity", Model: "category_affinity", OrderBy: []string{"member_id", "level", "category"}, Exclude: []string{"run_id"}},
 		// Points and occasions (models points, occasions), on request:
 		// --tables points_balance,points_programme,occasions.
 		Source{Name: TablePointsBalance, Table: "points_balance", Model: "points", OrderBy: []string{"member_id"}, Exclude: []string{"run_id"}, OnRequest: true},

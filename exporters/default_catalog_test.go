@@ -43,6 +43,11 @@ func TestDefaultCatalogIntegration(t *testing.T) {
 	if err := kb.Send(); err != nil {
 		t.Fatal(err)
 	}
+	// category_affinity: one row of the snapshot's run.
+	if err := conn.Exec(ctx, `INSERT INTO category_affinity (as_of, member_id, level, category, orders, is_preferred, cross_sell_missing, run_id)
+		SELECT toDate('2026-01-31'), 'm2', 1, 'beauty', 3, 1, ['home'], 'run-2026-01-31'`); err != nil {
+		t.Fatal(err)
+	}
 
 	cat, err := DefaultCatalog()
 	if err != nil {
@@ -52,11 +57,11 @@ func TestDefaultCatalogIntegration(t *testing.T) {
 	m := export(t, conn, cat, Options{Dir: dir}, testAsOf)
 	folder := filepath.Join(dir, "as_of=2026-01-31")
 	checkManifestFiles(t, folder)
-	if len(m.Files) != 12 {
-		t.Fatalf("%d files, want 4 tables x 3 formats", len(m.Files))
+	if len(m.Files) != 18 {
+		t.Fatalf("%d files, want 6 tables x 3 formats", len(m.Files))
 	}
 	rows := m.RowsByTable()
-	if rows[TableMemberProfile] != 2 || rows[TableSegmentMembers] != 2 || rows[TableSegmentChanges] != 2 || rows[TableCampaignResults] != 0 || rows[TableKPIBreakdown] != 1 {
+	if rows[TableMemberProfile] != 2 || rows[TableSegmentMembers] != 2 || rows[TableSegmentChanges] != 2 || rows[TableCampaignResults] != 0 || rows[TableKPIBreakdown] != 1 || rows[TableCategoryAffinity] != 1 {
 		t.Errorf("rows = %v", rows)
 	}
 	for _, f := range m.Files {

@@ -40,7 +40,7 @@ func createSegmentMembers(t *testing.T, conn warehouse.Conn, rows [][4]string) {
 }
 
 // publishSnapshot records a snapshot of date d whose member_profile and
-// campaigns and kpi_breakdown runs are "run-<d>", as the models publish one.
+// campaigns, kpi_breakdown and category_affinity runs are "run-<d>", as the models publish one.
 func publishSnapshot(t *testing.T, conn warehouse.Conn, d string) {
 	t.Helper()
 	ctx := context.Background()
@@ -51,7 +51,7 @@ func publishSnapshot(t *testing.T, conn warehouse.Conn, d string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, model := range []string{ProfileModel, "campaigns", "kpi_breakdown"} {
+	for _, model := range []string{ProfileModel, "campaigns", "kpi_breakdown", "category_affinity"} {
 		if err := b.Append(day(d), model, "run-"+d, "succeeded", time.Now()); err != nil {
 			t.Fatal(err)
 		}

@@ -90,12 +90,12 @@ func TestCatalog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := def.Names(); len(n) != 8 || n[0] != TableMemberProfile || n[1] != TableSegmentMembers || n[2] != TableSegmentChanges || n[3] != TableCampaignResults || n[4] != TableKPIBreakdown || n[7] != TableOccasions {
+	if n := def.Names(); len(n) != 9 || n[0] != TableMemberProfile || n[1] != TableSegmentMembers || n[2] != TableSegmentChanges || n[3] != TableCampaignResults || n[4] != TableKPIBreakdown || n[5] != TableCategoryAffinity || n[8] != TableOccasions {
 		t.Errorf("DefaultCatalog names = %v", n)
 	}
 	// The points and occasions tables are exported only when named.
-	if got, err := def.Select(nil); err != nil || len(got) != 5 {
-		t.Errorf("Select(nil) = %v, %v; want the five standard tables", got, err)
+	if got, err := def.Select(nil); err != nil || len(got) != 6 {
+		t.Errorf("Select(nil) = %v, %v; want the six standard tables", got, err)
 	}
 	if got, err := def.Select([]string{TableOccasions, TablePointsBalance}); err != nil || len(got) != 2 || got[0].Name != TablePointsBalance {
 		t.Errorf("Select(occasions, points_balance) = %v, %v", got, err)

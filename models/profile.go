@@ -14,6 +14,7 @@ import (
 // profileReads are the model outputs member_profile's SQL reads.
 var profileReads = []string{"rfm", "engagement", "lifecycle", "tiers", "clv", "churn", "potential",
 	"occasions",
+	"category_affinity", // segments: family preferred_category
 }
 
 // MemberProfile is the member_profile model: one wide row per member and

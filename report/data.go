@@ -71,6 +71,7 @@ var sources = []source{
 	{"campaigns", "campaign_results", []string{"as_of", "campaign_id", "evidence", "group", "variant", "conversion_uplift", "srm_mismatch"}},
 	{"campaigns", "campaign_funnel", []string{"as_of", "campaign_id", "group", "step", "members"}},
 	breakdownSources[0], breakdownSources[1],
+	{"category_affinity", "category_affinity", []string{"as_of", "member_id", "level", "category", "is_preferred"}},
 }
 
 // KPIKind says how a KPI is formatted and how its change is written.
@@ -252,6 +253,7 @@ type Report struct {
 	Points    Points
 	Campaigns Campaigns
 	Breakdown Breakdown
+	Category  Category
 }
 
 // Missing lists every missing model output of the report, without repeats.
@@ -259,7 +261,7 @@ func (r *Report) Missing() []Missing {
 	var all []Missing
 	seen := map[string]bool{}
 	for _, ms := range [][]Missing{r.KPIMissing, r.RFM.Missing, r.Cohorts.Missing, r.CLV.Missing, r.Churn.Missing, r.Tiers.Missing, r.Lifecycle.Missing, r.Potential.Missing, r.Engagement.Missing, r.Filters.Missing,
-		r.Points.Missing, r.Campaigns.Missing, r.Breakdown.Missing} {
+		r.Points.Missing, r.Campaigns.Missing, r.Breakdown.Missing, r.Category.Missing} {
 		for _, m := range ms {
 			k := m.Table + "/" + string(m.Reason)
 			if !seen[k] {
@@ -304,7 +306,7 @@ func Load(ctx context.Context, q Querier, asOf time.Time) (*Report, error) {
 	}
 	steps := []func(context.Context, *Report) error{l.kpis, l.rfm, l.cohorts, l.clv, l.churn, l.tiers, l.lifecycle, l.potential,
 		l.params, l.engagement, l.filters,
-		l.points, l.campaigns, l.breakdown}
+		l.points, l.campaigns, l.breakdown, l.category}
 	for _, step := range steps {
 		if err := step(ctx, r); err != nil {
 			return nil, err

@@ -352,6 +352,12 @@ var labels = map[Lang]map[string]string{
 		"bd_dim_channel":         "Sales channel",
 		"bd_dim_store":           "Store",
 		"bd_more":                "The %d values with the most revenue; %d more are in the kpi_breakdown table.",
+		// Category preference (report/category.go).
+		"category":           "Category preference",
+		"category_by_tier":   "Preferred category by tier (share of the tier's members)",
+		"preferred_category": "Preferred category",
+		"category_tier":      "Tier",
+		"category_note":      "Each member's preferred top-level category (model category_affinity: the highest affinity index with the minimum support); members without one are left out.",
 	},
 	Chinese: {
 		"title":                "会员分析报告",
@@ -646,5 +652,11 @@ var labels = map[Lang]map[string]string{
 		"bd_dim_channel":         "销售渠道",
 		"bd_dim_store":           "门店",
 		"bd_more":                "仅显示收入最高的 %d 个取值；其余 %d 个见 kpi_breakdown 表。",
+		// Category preference (report/category.go).
+		"category":           "品类偏好",
+		"category_by_tier":   "各等级的偏好品类（占该等级会员的比例）",
+		"preferred_category": "偏好品类",
+		"category_tier":      "会员等级",
+		"category_note":      "每位会员偏好的一级品类（模型 category_affinity：达到最低支持度的最高亲和指数）；没有偏好品类的会员不计入。",
 	},
 }

@@ -123,7 +123,7 @@ func reportPage(r *Report, opt Options) page {
 		rfmSection(r, f), cohortSection(r, f), clvSection(r, f), churnSection(r, f),
 		tierSection(r, f), lifecycleSection(r, f), potentialSection(r, f),
 		engagementSection(r, f), trendSection(r, f), filterSection(r, f),
-		pointsSection(r, f), campaignSection(r, f))
+		pointsSection(r, f), campaignSection(r, f), categorySection(r, f))
 	p.Sections = append(p.Sections, breakdownSections(r, f)...)
 	withDownloads(p.Sections)
 	return p

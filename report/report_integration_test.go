@@ -180,15 +180,15 @@ func TestLoadEmptyDatabaseIntegration(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, false, "none")
 	f.drop(t, "lifecycle", "clv", "churn", "rfm", "cohorts", "tiers", "potential", "model_metrics", "engagement", "member_profile", "model_params",
-		"points_programme", "kpi_breakdown", "kpi_contribution")
+		"points_programme", "kpi_breakdown", "kpi_contribution", "category_affinity")
 	r, err := Load(context.Background(), f.conn, day2)
 	if err != nil {
 		t.Fatalf("Load on a database without model tables: %v", err)
 	}
 	// One per section table; model_metrics only feeds the churn quality
 	// panel, which then says the model recorded no validation figures.
-	if got := len(r.Missing()); got != 11 {
-		t.Errorf("Missing() has %d entries, want one per table, kpi_breakdown's two as one (11): %+v", got, r.Missing())
+	if got := len(r.Missing()); got != 12 {
+		t.Errorf("Missing() has %d entries, want one per table, kpi_breakdown's two as one (12): %+v", got, r.Missing())
 	}
 	if !r.Prev.IsZero() {
 		t.Errorf("Prev = %v, want zero", r.Prev)

@@ -31,6 +31,9 @@ var Sharded = map[string]string{
 	// Per-member outputs of the points and occasions models.
 	"points_balance": ShardingKey,
 	"occasions":      ShardingKey,
+	// Category preference models (models/category_affinity, models/next_category).
+	"category_affinity": ShardingKey,
+	"next_category":     ShardingKey,
 }
 
 // Home lists the tables kept on the initiator (clickhouse.addr) only, in

@@ -16,6 +16,7 @@ import (
 	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 	"github.com/memberlytics/memberlytics/internal/testkit/chtest"
 	"github.com/memberlytics/memberlytics/internal/testkit/compat"
+	"github.com/memberlytics/memberlytics/internal/testkit/genload"
 	"github.com/memberlytics/memberlytics/models"
 )
 
@@ -71,6 +72,9 @@ func TestModelsBothEnginesIntegration(t *testing.T) {
 				DataDir: dir,
 				Run: func(ctx context.Context, conn warehouse.Conn) error {
 					// The same run id on both engines, so run_id columns compare.
+					if err := genload.Items(ctx, conn, dir, nil); err != nil { // order lines for the category models
+						return err
+					}
 					env := models.Env{Conn: conn, Location: cfg.Location(), RunID: "compat-" + zone, Snapshot: reg}
 					r := runEach(ctx, ordered, env, asOf)
 					mu.Lock()

@@ -4,7 +4,9 @@ import (
 	"github.com/memberlytics/memberlytics/internal/platform/config"
 	"github.com/memberlytics/memberlytics/models"
 	"github.com/memberlytics/memberlytics/models/campaigns"
+	categoryaffinity "github.com/memberlytics/memberlytics/models/category_affinity"
 	kpibreakdown "github.com/memberlytics/memberlytics/models/kpi_breakdown"
+	nextcategory "github.com/memberlytics/memberlytics/models/next_category"
 	"github.com/memberlytics/memberlytics/models/occasions"
 	"github.com/memberlytics/memberlytics/models/points"
 )
@@ -37,6 +39,14 @@ func newModelRegistry(cfg config.Config) (*models.Registry, error) {
 	if err != nil {
 		return nil, err
 	}
+	affinity, err := categoryaffinity.FromConfig(cfg.Models.CategoryAffinity)
+	if err != nil {
+		return nil, err
+	}
+	nextCat, err := nextcategory.FromConfig(cfg.Models.NextCategory)
+	if err != nil {
+		return nil, err
+	}
 	for _, m := range []models.Model{
 		clvModel,
 		churnModel,
@@ -46,11 +56,12 @@ func newModelRegistry(cfg config.Config) (*models.Registry, error) {
 		models.NewEngagement(cfg.Models.Engagement),
 		models.NewLifecycle(cfg.Models.Lifecycle),
 		models.NewTiers(cfg.Models.Tiers),
-		models.NewMemberProfile("clv", "churn", "potential", "occasions"),
+		models.NewMemberProfile("clv", "churn", "potential", "occasions", "category_affinity"),
 		pointsModel,
 		occasionsModel,
 		campaignsModel,
 		kpiBreakdown,
+		affinity, nextCat,
 	} {
 		if err := reg.Add(m); err != nil {
 			return nil, err

@@ -99,6 +99,13 @@ UNION ALL
 -- a dependency. The date is in the occasions table.
 SELECT as_of, 'occasion', occasion, member_id, @run_id
 FROM (SELECT as_of, occasion, member_id FROM occasions WHERE as_of = toDate(@as_of) AND run_id = @dep_occasions)
+UNION ALL
+-- Preferred category (model category_affinity), one segment per level a
+-- member has one: the category path (beauty, beauty/skincare,
+-- beauty/skincare/serum); none when category_affinity is not a dependency.
+SELECT as_of, 'preferred_category', category, member_id, @run_id
+FROM (SELECT as_of, category, member_id FROM category_affinity
+      WHERE as_of = toDate(@as_of) AND run_id = @dep_category_affinity AND is_preferred = 1)
 
 -- name: summary
 SELECT family, segment, toFloat64(count()) FROM segment_members WHERE as_of = toDate(@as_of) GROUP BY family, segment
