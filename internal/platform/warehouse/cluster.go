@@ -32,6 +32,12 @@ type Topology struct {
 	Initiator int
 	// OnCluster says DDL goes once, with ON CLUSTER, to the initiator.
 	OnCluster bool
+	// Replicated says the sharded tables are Replicated*MergeTree (it
+	// implies OnCluster). Replicas then holds, per shard, a connection to
+	// each of its replicas, for what must happen on a replica of its own
+	// (staging tables); Shards[i] fails over between shard i's replicas.
+	Replicated bool
+	Replicas   [][]Conn
 }
 
 // LocalTable is the name of a sharded table's per-shard MergeTree.
@@ -61,6 +67,11 @@ func (c *ClusterConn) Close() error {
 	var errs []error
 	for _, s := range c.topo.Shards {
 		errs = append(errs, s.Close())
+	}
+	for _, rs := range c.topo.Replicas {
+		for _, r := range rs {
+			errs = append(errs, r.Close())
+		}
 	}
 	return errors.Join(errs...)
 }
