@@ -97,7 +97,7 @@ func OpenCluster(ctx context.Context, cfg config.ClickHouse, opt Options) (*Clus
 	if !cl.Enabled() {
 		return nil, fmt.Errorf("open cluster: clickhouse.cluster.name is not set")
 	}
-	topo := Topology{Name: cl.Name, Initiator: -1, OnCluster: cl.OnCluster}
+	topo := Topology{Name: cl.Name, Initiator: -1, OnCluster: cl.OnCluster, Replicated: cl.Replicated}
 	settings := map[string]int{}
 	for k, v := range opt.Settings {
 		settings[k] = v
@@ -110,12 +110,37 @@ func OpenCluster(ctx context.Context, cfg config.ClickHouse, opt Options) (*Clus
 		for _, s := range topo.Shards {
 			s.Close()
 		}
+		for _, rs := range topo.Replicas {
+			for _, r := range rs {
+				r.Close()
+			}
+		}
 		return nil, err
 	}
 	for i, addr := range cl.Shards {
 		c := cfg
 		c.Addr = addr
-		conn, err := Open(ctx, c, opt)
+		o := opt
+		if cl.Replicated {
+			// A shard's connection fails over between its replicas; each
+			// replica also gets one of its own.
+			o.Failover = cl.Replicas[i][1:]
+			var reps []Conn
+			for _, ra := range cl.Replicas[i] {
+				rc := cfg
+				rc.Addr = ra
+				r, err := Open(ctx, rc, opt)
+				if err != nil {
+					for _, r := range reps {
+						r.Close()
+					}
+					return fail(fmt.Errorf("open replica %s of shard %d of cluster %s: %w", ra, i+1, cl.Name, err))
+				}
+				reps = append(reps, r)
+			}
+			topo.Replicas = append(topo.Replicas, reps)
+		}
+		conn, err := Open(ctx, c, o)
 		if err != nil {
 			return fail(fmt.Errorf("open shard %d of cluster %s: %w", i+1, cl.Name, err))
 		}

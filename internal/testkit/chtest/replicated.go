@@ -198,3 +198,34 @@ func MigratedReplicated(t testing.TB) (ReplicatedDB, *warehouse.ClusterConn) {
 	db.Migrate(t, cc)
 	return db, cc
 }
+
+// ReplicaDiff compares, shard by shard, every replicated table of db
+// (engine Replicated*) across the shard's replicas after SYSTEM SYNC
+// REPLICA on each: row count and an order-independent checksum of every
+// column. It returns one line per table that differs; none when the
+// replicas agree.
+func (db ReplicatedDB) ReplicaDiff(t testing.TB) []string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var out []string
+	for s, row := range db.Nodes {
+		tables := Rows(t, row[0], "SELECT name FROM system.tables WHERE database = currentDatabase() AND engine LIKE 'Replicated%' ORDER BY name")
+		for _, tr := range tables {
+			table := tr[0]
+			var first string
+			for r, conn := range row {
+				if err := conn.Exec(ctx, "SYSTEM SYNC REPLICA "+warehouse.QuoteIdent(table)); err != nil {
+					t.Fatalf("sync replica %s of %s: %v", db.Cluster.Nodes[s][r].Name(), table, err)
+				}
+				got := QueryString(t, conn, "SELECT concat(toString(count()), ' rows, checksum ', toString(sum(cityHash64(*)))) FROM "+warehouse.QuoteIdent(table))
+				if r == 0 {
+					first = got
+				} else if got != first {
+					out = append(out, fmt.Sprintf("shard %d %s: %s on %s, %s on %s", s+1, table, first, db.Cluster.Nodes[s][0].Name(), got, db.Cluster.Nodes[s][r].Name()))
+				}
+			}
+		}
+	}
+	return out
+}
