@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -213,12 +214,17 @@ func (db ReplicatedDB) ReplicaDiff(t testing.TB) []string {
 		tables := Rows(t, row[0], "SELECT name FROM system.tables WHERE database = currentDatabase() AND engine LIKE 'Replicated%' ORDER BY name")
 		for _, tr := range tables {
 			table := tr[0]
+			var cols []string
+			for _, c := range Rows(t, row[0], "SELECT name FROM system.columns WHERE database = currentDatabase() AND table = ?", table) {
+				cols = append(cols, "ifNull(toString("+warehouse.QuoteIdent(c[0])+"), '\\N')")
+			}
+			sum := "sum(cityHash64(" + strings.Join(cols, ", ") + "))"
 			var first string
 			for r, conn := range row {
 				if err := conn.Exec(ctx, "SYSTEM SYNC REPLICA "+warehouse.QuoteIdent(table)); err != nil {
 					t.Fatalf("sync replica %s of %s: %v", db.Cluster.Nodes[s][r].Name(), table, err)
 				}
-				got := QueryString(t, conn, "SELECT concat(toString(count()), ' rows, checksum ', toString(sum(cityHash64(*)))) FROM "+warehouse.QuoteIdent(table))
+				got := QueryString(t, conn, "SELECT concat(toString(count()), ' rows, checksum ', toString("+sum+")) FROM "+warehouse.QuoteIdent(table))
 				if r == 0 {
 					first = got
 				} else if got != first {
