@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/memberlytics/memberlytics/exporters"
 	"github.com/memberlytics/memberlytics/internal/devtools/datagen"
 	"github.com/memberlytics/memberlytics/internal/platform/config"
 	"github.com/memberlytics/memberlytics/internal/platform/migrate"
@@ -135,7 +136,8 @@ func loadKinds(ctx context.Context, conn warehouse.Conn, dir string) error {
 // TestReplicatedClusterFaultsIntegration runs a 2 x 2 replicated cluster
 // of its own through the faults of issue 22: with the first replica of
 // each shard stopped, loads and `run all` succeed through the second
-// (after at most two retries of a pooled connection); restarted, the
+// (after at most two retries of a pooled connection), and so does an
+// export; restarted, the
 // replicas catch up (row count and checksum of every replicated table
 // equal on both replicas). With ZooKeeper stopped a load fails with a
 // ZooKeeper/read-only error and leaves nothing visible and an ON CLUSTER
@@ -187,6 +189,23 @@ func TestReplicatedClusterFaultsIntegration(t *testing.T) {
 	if rfm == 0 {
 		t.Error("rfm_latest is empty after run all")
 	}
+	cat, err := exporters.DefaultCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex, err := exporters.New(cc, cat, exporters.Options{Dir: t.TempDir(), Formats: []string{exporters.FormatCSV}, RunID: "faults"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var man *exporters.Manifest
+	tries, err = retry(func() error { man, err = ex.Export(ctx, asOf); return err })
+	if err != nil {
+		t.Fatalf("export with a replica of each shard down: %v", err)
+	}
+	if len(man.Files) == 0 {
+		t.Error("export with a replica of each shard down wrote no files")
+	}
+	t.Logf("export with s1r1 and s2r1 down: %d files after %d tries", len(man.Files), tries)
 
 	// Back up: they catch up.
 	for _, row := range c.Nodes {
@@ -213,8 +232,11 @@ func TestReplicatedClusterFaultsIntegration(t *testing.T) {
 		t.Errorf("load with ZooKeeper down: %v; want an error naming ZooKeeper or read-only tables", err)
 	}
 	t.Logf("load with ZooKeeper down: %v", err)
-	if n := chtest.QueryUint(t, cc, "SELECT count() FROM members_current"); n != wantMembers {
-		t.Errorf("members_current = %d with ZooKeeper down, want the %d of before", n, wantMembers)
+	if n := chtest.QueryUint(t, cc, "SELECT count() FROM members"); n != wantMembers {
+		t.Errorf("%d member rows with ZooKeeper down, want the %d of before", n, wantMembers)
+	}
+	if n := chtest.QueryUint(t, cc, "SELECT count() FROM load_files WHERE status = 'loaded'"); n != 3 {
+		t.Errorf("%d files loaded with ZooKeeper down, want the 3 of before", n)
 	}
 	ddl := "CREATE TABLE IF NOT EXISTS " + db.Name + ".zk_probe ON CLUSTER " + chtest.ReplicatedClusterName + " (k UInt8) ENGINE = Memory"
 	if err := cc.Exec(ctx, ddl); err == nil {
@@ -231,9 +253,14 @@ func TestReplicatedClusterFaultsIntegration(t *testing.T) {
 	if _, err := retry(func() error { return loadKinds(ctx, cc, dir2) }); err != nil {
 		t.Fatalf("load after ZooKeeper is back: %v", err)
 	}
+	// Each member row of the second file once (both files share member ids,
+	// so members_current keeps one version of each).
 	want2 := wantMembers + countCSVRows(t, filepath.Join(dir2, "members.csv"))
-	if n := chtest.QueryUint(t, cc, "SELECT count() FROM members_current"); n != want2 {
-		t.Errorf("members_current = %d after the reload, want %d", n, want2)
+	if n := chtest.QueryUint(t, cc, "SELECT count() FROM members"); n != want2 {
+		t.Errorf("%d member rows after the reload, want %d", n, want2)
+	}
+	if n, u := chtest.QueryUint(t, cc, "SELECT count() FROM members_current"), chtest.QueryUint(t, cc, "SELECT uniqExact(member_id) FROM members"); n != u {
+		t.Errorf("members_current = %d after the reload, want one row per member (%d)", n, u)
 	}
 	for _, d := range db.ReplicaDiff(t) {
 		t.Errorf("at the end: %s", d)
