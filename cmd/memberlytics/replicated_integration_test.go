@@ -17,6 +17,7 @@ import (
 	"github.com/memberlytics/memberlytics/internal/testkit/compat"
 	"github.com/memberlytics/memberlytics/loaders"
 	"github.com/memberlytics/memberlytics/models"
+	"github.com/memberlytics/memberlytics/sql"
 )
 
 // TestReplicatedClusterEqualsSingleNodeIntegration is issue 22's
@@ -26,6 +27,7 @@ import (
 // as_of dates on each, and every table and view compared as in
 // TestClusterEqualsSingleNodeIntegration. Then every replicated table
 // holds the same rows (count and checksum) on both replicas of each shard.
+// It also checks the replicated schema (checkReplicatedSchema).
 func TestReplicatedClusterEqualsSingleNodeIntegration(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -42,6 +44,7 @@ func TestReplicatedClusterEqualsSingleNodeIntegration(t *testing.T) {
 	start := time.Now()
 	db, cluster := chtest.MigratedReplicated(t)
 	t.Logf("2x2 replicated: migrated ON CLUSTER in %.1fs", time.Since(start).Seconds())
+	checkReplicatedSchema(t, db, cluster)
 	asOfs := []time.Time{datagen.DefaultEnd.AddDate(0, 0, -32), datagen.DefaultEnd.AddDate(0, 0, -1)}
 	load, run, _ := loadAndRun(t, single, dir, reg, asOfs)
 	t.Logf("one server: load %.2fs, models %.2fs", load.Seconds(), run.Seconds())
@@ -103,6 +106,41 @@ func TestParseTopology(t *testing.T) {
 		if _, _, err := parseTopology(bad); err == nil || !strings.Contains(err.Error(), "want SHARDSxREPLICAS") {
 			t.Errorf("parseTopology(%q) = %v, want the SHARDSxREPLICAS error", bad, err)
 		}
+	}
+}
+
+// checkReplicatedSchema checks what the ON CLUSTER migration made: on
+// every server the sharded and home tables are Replicated*MergeTree, the
+// Distributed tables and views are there; a second Up applies nothing and
+// ShardProblems finds nothing.
+func checkReplicatedSchema(t *testing.T, db chtest.ReplicatedDB, cc *warehouse.ClusterConn) {
+	t.Helper()
+	for s, row := range db.Nodes {
+		for r, conn := range row {
+			name := db.Cluster.Nodes[s][r].Name()
+			for table, want := range map[string]string{
+				"orders_local": "ReplicatedReplacingMergeTree", "orders": "Distributed", "orders_current": "View",
+				"rfm_local": "ReplicatedMergeTree", "load_files": "ReplicatedReplacingMergeTree", "rfm_latest": "View",
+			} {
+				if got := chtest.QueryString(t, conn, "SELECT engine FROM system.tables WHERE database = currentDatabase() AND name = ?", table); got != want {
+					t.Errorf("%s: %s is %q, want %q", name, table, got, want)
+				}
+			}
+		}
+	}
+	r, err := migrate.New(cc, sql.Migrations(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.UseCluster(migrate.Cluster{Topology: cc.Topology(), Sharded: sql.Sharded, Home: sql.Home}); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if got, err := r.Up(ctx); err != nil || len(got) != 0 {
+		t.Errorf("second Up = %v, %v; want nothing applied", got, err)
+	}
+	if p, err := r.ShardProblems(ctx); err != nil || len(p) != 0 {
+		t.Errorf("ShardProblems = %v, %v; want none", p, err)
 	}
 }
 

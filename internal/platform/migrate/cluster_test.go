@@ -312,42 +312,6 @@ func TestRewriteReplicated(t *testing.T) {
 	}
 }
 
-// TestReplicatedUpIntegration migrates a 2 x 2 replicated cluster ON
-// CLUSTER: every server has every table, sharded and home tables are
-// Replicated*MergeTree, views are views; a second Up is a no-op and
-// ShardProblems finds nothing.
-func TestReplicatedUpIntegration(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	db, cc := chtest.MigratedReplicated(t)
-	for s, row := range db.Nodes {
-		for r, conn := range row {
-			name := db.Cluster.Nodes[s][r].Name()
-			for table, want := range map[string]string{
-				"orders_local": "ReplicatedReplacingMergeTree", "orders": "Distributed", "orders_current": "View",
-				"rfm_local": "ReplicatedMergeTree", "load_files": "ReplicatedReplacingMergeTree", "rfm_latest": "View",
-			} {
-				if got := chtest.QueryString(t, conn, "SELECT engine FROM system.tables WHERE database = currentDatabase() AND name = ?", table); got != want {
-					t.Errorf("%s: %s is %q, want %q", name, table, got, want)
-				}
-			}
-		}
-	}
-	r, err := migrate.New(cc, sql.Migrations(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := r.UseCluster(migrate.Cluster{Topology: cc.Topology(), Sharded: sql.Sharded, Home: sql.Home}); err != nil {
-		t.Fatal(err)
-	}
-	if got, err := r.Up(ctx); err != nil || len(got) != 0 {
-		t.Errorf("second Up = %v, %v; want nothing applied", got, err)
-	}
-	if p, err := r.ShardProblems(ctx); err != nil || len(p) != 0 {
-		t.Errorf("ShardProblems = %v, %v; want none", p, err)
-	}
-}
-
 // TestRewriteReplicatedNoComments checks the 18.x form: no column
 // comments on replicated tables, the sharded table's comments set on its
 // comment-only ALTERs dropped (18.16 refuses COMMENT COLUMN ON CLUSTER).
