@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/memberlytics/memberlytics/internal/devtools/datagen"
 	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
@@ -150,4 +151,69 @@ func TestClusterMemberChangeCaughtIntegration(t *testing.T) {
 			t.Errorf("shard %d holds %d orders, want 1", i+1, n)
 		}
 	}
+}
+
+// TestClusterPartialPublishInvisibleIntegration kills the loader between
+// the shards' attaches: shard 1 attached its rows, then the connection
+// (the initiator's, so the ledger too) is cut, as when the process dies.
+// Nothing of the file is visible through the _current views (the ledger
+// does not say loaded), and a reload publishes it exactly once.
+func TestClusterPartialPublishInvisibleIntegration(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, cc := chtest.MigratedCluster(t)
+	path := filepath.Join(generated(t, datagen.FormatCSV), "orders.csv")
+	want := countLines(t, path) - 1
+	topo := cc.Topology()
+	first := &flakyConn{Conn: topo.Shards[0], cutAfterAttach: true}
+	killed := warehouse.NewClusterConn(warehouse.Topology{Name: topo.Name, Initiator: 0,
+		Shards: []warehouse.Conn{first, diesWith{Conn: topo.Shards[1], proc: first}}})
+	// A short lease, as the kill leaves it held: the reload waits it out.
+	if _, err := newLoader(t, killed, loaders.Options{Kind: loaders.Orders, Lease: 2 * time.Second}).LoadFile(ctx, path); err == nil {
+		t.Fatal("load killed after shard 1's attach succeeded, want an error")
+	}
+	if n := chtest.QueryUint(t, db.Shards[0], "SELECT count() FROM orders_local"); n == 0 {
+		t.Fatal("set-up: shard 1 attached nothing before the kill")
+	}
+	if n := chtest.QueryUint(t, db.Shards[1], "SELECT count() FROM orders_local"); n != 0 {
+		t.Fatalf("set-up: shard 2 attached %d rows, want the kill before its attach", n)
+	}
+	if n := chtest.QueryUint(t, cc, "SELECT count() FROM orders_current"); n != 0 {
+		t.Errorf("%d orders of the half-published file visible through orders_current, want 0", n)
+	}
+	time.Sleep(2500 * time.Millisecond)
+	again := load(t, cc, loaders.Options{Kind: loaders.Orders}, path)
+	if again.Rows != want || again.Skipped {
+		t.Errorf("reload %+v, want a publish of %d rows", again, want)
+	}
+	if got := chtest.QueryUint(t, cc, "SELECT count() FROM orders_current"); int64(got) != want {
+		t.Errorf("orders_current = %d after the reload, want %d (each order once)", got, want)
+	}
+	if got := chtest.QueryUint(t, cc, "SELECT uniqExact(order_id) FROM orders_current"); int64(got) != want {
+		t.Errorf("orders_current has %d distinct orders, want %d", got, want)
+	}
+	if again := load(t, cc, loaders.Options{Kind: loaders.Orders}, path); !again.Skipped {
+		t.Errorf("third load %+v, want skipped", again)
+	}
+}
+
+// diesWith is a connection of the same process as proc: once proc is cut
+// (the process died), its statements fail too.
+type diesWith struct {
+	warehouse.Conn
+	proc *flakyConn
+}
+
+func (d diesWith) Exec(ctx context.Context, q string, args ...any) error {
+	if d.proc.cut.Load() {
+		return errInjected
+	}
+	return d.Conn.Exec(ctx, q, args...)
+}
+
+func (d diesWith) Query(ctx context.Context, q string, args ...any) (warehouse.Rows, error) {
+	if d.proc.cut.Load() {
+		return nil, errInjected
+	}
+	return d.Conn.Query(ctx, q, args...)
 }

@@ -30,6 +30,10 @@ type attempt struct {
 	Error                           string
 	Forced                          bool
 	StartedAt, FinishedAt           time.Time
+
+	// staged says, in cluster mode, which replica of each shard got a
+	// local stage (not part of the ledger row).
+	staged [][]bool
 }
 
 // versions hands out row versions for load_files and load_leases: unix

@@ -80,9 +80,16 @@ func shardsOf(conn Conn) []shardConn {
 	if !ok {
 		return []shardConn{{conn, ""}}
 	}
-	out := make([]shardConn, len(topo.Shards))
+	var out []shardConn
 	for i, sh := range topo.Shards {
-		out[i] = shardConn{sh, fmt.Sprintf("shard %d: ", i+1)}
+		if !topo.Replicated {
+			out = append(out, shardConn{sh, fmt.Sprintf("shard %d: ", i+1)})
+			continue
+		}
+		// Stages are per replica: sweep each one.
+		for j, r := range topo.ReplicasOf(i) {
+			out = append(out, shardConn{r, fmt.Sprintf("shard %d replica %d: ", i+1, j+1)})
+		}
 	}
 	return out
 }

@@ -38,11 +38,15 @@ FROM
         SELECT member_id, cityHash64(order_id) AS oh, amount, category_l1, category_l2, category_l3
         FROM order_items FINAL
         WHERE member_id != ''
+          -- Published files only, as the _current views (migration 090).
+          AND file_id GLOBAL NOT IN (SELECT file_id FROM load_files GROUP BY file_id HAVING countIf(status = 'loaded') = 0)
     ) AS i
     ALL INNER JOIN
     (
         SELECT cityHash64(order_id) AS oh, ordered_at FROM orders FINAL
         WHERE (status = 'paid' OR updated_at >= toDateTime(@as_of_end, 'UTC'))
+          -- Published files only, as the _current views (migration 090).
+          AND file_id GLOBAL NOT IN (SELECT file_id FROM load_files GROUP BY file_id HAVING countIf(status = 'loaded') = 0)
           AND ordered_at < toDateTime(@as_of_end, 'UTC') AND ordered_at >= toDateTime(@window_start, 'UTC')
     ) AS o USING (oh)
 )

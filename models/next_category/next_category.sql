@@ -29,11 +29,15 @@ FROM
         SELECT member_id, cityHash64(order_id) AS oh, category_l1, category_l2, category_l3
         FROM order_items FINAL
         WHERE member_id != ''
+          -- Published files only, as the _current views (migration 090).
+          AND file_id GLOBAL NOT IN (SELECT file_id FROM load_files GROUP BY file_id HAVING countIf(status = 'loaded') = 0)
     ) AS i
     ALL INNER JOIN
     (
         SELECT cityHash64(order_id) AS oh FROM orders FINAL
         WHERE (status = 'paid' OR updated_at >= toDateTime(@as_of_end, 'UTC'))
+          -- Published files only, as the _current views (migration 090).
+          AND file_id GLOBAL NOT IN (SELECT file_id FROM load_files GROUP BY file_id HAVING countIf(status = 'loaded') = 0)
           AND ordered_at < toDateTime(@to, 'UTC') AND ordered_at >= toDateTime(@from, 'UTC')
     ) AS o USING (oh)
 )

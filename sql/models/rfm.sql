@@ -64,6 +64,8 @@ FROM orders FINAL
 WHERE (status = 'paid' OR updated_at >= toDateTime(@as_of_end, 'UTC'))
   AND ordered_at < toDateTime(@as_of_end, 'UTC')
   AND member_id IN (SELECT member_id FROM members FINAL WHERE joined_at < toDateTime(@as_of_end, 'UTC'))
+  -- Published files only, as orders_current (migration 090).
+  AND file_id GLOBAL NOT IN (SELECT file_id FROM load_files GROUP BY file_id HAVING countIf(status = 'loaded') = 0)
 GROUP BY member_id
 SETTINGS distributed_product_mode = 'local', distributed_group_by_no_merge = 1
 

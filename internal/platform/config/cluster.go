@@ -14,6 +14,14 @@ type Cluster struct {
 	// OnCluster sends DDL once with ON CLUSTER (needs ZooKeeper or
 	// ClickHouse Keeper) instead of to every address in Shards.
 	OnCluster bool `yaml:"on_cluster"`
+	// Replicated says each shard has replicas kept in step by ZooKeeper
+	// (or ClickHouse Keeper): tables are created Replicated*MergeTree and
+	// every DDL goes ON CLUSTER, so it requires on_cluster.
+	Replicated bool `yaml:"replicated"`
+	// Replicas lists, per shard in shards order, every replica's native
+	// address, the shards entry first; required when replicated. Reads
+	// and writes of a shard fail over between them in this order.
+	Replicas [][]string `yaml:"replicas"`
 }
 
 // Enabled reports whether cluster mode is on.
@@ -24,10 +32,32 @@ func (c Cluster) Enabled() bool { return c.Name != "" }
 func validateCluster(ch ClickHouse, add func(key, format string, args ...any)) {
 	c := ch.Cluster
 	if !c.Enabled() {
-		if len(c.Shards) > 0 || c.OnCluster {
-			add("clickhouse.cluster.name", "must be set when shards or on_cluster are")
+		if len(c.Shards) > 0 || c.OnCluster || c.Replicated {
+			add("clickhouse.cluster.name", "must be set when shards, on_cluster or replicated are")
 		}
 		return
+	}
+	if c.Replicated && !c.OnCluster {
+		add("clickhouse.cluster.replicated", "requires on_cluster: true (replicated DDL goes through the distributed DDL queue)")
+	}
+	if !c.Replicated && len(c.Replicas) > 0 {
+		add("clickhouse.cluster.replicas", "is only read when replicated is true")
+	}
+	if c.Replicated {
+		if len(c.Replicas) != len(c.Shards) {
+			add("clickhouse.cluster.replicas", "must list the replicas of each of the %d shards, got %d lists", len(c.Shards), len(c.Replicas))
+		}
+		for i, rs := range c.Replicas {
+			key := "clickhouse.cluster.replicas[" + strconv.Itoa(i) + "]"
+			if len(rs) == 0 || (i < len(c.Shards) && rs[0] != c.Shards[i]) {
+				add(key, "must start with shards[%d] (%s)", i, c.Shards[min(i, len(c.Shards)-1)])
+			}
+			for j, a := range rs {
+				if err := validAddr(a); err != nil {
+					add(key+"["+strconv.Itoa(j)+"]", "%v", err)
+				}
+			}
+		}
 	}
 	if !validIdentifier(c.Name) {
 		add("clickhouse.cluster.name", "must be a plain identifier (letters, digits, _), got %q", c.Name)

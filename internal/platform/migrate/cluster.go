@@ -33,11 +33,19 @@ const (
 	Initiator Target = iota
 	// EveryShard runs it on each shard in order.
 	EveryShard
+	// EveryReplica runs it on each server of a replicated cluster (each
+	// replica of each shard), without ON CLUSTER: 18.16 refuses an ALTER
+	// ON CLUSTER of a table that is not replicated (a Distributed table)
+	// on a cluster whose shards are.
+	EveryReplica
 )
 
 func (t Target) String() string {
-	if t == EveryShard {
+	switch t {
+	case EveryShard:
 		return "every shard"
+	case EveryReplica:
+		return "every replica"
 	}
 	return "initiator"
 }
@@ -55,6 +63,8 @@ type Step struct {
 type Rewriter struct {
 	name, database string
 	onCluster      bool
+	replicated     bool
+	noComments     bool // strip column comments from replicated tables
 	sharded        map[string]string
 	home           []string
 	everywhere     map[string]bool // views created on every shard
@@ -66,6 +76,66 @@ type Rewriter struct {
 // the initiator; otherwise sharded DDL runs on every shard.
 func NewRewriter(name, database string, onCluster bool, sharded map[string]string, home []string) *Rewriter {
 	return &Rewriter{name: name, database: database, onCluster: onCluster, sharded: sharded, home: home, everywhere: map[string]bool{}, initiatorViews: map[string]bool{}}
+}
+
+// Replicate switches w to replicated mode (clickhouse.cluster.replicated):
+// every statement carries ON CLUSTER and runs once on the initiator, and
+// MergeTree-family engines become Replicated*MergeTree (ReplicatedEngine)
+// on every shard, home tables included (only the initiator's shard's copy
+// is used; its replicas keep it when the initiator is lost). It returns w.
+func (w *Rewriter) Replicate() *Rewriter {
+	w.replicated, w.onCluster = true, true
+	return w
+}
+
+// StripReplicatedComments makes a replicated Rewriter leave column
+// comments off Replicated*MergeTree tables, for ClickHouse 18.x: there a
+// replica refuses a table whose column has a COMMENT and no DEFAULT
+// ("Table structure in ZooKeeper is too different from local table
+// structure") and ALTER ... COMMENT COLUMN of a replicated table is
+// "Unsupported type of ALTER query", as is any COMMENT COLUMN sent ON
+// CLUSTER. Comment-only ALTERs of replicated tables become no step; the
+// Distributed tables (altered server by server) keep the comments later
+// migrations set. It returns w.
+func (w *Rewriter) StripReplicatedComments() *Rewriter {
+	w.noComments = true
+	return w
+}
+
+var (
+	// commentRE is a column's COMMENT '...' clause (not COMMENT COLUMN).
+	commentRE = regexp.MustCompile(`\s+COMMENT\s+'(?:[^'\\]|\\.|'')*'`)
+	// commentOnlyRE is an ALTER body of COMMENT COLUMN commands only.
+	commentOnlyRE = regexp.MustCompile(`(?is)^\s*COMMENT\s+COLUMN\b`)
+)
+
+// stripComments drops column COMMENT clauses when w leaves them off.
+func (w *Rewriter) stripComments(body string) string {
+	if !w.noComments {
+		return body
+	}
+	return commentRE.ReplaceAllString(body, "")
+}
+
+// engineRE finds a MergeTree-family engine and its arguments.
+var engineRE = regexp.MustCompile(`(?is)\bENGINE\s*=\s*((?:Replacing|Summing|Aggregating|Collapsing|VersionedCollapsing)?MergeTree)\s*\(([^)]*)\)`)
+
+// ReplicatedEngine rewrites the first MergeTree-family engine of a CREATE
+// TABLE of table in database into its Replicated form, stored in
+// ZooKeeper under /clickhouse/tables/{shard}/<database>/<table> with the
+// server's {replica} macro as replica name; the engine's own arguments
+// (a version column) follow. A statement without one is returned as is.
+func ReplicatedEngine(stmt, database, table string) string {
+	loc := engineRE.FindStringSubmatchIndex(stmt)
+	if loc == nil {
+		return stmt
+	}
+	kind, args := stmt[loc[2]:loc[3]], strings.TrimSpace(stmt[loc[4]:loc[5]])
+	repl := "ENGINE = Replicated" + kind + "('/clickhouse/tables/{shard}/" + database + "/" + table + "', '{replica}'"
+	if args != "" {
+		repl += ", " + args
+	}
+	return stmt[:loc[0]] + repl + ")" + stmt[loc[1]:]
 }
 
 const identRE = "(`[^`]+`|[A-Za-z_][A-Za-z0-9_]*)"
@@ -108,17 +178,25 @@ func (w *Rewriter) Rewrite(stmt string) ([]Step, error) {
 			if !slices.Contains(w.home, table) {
 				return nil, fmt.Errorf("table %s is neither sharded nor home: add it to sql.Sharded or sql.Home", table)
 			}
+			if w.replicated {
+				return w.everyShard("CREATE TABLE IF NOT EXISTS " + w.obj(table) + w.on() + " " + ReplicatedEngine(w.stripComments(m[2]), w.database, table)), nil
+			}
 			return []Step{{SQL: stmt, Target: Initiator}}, nil
 		}
 		if !regexp.MustCompile(`(?i)\bmember_id\s`).MatchString(m[2]) {
 			return nil, fmt.Errorf("sharded table %s has no member_id column", table)
 		}
 		local := warehouse.LocalTable(table)
-		return w.everyShard(
-			"CREATE TABLE IF NOT EXISTS "+warehouse.QuoteIdent(local)+w.on()+" "+m[2],
-			"CREATE TABLE IF NOT EXISTS "+warehouse.QuoteIdent(table)+w.on()+" AS "+warehouse.QuoteIdent(local)+
-				" ENGINE = Distributed("+w.name+", "+warehouse.QuoteIdent(w.database)+", "+warehouse.QuoteIdent(local)+", "+key+")",
-		), nil
+		body := m[2]
+		if w.replicated {
+			body = ReplicatedEngine(w.stripComments(body), w.database, local)
+		}
+		stmts := []string{
+			"CREATE TABLE IF NOT EXISTS " + w.obj(local) + w.on() + " " + body,
+			"CREATE TABLE IF NOT EXISTS " + w.obj(table) + w.on() + " AS " + w.obj(local) +
+				" ENGINE = Distributed(" + w.name + ", " + warehouse.QuoteIdent(w.database) + ", " + warehouse.QuoteIdent(local) + ", " + key + ")",
+		}
+		return w.everyShard(stmts...), nil
 	}
 	if m := createViewRE.FindStringSubmatch(s); m != nil {
 		view := unquote(m[1])
@@ -135,10 +213,15 @@ func (w *Rewriter) Rewrite(stmt string) ([]Step, error) {
 		// there and must not put another definition on the other shards.
 		if !all || w.initiatorViews[view] {
 			w.initiatorViews[view] = true
+			if w.replicated {
+				// On every server, so a replica of the initiator's shard
+				// that takes over has it.
+				return w.everyShard("CREATE VIEW IF NOT EXISTS " + w.obj(view) + w.on() + " " + w.qualifyReads(m[2])), nil
+			}
 			return []Step{{SQL: stmt, Target: Initiator}}, nil
 		}
 		w.everywhere[view] = true
-		return w.everyShard("CREATE VIEW IF NOT EXISTS " + warehouse.QuoteIdent(view) + w.on() + " " + m[2]), nil
+		return w.everyShard("CREATE VIEW IF NOT EXISTS " + w.obj(view) + w.on() + " " + w.qualifyReads(m[2])), nil
 	}
 	if m := dropViewRE.FindStringSubmatch(s); m != nil && w.everywhere[unquote(m[1])] {
 		// A view on every shard. (18.16 has no DROP VIEW: DROP TABLE drops
@@ -146,15 +229,34 @@ func (w *Rewriter) Rewrite(stmt string) ([]Step, error) {
 		view := unquote(m[1])
 		delete(w.everywhere, view)
 		delete(w.initiatorViews, view)
-		return w.everyShard("DROP TABLE IF EXISTS " + warehouse.QuoteIdent(view) + w.on()), nil
+		return w.everyShard("DROP TABLE IF EXISTS " + w.obj(view) + w.on()), nil
+	}
+	if m := dropViewRE.FindStringSubmatch(s); m != nil && w.replicated {
+		view := unquote(m[1])
+		delete(w.initiatorViews, view)
+		return w.everyShard("DROP TABLE IF EXISTS " + w.obj(view) + w.on()), nil
 	}
 	if m := alterTableRE.FindStringSubmatch(s); m != nil {
 		table := unquote(m[1])
+		commentOnly := w.replicated && w.noComments && commentOnlyRE.MatchString(m[2])
 		if _, sharded := w.sharded[table]; sharded {
+			if w.replicated {
+				dist := Step{SQL: "ALTER TABLE " + warehouse.QuoteIdent(table) + " " + m[2], Target: EveryReplica}
+				if commentOnly {
+					return []Step{dist}, nil
+				}
+				return append(w.everyShard("ALTER TABLE "+w.obj(warehouse.LocalTable(table))+w.on()+" "+w.stripComments(m[2])), dist), nil
+			}
 			return w.everyShard(
-				"ALTER TABLE "+warehouse.QuoteIdent(warehouse.LocalTable(table))+w.on()+" "+m[2],
-				"ALTER TABLE "+warehouse.QuoteIdent(table)+w.on()+" "+m[2],
+				"ALTER TABLE "+w.obj(warehouse.LocalTable(table))+w.on()+" "+m[2],
+				"ALTER TABLE "+w.obj(table)+w.on()+" "+m[2],
 			), nil
+		}
+		if commentOnly {
+			return nil, nil // see StripReplicatedComments
+		}
+		if w.replicated {
+			return w.everyShard("ALTER TABLE " + w.obj(table) + w.on() + " " + w.stripComments(m[2])), nil
 		}
 		return []Step{{SQL: stmt, Target: Initiator}}, nil
 	}
@@ -178,6 +280,42 @@ func (w *Rewriter) everyShard(stmts ...string) []Step {
 		out[i] = Step{SQL: q, Target: t}
 	}
 	return out
+}
+
+// obj is name as a statement's object: qualified with the database under
+// ON CLUSTER, where each host runs the statement in its default database.
+func (w *Rewriter) obj(name string) string {
+	if w.onCluster {
+		return warehouse.QuoteIdent(w.database) + "." + warehouse.QuoteIdent(name)
+	}
+	return warehouse.QuoteIdent(name)
+}
+
+// qualifyReads qualifies the unqualified tables a SELECT reads (FROM and
+// JOIN) with the database under ON CLUSTER, for the same reason.
+func (w *Rewriter) qualifyReads(sel string) string {
+	if !w.onCluster {
+		return sel
+	}
+	var b strings.Builder
+	last := 0
+	for _, m := range readsRE.FindAllStringSubmatchIndex(sel, -1) {
+		end := m[3]
+		if end < len(sel) && (sel[end] == '.' || sel[end] == '(') {
+			continue // qualified already, or a table function
+		}
+		b.WriteString(sel[last:m[2]])
+		b.WriteString(w.obj(unquote(sel[m[2]:m[3]])))
+		last = end
+	}
+	b.WriteString(sel[last:])
+	return b.String()
+}
+
+// Unqualify removes the database qualifier obj adds, for matching a
+// rewritten statement against the single-server forms.
+func (w *Rewriter) Unqualify(stmt string) string {
+	return strings.ReplaceAll(stmt, warehouse.QuoteIdent(w.database)+".", "")
 }
 
 func (w *Rewriter) on() string {
@@ -231,7 +369,10 @@ func (r *Runner) ShardProblems(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	rw := NewRewriter(c.Topology.Name, r.conn.Database(), c.Topology.OnCluster, c.Sharded, c.Home)
+	rw, err := r.rewriter(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var want []string
 	for _, s := range st {
 		if !s.Applied {
@@ -247,6 +388,7 @@ func (r *Runner) ShardProblems(ctx context.Context) ([]string, error) {
 				return nil, fmt.Errorf("migration %s: %w", s.Name, err)
 			}
 			for _, step := range steps {
+				step.SQL = rw.Unqualify(step.SQL)
 				everywhere := step.Target == EveryShard || (c.Topology.OnCluster && strings.Contains(step.SQL, " ON CLUSTER "))
 				if m := createdRE.FindStringSubmatch(step.SQL); m != nil && everywhere {
 					want = append(want, unquote(m[1]))

@@ -29,8 +29,8 @@ func TestRewrite(t *testing.T) {
 			{SQL: "CREATE TABLE IF NOT EXISTS `orders` AS `orders_local` ENGINE = Distributed(c1, `db`, `orders_local`, cityHash64(member_id))", Target: migrate.EveryShard},
 		}, ""},
 		{"sharded table on cluster", true, create, []migrate.Step{
-			{SQL: "CREATE TABLE IF NOT EXISTS `orders_local` ON CLUSTER c1 (\n    member_id String COMMENT 'm',\n    order_id String\n)\nENGINE = ReplacingMergeTree() ORDER BY order_id", Target: migrate.Initiator},
-			{SQL: "CREATE TABLE IF NOT EXISTS `orders` ON CLUSTER c1 AS `orders_local` ENGINE = Distributed(c1, `db`, `orders_local`, cityHash64(member_id))", Target: migrate.Initiator},
+			{SQL: "CREATE TABLE IF NOT EXISTS `db`.`orders_local` ON CLUSTER c1 (\n    member_id String COMMENT 'm',\n    order_id String\n)\nENGINE = ReplacingMergeTree() ORDER BY order_id", Target: migrate.Initiator},
+			{SQL: "CREATE TABLE IF NOT EXISTS `db`.`orders` ON CLUSTER c1 AS `db`.`orders_local` ENGINE = Distributed(c1, `db`, `orders_local`, cityHash64(member_id))", Target: migrate.Initiator},
 		}, ""},
 		{"home table", false, "CREATE TABLE IF NOT EXISTS load_files (file_id String) ENGINE = MergeTree() ORDER BY file_id",
 			[]migrate.Step{{SQL: "CREATE TABLE IF NOT EXISTS load_files (file_id String) ENGINE = MergeTree() ORDER BY file_id", Target: migrate.Initiator}}, ""},
@@ -41,7 +41,7 @@ func TestRewrite(t *testing.T) {
 		{"view over sharded", false, "CREATE VIEW IF NOT EXISTS rfm_latest AS\nSELECT * FROM rfm WHERE as_of = (SELECT max(as_of) FROM rfm)",
 			[]migrate.Step{{SQL: "CREATE VIEW IF NOT EXISTS `rfm_latest` AS\nSELECT * FROM rfm WHERE as_of = (SELECT max(as_of) FROM rfm)", Target: migrate.EveryShard}}, ""},
 		{"view over sharded on cluster", true, "CREATE VIEW IF NOT EXISTS orders_current AS SELECT * FROM orders FINAL",
-			[]migrate.Step{{SQL: "CREATE VIEW IF NOT EXISTS `orders_current` ON CLUSTER c1 AS SELECT * FROM orders FINAL", Target: migrate.Initiator}}, ""},
+			[]migrate.Step{{SQL: "CREATE VIEW IF NOT EXISTS `db`.`orders_current` ON CLUSTER c1 AS SELECT * FROM `db`.`orders` FINAL", Target: migrate.Initiator}}, ""},
 		{"view over home", false, "CREATE VIEW IF NOT EXISTS cohorts_latest AS SELECT * FROM cohorts",
 			[]migrate.Step{{SQL: "CREATE VIEW IF NOT EXISTS cohorts_latest AS SELECT * FROM cohorts", Target: migrate.Initiator}}, ""},
 		{"view joining sharded and home", false, "CREATE VIEW IF NOT EXISTS v AS SELECT * FROM rfm JOIN cohorts USING (as_of)",
@@ -51,8 +51,8 @@ func TestRewrite(t *testing.T) {
 			{SQL: "ALTER TABLE `rfm` ADD COLUMN x UInt8 COMMENT 'x'", Target: migrate.EveryShard},
 		}, ""},
 		{"alter sharded on cluster", true, "ALTER TABLE rfm ADD COLUMN x UInt8", []migrate.Step{
-			{SQL: "ALTER TABLE `rfm_local` ON CLUSTER c1 ADD COLUMN x UInt8", Target: migrate.Initiator},
-			{SQL: "ALTER TABLE `rfm` ON CLUSTER c1 ADD COLUMN x UInt8", Target: migrate.Initiator},
+			{SQL: "ALTER TABLE `db`.`rfm_local` ON CLUSTER c1 ADD COLUMN x UInt8", Target: migrate.Initiator},
+			{SQL: "ALTER TABLE `db`.`rfm` ON CLUSTER c1 ADD COLUMN x UInt8", Target: migrate.Initiator},
 		}, ""},
 		{"alter home", false, "ALTER TABLE cohorts COMMENT COLUMN as_of 'x'",
 			[]migrate.Step{{SQL: "ALTER TABLE cohorts COMMENT COLUMN as_of 'x'", Target: migrate.Initiator}}, ""},
@@ -153,7 +153,7 @@ func TestClusterUpIntegration(t *testing.T) {
 	}{
 		{"orders_local", "ReplacingMergeTree", "ReplacingMergeTree"},
 		{"orders", "Distributed", "Distributed"},
-		{"orders_current", "View", "View"},
+		{"orders_current", "View", ""}, // reads the home table load_files (090)
 		{"rfm_local", "MergeTree", "MergeTree"},
 		{"rfm", "Distributed", "Distributed"},
 		{"rfm_latest", "View", ""}, // reads the home table snapshots
@@ -180,13 +180,13 @@ func TestClusterUpIntegration(t *testing.T) {
 	if p, err := r0.ShardProblems(ctx); err != nil || len(p) != 0 {
 		t.Errorf("ShardProblems = %v, %v; want none", p, err)
 	}
-	if err := db.Shards[1].Exec(ctx, "DROP TABLE events_current"); err != nil {
+	if err := db.Shards[1].Exec(ctx, "DROP TABLE rfm"); err != nil {
 		t.Fatal(err)
 	}
-	if p, err := r0.ShardProblems(ctx); err != nil || len(p) != 1 || p[0] != "shard 2 lacks events_current" {
-		t.Errorf("ShardProblems after dropping events_current on shard 2 = %q, %v", p, err)
+	if p, err := r0.ShardProblems(ctx); err != nil || len(p) != 1 || p[0] != "shard 2 lacks rfm" {
+		t.Errorf("ShardProblems after dropping rfm on shard 2 = %q, %v", p, err)
 	}
-	if err := db.Shards[1].Exec(ctx, "CREATE VIEW events_current AS SELECT * FROM events FINAL"); err != nil {
+	if err := db.Shards[1].Exec(ctx, "CREATE TABLE rfm AS rfm_local ENGINE = Distributed("+chtest.ClusterName+", "+db.Name+", rfm_local, cityHash64(member_id))"); err != nil {
 		t.Fatal(err)
 	}
 	// A second Up applies nothing.
@@ -262,7 +262,7 @@ func TestRewriteDropView(t *testing.T) {
 		got, err := w.Rewrite("-- 18.16 has no DROP VIEW\nDROP TABLE IF EXISTS members_current")
 		want := []migrate.Step{{SQL: "DROP TABLE IF EXISTS `members_current`", Target: migrate.EveryShard}}
 		if onCluster {
-			want = []migrate.Step{{SQL: "DROP TABLE IF EXISTS `members_current` ON CLUSTER c1", Target: migrate.Initiator}}
+			want = []migrate.Step{{SQL: "DROP TABLE IF EXISTS `db`.`members_current` ON CLUSTER c1", Target: migrate.Initiator}}
 		}
 		if err != nil || !reflect.DeepEqual(got, want) {
 			t.Errorf("on_cluster %v: drop = %+v, %v; want %+v", onCluster, got, err, want)
@@ -276,5 +276,72 @@ func TestRewriteDropView(t *testing.T) {
 		if err != nil || len(got) != 1 || (got[0].Target != migrate.EveryShard) != onCluster {
 			t.Errorf("on_cluster %v: recreate = %+v, %v", onCluster, got, err)
 		}
+	}
+}
+
+// TestRewriteReplicated checks replicated mode's statements: every one ON
+// CLUSTER on the initiator, MergeTree engines Replicated under a
+// {shard}/<db>/<table> path with the {replica} macro, home tables and
+// their views on every server.
+func TestRewriteReplicated(t *testing.T) {
+	t.Parallel()
+	sharded := map[string]string{"orders": "cityHash64(member_id)"}
+	home := []string{"load_files"}
+	w := migrate.NewRewriter("c1", "db", false, sharded, home).Replicate()
+	tests := []struct{ stmt, want string }{
+		{"CREATE TABLE IF NOT EXISTS orders (member_id String, v UInt64) ENGINE = ReplacingMergeTree(v) ORDER BY member_id",
+			"CREATE TABLE IF NOT EXISTS `db`.`orders_local` ON CLUSTER c1 (member_id String, v UInt64) ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/db/orders_local', '{replica}', v) ORDER BY member_id"},
+		{"CREATE TABLE IF NOT EXISTS load_files (file_id String) ENGINE = MergeTree() ORDER BY file_id",
+			"CREATE TABLE IF NOT EXISTS `db`.`load_files` ON CLUSTER c1 (file_id String) ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/db/load_files', '{replica}') ORDER BY file_id"},
+		{"CREATE VIEW IF NOT EXISTS load_files_loaded AS SELECT file_id FROM load_files",
+			"CREATE VIEW IF NOT EXISTS `db`.`load_files_loaded` ON CLUSTER c1 AS SELECT file_id FROM `db`.`load_files`"},
+		{"ALTER TABLE load_files ADD COLUMN x String", "ALTER TABLE `db`.`load_files` ON CLUSTER c1 ADD COLUMN x String"},
+		{"DROP TABLE IF EXISTS load_files_loaded", "DROP TABLE IF EXISTS `db`.`load_files_loaded` ON CLUSTER c1"},
+	}
+	for _, tt := range tests {
+		steps, err := w.Rewrite(tt.stmt)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.stmt, err)
+		}
+		if steps[0].SQL != tt.want || steps[0].Target != migrate.Initiator {
+			t.Errorf("Rewrite(%q)[0] = %q on %s, want %q on the initiator", tt.stmt, steps[0].SQL, steps[0].Target, tt.want)
+		}
+	}
+	if got := migrate.ReplicatedEngine("ENGINE = Memory", "db", "t"); got != "ENGINE = Memory" {
+		t.Errorf("ReplicatedEngine changed a Memory engine: %q", got)
+	}
+}
+
+// TestRewriteReplicatedNoComments checks the 18.x form: no column
+// comments on replicated tables, the sharded table's comments set on its
+// comment-only ALTERs dropped (18.16 refuses COMMENT COLUMN ON CLUSTER).
+func TestRewriteReplicatedNoComments(t *testing.T) {
+	t.Parallel()
+	w := migrate.NewRewriter("c1", "db", true, map[string]string{"orders": "k"}, []string{"load_files"}).Replicate().StripReplicatedComments()
+	steps, err := w.Rewrite("CREATE TABLE IF NOT EXISTS orders\n(\n    member_id String COMMENT 'Member, it''s: (a, b)',\n    v UInt64 DEFAULT 0 COMMENT 'Version'\n) ENGINE = MergeTree() ORDER BY member_id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sqls []string
+	for _, s := range steps {
+		sqls = append(sqls, s.SQL)
+	}
+	want := []string{
+		"CREATE TABLE IF NOT EXISTS `db`.`orders_local` ON CLUSTER c1 (\n    member_id String,\n    v UInt64 DEFAULT 0\n) ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/db/orders_local', '{replica}') ORDER BY member_id",
+		"CREATE TABLE IF NOT EXISTS `db`.`orders` ON CLUSTER c1 AS `db`.`orders_local` ENGINE = Distributed(c1, `db`, `orders_local`, k)",
+	}
+	if !reflect.DeepEqual(sqls, want) {
+		t.Errorf("steps:\n%q\nwant\n%q", sqls, want)
+	}
+	if steps, err := w.Rewrite("ALTER TABLE orders COMMENT COLUMN v 'New'"); err != nil || len(steps) != 1 ||
+		steps[0] != (migrate.Step{SQL: "ALTER TABLE `orders` COMMENT COLUMN v 'New'", Target: migrate.EveryReplica}) {
+		t.Errorf("comment ALTER of a sharded table = %v, %v; want it on the Distributed table of every server", steps, err)
+	}
+	if steps, err := w.Rewrite("ALTER TABLE load_files COMMENT COLUMN x 'New'"); err != nil || len(steps) != 0 {
+		t.Errorf("comment ALTER of a home table = %v, %v; want no step", steps, err)
+	}
+	if steps, err := w.Rewrite("ALTER TABLE orders ADD COLUMN x String DEFAULT '' COMMENT 'X' AFTER v"); err != nil || len(steps) != 2 ||
+		steps[0].SQL != "ALTER TABLE `db`.`orders_local` ON CLUSTER c1 ADD COLUMN x String DEFAULT '' AFTER v" || steps[1].Target != migrate.EveryReplica {
+		t.Errorf("ADD COLUMN of a sharded table = %v, %v; want the local table's without its comment", steps, err)
 	}
 }

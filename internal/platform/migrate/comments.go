@@ -65,6 +65,13 @@ func (r *Runner) setComments(ctx context.Context) error {
 	hosts := []warehouse.Conn{r.conn}
 	if r.cluster != nil {
 		hosts = r.cluster.Topology.Shards // the initiator is one of them
+		if r.cluster.Topology.Replicated {
+			// Views are per server: every replica gets its comments.
+			hosts = nil
+			for _, rs := range r.cluster.Topology.Replicas {
+				hosts = append(hosts, rs...)
+			}
+		}
 	}
 	for _, h := range hosts {
 		if err := viewColumnComments(ctx, h); err != nil {

@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
@@ -235,8 +236,10 @@ func (r *Runner) Up(ctx context.Context) ([]string, error) {
 		return nil, err
 	}
 	var rw *Rewriter
-	if c := r.cluster; c != nil {
-		rw = NewRewriter(c.Topology.Name, r.conn.Database(), c.Topology.OnCluster, c.Sharded, c.Home)
+	if r.cluster != nil {
+		if rw, err = r.rewriter(ctx); err != nil {
+			return nil, err
+		}
 	}
 	var done []string
 	for _, s := range st {
@@ -305,6 +308,25 @@ func (r *Runner) record(ctx context.Context, m Migration) error {
 	return b.Send()
 }
 
+// rewriter returns the cluster mode's Rewriter: replicated when the
+// topology is, and then without column comments on replicated tables
+// before ClickHouse 19 (see Rewriter.StripReplicatedComments).
+func (r *Runner) rewriter(ctx context.Context) (*Rewriter, error) {
+	c := r.cluster
+	rw := NewRewriter(c.Topology.Name, r.conn.Database(), c.Topology.OnCluster, c.Sharded, c.Home)
+	if c.Topology.Replicated {
+		rw.Replicate()
+		v, err := r.conn.ServerVersion(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("migrate: server version: %w", err)
+		}
+		if !v.AtLeast(19, 1) {
+			rw.StripReplicatedComments()
+		}
+	}
+	return rw, nil
+}
+
 // execCluster sends one statement's cluster steps, stopping at the first
 // shard that fails and naming it.
 func (r *Runner) execCluster(ctx context.Context, rw *Rewriter, stmt string) error {
@@ -314,25 +336,64 @@ func (r *Runner) execCluster(ctx context.Context, rw *Rewriter, stmt string) err
 	}
 	for _, st := range steps {
 		if st.Target == Initiator {
+			if has, err := r.addedEverywhere(ctx, st.SQL); err != nil || has {
+				return err
+			}
 			if err := r.conn.Exec(ctx, st.SQL); err != nil {
 				return err
 			}
 			continue
 		}
-		for i, sh := range r.cluster.Topology.Shards {
+		hosts := r.cluster.Topology.Shards
+		if st.Target == EveryReplica {
+			hosts = nil
+			for i := range r.cluster.Topology.Shards {
+				hosts = append(hosts, r.cluster.Topology.ReplicasOf(i)...)
+			}
+		}
+		what := "shard"
+		if st.Target == EveryReplica {
+			what = "server"
+		}
+		for i, sh := range hosts {
 			has, err := hasAddedColumn(ctx, sh, st.SQL)
 			if err != nil {
-				return fmt.Errorf("shard %d: %w", i+1, err)
+				return fmt.Errorf("%s %d: %w", what, i+1, err)
 			}
 			if has {
-				continue // added before a failure on another shard
+				continue // added before a failure on another host
 			}
 			if err := sh.Exec(ctx, st.SQL); err != nil {
-				return fmt.Errorf("shard %d: %w", i+1, err)
+				return fmt.Errorf("%s %d: %w", what, i+1, err)
 			}
 		}
 	}
 	return nil
+}
+
+// addedEverywhere reports, for an ON CLUSTER ADD COLUMN, whether every
+// shard has the column already (a migration re-sent after a failure):
+// 18.16 has no ADD COLUMN IF NOT EXISTS, and the distributed DDL queue
+// would fail on the hosts that took it.
+func (r *Runner) addedEverywhere(ctx context.Context, stmt string) (bool, error) {
+	c := r.cluster
+	if !c.Topology.OnCluster {
+		return false, nil
+	}
+	plain := strings.ReplaceAll(strings.Replace(stmt, " ON CLUSTER "+c.Topology.Name, "", 1), warehouse.QuoteIdent(r.conn.Database())+".", "")
+	if addColumnRE.FindStringSubmatch(stripLeadingComments(plain)) == nil {
+		return false, nil
+	}
+	for i, sh := range c.Topology.Shards {
+		has, err := hasAddedColumn(ctx, sh, plain)
+		if err != nil {
+			return false, fmt.Errorf("shard %d: %w", i+1, err)
+		}
+		if !has {
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 // hasAddedColumn reports whether stmt is an ALTER TABLE t ADD COLUMN c

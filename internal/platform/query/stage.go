@@ -39,7 +39,11 @@ func Replace(ctx context.Context, conn warehouse.Conn, table, part, where string
 		return replaceSharded(ctx, conn, topo, table, key, stage, part, where, fill)
 	}
 	qt, qs := warehouse.QuoteIdent(table), warehouse.WorkTable(conn.Database(), stage)
-	if err := conn.Exec(ctx, "CREATE TABLE "+qs+" AS "+warehouse.QuoteIdent(conn.Database())+"."+qt); err != nil {
+	as, err := warehouse.StageAs(ctx, conn, conn.Database(), table)
+	if err != nil {
+		return 0, fmt.Errorf("create stage for %s: %w", table, err)
+	}
+	if err := conn.Exec(ctx, "CREATE TABLE "+qs+" "+as); err != nil {
 		return 0, fmt.Errorf("create stage for %s: %w", table, err)
 	}
 	defer func() {

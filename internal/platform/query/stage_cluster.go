@@ -2,7 +2,9 @@ package query
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -19,7 +21,12 @@ import (
 // of <table>_local from its local stage. Home tables (cohorts,
 // model_metrics, ...) keep the single-server path on the initiator.
 
-// replaceSharded is Replace for a sharded table of a cluster.
+// replaceSharded is Replace for a sharded table of a cluster. On a
+// replicated cluster every live replica gets a local stage (the
+// Distributed stage writes to the first live replica of each shard, which
+// may not be the one the shard's connection uses), and each shard's
+// partition is replaced on the replica that holds the shard's staged rows;
+// replication copies it to the others.
 func replaceSharded(ctx context.Context, conn warehouse.Conn, topo warehouse.Topology, table, key, stage, part, where string, fill func(stage string) error) (uint64, error) {
 	local := warehouse.LocalTable(stage)
 	qs, ql := warehouse.WorkTable(conn.Database(), stage), warehouse.WorkTable(conn.Database(), local)
@@ -28,13 +35,28 @@ func replaceSharded(ctx context.Context, conn warehouse.Conn, topo warehouse.Top
 		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		defer cancel()
 		_ = conn.Exec(dctx, "DROP TABLE IF EXISTS "+qs)
-		for _, sh := range topo.Shards {
-			_ = sh.Exec(dctx, "DROP TABLE IF EXISTS "+ql)
+		for i := range topo.Shards {
+			for _, r := range topo.ReplicasOf(i) {
+				_ = r.Exec(dctx, "DROP TABLE IF EXISTS "+ql)
+			}
 		}
 	}()
-	for i, sh := range topo.Shards {
-		if err := sh.Exec(ctx, "CREATE TABLE "+ql+" AS "+warehouse.QuoteIdent(sh.Database())+"."+tableLocal); err != nil {
-			return 0, fmt.Errorf("create stage for %s on shard %d: %w", table, i+1, err)
+	staged := make([][]bool, len(topo.Shards))
+	for i := range topo.Shards {
+		reps := topo.ReplicasOf(i)
+		staged[i] = make([]bool, len(reps))
+		var firstErr error
+		for j, r := range reps {
+			err := createLocalStage(ctx, r, ql, warehouse.LocalTable(table))
+			if err == nil {
+				staged[i][j] = true
+			} else if firstErr == nil {
+				firstErr = err
+			}
+		}
+		// A replica that is down is skipped; a shard needs one.
+		if !slices.Contains(staged[i], true) {
+			return 0, fmt.Errorf("create stage for %s on shard %d: %w", table, i+1, firstErr)
 		}
 	}
 	db := topo.Shards[topo.Initiator].Database()
@@ -52,7 +74,7 @@ func replaceSharded(ctx context.Context, conn warehouse.Conn, topo warehouse.Top
 	for i, sh := range topo.Shards {
 		var err error
 		for range 2 {
-			if err = replaceShard(ctx, sh, tableLocal, ql, part); err == nil {
+			if err = replaceShard(ctx, sh, topo.ReplicasOf(i), staged[i], tableLocal, ql, part); err == nil {
 				break
 			}
 		}
@@ -63,19 +85,43 @@ func replaceSharded(ctx context.Context, conn warehouse.Conn, topo warehouse.Top
 	return n, nil
 }
 
-// replaceShard publishes one shard's local stage: REPLACE PARTITION, or
-// DROP PARTITION when the shard got no rows (23+ refuses an empty source;
-// the partition must still empty, as on one server).
-func replaceShard(ctx context.Context, sh warehouse.Conn, tableLocal, stageLocal, part string) error {
-	n, err := Count(ctx, sh, stageLocal, "1")
+// createLocalStage creates the local stage ql on one server, shaped like
+// its table (warehouse.StageAs: never a replica of it).
+func createLocalStage(ctx context.Context, c warehouse.Conn, ql, tableLocal string) error {
+	as, err := warehouse.StageAs(ctx, c, c.Database(), tableLocal)
 	if err != nil {
 		return err
 	}
-	stmt := "ALTER TABLE " + tableLocal + " REPLACE PARTITION " + part + " FROM " + stageLocal
-	if n == 0 {
-		stmt = "ALTER TABLE " + tableLocal + " DROP PARTITION " + part
+	return c.Exec(ctx, "CREATE TABLE "+ql+" "+as)
+}
+
+// replaceShard publishes one shard's local stage: REPLACE PARTITION on the
+// replica holding the staged rows, or DROP PARTITION (through the shard's
+// connection) when the shard got no rows (23+ refuses an empty source;
+// the partition must still empty, as on one server). A replica that had a
+// stage and no longer answers fails the shard: its rows are unknown.
+func replaceShard(ctx context.Context, sh warehouse.Conn, reps []warehouse.Conn, staged []bool, tableLocal, stageLocal, part string) error {
+	var holder warehouse.Conn
+	for j, r := range reps {
+		if !staged[j] {
+			continue
+		}
+		n, err := Count(ctx, r, stageLocal, "1")
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			continue
+		}
+		if holder != nil {
+			return errors.New("staged rows are split over two replicas (a replica failed over during the fill); run again")
+		}
+		holder = r
 	}
-	return sh.Exec(ctx, stmt)
+	if holder == nil {
+		return sh.Exec(ctx, "ALTER TABLE "+tableLocal+" DROP PARTITION "+part)
+	}
+	return holder.Exec(ctx, "ALTER TABLE "+tableLocal+" REPLACE PARTITION "+part+" FROM "+stageLocal)
 }
 
 // shardedTopology returns the cluster and table's sharding key when conn

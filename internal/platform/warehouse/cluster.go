@@ -32,6 +32,12 @@ type Topology struct {
 	Initiator int
 	// OnCluster says DDL goes once, with ON CLUSTER, to the initiator.
 	OnCluster bool
+	// Replicated says the sharded tables are Replicated*MergeTree (it
+	// implies OnCluster). Replicas then holds, per shard, a connection to
+	// each of its replicas, for what must happen on a replica of its own
+	// (staging tables); Shards[i] fails over between shard i's replicas.
+	Replicated bool
+	Replicas   [][]Conn
 }
 
 // LocalTable is the name of a sharded table's per-shard MergeTree.
@@ -62,6 +68,11 @@ func (c *ClusterConn) Close() error {
 	for _, s := range c.topo.Shards {
 		errs = append(errs, s.Close())
 	}
+	for _, rs := range c.topo.Replicas {
+		for _, r := range rs {
+			errs = append(errs, r.Close())
+		}
+	}
 	return errors.Join(errs...)
 }
 
@@ -86,7 +97,7 @@ func OpenCluster(ctx context.Context, cfg config.ClickHouse, opt Options) (*Clus
 	if !cl.Enabled() {
 		return nil, fmt.Errorf("open cluster: clickhouse.cluster.name is not set")
 	}
-	topo := Topology{Name: cl.Name, Initiator: -1, OnCluster: cl.OnCluster}
+	topo := Topology{Name: cl.Name, Initiator: -1, OnCluster: cl.OnCluster, Replicated: cl.Replicated}
 	settings := map[string]int{}
 	for k, v := range opt.Settings {
 		settings[k] = v
@@ -99,12 +110,37 @@ func OpenCluster(ctx context.Context, cfg config.ClickHouse, opt Options) (*Clus
 		for _, s := range topo.Shards {
 			s.Close()
 		}
+		for _, rs := range topo.Replicas {
+			for _, r := range rs {
+				r.Close()
+			}
+		}
 		return nil, err
 	}
 	for i, addr := range cl.Shards {
 		c := cfg
 		c.Addr = addr
-		conn, err := Open(ctx, c, opt)
+		o := opt
+		if cl.Replicated {
+			// A shard's connection fails over between its replicas; each
+			// replica also gets one of its own.
+			o.Failover = cl.Replicas[i][1:]
+			var reps []Conn
+			for _, ra := range cl.Replicas[i] {
+				rc := cfg
+				rc.Addr = ra
+				r, err := Open(ctx, rc, opt)
+				if err != nil {
+					for _, r := range reps {
+						r.Close()
+					}
+					return fail(fmt.Errorf("open replica %s of shard %d of cluster %s: %w", ra, i+1, cl.Name, err))
+				}
+				reps = append(reps, r)
+			}
+			topo.Replicas = append(topo.Replicas, reps)
+		}
+		conn, err := Open(ctx, c, o)
 		if err != nil {
 			return fail(fmt.Errorf("open shard %d of cluster %s: %w", i+1, cl.Name, err))
 		}

@@ -30,6 +30,9 @@ type Options struct {
 	// Settings are ClickHouse settings sent with every query (integers
 	// only: see ClusterSettings). OpenCluster sets ClusterSettings.
 	Settings map[string]int
+	// Failover are more addresses of the same data (the other replicas of
+	// a shard), tried in order after cfg.Addr when it does not answer.
+	Failover []string
 }
 
 // Open connects to ClickHouse over the native protocol, with LZ4
@@ -50,7 +53,7 @@ func Open(ctx context.Context, cfg config.ClickHouse, opt Options) (*CH, error) 
 	}
 	base := &clickhouse.Options{
 		Protocol: clickhouse.Native,
-		Addr:     []string{cfg.Addr},
+		Addr:     append([]string{cfg.Addr}, opt.Failover...),
 		Auth: clickhouse.Auth{
 			Database: "default",
 			Username: cfg.User,

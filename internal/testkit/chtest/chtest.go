@@ -85,6 +85,7 @@ func Shutdown() {
 		dir = ""
 	}
 	shutdownCluster()
+	shutdownReplicated()
 	shutdownModern()
 }
 
