@@ -169,10 +169,11 @@ func compare(committed map[string]figure, run []figure) (rows []row, missing []f
 	return rows, missing
 }
 
-// write prints the summary table and the regressions; it returns how
-// many regressions there were.
+// write prints the summary table (gain: how much better than the
+// committed figure, negative when worse) and the regressions; it returns
+// how many regressions there were.
 func write(w io.Writer, rows []row, missing []figure) int {
-	fmt.Fprintf(w, "%-34s %6s %9s %7s %10s %8s %8s\n", "ratio", "scale", "this run", "better", "committed", "change", "load avg")
+	fmt.Fprintf(w, "%-34s %6s %9s %7s %10s %8s %8s\n", "ratio", "scale", "this run", "better", "committed", "gain", "load avg")
 	var regs []row
 	for _, r := range rows {
 		better := "lower"
