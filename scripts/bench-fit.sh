@@ -32,7 +32,7 @@ go test -run '^$' -bench '^Benchmark(FitBGNBD249k|FitGammaGamma249k|Fit500k|Vali
     label["Validation500k"] = "churn validation figures, 500k"
     gsub(/_/, " ", unit)
     printf "%-34s %7.3f s  (%6.1fx one %s)%s\n", label[name], secs, ratio, unit, (it == "" ? "" : sprintf("  %d optimiser iterations", it))
-    print "fit." name ".x_baseline", ratio > ratios
+    if (ratio != "") print "fit." name ".x_baseline", ratio > ratios
     next
   }
   /^(FAIL|panic)/ { print; failed = 1 }
