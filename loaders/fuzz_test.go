@@ -134,3 +134,91 @@ func FuzzNDJSONRow(f *testing.F) {
 		})
 	})
 }
+
+// FuzzNDJSONScan checks that the scanning path of the NDJSON reader gives,
+// for every line it takes, the values encoding/json gives (decode), and
+// that it takes the lines of the generator's shape.
+func FuzzNDJSONScan(f *testing.F) {
+	for _, line := range []string{
+		`{"event_id":"E000000001-1","member_id":"M000000001","event_time":"2025-02-15T17:19:03Z","event_type":"product_view","value":184.97,"properties":"{\"sku\":\"SKU07505\"}"}`,
+		`{"member_id":"M1","event_time":1709296496,"event_type":"points_earned","value":-30e-1,"properties":{"order_id":"O1","n":[1,{"a":"}"}]}}`,
+		`{ "member_id" : "M1" , "member_id" : null, "value": true, "event_type":"w\u0065b", "x": "caf` + "\u00e9" + `" }`,
+		`{"member_id":"M1","value":01}`,
+		`{"member_id":"M1","value":-}`,
+		`{"member_id":"M1","value":1.}`,
+		`{"member_id":"M1","value":nul}`,
+		`{"member_id":"M1"}x`,
+		`{"member_id":"M1",}`,
+		`{"mem\u0062er_id":"M1"}`,
+		`{"member_id":"a\qb"}`,
+		`{"member_id":"a` + "\x01" + `b"}`,
+		`{"member_id":"` + "\xff" + `"}`,
+		`{}`,
+		`{"properties":[1,2,]}`,
+		`{"properties":{"a":1}}}`,
+	} {
+		f.Add(line)
+	}
+	s := schemas[Events]
+	f.Fuzz(func(t *testing.T, line string) {
+		line = strings.TrimSpace(line)
+		if line == "" || line[0] != '{' || strings.ContainsAny(line, "\n\r") {
+			return
+		}
+		n, err := newNDJSONReader(strings.NewReader(""), s, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		scanned, decoded := newRawRow(len(s.cols)), newRawRow(len(s.cols))
+		derr := n.decode([]byte(line), decoded)
+		if !n.scan([]byte(line), scanned) {
+			return
+		}
+		if derr != nil {
+			t.Fatalf("scan took %q, encoding/json refused it: %v", line, derr)
+		}
+		for i, c := range s.cols {
+			if scanned.has[i] != decoded.has[i] || scanned.vals[i] != decoded.vals[i] {
+				t.Fatalf("%q: column %s: scan (%v, %q), encoding/json (%v, %q)", line, c.name,
+					scanned.has[i], scanned.vals[i], decoded.has[i], decoded.vals[i])
+			}
+		}
+	})
+}
+
+// TestNDJSONScanTakesPlainLines: the lines the generator writes, nested
+// properties and escapes take the scanning path, and invalid JSON does not.
+func TestNDJSONScanTakesPlainLines(t *testing.T) {
+	s := schemas[Events]
+	n, err := newNDJSONReader(strings.NewReader(""), s, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newRawRow(len(s.cols))
+	for _, tc := range []struct {
+		line string
+		take bool
+	}{
+		{`{"event_id":"E1","member_id":"M1","event_time":"2025-02-15T17:19:03Z","event_type":"product_view","value":184.97,"properties":"{\"sku\":\"S\"}"}`, true},
+		{`{"member_id":"M1","properties":{"a":[1,{"b":"}"}]},"value":-1.5e3}`, true},
+		{`{"member_id":"M\u00e9"}`, true},
+		{`{"member_id":"M1","value":01}`, false},
+		{`{"member_id":"M1",}`, false},
+		{`{"member_id":"M1"} {}`, false},
+		{`{"properties":{"a":1,}}`, false},
+	} {
+		if got := n.scan([]byte(tc.line), r); got != tc.take {
+			t.Errorf("scan(%s) = %v, want %v", tc.line, got, tc.take)
+		}
+	}
+	if !n.scan([]byte(`{"member_id":"M\u00e9","value":null,"properties":{"a": [1]},"event_type":"x","event_type":"y"}`), r) {
+		t.Fatal("scan refused a valid line")
+	}
+	want := map[string]string{"member_id": "Mé", "properties": `{"a": [1]}`, "event_type": "y"}
+	for i, c := range s.cols {
+		w, ok := want[c.name]
+		if r.has[i] != ok || r.vals[i] != w {
+			t.Errorf("column %s: (%v, %q), want (%v, %q)", c.name, r.has[i], r.vals[i], ok, w)
+		}
+	}
+}

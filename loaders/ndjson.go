@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"strings"
+	"unicode/utf8"
 )
 
 // maxLineBytes bounds one NDJSON line; a longer line is rejected.
@@ -21,6 +23,7 @@ type ndjsonReader struct {
 	line  int64
 	cur   []byte
 	obj   map[string]json.RawMessage
+	buf   []byte // unquote's scratch
 }
 
 func newNDJSONReader(r io.Reader, s *schema, m Mapping) (*ndjsonReader, error) {
@@ -85,38 +88,285 @@ func (n *ndjsonReader) next(r *rawRow) error {
 			continue
 		}
 		n.cur = line
-		clear(n.obj)
-		if n.obj == nil {
-			n.obj = map[string]json.RawMessage{}
-		}
 		if line[0] != '{' {
 			return &rowError{line: n.line, lines: 1, reason: "not a JSON object", raw: string(line)}
 		}
-		if err := json.Unmarshal(line, &n.obj); err != nil {
-			return &rowError{line: n.line, lines: 1, reason: "bad JSON: " + err.Error(), raw: string(line)}
+		if n.scan(line, r) {
+			return nil
 		}
-		r.reset()
-		for k, v := range n.obj {
-			i, ok := n.index[k]
-			if !ok {
-				continue
-			}
-			if len(v) == 0 || string(v) == "null" {
-				continue
-			}
-			if v[0] == '"' {
-				var s string
-				if err := json.Unmarshal(v, &s); err != nil {
-					return &rowError{line: n.line, lines: 1, reason: "bad JSON string in " + k, raw: string(line)}
-				}
-				r.vals[i] = s
-			} else {
-				r.vals[i] = string(v)
-			}
-			r.has[i] = true
-		}
-		return nil
+		return n.decode(line, r)
 	}
+}
+
+// decode fills r from line with encoding/json: the path for a line scan
+// does not take (escaped keys, invalid JSON), whose result and error
+// messages it defines.
+func (n *ndjsonReader) decode(line []byte, r *rawRow) error {
+	clear(n.obj)
+	if n.obj == nil {
+		n.obj = map[string]json.RawMessage{}
+	}
+	if err := json.Unmarshal(line, &n.obj); err != nil {
+		return &rowError{line: n.line, lines: 1, reason: "bad JSON: " + err.Error(), raw: string(line)}
+	}
+	r.reset()
+	for k, v := range n.obj {
+		i, ok := n.index[k]
+		if !ok {
+			continue
+		}
+		if len(v) == 0 || string(v) == "null" {
+			continue
+		}
+		if v[0] == '"' {
+			var s string
+			if err := json.Unmarshal(v, &s); err != nil {
+				return &rowError{line: n.line, lines: 1, reason: "bad JSON string in " + k, raw: string(line)}
+			}
+			r.vals[i] = s
+		} else {
+			r.vals[i] = string(v)
+		}
+		r.has[i] = true
+	}
+	return nil
+}
+
+// scan fills r from line, one JSON object, without a map or reflection:
+// the line is copied into one string that the values share, a plain
+// string (no escape, ASCII) is taken as it is, anything else goes
+// through encoding/json. It reports false, leaving r to decode, for a
+// line it does not take: invalid JSON, a key with an escape or non-ASCII
+// byte, a string value encoding/json would not take. A line scan takes
+// gives what decode gives (FuzzNDJSONScan checks it).
+func (n *ndjsonReader) scan(line []byte, r *rawRow) bool {
+	r.reset()
+	s := string(line) // one allocation; the values share it
+	i := skipWS(s, 1)
+	if i < len(s) && s[i] == '}' {
+		return skipWS(s, i+1) == len(s)
+	}
+	for {
+		// key
+		if i >= len(s) || s[i] != '"' {
+			return false
+		}
+		end, plain := scanString(s, i)
+		if end < 0 || !plain {
+			return false
+		}
+		key := s[i+1 : end-1]
+		i = skipWS(s, end)
+		if i >= len(s) || s[i] != ':' {
+			return false
+		}
+		i = skipWS(s, i+1)
+		if i >= len(s) {
+			return false
+		}
+		// value
+		var val string
+		var null bool
+		switch c := s[i]; {
+		case c == '"':
+			end, plain = scanString(s, i)
+			if end < 0 {
+				return false
+			}
+			if plain {
+				val = s[i+1 : end-1]
+			} else if u, ok := n.unquote(s[i+1 : end-1]); ok {
+				val = u
+			} else {
+				if json.Unmarshal(line[i:end], &u) != nil {
+					return false
+				}
+				val = u
+			}
+		case c == '{' || c == '[':
+			end = skipComposite(s, i)
+			if end < 0 || !json.Valid(line[i:end]) {
+				return false
+			}
+			val = s[i:end]
+		case c == 't':
+			if end = i + 4; !strings.HasPrefix(s[i:], "true") {
+				return false
+			}
+			val = s[i:end]
+		case c == 'f':
+			if end = i + 5; !strings.HasPrefix(s[i:], "false") {
+				return false
+			}
+			val = s[i:end]
+		case c == 'n':
+			if end = i + 4; !strings.HasPrefix(s[i:], "null") {
+				return false
+			}
+			null = true
+		default:
+			end = scanNumber(s, i)
+			if end < 0 {
+				return false
+			}
+			val = s[i:end]
+		}
+		if col, ok := n.index[key]; ok {
+			// The last of repeated keys counts, as in a map.
+			r.vals[col], r.has[col] = "", false
+			if !null {
+				r.vals[col], r.has[col] = val, true
+			}
+		}
+		i = skipWS(s, end)
+		if i >= len(s) {
+			return false
+		}
+		switch s[i] {
+		case ',':
+			i = skipWS(s, i+1)
+		case '}':
+			return skipWS(s, i+1) == len(s)
+		default:
+			return false
+		}
+	}
+}
+
+// unquote returns the value of the JSON string whose text between the
+// quotes is t, for text with only the one-letter escapes (\" \\ \/ \b
+// \f \n \r \t) and valid UTF-8; ok is false for anything else (a \u
+// escape, a bad escape, invalid UTF-8), which encoding/json decodes.
+func (n *ndjsonReader) unquote(t string) (v string, ok bool) {
+	b := n.buf[:0]
+	ascii := true
+	for j := 0; j < len(t); j++ {
+		c := t[j]
+		if c >= 0x80 {
+			ascii = false
+		}
+		if c != '\\' {
+			b = append(b, c)
+			continue
+		}
+		if j++; j == len(t) {
+			return "", false
+		}
+		switch t[j] {
+		case '"', '\\', '/':
+			b = append(b, t[j])
+		case 'b':
+			b = append(b, '\b')
+		case 'f':
+			b = append(b, '\f')
+		case 'n':
+			b = append(b, '\n')
+		case 'r':
+			b = append(b, '\r')
+		case 't':
+			b = append(b, '\t')
+		default:
+			return "", false
+		}
+	}
+	n.buf = b
+	if !ascii && !utf8.Valid(b) {
+		return "", false
+	}
+	return string(b), true
+}
+
+// skipWS returns the index of the first byte at or after i that is not
+// JSON white space.
+func skipWS(s string, i int) int {
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// scanString returns the index after the JSON string that starts at
+// s[i] (a quote), or -1 when it does not end or holds a control byte;
+// plain says it has no escape and only ASCII, so its text is its value.
+func scanString(s string, i int) (end int, plain bool) {
+	plain = true
+	for j := i + 1; j < len(s); j++ {
+		switch c := s[j]; {
+		case c == '"':
+			return j + 1, plain
+		case c == '\\':
+			plain = false
+			j++ // the escaped byte; encoding/json checks the escape
+		case c < 0x20:
+			return -1, false
+		case c >= 0x80:
+			plain = false
+		}
+	}
+	return -1, false
+}
+
+// skipComposite returns the index after the object or array that starts
+// at s[i], matching brackets outside strings, or -1; json.Valid checks
+// the rest.
+func skipComposite(s string, i int) int {
+	depth := 0
+	for j := i; j < len(s); j++ {
+		switch s[j] {
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+			if depth == 0 {
+				return j + 1
+			}
+		case '"':
+			end, _ := scanString(s, j)
+			if end < 0 {
+				return -1
+			}
+			j = end - 1
+		}
+	}
+	return -1
+}
+
+// scanNumber returns the index after the JSON number that starts at
+// s[i], or -1 when there is none: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+func scanNumber(s string, i int) int {
+	j := i
+	if j < len(s) && s[j] == '-' {
+		j++
+	}
+	digits := func() int {
+		k := j
+		for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+			j++
+		}
+		return j - k
+	}
+	switch {
+	case j < len(s) && s[j] == '0':
+		j++
+	case digits() == 0:
+		return -1
+	}
+	if j < len(s) && s[j] == '.' {
+		j++
+		if digits() == 0 {
+			return -1
+		}
+	}
+	if j < len(s) && (s[j] == 'e' || s[j] == 'E') {
+		j++
+		if j < len(s) && (s[j] == '+' || s[j] == '-') {
+			j++
+		}
+		if digits() == 0 {
+			return -1
+		}
+	}
+	return j
 }
 
 func (n *ndjsonReader) text() string { return string(n.cur) }

@@ -4,7 +4,7 @@
 #
 # Runs the cluster equality test (cmd/memberlytics,
 # TestClusterEqualsSingleNodeIntegration) with MEMBERS generated members
-# (default 20,000): the loaders load members, orders and events into a
+# (default 20,000 x BENCH_SCALE): the loaders load members, orders and events into a
 # fresh single-server database and into the two-shard cluster (both
 # 18.16, started by internal/testkit/chtest on this machine), every model runs for
 # two as_of dates on each, and every output table is compared. Prints the
@@ -16,8 +16,9 @@
 # Usage: scripts/bench-cluster.sh [MEMBERS]
 set -euo pipefail
 
-MEMBERS=${1:-20000}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$ROOT/scripts/lib.sh"
+MEMBERS=${1:-$(bench_scaled 20000)}
 OUT=$(mktemp /tmp/memberlytics-bench-cluster.XXXXXX)
 trap 'rm -f "$OUT"' EXIT
 
@@ -36,4 +37,10 @@ awk '
 	END {
 		gsub(/[s,]/, "", l1); gsub(/[s,]/, "", l2); gsub(/s/, "", m1); gsub(/s/, "", m2)
 		if (l1 > 0 && m1 > 0) printf "  ratio two shards / one server: load %.2fx, models %.2fx\n", l2 / l1, m2 / m1
-	}' "$OUT"
+		if (l1 > 0 && m1 > 0) printf "%.4f %.4f\n", l2 / l1, m2 / m1 > "/dev/stderr"
+	}' "$OUT" 2>"$OUT.ratios"
+if read -r lr mr <"$OUT.ratios"; then
+	bench_ratio cluster.load.x_one_server "$lr" lower
+	bench_ratio cluster.models.x_one_server "$mr" lower
+fi
+rm -f "$OUT.ratios"

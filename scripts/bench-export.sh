@@ -4,7 +4,7 @@
 #
 # Starts a private ClickHouse (memberlytics clickhouse start, in a temp
 # dir), fills member_profile in its own database with ROWS members (default
-# 1,000,000; 21 columns: strings, integers, Float64, Decimal(18,2), Date,
+# 1,000,000 x BENCH_SCALE; 21 columns: strings, integers, Float64, Decimal(18,2), Date,
 # DateTime('UTC') and Nullable ones) for one as_of, then times, each under
 # /usr/bin/time -v:
 #   clickhouse-client --query "SELECT * ... ORDER BY member_id FORMAT TabSeparated" > file
@@ -17,9 +17,9 @@
 # BIG=1 also exports a 10,000,000-row table and reports its peak RSS)
 set -euo pipefail
 
-ROWS=${1:-1000000}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$ROOT/scripts/lib.sh"
+ROWS=${1:-$(bench_scaled 1000000)}
 ASOF=2026-01-31
 
 bench_private bench-export
@@ -97,6 +97,9 @@ printf '\n%-44s %8s %8s %10s %8s\n' "" seconds ratio "peak MiB" "MiB out"
 printf '%-44s %8.2f %8s %10s %8s\n' "clickhouse-client FORMAT TabSeparated" "$c" 1.00 "$(peak_rss "$WORK/client.time")" "$(size "$WORK/client.tsv")"
 printf '%-44s %8.2f %8.2f %10s %8s\n' "memberlytics export parquet (zstd)" "$p" "$(echo "$p / $c" | bc -l)" "$(peak_rss "$WORK/parquet.time")" "-"
 printf '%-44s %8.2f %8.2f %10s %8s\n' "memberlytics export parquet+csv+arrow" "$a" "$(echo "$a / $c" | bc -l)" "$(peak_rss "$WORK/all.time")" "$(size "$d")"
+bench_ratio export.parquet.x_client "$(echo "$p / $c" | bc -l)" lower
+bench_ratio export.all.x_client "$(echo "$a / $c" | bc -l)" lower
+bench_ratio export.parquet.rss_mib "$(peak_rss "$WORK/parquet.time")" lower
 ls -l "$d" | awk 'NR>1 {printf "  %-28s %12d bytes\n", $9, $5}'
 
 if [ "${BIG:-}" = 1 ]; then

@@ -13,9 +13,12 @@
 # is printed too: on a shared machine it moves the times, less the ratios.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
+WORKRATIOS=$(mktemp)
+trap 'rm -f "$WORKRATIOS"' EXIT
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 go test -run '^$' -bench '^Benchmark(FitBGNBD249k|FitGammaGamma249k|Fit500k|Validation500k)$' -benchtime 3x \
-  ./models/clv/ ./models/churn/ 2>&1 | awk '
+  ./models/clv/ ./models/churn/ 2>&1 | awk -v ratios="$WORKRATIOS" '
   /^Benchmark/ {
     name = $1; sub(/^Benchmark/, "", name); sub(/-[0-9]+$/, "", name)
     secs = $3 / 1e9; it = ""; ratio = ""; unit = ""
@@ -29,7 +32,10 @@ go test -run '^$' -bench '^Benchmark(FitBGNBD249k|FitGammaGamma249k|Fit500k|Vali
     label["Validation500k"] = "churn validation figures, 500k"
     gsub(/_/, " ", unit)
     printf "%-34s %7.3f s  (%6.1fx one %s)%s\n", label[name], secs, ratio, unit, (it == "" ? "" : sprintf("  %d optimiser iterations", it))
+    if (ratio != "") print "fit." name ".x_baseline", ratio > ratios
     next
   }
   /^(FAIL|panic)/ { print; failed = 1 }
   END { exit failed }'
+# The fits' sizes are fixed: their ratios are recorded at scale 1.
+while read -r name ratio; do BENCH_SCALE=1 bench_ratio "$name" "$ratio" lower; done <"$WORKRATIOS"

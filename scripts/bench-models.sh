@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Segmentation models benchmark (called by make bench through scripts/bench.sh).
 #
-# Uses generated data (BENCH_SEGMENTS_MEMBERS members, default 1,000,000,
+# Uses generated data (BENCH_SEGMENTS_MEMBERS members, default 1,000,000 x BENCH_SCALE,
 # two years; generated unless BENCH_SEGMENTS_DIR already holds it), loads it
 # into its own database, then times `memberlytics run` of rfm, cohorts,
 # engagement, lifecycle, tiers and member_profile (which also writes
@@ -27,7 +27,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
-N=${BENCH_SEGMENTS_MEMBERS:-1000000}
+N=${BENCH_SEGMENTS_MEMBERS:-$(bench_scaled 1000000)}
 RATE=${ORDERS_RATE_SCALE:-10}
 BGB=${ORDERS_BGNBD_B:-19.2}
 EVS=${EVENTS_SCALE:-0.05}
@@ -59,5 +59,6 @@ for model in rfm cohorts engagement lifecycle tiers member_profile; do
   t=$(echo "$(date +%s.%N) - $s" | bc)
   rows=$(ch "SELECT groupArray(concat(substring(metric, 6), '=', toString(value))) FROM model_metrics WHERE as_of = '$AS_OF' AND model = '$model' AND metric LIKE 'rows_%'")
   printf '%-15s %7.2f s  (%6.1fx baseline)  %s\n' "$model" "$t" "$(echo "$t / $base" | bc -l)" "$rows"
+  bench_ratio "models.$model.x_baseline" "$(echo "$t / $base" | bc -l)" lower
 done
 echo "segment_members: $(ch "SELECT count() FROM segment_members WHERE as_of = '$AS_OF'") rows for $AS_OF (written by member_profile)"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Predictive models benchmark (called by make bench through scripts/bench.sh).
 #
-# Generates BENCH_PREDICTIVE_MEMBERS members (default 1,000,000; two years,
+# Generates BENCH_PREDICTIVE_MEMBERS members (default 1,000,000 x BENCH_SCALE; two years,
 # default generator parameters) unless already generated, loads them into
 # the database bench_predictive, then times `memberlytics run` of clv,
 # churn and potential for 2025-12-31, one process each under /usr/bin/time
@@ -16,7 +16,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
-N=${BENCH_PREDICTIVE_MEMBERS:-1000000}
+N=${BENCH_PREDICTIVE_MEMBERS:-$(bench_scaled 1000000)}
 DIR=${BENCH_PREDICTIVE_DIR:-out/bench-predictive/$N}
 AS_OF=2025-12-31
 ML=bin/memberlytics
@@ -43,6 +43,7 @@ for model in clv churn potential; do
   read -r secs rss <"$out"
   rm -f "$out"
   printf '%-10s %7.2f s  (%5.1fx baseline)  peak RSS %6.1f MB\n' "$model" "$secs" "$(echo "$secs / $base" | bc -l)" "$(echo "$rss / 1024" | bc -l)"
+  bench_ratio "predictive.$model.x_baseline" "$(echo "$secs / $base" | bc -l)" lower
 done
 m() { ch "SELECT round(value, 4) FROM model_metrics WHERE as_of = '$AS_OF' AND model = '$1' AND metric = '$2'"; }
 echo "clv:   fit (member statistics + BG/NBD + Gamma-Gamma) $(m clv fit_seconds) s over $(m clv distinct_tuples) distinct tuples of $(m clv members) members; scoring (tuples, join, deciles) $(m clv score_seconds) s"

@@ -59,8 +59,8 @@ bench_baseline() {
 
 # bench_private NAME: checks for GNU time (installs it when missing) and
 # clickhouse-client, makes the temp dir WORK (removed at exit unless KEEP=1;
-# the private server is stopped at exit), builds BIN from ROOT and sets CFG,
-# the config path the script writes.
+# the private server is stopped at exit), builds BIN from ROOT (or copies
+# BENCH_BIN when set) and sets CFG, the config path the script writes.
 bench_private() {
   WORK=$(mktemp -d "/tmp/memberlytics-$1.XXXXXX")
   BIN=$WORK/memberlytics
@@ -71,8 +71,12 @@ bench_private() {
   fi
   command -v clickhouse-client >/dev/null || { echo "$1: clickhouse-client not found" >&2; exit 1; }
   trap bench_cleanup EXIT
-  echo "== build"
-  (cd "$ROOT" && go build -o "$BIN" ./cmd/memberlytics)
+  if [ -n "${BENCH_BIN:-}" ]; then
+    cp "$BENCH_BIN" "$BIN" # another build, e.g. the code before a change
+  else
+    echo "== build"
+    (cd "$ROOT" && go build -o "$BIN" ./cmd/memberlytics)
+  fi
 }
 
 bench_cleanup() {
@@ -87,3 +91,24 @@ ml() { "$BIN" --config "$CFG" "$@"; }
 # in MiB; wall FILE: its elapsed wall time in seconds.
 peak_rss() { awk -F': ' '/Maximum resident set size/ {printf "%.0f", $2/1024}' "$1"; }
 wall() { awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,p,":"); s=0; for(i=1;i<=n;i++) s=s*60+p[i]; print s}' "$1"; }
+
+# Figures for the summary of make bench ------------------------------------
+
+# bench_ratio NAME VALUE BETTER: records one ratio of this run (BETTER is
+# higher or lower) with BENCH_SCALE and the 1-minute load average, as a
+# line of the file BENCH_RATIOS that scripts/bench.sh sets and compares
+# with the figures committed in docs/benchmarks.md (without BENCH_RATIOS
+# nothing is recorded).
+bench_ratio() {
+  [ -n "${BENCH_RATIOS:-}" ] || return 0
+  LC_ALL=C printf '%s %s %.4g %s %s\n' "$1" "${BENCH_SCALE:-1}" "$2" "$3" "$(cut -d' ' -f1 /proc/loadavg)" >>"$BENCH_RATIOS"
+}
+
+# bench_scaled N: N times BENCH_SCALE (default 1), rounded, at least 1.
+bench_scaled() { awk -v n="$1" -v s="${BENCH_SCALE:-1}" 'BEGIN { v = int(n * s + 0.5); print (v < 1 ? 1 : v) }'; }
+
+# proc_cpu PID: user + system CPU seconds the process has used so far.
+proc_cpu() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$1/stat"; }
+
+# cpu FILE: user + system seconds of a /usr/bin/time -v report.
+cpu() { awk -F': ' '/User time|System time/ {s+=$2} END {printf "%.2f", s}' "$1"; }
