@@ -64,7 +64,8 @@ func NewRunID(now time.Time) string {
 	return now.UTC().Format("20060102T150405Z") + "-" + query.RandomHex(4)
 }
 
-func (e Env) logger() *slog.Logger {
+// Logger returns e.Log, or a logger that discards when it is nil.
+func (e Env) Logger() *slog.Logger {
 	if e.Log == nil {
 		return slog.New(slog.DiscardHandler)
 	}

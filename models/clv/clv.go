@@ -340,24 +340,6 @@ func (m *CLV) bounds(ctx context.Context, conn warehouse.Conn, tables map[string
 	return clvB, spendB, err
 }
 
-func bool01(b bool) float64 {
-	if b {
-		return 1
-	}
-	return 0
-}
-
-// finite drops NaN and infinite values, which have no place in a
-// metrics table (a correlation of constant data, for example).
-func finite(m map[string]float64) map[string]float64 {
-	for k, v := range m {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			delete(m, k)
-		}
-	}
-	return m
-}
-
 // Tables implements Declarer.
 func (*CLV) Tables() []Table {
 	return []Table{
