@@ -1,25 +1,25 @@
-package models
+package churn
 
 import (
 	"context"
+	_ "embed"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
 
 	"github.com/memberlytics/memberlytics/internal/platform/asof"
-	"github.com/memberlytics/memberlytics/internal/platform/config"
 	"github.com/memberlytics/memberlytics/internal/platform/query"
 	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
-	"github.com/memberlytics/memberlytics/models/churn"
+	"github.com/memberlytics/memberlytics/models"
 	"github.com/memberlytics/memberlytics/models/clv"
+	"github.com/memberlytics/memberlytics/models/internal/figures"
 )
 
 // churnFeatures are the churn model's features, in the order of the
 // features query and of the array f in the fill query of
-// sql/models/churn.sql (a test keeps them in step).
+// churn.sql (a test keeps them in step).
 var churnFeatures = []string{
 	"recency_days", "frequency", "monetary", "tenure_days",
 	"aov", "aov_trend", "mean_gap_days", "last_gap_days",
@@ -81,6 +81,14 @@ func cutSuffix(s, suffix string) (string, bool) {
 	return s, false
 }
 
+// sqlSrc is the model's queries, cut at "-- name:" lines.
+//
+//go:embed churn.sql
+var sqlSrc string
+
+// queries is parsed once, when the program starts.
+var queries = query.MustParse("churn", sqlSrc)
+
 // Churn is the churn prediction model (Name "churn"). A member with a paid
 // order on or before a cut-off C has churned when no paid order follows
 // within H = models.churn.horizon_days days. Forward in time, it fits an
@@ -98,8 +106,8 @@ func cutSuffix(s, suffix string) (string, bool) {
 // and row counts; model_params the intercept and coefficients on the
 // standardised (std_coef_<feature>) and raw (coef_<feature>) scales.
 type Churn struct {
-	cfg config.Churn
-	clv *CLV
+	cfg Params
+	clv *clv.CLV
 	// tierNames are models.tiers.levels' names in lower case: the tier
 	// feature is a member's source_tier's position among them.
 	tierNames []string
@@ -113,28 +121,26 @@ type Churn struct {
 // churnBucketMembers is the default Churn.bucketMembers.
 const churnBucketMembers = 500_000
 
-// NewChurn returns the churn model configured by c (models.churn); its
+// New returns the churn model, or p's problems when it is invalid. Its
 // p_alive feature is the BG/NBD fit of purchases (the clv model, whose
-// FitPurchases is the one BG/NBD fit both models use) at each cut-off,
-// and its tier feature the levels of tiers (models.tiers). c and tiers
-// must have passed config validation.
-func NewChurn(c config.Churn, purchases *CLV, tiers config.Tiers) (*Churn, error) {
+// FitPurchases is the one BG/NBD fit both models use) at each cut-off;
+// its tier feature ranks a member's source tier among tierNames (the
+// tiers model's levels in lower case, lowest first).
+func New(p Params, purchases *clv.CLV, tierNames []string) (*Churn, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
 	if purchases == nil {
 		return nil, fmt.Errorf("churn model: no clv model for the p_alive feature")
 	}
-	m := purchases
-	names := make([]string, len(tiers.Levels))
-	for i, l := range tiers.Levels {
-		names[i] = strings.ToLower(l.Name)
-	}
-	return &Churn{cfg: c, clv: m, tierNames: names, bucketMembers: churnBucketMembers}, nil
+	return &Churn{cfg: p, clv: purchases, tierNames: tierNames, bucketMembers: churnBucketMembers}, nil
 }
 
 // purchaseModel fits BG/NBD at the cut-off of w for the p_alive feature
 // and returns its bound values. When the fit fails (too few repeat
 // buyers, no convergence) every member gets p_alive = 1, a constant the
 // regression gives no weight, and ok is false.
-func (m *Churn) purchaseModel(ctx context.Context, env Env, w Window) (args []any, ok bool, err error) {
+func (m *Churn) purchaseModel(ctx context.Context, env models.Env, w models.Window) (args []any, ok bool, err error) {
 	bg := clv.BGNBDParams{R: 1, Alpha: 1, A: 1, B: 1}
 	fit, ferr := m.clv.FitPurchases(ctx, env, w)
 	if fit != nil && fit.BGNBD.Converged {
@@ -149,7 +155,7 @@ func (m *Churn) purchaseModel(ctx context.Context, env Env, w Window) (args []an
 	return []any{
 		clickhouse.Named("bg_r", bg.R), clickhouse.Named("bg_alpha", bg.Alpha),
 		clickhouse.Named("bg_a", a), clickhouse.Named("bg_b", bg.B),
-		clickhouse.Named("bg_unit", m.clv.spec.Unit.Days()),
+		clickhouse.Named("bg_unit", m.clv.Unit().Days()),
 	}, ok, nil
 }
 
@@ -185,10 +191,10 @@ func (s churnSet) xy() ([][]float64, []bool) {
 
 // sample streams the feature rows at cut-off c with labels from the next
 // H days into a reservoir sample.
-func (m *Churn) sample(ctx context.Context, env Env, c time.Time, seed uint64) (churnSet, error) {
-	w := NewWindow(c, env.Location)
-	label := NewWindow(c.AddDate(0, 0, m.cfg.HorizonDays), env.Location)
-	q, err := query.For(env.Conn, m.Name()).Text("features", nil)
+func (m *Churn) sample(ctx context.Context, env models.Env, c time.Time, seed uint64) (churnSet, error) {
+	w := models.NewWindow(c, env.Location)
+	label := models.NewWindow(c.AddDate(0, 0, m.cfg.HorizonDays), env.Location)
+	q, err := queries.On(env.Conn).Text("features", nil)
 	if err != nil {
 		return churnSet{}, err
 	}
@@ -205,7 +211,7 @@ func (m *Churn) sample(ctx context.Context, env Env, c time.Time, seed uint64) (
 	if err != nil {
 		return churnSet{}, err
 	}
-	smp := churn.NewSampler[churnRow](m.cfg.TrainingCap, seed)
+	smp := NewSampler[churnRow](m.cfg.TrainingCap, seed)
 	var set churnSet
 	for b := uint64(0); b < buckets; b++ {
 		args := append(m.args(w, env.RunID, label.End), bg...)
@@ -219,9 +225,9 @@ func (m *Churn) sample(ctx context.Context, env Env, c time.Time, seed uint64) (
 }
 
 // buckets returns the number of member hash buckets (see bucketMembers).
-func (m *Churn) buckets(ctx context.Context, env Env) (uint64, error) {
+func (m *Churn) buckets(ctx context.Context, env models.Env) (uint64, error) {
 	var n uint64
-	if err := query.For(env.Conn, m.Name()).Each(ctx, "members", nil, nil, func(r warehouse.Rows) error { return r.Scan(&n) }); err != nil {
+	if err := queries.On(env.Conn).Each(ctx, "members", nil, nil, func(r warehouse.Rows) error { return r.Scan(&n) }); err != nil {
 		return 0, err
 	}
 	per := max(m.bucketMembers, 1)
@@ -229,7 +235,7 @@ func (m *Churn) buckets(ctx context.Context, env Env) (uint64, error) {
 }
 
 // stream reads one bucket of feature rows into the sampler.
-func (m *Churn) stream(ctx context.Context, conn warehouse.Conn, q string, args []any, smp *churn.Sampler[churnRow], set *churnSet) error {
+func (m *Churn) stream(ctx context.Context, conn warehouse.Conn, q string, args []any, smp *Sampler[churnRow], set *churnSet) error {
 	rows, err := conn.Query(warehouse.WithQueryName(ctx, "churn.features"), q, args...)
 	if err != nil {
 		return err
@@ -267,12 +273,12 @@ func (m *Churn) stream(ctx context.Context, conn warehouse.Conn, q string, args 
 }
 
 // args are the bound values of the features query at window w.
-func (m *Churn) args(w Window, runID string, labelEnd time.Time) []any {
+func (m *Churn) args(w models.Window, runID string, labelEnd time.Time) []any {
 	return w.Args(runID,
-		clickhouse.Named("since_30", FormatUTC(w.DayStart(29))),
-		clickhouse.Named("since_90", FormatUTC(w.DayStart(89))),
-		clickhouse.Named("since_180", FormatUTC(w.DayStart(179))),
-		clickhouse.Named("label_end", FormatUTC(labelEnd)),
+		clickhouse.Named("since_30", models.FormatUTC(w.DayStart(29))),
+		clickhouse.Named("since_90", models.FormatUTC(w.DayStart(89))),
+		clickhouse.Named("since_180", models.FormatUTC(w.DayStart(179))),
+		clickhouse.Named("label_end", models.FormatUTC(labelEnd)),
 		clickhouse.Named("tier_names", m.tierNames),
 		clickhouse.Named("max_inactive", m.cfg.MaxInactiveDays),
 	)
@@ -281,11 +287,11 @@ func (m *Churn) args(w Window, runID string, labelEnd time.Time) []any {
 // ChurnValidation is the out-of-time evaluation of a churn model.
 type ChurnValidation struct {
 	AUC, BaselineAUC, LogLoss, Brier, Lift float64
-	Calibration                            []churn.CalibrationBin
+	Calibration                            []CalibrationBin
 }
 
 // validate scores the validation rows with model.
-func validateChurn(model *churn.Model, set churnSet) (ChurnValidation, error) {
+func validateChurn(model *Model, set churnSet) (ChurnValidation, error) {
 	x, y := set.xy()
 	p := make([]float64, len(x))
 	base := make([]float64, len(x))
@@ -295,50 +301,50 @@ func validateChurn(model *churn.Model, set churnSet) (ChurnValidation, error) {
 	}
 	var v ChurnValidation
 	var err error
-	if v.AUC, err = churn.AUC(p, y); err != nil {
+	if v.AUC, err = AUC(p, y); err != nil {
 		return v, err
 	}
-	if v.BaselineAUC, err = churn.AUC(base, y); err != nil {
+	if v.BaselineAUC, err = AUC(base, y); err != nil {
 		return v, err
 	}
-	if v.LogLoss, err = churn.LogLoss(p, y); err != nil {
+	if v.LogLoss, err = LogLoss(p, y); err != nil {
 		return v, err
 	}
-	if v.Brier, err = churn.Brier(p, y); err != nil {
+	if v.Brier, err = Brier(p, y); err != nil {
 		return v, err
 	}
-	if v.Lift, err = churn.LiftTopDecile(p, y); err != nil {
+	if v.Lift, err = LiftTopDecile(p, y); err != nil {
 		return v, err
 	}
-	v.Calibration, err = churn.CalibrationByDecile(p, y)
+	v.Calibration, err = CalibrationByDecile(p, y)
 	return v, err
 }
 
 // Run trains, validates and scores for asOf and writes its partition of
 // the churn table.
-func (m *Churn) Run(ctx context.Context, env Env, asOf time.Time) (Result, error) {
-	w := NewWindow(asOf, env.Location)
+func (m *Churn) Run(ctx context.Context, env models.Env, asOf time.Time) (models.Result, error) {
+	w := models.NewWindow(asOf, env.Location)
 	h := m.cfg.HorizonDays
 	metrics := map[string]float64{"failed": 1, "horizon_days": float64(h)}
-	fail := func(err error) (Result, error) {
-		if rerr := RecordMetrics(ctx, env.Conn, m.Name(), w.AsOf, env.RunID, finite(metrics)); rerr != nil {
+	fail := func(err error) (models.Result, error) {
+		if rerr := models.RecordMetrics(ctx, env.Conn, m.Name(), w.AsOf, env.RunID, figures.Finite(metrics)); rerr != nil {
 			err = errors.Join(err, rerr)
 		}
-		env.logger().Error("churn model failed; churn table left unchanged", "err", err)
-		return Result{}, err
+		env.Logger().Error("churn model failed; churn table left unchanged", "err", err)
+		return models.Result{}, err
 	}
 	start := time.Now()
 	// Forward in time: fit at D-2H (labels to D-H), validate at D-H
 	// (labels to D), then refit at D-H for scoring.
 	train, err := m.sample(ctx, env, w.AsOf.AddDate(0, 0, -2*h), m.cfg.Seed)
 	if err != nil {
-		return Result{}, err
+		return models.Result{}, err
 	}
 	valid, err := m.sample(ctx, env, w.AsOf.AddDate(0, 0, -h), m.cfg.Seed+1)
 	if err != nil {
-		return Result{}, err
+		return models.Result{}, err
 	}
-	metrics["train_p_alive_fitted"], metrics["validation_p_alive_fitted"] = bool01(train.pAlive), bool01(valid.pAlive)
+	metrics["train_p_alive_fitted"], metrics["validation_p_alive_fitted"] = figures.Bool01(train.pAlive), figures.Bool01(valid.pAlive)
 	metrics["train_members"], metrics["train_rows"] = float64(train.members), float64(len(train.rows))
 	metrics["validation_members"], metrics["validation_rows"] = float64(valid.members), float64(len(valid.rows))
 	if train.members > 0 {
@@ -349,7 +355,7 @@ func (m *Churn) Run(ctx context.Context, env Env, asOf time.Time) (Result, error
 	}
 	if len(train.rows) == 0 || len(valid.rows) == 0 {
 		return fail(fmt.Errorf("churn for %s: %d training and %d validation members with orders before the cut-offs: %w",
-			w.Date(), len(train.rows), len(valid.rows), churn.ErrInvalidData))
+			w.Date(), len(train.rows), len(valid.rows), ErrInvalidData))
 	}
 	metrics["features_seconds"] = time.Since(start).Seconds()
 	fitStart := time.Now()
@@ -366,7 +372,7 @@ func (m *Churn) Run(ctx context.Context, env Env, asOf time.Time) (Result, error
 	}
 	fitted, v := best.Model, best.Validation
 	metrics["l2"] = best.L2
-	metrics["converged"], metrics["iterations"], metrics["grad_norm"] = bool01(fitted.Converged), float64(fitted.Iterations), fitted.GradNorm
+	metrics["converged"], metrics["iterations"], metrics["grad_norm"] = figures.Bool01(fitted.Converged), float64(fitted.Iterations), fitted.GradNorm
 	metrics["train_log_loss"] = fitted.TrainLogLoss
 	metrics["auc"], metrics["baseline_auc"], metrics["log_loss"], metrics["brier"], metrics["lift_top_decile"] =
 		v.AUC, v.BaselineAUC, v.LogLoss, v.Brier, v.Lift
@@ -375,14 +381,14 @@ func (m *Churn) Run(ctx context.Context, env Env, asOf time.Time) (Result, error
 		metrics[k+"predicted"], metrics[k+"observed"], metrics[k+"count"] = b.MeanPredicted, b.ObservedRate, float64(b.Count)
 	}
 	if v.AUC <= v.BaselineAUC {
-		env.logger().Warn("churn model does not beat the days-since-last-order baseline", "auc", v.AUC, "baseline_auc", v.BaselineAUC)
+		env.Logger().Warn("churn model does not beat the days-since-last-order baseline", "auc", v.AUC, "baseline_auc", v.BaselineAUC)
 	}
 	// The refit at D-H sees the validation rows: the latest complete labels.
 	vx, vy := valid.xy()
-	model, err := churn.Fit(churnFeatures, vx, vy, churn.Options{L2: best.L2})
+	model, err := Fit(churnFeatures, vx, vy, Options{L2: best.L2})
 	metrics["refit_members"], metrics["refit_rows"] = float64(valid.members), float64(len(valid.rows))
 	if model != nil {
-		metrics["refit_converged"], metrics["refit_iterations"] = bool01(model.Converged), float64(model.Iterations)
+		metrics["refit_converged"], metrics["refit_iterations"] = figures.Bool01(model.Converged), float64(model.Iterations)
 	}
 	if err != nil {
 		return fail(fmt.Errorf("churn for %s: refit at %s: %w", w.Date(), valid.cutoff.Format(asof.Layout), err))
@@ -391,7 +397,7 @@ func (m *Churn) Run(ctx context.Context, env Env, asOf time.Time) (Result, error
 	scoreStart := time.Now()
 	n, cuts, err := m.score(ctx, env, w, model)
 	if err != nil {
-		return Result{}, err
+		return models.Result{}, err
 	}
 	metrics["band_cut_medium"], metrics["band_cut_high"], metrics["band_cut_critical"] = cuts[0], cuts[1], cuts[2]
 	metrics["score_seconds"] = time.Since(scoreStart).Seconds()
@@ -406,7 +412,7 @@ func (m *Churn) Run(ctx context.Context, env Env, asOf time.Time) (Result, error
 		params["mean_"+f] = model.Means[j]
 		params["sd_"+f] = model.StdDevs[j]
 	}
-	return Result{Rows: map[string]uint64{"churn": n}, Metrics: finite(metrics), Params: finite(params)}, nil
+	return models.Result{Rows: map[string]uint64{"churn": n}, Metrics: figures.Finite(metrics), Params: figures.Finite(params)}, nil
 }
 
 // score writes the churn partition of w: the features at as_of through
@@ -414,14 +420,14 @@ func (m *Churn) Run(ctx context.Context, env Env, asOf time.Time) (Result, error
 // scratch table; then the risk band cut points (fixed, or the configured
 // quantiles of the scored probabilities, lapsed buyers left out) and the
 // published rows with their bands. It returns the rows and the cut points.
-func (m *Churn) score(ctx context.Context, env Env, w Window, model *churn.Model) (uint64, [3]float64, error) {
+func (m *Churn) score(ctx context.Context, env models.Env, w models.Window, model *Model) (uint64, [3]float64, error) {
 	var cuts [3]float64
-	sc, err := query.For(env.Conn, "churn").Scratch(ctx)
+	sc, err := queries.On(env.Conn).Scratch(ctx)
 	if err != nil {
 		return 0, cuts, err
 	}
 	defer sc.Drop()
-	fq, err := query.For(env.Conn, m.Name()).Text("features", nil)
+	fq, err := queries.On(env.Conn).Text("features", nil)
 	if err != nil {
 		return 0, cuts, err
 	}
@@ -441,7 +447,7 @@ func (m *Churn) score(ctx context.Context, env Env, w Window, model *churn.Model
 	}
 	scored := sc.Table("scored")
 	tables := map[string]string{"scored": scored}
-	if err := query.For(env.Conn, m.Name()).Exec(ctx, "scored_table", tables); err != nil {
+	if err := queries.On(env.Conn).Exec(ctx, "scored_table", tables); err != nil {
 		return 0, cuts, err
 	}
 	for b := uint64(0); b < buckets; b++ {
@@ -458,7 +464,7 @@ func (m *Churn) score(ctx context.Context, env Env, w Window, model *churn.Model
 			clickhouse.Named("high_words", hi), clickhouse.Named("low_words", lo),
 			clickhouse.Named("lapsed_words", fmt.Sprintf("no paid order for over %d days", m.cfg.MaxInactiveDays)),
 		)
-		if err := query.For(env.Conn, m.Name()).Exec(ctx, "fill", map[string]string{"scored": scored, "features": view}, args...); err != nil {
+		if err := queries.On(env.Conn).Exec(ctx, "fill", map[string]string{"scored": scored, "features": view}, args...); err != nil {
 			return 0, cuts, err
 		}
 	}
@@ -467,19 +473,19 @@ func (m *Churn) score(ctx context.Context, env Env, w Window, model *churn.Model
 	} else {
 		q := m.cfg.RiskBandQuantiles
 		args := []any{clickhouse.Named("q1", q[0]), clickhouse.Named("q2", q[1]), clickhouse.Named("q3", q[2])}
-		if err := query.For(env.Conn, m.Name()).Row(ctx, "band_cuts", tables, args, &cuts[0], &cuts[1], &cuts[2]); err != nil {
+		if err := queries.On(env.Conn).Row(ctx, "band_cuts", tables, args, &cuts[0], &cuts[1], &cuts[2]); err != nil {
 			return 0, cuts, fmt.Errorf("churn band cut points: %w", err)
 		}
 	}
 	n, err := query.ReplacePartition(ctx, env.Conn, "churn", w.AsOf, func(stage string) error {
-		return query.For(env.Conn, m.Name()).Exec(ctx, "publish", map[string]string{"stage": stage, "scored": scored}, clickhouse.Named("band_medium", cuts[0]), clickhouse.Named("band_high", cuts[1]), clickhouse.Named("band_critical", cuts[2]))
+		return queries.On(env.Conn).Exec(ctx, "publish", map[string]string{"stage": stage, "scored": scored}, clickhouse.Named("band_medium", cuts[0]), clickhouse.Named("band_high", cuts[1]), clickhouse.Named("band_critical", cuts[2]))
 	})
 	return n, cuts, err
 }
 
-// Tables implements Declarer.
-func (*Churn) Tables() []Table {
-	return []Table{
+// Tables implements models.Declarer.
+func (*Churn) Tables() []models.Table {
+	return []models.Table{
 		{Name: "churn", Sharded: true, Migration: "041_churn.sql",
 			Comment: "Churn prediction per buyer and as_of (L2 logistic regression): probability of no paid order in the horizon, risk band, top three drivers."},
 	}

@@ -1,4 +1,4 @@
-package models
+package churn
 
 import (
 	"errors"
@@ -6,8 +6,6 @@ import (
 	"math"
 	"slices"
 	"strconv"
-
-	"github.com/memberlytics/memberlytics/models/churn"
 )
 
 // churnGroup is one driver of a churn score: a feature, or a pair of
@@ -51,7 +49,7 @@ func churnGroups() []churnGroup {
 // l2Choice is one candidate penalty with its fit and out-of-time figures.
 type l2Choice struct {
 	L2         float64
-	Model      *churn.Model
+	Model      *Model
 	Validation ChurnValidation
 }
 
@@ -64,7 +62,7 @@ func chooseL2(train, valid churnSet, candidates []float64) (best l2Choice, losse
 	x, y := train.xy()
 	var errs []error
 	for _, l2 := range candidates {
-		model, ferr := churn.Fit(churnFeatures, x, y, churn.Options{L2: l2})
+		model, ferr := Fit(churnFeatures, x, y, Options{L2: l2})
 		if ferr != nil {
 			errs = append(errs, fmt.Errorf("l2 %g: %w", l2, ferr))
 			losses = append(losses, math.NaN())

@@ -1,4 +1,4 @@
-package models
+package churn
 
 import (
 	"context"
@@ -12,7 +12,8 @@ import (
 
 	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 	"github.com/memberlytics/memberlytics/internal/testkit/chtest"
-	"github.com/memberlytics/memberlytics/models/churn"
+	"github.com/memberlytics/memberlytics/internal/testkit/modeltest"
+	"github.com/memberlytics/memberlytics/models"
 )
 
 func TestChurnGroups(t *testing.T) {
@@ -98,17 +99,17 @@ func TestChooseL2(t *testing.T) {
 //	b: last order 2023-01-01, 546 days: lapsed, not scored.
 func TestChurnScoreIntegration(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, fixture{
-		members: []fxMember{{"a", "2023-01-01 00:00:00"}, {"b", "2022-01-01 00:00:00"}, {"c", "2024-01-01 00:00:00"}},
-		orders: []fxOrder{
-			{"a", "2024-05-29 10:00:00", 20, ""}, {"a", "2024-05-31 10:00:00", 20, ""}, {"a", "2024-05-31 12:00:00", 20, ""},
-			{"b", "2023-01-01 10:00:00", 20, ""}, {"c", "2024-06-30 10:00:00", 20, ""},
+	modeltest.ForEachEngine(t, modeltest.Fixture{
+		Members: []modeltest.Member{{ID: "a", Joined: "2023-01-01 00:00:00"}, {ID: "b", Joined: "2022-01-01 00:00:00"}, {ID: "c", Joined: "2024-01-01 00:00:00"}},
+		Orders: []modeltest.Order{
+			{Member: "a", At: "2024-05-29 10:00:00", Amount: 20}, {Member: "a", At: "2024-05-31 10:00:00", Amount: 20}, {Member: "a", At: "2024-05-31 12:00:00", Amount: 20},
+			{Member: "b", At: "2023-01-01 10:00:00", Amount: 20}, {Member: "c", At: "2024-06-30 10:00:00", Amount: 20},
 		},
-		events: []fxEvent{{"a", "2024-06-20 10:00:00", "login", 0}},
+		Events: []modeltest.Event{{Member: "a", At: "2024-06-20 10:00:00", Typ: "login", Value: 0}},
 	}, func(t *testing.T, conn warehouse.Conn) {
 		m := churnFixtureModel(t)
 		p := len(churnFeatures)
-		model := &churn.Model{Features: churnFeatures, Means: make([]float64, p), StdDevs: make([]float64, p), Coef: make([]float64, p)}
+		model := &Model{Features: churnFeatures, Means: make([]float64, p), StdDevs: make([]float64, p), Coef: make([]float64, p)}
 		for j := range model.StdDevs {
 			model.StdDevs[j] = 1
 		}
@@ -120,9 +121,9 @@ func TestChurnScoreIntegration(t *testing.T) {
 		set("frequency", -0.5, 1, 1)
 		set("login_30d", 0.3, 0, 1)
 		set("login_90d", 0.3, 0, 1)
-		env := Env{Conn: conn, Location: time.UTC, RunID: "s"}
+		env := models.Env{Conn: conn, Location: time.UTC, RunID: "s"}
 		m.cfg.RiskBands = []float64{0.3, 0.5, 0.8}
-		n, cuts, err := m.score(context.Background(), env, NewWindow(asOfDay(t, "2024-06-30"), time.UTC), model)
+		n, cuts, err := m.score(context.Background(), env, models.NewWindow(modeltest.AsOf(t, "2024-06-30"), time.UTC), model)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -156,7 +157,7 @@ func TestChooseL2Failures(t *testing.T) {
 		one.rows[i].churned = true
 	}
 	_, losses, err := chooseL2(one, simChurnSet(rng, 50, 0), []float64{1e-4, 1})
-	if !errors.Is(err, churn.ErrSingleClass) || len(losses) != 2 || !math.IsNaN(losses[0]) {
+	if !errors.Is(err, ErrSingleClass) || len(losses) != 2 || !math.IsNaN(losses[0]) {
 		t.Errorf("single-class training rows: err %v, losses %v", err, losses)
 	}
 	if _, _, err := chooseL2(simChurnSet(rng, 200, 1), one, []float64{1e-4}); err == nil {

@@ -1,4 +1,4 @@
-package models
+package churn
 
 import (
 	"context"
@@ -9,16 +9,18 @@ import (
 	"testing"
 	"time"
 
-	"github.com/memberlytics/memberlytics/internal/platform/config"
-	"github.com/memberlytics/memberlytics/internal/platform/query"
 	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
+	"github.com/memberlytics/memberlytics/internal/testkit/modeltest"
+	"github.com/memberlytics/memberlytics/models"
+	"github.com/memberlytics/memberlytics/models/clv"
+	"github.com/memberlytics/memberlytics/models/tiers"
 )
 
 // TestChurnSQLFeatureOrder keeps churnFeatures, the features query's
 // columns and the fill query's array f in the same order.
 func TestChurnSQLFeatureOrder(t *testing.T) {
 	t.Parallel()
-	qs, err := query.Sources("churn")
+	qs, err := queries.Sources()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,9 +65,9 @@ func TestChurnWords(t *testing.T) {
 // Bronze, Silver, Gold, Diamond.
 func churnFixtureModel(t *testing.T) *Churn {
 	t.Helper()
-	c := defaults()
-	c.Churn.HorizonDays = 30
-	m, err := NewChurn(c.Churn, mustCLV(t, c.CLV), c.Tiers)
+	p := DefaultParams()
+	p.HorizonDays = 30
+	m, err := New(p, modeltest.Must(clv.New(clv.DefaultParams())), tiers.DefaultParams().LevelNames())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,22 +91,22 @@ func churnFixtureModel(t *testing.T) *Churn {
 // validation rows.
 func TestChurnForwardValidationIntegration(t *testing.T) {
 	t.Parallel()
-	var members []fxMember
+	var members []modeltest.Member
 	for _, id := range []string{"a", "b", "c", "d", "e"} {
-		members = append(members, fxMember{id, "2024-01-01 00:00:00"})
+		members = append(members, modeltest.Member{ID: id, Joined: "2024-01-01 00:00:00"})
 	}
-	forEachEngine(t, fixture{
-		members: members,
-		orders: []fxOrder{
-			{"a", "2024-04-10 10:00:00", 50, ""}, {"a", "2024-06-10 10:00:00", 60, ""},
-			{"b", "2024-04-15 10:00:00", 70, ""}, {"b", "2024-05-10 10:00:00", 30, ""},
-			{"c", "2024-05-20 10:00:00", 40, ""},
-			{"d", "2024-04-20 10:00:00", 80, ""}, {"d", "2024-06-20 10:00:00", 20, ""},
-			{"e", "2024-05-25 10:00:00", 90, ""}, {"e", "2024-06-05 10:00:00", 10, ""},
+	modeltest.ForEachEngine(t, modeltest.Fixture{
+		Members: members,
+		Orders: []modeltest.Order{
+			{Member: "a", At: "2024-04-10 10:00:00", Amount: 50}, {Member: "a", At: "2024-06-10 10:00:00", Amount: 60},
+			{Member: "b", At: "2024-04-15 10:00:00", Amount: 70}, {Member: "b", At: "2024-05-10 10:00:00", Amount: 30},
+			{Member: "c", At: "2024-05-20 10:00:00", Amount: 40},
+			{Member: "d", At: "2024-04-20 10:00:00", Amount: 80}, {Member: "d", At: "2024-06-20 10:00:00", Amount: 20},
+			{Member: "e", At: "2024-05-25 10:00:00", Amount: 90}, {Member: "e", At: "2024-06-05 10:00:00", Amount: 10},
 		},
 	}, func(t *testing.T, conn warehouse.Conn) {
 		m := churnFixtureModel(t)
-		res, err := RunOne(context.Background(), m, Env{Conn: conn, Location: time.UTC, RunID: "f"}, asOfDay(t, "2024-06-30"))
+		res, err := models.RunOne(context.Background(), m, models.Env{Conn: conn, Location: time.UTC, RunID: "f"}, modeltest.AsOf(t, "2024-06-30"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -133,19 +135,19 @@ func TestChurnForwardValidationIntegration(t *testing.T) {
 // spend (x 50, y 60, z 70).
 func TestChurnTierAtCutoffIntegration(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, fixture{
-		memberVersions: []fxMemberVersion{
-			{"x", "2024-01-01 00:00:00", "Silver", "2024-01-01 00:00:00"},
-			{"x", "2024-01-01 00:00:00", "gold", "2024-07-15 00:00:00"},
-			{"y", "2024-01-01 00:00:00", "Gold", "2024-01-01 00:00:00"},
-			{"z", "2024-01-01 00:00:00", "vip", "2024-01-01 00:00:00"},
+	modeltest.ForEachEngine(t, modeltest.Fixture{
+		MemberVersions: []modeltest.MemberVersion{
+			{ID: "x", Joined: "2024-01-01 00:00:00", Tier: "Silver", Updated: "2024-01-01 00:00:00"},
+			{ID: "x", Joined: "2024-01-01 00:00:00", Tier: "gold", Updated: "2024-07-15 00:00:00"},
+			{ID: "y", Joined: "2024-01-01 00:00:00", Tier: "Gold", Updated: "2024-01-01 00:00:00"},
+			{ID: "z", Joined: "2024-01-01 00:00:00", Tier: "vip", Updated: "2024-01-01 00:00:00"},
 		},
-		orders: []fxOrder{
-			{"x", "2024-04-10 10:00:00", 50, ""}, {"y", "2024-04-11 10:00:00", 60, ""}, {"z", "2024-04-12 10:00:00", 70, ""},
+		Orders: []modeltest.Order{
+			{Member: "x", At: "2024-04-10 10:00:00", Amount: 50}, {Member: "y", At: "2024-04-11 10:00:00", Amount: 60}, {Member: "z", At: "2024-04-12 10:00:00", Amount: 70},
 		},
 	}, func(t *testing.T, conn warehouse.Conn) {
 		m := churnFixtureModel(t)
-		set, err := m.sample(context.Background(), Env{Conn: conn, Location: time.UTC, RunID: "t"}, asOfDay(t, "2024-05-31"), 1)
+		set, err := m.sample(context.Background(), models.Env{Conn: conn, Location: time.UTC, RunID: "t"}, modeltest.AsOf(t, "2024-05-31"), 1)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -160,19 +162,8 @@ func TestChurnTierAtCutoffIntegration(t *testing.T) {
 	})
 }
 
-// mustCLV is the clv model of cfg, churn's p_alive fit.
-func mustCLV(t *testing.T, cfg config.CLV) *CLV {
-	t.Helper()
-	m, err := NewCLV(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
-
 func TestNewChurnNeedsCLV(t *testing.T) {
-	c := defaults()
-	if _, err := NewChurn(c.Churn, nil, c.Tiers); err == nil || err.Error() != "churn model: no clv model for the p_alive feature" {
-		t.Errorf("NewChurn without clv: err = %v", err)
+	if _, err := New(DefaultParams(), nil, nil); err == nil || err.Error() != "churn model: no clv model for the p_alive feature" {
+		t.Errorf("New without clv: err = %v", err)
 	}
 }

@@ -1,4 +1,4 @@
-package models
+package clv
 
 import (
 	"cmp"
@@ -11,8 +11,9 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2"
 
-	"github.com/memberlytics/memberlytics/internal/platform/query"
 	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
+	"github.com/memberlytics/memberlytics/models"
+	"github.com/memberlytics/memberlytics/models/internal/figures"
 )
 
 // CLVEvaluationModel is the model name under which Evaluate records its
@@ -64,14 +65,14 @@ type CLVEvaluation struct {
 // conditional expectation, compares them with the actual purchase days,
 // and records the figures in model_metrics and the fit in model_params
 // under model clv_evaluation for as_of calEnd. It writes no clv rows.
-func (m *CLV) Evaluate(ctx context.Context, env Env, calEnd, holdEnd time.Time) (CLVEvaluation, error) {
-	w := NewWindow(calEnd, env.Location)
-	hw := NewWindow(holdEnd, env.Location)
+func (m *CLV) Evaluate(ctx context.Context, env models.Env, calEnd, holdEnd time.Time) (CLVEvaluation, error) {
+	w := models.NewWindow(calEnd, env.Location)
+	hw := models.NewWindow(holdEnd, env.Location)
 	ev := CLVEvaluation{CalibrationEnd: w.AsOf, HoldoutEnd: hw.AsOf, HoldoutDays: int(hw.AsOf.Sub(w.AsOf).Hours() / 24)}
 	if ev.HoldoutDays < 1 {
 		return ev, fmt.Errorf("evaluate clv: holdout end %s must be after calibration end %s", hw.Date(), w.Date())
 	}
-	sc, err := query.For(env.Conn, "clv").Scratch(ctx)
+	sc, err := queries.On(env.Conn).Scratch(ctx)
 	if err != nil {
 		return CLVEvaluation{}, err
 	}
@@ -86,9 +87,9 @@ func (m *CLV) Evaluate(ctx context.Context, env Env, calEnd, holdEnd time.Time) 
 	t := float64(ev.HoldoutDays) / unit
 	var n, pred, act [evalBuckets]float64
 	var absErr float64
-	args := w.Args(env.RunID, clickhouse.Named("holdout_end", FormatUTC(hw.End)))
+	args := w.Args(env.RunID, clickhouse.Named("holdout_end", models.FormatUTC(hw.End)))
 	cache := map[[3]uint32]float64{}
-	err = query.For(env.Conn, m.Name()).Each(ctx, "holdout", map[string]string{"work": work}, args, func(r warehouse.Rows) error {
+	err = queries.On(env.Conn).Each(ctx, "holdout", map[string]string{"work": work}, args, func(r warehouse.Rows) error {
 		var x, tx, T, actual uint32
 		var c uint64
 		if err := r.Scan(&x, &tx, &T, &actual, &c); err != nil {
@@ -156,10 +157,10 @@ func (m *CLV) Evaluate(ctx context.Context, env Env, calEnd, holdEnd time.Time) 
 	for k, v := range fit.Metrics() {
 		metrics[k] = v
 	}
-	if err := RecordMetrics(ctx, env.Conn, CLVEvaluationModel, w.AsOf, env.RunID, finite(metrics)); err != nil {
+	if err := models.RecordMetrics(ctx, env.Conn, CLVEvaluationModel, w.AsOf, env.RunID, figures.Finite(metrics)); err != nil {
 		return ev, fmt.Errorf("evaluate clv: %w", err)
 	}
-	if err := RecordParams(ctx, env.Conn, CLVEvaluationModel, w.AsOf, env.RunID, finite(fit.Params())); err != nil {
+	if err := models.RecordParams(ctx, env.Conn, CLVEvaluationModel, w.AsOf, env.RunID, figures.Finite(fit.Params())); err != nil {
 		return ev, fmt.Errorf("evaluate clv: %w", err)
 	}
 	return ev, nil
@@ -210,12 +211,12 @@ func revenueDeciles(pairs []revenuePair) []CLVDecile {
 // back-test compares, over members with holdout purchases, the expected
 // value per purchase day with the actual one. It holds two numbers per
 // member (a back-test, run by hand).
-func (m *CLV) evaluateRevenue(ctx context.Context, env Env, w Window, work string, args []any, t float64, ev *CLVEvaluation) error {
+func (m *CLV) evaluateRevenue(ctx context.Context, env models.Env, w models.Window, work string, args []any, t float64, ev *CLVEvaluation) error {
 	unit := m.spec.Unit.Days()
 	bg, gg := ev.Fit.BGNBD.Params, ev.Fit.Spend.Params
 	var pairs []revenuePair
 	var spendAbs, spendPred, spendAct, spendN float64
-	err := query.For(env.Conn, m.Name()).Each(ctx, "holdout_members", map[string]string{"work": work}, args, func(r warehouse.Rows) error {
+	err := queries.On(env.Conn).Each(ctx, "holdout_members", map[string]string{"work": work}, args, func(r warehouse.Rows) error {
 		var x, tx, T, actual uint32
 		var mean, revenue float64
 		if err := r.Scan(&x, &tx, &T, &mean, &actual, &revenue); err != nil {

@@ -1,4 +1,4 @@
-package models
+package clv
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"github.com/memberlytics/memberlytics/internal/platform/asof"
 	"github.com/memberlytics/memberlytics/internal/testkit/chtest"
 	"github.com/memberlytics/memberlytics/internal/testkit/genload"
+	"github.com/memberlytics/memberlytics/internal/testkit/modeltest"
 )
 
 // TestCLVFitWithNegative2F1Integration is a regression test: on 300
@@ -29,11 +30,11 @@ func TestCLVFitWithNegative2F1Integration(t *testing.T) {
 	if err := genload.All(ctx, conn, dir, genload.Before(datagen.DefaultEnd)); err != nil {
 		t.Fatal(err)
 	}
-	asOf := day("2025-12-24")
-	if _, err := newTestCLV(t, nil).Run(ctx, testEnv(conn, "negative-2f1"), asOf); err != nil {
+	asOf := modeltest.AsOf(t, "2025-12-24")
+	if _, err := newTestCLV(t, nil).Run(ctx, modeltest.Env(conn, "negative-2f1"), asOf); err != nil {
 		t.Fatalf("clv run: %v", err)
 	}
-	p := params(t, conn, "clv", asOf)
+	p := modeltest.Params(t, conn, "clv", asOf)
 	if !(p["a"]+p["b"] < 1) {
 		t.Errorf("fitted a + b = %g: the data no longer exercises a negative 2F1 (pick another seed)", p["a"]+p["b"])
 	}

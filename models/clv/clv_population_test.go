@@ -1,4 +1,4 @@
-package models
+package clv
 
 import (
 	"context"
@@ -7,26 +7,27 @@ import (
 	"testing"
 	"time"
 
-	"github.com/memberlytics/memberlytics/internal/platform/config"
 	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 	"github.com/memberlytics/memberlytics/internal/testkit/chtest"
+	"github.com/memberlytics/memberlytics/internal/testkit/modeltest"
+	"github.com/memberlytics/memberlytics/models"
 )
 
 // clvFixture is 120 members joined 2023-01-01, member i buying on
 // 1 + i%6 days spread over 2023-2024 with amounts 20 + (i*7+k*13)%50, and
 // member "late", who bought in 2024 but joined only on 2025-02-01.
-func clvFixture() fixture {
-	var f fixture
+func clvFixture() modeltest.Fixture {
+	var f modeltest.Fixture
 	for i := 0; i < 120; i++ {
 		id := fmt.Sprintf("m%03d", i)
-		f.members = append(f.members, fxMember{id, "2023-01-01 00:00:00"})
+		f.Members = append(f.Members, modeltest.Member{ID: id, Joined: "2023-01-01 00:00:00"})
 		for k := 0; k <= i%6; k++ {
 			d := time.Date(2023, 1, 2, 10, 0, 0, 0, time.UTC).AddDate(0, 0, (i*37+k*97)%700)
-			f.orders = append(f.orders, fxOrder{id, d.Format("2006-01-02 15:04:05"), float64(20 + (i*7+k*13)%50), ""})
+			f.Orders = append(f.Orders, modeltest.Order{Member: id, At: d.Format("2006-01-02 15:04:05"), Amount: float64(20 + (i*7+k*13)%50)})
 		}
 	}
-	f.members = append(f.members, fxMember{"late", "2025-02-01 00:00:00"})
-	f.orders = append(f.orders, fxOrder{"late", "2024-03-01 10:00:00", 40, ""}, fxOrder{"late", "2024-05-01 10:00:00", 60, ""})
+	f.Members = append(f.Members, modeltest.Member{ID: "late", Joined: "2025-02-01 00:00:00"})
+	f.Orders = append(f.Orders, modeltest.Order{Member: "late", At: "2024-03-01 10:00:00", Amount: 40}, modeltest.Order{Member: "late", At: "2024-05-01 10:00:00", Amount: 60})
 	return f
 }
 
@@ -34,9 +35,9 @@ func clvFixture() fixture {
 // who joined by as_of; "late" joined after 2024-12-31 and is left out.
 func TestCLVPopulationJoinedIntegration(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, clvFixture(), func(t *testing.T, conn warehouse.Conn) {
-		m := newTestCLV(t, func(c *config.CLV) { c.MaxSpendCorrelation, c.L2Penalty = 1, 0.1 })
-		res, err := RunOne(context.Background(), m, Env{Conn: conn, Location: time.UTC, RunID: "p"}, asOfDay(t, "2024-12-31"))
+	modeltest.ForEachEngine(t, clvFixture(), func(t *testing.T, conn warehouse.Conn) {
+		m := newTestCLV(t, func(c *Params) { c.MaxSpendCorrelation, c.L2Penalty = 1, 0.1 })
+		res, err := models.RunOne(context.Background(), m, models.Env{Conn: conn, Location: time.UTC, RunID: "p"}, modeltest.AsOf(t, "2024-12-31"))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,53 +1,67 @@
-package models
+package cohorts
 
 import (
 	"context"
+	_ "embed"
 	"fmt"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
 
-	"github.com/memberlytics/memberlytics/internal/platform/config"
 	"github.com/memberlytics/memberlytics/internal/platform/query"
+	"github.com/memberlytics/memberlytics/models"
 )
+
+// sqlSrc is the model's queries, cut at "-- name:" lines.
+//
+//go:embed cohorts.sql
+var sqlSrc string
+
+// queries is parsed once, when the program starts.
+var queries = query.MustParse("cohorts", sqlSrc)
 
 // Cohorts is the cohorts model: retention cells by cohort (first-order or
 // join month/week) and period since, with active members, retention,
 // revenue, revenue retention and cumulative repeat rate, for monthly and
 // weekly periods. Output: table cohorts.
 type Cohorts struct {
-	cfg config.Cohorts
+	cfg Params
 }
 
-// NewCohorts returns the cohorts model.
-func NewCohorts(cfg config.Cohorts) *Cohorts { return &Cohorts{cfg: cfg} }
+// New returns the cohorts model, or p's problems when it is invalid.
+func New(p Params) (*Cohorts, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	return &Cohorts{cfg: p}, nil
+}
 
-// Name implements Model.
+// Name implements models.Model.
 func (*Cohorts) Name() string { return "cohorts" }
 
-// Deps implements Model.
+// Deps implements models.Model.
 func (*Cohorts) Deps() []string { return nil }
 
-// Run implements Model.
-func (m *Cohorts) Run(ctx context.Context, env Env, asOf time.Time) (Result, error) {
-	w := NewWindow(asOf, env.location())
+// Run implements models.Model.
+func (m *Cohorts) Run(ctx context.Context, env models.Env, asOf time.Time) (models.Result, error) {
+	w := models.NewWindow(asOf, env.Location)
 	by := m.cfg.By
 	if by == "" {
 		by = "first_order"
 	}
-	res := Result{Rows: map[string]uint64{}, Metrics: map[string]float64{}}
-	q := query.For(env.Conn, "cohorts")
+	res := models.Result{Rows: map[string]uint64{}, Metrics: map[string]float64{}}
+	q := queries.On(env.Conn)
 	sc, err := q.Scratch(ctx)
 	if err != nil {
-		return Result{}, fmt.Errorf("cohorts: %w", err)
+		return models.Result{}, fmt.Errorf("cohorts: %w", err)
 	}
 	defer sc.Drop()
 	t := query.Tables{"scratch": sc.Table("base")}
 	if err := q.Exec(ctx, "base_create", t); err != nil {
-		return Result{}, fmt.Errorf("cohorts: %w", err)
+		return models.Result{}, fmt.Errorf("cohorts: %w", err)
 	}
 	if err := q.Exec(ctx, "base_fill_"+by, t, w.Args(env.RunID)...); err != nil {
-		return Result{}, fmt.Errorf("cohorts: %w", err)
+		return models.Result{}, fmt.Errorf("cohorts: %w", err)
 	}
 	n, err := q.Stage(ctx, "cohorts", w.AsOf, func(stage string) error {
 		t["stage"] = stage
@@ -60,15 +74,15 @@ func (m *Cohorts) Run(ctx context.Context, env Env, asOf time.Time) (Result, err
 		return nil
 	})
 	if err != nil {
-		return Result{}, fmt.Errorf("cohorts: %w", err)
+		return models.Result{}, fmt.Errorf("cohorts: %w", err)
 	}
 	res.Rows["cohorts"] = n
 	return res, nil
 }
 
-// Tables implements Declarer.
-func (*Cohorts) Tables() []Table {
-	return []Table{
+// Tables implements models.Declarer.
+func (*Cohorts) Tables() []models.Table {
+	return []models.Table{
 		{Name: "cohorts", Sharded: false, Migration: "023_cohorts.sql",
 			Comment: "Cohort retention cells per as_of: cohort (first order or join month), period type (month, week) and period; size, active, retention, revenue, revenue retention, cumulative repeat rate."},
 	}

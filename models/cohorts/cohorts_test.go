@@ -1,11 +1,8 @@
-package models
+package cohorts
 
 import (
 	"context"
-	"encoding/csv"
 	"fmt"
-	"io"
-	"os"
 	"path/filepath"
 	"reflect"
 	"sort"
@@ -16,29 +13,29 @@ import (
 
 	"github.com/memberlytics/memberlytics/internal/devtools/datagen"
 	"github.com/memberlytics/memberlytics/internal/platform/asof"
-	"github.com/memberlytics/memberlytics/internal/platform/config"
 	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 	"github.com/memberlytics/memberlytics/internal/testkit/chtest"
+	"github.com/memberlytics/memberlytics/internal/testkit/modeltest"
 )
 
 func TestCohortsIntegration(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, fixture{
-		members: []fxMember{
-			{"a", "2023-06-01 00:00:00"}, {"b", "2023-06-01 00:00:00"}, {"c", "2023-06-01 00:00:00"},
-			{"d", "2023-06-01 00:00:00"}, {"e", "2024-04-02 00:00:00"}, {"f", "2023-06-01 00:00:00"},
+	modeltest.ForEachEngine(t, modeltest.Fixture{
+		Members: []modeltest.Member{
+			{ID: "a", Joined: "2023-06-01 00:00:00"}, {ID: "b", Joined: "2023-06-01 00:00:00"}, {ID: "c", Joined: "2023-06-01 00:00:00"},
+			{ID: "d", Joined: "2023-06-01 00:00:00"}, {ID: "e", Joined: "2024-04-02 00:00:00"}, {ID: "f", Joined: "2023-06-01 00:00:00"},
 		},
-		orders: []fxOrder{
-			{"a", "2024-01-05 10:00:00", 100, ""}, {"a", "2024-01-20 10:00:00", 50, ""}, {"a", "2024-03-10 10:00:00", 30, ""},
-			{"b", "2024-01-31 23:59:59", 200, ""}, {"b", "2024-02-01 00:00:00", 70, "refunded"},
-			{"c", "2024-02-10 10:00:00", 80, ""}, {"c", "2024-03-31 23:59:59", 20, ""}, // end of as_of counts
-			{"d", "2024-02-11 10:00:00", 60, "refunded"}, // only refunds: no cohort
-			{"e", "2024-04-02 10:00:00", 60, ""},         // joined after as_of
-			{"f", "2024-04-01 00:00:00", 60, ""},         // after as_of
+		Orders: []modeltest.Order{
+			{Member: "a", At: "2024-01-05 10:00:00", Amount: 100}, {Member: "a", At: "2024-01-20 10:00:00", Amount: 50}, {Member: "a", At: "2024-03-10 10:00:00", Amount: 30},
+			{Member: "b", At: "2024-01-31 23:59:59", Amount: 200}, {Member: "b", At: "2024-02-01 00:00:00", Amount: 70, Status: "refunded"},
+			{Member: "c", At: "2024-02-10 10:00:00", Amount: 80}, {Member: "c", At: "2024-03-31 23:59:59", Amount: 20}, // end of as_of counts
+			{Member: "d", At: "2024-02-11 10:00:00", Amount: 60, Status: "refunded"}, // only refunds: no cohort
+			{Member: "e", At: "2024-04-02 10:00:00", Amount: 60},                     // joined after as_of
+			{Member: "f", At: "2024-04-01 00:00:00", Amount: 60},                     // after as_of
 		},
 	}, func(t *testing.T, conn warehouse.Conn) {
-		m := NewCohorts(config.Cohorts{By: "first_order"})
-		runModel(t, conn, m, "2024-03-31", time.UTC)
+		m := modeltest.Must(New(Params{By: "first_order"}))
+		modeltest.Run(t, conn, m, "2024-03-31", time.UTC)
 		// By hand: Jan cohort {a, b} (a's second order in Jan), Feb cohort {c}
 		// (second order in Mar, period 1).
 		// cohort, period, start, size, active, retention, revenue, revenue retention, repeat, repeat rate
@@ -68,7 +65,7 @@ func TestCohortsIntegration(t *testing.T) {
 		if want := [][]string{{"0", "1", "100"}, {"2", "1", "50"}, {"9", "1", "30"}}; !reflect.DeepEqual(wk, want) {
 			t.Errorf("week cells of 2024-01-01: got %v, want %v", wk, want)
 		}
-		runModel(t, conn, m, "2024-03-31", time.UTC)
+		modeltest.Run(t, conn, m, "2024-03-31", time.UTC)
 		if n := chtest.QueryUint(t, conn, "SELECT count() FROM cohorts"); n != 35 {
 			t.Errorf("after re-run: %d rows, want 35", n)
 		}
@@ -91,22 +88,22 @@ func TestCohortsMatchBruteForceIntegration(t *testing.T) {
 		t.Fatal(err)
 	}
 	sh, _ := time.LoadLocation("Asia/Shanghai")
-	members := readCSV(t, filepath.Join(dir, "members.csv"))
-	orders := readCSV(t, filepath.Join(dir, "orders.csv"))
-	forEachEngine(t, fixture{}, func(t *testing.T, conn warehouse.Conn) {
-		loadGenerated(t, conn, members, orders)
+	members := modeltest.ReadCSV(t, filepath.Join(dir, "members.csv"))
+	orders := modeltest.ReadCSV(t, filepath.Join(dir, "orders.csv"))
+	modeltest.ForEachEngine(t, modeltest.Fixture{}, func(t *testing.T, conn warehouse.Conn) {
+		modeltest.LoadCSV(t, conn, members, orders)
 		asOf := "2024-05-15"
 		for _, by := range []string{"first_order", "join"} {
 			t.Run(by, func(t *testing.T) {
-				m := NewCohorts(config.Cohorts{By: by})
-				runModel(t, conn, m, asOf, sh)
+				m := modeltest.Must(New(Params{By: by}))
+				modeltest.Run(t, conn, m, asOf, sh)
 				got := map[string]string{}
 				for _, r := range chtest.Rows(t, conn, `SELECT concat(period_type, ' ', toString(cohort), ' ', toString(period)),
 				concat(toString(cohort_size), ' ', toString(active_members), ' ', toString(toFloat64(revenue)), ' ', toString(repeat_members))
 				FROM cohorts WHERE as_of = ?`, asOf) {
 					got[r[0]] = r[1]
 				}
-				want := bruteCohorts(t, members, orders, by, asOfDay(t, asOf), sh)
+				want := bruteCohorts(t, members, orders, by, modeltest.AsOf(t, asOf), sh)
 				if len(want) < 100 {
 					t.Fatalf("only %d cells: too little data to compare", len(want))
 				}
@@ -123,52 +120,6 @@ func TestCohortsMatchBruteForceIntegration(t *testing.T) {
 			})
 		}
 	})
-}
-
-func readCSV(t *testing.T, path string) [][]string {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r := csv.NewReader(f)
-	var out [][]string
-	for {
-		rec, err := r.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, rec)
-	}
-	return out[1:]
-}
-
-func loadGenerated(t *testing.T, conn warehouse.Conn, members, orders [][]string) {
-	t.Helper()
-	var f fixture
-	for _, m := range members {
-		f.members = append(f.members, fxMember{m[0], rfc(t, m[1])})
-	}
-	for _, o := range orders {
-		a, err := strconv.ParseFloat(o[3], 64)
-		if err != nil {
-			t.Fatal(err)
-		}
-		f.orders = append(f.orders, fxOrder{o[1], rfc(t, o[2]), a, o[8]})
-	}
-	f.load(t, conn)
-}
-
-func rfc(t *testing.T, s string) string {
-	v, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v.UTC().Format("2006-01-02 15:04:05")
 }
 
 // bruteCohorts is the cohort table by plain loops: key "type cohort period",
@@ -301,21 +252,21 @@ func bruteCohorts(t *testing.T, members, orders [][]string, by string, asOf time
 // unsigned period and the member was never counted).
 func TestCohortsRepeatIsSecondPurchaseDayIntegration(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, fixture{
-		members: []fxMember{{"s", "2024-01-01 00:00:00"}, {"j", "2024-02-15 00:00:00"}},
-		orders: []fxOrder{
+	modeltest.ForEachEngine(t, modeltest.Fixture{
+		Members: []modeltest.Member{{ID: "s", Joined: "2024-01-01 00:00:00"}, {ID: "j", Joined: "2024-02-15 00:00:00"}},
+		Orders: []modeltest.Order{
 			// s: two orders on 2024-01-10, then nothing: one purchase day, no repeat.
-			{"s", "2024-01-10 09:00:00", 10, ""}, {"s", "2024-01-10 18:00:00", 20, ""},
+			{Member: "s", At: "2024-01-10 09:00:00", Amount: 10}, {Member: "s", At: "2024-01-10 18:00:00", Amount: 20},
 			// j joined mid-February: two purchase days in January (before the
 			// join month), then 2024-02-20 and 2024-03-05. Join mode: purchase
 			// days from February on are 02-20 (period 0) and 03-05 (period 1).
-			{"j", "2024-01-10 10:00:00", 5, ""}, {"j", "2024-01-20 10:00:00", 5, ""},
-			{"j", "2024-02-20 10:00:00", 7, ""}, {"j", "2024-03-05 10:00:00", 9, ""},
+			{Member: "j", At: "2024-01-10 10:00:00", Amount: 5}, {Member: "j", At: "2024-01-20 10:00:00", Amount: 5},
+			{Member: "j", At: "2024-02-20 10:00:00", Amount: 7}, {Member: "j", At: "2024-03-05 10:00:00", Amount: 9},
 		},
 	}, func(t *testing.T, conn warehouse.Conn) {
 		q := `SELECT toString(cohort), toString(period), toString(cohort_size), toString(repeat_members)
 		FROM cohorts WHERE period_type = 'month' AND cohort_by = ? ORDER BY cohort, period`
-		runModel(t, conn, NewCohorts(config.Cohorts{By: "first_order"}), "2024-03-31", time.UTC)
+		modeltest.Run(t, conn, modeltest.Must(New(Params{By: "first_order"})), "2024-03-31", time.UTC)
 		// first_order: the January cohort {s, j}; j's second purchase day is 01-20.
 		want := [][]string{
 			{"2024-01-01", "0", "2", "1"}, {"2024-01-01", "1", "2", "1"}, {"2024-01-01", "2", "2", "1"},
@@ -323,7 +274,7 @@ func TestCohortsRepeatIsSecondPurchaseDayIntegration(t *testing.T) {
 		if got := chtest.Rows(t, conn, q, "first_order"); !reflect.DeepEqual(got, want) {
 			t.Errorf("first_order:\n got %v\nwant %v", got, want)
 		}
-		runModel(t, conn, NewCohorts(config.Cohorts{By: "join"}), "2024-03-31", time.UTC)
+		modeltest.Run(t, conn, modeltest.Must(New(Params{By: "join"})), "2024-03-31", time.UTC)
 		want = [][]string{
 			{"2024-01-01", "0", "1", "0"}, {"2024-01-01", "1", "1", "0"}, {"2024-01-01", "2", "1", "0"},
 			{"2024-02-01", "0", "1", "0"}, {"2024-02-01", "1", "1", "1"},

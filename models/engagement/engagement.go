@@ -1,60 +1,74 @@
-package models
+package engagement
 
 import (
 	"context"
+	_ "embed"
 	"fmt"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
 
-	"github.com/memberlytics/memberlytics/internal/platform/config"
 	"github.com/memberlytics/memberlytics/internal/platform/query"
+	"github.com/memberlytics/memberlytics/models"
 )
+
+// sqlSrc is the model's queries, cut at "-- name:" lines.
+//
+//go:embed engagement.sql
+var sqlSrc string
+
+// queries is parsed once, when the program starts.
+var queries = query.MustParse("engagement", sqlSrc)
 
 // Engagement is the engagement model: 30- and 90-day event counts, a
 // configurable weighted score 0-100, its percentile and the "engaged but
 // low spend" flag, per member who joined by as_of. Output: engagement.
 type Engagement struct {
-	cfg config.Engagement
+	cfg Params
 }
 
-// NewEngagement returns the engagement model.
-func NewEngagement(cfg config.Engagement) *Engagement { return &Engagement{cfg: cfg} }
+// New returns the engagement model, or p's problems when it is invalid.
+func New(p Params) (*Engagement, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	return &Engagement{cfg: p}, nil
+}
 
-// Name implements Model.
+// Name implements models.Model.
 func (*Engagement) Name() string { return "engagement" }
 
-// Deps implements Model.
+// Deps implements models.Model.
 func (*Engagement) Deps() []string { return nil }
 
-// Run implements Model.
-func (m *Engagement) Run(ctx context.Context, env Env, asOf time.Time) (Result, error) {
-	w := NewWindow(asOf, env.location())
+// Run implements models.Model.
+func (m *Engagement) Run(ctx context.Context, env models.Env, asOf time.Time) (models.Result, error) {
+	w := models.NewWindow(asOf, env.Location)
 	extra := []any{
-		clickhouse.Named("start_30", FormatUTC(w.DayStart(29))),
-		clickhouse.Named("start_90", FormatUTC(w.DayStart(89))),
-		clickhouse.Named("start_365", FormatUTC(w.DayStart(364))),
+		clickhouse.Named("start_30", models.FormatUTC(w.DayStart(29))),
+		clickhouse.Named("start_90", models.FormatUTC(w.DayStart(89))),
+		clickhouse.Named("start_365", models.FormatUTC(w.DayStart(364))),
 	}
 	params := map[string]float64{}
-	for _, e := range config.EngagementEvents {
+	for _, e := range Events {
 		v := m.cfg.Weights[e] // a missing weight is 0
 		extra = append(extra, clickhouse.Named("w_"+e, v))
 		params["weight_"+e] = v
 	}
 	args := w.Args(env.RunID, extra...)
-	res := Result{Rows: map[string]uint64{}, Metrics: map[string]float64{}, Params: params}
-	q := query.For(env.Conn, "engagement")
+	res := models.Result{Rows: map[string]uint64{}, Metrics: map[string]float64{}, Params: params}
+	q := queries.On(env.Conn)
 	sc, err := q.Scratch(ctx)
 	if err != nil {
-		return Result{}, fmt.Errorf("engagement: %w", err)
+		return models.Result{}, fmt.Errorf("engagement: %w", err)
 	}
 	defer sc.Drop()
 	t := query.Tables{"scratch": sc.Table("base")}
 	if err := q.Exec(ctx, "base_create", t); err != nil {
-		return Result{}, fmt.Errorf("engagement: %w", err)
+		return models.Result{}, fmt.Errorf("engagement: %w", err)
 	}
 	if err := q.Exec(ctx, "base_fill", t, args...); err != nil {
-		return Result{}, fmt.Errorf("engagement: %w", err)
+		return models.Result{}, fmt.Errorf("engagement: %w", err)
 	}
 	n, err := q.Stage(ctx, "engagement", w.AsOf, func(stage string) error {
 		t["stage"] = stage
@@ -69,15 +83,15 @@ func (m *Engagement) Run(ctx context.Context, env Env, asOf time.Time) (Result, 
 		return nil
 	})
 	if err != nil {
-		return Result{}, fmt.Errorf("engagement: %w", err)
+		return models.Result{}, fmt.Errorf("engagement: %w", err)
 	}
 	res.Rows["engagement"] = n
 	return res, nil
 }
 
-// Tables implements Declarer.
-func (*Engagement) Tables() []Table {
-	return []Table{
+// Tables implements models.Declarer.
+func (*Engagement) Tables() []models.Table {
+	return []models.Table{
 		{Name: "engagement", Sharded: true, Migration: "024_engagement.sql",
 			Comment: "Engagement per member and as_of: event counts over 30 and 90 days, weighted score 0-100, percentile, engaged-but-low-spend flag."},
 	}

@@ -1,4 +1,4 @@
-package models
+package engagement
 
 import (
 	"fmt"
@@ -8,28 +8,29 @@ import (
 
 	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 	"github.com/memberlytics/memberlytics/internal/testkit/chtest"
+	"github.com/memberlytics/memberlytics/internal/testkit/modeltest"
 )
 
 func TestEngagementIntegration(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, fixture{
-		members: []fxMember{{"p", "2023-01-01 00:00:00"}, {"q", "2023-01-01 00:00:00"}, {"r", "2023-01-01 00:00:00"},
-			{"s", "2023-01-01 00:00:00"}, {"late", "2024-04-05 00:00:00"}},
-		orders: []fxOrder{{"q", "2024-02-01 10:00:00", 50, ""}, {"r", "2024-03-01 10:00:00", 1000, ""},
-			{"p", "2024-03-01 10:00:00", 400, "refunded"}},
-		events: []fxEvent{
-			{"p", "2024-03-31 23:59:59", "login", 0}, {"p", "2024-03-31 10:00:00", "login", 0},
-			{"p", "2024-02-01 10:00:00", "campaign_click", 0}, {"p", "2024-03-15 10:00:00", "referral", 0},
-			{"p", "2024-03-20 10:00:00", "points_earned", 50},
-			{"p", "2024-01-01 10:00:00", "nps_survey", 9}, // before the 90 days; still the latest NPS
-			{"q", "2024-01-02 00:00:00", "login", 0},      // first second of the 90 days
-			{"q", "2024-03-05 10:00:00", "review", 0},
-			{"q", "2024-04-01 00:00:00", "login", 0}, // after as_of
-			{"s", "2024-03-30 10:00:00", "campaign_open", 0}, {"s", "2024-03-30 11:00:00", "campaign_open", 0},
-			{"late", "2024-04-06 10:00:00", "login", 0},
+	modeltest.ForEachEngine(t, modeltest.Fixture{
+		Members: []modeltest.Member{{ID: "p", Joined: "2023-01-01 00:00:00"}, {ID: "q", Joined: "2023-01-01 00:00:00"}, {ID: "r", Joined: "2023-01-01 00:00:00"},
+			{ID: "s", Joined: "2023-01-01 00:00:00"}, {ID: "late", Joined: "2024-04-05 00:00:00"}},
+		Orders: []modeltest.Order{{Member: "q", At: "2024-02-01 10:00:00", Amount: 50}, {Member: "r", At: "2024-03-01 10:00:00", Amount: 1000},
+			{Member: "p", At: "2024-03-01 10:00:00", Amount: 400, Status: "refunded"}},
+		Events: []modeltest.Event{
+			{Member: "p", At: "2024-03-31 23:59:59", Typ: "login", Value: 0}, {Member: "p", At: "2024-03-31 10:00:00", Typ: "login", Value: 0},
+			{Member: "p", At: "2024-02-01 10:00:00", Typ: "campaign_click", Value: 0}, {Member: "p", At: "2024-03-15 10:00:00", Typ: "referral", Value: 0},
+			{Member: "p", At: "2024-03-20 10:00:00", Typ: "points_earned", Value: 50},
+			{Member: "p", At: "2024-01-01 10:00:00", Typ: "nps_survey", Value: 9}, // before the 90 days; still the latest NPS
+			{Member: "q", At: "2024-01-02 00:00:00", Typ: "login", Value: 0},      // first second of the 90 days
+			{Member: "q", At: "2024-03-05 10:00:00", Typ: "review", Value: 0},
+			{Member: "q", At: "2024-04-01 00:00:00", Typ: "login", Value: 0}, // after as_of
+			{Member: "s", At: "2024-03-30 10:00:00", Typ: "campaign_open", Value: 0}, {Member: "s", At: "2024-03-30 11:00:00", Typ: "campaign_open", Value: 0},
+			{Member: "late", At: "2024-04-06 10:00:00", Typ: "login", Value: 0},
 		},
 	}, func(t *testing.T, conn warehouse.Conn) {
-		runModel(t, conn, NewEngagement(defaults().Engagement), "2024-03-31", time.UTC)
+		modeltest.Run(t, conn, modeltest.Must(New(DefaultParams())), "2024-03-31", time.UTC)
 		// By hand, default weights (login 1, session 1, open 1, click 2, review 4,
 		// referral 8; points_earned is no engagement, not even a session day):
 		// p: logins 2, sessions 30d {03-15, 03-31} = 2, 90d + 02-01 = 3;
@@ -64,18 +65,18 @@ func TestEngagementIntegration(t *testing.T) {
 // event, plus 1 per session day).
 func TestEngagementTiesIntegration(t *testing.T) {
 	t.Parallel()
-	var events []fxEvent
+	var events []modeltest.Event
 	for _, m := range []string{"a", "b", "c"} {
-		events = append(events, fxEvent{m, "2024-03-10 09:00:00", "share", 0}, fxEvent{m, "2024-03-10 10:00:00", "checkin", 0},
-			fxEvent{m, "2024-03-10 11:00:00", "points_redeemed", 30})
+		events = append(events, modeltest.Event{Member: m, At: "2024-03-10 09:00:00", Typ: "share", Value: 0}, modeltest.Event{Member: m, At: "2024-03-10 10:00:00", Typ: "checkin", Value: 0},
+			modeltest.Event{Member: m, At: "2024-03-10 11:00:00", Typ: "points_redeemed", Value: 30})
 	}
-	events = append(events, fxEvent{"y", "2024-03-10 09:00:00", "login", 0})
-	members := []fxMember{}
+	events = append(events, modeltest.Event{Member: "y", At: "2024-03-10 09:00:00", Typ: "login", Value: 0})
+	members := []modeltest.Member{}
 	for _, m := range []string{"a", "b", "c", "y", "z"} {
-		members = append(members, fxMember{m, "2023-01-01 00:00:00"})
+		members = append(members, modeltest.Member{ID: m, Joined: "2023-01-01 00:00:00"})
 	}
-	forEachEngine(t, fixture{members: members, events: events}, func(t *testing.T, conn warehouse.Conn) {
-		runModel(t, conn, NewEngagement(defaults().Engagement), "2024-03-31", time.UTC)
+	modeltest.ForEachEngine(t, modeltest.Fixture{Members: members, Events: events}, func(t *testing.T, conn warehouse.Conn) {
+		modeltest.Run(t, conn, modeltest.Must(New(DefaultParams())), "2024-03-31", time.UTC)
 		// a, b, c: 3 + 2 + 2 + 1 session = 8, score 100 (5 of 5 at or below),
 		// 2 of 5 lower -> 40. y: login 1 + session 1 = 2, score 40 (y, z at or
 		// below), 1 of 5 lower -> 20. z: 0.
@@ -103,21 +104,21 @@ func TestEngagementTiesIntegration(t *testing.T) {
 // and pe's points events scored 6.
 func TestEngagementPercentileScoreIntegration(t *testing.T) {
 	t.Parallel()
-	events := []fxEvent{
-		{"a", "2024-03-10 10:00:00", "login", 0},
-		{"b", "2024-03-10 10:00:00", "login", 0}, {"b", "2024-03-11 10:00:00", "login", 0},
-		{"pe", "2024-03-05 10:00:00", "points_earned", 10}, {"pe", "2024-03-06 10:00:00", "points_earned", 10},
-		{"pe", "2024-03-07 10:00:00", "points_earned", 10},
+	events := []modeltest.Event{
+		{Member: "a", At: "2024-03-10 10:00:00", Typ: "login", Value: 0},
+		{Member: "b", At: "2024-03-10 10:00:00", Typ: "login", Value: 0}, {Member: "b", At: "2024-03-11 10:00:00", Typ: "login", Value: 0},
+		{Member: "pe", At: "2024-03-05 10:00:00", Typ: "points_earned", Value: 10}, {Member: "pe", At: "2024-03-06 10:00:00", Typ: "points_earned", Value: 10},
+		{Member: "pe", At: "2024-03-07 10:00:00", Typ: "points_earned", Value: 10},
 	}
 	for i := 0; i < 100; i++ {
-		events = append(events, fxEvent{"c", fmt.Sprintf("2024-03-12 10:%02d:%02d", i/60, i%60), "login", 0})
+		events = append(events, modeltest.Event{Member: "c", At: fmt.Sprintf("2024-03-12 10:%02d:%02d", i/60, i%60), Typ: "login", Value: 0})
 	}
-	var members []fxMember
+	var members []modeltest.Member
 	for _, m := range []string{"a", "b", "c", "pe", "z"} {
-		members = append(members, fxMember{m, "2023-01-01 00:00:00"})
+		members = append(members, modeltest.Member{ID: m, Joined: "2023-01-01 00:00:00"})
 	}
-	forEachEngine(t, fixture{members: members, events: events}, func(t *testing.T, conn warehouse.Conn) {
-		runModel(t, conn, NewEngagement(defaults().Engagement), "2024-03-31", time.UTC)
+	modeltest.ForEachEngine(t, modeltest.Fixture{Members: members, Events: events}, func(t *testing.T, conn warehouse.Conn) {
+		modeltest.Run(t, conn, modeltest.Must(New(DefaultParams())), "2024-03-31", time.UTC)
 		// weighted (login 1 + session day 1): a 2, b 4, c 101, pe 0, z 0.
 		// score: a {z, pe, a} 3/5 = 60, b 80, c 100, pe and z 0.
 		// percentile (strictly lower): a 40, b 60, c 80, pe 0, z 0.

@@ -1,7 +1,8 @@
-package models
+package lifecycle
 
 import (
 	"context"
+	_ "embed"
 	"fmt"
 	"math"
 	"time"
@@ -9,9 +10,9 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2"
 
 	"github.com/memberlytics/memberlytics/internal/platform/asof"
-	"github.com/memberlytics/memberlytics/internal/platform/config"
 	"github.com/memberlytics/memberlytics/internal/platform/query"
 	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
+	"github.com/memberlytics/memberlytics/models"
 )
 
 // Fallback lifecycle thresholds when the data has no repeat purchase to
@@ -22,6 +23,14 @@ const (
 	fallbackChurnedDays  = 365
 )
 
+// sqlSrc is the model's queries, cut at "-- name:" lines.
+//
+//go:embed lifecycle.sql
+var sqlSrc string
+
+// queries is parsed once, when the program starts.
+var queries = query.MustParse("lifecycle", sqlSrc)
+
 // Lifecycle is the lifecycle model: prospect, new, active, loyal, silent,
 // sleeping or churned per member, with thresholds learned from
 // inter-purchase gaps (open gaps censored, smoothed across runs) unless
@@ -29,16 +38,21 @@ const (
 // reactivation of last run's inactive members. Outputs: lifecycle,
 // lifecycle_flow.
 type Lifecycle struct {
-	cfg config.Lifecycle
+	cfg Params
 }
 
-// NewLifecycle returns the lifecycle model.
-func NewLifecycle(cfg config.Lifecycle) *Lifecycle { return &Lifecycle{cfg: cfg} }
+// New returns the lifecycle model, or p's problems when it is invalid.
+func New(p Params) (*Lifecycle, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	return &Lifecycle{cfg: p}, nil
+}
 
-// Name implements Model.
+// Name implements models.Model.
 func (*Lifecycle) Name() string { return "lifecycle" }
 
-// Deps implements Model.
+// Deps implements models.Model.
 func (*Lifecycle) Deps() []string { return nil }
 
 // GapCount is the number of completed (Events) and open (Censored)
@@ -100,10 +114,10 @@ type Thresholds struct {
 // 90/180/365 days without a completed gap), blended with the thresholds
 // published for prev (the previous as_of) by cfg.Smoothing. Each is then
 // at least one day above the one before.
-func (m *Lifecycle) Thresholds(ctx context.Context, env Env, w Window, prev time.Time) (Thresholds, error) {
+func (m *Lifecycle) Thresholds(ctx context.Context, env models.Env, w models.Window, prev time.Time) (Thresholds, error) {
 	var th Thresholds
 	args := w.Args(env.RunID, clickhouse.Named("prev", prev.Format(asof.Layout)))
-	q := query.For(env.Conn, m.Name())
+	q := queries.On(env.Conn)
 	var gaps []GapCount
 	err := q.Each(ctx, "gaps", nil, args, func(r warehouse.Rows) error {
 		var g GapCount
@@ -160,22 +174,22 @@ func (m *Lifecycle) Thresholds(ctx context.Context, env Env, w Window, prev time
 	return th, nil
 }
 
-// Run implements Model.
-func (m *Lifecycle) Run(ctx context.Context, env Env, asOf time.Time) (Result, error) {
-	w := NewWindow(asOf, env.location())
-	prev, err := previousAsOf(ctx, env.Conn, "lifecycle", w)
+// Run implements models.Model.
+func (m *Lifecycle) Run(ctx context.Context, env models.Env, asOf time.Time) (models.Result, error) {
+	w := models.NewWindow(asOf, env.Location)
+	prev, err := models.PreviousAsOf(ctx, env.Conn, "lifecycle", w)
 	if err != nil {
-		return Result{}, err
+		return models.Result{}, err
 	}
 	th, err := m.Thresholds(ctx, env, w, prev)
 	if err != nil {
-		return Result{}, fmt.Errorf("lifecycle thresholds: %w", err)
+		return models.Result{}, fmt.Errorf("lifecycle thresholds: %w", err)
 	}
 	args := w.Args(env.RunID,
 		clickhouse.Named("silent", th.Silent), clickhouse.Named("sleeping", th.Sleeping), clickhouse.Named("churned", th.Churned),
 		clickhouse.Named("new_days", m.cfg.NewDays), clickhouse.Named("loyal", m.cfg.LoyalMinOrders),
 		clickhouse.Named("prev", prev.Format(asof.Layout)))
-	res := Result{
+	res := models.Result{
 		Rows:    map[string]uint64{},
 		Metrics: map[string]float64{},
 		Params: map[string]float64{
@@ -186,15 +200,15 @@ func (m *Lifecycle) Run(ctx context.Context, env Env, asOf time.Time) (Result, e
 	}
 	for _, step := range []struct{ table, query string }{{"lifecycle", "fill"}, {"lifecycle_flow", "flow"}} {
 		n, err := query.ReplacePartition(ctx, env.Conn, step.table, w.AsOf, func(stage string) error {
-			return query.For(env.Conn, "lifecycle").Exec(ctx, step.query, map[string]string{"stage": stage}, args...)
+			return queries.On(env.Conn).Exec(ctx, step.query, map[string]string{"stage": stage}, args...)
 		})
 		if err != nil {
-			return Result{}, fmt.Errorf("lifecycle: %w", err)
+			return models.Result{}, fmt.Errorf("lifecycle: %w", err)
 		}
 		res.Rows[step.table] = n
 	}
 	if err := m.stageMetrics(ctx, env, args, res.Metrics); err != nil {
-		return Result{}, err
+		return models.Result{}, err
 	}
 	return res, nil
 }
@@ -203,8 +217,8 @@ func (m *Lifecycle) Run(ctx context.Context, env Env, asOf time.Time) (Result, e
 // and churned of the previous as_of, reactivation_base_<stage> (members in
 // it then) and reactivation_rate_<stage> (the share of them with a purchase
 // day since; absent when the base is 0).
-func (m *Lifecycle) stageMetrics(ctx context.Context, env Env, args []any, out map[string]float64) error {
-	q := query.For(env.Conn, m.Name())
+func (m *Lifecycle) stageMetrics(ctx context.Context, env models.Env, args []any, out map[string]float64) error {
+	q := queries.On(env.Conn)
 	for _, name := range []string{"counts", "reactivation"} {
 		err := q.Each(ctx, name, nil, args, func(r warehouse.Rows) error {
 			var s string
@@ -233,9 +247,9 @@ func (m *Lifecycle) stageMetrics(ctx context.Context, env Env, args []any, out m
 	return nil
 }
 
-// Tables implements Declarer.
-func (*Lifecycle) Tables() []Table {
-	return []Table{
+// Tables implements models.Declarer.
+func (*Lifecycle) Tables() []models.Table {
+	return []models.Table{
 		{Name: "lifecycle", Sharded: true, Migration: "025_lifecycle.sql",
 			Comment: "Lifecycle stage per member and as_of: prospect, new, active, loyal, silent, sleeping, churned, with the previous as_of's stage and the thresholds used."},
 		{Name: "lifecycle_flow", Sharded: false, Migration: "025_lifecycle.sql",

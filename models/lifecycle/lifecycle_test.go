@@ -1,4 +1,4 @@
-package models
+package lifecycle
 
 import (
 	"reflect"
@@ -7,6 +7,7 @@ import (
 
 	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 	"github.com/memberlytics/memberlytics/internal/testkit/chtest"
+	"github.com/memberlytics/memberlytics/internal/testkit/modeltest"
 )
 
 func TestKaplanMeierQuantiles(t *testing.T) {
@@ -62,39 +63,39 @@ func TestKaplanMeierQuantiles(t *testing.T) {
 }
 
 // lifecycleFixture: worked in the comments of TestLifecycleIntegration.
-var lifecycleFixture = fixture{
-	members: []fxMember{
-		{"a", "2023-01-01 00:00:00"}, {"b", "2023-01-01 00:00:00"}, {"c", "2023-01-01 00:00:00"},
-		{"d", "2023-01-01 00:00:00"}, {"f", "2023-01-01 00:00:00"}, {"g", "2023-01-01 00:00:00"},
-		{"h", "2023-01-01 00:00:00"}, {"n", "2023-01-01 00:00:00"}, {"p", "2023-01-01 00:00:00"},
-		{"late", "2024-05-02 00:00:00"},
+var lifecycleFixture = modeltest.Fixture{
+	Members: []modeltest.Member{
+		{ID: "a", Joined: "2023-01-01 00:00:00"}, {ID: "b", Joined: "2023-01-01 00:00:00"}, {ID: "c", Joined: "2023-01-01 00:00:00"},
+		{ID: "d", Joined: "2023-01-01 00:00:00"}, {ID: "f", Joined: "2023-01-01 00:00:00"}, {ID: "g", Joined: "2023-01-01 00:00:00"},
+		{ID: "h", Joined: "2023-01-01 00:00:00"}, {ID: "n", Joined: "2023-01-01 00:00:00"}, {ID: "p", Joined: "2023-01-01 00:00:00"},
+		{ID: "late", Joined: "2024-05-02 00:00:00"},
 	},
-	orders: []fxOrder{
-		{"a", "2024-03-01 10:00:00", 10, ""}, {"a", "2024-03-11 10:00:00", 10, ""}, {"a", "2024-03-21 10:00:00", 10, ""},
-		{"b", "2024-02-01 10:00:00", 10, ""}, {"b", "2024-03-02 10:00:00", 10, ""},
-		{"c", "2024-01-01 10:00:00", 10, ""},
-		{"d", "2023-10-03 10:00:00", 10, ""},
-		{"f", "2023-12-01 10:00:00", 10, ""}, {"f", "2024-01-20 10:00:00", 10, ""}, {"f", "2024-04-20 10:00:00", 10, ""},
-		{"g", "2023-06-01 10:00:00", 10, ""}, {"g", "2023-06-11 10:00:00", 10, ""}, {"g", "2024-04-10 10:00:00", 10, ""},
-		{"h", "2024-02-20 10:00:00", 10, ""},
-		{"n", "2024-03-31 23:59:59", 10, ""}, // the last second of as_of counts
-		{"p", "2024-03-05 10:00:00", 10, "refunded"},
-		{"late", "2024-05-03 10:00:00", 10, ""},
+	Orders: []modeltest.Order{
+		{Member: "a", At: "2024-03-01 10:00:00", Amount: 10}, {Member: "a", At: "2024-03-11 10:00:00", Amount: 10}, {Member: "a", At: "2024-03-21 10:00:00", Amount: 10},
+		{Member: "b", At: "2024-02-01 10:00:00", Amount: 10}, {Member: "b", At: "2024-03-02 10:00:00", Amount: 10},
+		{Member: "c", At: "2024-01-01 10:00:00", Amount: 10},
+		{Member: "d", At: "2023-10-03 10:00:00", Amount: 10},
+		{Member: "f", At: "2023-12-01 10:00:00", Amount: 10}, {Member: "f", At: "2024-01-20 10:00:00", Amount: 10}, {Member: "f", At: "2024-04-20 10:00:00", Amount: 10},
+		{Member: "g", At: "2023-06-01 10:00:00", Amount: 10}, {Member: "g", At: "2023-06-11 10:00:00", Amount: 10}, {Member: "g", At: "2024-04-10 10:00:00", Amount: 10},
+		{Member: "h", At: "2024-02-20 10:00:00", Amount: 10},
+		{Member: "n", At: "2024-03-31 23:59:59", Amount: 10}, // the last second of as_of counts
+		{Member: "p", At: "2024-03-05 10:00:00", Amount: 10, Status: "refunded"},
+		{Member: "late", At: "2024-05-03 10:00:00", Amount: 10},
 	},
 }
 
 func TestLifecycleIntegration(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, lifecycleFixture, func(t *testing.T, conn warehouse.Conn) {
-		cfg := defaults().Lifecycle // new 90 days, loyal 4 orders, smoothing 0.5
+	modeltest.ForEachEngine(t, lifecycleFixture, func(t *testing.T, conn warehouse.Conn) {
+		cfg := DefaultParams() // new 90 days, loyal 4 orders, smoothing 0.5
 		cfg.SilentPercentile, cfg.SleepingPercentile, cfg.ChurnedPercentile = 0.3, 0.6, 0.9
-		m := NewLifecycle(cfg)
+		m := modeltest.Must(New(cfg))
 		// 2024-03-31. Completed gaps: a 10, 10; b 30; f 50; g 10. Open gaps
 		// (censored): a 10, b 29, c 90, d 180, f 71, g 294, h 40 (n bought
 		// today: none). Kaplan-Meier, n at risk: t=10 n=12, 3 events ->
 		// S .75; t=30 n=7 -> S .6429; t=50 n=5 -> S .5143. F(50) = .4857;
 		// levels .3/.6/.9 of it = .146, .291, .437 -> 10, 30, 50.
-		r := runModel(t, conn, m, "2024-03-31", time.UTC)
+		r := modeltest.Run(t, conn, m, "2024-03-31", time.UTC)
 		wantParams := map[string]float64{"silent_days": 10, "sleeping_days": 30, "churned_days": 50, "learned_silent_days": 10,
 			"learned_sleeping_days": 30, "learned_churned_days": 50, "smoothing": 0, "observed_gaps": 5, "censored_gaps": 7}
 		if !reflect.DeepEqual(r.Result.Params, wantParams) {
@@ -132,7 +133,7 @@ func TestLifecycleIntegration(t *testing.T) {
 		// pooled completed gaps 10, 10, 10, 30, 50, 91, 304 alone, as on main,
 		// give 10, 50, 304: the open gaps lengthen the silent threshold).
 		// Smoothed with the published 10/30/50 at 0.5: 30, 167, 177.
-		r = runModel(t, conn, m, "2024-04-30", time.UTC)
+		r = modeltest.Run(t, conn, m, "2024-04-30", time.UTC)
 		for k, v := range map[string]float64{"silent_days": 30, "sleeping_days": 167, "churned_days": 177,
 			"learned_silent_days": 50, "learned_sleeping_days": 304, "learned_churned_days": 304, "smoothing": 0.5} {
 			if r.Result.Params[k] != v {
@@ -171,7 +172,7 @@ func TestLifecycleIntegration(t *testing.T) {
 			t.Errorf("flow:\n got %v\nwant %v", got, flow)
 		}
 		// Re-run: same rows and thresholds (the previous as_of is still 2024-03-31).
-		r = runModel(t, conn, m, "2024-04-30", time.UTC)
+		r = modeltest.Run(t, conn, m, "2024-04-30", time.UTC)
 		if n := chtest.QueryUint(t, conn, "SELECT count() FROM lifecycle"); n != 18 {
 			t.Errorf("after re-run lifecycle has %d rows, want 18", n)
 		}
@@ -189,10 +190,10 @@ func TestLifecycleIntegration(t *testing.T) {
 
 func TestLifecycleConfiguredThresholdsIntegration(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, lifecycleFixture, func(t *testing.T, conn warehouse.Conn) {
-		cfg := defaults().Lifecycle
+	modeltest.ForEachEngine(t, lifecycleFixture, func(t *testing.T, conn warehouse.Conn) {
+		cfg := DefaultParams()
 		cfg.SilentDays, cfg.SleepingDays, cfg.ChurnedDays = 30, 60, 100
-		r := runModel(t, conn, NewLifecycle(cfg), "2024-03-31", time.UTC)
+		r := modeltest.Run(t, conn, modeltest.Must(New(cfg)), "2024-03-31", time.UTC)
 		got := chtest.Rows(t, conn, `SELECT member_id, stage, toString(silent_days), toString(sleeping_days), toString(churned_days) FROM lifecycle
 		WHERE member_id IN ('a', 'b', 'c', 'f', 'h') ORDER BY member_id`)
 		want := [][]string{{"a", "new", "30", "60", "100"}, {"b", "new", "30", "60", "100"}, {"c", "sleeping", "30", "60", "100"},

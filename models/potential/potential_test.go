@@ -1,4 +1,4 @@
-package models
+package potential
 
 import (
 	"context"
@@ -11,20 +11,23 @@ import (
 	"github.com/memberlytics/memberlytics/internal/platform/asof"
 	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 	"github.com/memberlytics/memberlytics/internal/testkit/chtest"
+	"github.com/memberlytics/memberlytics/internal/testkit/modeltest"
+	"github.com/memberlytics/memberlytics/models"
+	"github.com/memberlytics/memberlytics/models/engagement"
 )
 
 // clvRow stands in for the clv model (whose fit needs far more buyers
-// than a hand-worked fixture has): one clv row for member, both deciles
+// than a hand-worked modeltest.Fixture has): one clv row for member, both deciles
 // 1, so potential finds its dependency's rows and no clv_above_spend.
 type clvRow struct{ member string }
 
 func (c clvRow) Name() string   { return "clv" }
 func (c clvRow) Deps() []string { return nil }
-func (c clvRow) Run(ctx context.Context, env Env, asOf time.Time) (Result, error) {
+func (c clvRow) Run(ctx context.Context, env models.Env, asOf time.Time) (models.Result, error) {
 	err := env.Conn.Exec(ctx, `INSERT INTO clv (as_of, member_id, clv_decile, spend_decile, run_id)
 		SELECT toDate(@as_of), @member, 1, 1, @run_id`,
 		clickhouse.Named("as_of", asOf.Format(asof.Layout)), clickhouse.Named("member", c.member), clickhouse.Named("run_id", env.RunID))
-	return Result{Rows: map[string]uint64{"clv": 1}}, err
+	return models.Result{Rows: map[string]uint64{"clv": 1}}, err
 }
 
 // TestPotentialEngagedLowSpendIntegration: potential's engaged_low_spend
@@ -38,20 +41,20 @@ func (c clvRow) Run(ctx context.Context, env Env, asOf time.Time) (Result, error
 // the top-quartile cut of 1: that rule flagged b alone.)
 func TestPotentialEngagedLowSpendIntegration(t *testing.T) {
 	t.Parallel()
-	var members []fxMember
+	var members []modeltest.Member
 	for _, m := range []string{"a", "b", "c", "d", "e", "f", "g", "h"} {
-		members = append(members, fxMember{m, "2023-01-01 00:00:00"})
+		members = append(members, modeltest.Member{ID: m, Joined: "2023-01-01 00:00:00"})
 	}
-	forEachEngine(t, fixture{
-		members: members,
-		events: []fxEvent{
-			{"a", "2024-03-10 10:00:00", "review", 0}, {"c", "2024-03-11 10:00:00", "review", 0},
-			{"b", "2024-03-12 10:00:00", "login", 0}, {"b", "2024-03-12 11:00:00", "login", 0}, {"b", "2024-03-12 12:00:00", "login", 0},
+	modeltest.ForEachEngine(t, modeltest.Fixture{
+		Members: members,
+		Events: []modeltest.Event{
+			{Member: "a", At: "2024-03-10 10:00:00", Typ: "review", Value: 0}, {Member: "c", At: "2024-03-11 10:00:00", Typ: "review", Value: 0},
+			{Member: "b", At: "2024-03-12 10:00:00", Typ: "login", Value: 0}, {Member: "b", At: "2024-03-12 11:00:00", Typ: "login", Value: 0}, {Member: "b", At: "2024-03-12 12:00:00", Typ: "login", Value: 0},
 		},
 	}, func(t *testing.T, conn warehouse.Conn) {
-		runModel(t, conn, clvRow{"a"}, "2024-03-31", time.UTC)
-		runModel(t, conn, NewEngagement(defaults().Engagement), "2024-03-31", time.UTC)
-		runModel(t, conn, NewPotential(defaults().Potential), "2024-03-31", time.UTC)
+		modeltest.Run(t, conn, clvRow{"a"}, "2024-03-31", time.UTC)
+		modeltest.Run(t, conn, modeltest.Must(engagement.New(engagement.DefaultParams())), "2024-03-31", time.UTC)
+		modeltest.Run(t, conn, modeltest.Must(New(DefaultParams())), "2024-03-31", time.UTC)
 		want := [][]string{{"a", "engaged_low_spend", "100"}, {"c", "engaged_low_spend", "100"}}
 		if got := chtest.Rows(t, conn, "SELECT member_id, reason, toString(score) FROM potential ORDER BY reason, member_id"); !reflect.DeepEqual(got, want) {
 			t.Errorf("potential:\n got %v\nwant %v", got, want)

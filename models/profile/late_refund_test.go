@@ -1,4 +1,4 @@
-package models
+package profile
 
 import (
 	"context"
@@ -11,6 +11,13 @@ import (
 
 	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 	"github.com/memberlytics/memberlytics/internal/testkit/chtest"
+	"github.com/memberlytics/memberlytics/internal/testkit/modeltest"
+	"github.com/memberlytics/memberlytics/models"
+	"github.com/memberlytics/memberlytics/models/cohorts"
+	"github.com/memberlytics/memberlytics/models/engagement"
+	"github.com/memberlytics/memberlytics/models/lifecycle"
+	"github.com/memberlytics/memberlytics/models/rfm"
+	"github.com/memberlytics/memberlytics/models/tiers"
 )
 
 // TestLateRefundIntegration loads orders, runs every segmentation model for
@@ -21,20 +28,19 @@ import (
 // a run for 2024-04-05 sees the refund.
 func TestLateRefundIntegration(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, rfmFixture, func(t *testing.T, conn warehouse.Conn) {
+	modeltest.ForEachEngine(t, modeltest.Buyers, func(t *testing.T, conn warehouse.Conn) {
 		ctx := context.Background()
-		cfg := defaults()
-		reg := NewRegistry()
-		for _, m := range []Model{NewMemberProfile(), NewTiers(cfg.Tiers), NewLifecycle(cfg.Lifecycle),
-			NewEngagement(cfg.Engagement), NewRFM(cfg.RFM), NewCohorts(cfg.Cohorts)} {
+		reg := models.NewRegistry()
+		for _, m := range []models.Model{New(), modeltest.Must(tiers.New(tiers.DefaultParams())), modeltest.Must(lifecycle.New(lifecycle.DefaultParams())),
+			modeltest.Must(engagement.New(engagement.DefaultParams())), modeltest.Must(rfm.New(rfm.DefaultParams())), modeltest.Must(cohorts.New(cohorts.DefaultParams()))} {
 			if err := reg.Add(m); err != nil {
 				t.Fatal(err)
 			}
 		}
 		run := func(asOf, runID string) {
 			t.Helper()
-			env := Env{Conn: conn, Location: time.UTC, RunID: runID}
-			if _, err := RunAll(ctx, reg, env, nil, asOfDay(t, asOf)); err != nil {
+			env := models.Env{Conn: conn, Location: time.UTC, RunID: runID}
+			if _, err := models.RunAll(ctx, reg, env, nil, modeltest.AsOf(t, asOf)); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -49,8 +55,8 @@ func TestLateRefundIntegration(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := b.Append("o2", "b", ts(t, "2024-03-01 09:00:00"), decimal.NewFromInt(200), decimal.Zero, uint32(1), "", "", "refunded",
-			ts(t, "2024-04-05 10:00:00"), "fx-refund", time.Now().UTC().Truncate(time.Second)); err != nil {
+		if err := b.Append("o2", "b", modeltest.TS(t, "2024-03-01 09:00:00"), decimal.NewFromInt(200), decimal.Zero, uint32(1), "", "", "refunded",
+			modeltest.TS(t, "2024-04-05 10:00:00"), "fx-refund", time.Now().UTC().Truncate(time.Second)); err != nil {
 			t.Fatal(err)
 		}
 		if err := b.Send(); err != nil {

@@ -1,7 +1,8 @@
-package models
+package profile
 
 import (
 	"context"
+	_ "embed"
 	"fmt"
 	"slices"
 	"time"
@@ -9,10 +10,20 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/memberlytics/memberlytics/internal/platform/query"
 	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
+	"github.com/memberlytics/memberlytics/models"
+	"github.com/memberlytics/memberlytics/models/internal/figures"
 )
 
 // profileReads are the model outputs member_profile's SQL reads.
 var profileReads = []string{"rfm", "engagement", "lifecycle", "tiers", "clv", "churn", "potential"}
+
+// sqlSrc is the model's queries, cut at "-- name:" lines.
+//
+//go:embed member_profile.sql
+var sqlSrc string
+
+// queries is parsed once, when the program starts.
+var queries = query.MustParse("member_profile", sqlSrc)
 
 // MemberProfile is the member_profile model: one wide row per member and
 // as_of joining every model's output of that as_of (rfm, engagement,
@@ -27,25 +38,25 @@ type MemberProfile struct {
 	deps []string
 }
 
-// NewMemberProfile returns the member_profile model. It depends on rfm,
+// New returns the member_profile model. It depends on rfm,
 // engagement, lifecycle and tiers, and on extraDeps (e.g. "clv", "churn"
 // when those models are registered, so they run first).
-func NewMemberProfile(extraDeps ...string) *MemberProfile {
+func New(extraDeps ...string) *MemberProfile {
 	return &MemberProfile{deps: append([]string{"rfm", "engagement", "lifecycle", "tiers"}, extraDeps...)}
 }
 
-// Name implements Model.
+// Name implements models.Model.
 func (*MemberProfile) Name() string { return "member_profile" }
 
-// Deps implements Model.
+// Deps implements models.Model.
 func (m *MemberProfile) Deps() []string { return m.deps }
 
-// Run implements Model.
-func (m *MemberProfile) Run(ctx context.Context, env Env, asOf time.Time) (Result, error) {
-	w := NewWindow(asOf, env.location())
-	deps, err := depArgs(env, m.deps...)
+// Run implements models.Model.
+func (m *MemberProfile) Run(ctx context.Context, env models.Env, asOf time.Time) (models.Result, error) {
+	w := models.NewWindow(asOf, env.Location)
+	deps, err := models.DepArgs(env, m.deps...)
 	if err != nil {
-		return Result{}, fmt.Errorf("member_profile: %w", err)
+		return models.Result{}, fmt.Errorf("member_profile: %w", err)
 	}
 	for _, n := range profileReads {
 		if !slices.Contains(m.deps, n) {
@@ -53,34 +64,34 @@ func (m *MemberProfile) Run(ctx context.Context, env Env, asOf time.Time) (Resul
 		}
 	}
 	args := w.Args(env.RunID, deps...)
-	res := Result{Rows: map[string]uint64{}, Metrics: map[string]float64{}}
+	res := models.Result{Rows: map[string]uint64{}, Metrics: map[string]float64{}}
 	for _, step := range []struct{ table, query string }{{"member_profile", "fill"}, {"segment_members", "segments"}} {
 		n, err := query.ReplacePartition(ctx, env.Conn, step.table, w.AsOf, func(stage string) error {
-			return query.For(env.Conn, "member_profile").Exec(ctx, step.query, map[string]string{"stage": stage}, args...)
+			return queries.On(env.Conn).Exec(ctx, step.query, map[string]string{"stage": stage}, args...)
 		})
 		if err != nil {
-			return Result{}, fmt.Errorf("member_profile: %w", err)
+			return models.Result{}, fmt.Errorf("member_profile: %w", err)
 		}
 		res.Rows[step.table] = n
 	}
-	err = query.For(env.Conn, "member_profile").Each(ctx, "summary", nil, args, func(r warehouse.Rows) error {
+	err = queries.On(env.Conn).Each(ctx, "summary", nil, args, func(r warehouse.Rows) error {
 		var fam, seg string
 		var n float64
 		if err := r.Scan(&fam, &seg, &n); err != nil {
 			return err
 		}
-		res.Metrics["members_"+fam+"_"+metricName(seg)] = n
+		res.Metrics["members_"+fam+"_"+figures.MetricName(seg)] = n
 		return nil
 	})
 	if err != nil {
-		return Result{}, err
+		return models.Result{}, err
 	}
 	return res, nil
 }
 
-// Tables implements Declarer.
-func (*MemberProfile) Tables() []Table {
-	return []Table{
+// Tables implements models.Declarer.
+func (*MemberProfile) Tables() []models.Table {
+	return []models.Table{
 		{Name: "member_profile", Sharded: true, Migration: "027_member_profile.sql",
 			Comment: "One wide row per member and as_of with every model's outputs (RFM, engagement, lifecycle, tier, CLV, churn); the table BI and exports use."},
 		{Name: "segment_members", Sharded: true, Migration: "028_segment_members.sql",

@@ -1,4 +1,4 @@
-package models
+package profile
 
 import (
 	"context"
@@ -8,21 +8,26 @@ import (
 
 	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 	"github.com/memberlytics/memberlytics/internal/testkit/chtest"
+	"github.com/memberlytics/memberlytics/internal/testkit/modeltest"
+	"github.com/memberlytics/memberlytics/models"
+	"github.com/memberlytics/memberlytics/models/engagement"
+	"github.com/memberlytics/memberlytics/models/lifecycle"
+	"github.com/memberlytics/memberlytics/models/rfm"
+	"github.com/memberlytics/memberlytics/models/tiers"
 )
 
 func TestMemberProfileIntegration(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, rfmFixture, func(t *testing.T, conn warehouse.Conn) {
-		cfg := defaults()
-		reg := NewRegistry()
-		for _, m := range []Model{NewMemberProfile(), NewTiers(cfg.Tiers), NewLifecycle(cfg.Lifecycle),
-			NewEngagement(cfg.Engagement), NewRFM(cfg.RFM)} {
+	modeltest.ForEachEngine(t, modeltest.Buyers, func(t *testing.T, conn warehouse.Conn) {
+		reg := models.NewRegistry()
+		for _, m := range []models.Model{New(), modeltest.Must(tiers.New(tiers.DefaultParams())), modeltest.Must(lifecycle.New(lifecycle.DefaultParams())),
+			modeltest.Must(engagement.New(engagement.DefaultParams())), modeltest.Must(rfm.New(rfm.DefaultParams()))} {
 			if err := reg.Add(m); err != nil {
 				t.Fatal(err)
 			}
 		}
-		env := Env{Conn: conn, Location: time.UTC, RunID: "r1"}
-		res, err := RunAll(context.Background(), reg, env, nil, asOfDay(t, "2024-03-31"))
+		env := models.Env{Conn: conn, Location: time.UTC, RunID: "r1"}
+		res, err := models.RunAll(context.Background(), reg, env, nil, modeltest.AsOf(t, "2024-03-31"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -63,7 +68,7 @@ func TestMemberProfileIntegration(t *testing.T) {
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("segment counts:\n got %v\nwant %v", got, want)
 		}
-		if _, err := RunAll(context.Background(), reg, env, []string{"member_profile"}, asOfDay(t, "2024-03-31")); err != nil {
+		if _, err := models.RunAll(context.Background(), reg, env, []string{"member_profile"}, modeltest.AsOf(t, "2024-03-31")); err != nil {
 			t.Fatal(err)
 		}
 		if n := chtest.QueryUint(t, conn, "SELECT count() FROM member_profile"); n != 7 {

@@ -1,4 +1,4 @@
-package models
+package rfm
 
 import (
 	"context"
@@ -7,9 +7,9 @@ import (
 	"time"
 
 	"github.com/memberlytics/memberlytics/internal/platform/asof"
-	"github.com/memberlytics/memberlytics/internal/platform/config"
 	"github.com/memberlytics/memberlytics/internal/platform/query"
 	"github.com/memberlytics/memberlytics/internal/testkit/chtest"
+	"github.com/memberlytics/memberlytics/models"
 )
 
 // TestClusterReplacePartitionIntegration: in cluster mode a sharded
@@ -99,8 +99,8 @@ func TestClusterShardLocalAggregationIntegration(t *testing.T) {
 		FROM system.numbers LIMIT 1000`); err != nil {
 		t.Fatal(err)
 	}
-	rfm := NewRFM(config.Default().Models.RFM)
-	res, err := rfm.Run(ctx, Env{Conn: logged, RunID: "shard-local"}, time.Date(2024, 12, 31, 0, 0, 0, 0, time.UTC))
+	rfm := mustNew(t, DefaultParams())
+	res, err := rfm.Run(ctx, models.Env{Conn: logged, RunID: "shard-local"}, time.Date(2024, 12, 31, 0, 0, 0, 0, time.UTC))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,6 +115,6 @@ func TestClusterShardLocalAggregationIntegration(t *testing.T) {
 		WHERE type = 2 AND is_initial_query = 0 AND position(query, 'orders_local') > 0
 		  AND position(query, 'members_local') > 0 AND position(query, 'GROUP BY member_id') > 0`)
 	if n == 0 {
-		t.Error("shard 2 ran no per-member GROUP BY over its local orders and members: rfm's base query is not shard-local")
+		t.Error("shard 2 ran no per-member GROUP BY over its local orders and Members: rfm's base query is not shard-local")
 	}
 }

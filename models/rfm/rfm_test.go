@@ -1,4 +1,4 @@
-package models
+package rfm
 
 import (
 	"context"
@@ -12,37 +12,14 @@ import (
 	"github.com/memberlytics/memberlytics/internal/devtools/datagen"
 	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 	"github.com/memberlytics/memberlytics/internal/testkit/chtest"
+	"github.com/memberlytics/memberlytics/internal/testkit/modeltest"
 )
-
-// rfmFixture: as_of 2024-03-31 (UTC), window 365 days = [2023-04-01, 2024-04-01),
-// trend periods [2024-01-02, 2024-04-01) and [2023-10-04, 2024-01-02).
-var rfmFixture = fixture{
-	members: []fxMember{
-		{"a", "2023-01-01 00:00:00"}, {"b", "2023-01-01 00:00:00"}, {"c", "2023-01-01 00:00:00"},
-		{"d", "2023-01-01 00:00:00"}, {"e", "2023-01-01 00:00:00"}, {"f", "2024-04-02 10:00:00"},
-		{"g", "2023-01-01 00:00:00"}, {"h", "2023-01-01 00:00:00"},
-	},
-	orders: []fxOrder{
-		{"a", "2024-01-10 12:00:00", 50, ""},
-		{"a", "2024-03-31 23:59:59", 100, ""}, // the last second of as_of: counts
-		{"b", "2024-03-01 09:00:00", 200, ""},
-		{"c", "2024-03-01 18:00:00", 200, ""}, // ties b on every value
-		{"d", "2023-01-15 10:00:00", 30, ""},  // before the window: frequency 0
-		{"e", "2024-03-20 10:00:00", 80, "refunded"},
-		{"e", "2024-03-21 10:00:00", 90, "cancelled"}, // only refunds: no rfm row
-		{"f", "2024-04-02 11:00:00", 70, ""},          // joined after as_of
-		{"g", "2024-02-15 10:00:00", 60, ""},
-		{"g", "2024-04-01 00:00:00", 500, ""}, // first second after as_of: ignored
-		{"h", "2023-12-01 10:00:00", 40, ""},
-		{"h", "2024-03-10 10:00:00", 60, ""},
-	},
-}
 
 func TestRFMIntegration(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, rfmFixture, func(t *testing.T, conn warehouse.Conn) {
-		m := NewRFM(defaults().RFM)
-		r := runModel(t, conn, m, "2024-03-31", time.UTC)
+	modeltest.ForEachEngine(t, modeltest.Buyers, func(t *testing.T, conn warehouse.Conn) {
+		m := mustNew(t, DefaultParams())
+		r := modeltest.Run(t, conn, m, "2024-03-31", time.UTC)
 		if r.Result.Rows["rfm"] != 6 {
 			t.Errorf("rows = %d, want 6", r.Result.Rows["rfm"])
 		}
@@ -67,16 +44,16 @@ func TestRFMIntegration(t *testing.T) {
 			t.Errorf("rfm rows:\n got %v\nwant %v", got, want)
 		}
 		// Re-running the same as_of replaces: same rows, new run id only.
-		runModel(t, conn, m, "2024-03-31", time.UTC)
+		modeltest.Run(t, conn, m, "2024-03-31", time.UTC)
 		if n := chtest.QueryUint(t, conn, "SELECT count() FROM rfm"); n != 6 {
 			t.Errorf("after re-run rfm has %d rows, want 6", n)
 		}
 		if n := chtest.QueryUint(t, conn, "SELECT count() FROM model_metrics WHERE model = 'rfm' AND metric = 'buyers' AND value = 6"); n != 1 {
 			t.Errorf("buyers metric rows = %d, want 1", n)
 		}
-		// An earlier as_of ignores later orders: on 2024-03-15 a has one order
+		// An earlier as_of ignores later Orders: on 2024-03-15 a has one order
 		// (2024-01-10, recency 65); orders after 2024-03-15 do not count.
-		runModel(t, conn, m, "2024-03-15", time.UTC)
+		modeltest.Run(t, conn, m, "2024-03-15", time.UTC)
 		got = chtest.Rows(t, conn, `SELECT member_id, toString(recency_days), toString(orders_total)
 		FROM rfm WHERE as_of = '2024-03-15' ORDER BY member_id`)
 		want = [][]string{{"a", "65", "1"}, {"b", "14", "1"}, {"c", "14", "1"}, {"d", "425", "1"}, {"g", "29", "1"}, {"h", "5", "2"}}
@@ -95,16 +72,16 @@ func TestRFMShanghaiDayEndIntegration(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	forEachEngine(t, fixture{
-		members: []fxMember{{"s", "2024-01-01 00:00:00"}, {"late", "2024-03-31 16:00:00"}},
-		orders: []fxOrder{
-			{"s", "2024-03-30 16:00:00", 10, ""}, // 2024-03-31 00:00 in Shanghai
-			{"s", "2024-03-31 15:59:59", 20, ""}, // 23:59:59 on 2024-03-31 in Shanghai: counts
-			{"s", "2024-03-31 16:00:00", 40, ""}, // 2024-04-01 00:00 in Shanghai: ignored
-			{"late", "2024-03-31 16:00:01", 5, ""},
+	modeltest.ForEachEngine(t, modeltest.Fixture{
+		Members: []modeltest.Member{{ID: "s", Joined: "2024-01-01 00:00:00"}, {ID: "late", Joined: "2024-03-31 16:00:00"}},
+		Orders: []modeltest.Order{
+			{Member: "s", At: "2024-03-30 16:00:00", Amount: 10}, // 2024-03-31 00:00 in Shanghai
+			{Member: "s", At: "2024-03-31 15:59:59", Amount: 20}, // 23:59:59 on 2024-03-31 in Shanghai: counts
+			{Member: "s", At: "2024-03-31 16:00:00", Amount: 40}, // 2024-04-01 00:00 in Shanghai: ignored
+			{Member: "late", At: "2024-03-31 16:00:01", Amount: 5},
 		},
 	}, func(t *testing.T, conn warehouse.Conn) {
-		runModel(t, conn, NewRFM(defaults().RFM), "2024-03-31", sh)
+		modeltest.Run(t, conn, mustNew(t, DefaultParams()), "2024-03-31", sh)
 		got := chtest.Rows(t, conn, `SELECT member_id, toString(recency_days), toString(orders_total), toString(toFloat64(monetary)) FROM rfm`)
 		want := [][]string{{"s", "0", "2", "30"}}
 		if !reflect.DeepEqual(got, want) {
@@ -115,7 +92,7 @@ func TestRFMShanghaiDayEndIntegration(t *testing.T) {
 
 func TestRFMap(t *testing.T) {
 	t.Parallel()
-	m := RFMap(defaults().RFM.Segments)
+	m := RFMap(DefaultParams().Segments)
 	cells := map[[2]int]string{
 		{5, 5}: "Champions", {5, 4}: "Champions", {4, 5}: "Loyal", {3, 4}: "Loyal",
 		{5, 2}: "Potential Loyalist", {5, 1}: "New", {4, 1}: "Promising", {3, 3}: "Need Attention",
@@ -138,20 +115,20 @@ func TestRFMap(t *testing.T) {
 // "Potential Loyalist" (R5 F2) and q1 too (R4 F2).
 func TestRFMScoresBuyersOfTheWindowIntegration(t *testing.T) {
 	t.Parallel()
-	f := fixture{}
+	f := modeltest.Fixture{}
 	for _, id := range []string{"n1", "q1", "r1", "r2", "r3", "l1", "l2"} {
-		f.members = append(f.members, fxMember{id, "2022-01-01 00:00:00"})
+		f.Members = append(f.Members, modeltest.Member{ID: id, Joined: "2022-01-01 00:00:00"})
 	}
-	f.orders = []fxOrder{
-		{"n1", "2024-03-30 10:00:00", 10, ""},                                          // first and only order, recency 1
-		{"q1", "2024-03-25 10:00:00", 20, ""},                                          // recency 6
-		{"l1", "2022-06-01 10:00:00", 500, ""}, {"l2", "2022-06-01 10:00:00", 500, ""}, // lapsed, recency 669
+	f.Orders = []modeltest.Order{
+		{Member: "n1", At: "2024-03-30 10:00:00", Amount: 10},                                                          // first and only order, recency 1
+		{Member: "q1", At: "2024-03-25 10:00:00", Amount: 20},                                                          // recency 6
+		{Member: "l1", At: "2022-06-01 10:00:00", Amount: 500}, {Member: "l2", At: "2022-06-01 10:00:00", Amount: 500}, // lapsed, recency 669
 	}
 	for _, id := range []string{"r1", "r2", "r3"} {
-		f.orders = append(f.orders, fxOrder{id, "2024-01-10 10:00:00", 50, ""}, fxOrder{id, "2024-03-10 10:00:00", 50, ""})
+		f.Orders = append(f.Orders, modeltest.Order{Member: id, At: "2024-01-10 10:00:00", Amount: 50}, modeltest.Order{Member: id, At: "2024-03-10 10:00:00", Amount: 50})
 	}
-	forEachEngine(t, f, func(t *testing.T, conn warehouse.Conn) {
-		r := runModel(t, conn, NewRFM(defaults().RFM), "2024-03-31", time.UTC)
+	modeltest.ForEachEngine(t, f, func(t *testing.T, conn warehouse.Conn) {
+		r := modeltest.Run(t, conn, mustNew(t, DefaultParams()), "2024-03-31", time.UTC)
 		// By hand, n = 5 buyers in the window (n1, q1, r1-r3):
 		// recency n1 1, q1 6, r* 21 -> worse 4, 3, 0 -> R 5, 4, 1
 		// frequency n1 1, q1 1, r* 2 -> lower 0, 0, 2 -> F 1, 1, 3
@@ -197,11 +174,11 @@ func TestRFMGeneratedNewAndPromisingIntegration(t *testing.T) {
 	if _, err := datagen.Generate(context.Background(), o); err != nil {
 		t.Fatal(err)
 	}
-	members := readCSV(t, filepath.Join(dir, "members.csv"))
-	orders := readCSV(t, filepath.Join(dir, "orders.csv"))
-	forEachEngine(t, fixture{}, func(t *testing.T, conn warehouse.Conn) {
-		loadGenerated(t, conn, members, orders)
-		runModel(t, conn, NewRFM(defaults().RFM), "2024-06-30", time.UTC)
+	members := modeltest.ReadCSV(t, filepath.Join(dir, "members.csv"))
+	orders := modeltest.ReadCSV(t, filepath.Join(dir, "orders.csv"))
+	modeltest.ForEachEngine(t, modeltest.Fixture{}, func(t *testing.T, conn warehouse.Conn) {
+		modeltest.LoadCSV(t, conn, members, orders)
+		modeltest.Run(t, conn, mustNew(t, DefaultParams()), "2024-06-30", time.UTC)
 		seg := map[string]uint64{}
 		for _, r := range chtest.Rows(t, conn, "SELECT segment, toString(count()) FROM rfm GROUP BY segment") {
 			n, _ := strconv.ParseUint(r[1], 10, 64)
@@ -228,14 +205,14 @@ func TestRFMGeneratedNewAndPromisingIntegration(t *testing.T) {
 // run failed with ClickHouse's "Division by zero" (code 153).
 func TestRFMOnlyLapsedBuyersIntegration(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, fixture{
-		members: []fxMember{{"l1", "2022-01-01 00:00:00"}, {"l2", "2022-01-01 00:00:00"}},
-		orders: []fxOrder{
-			{"l1", "2022-06-01 10:00:00", 500, ""},
-			{"l2", "2022-07-01 10:00:00", 300, ""},
+	modeltest.ForEachEngine(t, modeltest.Fixture{
+		Members: []modeltest.Member{{ID: "l1", Joined: "2022-01-01 00:00:00"}, {ID: "l2", Joined: "2022-01-01 00:00:00"}},
+		Orders: []modeltest.Order{
+			{Member: "l1", At: "2022-06-01 10:00:00", Amount: 500},
+			{Member: "l2", At: "2022-07-01 10:00:00", Amount: 300},
 		},
 	}, func(t *testing.T, conn warehouse.Conn) {
-		r := runModel(t, conn, NewRFM(defaults().RFM), "2024-03-31", time.UTC)
+		r := modeltest.Run(t, conn, mustNew(t, DefaultParams()), "2024-03-31", time.UTC)
 		want := [][]string{
 			{"l1", "669", "0", "0", "0", "000", "Lapsed", "low"},
 			{"l2", "639", "0", "0", "0", "000", "Lapsed", "low"},

@@ -1,7 +1,8 @@
-package models
+package tiers
 
 import (
 	"context"
+	_ "embed"
 	"fmt"
 	"strings"
 	"time"
@@ -9,10 +10,19 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2"
 
 	"github.com/memberlytics/memberlytics/internal/platform/asof"
-	"github.com/memberlytics/memberlytics/internal/platform/config"
 	"github.com/memberlytics/memberlytics/internal/platform/query"
 	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
+	"github.com/memberlytics/memberlytics/models"
+	"github.com/memberlytics/memberlytics/models/internal/figures"
 )
+
+// sqlSrc is the model's queries, cut at "-- name:" lines.
+//
+//go:embed tiers.sql
+var sqlSrc string
+
+// queries is parsed once, when the program starts.
+var queries = query.MustParse("tiers", sqlSrc)
 
 // Tiers is the tiers model: configured membership levels qualified by
 // rolling-window spend, orders, points and engagement (any/all rules),
@@ -23,37 +33,29 @@ import (
 // KPIs in model_metrics. Outputs: tiers, tier_migration. It reads the
 // engagement table of the same as_of, so it depends on engagement.
 type Tiers struct {
-	cfg config.Tiers
+	cfg Params
 }
 
-// NewTiers returns the tiers model.
-func NewTiers(cfg config.Tiers) *Tiers { return &Tiers{cfg: cfg} }
+// New returns the tiers model, or p's problems when it is invalid.
+func New(p Params) (*Tiers, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	return &Tiers{cfg: p}, nil
+}
 
-// Name implements Model.
+// Name implements models.Model.
 func (*Tiers) Name() string { return "tiers" }
 
-// Deps implements Model.
+// Deps implements models.Model.
 func (*Tiers) Deps() []string { return []string{"engagement"} }
 
-// metricName turns a level name into a snake_case metric suffix.
-func metricName(s string) string {
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
-			return r
-		case r >= 'A' && r <= 'Z':
-			return r + 'a' - 'A'
-		}
-		return '_'
-	}, s)
-}
-
-// Run implements Model.
-func (m *Tiers) Run(ctx context.Context, env Env, asOf time.Time) (Result, error) {
-	w := NewWindow(asOf, env.location())
-	prev, err := previousAsOf(ctx, env.Conn, "tiers", w)
+// Run implements models.Model.
+func (m *Tiers) Run(ctx context.Context, env models.Env, asOf time.Time) (models.Result, error) {
+	w := models.NewWindow(asOf, env.Location)
+	prev, err := models.PreviousAsOf(ctx, env.Conn, "tiers", w)
 	if err != nil {
-		return Result{}, err
+		return models.Result{}, err
 	}
 	var names, lower []string
 	var spend, orders, points, eng, all []float64
@@ -70,29 +72,29 @@ func (m *Tiers) Run(ctx context.Context, env Env, asOf time.Time) (Result, error
 		}
 		all = append(all, r)
 	}
-	deps, err := depArgs(env, "engagement")
+	deps, err := models.DepArgs(env, "engagement")
 	if err != nil {
-		return Result{}, fmt.Errorf("tiers: %w", err)
+		return models.Result{}, fmt.Errorf("tiers: %w", err)
 	}
 	args := w.Args(env.RunID, append(deps,
 		clickhouse.Named("names", names), clickhouse.Named("min_spend", spend), clickhouse.Named("min_orders", orders),
 		clickhouse.Named("min_points", points), clickhouse.Named("min_engagement", eng), clickhouse.Named("rule_all", all),
 		clickhouse.Named("review_days", m.cfg.ReviewDays), clickhouse.Named("near", m.cfg.NearUpgrade),
 		clickhouse.Named("lower_names", lower), clickhouse.Named("max_down", m.cfg.MaxDowngradeLevels),
-		clickhouse.Named("window_start", FormatUTC(w.DayStart(m.cfg.WindowDays-1))),
+		clickhouse.Named("window_start", models.FormatUTC(w.DayStart(m.cfg.WindowDays-1))),
 		clickhouse.Named("prev", prev.Format(asof.Layout)))...)
-	res := Result{Rows: map[string]uint64{}, Metrics: map[string]float64{}, Params: map[string]float64{}}
+	res := models.Result{Rows: map[string]uint64{}, Metrics: map[string]float64{}, Params: map[string]float64{}}
 	for _, step := range []struct{ table, query string }{{"tiers", "fill"}, {"tier_migration", "migration"}} {
 		n, err := query.ReplacePartition(ctx, env.Conn, step.table, w.AsOf, func(stage string) error {
-			return query.For(env.Conn, "tiers").Exec(ctx, step.query, map[string]string{"stage": stage}, args...)
+			return queries.On(env.Conn).Exec(ctx, step.query, map[string]string{"stage": stage}, args...)
 		})
 		if err != nil {
-			return Result{}, fmt.Errorf("tiers: %w", err)
+			return models.Result{}, fmt.Errorf("tiers: %w", err)
 		}
 		res.Rows[step.table] = n
 	}
 	if err := m.kpis(ctx, env, w, args, res.Metrics); err != nil {
-		return Result{}, fmt.Errorf("tiers kpis: %w", err)
+		return models.Result{}, fmt.Errorf("tiers kpis: %w", err)
 	}
 	return res, nil
 }
@@ -108,14 +110,14 @@ func (m *Tiers) Run(ctx context.Context, env Env, asOf time.Time) (Result, error
 // who did not move up (upgrade_effect_<m>, _se, _ci_low, _ci_high,
 // _treated, _control). Rates are absent when their base is 0, effects
 // when a group has fewer than 2 members.
-func (m *Tiers) kpis(ctx context.Context, env Env, w Window, args []any, out map[string]float64) error {
-	err := query.For(env.Conn, "tiers").Each(ctx, "per_tier", nil, args, func(r warehouse.Rows) error {
+func (m *Tiers) kpis(ctx context.Context, env models.Env, w models.Window, args []any, out map[string]float64) error {
+	err := queries.On(env.Conn).Each(ctx, "per_tier", nil, args, func(r warehouse.Rows) error {
 		var tier string
 		var n, arpu, rep, near float64
 		if err := r.Scan(&tier, &n, &arpu, &rep, &near); err != nil {
 			return err
 		}
-		t := metricName(tier)
+		t := figures.MetricName(tier)
 		out["members_"+t], out["arpu_"+t], out["repurchase_rate_"+t], out["near_upgrade_"+t] = n, arpu, rep, near
 		return nil
 	})
@@ -127,9 +129,9 @@ func (m *Tiers) kpis(ctx context.Context, env Env, w Window, args []any, out map
 	args = append(args,
 		clickhouse.Named("conversion_days", c), clickhouse.Named("conv_from", day(2*c)), clickhouse.Named("conv_to", day(c)),
 		clickhouse.Named("retention_days", n), clickhouse.Named("ret_from", day(2*n)), clickhouse.Named("ret_to", day(n)),
-		clickhouse.Named("effect_start", FormatUTC(w.DayStart(3*n))))
+		clickhouse.Named("effect_start", models.FormatUTC(w.DayStart(3*n))))
 	var base, hit float64
-	if err := query.For(env.Conn, "tiers").Row(ctx, "conversion", nil, args, &base, &hit); err != nil {
+	if err := queries.On(env.Conn).Row(ctx, "conversion", nil, args, &base, &hit); err != nil {
 		return err
 	}
 	out["upgrade_conversion_rate_base"] = base
@@ -138,7 +140,7 @@ func (m *Tiers) kpis(ctx context.Context, env Env, w Window, args []any, out map
 	}
 	groups := map[string][3]groupStats{}
 	var retained, treated float64
-	err = query.For(env.Conn, "tiers").Each(ctx, "upgrade_effect", nil, args, func(r warehouse.Rows) error {
+	err = queries.On(env.Conn).Each(ctx, "upgrade_effect", nil, args, func(r warehouse.Rows) error {
 		var grp string
 		var members, kept float64
 		var g [3]groupStats
@@ -170,9 +172,9 @@ func (m *Tiers) kpis(ctx context.Context, env Env, w Window, args []any, out map
 	return nil
 }
 
-// Tables implements Declarer.
-func (*Tiers) Tables() []Table {
-	return []Table{
+// Tables implements models.Declarer.
+func (*Tiers) Tables() []models.Table {
+	return []models.Table{
 		{Name: "tiers", Sharded: true, Migration: "026_tiers.sql",
 			Comment: "Membership tier per member and as_of: tier, previous tier, movement, progress and gap to the next tier, near-upgrade flag."},
 		{Name: "tier_migration", Sharded: false, Migration: "026_tiers.sql",

@@ -1,4 +1,4 @@
-package models
+package tiers
 
 import (
 	"context"
@@ -7,40 +7,42 @@ import (
 	"testing"
 	"time"
 
-	"github.com/memberlytics/memberlytics/internal/platform/config"
 	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 	"github.com/memberlytics/memberlytics/internal/testkit/chtest"
+	"github.com/memberlytics/memberlytics/internal/testkit/modeltest"
+	"github.com/memberlytics/memberlytics/models"
+	"github.com/memberlytics/memberlytics/models/engagement"
 )
 
 func TestTiersIntegration(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, fixture{
-		members: []fxMember{{"u", "2023-01-01 00:00:00"}, {"d", "2023-01-01 00:00:00"}, {"g", "2023-01-01 00:00:00"},
-			{"p", "2023-01-01 00:00:00"}, {"n", "2024-04-10 00:00:00"}},
-		orders: []fxOrder{
-			{"u", "2024-02-01 10:00:00", 90, ""}, {"u", "2024-03-10 10:00:00", 20, ""},
-			{"d", "2023-03-05 10:00:00", 200, ""},
-			{"g", "2024-02-20 10:00:00", 600, ""},
-			{"p", "2024-03-01 10:00:00", 900, "refunded"},
+	modeltest.ForEachEngine(t, modeltest.Fixture{
+		Members: []modeltest.Member{{ID: "u", Joined: "2023-01-01 00:00:00"}, {ID: "d", Joined: "2023-01-01 00:00:00"}, {ID: "g", Joined: "2023-01-01 00:00:00"},
+			{ID: "p", Joined: "2023-01-01 00:00:00"}, {ID: "n", Joined: "2024-04-10 00:00:00"}},
+		Orders: []modeltest.Order{
+			{Member: "u", At: "2024-02-01 10:00:00", Amount: 90}, {Member: "u", At: "2024-03-10 10:00:00", Amount: 20},
+			{Member: "d", At: "2023-03-05 10:00:00", Amount: 200},
+			{Member: "g", At: "2024-02-20 10:00:00", Amount: 600},
+			{Member: "p", At: "2024-03-01 10:00:00", Amount: 900, Status: "refunded"},
 		},
-		events: []fxEvent{{"g", "2024-02-25 10:00:00", "login", 0}, {"p", "2024-03-15 10:00:00", "points_earned", 1200}},
+		Events: []modeltest.Event{{Member: "g", At: "2024-02-25 10:00:00", Typ: "login", Value: 0}, {Member: "p", At: "2024-03-15 10:00:00", Typ: "points_earned", Value: 1200}},
 	}, func(t *testing.T, conn warehouse.Conn) {
-		cfg := config.Tiers{
-			Levels: []config.TierLevel{
+		cfg := Params{
+			Levels: []Level{
 				{Name: "Bronze", Rule: "any"},
 				{Name: "Silver", MinSpend: 100, MinPoints: 1000, Rule: "any"},
 				{Name: "Gold", MinSpend: 500, MinEngagement: 50, Rule: "all"},
 			},
 			WindowDays: 365, ReviewDays: 30, NearUpgrade: 0.8, MaxDowngradeLevels: 1, ConversionDays: 30, RetentionDays: 30,
 		}
-		reg := NewRegistry()
-		for _, m := range []Model{NewTiers(cfg), NewEngagement(defaults().Engagement)} {
+		reg := models.NewRegistry()
+		for _, m := range []models.Model{modeltest.Must(New(cfg)), modeltest.Must(engagement.New(engagement.DefaultParams()))} {
 			if err := reg.Add(m); err != nil {
 				t.Fatal(err)
 			}
 		}
-		run := func(asOf string) []RunResult {
-			res, err := RunAll(context.Background(), reg, Env{Conn: conn, Location: time.UTC, RunID: asOf}, nil, asOfDay(t, asOf))
+		run := func(asOf string) []models.RunResult {
+			res, err := models.RunAll(context.Background(), reg, models.Env{Conn: conn, Location: time.UTC, RunID: asOf}, nil, modeltest.AsOf(t, asOf))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -93,7 +95,7 @@ func TestTiersIntegration(t *testing.T) {
 		// 2024-04-15: d's review (2024-03-31) has passed: down to Bronze; g's
 		// too, and g still qualifies: Gold renewed. n joined 2024-04-10: new
 		// at Bronze. u and p keep Silver until their review (2024-04-19). u
-		// has 2 orders: repurchase.
+		// has 2 Orders: repurchase.
 		res = run("2024-04-15")
 		got := chtest.Rows(t, conn, `SELECT member_id, tier, movement, toString(last_qualified) FROM tiers WHERE as_of = '2024-04-15' ORDER BY member_id`)
 		want = [][]string{{"d", "Bronze", "down", "2024-04-15"}, {"g", "Gold", "same", "2024-04-15"}, {"n", "Bronze", "new", "2024-04-15"},
@@ -121,24 +123,24 @@ func TestTiersIntegration(t *testing.T) {
 // later (00:00:00 the next day) does not, for spend or for orders.
 func TestTiersDayEndIntegration(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, fixture{
-		members: []fxMember{{"e", "2023-01-01 00:00:00"}, {"f", "2023-01-01 00:00:00"}},
-		orders: []fxOrder{
-			{"e", "2024-03-01 23:59:59", 150, ""},
-			{"f", "2024-03-02 00:00:00", 150, ""},
+	modeltest.ForEachEngine(t, modeltest.Fixture{
+		Members: []modeltest.Member{{ID: "e", Joined: "2023-01-01 00:00:00"}, {ID: "f", Joined: "2023-01-01 00:00:00"}},
+		Orders: []modeltest.Order{
+			{Member: "e", At: "2024-03-01 23:59:59", Amount: 150},
+			{Member: "f", At: "2024-03-02 00:00:00", Amount: 150},
 		},
 	}, func(t *testing.T, conn warehouse.Conn) {
-		cfg := config.Tiers{
-			Levels:     []config.TierLevel{{Name: "Bronze", Rule: "any"}, {Name: "Silver", MinSpend: 100, Rule: "any"}},
+		cfg := Params{
+			Levels:     []Level{{Name: "Bronze", Rule: "any"}, {Name: "Silver", MinSpend: 100, Rule: "any"}},
 			WindowDays: 365, ReviewDays: 30, NearUpgrade: 0.8, MaxDowngradeLevels: 1, ConversionDays: 30, RetentionDays: 30,
 		}
-		reg := NewRegistry()
-		for _, m := range []Model{NewTiers(cfg), NewEngagement(defaults().Engagement)} {
+		reg := models.NewRegistry()
+		for _, m := range []models.Model{modeltest.Must(New(cfg)), modeltest.Must(engagement.New(engagement.DefaultParams()))} {
 			if err := reg.Add(m); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if _, err := RunAll(context.Background(), reg, Env{Conn: conn, Location: time.UTC, RunID: "r"}, nil, asOfDay(t, "2024-03-01")); err != nil {
+		if _, err := models.RunAll(context.Background(), reg, models.Env{Conn: conn, Location: time.UTC, RunID: "r"}, nil, modeltest.AsOf(t, "2024-03-01")); err != nil {
 			t.Fatal(err)
 		}
 		got := chtest.Rows(t, conn, `SELECT member_id, tier, toString(spend_window) FROM tiers WHERE as_of = '2024-03-01' ORDER BY member_id`)
@@ -154,18 +156,18 @@ func TestTiersDayEndIntegration(t *testing.T) {
 // two orders on one day are one purchase day. On main x counted (2+ orders).
 func TestTiersRepurchaseIsSecondPurchaseDayIntegration(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, fixture{
-		members: []fxMember{{"x", "2023-01-01 00:00:00"}, {"y", "2023-01-01 00:00:00"}},
-		orders: []fxOrder{
-			{"x", "2024-03-10 09:00:00", 10, ""}, {"x", "2024-03-10 18:00:00", 10, ""}, // one purchase day
-			{"y", "2024-03-10 09:00:00", 10, ""}, {"y", "2024-03-11 09:00:00", 10, ""}, // two
+	modeltest.ForEachEngine(t, modeltest.Fixture{
+		Members: []modeltest.Member{{ID: "x", Joined: "2023-01-01 00:00:00"}, {ID: "y", Joined: "2023-01-01 00:00:00"}},
+		Orders: []modeltest.Order{
+			{Member: "x", At: "2024-03-10 09:00:00", Amount: 10}, {Member: "x", At: "2024-03-10 18:00:00", Amount: 10}, // one purchase day
+			{Member: "y", At: "2024-03-10 09:00:00", Amount: 10}, {Member: "y", At: "2024-03-11 09:00:00", Amount: 10}, // two
 		},
 	}, func(t *testing.T, conn warehouse.Conn) {
-		cfg := config.Tiers{
-			Levels:     []config.TierLevel{{Name: "Bronze", Rule: "any"}, {Name: "Silver", MinSpend: 1000, Rule: "any"}},
+		cfg := Params{
+			Levels:     []Level{{Name: "Bronze", Rule: "any"}, {Name: "Silver", MinSpend: 1000, Rule: "any"}},
 			WindowDays: 365, ReviewDays: 30, NearUpgrade: 0.8,
 		}
-		r := runTiers(t, conn, NewTiers(cfg), "2024-03-31")
+		r := runTiers(t, conn, modeltest.Must(New(cfg)), "2024-03-31")
 		if got := r.Result.Metrics["repurchase_rate_bronze"]; got != 0.5 {
 			t.Errorf("repurchase_rate_bronze = %v, want 0.5 (y only)", got)
 		}
@@ -185,30 +187,30 @@ func TestTiersRepurchaseIsSecondPurchaseDayIntegration(t *testing.T) {
 //	   old rule restarted the clock at every run a still qualified, so a
 //	   kept Gold until 2025-01-08, two years after the spend.)
 //	   2025-01-20: review due, still Bronze: Bronze.
-//	b: source tier "gold", no orders: Gold from the first run.
+//	b: source tier "gold", no Orders: Gold from the first run.
 //	c: source tier "Silver", 600 spent: Gold (the higher of the two).
 //	g: 600 on 2023-01-10 and 600 on 2023-12-01: Gold renewed at the
 //	   2024-01-15 review (next review 2025-01-14).
 func TestTiersReviewRuleIntegration(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, fixture{
-		members: []fxMember{{"a", "2023-01-01 00:00:00"}, {"g", "2023-01-01 00:00:00"}},
-		memberVersions: []fxMemberVersion{
-			{"b", "2023-01-01 00:00:00", "gold", "2023-01-01 00:00:00"},
-			{"c", "2023-01-01 00:00:00", "Silver", "2023-01-01 00:00:00"},
+	modeltest.ForEachEngine(t, modeltest.Fixture{
+		Members: []modeltest.Member{{ID: "a", Joined: "2023-01-01 00:00:00"}, {ID: "g", Joined: "2023-01-01 00:00:00"}},
+		MemberVersions: []modeltest.MemberVersion{
+			{ID: "b", Joined: "2023-01-01 00:00:00", Tier: "gold", Updated: "2023-01-01 00:00:00"},
+			{ID: "c", Joined: "2023-01-01 00:00:00", Tier: "Silver", Updated: "2023-01-01 00:00:00"},
 		},
-		orders: []fxOrder{
-			{"a", "2023-01-10 10:00:00", 600, ""}, {"c", "2023-01-05 10:00:00", 600, ""},
-			{"g", "2023-01-10 10:00:00", 600, ""}, {"g", "2023-12-01 10:00:00", 600, ""},
+		Orders: []modeltest.Order{
+			{Member: "a", At: "2023-01-10 10:00:00", Amount: 600}, {Member: "c", At: "2023-01-05 10:00:00", Amount: 600},
+			{Member: "g", At: "2023-01-10 10:00:00", Amount: 600}, {Member: "g", At: "2023-12-01 10:00:00", Amount: 600},
 		},
 	}, func(t *testing.T, conn warehouse.Conn) {
-		cfg := config.Tiers{
-			Levels: []config.TierLevel{
+		cfg := Params{
+			Levels: []Level{
 				{Name: "Bronze", Rule: "any"}, {Name: "Silver", MinSpend: 100, Rule: "any"}, {Name: "Gold", MinSpend: 500, Rule: "any"},
 			},
 			WindowDays: 365, ReviewDays: 365, NearUpgrade: 0.8, MaxDowngradeLevels: 1, ConversionDays: 30, RetentionDays: 30,
 		}
-		m := NewTiers(cfg)
+		m := modeltest.Must(New(cfg))
 		q := `SELECT member_id, tier, movement, toString(last_qualified), toString(review_date) FROM tiers WHERE as_of = ? ORDER BY member_id`
 		for _, c := range []struct {
 			asOf string
@@ -259,15 +261,15 @@ func TestTiersReviewRuleIntegration(t *testing.T) {
 // 130/3 - 5 = 38.3333 on 3 and 2 members.
 func TestTiersUpgradeKPIsIntegration(t *testing.T) {
 	t.Parallel()
-	forEachEngine(t, fixture{
-		orders: []fxOrder{
-			{"t1", "2024-03-10 10:00:00", 100, ""}, {"t1", "2024-03-17 10:00:00", 150, ""}, {"t1", "2024-03-24 10:00:00", 150, ""},
-			{"t2", "2024-03-14 10:00:00", 50, ""}, {"t2", "2024-03-16 10:00:00", 100, ""},
-			{"t3", "2024-02-01 10:00:00", 500, ""}, {"t3", "2024-03-28 10:00:00", 70, ""},
-			{"k1", "2024-03-10 10:00:00", 40, ""}, {"k1", "2024-03-12 10:00:00", 60, ""}, {"k1", "2024-03-20 10:00:00", 80, ""},
-			{"c1", "2024-03-10 10:00:00", 100, ""}, {"c1", "2024-03-20 10:00:00", 100, ""},
-			{"c2", "2024-03-06 10:00:00", 50, ""}, {"c2", "2024-03-15 23:00:00", 50, ""}, {"c2", "2024-03-25 10:00:00", 60, ""},
-			{"c3", "2024-03-16 00:00:00", 30, ""},
+	modeltest.ForEachEngine(t, modeltest.Fixture{
+		Orders: []modeltest.Order{
+			{Member: "t1", At: "2024-03-10 10:00:00", Amount: 100}, {Member: "t1", At: "2024-03-17 10:00:00", Amount: 150}, {Member: "t1", At: "2024-03-24 10:00:00", Amount: 150},
+			{Member: "t2", At: "2024-03-14 10:00:00", Amount: 50}, {Member: "t2", At: "2024-03-16 10:00:00", Amount: 100},
+			{Member: "t3", At: "2024-02-01 10:00:00", Amount: 500}, {Member: "t3", At: "2024-03-28 10:00:00", Amount: 70},
+			{Member: "k1", At: "2024-03-10 10:00:00", Amount: 40}, {Member: "k1", At: "2024-03-12 10:00:00", Amount: 60}, {Member: "k1", At: "2024-03-20 10:00:00", Amount: 80},
+			{Member: "c1", At: "2024-03-10 10:00:00", Amount: 100}, {Member: "c1", At: "2024-03-20 10:00:00", Amount: 100},
+			{Member: "c2", At: "2024-03-06 10:00:00", Amount: 50}, {Member: "c2", At: "2024-03-15 23:00:00", Amount: 50}, {Member: "c2", At: "2024-03-25 10:00:00", Amount: 60},
+			{Member: "c3", At: "2024-03-16 00:00:00", Amount: 30},
 		},
 	}, func(t *testing.T, conn warehouse.Conn) {
 		ctx := context.Background()
@@ -286,18 +288,18 @@ func TestTiersUpgradeKPIsIntegration(t *testing.T) {
 			{"2024-03-15", "k1", "Bronze", 0, "same", 1},
 			{"2024-03-18", "k1", "Silver", 1, "up", 0}, {"2024-03-18", "c1", "Bronze", 0, "same", 1},
 		} {
-			if err := b.Append(asOfDay(t, r.day), r.member, r.tier, r.rank, r.movement, r.near, "fx"); err != nil {
+			if err := b.Append(modeltest.AsOf(t, r.day), r.member, r.tier, r.rank, r.movement, r.near, "fx"); err != nil {
 				t.Fatal(err)
 			}
 		}
 		if err := b.Send(); err != nil {
 			t.Fatal(err)
 		}
-		cfg := config.Tiers{
-			Levels:     []config.TierLevel{{Name: "Bronze", Rule: "any"}, {Name: "Silver", MinSpend: 100, Rule: "any"}},
+		cfg := Params{
+			Levels:     []Level{{Name: "Bronze", Rule: "any"}, {Name: "Silver", MinSpend: 100, Rule: "any"}},
 			WindowDays: 365, ReviewDays: 30, NearUpgrade: 0.8, MaxDowngradeLevels: 1, ConversionDays: 10, RetentionDays: 10,
 		}
-		k := runTiers(t, conn, NewTiers(cfg), "2024-03-31").Result.Metrics
+		k := runTiers(t, conn, modeltest.Must(New(cfg)), "2024-03-31").Result.Metrics
 		near := func(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
 		for name, want := range map[string]float64{
 			"upgrade_conversion_rate": 0.25, "upgrade_conversion_rate_base": 4,
@@ -325,8 +327,8 @@ func TestTiersUpgradeKPIsIntegration(t *testing.T) {
 
 // runTiers runs engagement, the dependency tiers reads, then m for asOf
 // (UTC) and returns m's result.
-func runTiers(t *testing.T, conn warehouse.Conn, m Model, asOf string) RunResult {
+func runTiers(t *testing.T, conn warehouse.Conn, m models.Model, asOf string) models.RunResult {
 	t.Helper()
-	runModel(t, conn, NewEngagement(defaults().Engagement), asOf, time.UTC)
-	return runModel(t, conn, m, asOf, time.UTC)
+	modeltest.Run(t, conn, modeltest.Must(engagement.New(engagement.DefaultParams())), asOf, time.UTC)
+	return modeltest.Run(t, conn, m, asOf, time.UTC)
 }

@@ -169,3 +169,12 @@ func ForEachEngine(t *testing.T, f Fixture, fn func(t *testing.T, conn warehouse
 		fn(t, conn)
 	})
 }
+
+// Must returns m, and panics when err is not nil: for building a model
+// from parameters a test knows are valid, Must(rfm.New(rfm.DefaultParams())).
+func Must[M any](m M, err error) M {
+	if err != nil {
+		panic(err)
+	}
+	return m
+}

@@ -2,16 +2,21 @@ package modeltest
 
 import (
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/memberlytics/memberlytics/internal/devtools/datagen"
+	"github.com/memberlytics/memberlytics/internal/platform/asof"
 	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 	"github.com/memberlytics/memberlytics/internal/testkit/chtest"
 	"github.com/memberlytics/memberlytics/internal/testkit/genload"
+	"github.com/memberlytics/memberlytics/models"
 )
 
 // GenMembers is the size of the generated population the predictive
@@ -97,12 +102,59 @@ func KeyValues(t *testing.T, conn warehouse.Conn, q string, args ...any) map[str
 	return out
 }
 
-// Params reads model_params of model for asOf (YYYY-MM-DD).
-func Params(t *testing.T, conn warehouse.Conn, model, asOf string) map[string]float64 {
-	return KeyValues(t, conn, "SELECT name, value FROM model_params WHERE model = ? AND as_of = ?", model, asOf)
+// Params reads model_params of model for asOf.
+func Params(t *testing.T, conn warehouse.Conn, model string, asOf time.Time) map[string]float64 {
+	return KeyValues(t, conn, "SELECT name, value FROM model_params WHERE model = ? AND as_of = ?", model, asOf.Format(asof.Layout))
 }
 
-// Metrics reads model_metrics of model for asOf (YYYY-MM-DD).
-func Metrics(t *testing.T, conn warehouse.Conn, model, asOf string) map[string]float64 {
-	return KeyValues(t, conn, "SELECT metric, value FROM model_metrics WHERE model = ? AND as_of = ?", model, asOf)
+// Metrics reads model_metrics of model for asOf.
+func Metrics(t *testing.T, conn warehouse.Conn, model string, asOf time.Time) map[string]float64 {
+	return KeyValues(t, conn, "SELECT metric, value FROM model_metrics WHERE model = ? AND as_of = ?", model, asOf.Format(asof.Layout))
+}
+
+// Env is the run environment of a test run: conn, UTC, run id run.
+func Env(conn warehouse.Conn, run string) models.Env {
+	return models.Env{Conn: conn, Location: time.UTC, RunID: run}
+}
+
+// ReadCSV reads a generated CSV file without its header row.
+func ReadCSV(t *testing.T, path string) [][]string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	out, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out[1:]
+}
+
+// LoadCSV inserts generated members and orders rows (ReadCSV of
+// members.csv and orders.csv) as a Fixture.
+func LoadCSV(t *testing.T, conn warehouse.Conn, members, orders [][]string) {
+	t.Helper()
+	var f Fixture
+	for _, m := range members {
+		f.Members = append(f.Members, Member{m[0], rfc(t, m[1])})
+	}
+	for _, o := range orders {
+		a, err := strconv.ParseFloat(o[3], 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Orders = append(f.Orders, Order{o[1], rfc(t, o[2]), a, o[8]})
+	}
+	f.Load(t, conn)
+}
+
+func rfc(t *testing.T, s string) string {
+	t.Helper()
+	v, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v.UTC().Format("2006-01-02 15:04:05")
 }

@@ -2,7 +2,10 @@
 // report a run's figures to model_metrics and model_params.
 package figures
 
-import "math"
+import (
+	"math"
+	"strings"
+)
 
 // Bool01 is 1 for true and 0 for false.
 func Bool01(b bool) float64 {
@@ -22,4 +25,18 @@ func Finite(m map[string]float64) map[string]float64 {
 		}
 	}
 	return m
+}
+
+// MetricName turns a name (a tier level, a segment) into a snake_case
+// metric suffix: lower-case letters and digits, anything else "_".
+func MetricName(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			return r
+		case r >= 'A' && r <= 'Z':
+			return r + 'a' - 'A'
+		}
+		return '_'
+	}, s)
 }
