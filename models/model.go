@@ -5,7 +5,7 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/memberlytics/memberlytics/internal/platform/query"
+	"github.com/memberlytics/memberlytics/internal/platform/randid"
 	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 )
 
@@ -61,7 +61,7 @@ type Result struct {
 // NewRunID returns a new run identifier: the UTC start time and 4 random
 // bytes, e.g. 20240401T020000Z-9f1c2ab0.
 func NewRunID(now time.Time) string {
-	return now.UTC().Format("20060102T150405Z") + "-" + query.RandomHex(4)
+	return now.UTC().Format("20060102T150405Z") + "-" + randid.Hex(4)
 }
 
 // Logger returns e.Log, or a logger that discards when it is nil.

@@ -43,8 +43,6 @@ package chtest
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -56,6 +54,7 @@ import (
 	"github.com/memberlytics/memberlytics/internal/devtools/localch"
 	"github.com/memberlytics/memberlytics/internal/platform/config"
 	"github.com/memberlytics/memberlytics/internal/platform/migrate"
+	"github.com/memberlytics/memberlytics/internal/platform/randid"
 	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 	"github.com/memberlytics/memberlytics/sql"
 )
@@ -192,8 +191,6 @@ func MigrateAll(t testing.TB, conn warehouse.Conn) {
 
 // DBName returns a database name unique to this test run.
 func DBName(t testing.TB) string {
-	var b [4]byte
-	_, _ = rand.Read(b[:])
 	base := strings.Map(func(r rune) rune {
 		switch {
 		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
@@ -206,7 +203,7 @@ func DBName(t testing.TB) string {
 	if len(base) > 40 {
 		base = base[:40]
 	}
-	return fmt.Sprintf("t_%s_%s", base, hex.EncodeToString(b[:]))
+	return fmt.Sprintf("t_%s_%s", base, randid.Hex(4))
 }
 
 func portOf(addr string) int {
