@@ -1,3 +1,6 @@
+// Package cohorts is the cohorts model: retention cells per cohort and
+// period (table cohorts). Parameters: Params (models.cohorts); queries:
+// cohorts.sql.
 package cohorts
 
 import (

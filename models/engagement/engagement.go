@@ -1,3 +1,6 @@
+// Package engagement is the engagement model: weighted event scores per
+// member and as_of (table engagement). Parameters: Params
+// (models.engagement); queries: engagement.sql.
 package engagement
 
 import (

@@ -1,3 +1,6 @@
+// Package lifecycle is the lifecycle model: each member's stage and the
+// flows between stages (tables lifecycle, lifecycle_flow). Parameters:
+// Params (models.lifecycle); queries: lifecycle.sql.
 package lifecycle
 
 import (

@@ -1,3 +1,6 @@
+// Package potential is the potential model: members whose predicted value
+// runs ahead of their past spend (table potential). Parameters: Params
+// (models.potential); queries: potential.sql.
 package potential
 
 import (

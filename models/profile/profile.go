@@ -1,3 +1,6 @@
+// Package profile is the member_profile model: one row per member joining
+// every model's output of the as_of, and the segment lists (tables
+// member_profile, segment_members); queries: member_profile.sql.
 package profile
 
 import (

@@ -1,3 +1,6 @@
+// Package rfm is the rfm model: recency, frequency and monetary scores,
+// named R/F segments and value layers per buyer and as_of (table rfm).
+// Parameters: Params (models.rfm); queries: rfm.sql.
 package rfm
 
 import (

@@ -1,3 +1,6 @@
+// Package tiers is the tiers model: membership levels with rolling
+// qualification and review, upgrade KPIs and their effect (tables tiers,
+// tier_migration). Parameters: Params (models.tiers); queries: tiers.sql.
 package tiers
 
 import (
