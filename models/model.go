@@ -11,8 +11,8 @@ import (
 
 // Model computes one family of outputs for an as_of date.
 //
-// Name is stable snake_case: it keys the model's SQL file
-// (sql/models/<name>.sql), its job, its metric label and its tables; never
+// Name is stable snake_case: it keys the model's folder and SQL file
+// (models/<name>/<name>.sql), its job, its metric label and its tables; never
 // rename a model in place. Deps names the models whose output tables for
 // the same as_of Run reads. Run must be idempotent per as_of (write through
 // ReplacePartition) and must read only data up to the end of asOf in
