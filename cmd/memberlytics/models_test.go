@@ -189,3 +189,13 @@ func TestModelTablesDeclared(t *testing.T) {
 		}
 	}
 }
+
+// TestBadModelConfigStopsEveryCommand: a command that never runs a model
+// (runs, against an address nothing listens on) still fails on a bad
+// models.* key, with its message, before it connects.
+func TestBadModelConfigStopsEveryCommand(t *testing.T) {
+	out, err := run(t, nil, "--config", "testdata/models/clv_time_unit.bad.yml", "runs")
+	if err == nil || !strings.Contains(err.Error(), "models.clv.time_unit: must be day or week") {
+		t.Errorf("runs with a bad models.clv: err = %v (output %q)", err, out)
+	}
+}
