@@ -36,7 +36,7 @@ func TestTiersIntegration(t *testing.T) {
 			WindowDays: 365, ReviewDays: 30, NearUpgrade: 0.8, MaxDowngradeLevels: 1, ConversionDays: 30, RetentionDays: 30,
 		}
 		reg := models.NewRegistry()
-		for _, m := range []models.Model{modeltest.Must(New(cfg)), modeltest.Must(engagement.New(engagement.DefaultParams()))} {
+		for _, m := range []models.Model{&Tiers{cfg: cfg}, modeltest.Must(engagement.New(engagement.DefaultParams()))} {
 			if err := reg.Add(m); err != nil {
 				t.Fatal(err)
 			}
@@ -135,7 +135,7 @@ func TestTiersDayEndIntegration(t *testing.T) {
 			WindowDays: 365, ReviewDays: 30, NearUpgrade: 0.8, MaxDowngradeLevels: 1, ConversionDays: 30, RetentionDays: 30,
 		}
 		reg := models.NewRegistry()
-		for _, m := range []models.Model{modeltest.Must(New(cfg)), modeltest.Must(engagement.New(engagement.DefaultParams()))} {
+		for _, m := range []models.Model{&Tiers{cfg: cfg}, modeltest.Must(engagement.New(engagement.DefaultParams()))} {
 			if err := reg.Add(m); err != nil {
 				t.Fatal(err)
 			}
@@ -167,7 +167,7 @@ func TestTiersRepurchaseIsSecondPurchaseDayIntegration(t *testing.T) {
 			Levels:     []Level{{Name: "Bronze", Rule: "any"}, {Name: "Silver", MinSpend: 1000, Rule: "any"}},
 			WindowDays: 365, ReviewDays: 30, NearUpgrade: 0.8,
 		}
-		r := runTiers(t, conn, modeltest.Must(New(cfg)), "2024-03-31")
+		r := runTiers(t, conn, &Tiers{cfg: cfg}, "2024-03-31")
 		if got := r.Result.Metrics["repurchase_rate_bronze"]; got != 0.5 {
 			t.Errorf("repurchase_rate_bronze = %v, want 0.5 (y only)", got)
 		}
@@ -210,7 +210,7 @@ func TestTiersReviewRuleIntegration(t *testing.T) {
 			},
 			WindowDays: 365, ReviewDays: 365, NearUpgrade: 0.8, MaxDowngradeLevels: 1, ConversionDays: 30, RetentionDays: 30,
 		}
-		m := modeltest.Must(New(cfg))
+		m := &Tiers{cfg: cfg}
 		q := `SELECT member_id, tier, movement, toString(last_qualified), toString(review_date) FROM tiers WHERE as_of = ? ORDER BY member_id`
 		for _, c := range []struct {
 			asOf string
@@ -299,7 +299,7 @@ func TestTiersUpgradeKPIsIntegration(t *testing.T) {
 			Levels:     []Level{{Name: "Bronze", Rule: "any"}, {Name: "Silver", MinSpend: 100, Rule: "any"}},
 			WindowDays: 365, ReviewDays: 30, NearUpgrade: 0.8, MaxDowngradeLevels: 1, ConversionDays: 10, RetentionDays: 10,
 		}
-		k := runTiers(t, conn, modeltest.Must(New(cfg)), "2024-03-31").Result.Metrics
+		k := runTiers(t, conn, &Tiers{cfg: cfg}, "2024-03-31").Result.Metrics
 		near := func(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
 		for name, want := range map[string]float64{
 			"upgrade_conversion_rate": 0.25, "upgrade_conversion_rate_base": 4,
