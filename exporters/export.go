@@ -2,8 +2,6 @@ package exporters
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -13,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/memberlytics/memberlytics/internal/platform/randid"
 	"github.com/memberlytics/memberlytics/internal/platform/snapshot"
 	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 	"github.com/memberlytics/memberlytics/sql"
@@ -228,9 +227,7 @@ func (e *Exporter) Export(ctx context.Context, asOf time.Time) (*Manifest, error
 	}
 	runID := e.opts.RunID
 	if runID == "" {
-		var b [8]byte
-		_, _ = rand.Read(b[:])
-		runID = hex.EncodeToString(b[:])
+		runID = randid.Hex(8)
 	}
 	final := filepath.Join(dir, asOfDirName(asOf))
 	tmp := filepath.Join(dir, tmpPrefix+asOfDirName(asOf)+"-"+runID)

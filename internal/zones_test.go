@@ -24,7 +24,7 @@ var mayImport = map[string][]string{
 	"exporters": {"platform", "sql"},
 	"report":    {"platform", "sql"},
 	"devtools":  {"platform", "sql", "deploy"},
-	"testkit":   {"platform", "devtools", "sql", "deploy"},
+	"testkit":   {"platform", "devtools", "models", "sql", "deploy"},
 	"deploy":    {"platform", "sql"},
 	"platform":  {"sql"},
 	"sql":       nil,

@@ -3,7 +3,6 @@ package loaders
 import (
 	"compress/gzip"
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/klauspost/compress/zstd"
 
+	"github.com/memberlytics/memberlytics/internal/platform/randid"
 	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 )
 
@@ -618,11 +618,7 @@ func (l *Loader) publishedRows(ctx context.Context, fileID string) (uint64, erro
 	return n, rows.Err()
 }
 
-func newAttemptID() string {
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
-}
+func newAttemptID() string { return randid.Hex(8) }
 
 // loadAttempt stages, checks and publishes the file. Whatever fails, the
 // stage is dropped and the attempt marked failed (as far as the server

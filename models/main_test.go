@@ -7,10 +7,4 @@ import (
 	"github.com/memberlytics/memberlytics/internal/testkit/chtest"
 )
 
-func TestMain(m *testing.M) {
-	code := chtest.Main(m)
-	if genDir != "" { // the predictive tests' generated data set
-		_ = os.RemoveAll(genDir)
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(chtest.Main(m)) }

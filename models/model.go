@@ -5,14 +5,14 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/memberlytics/memberlytics/internal/platform/query"
+	"github.com/memberlytics/memberlytics/internal/platform/randid"
 	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 )
 
 // Model computes one family of outputs for an as_of date.
 //
-// Name is stable snake_case: it keys the model's SQL file
-// (sql/models/<name>.sql), its job, its metric label and its tables; never
+// Name is stable snake_case: it keys the model's folder and SQL file
+// (models/<name>/<name>.sql), its job, its metric label and its tables; never
 // rename a model in place. Deps names the models whose output tables for
 // the same as_of Run reads. Run must be idempotent per as_of (write through
 // ReplacePartition) and must read only data up to the end of asOf in
@@ -61,10 +61,11 @@ type Result struct {
 // NewRunID returns a new run identifier: the UTC start time and 4 random
 // bytes, e.g. 20240401T020000Z-9f1c2ab0.
 func NewRunID(now time.Time) string {
-	return now.UTC().Format("20060102T150405Z") + "-" + query.RandomHex(4)
+	return now.UTC().Format("20060102T150405Z") + "-" + randid.Hex(4)
 }
 
-func (e Env) logger() *slog.Logger {
+// Logger returns e.Log, or a logger that discards when it is nil.
+func (e Env) Logger() *slog.Logger {
 	if e.Log == nil {
 		return slog.New(slog.DiscardHandler)
 	}

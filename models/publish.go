@@ -122,10 +122,10 @@ func dependencyRuns(m Model, runs map[string]RunRecord, day string) (map[string]
 	return in, nil
 }
 
-// depArgs binds @dep_<name> to the run id of each of names in env.Inputs:
+// DepArgs binds @dep_<name> to the run id of each of names in env.Inputs:
 // the dependency rows a model reads are exactly those of the run RunOne
 // checked, not whatever a concurrent re-run has written since.
-func depArgs(env Env, names ...string) ([]any, error) {
+func DepArgs(env Env, names ...string) ([]any, error) {
 	out := make([]any, 0, len(names))
 	for _, n := range names {
 		id, ok := env.Inputs[n]

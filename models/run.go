@@ -61,7 +61,7 @@ func RunAll(ctx context.Context, reg *Registry, env Env, names []string, asOf ti
 func RunOne(ctx context.Context, m Model, env Env, asOf time.Time) (RunResult, error) {
 	name := m.Name()
 	w := NewWindow(asOf, env.location())
-	env.Log = env.logger().With("model", name, "as_of", w.Date(), "run_id", env.RunID)
+	env.Log = env.Logger().With("model", name, "as_of", w.Date(), "run_id", env.RunID)
 	env.Location = w.Location
 	// Work tables a crashed run left behind, once their lease has passed.
 	if _, err := SweepWork(ctx, env.Conn, SweepOptions{Logger: env.Log}); err != nil {

@@ -35,7 +35,7 @@ func TestWorkTablesOutOfMainDatabaseIntegration(t *testing.T) {
 	ctx := context.Background()
 	conn := chtest.Migrated(t)
 	day, _ := asof.Parse("2024-03-31")
-	q := query.For(conn, "rfm")
+	q := query.MustParse("rfm", "-- name: unused\nSELECT 1\n").On(conn) // Scratch and Stage only
 	err := func() error {
 		sc, err := q.Scratch(ctx)
 		if err != nil {

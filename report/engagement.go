@@ -6,7 +6,7 @@ import (
 	"math"
 
 	"github.com/memberlytics/memberlytics/internal/platform/asof"
-	"github.com/memberlytics/memberlytics/internal/platform/config"
+	"github.com/memberlytics/memberlytics/models/engagement"
 )
 
 // engagementColumns are the engagement columns the report reads.
@@ -143,7 +143,7 @@ func engagementSection(r *Report, f Format) section {
 func weightsText(r *Report, f Format) string {
 	p := r.Params["engagement"]
 	out := ""
-	for _, k := range config.EngagementEvents {
+	for _, k := range engagement.Events {
 		v, ok := p["weight_"+k]
 		if !ok {
 			continue

@@ -1,5 +1,6 @@
 // Package sql embeds memberlytics' SQL: schema migrations under schema/
-// (NNN_name.sql, applied in order by internal/platform/migrate) and model queries.
+// (NNN_name.sql, applied in order by internal/platform/migrate). A model's
+// queries live in its folder, models/<name>/<name>.sql.
 //
 // Every statement must run on ClickHouse 18.16 and on 23.8+: no window
 // functions, no WITH name AS (subquery), no LowCardinality, no table-level
@@ -11,9 +12,7 @@ package sql
 
 import (
 	"embed"
-	"fmt"
 	"io/fs"
-	"strings"
 )
 
 // Schema holds the migrations, schema/NNN_name.sql, and the table and
@@ -29,31 +28,4 @@ func Migrations() fs.FS {
 		panic(err) // the embedded directory always exists
 	}
 	return sub
-}
-
-// Models holds the model queries, models/<model>.sql, one file per model
-// (package models cuts each into "-- name:" sections).
-//
-//go:embed models/*.sql
-var Models embed.FS
-
-// ModelSQL returns the text of models/<name>.sql.
-func ModelSQL(name string) (string, error) {
-	b, err := Models.ReadFile("models/" + name + ".sql")
-	if err != nil {
-		return "", fmt.Errorf("read model sql %s: %w", name, err)
-	}
-	return string(b), nil
-}
-
-// ModelNames lists the models that have a SQL file.
-func ModelNames() []string {
-	ents, _ := Models.ReadDir("models")
-	var out []string
-	for _, e := range ents {
-		if n, ok := strings.CutSuffix(e.Name(), ".sql"); ok {
-			out = append(out, n)
-		}
-	}
-	return out
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/memberlytics/memberlytics/internal/platform/asof"
 	"github.com/memberlytics/memberlytics/models"
+	"github.com/memberlytics/memberlytics/models/clv"
 )
 
 func newEvaluateCmd(a *app) *cobra.Command {
@@ -38,7 +39,7 @@ func newEvaluateCmd(a *app) *cobra.Command {
 			if !hold.After(cal) {
 				return fmt.Errorf("--holdout-end %s must be after --calibration-end %s", holdEnd, calEnd)
 			}
-			m, err := models.NewCLV(a.cfg.Models.CLV)
+			m, err := clv.FromConfig(a.cfg.Models.CLV)
 			if err != nil {
 				return err
 			}
@@ -56,7 +57,7 @@ func newEvaluateCmd(a *app) *cobra.Command {
 			fmt.Fprintf(a.stdout, "clv calibration to %s, holdout %d days to %s, %d members\n",
 				calEnd, ev.HoldoutDays, holdEnd, ev.Members)
 			fmt.Fprintf(a.stdout, "BG/NBD r=%.4g alpha=%.4g a=%.4g b=%.4g (per %s); Gamma-Gamma p=%.4g q=%.4g v=%.4g\n",
-				p["r"], p["alpha"], p["a"], p["b"], a.cfg.Models.CLV.TimeUnit, p["p"], p["q"], p["v"])
+				p["r"], p["alpha"], p["a"], p["b"], m.Unit(), p["p"], p["q"], p["v"])
 			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
 			fmt.Fprintln(tw, "CALIBRATION REPEATS\tMEMBERS\tPREDICTED\tACTUAL\t")
 			for _, b := range ev.Buckets {

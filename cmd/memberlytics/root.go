@@ -95,6 +95,11 @@ func (a *app) init(cmd *cobra.Command) error {
 	if err != nil {
 		return err
 	}
+	// The models' sections are decoded by the models: build them all now,
+	// so a bad models.* key stops every command before any work.
+	if _, err := newModelRegistry(cfg); err != nil {
+		return err
+	}
 	switch {
 	case a.logLevel != "":
 		cfg.Log.Level = a.logLevel

@@ -5,6 +5,9 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"github.com/memberlytics/memberlytics/internal/testkit/modeltest"
+	"github.com/memberlytics/memberlytics/models/engagement"
+	"github.com/memberlytics/memberlytics/models/tiers"
 	"io"
 	"os"
 	"path/filepath"
@@ -295,7 +298,6 @@ func runCampaigns(t *testing.T, conn warehouse.Conn, dir string, truth datagen.T
 	if err := addTestCampaigns(ctx, conn); err != nil {
 		t.Fatal(err)
 	}
-	cfg := config.Default()
 	p := DefaultParams()
 	p.TreatmentShares = map[string]float64{"C0": 0.9, "C1": 0.9, "CS": 0.9}
 	m, err := New(p)
@@ -303,7 +305,7 @@ func runCampaigns(t *testing.T, conn warehouse.Conn, dir string, truth datagen.T
 		t.Fatal(err)
 	}
 	reg := models.NewRegistry()
-	for _, x := range []models.Model{models.NewEngagement(cfg.Models.Engagement), models.NewTiers(cfg.Models.Tiers), m} {
+	for _, x := range []models.Model{modeltest.Must(engagement.New(engagement.DefaultParams())), modeltest.Must(tiers.New(tiers.DefaultParams())), m} {
 		if err := reg.Add(x); err != nil {
 			t.Fatal(err)
 		}

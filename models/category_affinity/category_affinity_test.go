@@ -4,6 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/memberlytics/memberlytics/internal/testkit/modeltest"
+	"github.com/memberlytics/memberlytics/models/engagement"
+	"github.com/memberlytics/memberlytics/models/lifecycle"
+	"github.com/memberlytics/memberlytics/models/profile"
+	"github.com/memberlytics/memberlytics/models/rfm"
+	"github.com/memberlytics/memberlytics/models/tiers"
 	"os"
 	"path/filepath"
 	"strings"
@@ -318,10 +324,9 @@ func TestPublishedAsSegmentsIntegration(t *testing.T) {
 		SELECT arrayJoin(['m1', 'm2']), toDateTime('2024-01-01 00:00:00', 'UTC'), toDateTime('2024-01-01 00:00:00', 'UTC')`); err != nil {
 		t.Fatal(err)
 	}
-	cfg := config.Default().Models
 	reg := models.NewRegistry()
-	for _, m := range []models.Model{fixtureModel(t), models.NewRFM(cfg.RFM), models.NewEngagement(cfg.Engagement),
-		models.NewLifecycle(cfg.Lifecycle), models.NewTiers(cfg.Tiers), models.NewMemberProfile("category_affinity")} {
+	for _, m := range []models.Model{fixtureModel(t), modeltest.Must(rfm.New(rfm.DefaultParams())), modeltest.Must(engagement.New(engagement.DefaultParams())),
+		modeltest.Must(lifecycle.New(lifecycle.DefaultParams())), modeltest.Must(tiers.New(tiers.DefaultParams())), profile.New("category_affinity")} {
 		if err := reg.Add(m); err != nil {
 			t.Fatal(err)
 		}

@@ -1,4 +1,5 @@
-// Package churn holds the statistics behind the churn model: an
+// Package churn is the churn model (churn.go: Churn, Params, churn.sql) and
+// the statistics behind it: an
 // L2-regularised logistic regression on standardised features with
 // per-row explanations, a seeded reservoir sampler to cap training rows,
 // and the evaluation metrics (AUC, log loss, Brier score, top-decile lift,

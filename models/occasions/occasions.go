@@ -59,11 +59,11 @@ func New(p Params) (*Occasions, error) {
 	return &Occasions{p: p}, nil
 }
 
-// FromConfig decodes models.occasions from cfg over DefaultParams and
+// FromConfig decodes the models.occasions section over DefaultParams and
 // returns the model.
-func FromConfig(cfg config.Config) (*Occasions, error) {
+func FromConfig(section config.Params) (*Occasions, error) {
 	p := DefaultParams()
-	if err := cfg.Models.Occasions.Decode("models.occasions", &p); err != nil {
+	if err := section.Decode("models.occasions", &p); err != nil {
 		return nil, err
 	}
 	return New(p)

@@ -3,6 +3,12 @@ package occasions
 import (
 	"context"
 	"fmt"
+	"github.com/memberlytics/memberlytics/internal/testkit/modeltest"
+	"github.com/memberlytics/memberlytics/models/engagement"
+	"github.com/memberlytics/memberlytics/models/lifecycle"
+	"github.com/memberlytics/memberlytics/models/profile"
+	"github.com/memberlytics/memberlytics/models/rfm"
+	"github.com/memberlytics/memberlytics/models/tiers"
 	"os"
 	"slices"
 	"strings"
@@ -34,14 +40,14 @@ func TestParamsValidate(t *testing.T) {
 	if err := config.Parse([]byte("models:\n  occasions:\n    dayz: 7\n"), &cfg); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := FromConfig(cfg); err == nil || !strings.Contains(err.Error(), "models.occasions.dayz (line 3)") {
+	if _, err := FromConfig(cfg.Models.Occasions); err == nil || !strings.Contains(err.Error(), "models.occasions.dayz (line 3)") {
 		t.Errorf("unknown key: err = %v", err)
 	}
 	cfg = config.Default()
 	if err := config.Parse([]byte("models:\n  occasions:\n    days: 30\n"), &cfg); err != nil {
 		t.Fatal(err)
 	}
-	if m, err := FromConfig(cfg); err != nil || m.Params().Days != 30 {
+	if m, err := FromConfig(cfg.Models.Occasions); err != nil || m.Params().Days != 30 {
 		t.Errorf("days 30: %v, %v", m, err)
 	}
 }
@@ -191,7 +197,6 @@ func TestProfilePublishesOccasionsIntegration(t *testing.T) {
 	}
 	single := chtest.Migrated(t)
 	db, cluster := chtest.MigratedCluster(t)
-	cfg := config.Default().Models
 	m, err := New(DefaultParams())
 	if err != nil {
 		t.Fatal(err)
@@ -201,8 +206,8 @@ func TestProfilePublishesOccasionsIntegration(t *testing.T) {
 	for _, conn := range []warehouse.Conn{single, cluster} {
 		insertMembers(t, conn, ms)
 		reg := models.NewRegistry()
-		for _, x := range []models.Model{models.NewRFM(cfg.RFM), models.NewEngagement(cfg.Engagement), models.NewLifecycle(cfg.Lifecycle),
-			models.NewTiers(cfg.Tiers), m, models.NewMemberProfile("occasions")} {
+		for _, x := range []models.Model{modeltest.Must(rfm.New(rfm.DefaultParams())), modeltest.Must(engagement.New(engagement.DefaultParams())), modeltest.Must(lifecycle.New(lifecycle.DefaultParams())),
+			modeltest.Must(tiers.New(tiers.DefaultParams())), m, profile.New("occasions")} {
 			if err := reg.Add(x); err != nil {
 				t.Fatal(err)
 			}
@@ -242,7 +247,7 @@ func TestExampleConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := FromConfig(cfg)
+	m, err := FromConfig(cfg.Models.Occasions)
 	if err != nil || m.Params().Days != 14 {
 		t.Fatalf("example config: %v, %v", m, err)
 	}

@@ -69,16 +69,16 @@ func New(p Params) (*Points, error) {
 	return &Points{p: p}, nil
 }
 
-// FromConfig decodes models.points from cfg over DefaultParams, takes
-// report.currency when the section names no currency, and returns the
+// FromConfig decodes the models.points section over DefaultParams, takes
+// currency (report.currency) when the section names none, and returns the
 // model.
-func FromConfig(cfg config.Config) (*Points, error) {
+func FromConfig(section config.Params, currency string) (*Points, error) {
 	p := DefaultParams()
-	if err := cfg.Models.Points.Decode("models.points", &p); err != nil {
+	if err := section.Decode("models.points", &p); err != nil {
 		return nil, err
 	}
 	if p.Currency == "" {
-		p.Currency = cfg.Report.Currency
+		p.Currency = currency
 	}
 	return New(p)
 }

@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/csv"
 	"errors"
+	"github.com/memberlytics/memberlytics/internal/testkit/modeltest"
+	"github.com/memberlytics/memberlytics/models/engagement"
+	"github.com/memberlytics/memberlytics/models/tiers"
 	"math"
 	"os"
 	"path/filepath"
@@ -49,24 +52,24 @@ func TestParamsValidate(t *testing.T) {
 // TestFromConfig: the section is decoded over the defaults, the currency
 // falls back to report.currency, and a bad key or value is named.
 func TestFromConfig(t *testing.T) {
-	parse := func(y string) config.Config {
+	fromYAML := func(y string) (*Points, error) {
 		cfg := config.Default()
 		if err := config.Parse([]byte(y), &cfg); err != nil {
 			t.Fatal(err)
 		}
-		return cfg
+		return FromConfig(cfg.Models.Points, cfg.Report.Currency)
 	}
-	m, err := FromConfig(parse("report:\n  currency: $\nmodels:\n  points:\n    value_per_point: 0.005\n"))
+	m, err := fromYAML("report:\n  currency: $\nmodels:\n  points:\n    value_per_point: 0.005\n")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if p := m.Params(); p.ValuePerPoint != 0.005 || p.WindowDays != 30 || p.Currency != "$" {
 		t.Errorf("params %+v, want value 0.005, the default window and report.currency", p)
 	}
-	if _, err := FromConfig(parse("models:\n  points:\n    value_per_pt: 1\n")); err == nil || !strings.Contains(err.Error(), "models.points.value_per_pt (line 3)") {
+	if _, err := fromYAML("models:\n  points:\n    value_per_pt: 1\n"); err == nil || !strings.Contains(err.Error(), "models.points.value_per_pt (line 3)") {
 		t.Errorf("unknown key: err = %v", err)
 	}
-	if _, err := FromConfig(parse("models:\n  points:\n    window_days: -1\n")); err == nil || !strings.Contains(err.Error(), "models.points.window_days") {
+	if _, err := fromYAML("models:\n  points:\n    window_days: -1\n"); err == nil || !strings.Contains(err.Error(), "models.points.window_days") {
 		t.Errorf("bad window: err = %v", err)
 	}
 }
@@ -151,9 +154,8 @@ func TestPointsIntegration(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := config.Default().Models
 	reg := models.NewRegistry()
-	for _, x := range []models.Model{models.NewEngagement(cfg.Engagement), models.NewTiers(cfg.Tiers), m} {
+	for _, x := range []models.Model{modeltest.Must(engagement.New(engagement.DefaultParams())), modeltest.Must(tiers.New(tiers.DefaultParams())), m} {
 		if err := reg.Add(x); err != nil {
 			t.Fatal(err)
 		}
@@ -276,7 +278,6 @@ func TestPointsClusterIntegration(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := config.Default().Models
 	single := chtest.Migrated(t)
 	db, cluster := chtest.MigratedCluster(t)
 	day := datagen.DefaultEnd.AddDate(0, 0, -1)
@@ -286,7 +287,7 @@ func TestPointsClusterIntegration(t *testing.T) {
 			t.Fatal(err)
 		}
 		reg := models.NewRegistry()
-		for _, x := range []models.Model{models.NewEngagement(cfg.Engagement), models.NewTiers(cfg.Tiers), m} {
+		for _, x := range []models.Model{modeltest.Must(engagement.New(engagement.DefaultParams())), modeltest.Must(tiers.New(tiers.DefaultParams())), m} {
 			if err := reg.Add(x); err != nil {
 				t.Fatal(err)
 			}
@@ -318,7 +319,7 @@ func TestExampleConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := FromConfig(cfg)
+	m, err := FromConfig(cfg.Models.Points, cfg.Report.Currency)
 	if err != nil || m.Params().ValuePerPoint != 0.01 || m.Params().WindowDays != 30 {
 		t.Fatalf("example config: %v, %v", m, err)
 	}

@@ -16,7 +16,7 @@ type Config struct {
 	Log Log `yaml:"log"`
 	// BusinessTimezone is the IANA zone in which an as_of day ends.
 	BusinessTimezone string `yaml:"business_timezone"`
-	// Models holds the models' own parameters (see models.go).
+	// Models holds the models' sections, decoded by each model (models.go).
 	Models Models `yaml:"models"`
 	// Loaders configures file loading (memberlytics load).
 	Loaders Loaders `yaml:"loaders"`
@@ -124,7 +124,6 @@ func Default() Config {
 		Local:            Local{Dir: ".memberlytics/clickhouse"},
 		Log:              Log{Level: "info", Format: "auto"},
 		BusinessTimezone: "UTC",
-		Models:           defaultModels(),
 		Loaders:          defaultLoaders(),
 		Jobs:             defaultJobs(),
 		Server:           defaultServer(),
@@ -204,7 +203,6 @@ func (c Config) Validate() error {
 	if _, err := time.LoadLocation(c.BusinessTimezone); err != nil || c.BusinessTimezone == "" {
 		add("business_timezone", "must be an IANA time zone such as UTC or Asia/Shanghai, got %q", c.BusinessTimezone)
 	}
-	validateModels(c.Models, add)
 	validateLoaders(c.Loaders, add)
 	validateJobs(c.Jobs, add)
 	validateServer(c.Server, add)

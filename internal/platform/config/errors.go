@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 )
@@ -51,3 +52,12 @@ func (es Errors) orNil() error {
 	}
 	return es
 }
+
+// Add appends the problem of key, its reason formatted from format and
+// args. A model's Params.Validate collects its problems with it.
+func (es *Errors) Add(key, format string, args ...any) {
+	*es = append(*es, &FieldError{Key: key, Reason: fmt.Sprintf(format, args...)})
+}
+
+// Err returns es, or nil when it holds no problem.
+func (es Errors) Err() error { return es.orNil() }

@@ -40,32 +40,21 @@ func MustParse(name, src string) *Set {
 // On returns the Set's queries on conn.
 func (s *Set) On(conn warehouse.Conn) *Q { return &Q{s: s, r: conn, conn: conn} }
 
-// sets holds every embedded model SQL file under sql/models and the
-// report's queries, parsed once when the program starts.
-var sets = parseAll()
+// report is the report's queries, sql/report/NAME.sql, parsed once when
+// the program starts.
+var report = parseReport()
 
-func parseAll() map[string]*Set {
-	out := map[string]*Set{}
-	for _, name := range sql.ModelNames() {
-		src, err := sql.ModelSQL(name)
-		if err != nil {
-			out[name] = &Set{name: name, err: err}
-			continue
-		}
-		qs, err := Sections(name, src)
-		out[name] = &Set{name: name, queries: qs, err: err}
-	}
-	report := &Set{name: ReportSet, queries: map[string]string{}}
+func parseReport() *Set {
+	r := &Set{name: ReportSet, queries: map[string]string{}}
 	for _, name := range sql.ReportNames() {
 		src, err := sql.Report(name)
 		if err != nil {
-			report.err = errors.Join(report.err, err)
+			r.err = errors.Join(r.err, err)
 			continue
 		}
-		report.queries[name] = strings.TrimRight(strings.TrimSpace(src), ";")
+		r.queries[name] = strings.TrimRight(strings.TrimSpace(src), ";")
 	}
-	out[ReportSet] = report
-	return out
+	return r
 }
 
 // Sections cuts a SQL file into its named queries at lines
@@ -108,13 +97,9 @@ func Sections(file, src string) (map[string]string, error) {
 	return out, nil
 }
 
-// Sources returns the queries of set by name, as written (placeholders
-// unfilled), or an error when the set is unknown or did not parse.
-func Sources(setName string) (map[string]string, error) {
-	s, ok := sets[setName]
-	if !ok {
-		return nil, fmt.Errorf("%w: %s", ErrNoSQL, setName)
-	}
+// Sources returns the set's queries as written (placeholders unfilled),
+// or the error that kept it from parsing.
+func (s *Set) Sources() (map[string]string, error) {
 	if s.err != nil {
 		return nil, s.err
 	}

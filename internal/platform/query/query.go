@@ -27,22 +27,9 @@ type Q struct {
 	conn warehouse.Conn // nil for a read-only Q
 }
 
-// For returns the queries of model's SQL file, sql/models/<model>.sql, on
-// conn.
-func For(conn warehouse.Conn, model string) *Q { return lookup(model).On(conn) }
-
 // ForReport returns the report's read-only queries, sql/report/NAME.sql,
 // on r. Exec, Scratch and Stage refuse to run on it.
-func ForReport(r Reader) *Q { return &Q{s: lookup(ReportSet), r: r} }
-
-// lookup returns the embedded set called name, or one whose every query
-// fails with ErrNoSQL.
-func lookup(name string) *Set {
-	if s, ok := sets[name]; ok {
-		return s
-	}
-	return &Set{name: name, err: fmt.Errorf("%w: no sql file for %s", ErrNoSQL, name)}
-}
+func ForReport(r Reader) *Q { return &Q{s: report, r: r} }
 
 // Name returns the set's name: the model's, or "report".
 func (q *Q) Name() string { return q.s.name }

@@ -10,19 +10,16 @@ import (
 	"github.com/memberlytics/memberlytics/sql"
 )
 
-// TestParsed: every embedded model SQL file and report query parsed when
-// the program started.
+// TestParsed: every report query parsed when the program started (each
+// model's file is parsed by its package's MustParse).
 func TestParsed(t *testing.T) {
 	t.Parallel()
-	for _, name := range append(sql.ModelNames(), ReportSet) {
-		qs, err := Sources(name)
-		if err != nil {
-			t.Errorf("%s: %v", name, err)
-			continue
-		}
-		if len(qs) == 0 {
-			t.Errorf("%s: no queries", name)
-		}
+	qs, err := report.Sources()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(qs) != len(sql.ReportNames()) || len(qs) == 0 {
+		t.Errorf("report: %d queries, want one per file (%d)", len(qs), len(sql.ReportNames()))
 	}
 }
 
@@ -42,7 +39,7 @@ func TestSections(t *testing.T) {
 
 func TestText(t *testing.T) {
 	t.Parallel()
-	q := For(nil, "rfm")
+	q := MustParse("rfm", "-- name: base_create\nCREATE TABLE {{scratch}} (x UInt8) ENGINE = Memory;\n").On(nil)
 	got, err := q.Text("base_create", Tables{"scratch": "s1"})
 	if err != nil {
 		t.Fatal(err)
@@ -53,8 +50,8 @@ func TestText(t *testing.T) {
 	if _, err := q.Text("nope", nil); !errors.Is(err, ErrNoSQL) || !strings.HasPrefix(err.Error(), "rfm.nope: ") {
 		t.Errorf("missing query: err = %v", err)
 	}
-	if _, err := For(nil, "no_such_model").Text("fill", nil); !errors.Is(err, ErrNoSQL) {
-		t.Errorf("missing file: err = %v", err)
+	if _, err := Sections("empty.sql", "-- only a comment\n"); !errors.Is(err, ErrNoSQL) {
+		t.Errorf("file without queries: err = %v", err)
 	}
 	if _, err := q.Text("base_create", nil); err == nil || !strings.Contains(err.Error(), "unfilled placeholder") {
 		t.Errorf("unfilled placeholder: err = %v", err)

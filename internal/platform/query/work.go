@@ -2,12 +2,11 @@ package query
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"regexp"
 	"time"
 
+	"github.com/memberlytics/memberlytics/internal/platform/randid"
 	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 )
 
@@ -21,18 +20,10 @@ const WorkLease = 6 * time.Hour
 // _local or _<what> suffixes); group 2 is the expiry in unix seconds.
 var WorkPattern = regexp.MustCompile(`^[a-z0-9_]+_(stage|tmp)_([0-9]{10})_[0-9a-f]{8}(_[a-z0-9_]+)?$`)
 
-// RandomHex returns n random bytes in hex: the unique part of run ids,
-// work table names and staging folders.
-func RandomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
 // workName returns a fresh work table name: <base>_<kind>_<expiry>_<random>,
 // with kind stage or tmp and expiry now + WorkLease.
 func workName(base, kind string, now time.Time) string {
-	return fmt.Sprintf("%s_%s_%d_%s", base, kind, now.Add(WorkLease).Unix(), RandomHex(4))
+	return fmt.Sprintf("%s_%s_%d_%s", base, kind, now.Add(WorkLease).Unix(), randid.Hex(4))
 }
 
 // Work names the scratch tables of one run and drops them.

@@ -5,46 +5,11 @@
 // database, and stops it when the binary ends. Each test gets a database of
 // its own, dropped at cleanup, so tests run in parallel.
 //
-//	func TestMain(m *testing.M) { os.Exit(chtest.Main(m)) }
-//
-//	func TestThingIntegration(t *testing.T) {
-//		t.Parallel()
-//		conn := chtest.Migrated(t) // a fresh, migrated database
-//		...
-//	}
-//
-// When no server program is installed, tests skip with a message, except
-// when CI=true or MEMBERLYTICS_REQUIRE_CLICKHOUSE=1: then they fail.
-//
-// # Two engines
-//
-// Users run ClickHouse 23.8 and newer; the server installed here is 18.16.
-// The harness also runs ClickHouse 26.7 in-process through chDB
-// (internal/testkit/chdb; scripts/fetch-libchdb.sh puts libchdb.so in .cache/chdb/,
-// or set MEMBERLYTICS_LIBCHDB). ModernDB / ModernMigrated give a database
-// on it alone; Engines gives a migrated database on each, to run the same
-// code on both:
-//
-//	for _, e := range chtest.Engines(t) {
-//		t.Run(e.Name, func(t *testing.T) { use(e.Conn) })
-//	}
-//
-// One chDB engine serves the whole test binary (chDB allows one per
-// process), its data in a temporary directory that Main removes. A missing
-// library skips, or fails under CI=true or MEMBERLYTICS_REQUIRE_CLICKHOUSE=1.
-//
-// # A two-shard cluster
-//
-// ClusterServers starts two more local servers, once per test binary, that
-// form the cluster ClusterName in their <remote_servers> (no ZooKeeper, so
-// no ON CLUSTER). NewClusterDB gives a database of one name on every shard,
-// and ClusterDB.ExecEach sends DDL to each; see docs/cluster.md.
+// The contracts in detail are in README.md in this folder.
 package chtest
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -56,6 +21,7 @@ import (
 	"github.com/memberlytics/memberlytics/internal/devtools/localch"
 	"github.com/memberlytics/memberlytics/internal/platform/config"
 	"github.com/memberlytics/memberlytics/internal/platform/migrate"
+	"github.com/memberlytics/memberlytics/internal/platform/randid"
 	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 	"github.com/memberlytics/memberlytics/sql"
 )
@@ -193,8 +159,6 @@ func MigrateAll(t testing.TB, conn warehouse.Conn) {
 
 // DBName returns a database name unique to this test run.
 func DBName(t testing.TB) string {
-	var b [4]byte
-	_, _ = rand.Read(b[:])
 	base := strings.Map(func(r rune) rune {
 		switch {
 		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
@@ -207,7 +171,7 @@ func DBName(t testing.TB) string {
 	if len(base) > 40 {
 		base = base[:40]
 	}
-	return fmt.Sprintf("t_%s_%s", base, hex.EncodeToString(b[:]))
+	return fmt.Sprintf("t_%s_%s", base, randid.Hex(4))
 }
 
 func portOf(addr string) int {

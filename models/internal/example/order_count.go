@@ -12,6 +12,7 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2"
 
+	"github.com/memberlytics/memberlytics/internal/platform/config"
 	"github.com/memberlytics/memberlytics/internal/platform/query"
 	"github.com/memberlytics/memberlytics/models"
 )
@@ -39,6 +40,16 @@ func (p Params) Validate() error {
 		return fmt.Errorf("models.order_count.window_days: must be at least 1, got %d", p.WindowDays)
 	}
 	return nil
+}
+
+// FromConfig decodes section (models.order_count) over DefaultParams and
+// returns the model, or the section's problems naming the key and line.
+func FromConfig(section config.Params) (*OrderCount, error) {
+	p := DefaultParams()
+	if err := section.Decode("models.order_count", &p); err != nil {
+		return nil, err
+	}
+	return New(p)
 }
 
 // OrderCount counts each member's paid orders in a window up to as_of.

@@ -3,10 +3,14 @@ package example
 import (
 	"context"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/memberlytics/memberlytics/internal/platform/asof"
+	"github.com/memberlytics/memberlytics/internal/platform/config"
 	"github.com/memberlytics/memberlytics/internal/testkit/chtest"
 	"github.com/memberlytics/memberlytics/models"
 )
@@ -19,6 +23,26 @@ func TestParamsValidate(t *testing.T) {
 	}
 	if _, err := New(Params{WindowDays: 0}); err == nil || err.Error() != "models.order_count.window_days: must be at least 1, got 0" {
 		t.Errorf("window_days 0: err = %v", err)
+	}
+}
+
+func TestFromConfig(t *testing.T) {
+	for _, tt := range []struct{ yaml, want string }{
+		{"window_days: 30\n", ""},
+		{"window_dayz: 30\n", "models.order_count.window_dayz (line 1): unknown key"},
+		{"window_days: thirty\n", "models.order_count.window_days (line 1): want a whole number"},
+	} {
+		var section config.Params
+		if err := yaml.Unmarshal([]byte(tt.yaml), &section); err != nil {
+			t.Fatal(err)
+		}
+		m, err := FromConfig(section)
+		switch {
+		case tt.want == "" && (err != nil || m.p.WindowDays != 30):
+			t.Errorf("%q: %v, %+v", tt.yaml, err, m)
+		case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+			t.Errorf("%q: err = %v, want %q", tt.yaml, err, tt.want)
+		}
 	}
 }
 

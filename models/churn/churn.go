@@ -1,0 +1,492 @@
+package churn
+
+import (
+	"context"
+	_ "embed"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+
+	"github.com/memberlytics/memberlytics/internal/platform/asof"
+	"github.com/memberlytics/memberlytics/internal/platform/query"
+	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
+	"github.com/memberlytics/memberlytics/models"
+	"github.com/memberlytics/memberlytics/models/clv"
+	"github.com/memberlytics/memberlytics/models/internal/figures"
+)
+
+// churnFeatures are the churn model's features, in the order of the
+// features query and of the array f in the fill query of
+// churn.sql (a test keeps them in step).
+var churnFeatures = []string{
+	"recency_days", "frequency", "monetary", "tenure_days",
+	"aov", "aov_trend", "mean_gap_days", "last_gap_days",
+	"refund_share", "login_30d", "login_90d", "page_view_30d",
+	"page_view_90d", "product_view_30d", "product_view_90d", "add_to_cart_30d",
+	"add_to_cart_90d", "campaign_open_30d", "campaign_open_90d", "campaign_click_30d",
+	"campaign_click_90d", "review_30d", "review_90d", "share_30d",
+	"share_90d", "referral_30d", "referral_90d", "checkin_30d",
+	"checkin_90d", "points_earned_30d", "points_earned_90d", "points_redeemed_30d",
+	"points_redeemed_90d", "nps_survey_30d", "nps_survey_90d", "days_since_login",
+	"campaign_clicks", "tier", "p_alive",
+}
+
+// churnWords says each feature in words for a CRM user: [0] when the
+// member is above the training mean, [1] when at or below it.
+var churnWords = map[string][2]string{
+	"recency_days":     {"long time since last order", "ordered recently"},
+	"frequency":        {"many orders", "few orders"},
+	"monetary":         {"high total spend", "low total spend"},
+	"tenure_days":      {"long-standing member", "recent member"},
+	"aov":              {"high order value", "low order value"},
+	"aov_trend":        {"order value rising", "order value falling"},
+	"mean_gap_days":    {"long gaps between orders", "short gaps between orders"},
+	"last_gap_days":    {"long gap before the last order", "short gap before the last order"},
+	"refund_share":     {"many refunds", "few refunds"},
+	"days_since_login": {"long time since last login", "logged in recently"},
+	"campaign_clicks":  {"clicks on campaigns", "rarely clicks on campaigns"},
+	"tier":             {"high membership tier", "low membership tier"},
+	"p_alive":          {"buying pattern says still active", "buying pattern says probably lapsed"},
+}
+
+// churnEventWords names the event types of the <type>_30d/_90d features.
+var churnEventWords = map[string]string{
+	"login": "logins", "page_view": "page views", "product_view": "product views",
+	"add_to_cart": "add-to-carts", "campaign_open": "campaign opens", "campaign_click": "campaign clicks",
+	"review": "reviews", "share": "shares", "referral": "referrals", "checkin": "check-ins",
+	"points_earned": "points earned", "points_redeemed": "points redemptions", "nps_survey": "survey answers",
+}
+
+// churnWordsFor returns the high and low phrases of feature f.
+func churnWordsFor(f string) (hi, lo string) {
+	if w, ok := churnWords[f]; ok {
+		return w[0], w[1]
+	}
+	for _, days := range []string{"30", "90"} {
+		if t, ok := cutSuffix(f, "_"+days+"d"); ok {
+			if name, ok := churnEventWords[t]; ok {
+				return "many " + name + " in the last " + days + " days", "few " + name + " in the last " + days + " days"
+			}
+		}
+	}
+	return "high " + f, "low " + f
+}
+
+func cutSuffix(s, suffix string) (string, bool) {
+	if len(s) > len(suffix) && s[len(s)-len(suffix):] == suffix {
+		return s[:len(s)-len(suffix)], true
+	}
+	return s, false
+}
+
+// sqlSrc is the model's queries, cut at "-- name:" lines.
+//
+//go:embed churn.sql
+var sqlSrc string
+
+// queries is parsed once, when the program starts.
+var queries = query.MustParse("churn", sqlSrc)
+
+// Churn is the churn prediction model (Name "churn"). A member with a paid
+// order on or before a cut-off C has churned when no paid order follows
+// within H = models.churn.horizon_days days. Forward in time, it fits an
+// L2 logistic regression (models/churn) on features at C = as_of - 2H
+// with labels from the next H days, validates it out of time on C =
+// as_of - H (labels to as_of), refits on those later rows, and scores
+// every member at as_of in ClickHouse. Features are as of each cut-off
+// (the tier is the member version valid then). Training and validation
+// rows are reservoir samples of at most models.churn.training_cap rows,
+// so memory is bounded.
+//
+// model_metrics gets auc, baseline_auc (days since last order on the same
+// validation rows), log_loss, brier, lift_top_decile, the calibration
+// table (calibration_<decile>_predicted / _observed / _count), base rates
+// and row counts; model_params the intercept and coefficients on the
+// standardised (std_coef_<feature>) and raw (coef_<feature>) scales.
+type Churn struct {
+	cfg Params
+	clv *clv.CLV
+	// tierNames are models.tiers.levels' names in lower case: the tier
+	// feature is a member's source_tier's position among them.
+	tierNames []string
+	// bucketMembers bounds the members one features query handles: the
+	// population is cut into ceil(members / bucketMembers) hash buckets,
+	// each read and scored by its own queries, so ClickHouse's memory per
+	// query stays bounded.
+	bucketMembers uint64
+}
+
+// churnBucketMembers is the default Churn.bucketMembers.
+const churnBucketMembers = 500_000
+
+// New returns the churn model, or p's problems when it is invalid. Its
+// p_alive feature is the BG/NBD fit of purchases (the clv model, whose
+// FitPurchases is the one BG/NBD fit both models use) at each cut-off;
+// its tier feature ranks a member's source tier among tierNames (the
+// tiers model's levels in lower case, lowest first).
+func New(p Params, purchases *clv.CLV, tierNames []string) (*Churn, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	if purchases == nil {
+		return nil, fmt.Errorf("churn model: no clv model for the p_alive feature")
+	}
+	return &Churn{cfg: p, clv: purchases, tierNames: tierNames, bucketMembers: churnBucketMembers}, nil
+}
+
+// purchaseModel fits BG/NBD at the cut-off of w for the p_alive feature
+// and returns its bound values. When the fit fails (too few repeat
+// buyers, no convergence) every member gets p_alive = 1, a constant the
+// regression gives no weight, and ok is false.
+func (m *Churn) purchaseModel(ctx context.Context, env models.Env, w models.Window) (args []any, ok bool, err error) {
+	bg := clv.BGNBDParams{R: 1, Alpha: 1, A: 1, B: 1}
+	fit, ferr := m.clv.FitPurchases(ctx, env, w)
+	if fit != nil && fit.BGNBD.Converged {
+		bg, ok = fit.BGNBD.Params, true
+	} else if ferr != nil && !errors.Is(ferr, clv.ErrTooFewCustomers) && !errors.Is(ferr, clv.ErrNotConverged) {
+		return nil, false, ferr
+	}
+	a := bg.A
+	if !ok {
+		a = 0 // p_alive = 1 for everyone
+	}
+	return []any{
+		clickhouse.Named("bg_r", bg.R), clickhouse.Named("bg_alpha", bg.Alpha),
+		clickhouse.Named("bg_a", a), clickhouse.Named("bg_b", bg.B),
+		clickhouse.Named("bg_unit", m.clv.Unit().Days()),
+	}, ok, nil
+}
+
+// Name returns "churn".
+func (m *Churn) Name() string { return "churn" }
+
+// Deps returns nil: churn reads the raw views only.
+func (m *Churn) Deps() []string { return nil }
+
+// churnRow is one sampled feature row with its label.
+type churnRow struct {
+	x       []float64
+	churned bool
+}
+
+// churnSet is a sample of labelled rows at one cut-off.
+type churnSet struct {
+	rows    []churnRow
+	members int64 // rows offered to the sampler
+	churned int64 // of those, churned
+	pAlive  bool  // whether the p_alive feature had a BG/NBD fit
+	cutoff  time.Time
+}
+
+func (s churnSet) xy() ([][]float64, []bool) {
+	x := make([][]float64, len(s.rows))
+	y := make([]bool, len(s.rows))
+	for i, r := range s.rows {
+		x[i], y[i] = r.x, r.churned
+	}
+	return x, y
+}
+
+// sample streams the feature rows at cut-off c with labels from the next
+// H days into a reservoir sample.
+func (m *Churn) sample(ctx context.Context, env models.Env, c time.Time, seed uint64) (churnSet, error) {
+	w := models.NewWindow(c, env.Location)
+	label := models.NewWindow(c.AddDate(0, 0, m.cfg.HorizonDays), env.Location)
+	q, err := queries.On(env.Conn).Text("features", nil)
+	if err != nil {
+		return churnSet{}, err
+	}
+	// In member order, so the reservoir sample and the fit see the same
+	// rows in the same order on every server and every run (issue 10: in
+	// engine order the coefficients differed in the fifth digit between
+	// ClickHouse versions and between one server and a cluster).
+	q += "\nORDER BY member_id"
+	bg, ok, err := m.purchaseModel(ctx, env, w)
+	if err != nil {
+		return churnSet{}, err
+	}
+	buckets, err := m.buckets(ctx, env)
+	if err != nil {
+		return churnSet{}, err
+	}
+	smp := NewSampler[churnRow](m.cfg.TrainingCap, seed)
+	var set churnSet
+	for b := uint64(0); b < buckets; b++ {
+		args := append(m.args(w, env.RunID, label.End), bg...)
+		args = append(args, clickhouse.Named("buckets", buckets), clickhouse.Named("bucket", b), clickhouse.Named("keep_lapsed", 0))
+		if err := m.stream(ctx, env.Conn, q, args, smp, &set); err != nil {
+			return churnSet{}, fmt.Errorf("churn features at %s: %w", w.Date(), err)
+		}
+	}
+	set.rows, set.members, set.pAlive, set.cutoff = smp.Items(), smp.Seen(), ok, c
+	return set, nil
+}
+
+// buckets returns the number of member hash buckets (see bucketMembers).
+func (m *Churn) buckets(ctx context.Context, env models.Env) (uint64, error) {
+	var n uint64
+	if err := queries.On(env.Conn).Each(ctx, "members", nil, nil, func(r warehouse.Rows) error { return r.Scan(&n) }); err != nil {
+		return 0, err
+	}
+	per := max(m.bucketMembers, 1)
+	return max((n+per-1)/per, 1), nil
+}
+
+// stream reads one bucket of feature rows into the sampler.
+func (m *Churn) stream(ctx context.Context, conn warehouse.Conn, q string, args []any, smp *Sampler[churnRow], set *churnSet) error {
+	rows, err := conn.Query(warehouse.WithQueryName(ctx, "churn.features"), q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	cols := rows.Columns()
+	if len(cols) != len(churnFeatures)+2 || cols[0] != "member_id" || cols[len(cols)-1] != "future_orders" {
+		return fmt.Errorf("columns %v do not match the feature list", cols)
+	}
+	for j, f := range churnFeatures {
+		if cols[j+1] != f {
+			return fmt.Errorf("column %d is %s, want %s", j+1, cols[j+1], f)
+		}
+	}
+	var id string
+	var future uint64
+	vals := make([]float64, len(churnFeatures))
+	dest := make([]any, 0, len(cols))
+	dest = append(dest, &id)
+	for j := range vals {
+		dest = append(dest, &vals[j])
+	}
+	dest = append(dest, &future)
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return err
+		}
+		r := churnRow{x: append([]float64(nil), vals...), churned: future == 0}
+		if r.churned {
+			set.churned++
+		}
+		smp.Add(r)
+	}
+	return rows.Err()
+}
+
+// args are the bound values of the features query at window w.
+func (m *Churn) args(w models.Window, runID string, labelEnd time.Time) []any {
+	return w.Args(runID,
+		clickhouse.Named("since_30", models.FormatUTC(w.DayStart(29))),
+		clickhouse.Named("since_90", models.FormatUTC(w.DayStart(89))),
+		clickhouse.Named("since_180", models.FormatUTC(w.DayStart(179))),
+		clickhouse.Named("label_end", models.FormatUTC(labelEnd)),
+		clickhouse.Named("tier_names", m.tierNames),
+		clickhouse.Named("max_inactive", m.cfg.MaxInactiveDays),
+	)
+}
+
+// ChurnValidation is the out-of-time evaluation of a churn model.
+type ChurnValidation struct {
+	AUC, BaselineAUC, LogLoss, Brier, Lift float64
+	Calibration                            []CalibrationBin
+}
+
+// validate scores the validation rows with model.
+func validateChurn(model *Model, set churnSet) (ChurnValidation, error) {
+	x, y := set.xy()
+	p := make([]float64, len(x))
+	base := make([]float64, len(x))
+	for i := range x {
+		p[i] = model.Predict(x[i])
+		base[i] = x[i][0] // recency_days: days since the last order
+	}
+	var v ChurnValidation
+	var err error
+	if v.AUC, err = AUC(p, y); err != nil {
+		return v, err
+	}
+	if v.BaselineAUC, err = AUC(base, y); err != nil {
+		return v, err
+	}
+	if v.LogLoss, err = LogLoss(p, y); err != nil {
+		return v, err
+	}
+	if v.Brier, err = Brier(p, y); err != nil {
+		return v, err
+	}
+	if v.Lift, err = LiftTopDecile(p, y); err != nil {
+		return v, err
+	}
+	v.Calibration, err = CalibrationByDecile(p, y)
+	return v, err
+}
+
+// Run trains, validates and scores for asOf and writes its partition of
+// the churn table.
+func (m *Churn) Run(ctx context.Context, env models.Env, asOf time.Time) (models.Result, error) {
+	w := models.NewWindow(asOf, env.Location)
+	h := m.cfg.HorizonDays
+	metrics := map[string]float64{"failed": 1, "horizon_days": float64(h)}
+	fail := func(err error) (models.Result, error) {
+		if rerr := models.RecordMetrics(ctx, env.Conn, m.Name(), w.AsOf, env.RunID, figures.Finite(metrics)); rerr != nil {
+			err = errors.Join(err, rerr)
+		}
+		env.Logger().Error("churn model failed; churn table left unchanged", "err", err)
+		return models.Result{}, err
+	}
+	start := time.Now()
+	// Forward in time: fit at D-2H (labels to D-H), validate at D-H
+	// (labels to D), then refit at D-H for scoring.
+	train, err := m.sample(ctx, env, w.AsOf.AddDate(0, 0, -2*h), m.cfg.Seed)
+	if err != nil {
+		return models.Result{}, err
+	}
+	valid, err := m.sample(ctx, env, w.AsOf.AddDate(0, 0, -h), m.cfg.Seed+1)
+	if err != nil {
+		return models.Result{}, err
+	}
+	metrics["train_p_alive_fitted"], metrics["validation_p_alive_fitted"] = figures.Bool01(train.pAlive), figures.Bool01(valid.pAlive)
+	metrics["train_members"], metrics["train_rows"] = float64(train.members), float64(len(train.rows))
+	metrics["validation_members"], metrics["validation_rows"] = float64(valid.members), float64(len(valid.rows))
+	if train.members > 0 {
+		metrics["train_churn_rate"] = float64(train.churned) / float64(train.members)
+	}
+	if valid.members > 0 {
+		metrics["validation_churn_rate"] = float64(valid.churned) / float64(valid.members)
+	}
+	if len(train.rows) == 0 || len(valid.rows) == 0 {
+		return fail(fmt.Errorf("churn for %s: %d training and %d validation members with orders before the cut-offs: %w",
+			w.Date(), len(train.rows), len(valid.rows), ErrInvalidData))
+	}
+	metrics["features_seconds"] = time.Since(start).Seconds()
+	fitStart := time.Now()
+	candidates := m.cfg.L2Candidates
+	if len(candidates) == 0 {
+		candidates = []float64{m.cfg.L2}
+	}
+	best, losses, err := chooseL2(train, valid, candidates)
+	for i, l := range losses {
+		metrics[l2Metric(i)] = l
+	}
+	if err != nil {
+		return fail(fmt.Errorf("churn for %s: %w", w.Date(), err))
+	}
+	fitted, v := best.Model, best.Validation
+	metrics["l2"] = best.L2
+	metrics["converged"], metrics["iterations"], metrics["grad_norm"] = figures.Bool01(fitted.Converged), float64(fitted.Iterations), fitted.GradNorm
+	metrics["train_log_loss"] = fitted.TrainLogLoss
+	metrics["auc"], metrics["baseline_auc"], metrics["log_loss"], metrics["brier"], metrics["lift_top_decile"] =
+		v.AUC, v.BaselineAUC, v.LogLoss, v.Brier, v.Lift
+	for _, b := range v.Calibration {
+		k := fmt.Sprintf("calibration_%02d_", b.Decile)
+		metrics[k+"predicted"], metrics[k+"observed"], metrics[k+"count"] = b.MeanPredicted, b.ObservedRate, float64(b.Count)
+	}
+	if v.AUC <= v.BaselineAUC {
+		env.Logger().Warn("churn model does not beat the days-since-last-order baseline", "auc", v.AUC, "baseline_auc", v.BaselineAUC)
+	}
+	// The refit at D-H sees the validation rows: the latest complete labels.
+	vx, vy := valid.xy()
+	model, err := Fit(churnFeatures, vx, vy, Options{L2: best.L2})
+	metrics["refit_members"], metrics["refit_rows"] = float64(valid.members), float64(len(valid.rows))
+	if model != nil {
+		metrics["refit_converged"], metrics["refit_iterations"] = figures.Bool01(model.Converged), float64(model.Iterations)
+	}
+	if err != nil {
+		return fail(fmt.Errorf("churn for %s: refit at %s: %w", w.Date(), valid.cutoff.Format(asof.Layout), err))
+	}
+	metrics["fit_seconds"] = time.Since(fitStart).Seconds()
+	scoreStart := time.Now()
+	n, cuts, err := m.score(ctx, env, w, model)
+	if err != nil {
+		return models.Result{}, err
+	}
+	metrics["band_cut_medium"], metrics["band_cut_high"], metrics["band_cut_critical"] = cuts[0], cuts[1], cuts[2]
+	metrics["score_seconds"] = time.Since(scoreStart).Seconds()
+	metrics["failed"] = 0
+	params := map[string]float64{"intercept_std": model.Intercept, "l2": best.L2, "horizon_days": float64(h),
+		"band_cut_medium": cuts[0], "band_cut_high": cuts[1], "band_cut_critical": cuts[2]}
+	intercept, raw := model.RawCoefficients()
+	params["intercept"] = intercept
+	for j, f := range churnFeatures {
+		params["std_coef_"+f] = model.Coef[j]
+		params["coef_"+f] = raw[j]
+		params["mean_"+f] = model.Means[j]
+		params["sd_"+f] = model.StdDevs[j]
+	}
+	return models.Result{Rows: map[string]uint64{"churn": n}, Metrics: figures.Finite(metrics), Params: figures.Finite(params)}, nil
+}
+
+// score writes the churn partition of w: the features at as_of through
+// scratch views, scored in ClickHouse with model's coefficients into a
+// scratch table; then the risk band cut points (fixed, or the configured
+// quantiles of the scored probabilities, lapsed buyers left out) and the
+// published rows with their bands. It returns the rows and the cut points.
+func (m *Churn) score(ctx context.Context, env models.Env, w models.Window, model *Model) (uint64, [3]float64, error) {
+	var cuts [3]float64
+	sc, err := queries.On(env.Conn).Scratch(ctx)
+	if err != nil {
+		return 0, cuts, err
+	}
+	defer sc.Drop()
+	fq, err := queries.On(env.Conn).Text("features", nil)
+	if err != nil {
+		return 0, cuts, err
+	}
+	bg, _, err := m.purchaseModel(ctx, env, w)
+	if err != nil {
+		return 0, cuts, err
+	}
+	buckets, err := m.buckets(ctx, env)
+	if err != nil {
+		return 0, cuts, err
+	}
+	groups := churnGroups()
+	ga, gb, gw := make([]uint32, len(groups)), make([]uint32, len(groups)), make([]float64, len(groups))
+	hi, lo := make([]string, len(groups)), make([]string, len(groups))
+	for i, g := range groups {
+		ga[i], gb[i], gw[i], hi[i], lo[i] = uint32(g.a), uint32(g.b), g.w, g.hi, g.lo
+	}
+	scored := sc.Table("scored")
+	tables := map[string]string{"scored": scored}
+	if err := queries.On(env.Conn).Exec(ctx, "scored_table", tables); err != nil {
+		return 0, cuts, err
+	}
+	for b := uint64(0); b < buckets; b++ {
+		view := sc.Table(fmt.Sprintf("features_%d", b))
+		args := append(m.args(w, env.RunID, w.End), bg...)
+		args = append(args, clickhouse.Named("buckets", buckets), clickhouse.Named("bucket", b), clickhouse.Named("keep_lapsed", 1))
+		if err := env.Conn.Exec(ctx, "CREATE VIEW "+view+" AS "+fq, args...); err != nil {
+			return 0, cuts, fmt.Errorf("churn features view: %w", err)
+		}
+		args = append(args,
+			clickhouse.Named("coef", model.Coef), clickhouse.Named("means", model.Means), clickhouse.Named("sds", model.StdDevs),
+			clickhouse.Named("intercept", model.Intercept),
+			clickhouse.Named("group_a", ga), clickhouse.Named("group_b", gb), clickhouse.Named("group_w", gw),
+			clickhouse.Named("high_words", hi), clickhouse.Named("low_words", lo),
+			clickhouse.Named("lapsed_words", fmt.Sprintf("no paid order for over %d days", m.cfg.MaxInactiveDays)),
+		)
+		if err := queries.On(env.Conn).Exec(ctx, "fill", map[string]string{"scored": scored, "features": view}, args...); err != nil {
+			return 0, cuts, err
+		}
+	}
+	if len(m.cfg.RiskBands) == 3 {
+		copy(cuts[:], m.cfg.RiskBands)
+	} else {
+		q := m.cfg.RiskBandQuantiles
+		args := []any{clickhouse.Named("q1", q[0]), clickhouse.Named("q2", q[1]), clickhouse.Named("q3", q[2])}
+		if err := queries.On(env.Conn).Row(ctx, "band_cuts", tables, args, &cuts[0], &cuts[1], &cuts[2]); err != nil {
+			return 0, cuts, fmt.Errorf("churn band cut points: %w", err)
+		}
+	}
+	n, err := query.ReplacePartition(ctx, env.Conn, "churn", w.AsOf, func(stage string) error {
+		return queries.On(env.Conn).Exec(ctx, "publish", map[string]string{"stage": stage, "scored": scored}, clickhouse.Named("band_medium", cuts[0]), clickhouse.Named("band_high", cuts[1]), clickhouse.Named("band_critical", cuts[2]))
+	})
+	return n, cuts, err
+}
+
+// Tables implements models.Declarer.
+func (*Churn) Tables() []models.Table {
+	return []models.Table{
+		{Name: "churn", Sharded: true, Migration: "041_churn.sql",
+			Comment: "Churn prediction per buyer and as_of (L2 logistic regression): probability of no paid order in the horizon, risk band, top three drivers."},
+	}
+}
