@@ -4,9 +4,10 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"sort"
+	"strings"
 
 	"github.com/memberlytics/memberlytics/internal/platform/asof"
-	"github.com/memberlytics/memberlytics/models/engagement"
 )
 
 // engagementColumns are the engagement columns the report reads.
@@ -139,22 +140,25 @@ func engagementSection(r *Report, f Format) section {
 }
 
 // weightsText lists the engagement weights the run used, as recorded in
-// model_params (weight_<event>).
+// model_params (weight_<event>), by event name.
 func weightsText(r *Report, f Format) string {
 	p := r.Params["engagement"]
-	out := ""
-	for _, k := range engagement.Events {
-		v, ok := p["weight_"+k]
-		if !ok {
-			continue
+	var kinds []string
+	for k := range p {
+		if e, ok := strings.CutPrefix(k, "weight_"); ok {
+			kinds = append(kinds, e)
 		}
+	}
+	if len(kinds) == 0 {
+		return fmt.Sprintf(f.Lang.T("not_recorded"), "engagement", "weight_*")
+	}
+	sort.Strings(kinds)
+	out := ""
+	for _, k := range kinds {
 		if out != "" {
 			out += ", "
 		}
-		out += k + " " + f.Dec(v, 1)
-	}
-	if out == "" {
-		return fmt.Sprintf(f.Lang.T("not_recorded"), "engagement", "weight_*")
+		out += k + " " + f.Dec(p["weight_"+k], 1)
 	}
 	return out
 }

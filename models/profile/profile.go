@@ -101,6 +101,6 @@ func (*MemberProfile) Tables() []models.Table {
 		{Name: "member_profile", Sharded: true, Migration: "027_member_profile.sql",
 			Comment: "One wide row per member and as_of with every model's outputs (RFM, engagement, lifecycle, tier, CLV, churn); the table BI and exports use."},
 		{Name: "segment_members", Sharded: true, Migration: "028_segment_members.sql",
-			Comment: "Membership of every named segment: one row per as_of, family (rfm_segment, value_layer, lifecycle_stage, tier, engagement, churn_risk_band, potential), segment and member."},
+			Comment: "Membership of every named segment: one row per as_of, family (rfm_segment, value_layer, lifecycle_stage, tier, engagement, churn_risk_band, potential, occasion, preferred_category), segment and member."},
 	}
 }
