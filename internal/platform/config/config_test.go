@@ -84,6 +84,7 @@ var badConfigs = []struct {
 	{"models_lifecycle_smoothing.bad.yml", "models.lifecycle.smoothing", "must be at least 0 and below 1, got 1", ""},
 	{"models_engagement_points_earned.bad.yml", "models.engagement.weights.points_earned", "mirrors orders and is not an engagement event", ""},
 	{"exports_max_exit_share.bad.yml", "exports.max_exit_share", "must be more than 0 and at most 1 (a share of a family's members), got 1.5", ""},
+	{"exports_exit_check_skip_families.bad.yml", "exports.exit_check_skip_families", "lists \"occasion\" twice", ""},
 	{"churn_risk_band_quantiles.bad.yml", "models.churn.risk_band_quantiles", "three ascending shares", ""},
 	{"churn_max_inactive_days.bad.yml", "models.churn.max_inactive_days", "at least horizon_days (90), got 30", ""},
 	{"churn_l2_candidates.bad.yml", "models.churn.l2_candidates[1]", "must be a number >= 0, got -1", ""},
