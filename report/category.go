@@ -92,6 +92,10 @@ func categorySection(r *Report, f Format) section {
 		return s
 	}
 	s.Defs = categoryDefs(r, f)
+	if len(c.Categories) == 0 {
+		s.Note = l.T("category_none")
+		return s
+	}
 	tierTotal := make([]float64, len(c.Tiers))
 	for _, row := range c.Members {
 		for j, v := range row {

@@ -381,6 +381,7 @@ var labels = map[Lang]map[string]string{
 		"def_bd_revenue_share":        "their revenue over all members' revenue in the window",
 		"bd_share_axis":               "Share",
 		"bd_top_axis":                 "Top members by revenue",
+		"category_none":               "No member has a preferred category at this as_of: category_affinity ran and found no order lines (items) with the minimum support in its window.",
 	},
 	Chinese: {
 		"title":                "会员分析报告",
@@ -704,5 +705,6 @@ var labels = map[Lang]map[string]string{
 		"def_bd_revenue_share":        "其收入占窗口内全部会员收入的比例",
 		"bd_share_axis":               "占比",
 		"bd_top_axis":                 "收入最高的会员",
+		"category_none":               "该数据日期没有会员有偏好品类：category_affinity 已运行，但其窗口内没有达到最低支持度的订单明细（items）。",
 	},
 }
