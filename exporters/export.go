@@ -64,6 +64,12 @@ type Options struct {
 	MaxExitShare float64
 	// AllowMassExit publishes even beyond MaxExitShare (--allow-mass-exit).
 	AllowMassExit bool
+	// ExitCheckSkipFamilies are the segment families the mass-exit check
+	// passes over, as their members rotate by design
+	// (exports.exit_check_skip_families); nil means
+	// DefaultExitCheckSkipFamilies, an empty non-nil list checks every
+	// family.
+	ExitCheckSkipFamilies []string
 	// Progress, when set, is called after each batch of a source is
 	// written to every format, with the source's rows so far; export
 	// shows it on a terminal. It runs on the export's goroutine: a slow
@@ -119,6 +125,9 @@ func New(q Querier, cat *Catalog, o Options) (*Exporter, error) {
 	}
 	if o.MaxExitShare == 0 {
 		o.MaxExitShare = 0.5
+	}
+	if o.ExitCheckSkipFamilies == nil {
+		o.ExitCheckSkipFamilies = DefaultExitCheckSkipFamilies
 	}
 	log := o.Logger
 	if log == nil {
@@ -475,8 +484,14 @@ func (e *Exporter) previousSnapshot(ctx context.Context, dir string, asOf time.T
 	return time.Time{}, snapshot.Snapshot{}, nil
 }
 
+// DefaultExitCheckSkipFamilies are the families the mass-exit check passes
+// over by default: occasion (models/occasions) lists the members with a
+// birthday or anniversary in the next days, so most leave it every week.
+var DefaultExitCheckSkipFamilies = []string{"occasion"}
+
 // checkExits refuses a segment_changes in which more than MaxExitShare of
-// a family's previous members exit it (unless AllowMassExit).
+// a family's previous members exit it (unless AllowMassExit), except for
+// the families of ExitCheckSkipFamilies.
 func (e *Exporter) checkExits(ctx context.Context, p Params, log *slog.Logger) error {
 	q, err := sql.ExportQuery("segment_exits")
 	if err != nil {
@@ -494,7 +509,7 @@ func (e *Exporter) checkExits(ctx context.Context, p Params, log *slog.Logger) e
 		if err := rows.Scan(&family, &members, &exited); err != nil {
 			return fmt.Errorf("segment exits: %w", err)
 		}
-		if members == 0 {
+		if members == 0 || slices.Contains(e.opts.ExitCheckSkipFamilies, family) {
 			continue
 		}
 		if share := float64(exited) / float64(members); share > e.opts.MaxExitShare {

@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/memberlytics/memberlytics/internal/platform/config"
 	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 	"github.com/memberlytics/memberlytics/internal/testkit/chtest"
 )
@@ -194,5 +196,64 @@ func TestExportRefusesUnpublishedDatesAndMassExitsIntegration(t *testing.T) {
 	o.MaxExitShare = 1.5
 	if _, err := New(conn, cat, o); err == nil {
 		t.Error("New accepted MaxExitShare 1.5")
+	}
+}
+
+// TestExitCheckSkipsRotatingFamiliesIntegration: the occasion family
+// (members with a birthday or anniversary in the next days) emptying and
+// refilling between exports does not refuse the export, by default and
+// through the config; the same rotation in a checked family, and a mass
+// exit from rfm alongside it, still do.
+func TestExitCheckSkipsRotatingFamiliesIntegration(t *testing.T) {
+	t.Parallel()
+	conn := chtest.Migrated(t)
+	d1, d2, d3 := "2026-02-01", "2026-02-08", "2026-02-15"
+	createSegmentMembers(t, conn, [][4]string{
+		{d1, "rfm", "Champions", "m1"}, {d1, "rfm", "Loyal", "m2"}, {d1, "rfm", "Lost", "m3"},
+		{d1, "occasion", "birthday", "m4"}, {d1, "occasion", "birthday", "m5"}, {d1, "occasion", "anniversary", "m6"},
+		// Every occasion member leaves; rfm is unchanged.
+		{d2, "rfm", "Champions", "m1"}, {d2, "rfm", "Loyal", "m2"}, {d2, "rfm", "Lost", "m3"},
+		{d2, "occasion", "birthday", "m7"},
+		// m2 and m3 leave rfm (2 of 3), m7 leaves occasion (1 of 1).
+		{d3, "rfm", "Champions", "m1"},
+		{d3, "occasion", "anniversary", "m4"},
+	})
+	cat, err := DefaultCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	dir := t.TempDir()
+	def := OptionsFromConfig(config.Default().Exports)
+	def.Dir, def.Formats = dir, []string{FormatCSV}
+	if fmt.Sprint(def.ExitCheckSkipFamilies) != "[occasion]" {
+		t.Errorf("exports.exit_check_skip_families defaults to %v, want [occasion]", def.ExitCheckSkipFamilies)
+	}
+	export(t, conn, cat, def, day(d1))
+
+	// Checking every family, the rotation is a mass exit.
+	all := def
+	all.ExitCheckSkipFamilies = []string{}
+	e, err := New(conn, cat, all)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Export(ctx, day(d2)); !errors.Is(err, ErrMassExit) || !strings.Contains(err.Error(), "occasion: 3 of 3 members") {
+		t.Errorf("export of %s checking every family: err = %v, want ErrMassExit naming occasion", d2, err)
+	}
+	// Skipped by default (Options without the field) and by the config.
+	export(t, conn, cat, Options{Dir: dir, Formats: []string{FormatCSV}}, day(d2))
+	export(t, conn, cat, def, day(d2))
+
+	e, err = New(conn, cat, def)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.Export(ctx, day(d3))
+	if !errors.Is(err, ErrMassExit) || !strings.Contains(err.Error(), "rfm: 2 of 3 members") {
+		t.Errorf("export of %s with 2 of 3 rfm members leaving: err = %v, want ErrMassExit naming rfm", d3, err)
+	}
+	if err != nil && strings.Contains(err.Error(), "occasion") {
+		t.Errorf("export of %s: err = %v names the skipped family occasion", d3, err)
 	}
 }

@@ -2,6 +2,7 @@ package exporters
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/memberlytics/memberlytics/internal/platform/config"
@@ -17,7 +18,8 @@ func OptionsFromConfig(c config.Exports) Options {
 		Parquet:  ParquetOptions{Compression: c.Parquet.Compression, RowGroupRows: int64(c.Parquet.RowGroupRows)},
 		KeepLast: c.Retention.KeepLast,
 
-		MaxExitShare: c.MaxExitShare,
+		MaxExitShare:          c.MaxExitShare,
+		ExitCheckSkipFamilies: slices.Clone(c.ExitCheckSkipFamilies),
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
@@ -73,22 +74,26 @@ func Sweep(ctx context.Context, conn Conn, o SweepOptions) (Swept, error) {
 type shardConn struct {
 	conn  Conn
 	where string
+	// replica is set when conn is one replica of a replicated shard:
+	// its stages are swept best-effort, since the load itself goes
+	// through whichever replica is up.
+	replica bool
 }
 
 func shardsOf(conn Conn) []shardConn {
 	topo, ok := warehouse.TopologyOf(conn)
 	if !ok {
-		return []shardConn{{conn, ""}}
+		return []shardConn{{conn, "", false}}
 	}
 	var out []shardConn
 	for i, sh := range topo.Shards {
 		if !topo.Replicated {
-			out = append(out, shardConn{sh, fmt.Sprintf("shard %d: ", i+1)})
+			out = append(out, shardConn{sh, fmt.Sprintf("shard %d: ", i+1), false})
 			continue
 		}
 		// Stages are per replica: sweep each one.
 		for j, r := range topo.ReplicasOf(i) {
-			out = append(out, shardConn{r, fmt.Sprintf("shard %d replica %d: ", i+1, j+1)})
+			out = append(out, shardConn{r, fmt.Sprintf("shard %d replica %d: ", i+1, j+1), true})
 		}
 	}
 	return out
@@ -106,6 +111,9 @@ func sweepStages(ctx context.Context, conn Conn, o SweepOptions, log *slog.Logge
 	for _, sc := range shardsOf(conn) {
 		db := sc.conn.Database()
 		ts, err := warehouse.ListTables(ctx, sc.conn, warehouse.WorkDatabase(db), stagePattern.String())
+		if skipReplica(ctx, sc, err, log) {
+			continue
+		}
 		if err != nil {
 			return fmt.Errorf("%s%w", sc.where, err)
 		}
@@ -114,6 +122,9 @@ func sweepStages(ctx context.Context, conn Conn, o SweepOptions, log *slog.Logge
 			stages = append(stages, found{sc, t, m[2], m[3]})
 		}
 		legacy, err := warehouse.ListTables(ctx, sc.conn, db, legacyStagePattern)
+		if skipReplica(ctx, sc, err, log) {
+			continue
+		}
 		if err != nil {
 			return fmt.Errorf("%s%w", sc.where, err)
 		}
@@ -155,11 +166,26 @@ func sweepStages(ctx context.Context, conn Conn, o SweepOptions, log *slog.Logge
 		}
 		q := "DROP TABLE IF EXISTS " + warehouse.QuoteIdent(s.t.Database) + "." + warehouse.QuoteIdent(s.t.Name)
 		if err := s.sc.conn.Exec(ctx, q); err != nil {
+			if skipReplica(ctx, s.sc, err, log) {
+				continue
+			}
 			return fmt.Errorf("%sdrop staging table %s.%s: %w", s.sc.where, s.t.Database, s.t.Name, err)
 		}
 		log.Info("dropped a staging table whose load no longer holds its lease", "table", name)
 	}
 	return nil
+}
+
+// skipReplica reports whether err is a replica that cannot be reached (no
+// server answered), which the sweep passes over with a warning: its stages
+// wait for the next sweep after it is back. Any other error, and any
+// error from an unreplicated shard, stops the sweep.
+func skipReplica(ctx context.Context, sc shardConn, err error, log *slog.Logger) bool {
+	if err == nil || !sc.replica || !warehouse.Unreachable(ctx, err) {
+		return false
+	}
+	log.Warn("skipped the staging tables of an unreachable replica", "replica", strings.TrimSuffix(sc.where, ": "), "err", err)
+	return true
 }
 
 // sweepAttempts marks abandoned the attempts still 'loading' whose lease

@@ -113,6 +113,19 @@ func breakdownSections(r *Report, f Format) []section {
 	}
 	bd.Charts = []chart{{l.T("bd_picker"), picker(b, f)}}
 	bd.Note = l.T("bd_note")
+	window := def{l.T("def_window"), param(r, f, "kpi_breakdown", "window_days", days(f)) + " · " + l.T("def_bd_window")}
+	bd.Defs = []def{
+		window,
+		{l.T("kpi_active"), param(r, f, "kpi_breakdown", "active_days", days(f)) + " · " + l.T("def_bd_active")},
+		{l.T("bd_index"), l.T("def_bd_index")},
+		{l.T("def_currency"), currencyText(f)},
+	}
+	ct.Defs = []def{
+		window,
+		{l.T("bd_top"), l.T("def_bd_top")},
+		{l.T("bd_revenue_share"), l.T("def_bd_revenue_share")},
+	}
+	shareTitle := f.Unit(l.T("bd_share_axis"), "%")
 
 	var cats []string
 	var top, members []float64
@@ -122,7 +135,8 @@ func breakdownSections(r *Report, f Format) []section {
 		top = append(top, t.RevenueShare)
 	}
 	ct.Charts = append(ct.Charts, chart{l.T("bd_top_chart"), Bars{Name: "contribution_top", Label: l.T("bd_top_chart"), Categories: cats,
-		Series: []Series{{l.T("bd_member_share"), members}, {l.T("bd_revenue_share"), top}}, Value: f.Pct}.SVG()})
+		Series: []Series{{l.T("bd_member_share"), members}, {l.T("bd_revenue_share"), top}}, Value: f.Pct,
+		XTitle: l.T("bd_top_axis"), YTitle: shareTitle}.SVG()})
 	for _, dim := range []string{"tier", "value_layer"} {
 		var cats []string
 		var ms, rs []float64
@@ -138,7 +152,8 @@ func breakdownSections(r *Report, f Format) []section {
 		}
 		name := "contribution_" + dim
 		ct.Charts = append(ct.Charts, chart{l.T("bd_share_by") + " " + l.T("bd_dim_"+dim), Bars{Name: name, Label: l.T("bd_share_by") + " " + l.T("bd_dim_"+dim), Categories: cats,
-			Series: []Series{{l.T("bd_member_share"), ms}, {l.T("bd_revenue_share"), rs}}, Value: f.Pct}.SVG()})
+			Series: []Series{{l.T("bd_member_share"), ms}, {l.T("bd_revenue_share"), rs}}, Value: f.Pct,
+			XTitle: l.T("bd_dim_" + dim), YTitle: shareTitle}.SVG()})
 	}
 	for _, t := range b.Top {
 		ct.Stats = append(ct.Stats, stat{l.T("bd_top") + " " + trimPct(t.Share) + " · " + l.T("bd_revenue_share"), f.Pct(t.RevenueShare),

@@ -97,6 +97,12 @@ func campaignSection(r *Report, f Format) section {
 	if s.Notices != nil {
 		return s
 	}
+	s.Defs = []def{
+		{l.T("def_attribution_window"), param(r, f, "campaigns", "window_days", days(f)) + " · " + l.T("def_attribution_window_text")},
+		{l.T("uplift"), l.T("def_uplift_text")},
+		{l.T("srm"), l.T("def_srm_text")},
+		{l.T("def_currency"), currencyText(f)},
+	}
 	if len(c.Rows) == 0 {
 		s.Note = l.T("no_campaigns")
 		return s
@@ -153,6 +159,7 @@ func campaignSection(r *Report, f Format) section {
 	s.Tables = []table{t}
 	if len(bars.Labels) > 0 {
 		bars.Name, bars.Label, bars.Value = "campaign_uplift", l.T("campaign_uplift"), pp
+		bars.XTitle, bars.YTitle = f.Unit(l.T("uplift"), l.T("pp")), l.T("campaign_axis_rows")
 		s.Charts = []chart{{l.T("campaign_uplift"), bars.SVG()}}
 	}
 	if len(c.Funnel) > 0 {
@@ -179,13 +186,15 @@ type ErrorBars struct {
 	Labels      []string
 	Est, Lo, Hi []float64
 	Value       func(float64) string
+	// XTitle names the value axis, unit included; YTitle the rows.
+	XTitle, YTitle string
 }
 
 // SVG draws the error bars.
 func (e ErrorBars) SVG() template.HTML {
-	const left, right, rowH, top = 140, 30, 28, 10
+	const left, right, rowH, top, titleH = 140, 30, 28, 10, 22
 	w := 640
-	h := top + rowH*len(e.Labels) + 30
+	h := top + rowH*len(e.Labels) + 30 + titleH
 	lo, hi := 0.0, 0.0
 	for i := range e.Labels {
 		lo, hi = math.Min(lo, e.Lo[i]), math.Max(hi, e.Hi[i])
@@ -198,10 +207,17 @@ func (e ErrorBars) SVG() template.HTML {
 	x := func(v float64) float64 { return left + (v-lo)/(hi-lo)*float64(w-left-right) }
 	var b strings.Builder
 	svgOpen(&b, e.Name, e.Label, w, h)
-	fmt.Fprintf(&b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#999" stroke-dasharray="3,3"/>`, x(0), top, x(0), h-24)
-	fmt.Fprintf(&b, `<text x="%.1f" y="%d" font-size="11" text-anchor="middle" fill="#555">0</text>`, x(0), h-10)
+	base := h - titleH // the tick labels' baseline is 10 above it
+	fmt.Fprintf(&b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#999" stroke-dasharray="3,3"/>`, x(0), top, x(0), base-24)
+	fmt.Fprintf(&b, `<text x="%.1f" y="%d" font-size="11" text-anchor="middle" fill="#555">0</text>`, x(0), base-10)
 	for _, v := range []float64{lo + pad, hi - pad} {
-		fmt.Fprintf(&b, `<text x="%.1f" y="%d" font-size="11" text-anchor="middle" fill="#555">%s</text>`, x(v), h-10, esc(e.Value(v)))
+		fmt.Fprintf(&b, `<text x="%.1f" y="%d" font-size="11" text-anchor="middle" fill="#555">%s</text>`, x(v), base-10, esc(e.Value(v)))
+	}
+	if e.XTitle != "" {
+		fmt.Fprintf(&b, `<text class="axis-title x-title" x="%d" y="%d" text-anchor="middle">%s</text>`, left+(w-left-right)/2, h-6, esc(e.XTitle))
+	}
+	if e.YTitle != "" {
+		fmt.Fprintf(&b, `<text class="axis-title y-title" transform="translate(14 %d) rotate(-90)" text-anchor="middle">%s</text>`, top+rowH*len(e.Labels)/2, esc(e.YTitle))
 	}
 	for i, name := range e.Labels {
 		y := top + rowH*i + rowH/2

@@ -2,6 +2,7 @@ package report
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"sort"
 )
@@ -90,6 +91,11 @@ func categorySection(r *Report, f Format) section {
 	if s.Notices != nil {
 		return s
 	}
+	s.Defs = categoryDefs(r, f)
+	if len(c.Categories) == 0 {
+		s.Note = l.T("category_none")
+		return s
+	}
 	tierTotal := make([]float64, len(c.Tiers))
 	for _, row := range c.Members {
 		for j, v := range row {
@@ -114,4 +120,14 @@ func categorySection(r *Report, f Format) section {
 		Values: shares, Text: f.Pct, Tip: tip}.SVG()}}
 	s.Note = l.T("category_note")
 	return s
+}
+
+// categoryDefs are the category section's definitions.
+func categoryDefs(r *Report, f Format) []def {
+	l := f.Lang
+	return []def{
+		{l.T("def_window"), param(r, f, "category_affinity", "window_days", days(f)) + " · " + l.T("def_category_window")},
+		{l.T("def_min_orders"), param(r, f, "category_affinity", "min_orders", func(v float64) string { return fmt.Sprintf(l.T("n_orders"), f.Int(v)) }) + " · " + l.T("def_min_orders_text")},
+		{l.T("def_category_cell"), l.T("def_category_cell_text")},
+	}
 }

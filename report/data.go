@@ -31,7 +31,9 @@ const (
 	NoTable Reason = "no_table"
 	// NoColumns: the table lacks columns the report reads (an older schema).
 	NoColumns Reason = "no_columns"
-	// NoPartition: the table has no rows for the as_of (model not run yet).
+	// NoPartition: the table has no rows for the as_of and its model has
+	// no succeeded run for it (model not run yet). A table without rows
+	// whose model ran for the as_of is empty, not missing.
 	NoPartition Reason = "no_partition"
 )
 
@@ -323,6 +325,10 @@ func (l *loader) inspect(ctx context.Context) error {
 		return err
 	}
 	l.cols = cols
+	ran, err := l.modelsRan(ctx)
+	if err != nil {
+		return err
+	}
 	for _, s := range sources {
 		if _, done := l.tables[s.table]; done {
 			continue
@@ -348,7 +354,7 @@ func (l *loader) inspect(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if len(dates) == 0 || dates[0] != l.asOf {
+		if (len(dates) == 0 || dates[0] != l.asOf) && !ran[s.model] {
 			st.missing = &Missing{Model: s.model, Table: s.table, Reason: NoPartition, AsOf: l.asOf}
 		}
 		for _, d := range dates {
@@ -364,6 +370,24 @@ func (l *loader) inspect(ctx context.Context) error {
 		st.hasPrev = l.prevSeen[t] == l.prev
 	}
 	return nil
+}
+
+// modelsRan returns the models with a succeeded run for the as_of in
+// model_runs (none when the table is not there).
+func (l *loader) modelsRan(ctx context.Context) (map[string]bool, error) {
+	ran := map[string]bool{}
+	if have := l.cols["model_runs"]; !have["as_of"] || !have["model"] || !have["status"] {
+		return ran, nil
+	}
+	err := l.each(ctx, "models_ran", l.args(), func(scan func(...any) error) error {
+		var m string
+		if err := scan(&m); err != nil {
+			return err
+		}
+		ran[m] = true
+		return nil
+	})
+	return ran, err
 }
 
 // asOfs returns the table's newest two as_ofs on or before the report's,

@@ -131,7 +131,13 @@ func pointsSection(r *Report, f Format) section {
 			series = append([]Series{{r.Prev.Format(asof.Layout), before}}, series...)
 		}
 		s.Charts = []chart{{l.T("points_liability_by_tier"), Bars{Name: "points_liability", Label: l.T("points_liability_by_tier"),
-			Categories: cats, Series: series, Value: f.Compact}.SVG()}}
+			Categories: cats, Series: series, Value: f.Compact,
+			XTitle: l.T("points_tier"), YTitle: f.Unit(l.T("points_liability"), f.MoneyUnit())}.SVG()}}
+	}
+	s.Defs = []def{
+		{l.T("def_window"), param(r, f, "points", "window_days", days(f)) + " · " + l.T("def_points_window")},
+		{l.T("def_value_per_point"), param(r, f, "points", "value_per_point", func(v float64) string { return f.Money(v) }) + " · " + l.T("def_value_per_point_text")},
+		{l.T("def_currency"), currencyText(f)},
 	}
 	s.Note = strings.ReplaceAll(l.T("points_note"), "{days}", strconv.FormatFloat(p.WindowDays, 'f', 0, 64))
 	return s

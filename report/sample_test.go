@@ -74,13 +74,17 @@ func sampleReport() *Report {
 	r.Breakdown = sampleBreakdown()
 	r.Potential = Potential{HasPrev: true, Any: 2300, AnyPrev: 2100, Reasons: []PotentialReason{{"clv_above_spend", 1200, 1100}, {"engaged_low_spend", 800, 700}, {"rising_value", 500, 450}}}
 	r.Params = map[string]map[string]float64{
-		"rfm":        {"window_days": 365},
-		"clv":        {"horizon_days": 730, "annual_discount_rate": 0.1, "time_unit_days": 7},
-		"churn":      {"horizon_days": 90},
-		"tiers":      {"window_days": 365},
-		"lifecycle":  {"silent_days": 60, "sleeping_days": 120, "churned_days": 240},
-		"potential":  {"decile_gap": 3},
-		"engagement": {"weight_login": 1, "weight_review": 3},
+		"rfm":               {"window_days": 365},
+		"clv":               {"horizon_days": 730, "annual_discount_rate": 0.1, "time_unit_days": 7},
+		"churn":             {"horizon_days": 90},
+		"tiers":             {"window_days": 365},
+		"lifecycle":         {"silent_days": 60, "sleeping_days": 120, "churned_days": 240},
+		"potential":         {"decile_gap": 3},
+		"engagement":        {"weight_login": 1, "weight_review": 3},
+		"points":            {"window_days": 30, "value_per_point": 0.01},
+		"campaigns":         {"window_days": 14},
+		"category_affinity": {"window_days": 365, "min_orders": 2},
+		"kpi_breakdown":     {"window_days": 365, "active_days": 90},
 	}
 	r.Engagement = Engagement{HasPrev: true,
 		Cur:  EngagementFigures{Members: 125400, Active30: 40100, Active90: 70200, AvgScore: 48.2, EngagedLowSpend: 3100, Events: []float64{9e4, 2e5, 5e4, 1e4, 3e3, 2e3, 800, 4e3, 900}},

@@ -271,7 +271,8 @@ func (m *Campaigns) run(ctx context.Context, env models.Env, asOf time.Time) (mo
 		results, funnel = append(results, rs...), append(funnel, fs...)
 	}
 	out := models.Result{Rows: map[string]uint64{}, Metrics: map[string]float64{
-		"campaigns": float64(len(camps)), "campaigns_pre_post": float64(matched), "srm_mismatches": float64(srm)}}
+		"campaigns": float64(len(camps)), "campaigns_pre_post": float64(matched), "srm_mismatches": float64(srm)},
+		Params: map[string]float64{"window_days": float64(m.p.WindowDays)}}
 	n, err := q.Stage(ctx, "campaign_results", w.AsOf, func(stage string) error {
 		return m.writeResults(ctx, env.Conn, stage, w, env.RunID, results)
 	})

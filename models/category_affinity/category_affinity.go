@@ -163,5 +163,6 @@ func (m *CategoryAffinity) Run(ctx context.Context, env models.Env, asOf time.Ti
 		return models.Result{}, fmt.Errorf("category_affinity: %w", err)
 	}
 	res.Rows["category_affinity"] = n
+	res.Params = map[string]float64{"window_days": float64(m.p.WindowDays), "min_orders": float64(m.p.MinOrders)}
 	return res, nil
 }

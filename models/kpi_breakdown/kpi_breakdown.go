@@ -196,5 +196,6 @@ func (m *KPIBreakdown) Run(ctx context.Context, env models.Env, asOf time.Time) 
 		return models.Result{}, fmt.Errorf("kpi_breakdown: %w", err)
 	}
 	res.Rows["kpi_contribution"] = n
+	res.Params = map[string]float64{"window_days": float64(m.p.WindowDays), "active_days": float64(m.p.ActiveDays)}
 	return res, nil
 }

@@ -73,6 +73,7 @@ var badConfigs = []struct {
 	{"loaders_timestamp_layout.bad.yml", "loaders.sources.shop.timestamp_layouts[0]", `unknown "Q" at position 1`, ""},
 	{"loaders_directory_globs.bad.yml", "loaders.directory_globs.order", "is not a kind", ""},
 	{"exports_max_exit_share.bad.yml", "exports.max_exit_share", "must be more than 0 and at most 1 (a share of a family's members), got 1.5", ""},
+	{"exports_exit_check_skip_families.bad.yml", "exports.exit_check_skip_families", "lists \"occasion\" twice", ""},
 }
 
 func TestBadConfigs(t *testing.T) {

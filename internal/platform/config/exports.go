@@ -22,6 +22,11 @@ type Exports struct {
 	// in the previous snapshot that may leave it in one segment_changes;
 	// beyond it the export is refused unless --allow-mass-exit.
 	MaxExitShare float64 `yaml:"max_exit_share"`
+	// ExitCheckSkipFamilies are the segment families the mass-exit check
+	// passes over: families whose members rotate by design (occasion:
+	// birthdays and anniversaries in the next days). An empty list checks
+	// every family.
+	ExitCheckSkipFamilies []string `yaml:"exit_check_skip_families"`
 }
 
 // ExportsParquet tunes the Parquet files.
@@ -50,6 +55,9 @@ func defaultExports() Exports {
 		// Half of a family leaving at once is more likely an upstream
 		// fault than a real change: refuse by default.
 		MaxExitShare: 0.5,
+		// occasion lists the members with an occasion in the next
+		// models.occasions.days days: most of them leave it every week.
+		ExitCheckSkipFamilies: []string{"occasion"},
 	}
 }
 
@@ -77,6 +85,13 @@ func validateExports(e Exports, add func(key, format string, args ...any)) {
 	}
 	if !(e.MaxExitShare > 0 && e.MaxExitShare <= 1) {
 		add("exports.max_exit_share", "must be more than 0 and at most 1 (a share of a family's members), got %g", e.MaxExitShare)
+	}
+	for i, f := range e.ExitCheckSkipFamilies {
+		if f == "" {
+			add("exports.exit_check_skip_families", "must not list an empty family name")
+		} else if slices.Index(e.ExitCheckSkipFamilies, f) != i {
+			add("exports.exit_check_skip_families", "lists %q twice", f)
+		}
 	}
 	if e.Retention.KeepLast < 0 {
 		add("exports.retention.keep_last", "must be 0 (keep all) or more, got %d", e.Retention.KeepLast)

@@ -92,6 +92,30 @@ func staleConn(ctx context.Context, err error) bool {
 		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.Is(err, sqldriver.ErrBadConn)
 }
 
+// Unreachable reports whether err says no server answered: a refused,
+// reset or dropped connection, rather than a ClickHouse exception or ctx
+// being done. Callers that may pass over one replica of several use it.
+func Unreachable(ctx context.Context, err error) bool {
+	if err == nil || ctx.Err() != nil {
+		return false
+	}
+	var ex *clickhouse.Exception
+	if errors.As(err, &ex) {
+		return false
+	}
+	var ne net.Error
+	if errors.As(err, &ne) {
+		return true
+	}
+	for _, target := range []error{syscall.ECONNREFUSED, syscall.ECONNRESET, syscall.EPIPE, syscall.EHOSTUNREACH,
+		syscall.ENETUNREACH, io.EOF, io.ErrUnexpectedEOF, net.ErrClosed, sqldriver.ErrBadConn} {
+		if errors.Is(err, target) {
+			return true
+		}
+	}
+	return false
+}
+
 // ServerVersion implements Conn.
 func (c *CH) ServerVersion(ctx context.Context) (Version, error) {
 	var v string
