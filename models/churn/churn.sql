@@ -246,6 +246,12 @@ SELECT as_of, member_id, churn_probability,
     driver_1, driver_2, driver_3, recency_days, run_id
 FROM {{scored}}
 
+-- name: clv_fit
+-- The BG/NBD fit the clv run @dep_clv recorded for as_of (@names:
+-- clv.PurchaseParamNames): p_alive at as_of uses exactly these values.
+SELECT name, value FROM model_params
+WHERE model = 'clv' AND as_of = toDate(@as_of) AND run_id = @dep_clv AND has(@names, name)
+
 -- name: members
 -- Members, to choose the number of buckets.
 SELECT count() FROM members_current

@@ -106,7 +106,7 @@ func TestChurnForwardValidationIntegration(t *testing.T) {
 		},
 	}, func(t *testing.T, conn warehouse.Conn) {
 		m := churnFixtureModel(t)
-		res, err := models.RunOne(context.Background(), m, models.Env{Conn: conn, Location: time.UTC, RunID: "f"}, modeltest.AsOf(t, "2024-06-30"))
+		res, err := runWithCLV(t, conn, m, "f", modeltest.AsOf(t, "2024-06-30"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -147,7 +147,7 @@ func TestChurnTierAtCutoffIntegration(t *testing.T) {
 		},
 	}, func(t *testing.T, conn warehouse.Conn) {
 		m := churnFixtureModel(t)
-		set, err := m.sample(context.Background(), models.Env{Conn: conn, Location: time.UTC, RunID: "t"}, modeltest.AsOf(t, "2024-05-31"), 1)
+		set, err := m.sample(context.Background(), models.Env{Conn: conn, Location: time.UTC, RunID: "t"}, modeltest.AsOf(t, "2024-05-31"), 1, purchaseFit{})
 		if err != nil {
 			t.Fatal(err)
 		}
