@@ -535,11 +535,12 @@ func (m *Churn) score(ctx context.Context, env models.Env, w models.Window, mode
 	if err != nil {
 		return 0, cuts, err
 	}
+	// The fill query sums the groups' contributions in churnGroups order
+	// (TestChurnSQLGroups keeps them in step); their words are bound.
 	groups := churnGroups()
-	ga, gb, gw := make([]uint32, len(groups)), make([]uint32, len(groups)), make([]float64, len(groups))
 	hi, lo := make([]string, len(groups)), make([]string, len(groups))
 	for i, g := range groups {
-		ga[i], gb[i], gw[i], hi[i], lo[i] = uint32(g.a), uint32(g.b), g.w, g.hi, g.lo
+		hi[i], lo[i] = g.hi, g.lo
 	}
 	scored := sc.Table("scored")
 	tables := map[string]string{"scored": scored}
@@ -556,7 +557,6 @@ func (m *Churn) score(ctx context.Context, env models.Env, w models.Window, mode
 		args = append(args,
 			clickhouse.Named("coef", model.Coef), clickhouse.Named("means", model.Means), clickhouse.Named("sds", model.StdDevs),
 			clickhouse.Named("intercept", model.Intercept),
-			clickhouse.Named("group_a", ga), clickhouse.Named("group_b", gb), clickhouse.Named("group_w", gw),
 			clickhouse.Named("high_words", hi), clickhouse.Named("low_words", lo),
 			clickhouse.Named("lapsed_words", fmt.Sprintf("no paid order for over %d days", m.cfg.MaxInactiveDays)),
 		)
