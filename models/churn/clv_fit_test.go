@@ -6,6 +6,9 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
 
 	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 	"github.com/memberlytics/memberlytics/internal/testkit/chtest"
@@ -65,7 +68,8 @@ func TestRecordedFit(t *testing.T) {
 // the BG/NBD parameters the clv run of that as_of recorded, fitting
 // BG/NBD itself only at its two training cut-offs; with other recorded
 // parameters (same clv run) the scores change, so scoring reads the
-// record rather than refitting. On both engines.
+// record rather than refitting; and every SQL score is Model.Predict of
+// the recorded model within 1e-9. On both engines.
 func TestChurnReusesCLVFitIntegration(t *testing.T) {
 	t.Parallel()
 	dir, _ := modeltest.Generated(t)
@@ -100,6 +104,7 @@ func TestChurnReusesCLVFitIntegration(t *testing.T) {
 			if got := runs["churn"].Deps["clv"]; got != "c1-clv" {
 				t.Errorf("model_runs: churn read clv run %q, want c1-clv", got)
 			}
+			goScoresMatch(t, conn, m, asOf, p, purchaseFit{params: clv.BGNBDParams{R: fit["r"], Alpha: fit["alpha"], A: fit["a"], B: fit["b"]}, ok: true})
 			scores := `SELECT toString(sum(cityHash64(member_id, toString(churn_probability)))) FROM churn WHERE as_of = '2025-12-31'`
 			first := chtest.QueryString(t, conn, scores)
 			// The same clv run, other recorded parameters: churn scores with them.
@@ -171,4 +176,80 @@ func TestChurnNeedsCLVRunIntegration(t *testing.T) {
 			t.Errorf("model_metrics failed = %g, want 1", got["failed"])
 		}
 	})
+}
+
+// goScoresMatch: every scored (not lapsed) member's churn_probability,
+// computed in ClickHouse, is the recorded model's Model.Predict of the
+// member's features at asOf (p_alive from bg) within 1e-9.
+func goScoresMatch(t *testing.T, conn warehouse.Conn, m *Churn, asOf time.Time, params map[string]float64, bg purchaseFit) {
+	t.Helper()
+	ctx := context.Background()
+	model := &Model{Features: churnFeatures, Intercept: params["intercept_std"]}
+	for _, f := range churnFeatures {
+		model.Coef = append(model.Coef, params["std_coef_"+f])
+		model.Means = append(model.Means, params["mean_"+f])
+		model.StdDevs = append(model.StdDevs, params["sd_"+f])
+	}
+	sql := map[string]float64{}
+	rows, err := conn.Query(ctx, "SELECT member_id, churn_probability FROM churn WHERE as_of = ? AND risk_band != 'lapsed'", asOf.Format("2006-01-02"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var id string
+		var v float64
+		if err := rows.Scan(&id, &v); err != nil {
+			t.Fatal(err)
+		}
+		sql[id] = v
+	}
+	rows.Close()
+	w := models.NewWindow(asOf, time.UTC)
+	q, err := queries.On(conn).Text("features", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	args := append(m.args(w, "check", w.End), m.pAliveArgs(bg)...)
+	args = append(args, clickhouse.Named("buckets", 1), clickhouse.Named("bucket", 0), clickhouse.Named("keep_lapsed", 1))
+	frows, err := conn.Query(ctx, q, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer frows.Close()
+	var id string
+	var future uint64
+	x := make([]float64, len(churnFeatures))
+	dest := []any{&id}
+	for j := range x {
+		dest = append(dest, &x[j])
+	}
+	dest = append(dest, &future)
+	var n, worst int
+	var maxDiff float64
+	for frows.Next() {
+		if err := frows.Scan(dest...); err != nil {
+			t.Fatal(err)
+		}
+		v, ok := sql[id]
+		if !ok {
+			continue // lapsed
+		}
+		n++
+		if d := math.Abs(model.Predict(x) - v); d > maxDiff {
+			maxDiff = d
+		}
+		if d := math.Abs(model.Predict(x) - v); d > 1e-9 {
+			worst++
+		}
+	}
+	if err := frows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d scored members: largest |SQL - Go| probability difference %.3g", n, maxDiff)
+	if n != len(sql) || n == 0 {
+		t.Errorf("compared %d of %d scored members", n, len(sql))
+	}
+	if worst > 0 {
+		t.Errorf("%d members' SQL churn_probability differs from Model.Predict by more than 1e-9 (largest %.3g)", worst, maxDiff)
+	}
 }
