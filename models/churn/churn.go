@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
@@ -98,13 +99,17 @@ var queries = query.MustParse("churn", sqlSrc)
 // every member at as_of in ClickHouse. Features are as of each cut-off
 // (the tier is the member version valid then). Training and validation
 // rows are reservoir samples of at most models.churn.training_cap rows,
-// so memory is bounded.
+// so memory is bounded. The p_alive feature at as_of uses the BG/NBD fit
+// the clv run of the same as_of recorded (Deps: clv); BG/NBD is fitted
+// here only at the two earlier cut-offs, once each.
 //
-// model_metrics gets auc, baseline_auc (days since last order on the same
+// model_metrics gets bgnbd_fits (2) and bgnbd_fits_reused (1, clv's, the
+// run named in model_runs.dep_run_ids), auc, baseline_auc (days since last order on the same
 // validation rows), log_loss, brier, lift_top_decile, the calibration
 // table (calibration_<decile>_predicted / _observed / _count), base rates
 // and row counts; model_params the intercept and coefficients on the
-// standardised (std_coef_<feature>) and raw (coef_<feature>) scales.
+// standardised (std_coef_<feature>) and raw (coef_<feature>) scales, and
+// the reused fit's score_bgnbd_r, _alpha, _a and _b.
 type Churn struct {
 	cfg Params
 	clv *clv.CLV
@@ -122,10 +127,11 @@ type Churn struct {
 const churnBucketMembers = 500_000
 
 // New returns the churn model, or p's problems when it is invalid. Its
-// p_alive feature is the BG/NBD fit of purchases (the clv model, whose
-// FitPurchases is the one BG/NBD fit both models use) at each cut-off;
-// its tier feature ranks a member's source tier among tierNames (the
-// tiers model's levels in lower case, lowest first).
+// p_alive feature is the BG/NBD fit of purchases of the clv model: at
+// as_of the fit the clv run of the same as_of recorded (churn depends on
+// clv), at the training cut-offs before it purchases.FitPurchases, once
+// each; its tier feature ranks a member's source tier among tierNames
+// (the tiers model's levels in lower case, lowest first).
 func New(p Params, purchases *clv.CLV, tierNames []string) (*Churn, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
@@ -136,34 +142,109 @@ func New(p Params, purchases *clv.CLV, tierNames []string) (*Churn, error) {
 	return &Churn{cfg: p, clv: purchases, tierNames: tierNames, bucketMembers: churnBucketMembers}, nil
 }
 
-// purchaseModel fits BG/NBD at the cut-off of w for the p_alive feature
-// and returns its bound values. When the fit fails (too few repeat
-// buyers, no convergence) every member gets p_alive = 1, a constant the
-// regression gives no weight, and ok is false.
-func (m *Churn) purchaseModel(ctx context.Context, env models.Env, w models.Window) (args []any, ok bool, err error) {
-	bg := clv.BGNBDParams{R: 1, Alpha: 1, A: 1, B: 1}
-	fit, ferr := m.clv.FitPurchases(ctx, env, w)
-	if fit != nil && fit.BGNBD.Converged {
-		bg, ok = fit.BGNBD.Params, true
-	} else if ferr != nil && !errors.Is(ferr, clv.ErrTooFewCustomers) && !errors.Is(ferr, clv.ErrNotConverged) {
-		return nil, false, ferr
+// purchaseFit is the BG/NBD fit behind the p_alive feature at one
+// cut-off. Without a fit (ok false: too few repeat buyers, no
+// convergence) every member gets p_alive = 1, a constant the regression
+// gives no weight.
+type purchaseFit struct {
+	params clv.BGNBDParams
+	ok     bool
+}
+
+// fitPurchases fits BG/NBD on the order history up to the end of w
+// (clv's FitPurchases): churn's own fits, at its training cut-offs.
+func (m *Churn) fitPurchases(ctx context.Context, env models.Env, w models.Window) (purchaseFit, error) {
+	fit, err := m.clv.FitPurchases(ctx, env, w)
+	switch {
+	case fit != nil && fit.BGNBD.Converged:
+		return purchaseFit{params: fit.BGNBD.Params, ok: true}, nil
+	case err != nil && !errors.Is(err, clv.ErrTooFewCustomers) && !errors.Is(err, clv.ErrNotConverged):
+		return purchaseFit{}, fmt.Errorf("churn p_alive at %s: %w", w.Date(), err)
 	}
-	a := bg.A
-	if !ok {
-		a = 0 // p_alive = 1 for everyone
+	return purchaseFit{}, nil
+}
+
+// recordedPurchases returns the BG/NBD fit the clv run churn depends on
+// (env.Inputs["clv"], the run RunOne checked) recorded in model_params
+// for the as_of of w: the p_alive feature at as_of is exactly clv's, not
+// a refit. A clv run that recorded no fit (skipped for too few repeat
+// buyers) gives no fit, as a failed fit of churn's own would.
+func (m *Churn) recordedPurchases(ctx context.Context, env models.Env, w models.Window) (purchaseFit, error) {
+	dep, err := models.DepArgs(env, "clv")
+	if err != nil {
+		return purchaseFit{}, fmt.Errorf("churn p_alive at %s: %w", w.Date(), err)
+	}
+	args := w.Args(env.RunID, append(dep, clickhouse.Named("names", clv.PurchaseParamNames))...)
+	values := map[string]float64{}
+	err = queries.On(env.Conn).Each(ctx, "clv_fit", nil, args, func(r warehouse.Rows) error {
+		var k string
+		var v float64
+		if err := r.Scan(&k, &v); err != nil {
+			return err
+		}
+		values[k] = v
+		return nil
+	})
+	if err != nil {
+		return purchaseFit{}, fmt.Errorf("churn p_alive at %s: read the fit of clv run %s: %w", w.Date(), env.Inputs["clv"], err)
+	}
+	fit, err := recordedFit(values, m.clv.Unit().Days())
+	if err != nil {
+		return purchaseFit{}, fmt.Errorf("churn p_alive at %s: clv run %s: %w", w.Date(), env.Inputs["clv"], err)
+	}
+	return fit, nil
+}
+
+// recordedFit is the BG/NBD fit in values, a clv run's model_params
+// named clv.PurchaseParamNames: no fit when r, alpha, a and b are all
+// absent; an error wrapping ErrInvalidData when only some are, when one
+// is not a positive finite number, or when its time unit is not unitDays
+// days (the unit the p_alive expression divides ages by).
+func recordedFit(values map[string]float64, unitDays float64) (purchaseFit, error) {
+	names := []string{"r", "alpha", "a", "b"}
+	var missing []string
+	for _, n := range names {
+		if _, ok := values[n]; !ok {
+			missing = append(missing, n)
+		}
+	}
+	if len(missing) == len(names) {
+		return purchaseFit{}, nil
+	}
+	if len(missing) > 0 {
+		return purchaseFit{}, fmt.Errorf("recorded BG/NBD fit lacks %v: %w", missing, ErrInvalidData)
+	}
+	for _, n := range names {
+		if v := values[n]; !(v > 0) || math.IsInf(v, 0) {
+			return purchaseFit{}, fmt.Errorf("recorded BG/NBD %s = %g, want a positive finite number: %w", n, v, ErrInvalidData)
+		}
+	}
+	if u, ok := values["time_unit_days"]; !ok || u != unitDays {
+		return purchaseFit{}, fmt.Errorf("recorded BG/NBD fit is per %g days (time_unit_days), churn's p_alive needs %g (models.clv.time_unit): %w", u, unitDays, ErrInvalidData)
+	}
+	p := clv.BGNBDParams{R: values["r"], Alpha: values["alpha"], A: values["a"], B: values["b"]}
+	return purchaseFit{params: p, ok: true}, nil
+}
+
+// pAliveArgs are the bound values of the p_alive expression of f.
+func (m *Churn) pAliveArgs(f purchaseFit) []any {
+	bg := f.params
+	if !f.ok {
+		bg = clv.BGNBDParams{R: 1, Alpha: 1, A: 0, B: 1} // a = 0: p_alive = 1 for everyone
 	}
 	return []any{
 		clickhouse.Named("bg_r", bg.R), clickhouse.Named("bg_alpha", bg.Alpha),
-		clickhouse.Named("bg_a", a), clickhouse.Named("bg_b", bg.B),
+		clickhouse.Named("bg_a", bg.A), clickhouse.Named("bg_b", bg.B),
 		clickhouse.Named("bg_unit", m.clv.Unit().Days()),
-	}, ok, nil
+	}
 }
 
 // Name returns "churn".
 func (m *Churn) Name() string { return "churn" }
 
-// Deps returns nil: churn reads the raw views only.
-func (m *Churn) Deps() []string { return nil }
+// Deps returns clv: the p_alive feature at as_of uses the BG/NBD fit the
+// clv run of the same as_of recorded.
+func (m *Churn) Deps() []string { return []string{"clv"} }
 
 // churnRow is one sampled feature row with its label.
 type churnRow struct {
@@ -189,9 +270,9 @@ func (s churnSet) xy() ([][]float64, []bool) {
 	return x, y
 }
 
-// sample streams the feature rows at cut-off c with labels from the next
-// H days into a reservoir sample.
-func (m *Churn) sample(ctx context.Context, env models.Env, c time.Time, seed uint64) (churnSet, error) {
+// sample streams the feature rows at cut-off c, with p_alive from bg,
+// and labels from the next H days into a reservoir sample.
+func (m *Churn) sample(ctx context.Context, env models.Env, c time.Time, seed uint64, bg purchaseFit) (churnSet, error) {
 	w := models.NewWindow(c, env.Location)
 	label := models.NewWindow(c.AddDate(0, 0, m.cfg.HorizonDays), env.Location)
 	q, err := queries.On(env.Conn).Text("features", nil)
@@ -203,10 +284,6 @@ func (m *Churn) sample(ctx context.Context, env models.Env, c time.Time, seed ui
 	// engine order the coefficients differed in the fifth digit between
 	// ClickHouse versions and between one server and a cluster).
 	q += "\nORDER BY member_id"
-	bg, ok, err := m.purchaseModel(ctx, env, w)
-	if err != nil {
-		return churnSet{}, err
-	}
 	buckets, err := m.buckets(ctx, env)
 	if err != nil {
 		return churnSet{}, err
@@ -214,13 +291,13 @@ func (m *Churn) sample(ctx context.Context, env models.Env, c time.Time, seed ui
 	smp := NewSampler[churnRow](m.cfg.TrainingCap, seed)
 	var set churnSet
 	for b := uint64(0); b < buckets; b++ {
-		args := append(m.args(w, env.RunID, label.End), bg...)
+		args := append(m.args(w, env.RunID, label.End), m.pAliveArgs(bg)...)
 		args = append(args, clickhouse.Named("buckets", buckets), clickhouse.Named("bucket", b), clickhouse.Named("keep_lapsed", 0))
 		if err := m.stream(ctx, env.Conn, q, args, smp, &set); err != nil {
 			return churnSet{}, fmt.Errorf("churn features at %s: %w", w.Date(), err)
 		}
 	}
-	set.rows, set.members, set.pAlive, set.cutoff = smp.Items(), smp.Seen(), ok, c
+	set.rows, set.members, set.pAlive, set.cutoff = smp.Items(), smp.Seen(), bg.ok, c
 	return set, nil
 }
 
@@ -334,16 +411,35 @@ func (m *Churn) Run(ctx context.Context, env models.Env, asOf time.Time) (models
 		return models.Result{}, err
 	}
 	start := time.Now()
+	// p_alive at D is the fit of the clv run this run depends on; read
+	// first, so a missing or bad record fails before any work.
+	scoreFit, err := m.recordedPurchases(ctx, env, w)
+	if err != nil {
+		return fail(err)
+	}
+	metrics["bgnbd_fits_reused"], metrics["score_p_alive_fitted"] = 1, figures.Bool01(scoreFit.ok)
 	// Forward in time: fit at D-2H (labels to D-H), validate at D-H
-	// (labels to D), then refit at D-H for scoring.
-	train, err := m.sample(ctx, env, w.AsOf.AddDate(0, 0, -2*h), m.cfg.Seed)
+	// (labels to D), then refit at D-H for scoring. BG/NBD is fitted once
+	// at each of the two cut-offs, which clv does not fit.
+	trainCut, validCut := w.AsOf.AddDate(0, 0, -2*h), w.AsOf.AddDate(0, 0, -h)
+	fits := 0
+	sampleAt := func(c time.Time, seed uint64) (churnSet, error) {
+		bg, err := m.fitPurchases(ctx, env, models.NewWindow(c, env.Location))
+		if err != nil {
+			return churnSet{}, err
+		}
+		fits++
+		return m.sample(ctx, env, c, seed, bg)
+	}
+	train, err := sampleAt(trainCut, m.cfg.Seed)
 	if err != nil {
 		return models.Result{}, err
 	}
-	valid, err := m.sample(ctx, env, w.AsOf.AddDate(0, 0, -h), m.cfg.Seed+1)
+	valid, err := sampleAt(validCut, m.cfg.Seed+1)
 	if err != nil {
 		return models.Result{}, err
 	}
+	metrics["bgnbd_fits"] = float64(fits)
 	metrics["train_p_alive_fitted"], metrics["validation_p_alive_fitted"] = figures.Bool01(train.pAlive), figures.Bool01(valid.pAlive)
 	metrics["train_members"], metrics["train_rows"] = float64(train.members), float64(len(train.rows))
 	metrics["validation_members"], metrics["validation_rows"] = float64(valid.members), float64(len(valid.rows))
@@ -395,7 +491,7 @@ func (m *Churn) Run(ctx context.Context, env models.Env, asOf time.Time) (models
 	}
 	metrics["fit_seconds"] = time.Since(fitStart).Seconds()
 	scoreStart := time.Now()
-	n, cuts, err := m.score(ctx, env, w, model)
+	n, cuts, err := m.score(ctx, env, w, model, scoreFit)
 	if err != nil {
 		return models.Result{}, err
 	}
@@ -404,6 +500,10 @@ func (m *Churn) Run(ctx context.Context, env models.Env, asOf time.Time) (models
 	metrics["failed"] = 0
 	params := map[string]float64{"intercept_std": model.Intercept, "l2": best.L2, "horizon_days": float64(h),
 		"band_cut_medium": cuts[0], "band_cut_high": cuts[1], "band_cut_critical": cuts[2]}
+	if scoreFit.ok {
+		bg := scoreFit.params
+		params["score_bgnbd_r"], params["score_bgnbd_alpha"], params["score_bgnbd_a"], params["score_bgnbd_b"] = bg.R, bg.Alpha, bg.A, bg.B
+	}
 	intercept, raw := model.RawCoefficients()
 	params["intercept"] = intercept
 	for j, f := range churnFeatures {
@@ -415,12 +515,12 @@ func (m *Churn) Run(ctx context.Context, env models.Env, asOf time.Time) (models
 	return models.Result{Rows: map[string]uint64{"churn": n}, Metrics: figures.Finite(metrics), Params: figures.Finite(params)}, nil
 }
 
-// score writes the churn partition of w: the features at as_of through
-// scratch views, scored in ClickHouse with model's coefficients into a
+// score writes the churn partition of w: the features at as_of (p_alive
+// from bg) through scratch views, scored in ClickHouse with model's coefficients into a
 // scratch table; then the risk band cut points (fixed, or the configured
 // quantiles of the scored probabilities, lapsed buyers left out) and the
 // published rows with their bands. It returns the rows and the cut points.
-func (m *Churn) score(ctx context.Context, env models.Env, w models.Window, model *Model) (uint64, [3]float64, error) {
+func (m *Churn) score(ctx context.Context, env models.Env, w models.Window, model *Model, bg purchaseFit) (uint64, [3]float64, error) {
 	var cuts [3]float64
 	sc, err := queries.On(env.Conn).Scratch(ctx)
 	if err != nil {
@@ -431,19 +531,16 @@ func (m *Churn) score(ctx context.Context, env models.Env, w models.Window, mode
 	if err != nil {
 		return 0, cuts, err
 	}
-	bg, _, err := m.purchaseModel(ctx, env, w)
-	if err != nil {
-		return 0, cuts, err
-	}
 	buckets, err := m.buckets(ctx, env)
 	if err != nil {
 		return 0, cuts, err
 	}
+	// The fill query sums the groups' contributions in churnGroups order
+	// (TestChurnSQLGroups keeps them in step); their words are bound.
 	groups := churnGroups()
-	ga, gb, gw := make([]uint32, len(groups)), make([]uint32, len(groups)), make([]float64, len(groups))
 	hi, lo := make([]string, len(groups)), make([]string, len(groups))
 	for i, g := range groups {
-		ga[i], gb[i], gw[i], hi[i], lo[i] = uint32(g.a), uint32(g.b), g.w, g.hi, g.lo
+		hi[i], lo[i] = g.hi, g.lo
 	}
 	scored := sc.Table("scored")
 	tables := map[string]string{"scored": scored}
@@ -452,7 +549,7 @@ func (m *Churn) score(ctx context.Context, env models.Env, w models.Window, mode
 	}
 	for b := uint64(0); b < buckets; b++ {
 		view := sc.Table(fmt.Sprintf("features_%d", b))
-		args := append(m.args(w, env.RunID, w.End), bg...)
+		args := append(m.args(w, env.RunID, w.End), m.pAliveArgs(bg)...)
 		args = append(args, clickhouse.Named("buckets", buckets), clickhouse.Named("bucket", b), clickhouse.Named("keep_lapsed", 1))
 		if err := env.Conn.Exec(ctx, "CREATE VIEW "+view+" AS "+fq, args...); err != nil {
 			return 0, cuts, fmt.Errorf("churn features view: %w", err)
@@ -460,7 +557,6 @@ func (m *Churn) score(ctx context.Context, env models.Env, w models.Window, mode
 		args = append(args,
 			clickhouse.Named("coef", model.Coef), clickhouse.Named("means", model.Means), clickhouse.Named("sds", model.StdDevs),
 			clickhouse.Named("intercept", model.Intercept),
-			clickhouse.Named("group_a", ga), clickhouse.Named("group_b", gb), clickhouse.Named("group_w", gw),
 			clickhouse.Named("high_words", hi), clickhouse.Named("low_words", lo),
 			clickhouse.Named("lapsed_words", fmt.Sprintf("no paid order for over %d days", m.cfg.MaxInactiveDays)),
 		)

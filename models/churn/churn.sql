@@ -170,9 +170,11 @@ ANY LEFT JOIN
 -- contribution_j = coef_j * (x_j - mean_j) / sd_j on the standardised
 -- scale, churn_probability = 1 / (1 + exp(-(intercept + sum_j
 -- contribution_j))), into the scratch table {{scored}} (risk_band empty
--- but for lapsed buyers; publish sets it). Drivers: contributions are summed per group (@group_a,
--- @group_b, @group_w: a feature, or an event type's 30- and 90-day counts
--- together), ranked by size, and the three largest non-zero ones are put
+-- but for lapsed buyers; publish sets it). Drivers: contributions are summed per group (gc:
+-- a feature, or an event type's 30- and 90-day counts together, in the
+-- order of churnGroups; element by constant index, since a lambda that
+-- captured the contrib array copied it per element and cost 7x the rest
+-- of the query), ranked by size, and the three largest non-zero ones are put
 -- in words: above or below the training mean (the group's summed
 -- standardised value) and whether it raises or lowers the risk. Lapsed
 -- buyers (recency_days > @max_inactive > 0) are not scored: probability
@@ -202,8 +204,14 @@ FROM
         arrayMap((v, mu, sd) -> (v - mu) / sd, f, @means, @sds) AS z,
         arrayMap((c, v) -> c * v, @coef, z) AS contrib,
         1 / (1 + exp(-(@intercept + arraySum(contrib)))) AS prob,
-        arrayMap((a, b, w) -> contrib[a] + w * contrib[b], @group_a, @group_b, @group_w) AS gc,
-        arrayMap((a, b, w) -> z[a] + w * z[b], @group_a, @group_b, @group_w) AS gz,
+        [contrib[1], contrib[2], contrib[3], contrib[4], contrib[5], contrib[6], contrib[7],
+         contrib[8], contrib[9], contrib[10] + contrib[11], contrib[12] + contrib[13], contrib[14] + contrib[15], contrib[16] + contrib[17], contrib[18] + contrib[19],
+         contrib[20] + contrib[21], contrib[22] + contrib[23], contrib[24] + contrib[25], contrib[26] + contrib[27], contrib[28] + contrib[29], contrib[30] + contrib[31], contrib[32] + contrib[33],
+         contrib[34] + contrib[35], contrib[36], contrib[37], contrib[38], contrib[39]] AS gc,
+        [z[1], z[2], z[3], z[4], z[5], z[6], z[7],
+         z[8], z[9], z[10] + z[11], z[12] + z[13], z[14] + z[15], z[16] + z[17], z[18] + z[19],
+         z[20] + z[21], z[22] + z[23], z[24] + z[25], z[26] + z[27], z[28] + z[29], z[30] + z[31], z[32] + z[33],
+         z[34] + z[35], z[36], z[37], z[38], z[39]] AS gz,
         arraySort((i, c) -> (-abs(c), i), arrayEnumerate(gc), gc) AS ranked,
         ranked[1] AS i1, ranked[2] AS i2, ranked[3] AS i3,
         @max_inactive > 0 AND recency_days > @max_inactive AS lapsed
@@ -245,6 +253,12 @@ SELECT as_of, member_id, churn_probability,
         churn_probability >= @band_medium, 'medium', 'low')),
     driver_1, driver_2, driver_3, recency_days, run_id
 FROM {{scored}}
+
+-- name: clv_fit
+-- The BG/NBD fit the clv run @dep_clv recorded for as_of (@names:
+-- clv.PurchaseParamNames): p_alive at as_of uses exactly these values.
+SELECT name, value FROM model_params
+WHERE model = 'clv' AND as_of = toDate(@as_of) AND run_id = @dep_clv AND has(@names, name)
 
 -- name: members
 -- Members, to choose the number of buckets.

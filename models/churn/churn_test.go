@@ -2,6 +2,7 @@ package churn
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"regexp"
 	"slices"
@@ -45,6 +46,42 @@ func TestChurnSQLFeatureOrder(t *testing.T) {
 	}
 	if strings.Join(cols, ",") != strings.Join(churnFeatures, ",") {
 		t.Errorf("features query columns = %v\nwant %v", cols, churnFeatures)
+	}
+}
+
+// TestChurnSQLGroups keeps the fill query's group sums gc (of contrib)
+// and gz (of z) in the order and pairing of churnGroups, whose words
+// are bound beside them.
+func TestChurnSQLGroups(t *testing.T) {
+	t.Parallel()
+	qs, err := queries.Sources()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, arr := range []string{"contrib", "z"} {
+		var want []string
+		for _, g := range churnGroups() {
+			switch {
+			case g.a == g.b && g.w == 0:
+				want = append(want, fmt.Sprintf("%s[%d]", arr, g.a))
+			case g.w == 1:
+				want = append(want, fmt.Sprintf("%s[%d] + %s[%d]", arr, g.a, arr, g.b))
+			default:
+				t.Fatalf("group %+v: the fill query sums single features or pairs of weight 1", g)
+			}
+		}
+		name := map[string]string{"contrib": "gc", "z": "gz"}[arr]
+		m := regexp.MustCompile(`\[(` + arr + `\[[^A]*)\] AS ` + name + `\b`).FindStringSubmatch(qs["fill"])
+		if m == nil {
+			t.Fatalf("fill query has no array %s of %s", name, arr)
+		}
+		var got []string
+		for _, s := range strings.Split(m[1], ",") {
+			got = append(got, strings.TrimSpace(s))
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("fill array %s = %v\nwant %v", name, got, want)
+		}
 	}
 }
 
@@ -106,7 +143,7 @@ func TestChurnForwardValidationIntegration(t *testing.T) {
 		},
 	}, func(t *testing.T, conn warehouse.Conn) {
 		m := churnFixtureModel(t)
-		res, err := models.RunOne(context.Background(), m, models.Env{Conn: conn, Location: time.UTC, RunID: "f"}, modeltest.AsOf(t, "2024-06-30"))
+		res, err := runWithCLV(t, conn, m, "f", modeltest.AsOf(t, "2024-06-30"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -147,7 +184,7 @@ func TestChurnTierAtCutoffIntegration(t *testing.T) {
 		},
 	}, func(t *testing.T, conn warehouse.Conn) {
 		m := churnFixtureModel(t)
-		set, err := m.sample(context.Background(), models.Env{Conn: conn, Location: time.UTC, RunID: "t"}, modeltest.AsOf(t, "2024-05-31"), 1)
+		set, err := m.sample(context.Background(), models.Env{Conn: conn, Location: time.UTC, RunID: "t"}, modeltest.AsOf(t, "2024-05-31"), 1, purchaseFit{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -10,7 +10,6 @@ import (
 	"github.com/memberlytics/memberlytics/internal/testkit/chtest"
 	"github.com/memberlytics/memberlytics/internal/testkit/genload"
 	"github.com/memberlytics/memberlytics/internal/testkit/modeltest"
-	"github.com/memberlytics/memberlytics/models"
 )
 
 // TestChurnIgnoresLaterDataIntegration: orders and events loaded after
@@ -25,7 +24,7 @@ func TestChurnIgnoresLaterDataIntegration(t *testing.T) {
 	ctx := context.Background()
 	scores := `SELECT concat(toString(count()), '/', toString(sum(cityHash64(member_id, toString(churn_probability), risk_band, driver_1))))
 		FROM churn WHERE as_of = '2025-06-30'`
-	if _, err := models.RunOne(ctx, m, modeltest.Env(conn, "before"), asOf); err != nil {
+	if _, err := runWithCLV(t, conn, m, "before", asOf); err != nil {
 		t.Fatal(err)
 	}
 	before, beforeScores := modeltest.Params(t, conn, "churn", asOf), chtest.QueryString(t, conn, scores)
@@ -38,7 +37,7 @@ func TestChurnIgnoresLaterDataIntegration(t *testing.T) {
 	if err := genload.Events(ctx, conn, dir, genload.NotBefore(cut)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := models.RunOne(ctx, m, modeltest.Env(conn, "after"), asOf); err != nil {
+	if _, err := runWithCLV(t, conn, m, "after", asOf); err != nil {
 		t.Fatal(err)
 	}
 	after, afterScores := modeltest.Params(t, conn, "churn", asOf), chtest.QueryString(t, conn, scores)
@@ -68,7 +67,7 @@ func TestChurnIntegration(t *testing.T) {
 	asOf := modeltest.AsOf(t, "2025-12-31")
 	m := newTestChurn(t)
 	m.bucketMembers = 6000 // 4 hash buckets of the 20,000 Members: every member is scored once
-	res, err := models.RunOne(ctx, m, modeltest.Env(conn, "c1"), asOf)
+	res, err := runWithCLV(t, conn, m, "c1", asOf)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,9 +146,8 @@ func TestChurnIntegration(t *testing.T) {
 func TestChurnFailureIntegration(t *testing.T) {
 	t.Parallel()
 	conn, _ := modeltest.LoadedDB(t, genload.Before(time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC)))
-	ctx := context.Background()
 	asOf := modeltest.AsOf(t, "2024-05-31") // fit cut-off 2023-12-03: no orders yet
-	_, err := models.RunOne(ctx, newTestChurn(t), modeltest.Env(conn, "bad"), asOf)
+	_, err := runWithCLV(t, conn, newTestChurn(t), "bad", asOf)
 	if err == nil {
 		t.Fatal("churn run without a validation window succeeded")
 	}

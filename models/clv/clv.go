@@ -40,8 +40,9 @@ var queries = query.MustParse("clv", sqlSrc)
 // the fit diagnostics to model_metrics. A fit that does not converge, too
 // few repeat buyers, or a frequency-spend correlation above
 // models.clv.max_spend_correlation fail the run: the failure and its
-// figures are recorded in model_metrics (failed = 1) and the clv table is
-// left as it was. Too few repeat buyers and the correlation check are
+// figures are recorded in model_metrics (failed = 1), a converged BG/NBD
+// fit in model_params (PurchaseParams, which churn depends on), and the
+// clv table is left as it was. Too few repeat buyers and the correlation check are
 // preconditions (models.ErrPrecondition): models.RunOne records such a run
 // as skipped, and member_profile's clv column is NULL for the date. Go
 // holds only distinct tuples, never one row per member.
@@ -118,21 +119,40 @@ func (f *CLVFit) Metrics() map[string]float64 {
 	return out
 }
 
-// Params returns the fitted parameters for model_params.
+// Params returns the fitted parameters for model_params: PurchaseParams
+// and the Gamma-Gamma ones (p, q, v, se_p, se_q, se_v).
 func (f *CLVFit) Params() map[string]float64 {
-	b, s := f.BGNBD.Params, f.Spend.Params
-	se, sse := f.BGNBD.StdErrLog, f.Spend.StdErrLog
+	out := f.PurchaseParams()
+	s, sse := f.Spend.Params, f.Spend.StdErrLog
+	for k, v := range map[string]float64{
+		"p": s.P, "q": s.Q, "v": s.V,
+		// Delta-method standard errors from the log-parameter ones.
+		"se_p": s.P * sse[0], "se_q": (s.Q - 1) * sse[1], "se_v": s.V * sse[2],
+	} {
+		out[k] = v
+	}
+	return out
+}
+
+// PurchaseParams returns the BG/NBD part of Params: r, alpha, a, b (rates
+// per time_unit_days days), log_likelihood, members and the standard
+// errors se_r, se_alpha, se_a, se_b. The churn model reads r, alpha, a, b
+// and time_unit_days of the clv run of its as_of (PurchaseParamNames).
+func (f *CLVFit) PurchaseParams() map[string]float64 {
+	b, se := f.BGNBD.Params, f.BGNBD.StdErrLog
 	return map[string]float64{
 		"r": b.R, "alpha": b.Alpha, "a": b.A, "b": b.B,
-		"p": s.P, "q": s.Q, "v": s.V,
 		"log_likelihood": f.BGNBD.LogLikelihood,
 		"time_unit_days": f.Unit.Days(),
 		"members":        float64(f.BGNBD.Customers),
 		// Delta-method standard errors from the log-parameter ones.
 		"se_r": b.R * se[0], "se_alpha": b.Alpha * se[1], "se_a": b.A * se[2], "se_b": b.B * se[3],
-		"se_p": s.P * sse[0], "se_q": (s.Q - 1) * sse[1], "se_v": s.V * sse[2],
 	}
 }
+
+// PurchaseParamNames are the model_params names of a clv run's BG/NBD fit
+// that another model's P(alive) needs: r, alpha, a, b and time_unit_days.
+var PurchaseParamNames = []string{"r", "alpha", "a", "b", "time_unit_days"}
 
 // Run fits the models for asOf and writes its partition of clv.
 func (m *CLV) Run(ctx context.Context, env models.Env, asOf time.Time) (models.Result, error) {
@@ -156,6 +176,13 @@ func (m *CLV) Run(ctx context.Context, env models.Env, asOf time.Time) (models.R
 		}
 		if rerr := models.RecordMetrics(ctx, env.Conn, m.Name(), w.AsOf, env.RunID, figures.Finite(metrics)); rerr != nil {
 			err = errors.Join(err, rerr)
+		}
+		// A converged BG/NBD fit is recorded even when the spend model
+		// stops the run: churn's p_alive at this as_of reads it.
+		if fit != nil && fit.BGNBD.Converged {
+			if rerr := models.RecordParams(ctx, env.Conn, m.Name(), w.AsOf, env.RunID, figures.Finite(fit.PurchaseParams())); rerr != nil {
+				err = errors.Join(err, rerr)
+			}
 		}
 		log.Error("clv fit failed; clv table left unchanged", "err", err)
 		if errors.Is(err, ErrTooFewCustomers) {
@@ -209,8 +236,9 @@ func (m *CLV) Run(ctx context.Context, env models.Env, asOf time.Time) (models.R
 // FitPurchases fits BG/NBD alone on the members' order history up to the
 // end of w (member statistics in a scratch table dropped on return): the
 // purchase model the clv run fits with Gamma-Gamma, and churn's p_alive
-// feature at each of its cut-offs. On a fit failure it returns the
-// partial fit (nil before any fit ran) with the error.
+// feature at its training cut-offs before as_of (at as_of churn reads the
+// fit this model's run recorded). On a fit failure it returns the partial
+// fit (nil before any fit ran) with the error.
 func (m *CLV) FitPurchases(ctx context.Context, env models.Env, w models.Window) (*CLVFit, error) {
 	q := queries.On(env.Conn)
 	sc, err := q.Scratch(ctx)

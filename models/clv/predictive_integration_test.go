@@ -172,13 +172,15 @@ func TestCLVFailuresIntegration(t *testing.T) {
 		model  *CLV
 		want   error
 		metric string // recorded with the failure
+		run    string
+		fit    bool // the BG/NBD fit converged and is recorded in model_params
 	}{
-		{"too few repeat buyers", newTestCLV(t, func(c *Params) { c.MinRepeatBuyers = 1 << 30 }), ErrTooFewCustomers, "repeat_buyers"},
-		{"spend correlation", newTestCLV(t, func(c *Params) { c.MaxSpendCorrelation = 1e-9 }), models.ErrPrecondition, "spend_frequency_correlation"},
-		{"not converged", notConverged, ErrNotConverged, "bgnbd_grad_norm"},
+		{"too few repeat buyers", newTestCLV(t, func(c *Params) { c.MinRepeatBuyers = 1 << 30 }), ErrTooFewCustomers, "repeat_buyers", "bad1", false},
+		{"spend correlation", newTestCLV(t, func(c *Params) { c.MaxSpendCorrelation = 1e-9 }), models.ErrPrecondition, "spend_frequency_correlation", "bad2", true},
+		{"not converged", notConverged, ErrNotConverged, "bgnbd_grad_norm", "bad3", false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := models.RunOne(ctx, c.model, modeltest.Env(conn, "bad"), asOf)
+			_, err := models.RunOne(ctx, c.model, modeltest.Env(conn, c.run), asOf)
 			if !errors.Is(err, c.want) {
 				t.Fatalf("err = %v, want %v", err, c.want)
 			}
@@ -193,7 +195,7 @@ func TestCLVFailuresIntegration(t *testing.T) {
 			if n := chtest.QueryUint(t, conn, "SELECT count() FROM clv WHERE as_of = '2024-12-31' AND run_id = 'good'"); n != rowsGood {
 				t.Errorf("clv partition has %d rows of the good run after a failed run, want %d", n, rowsGood)
 			}
-			if n := chtest.QueryUint(t, conn, "SELECT count() FROM clv WHERE run_id = 'bad'"); n != 0 {
+			if n := chtest.QueryUint(t, conn, "SELECT count() FROM clv WHERE run_id = ?", c.run); n != 0 {
 				t.Errorf("failed run wrote %d clv rows", n)
 			}
 			// A precondition (too few repeat buyers, the correlation) is a
@@ -209,8 +211,19 @@ func TestCLVFailuresIntegration(t *testing.T) {
 			if rerr != nil {
 				t.Fatal(rerr)
 			}
-			if r := runs["clv"]; r.Status != wantStatus || r.RunID != "bad" || r.Reason == "" {
+			if r := runs["clv"]; r.Status != wantStatus || r.RunID != c.run || r.Reason == "" {
 				t.Errorf("model_runs clv = %+v, want status %s with a reason", r, wantStatus)
+			}
+			// A converged BG/NBD fit is recorded whatever stopped the run
+			// after it: churn's p_alive at this as_of reads it.
+			params := modeltest.KeyValues(t, conn, "SELECT name, value FROM model_params WHERE model = 'clv' AND as_of = '2024-12-31' AND run_id = ?", c.run)
+			for _, n := range PurchaseParamNames {
+				if _, ok := params[n]; ok != c.fit {
+					t.Errorf("model_params of run %s has %s: %v, want %v (%v)", c.run, n, ok, c.fit, params)
+				}
+			}
+			if _, ok := params["p"]; ok {
+				t.Errorf("model_params of failed run %s has the spend model's p", c.run)
 			}
 		})
 	}
