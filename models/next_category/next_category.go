@@ -61,7 +61,11 @@ func (p Params) Validate() error {
 }
 
 // NextCategory is the next_category model.
-type NextCategory struct{ p Params }
+type NextCategory struct {
+	p Params
+	// cells overrides predictCells when not 0 (tests force chunks).
+	cells uint64
+}
 
 // New returns the model, or an error naming the bad key when p is invalid.
 func New(p Params) (*NextCategory, error) {
@@ -147,19 +151,47 @@ func (m *NextCategory) args(w models.Window, runID string, from, to time.Time) [
 	)
 }
 
-// fit fills the history, pairs, lift and predict scratch tables of sc
-// from the orders in [from, to) and returns their names.
+// predictCells bounds the score vectors one predict_fill chunk holds
+// (members x categories, 8 bytes each plus the aggregation's overhead):
+// about 20M cells keeps a chunk near a few hundred MiB.
+const predictCells = 20_000_000
+
+// fit fills the history, cats, pairs, lift and predict scratch tables of
+// sc from the orders in [from, to) and returns their names. The scores
+// are computed in chunks of members (by member hash) so the query's
+// memory does not grow with the number of members.
 func (m *NextCategory) fit(ctx context.Context, q *query.Q, sc *query.Work, w models.Window, runID string, from, to time.Time) (query.Tables, error) {
 	t := query.Tables{}
-	for _, s := range []string{"history", "pairs", "lift", "predict"} {
+	for _, s := range []string{"history", "cats", "pairs", "lift", "predict"} {
 		t[s] = sc.Table(s)
 	}
 	args := m.args(w, runID, from, to)
-	for _, s := range []string{"history", "pairs", "lift", "predict"} {
+	for _, s := range []string{"history", "cats", "pairs", "lift"} {
 		if err := q.Exec(ctx, s+"_create", t, args...); err != nil {
 			return nil, err
 		}
 		if err := q.Exec(ctx, s+"_fill", t, args...); err != nil {
+			return nil, err
+		}
+	}
+	if err := q.Exec(ctx, "predict_create", t, args...); err != nil {
+		return nil, err
+	}
+	var members, cats uint64
+	if err := q.Row(ctx, "sizes", t, nil, &members, &cats); err != nil {
+		return nil, err
+	}
+	cells := uint64(predictCells)
+	if m.cells > 0 {
+		cells = m.cells
+	}
+	chunks := (members*cats + cells - 1) / cells
+	if chunks < 1 {
+		chunks = 1
+	}
+	for c := uint64(0); c < chunks; c++ {
+		a := append(args[:len(args):len(args)], clickhouse.Named("chunks", chunks), clickhouse.Named("chunk", c))
+		if err := q.Exec(ctx, "predict_fill", t, a...); err != nil {
 			return nil, err
 		}
 	}
