@@ -139,8 +139,8 @@ func (m *CategoryAffinity) Run(ctx context.Context, env models.Env, asOf time.Ti
 		return models.Result{}, fmt.Errorf("category_affinity: %w", err)
 	}
 	defer sc.Drop()
-	t := query.Tables{"base": sc.Table("base"), "scored": sc.Table("scored")}
-	for _, step := range []string{"base_create", "base_fill", "scored_create", "scored_fill"} {
+	t := query.Tables{"base": sc.Table("base"), "pop": sc.Table("pop")}
+	for _, step := range []string{"base_create", "base_fill", "pop_create", "pop_fill"} {
 		if err := q.Exec(ctx, step, t, args...); err != nil {
 			return models.Result{}, fmt.Errorf("category_affinity: %w", err)
 		}
