@@ -14,6 +14,9 @@
 # on the same server (best of three), recorded as category.<model>.x_baseline
 # (bench_ratio). Goal: category_affinity under 10x.
 #
+# BENCH_CATEGORY_MODELS="next_category" times only those models. Each run
+# prints a checksum of its output partition (every column but run_id):
+# equal checksums before and after a change mean equal rows.
 # BENCH_BEFORE_BIN=path times that build too (e.g. the code before a
 # change), just before this one, on the same data. When the server logs
 # queries (log_queries = 1 and a <query_log> section), each run also prints
@@ -56,7 +59,7 @@ if [ "$(ch "SELECT value FROM system.settings WHERE name = 'log_queries'")" = 1 
 fi
 
 # query_log SINCE: after the queries since SINCE (epoch seconds) are
-# flushed, the peak memory_usage among them in MiB, and with
+# flushed, prints the peak memory_usage among them in MiB, and with
 # BENCH_CATEGORY_PROFILE=1 one line per query.
 query_log() {
   ch "SYSTEM FLUSH LOGS" 2>/dev/null || sleep 8
@@ -67,7 +70,7 @@ query_log() {
         FROM system.query_log WHERE $where AND query_duration_ms >= 200 ORDER BY event_time, query_duration_ms FORMAT TSV" |
       awk -F'\t' '{printf "    %7.2f s %11d rows %6d MiB  %s\n", $1, $2, $3, $4}'
   fi
-  ch "SELECT round(max(memory_usage) / 1048576) FROM system.query_log WHERE $where"
+  echo "        peak query memory $(ch "SELECT round(max(memory_usage) / 1048576) FROM system.query_log WHERE $where") MiB"
 }
 
 # run_model BIN LABEL MODEL: times one run and prints it against base.
@@ -79,17 +82,19 @@ run_model() {
   t=$(echo "$(date +%s.%N) - $s" | bc)
   rm -f /tmp/bench-category.$$
   rows=$(ch "SELECT groupArray(concat(metric, '=', toString(round(value, 3)))) FROM model_metrics WHERE as_of = '$AS_OF' AND model = '$model' AND (metric LIKE 'rows_%' OR metric LIKE '%hit_at_3')")
-  printf '%-7s %-18s %8.2f s  (%6.1fx baseline, load %s)  %s %s\n' "$label" "$model" "$t" "$(echo "$t / $base" | bc -l)" \
-    "$(cut -d' ' -f1 /proc/loadavg)" "$rows" "$status"
+  cols=$(ch "SELECT arrayStringConcat(groupArray(name), ', ') FROM system.columns WHERE database = '$DB' AND table = '$model' AND name != 'run_id'")
+  sum=$(ch "SELECT toString(sum(cityHash64(toString(tuple($cols))))) FROM $model WHERE as_of = '$AS_OF'")
+  printf '%-7s %-18s %8.2f s  (%6.1fx baseline, load %s)  %s %s checksum %s\n' "$label" "$model" "$t" "$(echo "$t / $base" | bc -l)" \
+    "$(cut -d' ' -f1 /proc/loadavg)" "$rows" "$status" "$sum"
   if [ "$logged" = 1 ]; then
-    echo "        peak query memory $(query_log "$since") MiB"
+    query_log "$since"
   fi
   if [ "$label" = after ] && [ "$status" = ok ]; then
     bench_ratio "category.$model.x_baseline" "$(echo "$t / $base" | bc -l)" lower
   fi
 }
 
-for model in category_affinity next_category; do
+for model in ${BENCH_CATEGORY_MODELS:-category_affinity next_category}; do
   if [ -n "${BENCH_BEFORE_BIN:-}" ]; then
     run_model "$BENCH_BEFORE_BIN" before "$model"
   fi

@@ -56,7 +56,11 @@ ARRAY JOIN arrayFilter(x -> x.1 = 0 OR x.2 != '',
      (toUInt8(2), if(category_l2 = '', '', concat(category_l1, '/', category_l2))),
      (toUInt8(3), if(category_l3 = '', '', concat(category_l1, '/', category_l2, '/', category_l3)))]) AS c
 GROUP BY member_id, level, category
-SETTINGS distributed_product_mode = 'local', distributed_group_by_no_merge = 1
+-- Over 2 GB of aggregation state (half the default 4 GiB per-query limit;
+-- about 3.7 GiB at 1M members / 14M lines) spills to disk instead of
+-- failing.
+SETTINGS distributed_product_mode = 'local', distributed_group_by_no_merge = 1,
+    max_bytes_before_external_group_by = 2000000000
 
 -- name: pop_create
 CREATE TABLE {{pop}} (level UInt8, category String, population_share Float64) ENGINE = Memory
@@ -68,10 +72,14 @@ INSERT INTO {{pop}} (level, category, population_share)
 SELECT level, category, sum(orders) / (SELECT sum(orders) FROM {{base}} WHERE level = 0)
 FROM {{base}} WHERE level > 0 GROUP BY level, category
 
+-- name: base_rows
+SELECT count() FROM {{base}}
+
 -- name: fill
--- One pass over {{base}} grouped by member (the only large GROUP BY; pop
--- is the one JOIN, with a small right side): each member's categories
--- as arrays, then one row per category.
+-- The members with cityHash64(member_id) % @chunks = @chunk, grouped by
+-- member (the only large GROUP BY; pop is the one JOIN, with a small
+-- right side): each member's categories as arrays, then one row per
+-- category. Run once per chunk so the arrays of one query stay bounded.
 --
 -- Shares of the member's level-0 totals; affinity_index = order_share /
 -- population_share. The index reads orders, not spend: on generated data
@@ -130,6 +138,7 @@ FROM
                     FROM
                     (
                         SELECT member_id, level, category, orders, spend, last_at FROM {{base}}
+                        WHERE cityHash64(member_id) % @chunks = @chunk
                     ) AS b
                     ANY LEFT JOIN (SELECT level, category, population_share FROM {{pop}}) AS p USING (level, category)
                     GROUP BY member_id
