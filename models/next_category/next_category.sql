@@ -43,7 +43,10 @@ FROM
 )
 WHERE category != ''
 GROUP BY member_id, category
-SETTINGS distributed_product_mode = 'local', distributed_group_by_no_merge = 1
+-- Over 2 GB of aggregation state (half the default 4 GiB per-query limit)
+-- spills to disk instead of failing.
+SETTINGS distributed_product_mode = 'local', distributed_group_by_no_merge = 1,
+    max_bytes_before_external_group_by = 2000000000
 
 -- name: cats_create
 CREATE TABLE {{cats}} (cid UInt32, category String, members UInt64) ENGINE = Memory
@@ -68,6 +71,9 @@ CREATE TABLE {{pairs}} (a UInt32, b UInt32, members UInt64) ENGINE = Memory
 -- Each member's ordered pairs of category numbers, packed into one UInt64
 -- (a x 2^32 + b): 8 bytes a pair, however long the names, so the
 -- quadratic expansion stays small (a member with k categories has k^2).
+-- Run once per chunk of members (cityHash64(member_id) % @chunks =
+-- @chunk); lift_fill adds the chunks' counts and applies
+-- @min_pair_members.
 INSERT INTO {{pairs}} (a, b, members)
 SELECT toUInt32(intDiv(ab, 4294967296)), toUInt32(ab % 4294967296), count() AS n
 FROM
@@ -78,7 +84,11 @@ FROM
     FROM
     (
         SELECT member_id, groupArray(cid) AS cs, groupArray(orders) AS ords
-        FROM (SELECT member_id, category, orders FROM {{history}}) AS h
+        FROM
+        (
+            SELECT member_id, category, orders FROM {{history}}
+            WHERE cityHash64(member_id) % @chunks = @chunk
+        ) AS h
         ANY LEFT JOIN (SELECT category, cid FROM {{cats}}) AS c USING (category)
         GROUP BY member_id
     )
@@ -87,7 +97,6 @@ FROM
     WHERE length(ords) = length(cs)
 )
 GROUP BY ab
-HAVING n >= @min_pair_members
 
 -- name: lift_create
 CREATE TABLE {{lift}} (a UInt32, lift Array(Float64)) ENGINE = Memory
@@ -109,7 +118,11 @@ FROM
                 SELECT cid AS a, arrayJoin(arrayMap(i -> toUInt32(i + 1), range(toUInt64((SELECT count() FROM {{cats}}))))) AS b
                 FROM {{cats}}
             ) AS ab
-            ANY LEFT JOIN (SELECT a, b, members FROM {{pairs}}) AS p USING (a, b)
+            ANY LEFT JOIN
+            (
+                SELECT a, b, n AS members
+                FROM (SELECT a, b, sum(members) AS n FROM {{pairs}} GROUP BY a, b HAVING n >= @min_pair_members)
+            ) AS p USING (a, b)
         ) AS abp
         ANY LEFT JOIN (SELECT cid AS a, members AS na FROM {{cats}}) AS ca USING (a)
     ) AS pa
@@ -121,8 +134,9 @@ GROUP BY a
 CREATE TABLE {{predict}} (member_id String, rank UInt8, category String, score Float64) ENGINE = Memory
 
 -- name: sizes
--- Members and categories of the history: the score vectors of one
--- predict_fill chunk take members x categories cells.
+-- Members and categories of the history: pairs_fill holds the category
+-- arrays of its chunk's members, the score vectors of one predict_fill
+-- chunk take members x categories cells.
 SELECT toUInt64(uniqExact(member_id)), toUInt64((SELECT count() FROM {{cats}})) FROM {{history}}
 
 -- name: predict_fill

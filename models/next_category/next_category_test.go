@@ -121,8 +121,8 @@ func loadFixture(t *testing.T, conn warehouse.Conn) {
 // orders: m3 (beauty, fashion) gets beauty 1.778 (lift(beauty, beauty)
 // 0.444 + lift(fashion, beauty) 1.333), home 1.556, fashion 1.333; m4
 // (home x2) beauty 1.778, fashion 1.333, home 0.889.
-// cells, when not 0, bounds the score cells of one predict chunk (so 1
-// scores each member in a chunk of its own).
+// cells, when not 0, bounds the members of one pairs chunk and the score
+// cells of one predict chunk (so 1 gives each member chunks of its own).
 func checkFixture(t *testing.T, conn warehouse.Conn, cells uint64) {
 	t.Helper()
 	ctx := context.Background()
@@ -169,9 +169,9 @@ func TestNextCategoryIntegration(t *testing.T) {
 	}
 }
 
-// TestChunkedPredictIntegration: scoring the members in chunks by member
-// hash (one cell a chunk: as many chunks as members x categories) gives
-// the same rows, on both engines.
+// TestChunkedPredictIntegration: counting pairs and scoring the members
+// in chunks by member hash (one member a pairs chunk, one cell a scores
+// chunk) gives the same rows, on both engines.
 func TestChunkedPredictIntegration(t *testing.T) {
 	t.Parallel()
 	for _, e := range chtest.Engines(t) {
