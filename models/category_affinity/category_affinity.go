@@ -82,8 +82,17 @@ func checkPath(path string) error {
 	return nil
 }
 
+// fillRows bounds the base rows one fill chunk groups by member: the
+// member arrays take a few hundred bytes a row on ClickHouse 18.16, so
+// 1.5M rows keep a chunk near 1 GiB.
+const fillRows = 1_500_000
+
 // CategoryAffinity is the category_affinity model.
-type CategoryAffinity struct{ p Params }
+type CategoryAffinity struct {
+	p Params
+	// rows overrides fillRows when not 0 (tests force chunks).
+	rows uint64
+}
 
 // New returns the model, or an error naming the bad key when p is invalid.
 func New(p Params) (*CategoryAffinity, error) {
@@ -139,17 +148,29 @@ func (m *CategoryAffinity) Run(ctx context.Context, env models.Env, asOf time.Ti
 		return models.Result{}, fmt.Errorf("category_affinity: %w", err)
 	}
 	defer sc.Drop()
-	t := query.Tables{"base": sc.Table("base"), "scored": sc.Table("scored")}
-	for _, step := range []string{"base_create", "base_fill", "scored_create", "scored_fill"} {
+	t := query.Tables{"base": sc.Table("base"), "pop": sc.Table("pop")}
+	for _, step := range []string{"base_create", "base_fill", "pop_create", "pop_fill"} {
 		if err := q.Exec(ctx, step, t, args...); err != nil {
 			return models.Result{}, fmt.Errorf("category_affinity: %w", err)
 		}
 	}
+	var rows uint64
+	if err := q.Row(ctx, "base_rows", t, nil, &rows); err != nil {
+		return models.Result{}, fmt.Errorf("category_affinity: %w", err)
+	}
+	per := uint64(fillRows)
+	if m.rows > 0 {
+		per = m.rows
+	}
+	chunks := max((rows+per-1)/per, 1)
 	res := models.Result{Rows: map[string]uint64{}, Metrics: map[string]float64{}}
 	n, err := q.Stage(ctx, "category_affinity", w.AsOf, func(stage string) error {
 		t["stage"] = stage
-		if err := q.Exec(ctx, "fill", t, args...); err != nil {
-			return err
+		for c := uint64(0); c < chunks; c++ {
+			a := append(args[:len(args):len(args)], clickhouse.Named("chunks", chunks), clickhouse.Named("chunk", c))
+			if err := q.Exec(ctx, "fill", t, a...); err != nil {
+				return err
+			}
 		}
 		var members, pref1, pref3, gaps float64
 		if err := q.Row(ctx, "summary", t, nil, &members, &pref1, &pref3, &gaps); err != nil {

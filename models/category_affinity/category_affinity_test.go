@@ -179,12 +179,14 @@ func fixtureModel(t *testing.T) *CategoryAffinity {
 
 // checkFixture runs the model twice for one as_of on conn and compares
 // the published rows with fixtureWant: the second run replaces the
-// partition (same rows, its run id).
-func checkFixture(t *testing.T, conn warehouse.Conn) {
+// partition (same rows, its run id). rows, when not 0, bounds the base
+// rows of one fill chunk.
+func checkFixture(t *testing.T, conn warehouse.Conn, rows uint64) {
 	t.Helper()
 	ctx := context.Background()
 	loadFixture(t, conn)
 	m := fixtureModel(t)
+	m.rows = rows
 	day, _ := asof.Parse("2024-03-31")
 	for _, run := range []string{"r1", "r2"} {
 		res, err := m.Run(ctx, models.Env{Conn: conn, RunID: run}, day)
@@ -213,7 +215,17 @@ func checkFixture(t *testing.T, conn warehouse.Conn) {
 func TestCategoryAffinityIntegration(t *testing.T) {
 	t.Parallel()
 	for _, e := range chtest.Engines(t) {
-		t.Run(e.Name, func(t *testing.T) { checkFixture(t, e.Conn) })
+		t.Run(e.Name, func(t *testing.T) { checkFixture(t, e.Conn, 0) })
+	}
+}
+
+// TestChunkedFillIntegration: publishing the members in chunks by member
+// hash (one base row a chunk: as many chunks as rows) gives the same rows,
+// on both engines.
+func TestChunkedFillIntegration(t *testing.T) {
+	t.Parallel()
+	for _, e := range chtest.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) { checkFixture(t, e.Conn, 1) })
 	}
 }
 
@@ -222,7 +234,7 @@ func TestCategoryAffinityIntegration(t *testing.T) {
 func TestCategoryAffinityClusterIntegration(t *testing.T) {
 	t.Parallel()
 	_, cc := chtest.MigratedCluster(t)
-	checkFixture(t, cc)
+	checkFixture(t, cc, 0)
 }
 
 var (

@@ -61,7 +61,12 @@ func (p Params) Validate() error {
 }
 
 // NextCategory is the next_category model.
-type NextCategory struct{ p Params }
+type NextCategory struct {
+	p Params
+	// cells overrides predictCells and pairMembers when not 0 (tests
+	// force chunks).
+	cells uint64
+}
 
 // New returns the model, or an error naming the bad key when p is invalid.
 func New(p Params) (*NextCategory, error) {
@@ -147,21 +152,55 @@ func (m *NextCategory) args(w models.Window, runID string, from, to time.Time) [
 	)
 }
 
-// fit fills the history, pairs, lift and predict scratch tables of sc
-// from the orders in [from, to) and returns their names.
+// predictCells bounds the score vectors one predict_fill chunk holds
+// (members x categories; about 70 bytes a cell on ClickHouse 18.16, so
+// 10M cells keep a chunk near 700 MiB); pairMembers bounds the members of
+// one pairs_fill chunk (1.2 GiB for 930k members with 40 leaves).
+const (
+	predictCells = 10_000_000
+	pairMembers  = 250_000
+)
+
+// fit fills the history, cats, pairs, lift and predict scratch tables of
+// sc from the orders in [from, to) and returns their names. Pairs and
+// scores are computed in chunks of members (by member hash) so the
+// queries' memory does not grow with the number of members.
 func (m *NextCategory) fit(ctx context.Context, q *query.Q, sc *query.Work, w models.Window, runID string, from, to time.Time) (query.Tables, error) {
 	t := query.Tables{}
-	for _, s := range []string{"history", "pairs", "lift", "predict"} {
+	for _, s := range []string{"history", "cats", "pairs", "lift", "predict"} {
 		t[s] = sc.Table(s)
 	}
 	args := m.args(w, runID, from, to)
-	for _, s := range []string{"history", "pairs", "lift", "predict"} {
-		if err := q.Exec(ctx, s+"_create", t, args...); err != nil {
+	for _, s := range []string{"history_create", "history_fill", "cats_create", "cats_fill", "pairs_create", "lift_create", "predict_create"} {
+		if err := q.Exec(ctx, s, t, args...); err != nil {
 			return nil, err
 		}
-		if err := q.Exec(ctx, s+"_fill", t, args...); err != nil {
-			return nil, err
+	}
+	var members, cats uint64
+	if err := q.Row(ctx, "sizes", t, nil, &members, &cats); err != nil {
+		return nil, err
+	}
+	cells, per := uint64(predictCells), uint64(pairMembers)
+	if m.cells > 0 {
+		cells, per = m.cells, m.cells
+	}
+	chunked := func(step string, chunks uint64) error {
+		for c := uint64(0); c < max(chunks, 1); c++ {
+			a := append(args[:len(args):len(args)], clickhouse.Named("chunks", max(chunks, 1)), clickhouse.Named("chunk", c))
+			if err := q.Exec(ctx, step, t, a...); err != nil {
+				return err
+			}
 		}
+		return nil
+	}
+	if err := chunked("pairs_fill", (members+per-1)/per); err != nil {
+		return nil, err
+	}
+	if err := q.Exec(ctx, "lift_fill", t, args...); err != nil {
+		return nil, err
+	}
+	if err := chunked("predict_fill", (members*cats+cells-1)/cells); err != nil {
+		return nil, err
 	}
 	return t, nil
 }

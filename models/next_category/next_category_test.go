@@ -121,7 +121,9 @@ func loadFixture(t *testing.T, conn warehouse.Conn) {
 // orders: m3 (beauty, fashion) gets beauty 1.778 (lift(beauty, beauty)
 // 0.444 + lift(fashion, beauty) 1.333), home 1.556, fashion 1.333; m4
 // (home x2) beauty 1.778, fashion 1.333, home 0.889.
-func checkFixture(t *testing.T, conn warehouse.Conn) {
+// cells, when not 0, bounds the members of one pairs chunk and the score
+// cells of one predict chunk (so 1 gives each member chunks of its own).
+func checkFixture(t *testing.T, conn warehouse.Conn, cells uint64) {
 	t.Helper()
 	ctx := context.Background()
 	loadFixture(t, conn)
@@ -129,6 +131,7 @@ func checkFixture(t *testing.T, conn warehouse.Conn) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	m.cells = cells
 	day, _ := asof.Parse("2024-06-30")
 	for _, run := range []string{"r1", "r2"} {
 		res, err := m.Run(ctx, models.Env{Conn: conn, RunID: run}, day)
@@ -162,7 +165,17 @@ func checkFixture(t *testing.T, conn warehouse.Conn) {
 func TestNextCategoryIntegration(t *testing.T) {
 	t.Parallel()
 	for _, e := range chtest.Engines(t) {
-		t.Run(e.Name, func(t *testing.T) { checkFixture(t, e.Conn) })
+		t.Run(e.Name, func(t *testing.T) { checkFixture(t, e.Conn, 0) })
+	}
+}
+
+// TestChunkedPredictIntegration: counting pairs and scoring the members
+// in chunks by member hash (one member a pairs chunk, one cell a scores
+// chunk) gives the same rows, on both engines.
+func TestChunkedPredictIntegration(t *testing.T) {
+	t.Parallel()
+	for _, e := range chtest.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) { checkFixture(t, e.Conn, 1) })
 	}
 }
 
@@ -170,7 +183,7 @@ func TestNextCategoryIntegration(t *testing.T) {
 func TestNextCategoryClusterIntegration(t *testing.T) {
 	t.Parallel()
 	_, cc := chtest.MigratedCluster(t)
-	checkFixture(t, cc)
+	checkFixture(t, cc, 0)
 }
 
 var (
