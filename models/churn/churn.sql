@@ -162,6 +162,8 @@ ANY LEFT JOIN
     -- a tier set after the cut-off is not known there.
     SELECT member_id, argMax(source_tier, updated_at) AS source_tier FROM members
     WHERE updated_at < toDateTime(@as_of_end, 'UTC') AND cityHash64(member_id) % @buckets = @bucket
+      -- Versions of published files only, as members_current (migration 090).
+      AND file_id GLOBAL NOT IN (SELECT file_id FROM load_files GROUP BY file_id HAVING countIf(status = 'loaded') = 0)
     GROUP BY member_id
 ) AS mt USING member_id
 

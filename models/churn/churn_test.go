@@ -204,3 +204,41 @@ func TestNewChurnNeedsCLV(t *testing.T) {
 		t.Errorf("New without clv: err = %v", err)
 	}
 }
+
+// TestChurnTierGatedOnLedgerIntegration: a member version of a file the
+// ledger has not recorded loaded does not set the tier feature. x is
+// Silver (2) from 2024-01-01 and again from 2024-07-15; the version of
+// 2024-03-01 naming gold comes from a file still loading, so at the cut-off
+// 2024-05-31 x is Silver; once the file is loaded, gold (3).
+func TestChurnTierGatedOnLedgerIntegration(t *testing.T) {
+	t.Parallel()
+	modeltest.ForEachEngine(t, modeltest.Fixture{
+		MemberVersions: []modeltest.MemberVersion{
+			{ID: "x", Joined: "2024-01-01 00:00:00", Tier: "Silver", Updated: "2024-01-01 00:00:00"},
+			{ID: "x", Joined: "2024-01-01 00:00:00", Tier: "Silver", Updated: "2024-07-15 00:00:00"},
+		},
+		Orders: []modeltest.Order{{Member: "x", At: "2024-04-10 10:00:00", Amount: 50}},
+	}, func(t *testing.T, conn warehouse.Conn) {
+		modeltest.LoadUnpublished(t, conn, "unpublished",
+			modeltest.MemberVersion{ID: "x", Joined: "2024-01-01 00:00:00", Tier: "gold", Updated: "2024-03-01 00:00:00"})
+		tierOf := func() []float64 {
+			m := churnFixtureModel(t)
+			set, err := m.sample(context.Background(), models.Env{Conn: conn, Location: time.UTC, RunID: "t"}, modeltest.AsOf(t, "2024-05-31"), 1, purchaseFit{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []float64
+			for _, r := range set.rows {
+				out = append(out, r.x[slices.Index(churnFeatures, "tier")])
+			}
+			return out
+		}
+		if got := tierOf(); !slices.Equal(got, []float64{2}) {
+			t.Errorf("tier feature with the file loading: %v, want [2] (Silver)", got)
+		}
+		modeltest.Publish(t, conn, "unpublished")
+		if got := tierOf(); !slices.Equal(got, []float64{3}) {
+			t.Errorf("tier feature with the file loaded: %v, want [3] (gold)", got)
+		}
+	})
+}

@@ -33,7 +33,7 @@ FROM
     SELECT member_id, toDate(ordered_at, @tz) AS day, sum(amount) AS value
     FROM orders_current
     WHERE (status = 'paid' OR updated_at >= toDateTime(@as_of_end, 'UTC')) AND ordered_at < toDateTime(@as_of_end, 'UTC')
-      AND member_id IN (SELECT member_id FROM members FINAL WHERE joined_at < toDateTime(@as_of_end, 'UTC'))
+      AND member_id IN (SELECT member_id FROM members_current WHERE joined_at < toDateTime(@as_of_end, 'UTC'))
     GROUP BY member_id, day
 )
 GROUP BY member_id

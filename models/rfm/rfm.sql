@@ -64,6 +64,12 @@ FROM orders FINAL
 WHERE (status = 'paid' OR updated_at >= toDateTime(@as_of_end, 'UTC'))
   AND ordered_at < toDateTime(@as_of_end, 'UTC')
   AND member_id IN (SELECT member_id FROM members FINAL WHERE joined_at < toDateTime(@as_of_end, 'UTC'))
+  -- Members of published files only, as members_current (migration 090).
+  -- The members of unpublished files are found on the initiator (GLOBAL:
+  -- the ledger is a home table, a shard cannot read it) and shipped to the
+  -- shards; the set is empty unless a load is in flight or was cut short.
+  AND member_id GLOBAL NOT IN (SELECT member_id FROM members FINAL
+      WHERE file_id GLOBAL IN (SELECT file_id FROM load_files GROUP BY file_id HAVING countIf(status = 'loaded') = 0))
   -- Published files only, as orders_current (migration 090).
   AND file_id GLOBAL NOT IN (SELECT file_id FROM load_files GROUP BY file_id HAVING countIf(status = 'loaded') = 0)
 GROUP BY member_id

@@ -92,6 +92,8 @@ FROM
                                     -- the member version valid at as_of
                                     SELECT member_id, argMax(source_tier, updated_at) AS source_tier FROM members
                                     WHERE updated_at < toDateTime(@as_of_end, 'UTC')
+                                      -- versions of published files only, as members_current (migration 090)
+                                      AND file_id GLOBAL NOT IN (SELECT file_id FROM load_files GROUP BY file_id HAVING countIf(status = 'loaded') = 0)
                                     GROUP BY member_id
                                 ) AS r13 USING (member_id)
                             ) AS l1

@@ -335,3 +335,35 @@ func runTiers(t *testing.T, conn warehouse.Conn, m models.Model, asOf string) mo
 	modeltest.Run(t, conn, modeltest.Must(engagement.New(engagement.DefaultParams())), asOf, time.UTC)
 	return modeltest.Run(t, conn, m, asOf, time.UTC)
 }
+
+// TestTiersSourceTierGatedOnLedgerIntegration: the source tier that seeds
+// a member's first level comes from published member versions only. b has
+// no source tier from 2023-01-01 and from 2023-06-01; the version of
+// 2023-01-05 naming gold comes from a file still loading, so on
+// 2023-01-10 b (no orders) is Bronze; once the file is loaded, Gold.
+func TestTiersSourceTierGatedOnLedgerIntegration(t *testing.T) {
+	t.Parallel()
+	modeltest.ForEachEngine(t, modeltest.Fixture{
+		MemberVersions: []modeltest.MemberVersion{
+			{ID: "b", Joined: "2023-01-01 00:00:00", Updated: "2023-01-01 00:00:00"},
+			{ID: "b", Joined: "2023-01-01 00:00:00", Updated: "2023-06-01 00:00:00"},
+		},
+	}, func(t *testing.T, conn warehouse.Conn) {
+		modeltest.LoadUnpublished(t, conn, "unpublished",
+			modeltest.MemberVersion{ID: "b", Joined: "2023-01-01 00:00:00", Tier: "gold", Updated: "2023-01-05 00:00:00"})
+		m := &Tiers{cfg: Params{
+			Levels:     []Level{{Name: "Bronze", Rule: "any"}, {Name: "Silver", MinSpend: 100, Rule: "any"}, {Name: "Gold", MinSpend: 500, Rule: "any"}},
+			WindowDays: 365, ReviewDays: 365, NearUpgrade: 0.8, MaxDowngradeLevels: 1, ConversionDays: 30, RetentionDays: 30,
+		}}
+		q := `SELECT member_id, tier FROM tiers WHERE as_of = '2023-01-10' ORDER BY member_id`
+		runTiers(t, conn, m, "2023-01-10")
+		if got, want := chtest.Rows(t, conn, q), [][]string{{"b", "Bronze"}}; !reflect.DeepEqual(got, want) {
+			t.Errorf("with the file loading: got %v, want %v", got, want)
+		}
+		modeltest.Publish(t, conn, "unpublished")
+		runTiers(t, conn, m, "2023-01-10")
+		if got, want := chtest.Rows(t, conn, q), [][]string{{"b", "Gold"}}; !reflect.DeepEqual(got, want) {
+			t.Errorf("with the file loaded: got %v, want %v", got, want)
+		}
+	})
+}

@@ -146,7 +146,10 @@ var (
 	dropViewRE    = regexp.MustCompile(`(?is)^DROP\s+(?:VIEW|TABLE)\s+IF\s+EXISTS\s+` + identRE + `\s*$`)
 	alterTableRE  = regexp.MustCompile(`(?is)^ALTER\s+TABLE\s+` + identRE + `\s+(.*)$`)
 	readsRE       = regexp.MustCompile(`(?i)\b(?:FROM|JOIN)\s+` + identRE)
-	addColumnRE   = regexp.MustCompile(`(?is)^ALTER\s+TABLE\s+` + identRE + `\s+ADD\s+COLUMN\s+` + identRE + `\s+[^,]*$`)
+	addColumnRE   = regexp.MustCompile(`(?is)^ALTER\s+TABLE\s+` + identRE + `\s+ADD\s+COLUMN\s+` + identRE + `\s+.*$`)
+	// moreColumnsRE finds a second action in an ALTER (a comma inside a
+	// DEFAULT expression is not one).
+	moreColumnsRE = regexp.MustCompile(`(?is),\s*(?:ADD|DROP|MODIFY|COMMENT|CLEAR|RENAME)\s+COLUMN\b`)
 	wordRE        = regexp.MustCompile(`[A-Za-z_][A-Za-z0-9_]*`)
 )
 
@@ -247,10 +250,14 @@ func (w *Rewriter) Rewrite(stmt string) ([]Step, error) {
 				}
 				return append(w.everyShard("ALTER TABLE "+w.obj(warehouse.LocalTable(table))+w.on()+" "+w.stripComments(m[2])), dist), nil
 			}
-			return w.everyShard(
-				"ALTER TABLE "+w.obj(warehouse.LocalTable(table))+w.on()+" "+m[2],
-				"ALTER TABLE "+w.obj(table)+w.on()+" "+m[2],
-			), nil
+			// Shard by shard, also with ON CLUSTER: 18.16 refuses an ALTER
+			// ON CLUSTER of a table that is not replicated when the
+			// cluster's shards declare internal_replication (code 371),
+			// which a shard of one replica may well do.
+			return []Step{
+				{SQL: "ALTER TABLE " + warehouse.QuoteIdent(warehouse.LocalTable(table)) + " " + m[2], Target: EveryShard},
+				{SQL: "ALTER TABLE " + warehouse.QuoteIdent(table) + " " + m[2], Target: EveryShard},
+			}, nil
 		}
 		if commentOnly {
 			return nil, nil // see StripReplicatedComments

@@ -51,8 +51,8 @@ func TestRewrite(t *testing.T) {
 			{SQL: "ALTER TABLE `rfm` ADD COLUMN x UInt8 COMMENT 'x'", Target: migrate.EveryShard},
 		}, ""},
 		{"alter sharded on cluster", true, "ALTER TABLE rfm ADD COLUMN x UInt8", []migrate.Step{
-			{SQL: "ALTER TABLE `db`.`rfm_local` ON CLUSTER c1 ADD COLUMN x UInt8", Target: migrate.Initiator},
-			{SQL: "ALTER TABLE `db`.`rfm` ON CLUSTER c1 ADD COLUMN x UInt8", Target: migrate.Initiator},
+			{SQL: "ALTER TABLE `rfm_local` ADD COLUMN x UInt8", Target: migrate.EveryShard},
+			{SQL: "ALTER TABLE `rfm` ADD COLUMN x UInt8", Target: migrate.EveryShard},
 		}, ""},
 		{"alter home", false, "ALTER TABLE cohorts COMMENT COLUMN as_of 'x'",
 			[]migrate.Step{{SQL: "ALTER TABLE cohorts COMMENT COLUMN as_of 'x'", Target: migrate.Initiator}}, ""},

@@ -336,7 +336,13 @@ func (r *Runner) execCluster(ctx context.Context, rw *Rewriter, stmt string) err
 	}
 	for _, st := range steps {
 		if st.Target == Initiator {
-			if has, err := r.addedEverywhere(ctx, st.SQL); err != nil || has {
+			// An ADD COLUMN of a home table (no ON CLUSTER) is checked on
+			// the initiator alone, which is the only server that has it.
+			check := r.addedEverywhere
+			if !strings.Contains(st.SQL, " ON CLUSTER ") {
+				check = func(ctx context.Context, stmt string) (bool, error) { return hasAddedColumn(ctx, r.conn, stmt) }
+			}
+			if has, err := check(ctx, st.SQL); err != nil || has {
 				return err
 			}
 			if err := r.conn.Exec(ctx, st.SQL); err != nil {
@@ -381,7 +387,7 @@ func (r *Runner) addedEverywhere(ctx context.Context, stmt string) (bool, error)
 		return false, nil
 	}
 	plain := strings.ReplaceAll(strings.Replace(stmt, " ON CLUSTER "+c.Topology.Name, "", 1), warehouse.QuoteIdent(r.conn.Database())+".", "")
-	if addColumnRE.FindStringSubmatch(stripLeadingComments(plain)) == nil {
+	if addOneColumn(plain) == nil {
 		return false, nil
 	}
 	for i, sh := range c.Topology.Shards {
@@ -401,7 +407,7 @@ func (r *Runner) addedEverywhere(ctx context.Context, stmt string) (bool, error)
 // COLUMN IF NOT EXISTS, so a migration re-sent after a failure on another
 // shard skips the hosts that took it.
 func hasAddedColumn(ctx context.Context, conn warehouse.Conn, stmt string) (bool, error) {
-	m := addColumnRE.FindStringSubmatch(stripLeadingComments(stmt))
+	m := addOneColumn(stmt)
 	if m == nil {
 		return false, nil
 	}
@@ -417,4 +423,14 @@ func hasAddedColumn(ctx context.Context, conn warehouse.Conn, stmt string) (bool
 		}
 	}
 	return n > 0, rows.Err()
+}
+
+// addOneColumn matches stmt against addColumnRE when it is an ALTER TABLE
+// adding exactly one column, and returns nil otherwise.
+func addOneColumn(stmt string) []string {
+	s := stripLeadingComments(stmt)
+	if moreColumnsRE.MatchString(s) {
+		return nil
+	}
+	return addColumnRE.FindStringSubmatch(s)
 }

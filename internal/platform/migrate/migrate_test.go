@@ -175,15 +175,16 @@ func TestAddColumnRerunAfterFailureIntegration(t *testing.T) {
 	ctx := context.Background()
 	fsys := fstest.MapFS{
 		"001_t.sql": {Data: []byte("CREATE TABLE IF NOT EXISTS t (a UInt8) ENGINE = MergeTree() ORDER BY a;")},
-		"002_c.sql": {Data: []byte("-- adds c\nALTER TABLE t ADD COLUMN c UInt8 DEFAULT 7 COMMENT 'c';\nCREATE TABLE IF NOT EXISTS u AS later;")},
+		"002_c.sql": {Data: []byte("-- adds c and d\nALTER TABLE t ADD COLUMN c UInt8 DEFAULT 7 COMMENT 'c';\n" +
+			"ALTER TABLE t ADD COLUMN d UInt8 DEFAULT if(a > 0, 1, 2) COMMENT 'a comma in the default, one column';\nCREATE TABLE IF NOT EXISTS u AS later;")},
 	}
 	r, err := migrate.New(conn, fsys, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var merr *migrate.Error
-	if _, err := r.Up(ctx); !errors.As(err, &merr) || merr.File != "002_c.sql" || merr.Statement != 2 {
-		t.Fatalf("first Up: %v, want statement 2 of 002_c.sql to fail", err)
+	if _, err := r.Up(ctx); !errors.As(err, &merr) || merr.File != "002_c.sql" || merr.Statement != 3 {
+		t.Fatalf("first Up: %v, want statement 3 of 002_c.sql to fail", err)
 	}
 	if err := conn.Exec(ctx, "CREATE TABLE later (x UInt8) ENGINE = Memory"); err != nil {
 		t.Fatal(err)
@@ -192,7 +193,7 @@ func TestAddColumnRerunAfterFailureIntegration(t *testing.T) {
 	if err != nil || len(done) != 1 || done[0] != "002_c.sql" {
 		t.Fatalf("second Up: %v, %v; want 002_c.sql applied", done, err)
 	}
-	if n := chtest.QueryUint(t, conn, "SELECT count() FROM system.columns WHERE database = currentDatabase() AND table = 't' AND name = 'c'"); n != 1 {
-		t.Errorf("column c: %d, want 1", n)
+	if n := chtest.QueryUint(t, conn, "SELECT count() FROM system.columns WHERE database = currentDatabase() AND table = 't' AND name IN ('c', 'd')"); n != 2 {
+		t.Errorf("columns c and d: %d, want 2", n)
 	}
 }

@@ -235,3 +235,29 @@ func (db ReplicatedDB) ReplicaDiff(t testing.TB) []string {
 	}
 	return out
 }
+
+// OnClusterConn returns the ClusterConn of `on_cluster: true` without
+// `replicated`: DDL goes once, ON CLUSTER, through the distributed DDL
+// queue, and tables stay plain MergeTree. The cluster should have one
+// replica per shard (ReplicatedCluster(t, shards, 1)): a plain table on
+// two replicas of a shard would hold two unrelated copies. Connections
+// close at cleanup.
+func (db ReplicatedDB) OnClusterConn(t testing.TB) *warehouse.ClusterConn {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	topo := warehouse.Topology{Name: ReplicatedClusterName, OnCluster: true}
+	for i, addrs := range db.Cluster.Addrs() {
+		cfg := Config(t, db.Name)
+		cfg.Addr = addrs[0]
+		cfg.ConnectAttempts = 1
+		conn, err := warehouse.Open(ctx, cfg, warehouse.Options{Settings: warehouse.ClusterSettings, NoCreateDatabase: true})
+		if err != nil {
+			t.Fatalf("open cluster connection to shard %d: %v", i+1, err)
+		}
+		topo.Shards = append(topo.Shards, conn)
+	}
+	cc := warehouse.NewClusterConn(topo)
+	t.Cleanup(func() { cc.Close() })
+	return cc
+}
