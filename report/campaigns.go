@@ -32,14 +32,12 @@ type Campaigns struct {
 	Funnel  []FunnelStep
 }
 
-// campaigns reads campaign_results and campaign_funnel of the as_of.
+// campaigns reads campaign_results and campaign_funnel of the as_of. As
+// for every section, tables without rows for the as_of are missing unless
+// the campaigns model has a succeeded run for it (model_runs): such a run
+// found no campaign with assignments by then and published no rows.
 func (l *loader) campaigns(ctx context.Context, r *Report) error {
-	// No partition for the as_of is not a missing model: the model writes
-	// no rows when no campaign was assigned by then.
-	for _, m := range l.missing("campaign_results", "campaign_funnel") {
-		r.Campaigns.Missing = append(r.Campaigns.Missing, m)
-	}
-	if r.Campaigns.Missing != nil || l.tables["campaign_results"].missing != nil {
+	if r.Campaigns.Missing, _ = l.need("campaign_results", "campaign_funnel"); r.Campaigns.Missing != nil {
 		return nil
 	}
 	c := &r.Campaigns
@@ -57,9 +55,6 @@ func (l *loader) campaigns(ctx context.Context, r *Report) error {
 	if err != nil {
 		return err
 	}
-	if l.tables["campaign_funnel"].missing != nil {
-		return nil
-	}
 	return l.each(ctx, "campaign_funnel", l.args(), func(scan func(...any) error) error {
 		var x FunnelStep
 		if err := scan(&x.Campaign, &x.Group, &x.Step, &x.Members, &x.OfFlagged, &x.OfPrev, &x.Uplift, &x.UpliftP); err != nil {
@@ -68,18 +63,6 @@ func (l *loader) campaigns(ctx context.Context, r *Report) error {
 		c.Funnel = append(c.Funnel, x)
 		return nil
 	})
-}
-
-// missing returns the Missing entries of tables other than NoPartition.
-func (l *loader) missing(tables ...string) []Missing {
-	ms, _ := l.need(tables...)
-	var out []Missing
-	for _, m := range ms {
-		if m.Reason != NoPartition {
-			out = append(out, m)
-		}
-	}
-	return out
 }
 
 // rowName is "C1", "C1 · A" for a variant.

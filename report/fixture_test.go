@@ -236,4 +236,10 @@ func (f *fixture) fill(t *testing.T, d time.Time, only []string) {
 	if want(only, "points") {
 		f.fillPoints(t, d)
 	}
+	if want(only, "campaigns") {
+		// The campaigns model ran and found no campaign with assignments:
+		// a succeeded run without rows.
+		f.batch(t, "INSERT INTO model_runs (as_of, model, run_id, status, reason, dep_models, dep_run_ids, started_at, finished_at)",
+			[][]any{{d, "campaigns", "r", "succeeded", "", []string{"tiers"}, []string{"r"}, time.Now(), time.Now()}})
+	}
 }

@@ -321,7 +321,7 @@ var labels = map[Lang]map[string]string{
 		"v.reached":           "reached",
 		"v.purchased":         "purchased",
 		"v.upgraded":          "upgraded",
-		"no_campaigns":        "No campaign was assigned by this as_of (campaign_members).",
+		"no_campaigns":        "No campaigns with assignments for this date (campaign_members): the campaigns model ran and found none to measure.",
 		// Breakdown and contribution sections (report/breakdown.go).
 		"bd_title":               "Breakdowns",
 		"bd_picker":              "Headline figures by dimension",
@@ -645,7 +645,7 @@ var labels = map[Lang]map[string]string{
 		"v.reached":           "已触达",
 		"v.purchased":         "已购买",
 		"v.upgraded":          "已升级",
-		"no_campaigns":        "截至该日没有分配任何营销活动（campaign_members）。",
+		"no_campaigns":        "该日期没有已分配成员的营销活动（campaign_members）：营销活动模型已运行，没有可评估的活动。",
 		// Breakdown and contribution sections (report/breakdown.go).
 		"bd_title":               "分维度指标",
 		"bd_picker":              "按维度查看核心指标",

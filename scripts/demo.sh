@@ -11,7 +11,10 @@
 # exports of the same as_of are byte-identical.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ML="bin/memberlytics --log-level warn"
+# The demo's config: the campaigns model's intended treatment share matches
+# the generator's (see the file); DEMO_CONFIG names another one.
+CONFIG=${DEMO_CONFIG:-deploy/demo/memberlytics.yaml}
+ML="bin/memberlytics --log-level warn --config $CONFIG"
 OUT=${DEMO_OUT:-out/demo}
 MEMBERS=${DEMO_MEMBERS:-20000}
 AS_OF=2025-12-31    # the generator's default window ends at 2026-01-01 (exclusive)

@@ -79,6 +79,7 @@ the window is [start, end). Without them the window is the two years before
 	f.Float64Var(&o.ProspectShare, "prospect-share", o.ProspectShare, "share of members who never order")
 	f.Float64Var(&o.Events.Scale, "events-scale", o.Events.Scale, "multiplier of event rates; 0 writes an empty events file")
 	f.Float64Var(&o.Purchase.B, "bgnbd-b", o.Purchase.B, "BG/NBD dropout Beta(a, b) parameter b; larger b means members drop out later (mean dropout probability a/(a+b), a=0.8)")
+	f.Float64Var(&o.Campaigns.OpenProb, "campaign-open-prob", o.Campaigns.OpenProb, "chance that a treatment member of campaign C0 or C1 opens it (a campaign_open with its id, within 2 days of assignment; control members never do)")
 	f.Float64Var(&o.PurchaseRateScale, "purchase-rate-scale", 1, "multiplier of every member's BG/NBD purchase rate (bgnbd.alpha divided by it, recorded in truth.json); with --bgnbd-b 19.2, 10 gives about 10 orders per member")
 	return cmd
 }

@@ -86,6 +86,31 @@ func TestGenerateCmdVolumeFlags(t *testing.T) {
 	}
 }
 
+// TestGenerateCmdCampaignOpenProb: --campaign-open-prob reaches the
+// generator and truth.json; 1 makes every treatment member open.
+func TestGenerateCmdCampaignOpenProb(t *testing.T) {
+	dir := t.TempDir()
+	if out, err := runGenerate(t, "--members", "2000", "--out", dir, "--campaign-open-prob", "1"); err != nil {
+		t.Fatalf("generate: %v\n%s", err, out)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "truth.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var truth datagen.Truth
+	if err := json.Unmarshal(b, &truth); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range truth.Campaigns {
+		if c.OpenProb != 1 || c.Treatment == 0 || c.TreatmentOpened != c.Treatment {
+			t.Errorf("%s: open prob %v, %d of %d treatment members opened; want 1, all", c.CampaignID, c.OpenProb, c.TreatmentOpened, c.Treatment)
+		}
+	}
+	if out, err := runGenerate(t, "--members", "20", "--out", t.TempDir(), "--campaign-open-prob", "1.5"); err == nil || !strings.Contains(err.Error(), "Campaigns.OpenProb must be in [0, 1], got 1.5") {
+		t.Errorf("--campaign-open-prob 1.5: err = %v\n%s", err, out)
+	}
+}
+
 func TestGenerateCmdEndOnly(t *testing.T) {
 	dir := t.TempDir()
 	if out, err := runGenerate(t, "--members", "20", "--out", dir, "--end", "2024-06-01", "--events-scale", "0"); err != nil {

@@ -245,8 +245,9 @@ func f(x *float64) string {
 // both its intervals, C0 is not significant, CS (C0 with
 // lost control rows) is flagged by the SRM check and C0 and C1 are not,
 // C9 (no control) is labelled pre_post against matched members, the
-// funnel counts reached members from events, a re-run replaces the
-// partitions, and the engines agree.
+// funnel counts reached members from events (the generator's opens for
+// C0: treatment only), a re-run replaces the partitions, and the engines
+// agree. The model's parameters are the demo config's.
 func TestCampaignsIntegration(t *testing.T) {
 	dir, truth := generated(t)
 	if len(truth.Campaigns) != 2 {
@@ -298,12 +299,9 @@ func runCampaigns(t *testing.T, conn warehouse.Conn, dir string, truth datagen.T
 	if err := addTestCampaigns(ctx, conn); err != nil {
 		t.Fatal(err)
 	}
-	p := DefaultParams()
-	p.TreatmentShares = map[string]float64{"C0": 0.9, "C1": 0.9, "CS": 0.9}
-	m, err := New(p)
-	if err != nil {
-		t.Fatal(err)
-	}
+	// The demo's config: its intended treatment share (0.9, also CS's)
+	// is the generator's, so C0 and C1 must pass the SRM check with it.
+	m := demoModel(t)
 	reg := models.NewRegistry()
 	for _, x := range []models.Model{modeltest.Must(engagement.New(engagement.DefaultParams())), modeltest.Must(tiers.New(tiers.DefaultParams())), m} {
 		if err := reg.Add(x); err != nil {
@@ -372,6 +370,13 @@ func runCampaigns(t *testing.T, conn warehouse.Conn, dir string, truth datagen.T
 	if len(fun) != 8 || fun[4][1] != "flagged" || fun[5][1] != "reached" || fun[5][2] != fun[4][2] || fun[1][2] != "0" {
 		t.Errorf("C1 funnel %v: want 4 steps per group, every flagged treatment member reached (test events), no control member reached", fun)
 	}
+	// C0 gets no test events: its reached members are the generator's
+	// opens, treatment members only.
+	f0 := funnel(t, conn, "C0")
+	t.Logf("C0 funnel: %v", f0)
+	if tr, ct := f0["treatment"], f0["control"]; tr["flagged"] == 0 || tr["reached"] == 0 || tr["reached"] > tr["flagged"] || ct["flagged"] == 0 || ct["reached"] != 0 {
+		t.Errorf("C0 funnel %v: want flagged members in both groups, treatment members reached (at most the flagged), no control member reached", f0)
+	}
 	rep, err := report.Load(ctx, conn, asOf)
 	if err != nil {
 		t.Fatalf("report: %v", err)
@@ -395,5 +400,75 @@ func TestExampleConfigDecodes(t *testing.T) {
 	}
 	if d := DefaultParams(); m.p.WindowDays != d.WindowDays || m.p.BootstrapReps != d.BootstrapReps || m.p.LayerDays != d.LayerDays || len(m.p.TreatmentShares) != 0 {
 		t.Errorf("example decodes to %+v, want the defaults %+v", m.p, d)
+	}
+}
+
+// funnel returns a campaign's funnel of the as_of: members by group and step.
+func funnel(t *testing.T, conn warehouse.Conn, campaign string) map[string]map[string]uint64 {
+	t.Helper()
+	out := map[string]map[string]uint64{}
+	for _, r := range chtest.Rows(t, conn, "SELECT `group`, step, toString(members) FROM campaign_funnel WHERE as_of = '2025-12-31' AND campaign_id = '"+campaign+"'") {
+		n, err := strconv.ParseUint(r[2], 10, 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out[r[0]] == nil {
+			out[r[0]] = map[string]uint64{}
+		}
+		out[r[0]][r[1]] = n
+	}
+	return out
+}
+
+// demoConfig is the config make demo runs with (scripts/demo.sh).
+const demoConfig = "deploy/demo/memberlytics.yaml"
+
+// demoModel is the model as the demo config sets it up.
+func demoModel(t *testing.T) *Campaigns {
+	t.Helper()
+	cfg, err := config.Load(filepath.Join("..", "..", demoConfig), true, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := FromConfig(cfg.Models.Campaigns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// TestDemoConfigMatchesGenerator: make demo runs with the demo config,
+// and that config's intended treatment share of every generated campaign
+// is the share the generator assigns (truth.json), so the SRM check does
+// not flag the demo's campaigns (TestCampaignsIntegration runs the model
+// with this config on generated data).
+func TestDemoConfigMatchesGenerator(t *testing.T) {
+	script, err := os.ReadFile(filepath.Join("..", "..", "scripts", "demo.sh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(script), "--config $CONFIG") || !strings.Contains(string(script), "CONFIG=${DEMO_CONFIG:-"+demoConfig+"}") {
+		t.Errorf("scripts/demo.sh does not run its commands with --config %s", demoConfig)
+	}
+	for _, line := range strings.Split(string(script), "\n") {
+		if strings.Contains(line, "$ML generate") && strings.Contains(line, "treatment") {
+			t.Errorf("scripts/demo.sh generates with its own treatment share (%q); the generator's default is what %s must match", line, demoConfig)
+		}
+	}
+	m := demoModel(t)
+	o := datagen.DefaultOptions()
+	o.Members = 5
+	o.OutDir = t.TempDir()
+	sum, err := datagen.Generate(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sum.Truth.Campaigns) == 0 {
+		t.Fatal("the generator wrote no campaigns")
+	}
+	for _, c := range sum.Truth.Campaigns {
+		if got := m.p.share(c.CampaignID); got != c.TreatmentShare {
+			t.Errorf("%s: the demo config tests treatment share %v, the generator assigns %v", c.CampaignID, got, c.TreatmentShare)
+		}
 	}
 }

@@ -119,6 +119,37 @@ func (gen *generator) campaigns(idx, num int64, firstF, nu float64, channel stri
 	}
 }
 
+// reached appends the opens and clicks of the member's campaign rows
+// (unsorted) to c.events: each treatment member opens the campaign with
+// probability Campaigns.OpenProb, 1 minute plus an exponential 6 hours
+// (at most 2 days) after assigned_at, and clicks 5 seconds plus an
+// exponential minute later with probability Events.CampaignClickProb.
+// Control members are not contacted. It draws four values per row from
+// its own stream, so the opens move no other row.
+func (gen *generator) reached(idx, num int64, rows []campaignRow, c *chunk) {
+	o := gen.o
+	g := gen.g
+	g.reset(o.Seed, uint64(idx), streamReached)
+	for i := range rows {
+		r := &rows[i]
+		uOpen, wait, uClick, delay := g.Float64(), g.exp(6*3600), g.Float64(), g.exp(60)
+		if !r.treatment || uOpen >= o.Campaigns.OpenProb {
+			continue
+		}
+		t := r.assigned + 60 + int64(min(wait, 2*secondsPerDay))
+		if float64(t) >= gen.end {
+			continue
+		}
+		c.events = append(c.events, eventRow{member: num, t: t, typ: evCampaignOpen, prop: propAssigned, arg: int64(r.campaign)})
+		c.stats.campaigns[r.campaign].opened++
+		if uClick < o.Events.CampaignClickProb {
+			if tc := t + 5 + int64(delay); float64(tc) < gen.end {
+				c.events = append(c.events, eventRow{member: num, t: tc, typ: evCampaignClick, prop: propAssigned, arg: int64(r.campaign)})
+			}
+		}
+	}
+}
+
 // campaignWithEffect is the index of the campaign with an effect (C1).
 const campaignWithEffect = 1
 
@@ -130,6 +161,7 @@ type campaignStats struct {
 	treatment, control               int64
 	treatmentNatural, controlNatural int64
 	extraOrders, incremental         int64
+	opened                           int64 // treatment members with a campaign_open of it
 }
 
 func (s *campaignStats) merge(o *campaignStats) {
@@ -139,4 +171,5 @@ func (s *campaignStats) merge(o *campaignStats) {
 	s.controlNatural += o.controlNatural
 	s.extraOrders += o.extraOrders
 	s.incremental += o.incremental
+	s.opened += o.opened
 }

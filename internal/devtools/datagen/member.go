@@ -168,6 +168,7 @@ func (gen *generator) member(idx int64, c *chunk) {
 
 	// Orders: paid (spend stream), then extras (extras stream).
 	orderStart := len(c.orders)
+	campaignStart := len(c.campaigns)
 	gen.orders(idx, num, m.channel, homeStore, c)
 	gen.campaigns(idx, num, firstF, gen.nu, m.channel, homeStore, c)
 	slices.SortStableFunc(c.orders[orderStart:], func(a, b orderRow) int {
@@ -191,6 +192,7 @@ func (gen *generator) member(idx int64, c *chunk) {
 			num: num, prospect: prospect, lambda: lambda, joinedF: joinedF, firstF: firstF,
 			deathOp: deathOp, device: device, appUser: m.channel == "app" || m.channel == "mini_program",
 		}, c.orders[orderStart:], c)
+		gen.reached(idx, num, c.campaigns[campaignStart:], c)
 		ev := c.events[eventStart:]
 		slices.SortStableFunc(ev, func(a, b eventRow) int { return cmp.Compare(a.t, b.t) })
 		for i := range ev {

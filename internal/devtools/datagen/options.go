@@ -99,6 +99,13 @@ type CampaignParams struct {
 	ConversionLift float64 `json:"c1_extra_order_probability"`
 	// CostCents is the cost of contacting one treatment member, in cents.
 	CostCents int64 `json:"cost_cents"`
+	// OpenProb is the chance that a treatment member opens the campaign's
+	// message: a campaign_open event carrying the campaign's id, 1 minute
+	// plus an exponential 6 hours (at most 2 days) after assigned_at, and
+	// a campaign_click after it with probability Events.CampaignClickProb.
+	// Control members are not contacted. Events.Scale does not scale it;
+	// Events.Scale 0 writes no events at all.
+	OpenProb float64 `json:"treatment_open_prob"`
 }
 
 // EventParams shapes the interaction events. Rates are per week of
@@ -265,7 +272,7 @@ func DefaultOptions() Options {
 		Items:  ItemParams{Concentration: 2},
 		// About +3 points of 30-day conversion for C1: 0.0325 times the
 		// share (about 0.93) of members who would not have bought anyway.
-		Campaigns: CampaignParams{TargetShare: 0.3, TreatmentShare: 0.9, ConversionLift: 0.0325, CostCents: 5},
+		Campaigns: CampaignParams{TargetShare: 0.3, TreatmentShare: 0.9, ConversionLift: 0.0325, CostCents: 5, OpenProb: 0.3},
 	}
 }
 
@@ -413,6 +420,7 @@ func (o Options) Validate() error {
 	if o.Campaigns.CostCents < 0 {
 		bad("Campaigns.CostCents", "must be >= 0, got %d", o.Campaigns.CostCents)
 	}
+	share("Campaigns.OpenProb", o.Campaigns.OpenProb)
 
 	s := o.Season
 	for i, w := range s.Weekly {

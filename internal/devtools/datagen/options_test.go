@@ -44,6 +44,7 @@ func TestValidate(t *testing.T) {
 		{"stores", func(o *Options) { o.Orders.Stores = 0 }, []string{"Orders.Stores must be in [1, 9999], got 0"}},
 		{"event decay", func(o *Options) { o.Events.DecayDays = 0 }, []string{"Events.DecayDays must be > 0"}},
 		{"event scale", func(o *Options) { o.Events.Scale = 10 }, []string{"Events.Scale times Events.CampaignOpenProb must be <= 1"}},
+		{"campaign open prob", func(o *Options) { o.Campaigns.OpenProb = 1.2 }, []string{"Campaigns.OpenProb must be in [0, 1], got 1.2"}},
 		{"weekly weight", func(o *Options) { o.Season.Weekly[3] = 0 }, []string{"Season.Weekly[3] must be > 0"}},
 		{"hourly weight", func(o *Options) { o.Season.Hourly[23] = -1 }, []string{"Season.Hourly[23] must be > 0"}},
 		{"yearly amplitude", func(o *Options) { o.Season.YearlyAmplitude = 1 }, []string{"Season.YearlyAmplitude must be in [0, 1)"}},

@@ -16,6 +16,7 @@ const (
 	streamMetadata  = 5 // member attributes that no model depends on
 	streamItems     = 6 // category preference and order lines
 	streamCampaigns = 7 // campaign assignments and their extra orders
+	streamReached   = 8 // opens and clicks of the assigned campaigns
 )
 
 // splitmix64 is the SplitMix64 finaliser: a bijective mix of 64 bits.

@@ -88,6 +88,7 @@ const (
 	propStore                    // {"store_id":"S012"}
 	propReferral                 // {"code":"R000000001"}, the member's own code
 	propSource                   // {"source":"app"}, arg indexes sources
+	propAssigned                 // {"campaign_id":"C1"}, arg indexes campaignIDs
 )
 
 var (

@@ -151,6 +151,9 @@ func appendProps(b []byte, e *eventRow) []byte {
 		b = appendPad(b, y, 4)
 		b = append2(b, m)
 		b = append2(b, d)
+	case propAssigned:
+		b = append(b, `{"campaign_id":"`...)
+		b = append(b, campaignIDs[e.arg]...)
 	case propOrder:
 		b = append(b, `{"order_id":"`...)
 		b = appendOrderID(b, e.member, int32(e.arg))

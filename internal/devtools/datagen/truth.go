@@ -57,6 +57,12 @@ type TruthCampaign struct {
 	// treatment members converted only by one.
 	ExtraOrders int64 `json:"extra_orders"`
 	Incremental int64 `json:"incremental_conversions"`
+	// OpenProb is the chance that a treatment member opens the campaign
+	// (a campaign_open event carrying its id, within 2 days of
+	// assigned_at); TreatmentOpened counts those who did. Control
+	// members are never contacted.
+	OpenProb        float64 `json:"treatment_open_prob"`
+	TreatmentOpened int64   `json:"treatment_opened"`
 	// Effect is the realised effect on the treated, in proportion points:
 	// Incremental / Treatment (0 for a campaign without an effect).
 	Effect float64 `json:"effect_on_treated"`
@@ -359,6 +365,7 @@ func newTruth(o *Options, cal *calendar, s *stats) Truth {
 				Treatment: cs.treatment, Control: cs.control,
 				TreatmentNaturalConversions: cs.treatmentNatural, ControlNaturalConversions: cs.controlNatural,
 				ExtraOrders: cs.extraOrders, Incremental: cs.incremental,
+				OpenProb: o.Campaigns.OpenProb, TreatmentOpened: cs.opened,
 				Description: "no effect: treatment and control convert alike",
 			}
 			if cs.treatment > 0 {
@@ -384,7 +391,7 @@ func newTruth(o *Options, cal *calendar, s *stats) Truth {
 		"Refunded and cancelled orders are additional rows beside the paid ones (refunded: placed an exponential 2 days after a paid order, updated 1-14 days later; cancelled: placed 5 minutes to 3 hours before a paid order, updated within 30 minutes). Their amount is the value of the order that was refunded or never paid; only status paid is revenue, and the paid orders alone follow the models.",
 		"Events are not part of any closed-form check; their intensity follows the member's latent state (see parameters.events): alive members have sessions at base + sessions_per_purchase*lambda per week, dropped-out members a tail decaying with decay_days, prospects a decaying start. Every paid order has one points_earned event worth floor(amount).",
 		"Every order (paid, refunded, cancelled) has 1 + Poisson(0.7) lines (at most its items), its items spread over them as quantities; each line's category is drawn from the member's preference (see categories) and the order's amount is split over its lines in whole cents, so the lines of an order sum exactly to its amount (net of the discount). items.csv has no member_id: the loader takes it from orders.",
-		"Campaigns C0 and C1 each target a share campaigns.target_share of the members whose first purchase came before assigned_at, split treatment/control by intended_treatment_share. C0 has no effect. A C1 treatment member gets, with probability campaigns.c1_extra_order_probability, an extra paid order (amount drawn like the member's others) at a uniform time in the 30 days after assigned_at: these campaign_extra_paid_orders are in paid_orders but not in the BG/NBD counts or checks. Conversion = a paid order in [assigned_at, assigned_at + 30 days); effect_on_treated is the realised difference it made.",
+		"Campaigns C0 and C1 each target a share campaigns.target_share of the members whose first purchase came before assigned_at, split treatment/control by intended_treatment_share. C0 has no effect. A C1 treatment member gets, with probability campaigns.c1_extra_order_probability, an extra paid order (amount drawn like the member's others) at a uniform time in the 30 days after assigned_at: these campaign_extra_paid_orders are in paid_orders but not in the BG/NBD counts or checks. Conversion = a paid order in [assigned_at, assigned_at + 30 days); effect_on_treated is the realised difference it made. A treatment member opens the campaign with probability treatment_open_prob: a campaign_open event whose properties carry the campaign's id ({\"campaign_id\":\"C1\"}) 1 minute plus an exponential 6 hours (at most 2 days) after assigned_at, then a campaign_click with probability events.campaign_click_prob; control members get none. These are apart from the weekly campaigns (ids C + the send date), and neither kind changes any order.",
 		"source_tier is empty for about 35% of members; otherwise a noisy bucket of lambda times the mean order value (bronze < 2, silver < 10, gold < 40 CNY a week, platinum above), prospects bronze. birthday is empty for about 20%.",
 	}
 	return t
