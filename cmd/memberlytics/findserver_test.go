@@ -149,3 +149,23 @@ func TestLocalServerUsedWhenPingFailsIntegration(t *testing.T) {
 		t.Errorf("--local runs with the managed server alive but not answering its ping: %v\n%s", err, out)
 	}
 }
+
+// TestDemoConfigServerAtRepoRoot: make demo runs with
+// deploy/demo/memberlytics.yaml, and the server it starts must be the one
+// a command run at the repository root without --config finds.
+func TestDemoConfigServerAtRepoRoot(t *testing.T) {
+	const file = "../../deploy/demo/memberlytics.yaml"
+	cfg, err := config.Load(file, true, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	demo := localDirFor(cfg.Local.Dir, file, root)
+	plain := localDirFor(config.Default().Local.Dir, "", root)
+	if want := filepath.Join(root, ".memberlytics", "clickhouse"); demo != plain || demo != want {
+		t.Errorf("make demo's server dir = %s, a command at the repository root looks in %s (want both %s)", demo, plain, want)
+	}
+}
