@@ -78,8 +78,13 @@ func (rb *recordBuilder) finishCampaign(r *rawRow) bool {
 // max_query_size is 256 KiB by default).
 const lookupBytes = 128 << 10
 
-// fillItemMembers looks the block's order ids up in orders (the latest
-// version of each) and fills the member_id of the items that have none,
+// publishedFiles keeps the rows of files the ledger has published, as the
+// _current views do (sql/schema/090_ledger_gated_current_views.sql); GLOBAL
+// reads the home table load_files once and ships the set to the shards.
+const publishedFiles = "file_id GLOBAL NOT IN (SELECT file_id FROM load_files GROUP BY file_id HAVING countIf(status = 'loaded') = 0)"
+
+// fillItemMembers looks the block's order ids up in the published orders
+// (the latest version of each) and fills the member_id of the items that have none,
 // so items are sharded with their orders in cluster mode. It returns the
 // number of items whose order is not in orders: they load as they are
 // (member_id from the file, or empty) and count as unknown orders.
@@ -94,7 +99,7 @@ func (l *Loader) fillItemMembers(ctx context.Context, blk *block) (unknown int64
 			return nil
 		}
 		rows, err := l.conn.Query(ctx, "SELECT order_id, argMax(member_id, updated_at) FROM orders "+
-			"WHERE order_id IN (SELECT arrayJoin(?)) GROUP BY order_id", batch)
+			"WHERE order_id IN (SELECT arrayJoin(?)) AND "+publishedFiles+" GROUP BY order_id", batch)
 		if err != nil {
 			return fmt.Errorf("look up the items' orders: %w", err)
 		}

@@ -101,6 +101,43 @@ func TestItemsIntegration(t *testing.T) {
 	}
 }
 
+// TestItemsOrderLookupGatedOnLedgerIntegration: an item takes its member
+// only from orders whose file is published. Order O1 has a published
+// version (member M1) and a later version from a file still loading
+// (member M9); O2 exists only in that file. The item of O1 takes M1, the
+// item of O2 counts as an unknown order and keeps no member.
+func TestItemsOrderLookupGatedOnLedgerIntegration(t *testing.T) {
+	t.Parallel()
+	for _, e := range chtest.Engines(t) {
+		t.Run(e.Name, func(t *testing.T) {
+			conn := e.Conn
+			ctx := context.Background()
+			load(t, conn, loaders.Options{Kind: loaders.Orders}, writeFile(t, "orders.csv",
+				"order_id,member_id,ordered_at,amount,updated_at\n"+
+					"O1,M1,2024-01-01T10:00:00Z,15.50,2024-01-01T10:00:00Z\n"))
+			if err := conn.Exec(ctx, `INSERT INTO orders (order_id, member_id, ordered_at, amount, updated_at, file_id)
+				SELECT arrayJoin(['O1', 'O2']) AS o, if(o = 'O1', 'M9', 'M7'), toDateTime('2024-01-02 10:00:00', 'UTC'), 1, toDateTime('2024-01-09 10:00:00', 'UTC'), 'loading-orders'`); err != nil {
+				t.Fatal(err)
+			}
+			if err := conn.Exec(ctx, `INSERT INTO load_files (file_id, attempt_id, path, kind, status, started_at, finished_at, version)
+				SELECT 'loading-orders', 'a1', 'orders-2.csv', 'orders', 'loading', now(), now(), 1`); err != nil {
+				t.Fatal(err)
+			}
+			res := load(t, conn, loaders.Options{Kind: loaders.Items}, writeFile(t, "items.csv",
+				"order_id,line_no,sku,quantity,amount,updated_at\n"+
+					"O1,1,SKU1,1,1.00,2024-01-03T10:00:00Z\n"+
+					"O2,1,SKU2,1,1.00,2024-01-03T10:00:00Z\n"))
+			if res.Rows != 2 || res.UnknownOrders != 1 {
+				t.Errorf("rows %d, unknown orders %d; want 2, 1", res.Rows, res.UnknownOrders)
+			}
+			got := itemRows(t, conn)
+			if len(got) != 2 || got[0].member != "M1" || got[1].member != "" {
+				t.Errorf("items %+v: want O1 with M1 (its published order) and O2 with no member", got)
+			}
+		})
+	}
+}
+
 // TestItemsWithoutOrdersTableIntegration: when the orders cannot be read
 // the items file fails, nothing is published and the attempt is failed.
 func TestItemsWithoutOrdersTableIntegration(t *testing.T) {
