@@ -17,7 +17,7 @@ import (
 // members to revenue.
 
 // breakdownSources are the tables and columns the sections need.
-var breakdownSources = []source{
+var breakdownSources = []Source{
 	{"kpi_breakdown", "kpi_breakdown", []string{"as_of", "dimension", "value", "basis", "members", "active_members", "buyers", "orders", "revenue",
 		"discount", "aov", "repurchase_rate", "churn_risk_share", "avg_clv", "revenue_per_member", "discount_per_member", "discount_rate",
 		"member_share", "revenue_share", "revenue_per_member_index"}},
@@ -103,24 +103,24 @@ func (l *loader) breakdown(ctx context.Context, r *Report) error {
 
 // breakdownSections are the breakdown section (the dimension picker) and
 // the contribution section.
-func breakdownSections(r *Report, f Format) []section {
+func breakdownSections(r *Report, f Format) []Block {
 	l := f.Lang
 	b := r.Breakdown
-	bd := section{ID: "breakdown", Title: l.T("bd_title"), Notices: notices(l, b.Missing)}
-	ct := section{ID: "contribution", Title: l.T("bd_contribution"), Notices: notices(l, b.Missing)}
+	bd := Block{ID: "breakdown", Title: l.T("bd_title"), Notices: notices(l, b.Missing)}
+	ct := Block{ID: "contribution", Title: l.T("bd_contribution"), Notices: notices(l, b.Missing)}
 	if b.Missing != nil {
-		return []section{bd, ct}
+		return []Block{bd, ct}
 	}
-	bd.Charts = []chart{{l.T("bd_picker"), picker(b, f)}}
+	bd.Charts = []Chart{{l.T("bd_picker"), picker(b, f)}}
 	bd.Note = l.T("bd_note")
-	window := def{l.T("def_window"), param(r, f, "kpi_breakdown", "window_days", days(f)) + " · " + l.T("def_bd_window")}
-	bd.Defs = []def{
+	window := Def{l.T("def_window"), param(r, f, "kpi_breakdown", "window_days", days(f)) + " · " + l.T("def_bd_window")}
+	bd.Defs = []Def{
 		window,
 		{l.T("kpi_active"), param(r, f, "kpi_breakdown", "active_days", days(f)) + " · " + l.T("def_bd_active")},
 		{l.T("bd_index"), l.T("def_bd_index")},
 		{l.T("def_currency"), currencyText(f)},
 	}
-	ct.Defs = []def{
+	ct.Defs = []Def{
 		window,
 		{l.T("bd_top"), l.T("def_bd_top")},
 		{l.T("bd_revenue_share"), l.T("def_bd_revenue_share")},
@@ -134,7 +134,7 @@ func breakdownSections(r *Report, f Format) []section {
 		members = append(members, t.Share)
 		top = append(top, t.RevenueShare)
 	}
-	ct.Charts = append(ct.Charts, chart{l.T("bd_top_chart"), Bars{Name: "contribution_top", Label: l.T("bd_top_chart"), Categories: cats,
+	ct.Charts = append(ct.Charts, Chart{l.T("bd_top_chart"), Bars{Name: "contribution_top", Label: l.T("bd_top_chart"), Categories: cats,
 		Series: []Series{{l.T("bd_member_share"), members}, {l.T("bd_revenue_share"), top}}, Value: f.Pct,
 		XTitle: l.T("bd_top_axis"), YTitle: shareTitle}.SVG()})
 	for _, dim := range []string{"tier", "value_layer"} {
@@ -151,22 +151,22 @@ func breakdownSections(r *Report, f Format) []section {
 			continue
 		}
 		name := "contribution_" + dim
-		ct.Charts = append(ct.Charts, chart{l.T("bd_share_by") + " " + l.T("bd_dim_"+dim), Bars{Name: name, Label: l.T("bd_share_by") + " " + l.T("bd_dim_"+dim), Categories: cats,
+		ct.Charts = append(ct.Charts, Chart{l.T("bd_share_by") + " " + l.T("bd_dim_"+dim), Bars{Name: name, Label: l.T("bd_share_by") + " " + l.T("bd_dim_"+dim), Categories: cats,
 			Series: []Series{{l.T("bd_member_share"), ms}, {l.T("bd_revenue_share"), rs}}, Value: f.Pct,
 			XTitle: l.T("bd_dim_" + dim), YTitle: shareTitle}.SVG()})
 	}
 	for _, t := range b.Top {
-		ct.Stats = append(ct.Stats, stat{l.T("bd_top") + " " + trimPct(t.Share) + " · " + l.T("bd_revenue_share"), f.Pct(t.RevenueShare),
+		ct.Stats = append(ct.Stats, Stat{l.T("bd_top") + " " + trimPct(t.Share) + " · " + l.T("bd_revenue_share"), f.Pct(t.RevenueShare),
 			fmt.Sprintf(l.T("bd_ratio"), f.Dec(t.Ratio, 1), f.Int(t.Members))})
 	}
-	tt := table{Head: []string{l.T("bd_top"), l.T("members"), l.T("revenue"), l.T("bd_revenue_share"), l.T("bd_rpm"), l.T("bd_index")},
+	tt := Table{Head: []string{l.T("bd_top"), l.T("members"), l.T("revenue"), l.T("bd_revenue_share"), l.T("bd_rpm"), l.T("bd_index")},
 		Num: []bool{false, true, true, true, true, true}}
 	for _, t := range b.Top {
 		tt.Rows = append(tt.Rows, []string{trimPct(t.Share), f.Int(t.Members), f.Money(t.Revenue), f.Pct(t.RevenueShare), f.Money(t.RevenuePerMember), f.Dec(t.Ratio, 1) + "×"})
 	}
-	ct.Tables = []table{tt}
+	ct.Tables = []Table{tt}
 	ct.Note = l.T("bd_contribution_note")
-	return []section{bd, ct}
+	return []Block{bd, ct}
 }
 
 // trimPct writes a share as a percentage without trailing zeros: 0.05 -> 5%.

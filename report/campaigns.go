@@ -73,14 +73,14 @@ func (x CampaignRow) rowName() string {
 	return x.Campaign + " · " + x.Variant
 }
 
-func campaignSection(r *Report, f Format) section {
+func campaignSection(r *Report, f Format) Block {
 	l := f.Lang
 	c := r.Campaigns
-	s := section{ID: "campaigns", Title: l.T("campaigns"), Notices: notices(l, c.Missing), Note: l.T("campaigns_note")}
+	s := Block{ID: "campaigns", Title: l.T("campaigns"), Notices: notices(l, c.Missing), Note: l.T("campaigns_note")}
 	if s.Notices != nil {
 		return s
 	}
-	s.Defs = []def{
+	s.Defs = []Def{
 		{l.T("def_attribution_window"), param(r, f, "campaigns", "window_days", days(f)) + " · " + l.T("def_attribution_window_text")},
 		{l.T("uplift"), l.T("def_uplift_text")},
 		{l.T("srm"), l.T("def_srm_text")},
@@ -111,7 +111,7 @@ func campaignSection(r *Report, f Format) section {
 		}
 		return f.Money(v)
 	}
-	t := table{Head: []string{l.T("campaign"), l.T("evidence"), l.T("group"), l.T("members"), l.T("conversion"), l.T("uplift"), l.T("ci95"), "p",
+	t := Table{Head: []string{l.T("campaign"), l.T("evidence"), l.T("group"), l.T("members"), l.T("conversion"), l.T("uplift"), l.T("ci95"), "p",
 		l.T("revenue_per_member"), l.T("incremental_revenue"), l.T("roi"), l.T("srm")},
 		Num: []bool{false, false, false, true, true, true, true, true, true, true, true, false}}
 	var bars ErrorBars
@@ -139,14 +139,14 @@ func campaignSection(r *Report, f Format) section {
 			bars.Est, bars.Lo, bars.Hi = append(bars.Est, x.Uplift), append(bars.Lo, x.Lo), append(bars.Hi, x.Hi)
 		}
 	}
-	s.Tables = []table{t}
+	s.Tables = []Table{t}
 	if len(bars.Labels) > 0 {
 		bars.Name, bars.Label, bars.Value = "campaign_uplift", l.T("campaign_uplift"), pp
 		bars.XTitle, bars.YTitle = f.Unit(l.T("uplift"), l.T("pp")), l.T("campaign_axis_rows")
-		s.Charts = []chart{{l.T("campaign_uplift"), bars.SVG()}}
+		s.Charts = []Chart{{l.T("campaign_uplift"), bars.SVG()}}
 	}
 	if len(c.Funnel) > 0 {
-		ft := table{Caption: l.T("upgrade_funnel"), Head: []string{l.T("campaign"), l.T("group"), l.T("step"), l.T("members"), l.T("of_flagged"), l.T("of_previous"), l.T("uplift"), "p"},
+		ft := Table{Caption: l.T("upgrade_funnel"), Head: []string{l.T("campaign"), l.T("group"), l.T("step"), l.T("members"), l.T("of_flagged"), l.T("of_previous"), l.T("uplift"), "p"},
 			Num: []bool{false, false, false, true, true, true, true, true}}
 		for _, x := range c.Funnel {
 			pct := func(v float64) string {

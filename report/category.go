@@ -84,10 +84,10 @@ func index(xs []string) map[string]int {
 // share of the tier's members (with a preferred category) who prefer the
 // category, so tiers of different sizes compare; the tooltip gives the
 // count.
-func categorySection(r *Report, f Format) section {
+func categorySection(r *Report, f Format) Block {
 	l := f.Lang
 	c := r.Category
-	s := section{ID: "category", Title: l.T("category"), Notices: notices(l, c.Missing)}
+	s := Block{ID: "category", Title: l.T("category"), Notices: notices(l, c.Missing)}
 	if s.Notices != nil {
 		return s
 	}
@@ -115,7 +115,7 @@ func categorySection(r *Report, f Format) section {
 	tip := func(i, j int) string {
 		return c.Categories[i] + " · " + c.Tiers[j] + ": " + f.Int(c.Members[i][j]) + " " + l.T("members") + " (" + f.Pct(shares[i][j]) + ")"
 	}
-	s.Charts = []chart{{l.T("category_by_tier"), HeatMap{Name: "category_tier", Label: l.T("category_by_tier"),
+	s.Charts = []Chart{{l.T("category_by_tier"), HeatMap{Name: "category_tier", Label: l.T("category_by_tier"),
 		Rows: c.Categories, Cols: c.Tiers, RowTitle: l.T("preferred_category"), ColTitle: l.T("category_tier"),
 		Values: shares, Text: f.Pct, Tip: tip}.SVG()}}
 	s.Note = l.T("category_note")
@@ -123,9 +123,9 @@ func categorySection(r *Report, f Format) section {
 }
 
 // categoryDefs are the category section's definitions.
-func categoryDefs(r *Report, f Format) []def {
+func categoryDefs(r *Report, f Format) []Def {
 	l := f.Lang
-	return []def{
+	return []Def{
 		{l.T("def_window"), param(r, f, "category_affinity", "window_days", days(f)) + " · " + l.T("def_category_window")},
 		{l.T("def_min_orders"), param(r, f, "category_affinity", "min_orders", func(v float64) string { return fmt.Sprintf(l.T("n_orders"), f.Int(v)) }) + " · " + l.T("def_min_orders_text")},
 		{l.T("def_category_cell"), l.T("def_category_cell_text")},

@@ -51,14 +51,14 @@ type Missing struct {
 	AsOf string
 }
 
-// source is one model output table the report reads and the columns it
+// Source is one model output table the report reads and the columns it
 // needs; the list is also the allow-list of table names put into SQL.
-type source struct {
-	model, table string
-	columns      []string
+type Source struct {
+	Model, Table string
+	Columns      []string
 }
 
-var sources = []source{
+var sources = []Source{
 	{"lifecycle", "lifecycle", []string{"as_of", "member_id", "stage"}},
 	{"clv", "clv", []string{"as_of", "member_id", "frequency", "monetary", "clv", "clv_decile"}},
 	{"churn", "churn", []string{"as_of", "member_id", "churn_probability", "risk_band"}},
@@ -69,7 +69,6 @@ var sources = []source{
 	{"churn", "model_metrics", []string{"as_of", "model", "metric", "value"}},
 	{"engagement", "engagement", engagementColumns},
 	{"member_profile", "member_profile", []string{"as_of", "member_id", "region", "channel", "tier", "lifecycle_stage", "frequency", "monetary", "clv", "churn_probability"}},
-	{"points", "points_programme", []string{"as_of", "tier", "members", "outstanding", "liability", "currency"}},
 	{"campaigns", "campaign_results", []string{"as_of", "campaign_id", "evidence", "group", "variant", "conversion_uplift", "srm_mismatch"}},
 	{"campaigns", "campaign_funnel", []string{"as_of", "campaign_id", "group", "step", "members"}},
 	breakdownSources[0], breakdownSources[1],
@@ -252,18 +251,23 @@ type Report struct {
 	// Trends holds every headline figure at every as_of up to the report's.
 	Trends    []Trend
 	Filters   Filters
-	Points    Points
 	Campaigns Campaigns
 	Breakdown Breakdown
 	Category  Category
+	// Sections are the figures of the sections Load was given, in order.
+	Sections []SectionData
 }
 
 // Missing lists every missing model output of the report, without repeats.
 func (r *Report) Missing() []Missing {
 	var all []Missing
 	seen := map[string]bool{}
-	for _, ms := range [][]Missing{r.KPIMissing, r.RFM.Missing, r.Cohorts.Missing, r.CLV.Missing, r.Churn.Missing, r.Tiers.Missing, r.Lifecycle.Missing, r.Potential.Missing, r.Engagement.Missing, r.Filters.Missing,
-		r.Points.Missing, r.Campaigns.Missing, r.Breakdown.Missing, r.Category.Missing} {
+	lists := [][]Missing{r.KPIMissing, r.RFM.Missing, r.Cohorts.Missing, r.CLV.Missing, r.Churn.Missing, r.Tiers.Missing, r.Lifecycle.Missing, r.Potential.Missing, r.Engagement.Missing, r.Filters.Missing,
+		r.Campaigns.Missing, r.Breakdown.Missing, r.Category.Missing}
+	for _, s := range r.Sections {
+		lists = append(lists, s.Missing)
+	}
+	for _, ms := range lists {
 		for _, m := range ms {
 			k := m.Table + "/" + string(m.Reason)
 			if !seen[k] {
@@ -283,6 +287,7 @@ type tableState struct {
 
 // loader carries one Load's connection and parameters.
 type loader struct {
+	reader   Querier
 	q        *query.Q
 	asOf     string
 	prev     string
@@ -293,13 +298,19 @@ type loader struct {
 }
 
 // Load reads the model outputs of asOf (and of the previous as_of, the
-// latest earlier one found in the model tables) into a Report. A missing
-// table, column or partition becomes a Missing entry in its section, not
-// an error; errors are left for failed queries. Load only reads.
-func Load(ctx context.Context, q Querier, asOf time.Time) (*Report, error) {
+// latest earlier one found in the model tables) into a Report, with the
+// figures of sections, the models' own sections (models/<name>/report.go).
+// A missing table, column or partition becomes a Missing entry in its
+// section, not an error; errors are left for failed queries. Load only
+// reads.
+func Load(ctx context.Context, q Querier, asOf time.Time, sections ...Section) (*Report, error) {
 	asOf = time.Date(asOf.Year(), asOf.Month(), asOf.Day(), 0, 0, 0, 0, time.UTC)
-	l := &loader{q: query.ForReport(q), asOf: asOf.Format(asof.Layout), prev: "1970-01-01", tables: map[string]*tableState{}, prevSeen: map[string]string{}}
-	if err := l.inspect(ctx); err != nil {
+	l := &loader{reader: q, q: query.ForReport(q), asOf: asOf.Format(asof.Layout), prev: "1970-01-01", tables: map[string]*tableState{}, prevSeen: map[string]string{}}
+	all := append([]Source(nil), sources...)
+	for _, s := range sections {
+		all = append(all, s.spec.Sources...)
+	}
+	if err := l.inspect(ctx, all); err != nil {
 		return nil, err
 	}
 	r := &Report{AsOf: asOf, GeneratedAt: time.Now().UTC()}
@@ -308,18 +319,21 @@ func Load(ctx context.Context, q Querier, asOf time.Time) (*Report, error) {
 	}
 	steps := []func(context.Context, *Report) error{l.kpis, l.rfm, l.cohorts, l.clv, l.churn, l.tiers, l.lifecycle, l.potential,
 		l.params, l.engagement, l.filters,
-		l.points, l.campaigns, l.breakdown, l.category}
+		l.campaigns, l.breakdown, l.category}
 	for _, step := range steps {
 		if err := step(ctx, r); err != nil {
 			return nil, err
 		}
+	}
+	if err := l.loadSections(ctx, r, sections); err != nil {
+		return nil, err
 	}
 	return r, nil
 }
 
 // inspect finds which source tables exist with the needed columns and
 // which have rows for the as_of, and picks the previous as_of.
-func (l *loader) inspect(ctx context.Context) error {
+func (l *loader) inspect(ctx context.Context, sources []Source) error {
 	cols, err := l.columns(ctx)
 	if err != nil {
 		return err
@@ -330,37 +344,37 @@ func (l *loader) inspect(ctx context.Context) error {
 		return err
 	}
 	for _, s := range sources {
-		if _, done := l.tables[s.table]; done {
+		if _, done := l.tables[s.Table]; done {
 			continue
 		}
 		st := &tableState{}
-		l.tables[s.table] = st
-		have, ok := cols[s.table]
+		l.tables[s.Table] = st
+		have, ok := cols[s.Table]
 		if !ok {
-			st.missing = &Missing{Model: s.model, Table: s.table, Reason: NoTable}
+			st.missing = &Missing{Model: s.Model, Table: s.Table, Reason: NoTable}
 			continue
 		}
 		var lack []string
-		for _, c := range s.columns {
+		for _, c := range s.Columns {
 			if !have[c] {
 				lack = append(lack, c)
 			}
 		}
 		if len(lack) > 0 {
-			st.missing = &Missing{Model: s.model, Table: s.table, Reason: NoColumns, Columns: lack}
+			st.missing = &Missing{Model: s.Model, Table: s.Table, Reason: NoColumns, Columns: lack}
 			continue
 		}
-		dates, err := l.asOfs(ctx, s.table)
+		dates, err := l.asOfs(ctx, s.Table)
 		if err != nil {
 			return err
 		}
-		if (len(dates) == 0 || dates[0] != l.asOf) && !ran[s.model] {
-			st.missing = &Missing{Model: s.model, Table: s.table, Reason: NoPartition, AsOf: l.asOf}
+		if (len(dates) == 0 || dates[0] != l.asOf) && !ran[s.Model] {
+			st.missing = &Missing{Model: s.Model, Table: s.Table, Reason: NoPartition, AsOf: l.asOf}
 		}
 		for _, d := range dates {
 			if d < l.asOf {
-				l.prevSeen[s.table] = d
-				if d > l.prev && s.table != "model_metrics" {
+				l.prevSeen[s.Table] = d
+				if d > l.prev && s.Table != "model_metrics" {
 					l.prev = d
 				}
 			}

@@ -70,13 +70,13 @@ func currencyText(f Format) string {
 }
 
 // kpiDefs are the headline figures' definitions.
-func kpiDefs(r *Report, f Format) []def {
+func kpiDefs(r *Report, f Format) []Def {
 	l := f.Lang
 	prev := l.T("no_previous")
 	if !r.Prev.IsZero() {
 		prev = r.Prev.Format(asof.Layout)
 	}
-	return []def{
+	return []Def{
 		{l.T("as_of"), r.AsOf.Format(asof.Layout) + " · " + l.T("def_as_of_text")},
 		{l.T("previous"), prev},
 		{l.T("def_currency"), currencyText(f)},

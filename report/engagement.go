@@ -76,21 +76,21 @@ func (l *loader) engagement(ctx context.Context, r *Report) error {
 
 // engagementSection shows activity and the score distribution, with the
 // 90-day events by kind now and at the previous as_of.
-func engagementSection(r *Report, f Format) section {
+func engagementSection(r *Report, f Format) Block {
 	l := f.Lang
 	e := r.Engagement
-	s := section{ID: "engagement", Title: l.T("engagement"), Notices: notices(l, e.Missing)}
+	s := Block{ID: "engagement", Title: l.T("engagement"), Notices: notices(l, e.Missing)}
 	if s.Notices != nil {
 		return s
 	}
-	s.Defs = []def{
+	s.Defs = []Def{
 		{l.T("def_windows"), l.T("def_engagement_windows")},
 		{l.T("def_session"), l.T("def_session_text")},
 		{l.T("def_score"), l.T("def_score_text")},
 		{l.T("def_weights"), weightsText(r, f)},
 	}
 	cur, prev := e.Cur, e.Prev
-	s.Stats = []stat{
+	s.Stats = []Stat{
 		{l.T("members"), f.Int(cur.Members), change(f, cur.Members, prev.Members, e.HasPrev)},
 		{l.T("active_30d"), f.Pct(ratio(cur.Active30, cur.Members)), f.Int(cur.Active30) + " " + l.T("unit_members")},
 		{l.T("active_90d"), f.Pct(ratio(cur.Active90, cur.Members)), f.Int(cur.Active90) + " " + l.T("unit_members")},
@@ -120,13 +120,13 @@ func engagementSection(r *Report, f Format) section {
 		series = append([]Series{{r.Prev.Format(asof.Layout), perMember(prev)}}, series...)
 	}
 	perM := l.T("per_member_90d")
-	s.Charts = []chart{
+	s.Charts = []Chart{
 		{l.T("engagement_scores"), Bars{Name: "engagement_scores", Label: l.T("engagement_scores"), Categories: bins, Series: []Series{{l.T("members"), e.Scores[:]}},
 			Value: f.Compact, XTitle: l.T("score_range"), YTitle: f.Unit(l.T("members"), l.T("unit_count"))}.SVG()},
 		{l.T("engagement_events"), Bars{Name: "engagement_events", Label: l.T("engagement_events"), Categories: kinds, Series: series,
 			Value: func(v float64) string { return f.Dec(v, 1) }, XTitle: l.T("event_kind"), YTitle: perM}.SVG()},
 	}
-	t := table{Head: []string{l.T("event_kind"), f.Unit(l.T("events_90d"), l.T("unit_events")), perM, l.T("change")}, Num: []bool{false, true, true, true}}
+	t := Table{Head: []string{l.T("event_kind"), f.Unit(l.T("events_90d"), l.T("unit_events")), perM, l.T("change")}, Num: []bool{false, true, true, true}}
 	pc, pp := perMember(cur), perMember(prev)
 	for i, k := range kinds {
 		total := math.NaN()
@@ -135,7 +135,7 @@ func engagementSection(r *Report, f Format) section {
 		}
 		t.Rows = append(t.Rows, []string{k, f.Int(total), f.Dec(pc[i], 2), change(f, pc[i], pp[i], e.HasPrev)})
 	}
-	s.Tables = []table{t}
+	s.Tables = []Table{t}
 	return s
 }
 

@@ -14,10 +14,10 @@ import (
 // RowTitle/ColTitle, FlowChart FromTitle/ToTitle), a CSV download per
 // table (set by Render for every table) and offline filters (filter).
 
-// def is one entry of a section's definitions box: a term and what it
+// Def is one entry of a section's definitions box: a term and what it
 // means in this report, with the window, horizon or currency the model
 // used for the as_of.
-type def struct{ Term, Value string }
+type Def struct{ Term, Value string }
 
 // csvBOM starts every CSV so that spreadsheet programs read it as UTF-8
 // (Chinese labels, currency symbols).
@@ -25,7 +25,7 @@ const csvBOM = "\ufeff"
 
 // tableCSV writes the table's header and rows as CSV, the cells as the
 // page shows them. Writing to memory cannot fail.
-func tableCSV(t table) string {
+func tableCSV(t Table) string {
 	var b bytes.Buffer
 	b.WriteString(csvBOM)
 	w := csv.NewWriter(&b)
@@ -43,7 +43,7 @@ func csvURI(data string) string {
 // withDownloads gives every table of the sections a CSV download named
 // after its section: ID.csv, or ID_2.csv, ... for a section's later
 // tables. A table's File, when set, names it instead.
-func withDownloads(ss []section) {
+func withDownloads(ss []Block) {
 	for i := range ss {
 		for j := range ss[i].Tables {
 			t := &ss[i].Tables[j]

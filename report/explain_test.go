@@ -63,15 +63,15 @@ func TestCSVDownloadsHoldTheTables(t *testing.T) {
 				}
 			}
 		}
-		// rfm, cohorts, clv, lifecycle, engagement, trends, filters, points,
+		// rfm, cohorts, clv, lifecycle, engagement, trends, filters,
 		// campaigns (results and funnel), contribution.
-		if n != 11 || strings.Count(out, `download="`) != n {
-			t.Errorf("%s: %d tables, %d download links; want 11 of each", l, n, strings.Count(out, `download="`))
+		if n != 10 || strings.Count(out, `download="`) != n {
+			t.Errorf("%s: %d tables, %d download links; want 10 of each", l, n, strings.Count(out, `download="`))
 		}
 	}
 	// Chinese text, commas and quotes survive the round trip.
-	tb := table{Head: []string{"分群", `a "b", c`}, Rows: [][]string{{"冠军客户", "¥1,234.00"}}}
-	ss := []section{{ID: "x", Tables: []table{tb, tb}}}
+	tb := Table{Head: []string{"分群", `a "b", c`}, Rows: [][]string{{"冠军客户", "¥1,234.00"}}}
+	ss := []Block{{ID: "x", Tables: []Table{tb, tb}}}
 	withDownloads(ss)
 	if got := decodeCSV(t, string(ss[0].Tables[0].CSV)); fmt.Sprint(got) != fmt.Sprint([][]string{tb.Head, tb.Rows[0]}) {
 		t.Errorf("round trip = %q", got)
@@ -134,8 +134,6 @@ func TestDefinitionsUseRecordedParams(t *testing.T) {
 		"cohorts/Currency":             "amounts in ¥",
 		"filters/As of":                "member_profile",
 		"lifecycle/Silent":             "60 days",
-		"points/Window":                "30 days",
-		"points/Value per point":       "¥0.01",
 		"campaigns/Attribution window": "14 days",
 		"category/Window":              "365 days",
 		"category/Minimum support":     "2 orders",
@@ -275,7 +273,7 @@ func TestFilterPanels(t *testing.T) {
 	r := sampleReport()
 	for _, l := range Langs {
 		p := buildPage(t, r, Options{Lang: l, Currency: "¥"})
-		var s section
+		var s Block
 		for _, x := range p.Sections {
 			if x.ID == "filters" {
 				s = x

@@ -115,14 +115,14 @@ func dimSlices(dim string, vals map[string]*Figures) []Slice {
 // channel or tier, chosen offline. Every slice is computed here, on the
 // server, and rendered as a panel; radio buttons and CSS (no script)
 // show the chosen one (explain.go, filter).
-func filterSection(r *Report, f Format) section {
+func filterSection(r *Report, f Format) Block {
 	l := f.Lang
 	fl := r.Filters
-	s := section{ID: "filters", Title: l.T("filters"), Notices: notices(l, fl.Missing)}
+	s := Block{ID: "filters", Title: l.T("filters"), Notices: notices(l, fl.Missing)}
 	if s.Notices != nil {
 		return s
 	}
-	s.Defs = []def{
+	s.Defs = []Def{
 		{l.T("as_of"), r.AsOf.Format("2006-01-02") + " · member_profile"},
 		{l.T("def_slices"), fmt.Sprintf(l.T("def_slices_text"), maxSliceValues-1)},
 		{l.T("def_spend"), fmt.Sprintf(l.T("def_spend_text"), param(r, f, "rfm", "window_days", days(f)))},
@@ -134,7 +134,7 @@ func filterSection(r *Report, f Format) section {
 		}
 		return l.Name(v)
 	}
-	t := table{Head: []string{l.T("dimension"), l.T("value"), f.Unit(l.T("members"), l.T("unit_count")), l.T("share"),
+	t := Table{Head: []string{l.T("dimension"), l.T("value"), f.Unit(l.T("members"), l.T("unit_count")), l.T("share"),
 		f.Unit(l.T("kpi_active"), l.T("unit_count")), f.Unit(l.T("kpi_buyers"), l.T("unit_count")), f.Unit(l.T("spend_window"), f.MoneyUnit()),
 		f.Unit(l.T("kpi_avg_clv"), f.MoneyUnit()), l.T("kpi_predicted_churn")},
 		Num: []bool{false, false, true, true, true, true, true, true, true}}
@@ -159,7 +159,7 @@ func filterSection(r *Report, f Format) section {
 		}
 	}
 	s.Filter = flt
-	s.Tables = []table{t}
+	s.Tables = []Table{t}
 	return s
 }
 

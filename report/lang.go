@@ -280,19 +280,6 @@ var labels = map[Lang]map[string]string{
 		"other":                  "Other",
 		"of_all":                 "of all members",
 		"colon":                  ": ",
-		// Points section (report/points.go).
-		"points":                   "Points programme",
-		"points_all":               "All members",
-		"points_tier":              "Tier",
-		"points_liability":         "Points liability",
-		"points_outstanding":       "Outstanding points",
-		"points_redemption_rate":   "Redemption rate",
-		"points_breakage_window":   "Breakage (window)",
-		"points_breakage_settled":  "Breakage (settled)",
-		"points_earn_per_active":   "Points earned per active member",
-		"points_liability_by_tier": "Liability by tier",
-		"points_note": "Liability = outstanding points × value per point. Over the last {days} days: redemption rate = points redeemed / points earned; " +
-			"breakage (window) = points expired / points earned; points earned per member with a points event. Breakage (settled) = expired / (redeemed + expired) to date.",
 		// Campaigns section (report/campaigns.go).
 		"campaigns":           "Campaigns",
 		"campaigns_note":      "Uplift = treatment minus control (randomised) or the difference in differences against matched non-targeted members (pre_post, weaker evidence), over the attribution window after assignment; 95% interval and two-sided p. SRM: the split is unlikely under the intended share (p < 0.001). * window still open at this as_of. Definitions: models/README.md.",
@@ -360,9 +347,6 @@ var labels = map[Lang]map[string]string{
 		"category_note":      "Each member's preferred top-level category (model category_affinity: the highest affinity index with the minimum support); members without one are left out.",
 		// Definitions and axis titles of the points, campaigns, category,
 		// breakdown and contribution sections.
-		"def_points_window":           "window of the earn, redemption and breakage rates (models.points.window_days)",
-		"def_value_per_point":         "Value per point",
-		"def_value_per_point_text":    "liability = outstanding points × value per point (models.points.value_per_point)",
 		"def_attribution_window":      "Attribution window",
 		"def_attribution_window_text": "outcomes count from assignment for this many days (models.campaigns.window_days)",
 		"def_uplift_text":             "treatment minus control conversion (or the difference in differences against matched members), in percentage points, with its 95% interval",
@@ -604,19 +588,6 @@ var labels = map[Lang]map[string]string{
 		"other":                  "其他",
 		"of_all":                 "占全部会员",
 		"colon":                  "：",
-		// Points section (report/points.go).
-		"points":                   "积分计划",
-		"points_all":               "全部会员",
-		"points_tier":              "等级",
-		"points_liability":         "积分负债",
-		"points_outstanding":       "未兑换积分",
-		"points_redemption_rate":   "兑换率",
-		"points_breakage_window":   "过期率（窗口）",
-		"points_breakage_settled":  "过期率（累计结清）",
-		"points_earn_per_active":   "活跃会员人均获得积分",
-		"points_liability_by_tier": "各等级积分负债",
-		"points_note": "积分负债 = 未兑换积分 × 每积分价值。最近 {days} 天：兑换率 = 兑换积分 / 获得积分；过期率（窗口）= 过期积分 / 获得积分；" +
-			"人均获得积分按有积分事件的会员计。过期率（累计结清）= 过期 /（兑换 + 过期），截至本期。",
 		// Campaigns section (report/campaigns.go).
 		"campaigns":           "营销活动",
 		"campaigns_note":      "提升 = 实验组减对照组（随机对照），或与匹配的未触达会员的双重差分（前后对比，证据较弱）；按分配后的归因窗口计算，95% 区间与双侧 p 值。SRM：分组比例与计划比例不符（p < 0.001）。* 表示该日归因窗口尚未结束。定义见 models/README.md。",
@@ -684,9 +655,6 @@ var labels = map[Lang]map[string]string{
 		"category_note":      "每位会员偏好的一级品类（模型 category_affinity：达到最低支持度的最高亲和指数）；没有偏好品类的会员不计入。",
 		// Definitions and axis titles of the points, campaigns, category,
 		// breakdown and contribution sections.
-		"def_points_window":           "获得率、兑换率与过期率的统计窗口（models.points.window_days）",
-		"def_value_per_point":         "每积分价值",
-		"def_value_per_point_text":    "积分负债 = 未兑换积分 × 每积分价值（models.points.value_per_point）",
 		"def_attribution_window":      "归因窗口",
 		"def_attribution_window_text": "自分配起计入结果的天数（models.campaigns.window_days）",
 		"def_uplift_text":             "实验组减对照组的转化率（或与匹配会员的双重差分），单位为百分点，附 95% 区间",

@@ -53,35 +53,35 @@ type page struct {
 	// DefsTitle heads the definitions boxes; CSVLabel is the text of the
 	// CSV download links.
 	DefsTitle, CSVLabel string
-	Sections            []section
+	Sections            []Block
 }
 
 type kpiView struct {
 	Label, Value, Change, Dir, Prev string
 }
 
-type section struct {
+type Block struct {
 	ID, Title string
 	Notices   []string
 	// Defs is the section's definitions box: its windows, horizons and
 	// units as the models used them (explain.go).
-	Defs   []def
+	Defs   []Def
 	KPIs   []kpiView
-	Stats  []stat
+	Stats  []Stat
 	Filter *filter
-	Charts []chart
-	Tables []table
+	Charts []Chart
+	Tables []Table
 	Note   string
 }
 
-type stat struct{ Label, Value, Sub string }
+type Stat struct{ Label, Value, Sub string }
 
-type chart struct {
+type Chart struct {
 	Title string
 	SVG   template.HTML
 }
 
-type table struct {
+type Table struct {
 	Caption string
 	Head    []string
 	Rows    [][]string
@@ -114,7 +114,7 @@ func reportPage(r *Report, opt Options) page {
 		p.Subtitle += l.T("compared_with") + " " + r.Prev.Format(asof.Layout)
 	}
 	p.Generated = l.T("generated_at") + " " + r.GeneratedAt.Format("2006-01-02 15:04 UTC")
-	kpiSec := section{ID: "kpis", Title: l.T("kpis"), Notices: notices(l, r.KPIMissing), Note: l.T("kpi_note")}
+	kpiSec := Block{ID: "kpis", Title: l.T("kpis"), Notices: notices(l, r.KPIMissing), Note: l.T("kpi_note")}
 	for _, k := range r.KPIs {
 		kpiSec.KPIs = append(kpiSec.KPIs, viewKPI(k, f))
 	}
@@ -123,8 +123,9 @@ func reportPage(r *Report, opt Options) page {
 		rfmSection(r, f), cohortSection(r, f), clvSection(r, f), churnSection(r, f),
 		tierSection(r, f), lifecycleSection(r, f), potentialSection(r, f),
 		engagementSection(r, f), trendSection(r, f), filterSection(r, f),
-		pointsSection(r, f), campaignSection(r, f), categorySection(r, f))
+		campaignSection(r, f), categorySection(r, f))
 	p.Sections = append(p.Sections, breakdownSections(r, f)...)
+	p.Sections = append(p.Sections, sectionBlocks(r, f)...)
 	withDownloads(p.Sections)
 	return p
 }
@@ -204,9 +205,9 @@ func change(f Format, cur, prev float64, hasPrev bool) string {
 	return f.Change(cur, prev)
 }
 
-func rfmSection(r *Report, f Format) section {
+func rfmSection(r *Report, f Format) Block {
 	l := f.Lang
-	s := section{ID: "rfm", Title: l.T("rfm"), Notices: notices(l, r.RFM.Missing)}
+	s := Block{ID: "rfm", Title: l.T("rfm"), Notices: notices(l, r.RFM.Missing)}
 	if s.Notices != nil {
 		return s
 	}
@@ -225,12 +226,12 @@ func rfmSection(r *Report, f Format) section {
 	tip := func(i, j int) string {
 		return fmt.Sprintf("R%s F%s: %s %s, %s %s", rows[i], cols[j], f.Int(members[i][j]), l.T("members"), l.T("revenue"), f.Money(revenue[i][j]))
 	}
-	s.Charts = []chart{
+	s.Charts = []Chart{
 		{l.T("rfm_grid_members"), HeatMap{Name: "rfm_members", Label: l.T("rfm_grid_members"), Rows: rows, Cols: cols, RowTitle: l.T("recency_short"), ColTitle: l.T("frequency_score"), Values: members, Text: f.Compact, Tip: tip}.SVG()},
 		{l.T("rfm_grid_revenue"), HeatMap{Name: "rfm_revenue", Label: l.T("rfm_grid_revenue"), Rows: rows, Cols: cols, RowTitle: l.T("recency_short"), ColTitle: l.T("frequency_score"), Values: revenue, Text: f.MoneyCompact, Tip: tip}.SVG()},
 	}
 	s.Note = l.T("recency_score") + " · " + l.T("frequency_score")
-	s.Defs = []def{
+	s.Defs = []Def{
 		{l.T("def_window"), param(r, f, "rfm", "window_days", days(f)) + " · " + l.T("def_rfm_window")},
 		{l.T("def_scores"), l.T("def_rfm_scores")},
 		{l.T("def_currency"), currencyText(f)},
@@ -239,17 +240,17 @@ func rfmSection(r *Report, f Format) section {
 	for _, sg := range r.RFM.Segments {
 		total += sg.Members
 	}
-	t := table{Head: []string{l.T("segment"), f.Unit(l.T("members"), l.T("unit_count")), l.T("share"), l.T("change"), f.Unit(l.T("revenue"), f.MoneyUnit()), l.T("avg_recency"), l.T("avg_frequency")}, Num: []bool{false, true, true, true, true, true, true}}
+	t := Table{Head: []string{l.T("segment"), f.Unit(l.T("members"), l.T("unit_count")), l.T("share"), l.T("change"), f.Unit(l.T("revenue"), f.MoneyUnit()), l.T("avg_recency"), l.T("avg_frequency")}, Num: []bool{false, true, true, true, true, true, true}}
 	for _, sg := range r.RFM.Segments {
 		t.Rows = append(t.Rows, []string{l.Name(sg.Name), f.Int(sg.Members), f.Pct(ratio(sg.Members, total)), change(f, sg.Members, sg.MembersPrev, r.RFM.HasPrev), f.Money(sg.Revenue), f.Dec(sg.Recency, 0), f.Dec(sg.Frequency, 1)})
 	}
-	s.Tables = []table{t}
+	s.Tables = []Table{t}
 	return s
 }
 
-func cohortSection(r *Report, f Format) section {
+func cohortSection(r *Report, f Format) Block {
 	l := f.Lang
-	s := section{ID: "cohorts", Title: l.T("cohorts"), Notices: notices(l, r.Cohorts.Missing)}
+	s := Block{ID: "cohorts", Title: l.T("cohorts"), Notices: notices(l, r.Cohorts.Missing)}
 	if s.Notices != nil {
 		return s
 	}
@@ -276,20 +277,20 @@ func cohortSection(r *Report, f Format) section {
 	pct0 := func(v float64) string { return f.Dec(v*100, 0) + "%" }
 	cohortTitle := f.Unit(l.T("cohort"), l.T("cohort_unit"))
 	periodTitle := f.Unit(l.T("period"), l.T("months_since"))
-	s.Defs = []def{
+	s.Defs = []Def{
 		{l.T("cohort"), l.T("def_cohort")},
 		{l.T("period"), l.T("def_period")},
 		{l.T("def_retention"), l.T("def_retention_text")},
 		{l.T("cohort_average"), l.T("def_cohort_average")},
 		{l.T("def_currency"), currencyText(f)},
 	}
-	s.Charts = []chart{
+	s.Charts = []Chart{
 		{l.T("cohort_retention"), HeatMap{Name: "cohort_retention", Label: l.T("cohort_retention"), Rows: append(rows, l.T("cohort_average")), Cols: cols, RowTitle: cohortTitle, ColTitle: periodTitle, Values: append(ret, avg), Text: pct0}.SVG()},
 		{l.T("cohort_curve"), Bars{Name: "cohort_curve", Label: l.T("cohort_curve"), Categories: cols, Series: []Series{{l.T("cohort_average"), avg}}, Value: pct0, Lines: true,
 			XTitle: periodTitle, YTitle: f.Unit(l.T("def_retention"), "%")}.SVG()},
 		{l.T("cohort_revenue"), HeatMap{Name: "cohort_revenue", Label: f.Unit(l.T("cohort_revenue"), f.MoneyUnit()), Rows: rows, Cols: cols, RowTitle: cohortTitle, ColTitle: periodTitle, Values: rev, Text: f.MoneyCompact}.SVG()},
 	}
-	t := table{Head: []string{l.T("cohort"), f.Unit(l.T("cohort_size"), l.T("unit_count"))}, Num: []bool{false, true}}
+	t := Table{Head: []string{l.T("cohort"), f.Unit(l.T("cohort_size"), l.T("unit_count"))}, Num: []bool{false, true}}
 	for _, c := range cols {
 		t.Head = append(t.Head, l.T("period")+" "+c)
 		t.Num = append(t.Num, true)
@@ -306,13 +307,13 @@ func cohortSection(r *Report, f Format) section {
 		avgRow = append(avgRow, f.Pct(v))
 	}
 	t.Rows = append(t.Rows, avgRow)
-	s.Tables = []table{t}
+	s.Tables = []Table{t}
 	return s
 }
 
-func clvSection(r *Report, f Format) section {
+func clvSection(r *Report, f Format) Block {
 	l := f.Lang
-	s := section{ID: "clv", Title: l.T("clv"), Notices: notices(l, r.CLV.Missing)}
+	s := Block{ID: "clv", Title: l.T("clv"), Notices: notices(l, r.CLV.Missing)}
 	if s.Notices != nil {
 		return s
 	}
@@ -328,33 +329,33 @@ func clvSection(r *Report, f Format) section {
 	}
 	var dcats []string
 	var clv, spend []float64
-	t := table{Head: []string{l.T("decile"), f.Unit(l.T("members"), l.T("unit_count")), f.Unit(l.T("predicted_clv"), f.MoneyUnit()), f.Unit(l.T("past_spend"), f.MoneyUnit())}, Num: []bool{false, true, true, true}}
+	t := Table{Head: []string{l.T("decile"), f.Unit(l.T("members"), l.T("unit_count")), f.Unit(l.T("predicted_clv"), f.MoneyUnit()), f.Unit(l.T("past_spend"), f.MoneyUnit())}, Num: []bool{false, true, true, true}}
 	for _, d := range r.CLV.Deciles {
 		dcats = append(dcats, strconv.Itoa(d.Decile))
 		clv = append(clv, d.CLV)
 		spend = append(spend, d.Spend)
 		t.Rows = append(t.Rows, []string{strconv.Itoa(d.Decile), f.Int(d.Members), f.Money(d.CLV), f.Money(d.Spend)})
 	}
-	s.Defs = []def{
+	s.Defs = []Def{
 		{l.T("def_horizon"), param(r, f, "clv", "horizon_days", days(f))},
 		{l.T("def_discount"), param(r, f, "clv", "annual_discount_rate", f.Pct)},
 		{l.T("def_time_unit"), param(r, f, "clv", "time_unit_days", days(f))},
 		{l.T("predicted_clv"), l.T("def_clv_text")},
 		{l.T("def_currency"), currencyText(f)},
 	}
-	s.Charts = []chart{
+	s.Charts = []Chart{
 		{l.T("clv_distribution"), Bars{Name: "clv_histogram", Label: l.T("clv_distribution"), Categories: cats, Series: []Series{{l.T("members"), hist}}, Value: f.Compact,
 			XTitle: f.Unit(l.T("predicted_clv_from"), f.MoneyUnit()), YTitle: f.Unit(l.T("members"), l.T("unit_count"))}.SVG()},
 		{l.T("clv_by_decile"), Bars{Name: "clv_deciles", Label: l.T("clv_by_decile"), Categories: dcats, Series: []Series{{l.T("predicted_clv"), clv}, {l.T("past_spend"), spend}}, Value: f.MoneyCompact,
 			XTitle: l.T("clv_decile_axis"), YTitle: f.Unit(l.T("avg_per_member"), f.MoneyUnit())}.SVG()},
 	}
-	s.Tables = []table{t}
+	s.Tables = []Table{t}
 	return s
 }
 
-func churnSection(r *Report, f Format) section {
+func churnSection(r *Report, f Format) Block {
 	l := f.Lang
-	s := section{ID: "churn", Title: l.T("churn"), Notices: notices(l, r.Churn.Missing)}
+	s := Block{ID: "churn", Title: l.T("churn"), Notices: notices(l, r.Churn.Missing)}
 	if s.Notices != nil {
 		return s
 	}
@@ -373,13 +374,13 @@ func churnSection(r *Report, f Format) section {
 	for i := 0; i < 10; i++ {
 		bins = append(bins, fmt.Sprintf("%d–%d%%", i*10, i*10+10))
 	}
-	s.Charts = []chart{
+	s.Charts = []Chart{
 		{l.T("churn_bands"), Bars{Name: "churn_bands", Label: l.T("churn_bands"), Categories: bands, Series: series, Value: f.Compact,
 			XTitle: l.T("risk_band"), YTitle: f.Unit(l.T("members"), l.T("unit_count"))}.SVG()},
 		{l.T("churn_histogram"), Bars{Name: "churn_histogram", Label: l.T("churn_histogram"), Categories: bins, Series: []Series{{l.T("members"), r.Churn.Hist[:]}}, Value: f.Compact,
 			XTitle: f.Unit(l.T("churn_probability"), "%"), YTitle: f.Unit(l.T("members"), l.T("unit_count"))}.SVG()},
 	}
-	s.Defs = []def{
+	s.Defs = []Def{
 		{l.T("def_horizon"), param(r, f, "churn", "horizon_days", days(f))},
 		{l.T("churn_probability"), fmt.Sprintf(l.T("def_churn_text"), param(r, f, "churn", "horizon_days", days(f)))},
 		{l.T("risk_band"), l.T("def_bands_text")},
@@ -389,7 +390,7 @@ func churnSection(r *Report, f Format) section {
 		s.Note = l.T("no_quality")
 		return s
 	}
-	s.Stats = []stat{
+	s.Stats = []Stat{
 		{l.T("auc"), f.Dec(q.AUC, 3), ""},
 		{l.T("baseline_auc"), f.Dec(q.BaselineAUC, 3), signed(f.Dec(q.AUC-q.BaselineAUC, 3))},
 		{l.T("lift_top"), f.Dec(q.LiftTop, 2) + "×", ""},
@@ -402,20 +403,20 @@ func churnSection(r *Report, f Format) section {
 		return c
 	}
 	if len(q.Predicted) > 0 {
-		s.Charts = append(s.Charts, chart{l.T("calibration"), Bars{Name: "churn_calibration", Label: l.T("calibration"), Categories: dec(len(q.Predicted)), Series: []Series{{l.T("predicted"), q.Predicted}, {l.T("observed"), q.Observed}}, Value: f.Pct, Lines: true,
+		s.Charts = append(s.Charts, Chart{l.T("calibration"), Bars{Name: "churn_calibration", Label: l.T("calibration"), Categories: dec(len(q.Predicted)), Series: []Series{{l.T("predicted"), q.Predicted}, {l.T("observed"), q.Observed}}, Value: f.Pct, Lines: true,
 			XTitle: l.T("score_decile"), YTitle: f.Unit(l.T("churn_rate"), "%")}.SVG()})
 	}
 	if len(q.Lift) > 0 {
-		s.Charts = append(s.Charts, chart{l.T("lift"), Bars{Name: "churn_lift", Label: l.T("lift"), Categories: dec(len(q.Lift)), Series: []Series{{l.T("lift"), q.Lift}}, Value: func(v float64) string { return f.Dec(v, 1) + "×" },
+		s.Charts = append(s.Charts, Chart{l.T("lift"), Bars{Name: "churn_lift", Label: l.T("lift"), Categories: dec(len(q.Lift)), Series: []Series{{l.T("lift"), q.Lift}}, Value: func(v float64) string { return f.Dec(v, 1) + "×" },
 			XTitle: l.T("score_decile"), YTitle: f.Unit(l.T("lift_axis"), "×")}.SVG()})
 	}
 	return s
 }
 
-func tierSection(r *Report, f Format) section {
+func tierSection(r *Report, f Format) Block {
 	l := f.Lang
 	t := r.Tiers
-	s := section{ID: "tiers", Title: l.T("tiers"), Notices: notices(l, t.Missing)}
+	s := Block{ID: "tiers", Title: l.T("tiers"), Notices: notices(l, t.Missing)}
 	if s.Notices != nil {
 		return s
 	}
@@ -423,15 +424,15 @@ func tierSection(r *Report, f Format) section {
 	if t.HasPrev {
 		series = append([]Series{{r.Prev.Format(asof.Layout), t.CountsPrev}}, series...)
 	}
-	s.Charts = []chart{{l.T("tier_distribution"), Bars{Name: "tier_distribution", Label: l.T("tier_distribution"), Categories: names(l, t.Names), Series: series, Value: f.Compact,
+	s.Charts = []Chart{{l.T("tier_distribution"), Bars{Name: "tier_distribution", Label: l.T("tier_distribution"), Categories: names(l, t.Names), Series: series, Value: f.Compact,
 		XTitle: l.T("tier"), YTitle: f.Unit(l.T("members"), l.T("unit_count"))}.SVG()}}
-	s.Defs = []def{
+	s.Defs = []Def{
 		{l.T("def_window"), param(r, f, "tiers", "window_days", days(f)) + " · " + l.T("def_tier_window")},
 		{l.T("upgraded"), l.T("def_upgraded")},
 	}
 	if t.HasPrev {
-		s.Charts = append(s.Charts, chart{l.T("tier_migration"), HeatMap{Name: "tier_migration", Label: l.T("tier_migration"), Rows: names(l, t.From), Cols: names(l, t.Names), RowTitle: l.T("from"), ColTitle: l.T("to"), Values: t.Matrix, Text: f.Compact}.SVG()})
-		s.Stats = []stat{
+		s.Charts = append(s.Charts, Chart{l.T("tier_migration"), HeatMap{Name: "tier_migration", Label: l.T("tier_migration"), Rows: names(l, t.From), Cols: names(l, t.Names), RowTitle: l.T("from"), ColTitle: l.T("to"), Values: t.Matrix, Text: f.Compact}.SVG()})
+		s.Stats = []Stat{
 			{l.T("upgraded"), f.Int(t.Upgraded), ""},
 			{l.T("downgraded"), f.Int(t.Downgraded), ""},
 		}
@@ -441,7 +442,7 @@ func tierSection(r *Report, f Format) section {
 		rate *Rate
 	}{{"upgrade_conversion", t.Conversion}, {"upgrade_retention", t.Retention}} {
 		if r.rate != nil {
-			s.Stats = append(s.Stats, stat{l.T(r.key), f.Pct(r.rate.Value), f.Int(math.Round(r.rate.Value*r.rate.Base)) + " / " + f.Int(r.rate.Base)})
+			s.Stats = append(s.Stats, Stat{l.T(r.key), f.Pct(r.rate.Value), f.Int(math.Round(r.rate.Value*r.rate.Base)) + " / " + f.Int(r.rate.Base)})
 		}
 	}
 	return s
@@ -455,22 +456,22 @@ func names(l Lang, xs []string) []string {
 	return out
 }
 
-func lifecycleSection(r *Report, f Format) section {
+func lifecycleSection(r *Report, f Format) Block {
 	l := f.Lang
 	fl := r.Lifecycle
-	s := section{ID: "lifecycle", Title: l.T("lifecycle"), Notices: notices(l, fl.Missing)}
+	s := Block{ID: "lifecycle", Title: l.T("lifecycle"), Notices: notices(l, fl.Missing)}
 	if s.Notices != nil {
 		return s
 	}
-	s.Charts = []chart{{l.T("lifecycle_flow"), FlowChart{Name: "lifecycle_flow", Label: l.T("lifecycle_flow"), From: fl.From, To: fl.To, Counts: fl.Counts, Value: f.Compact, State: l.Name,
+	s.Charts = []Chart{{l.T("lifecycle_flow"), FlowChart{Name: "lifecycle_flow", Label: l.T("lifecycle_flow"), From: fl.From, To: fl.To, Counts: fl.Counts, Value: f.Compact, State: l.Name,
 		FromTitle: prevTitle(r, l), ToTitle: r.AsOf.Format(asof.Layout)}.SVG()}}
-	s.Defs = []def{
+	s.Defs = []Def{
 		{l.Name("silent"), fmt.Sprintf(l.T("def_stage_after"), param(r, f, "lifecycle", "silent_days", days(f)))},
 		{l.Name("sleeping"), fmt.Sprintf(l.T("def_stage_after"), param(r, f, "lifecycle", "sleeping_days", days(f)))},
 		{l.Name("churned"), fmt.Sprintf(l.T("def_stage_after"), param(r, f, "lifecycle", "churned_days", days(f)))},
 		{l.T("def_flow"), l.T("def_flow_text")},
 	}
-	t := table{Head: append([]string{l.T("from") + " \\ " + l.T("to")}, names(l, fl.To)...)}
+	t := Table{Head: append([]string{l.T("from") + " \\ " + l.T("to")}, names(l, fl.To)...)}
 	t.Num = []bool{false}
 	for range fl.To {
 		t.Num = append(t.Num, true)
@@ -482,14 +483,14 @@ func lifecycleSection(r *Report, f Format) section {
 		}
 		t.Rows = append(t.Rows, row)
 	}
-	s.Tables = []table{t}
+	s.Tables = []Table{t}
 	return s
 }
 
-func potentialSection(r *Report, f Format) section {
+func potentialSection(r *Report, f Format) Block {
 	l := f.Lang
 	p := r.Potential
-	s := section{ID: "potential", Title: l.T("potential"), Notices: notices(l, p.Missing)}
+	s := Block{ID: "potential", Title: l.T("potential"), Notices: notices(l, p.Missing)}
 	if s.Notices != nil {
 		return s
 	}
@@ -504,10 +505,10 @@ func potentialSection(r *Report, f Format) section {
 	if p.HasPrev {
 		series = append([]Series{{r.Prev.Format(asof.Layout), before}}, series...)
 	}
-	s.Stats = []stat{{l.T("any_reason"), f.Int(p.Any), change(f, p.Any, p.AnyPrev, p.HasPrev)}}
-	s.Charts = []chart{{l.T("potential_by_reason"), Bars{Name: "potential_reasons", Label: l.T("potential_by_reason"), Categories: cats, Series: series, Value: f.Compact,
+	s.Stats = []Stat{{l.T("any_reason"), f.Int(p.Any), change(f, p.Any, p.AnyPrev, p.HasPrev)}}
+	s.Charts = []Chart{{l.T("potential_by_reason"), Bars{Name: "potential_reasons", Label: l.T("potential_by_reason"), Categories: cats, Series: series, Value: f.Compact,
 		XTitle: l.T("reason"), YTitle: f.Unit(l.T("members"), l.T("unit_count"))}.SVG()}}
-	s.Defs = []def{
+	s.Defs = []Def{
 		{l.T("def_decile_gap"), param(r, f, "potential", "decile_gap", func(v float64) string { return f.Int(v) })},
 		{l.T("any_reason"), l.T("def_any_reason")},
 	}
@@ -538,13 +539,13 @@ func RenderRuns(w io.Writer, runs []Run, missing *Missing, next []Scheduled, opt
 	f := opt.format()
 	l := f.Lang
 	p := basePage(opt, l.T("runs"))
-	s := section{ID: "runs", Title: l.T("runs")}
+	s := Block{ID: "runs", Title: l.T("runs")}
 	if missing != nil {
 		s.Notices = []string{Notice(l, *missing)}
 	} else if len(runs) == 0 {
 		s.Note = l.T("no_runs")
 	} else {
-		t := table{Head: []string{l.T("job"), l.T("as_of"), l.T("trigger"), l.T("status"), l.T("attempt"), l.T("started"), l.T("duration"), l.T("rows"), l.T("error")},
+		t := Table{Head: []string{l.T("job"), l.T("as_of"), l.T("trigger"), l.T("status"), l.T("attempt"), l.T("started"), l.T("duration"), l.T("rows"), l.T("error")},
 			Num: []bool{false, false, false, false, true, false, true, true, false}}
 		for _, r := range runs {
 			dur := "–"
@@ -556,13 +557,13 @@ func RenderRuns(w io.Writer, runs []Run, missing *Missing, next []Scheduled, opt
 		s.Tables = append(s.Tables, t)
 	}
 	if len(next) > 0 {
-		t := table{Caption: l.T("next_runs"), Head: []string{l.T("job"), l.T("at")}, Num: []bool{false, false}}
+		t := Table{Caption: l.T("next_runs"), Head: []string{l.T("job"), l.T("at")}, Num: []bool{false, false}}
 		for _, n := range next {
 			t.Rows = append(t.Rows, []string{n.Job, n.At.UTC().Format("2006-01-02 15:04:05 UTC")})
 		}
 		s.Tables = append(s.Tables, t)
 	}
-	p.Sections = []section{s}
+	p.Sections = []Block{s}
 	withDownloads(p.Sections)
 	if err := pageTemplate.Execute(w, p); err != nil {
 		return fmt.Errorf("render runs: %w", err)

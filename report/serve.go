@@ -71,6 +71,9 @@ type HandlerOptions struct {
 	Next func() []Scheduled
 	// RunsLimit is how many runs /runs lists (default 100).
 	RunsLimit int
+	// Sections are the models' own sections, laid out after the
+	// report's (see Load).
+	Sections []Section
 }
 
 // Handler serves the report of the newest as_of (or ?as_of=YYYY-MM-DD) at
@@ -156,7 +159,7 @@ func (h *Handler) report(r *http.Request, buf *bytes.Buffer, opt Options) error 
 		}
 		asOf = t
 	}
-	rep, err := Load(ctx, h.q, asOf)
+	rep, err := Load(ctx, h.q, asOf, h.opt.Sections...)
 	if err != nil {
 		return err
 	}

@@ -32,9 +32,9 @@ func newTrend(key string, kind KPIKind, rows map[string][]float64, val func([]fl
 
 // trendSection draws one line chart per headline figure over every as_of
 // in the database up to the report's, and a table of them all.
-func trendSection(r *Report, f Format) section {
+func trendSection(r *Report, f Format) Block {
 	l := f.Lang
-	s := section{ID: "trends", Title: l.T("trends"), Notices: notices(l, r.KPIMissing)}
+	s := Block{ID: "trends", Title: l.T("trends"), Notices: notices(l, r.KPIMissing)}
 	if len(r.Trends) == 0 {
 		if s.Notices == nil {
 			s.Note = l.T("no_trends")
@@ -56,12 +56,12 @@ func trendSection(r *Report, f Format) section {
 	for i, d := range cats {
 		pos[d] = i
 	}
-	s.Defs = []def{
+	s.Defs = []Def{
 		{l.T("def_as_ofs"), strings.Join([]string{cats[0], cats[len(cats)-1]}, " – ") + " · " + f.Int(float64(len(cats))) + " " + l.T("as_ofs_n")},
 		{l.T("def_trend_point"), l.T("def_trend_point_text")},
 		{l.T("def_currency"), currencyText(f)},
 	}
-	t := table{Head: []string{l.T("as_of")}, Num: []bool{false}}
+	t := Table{Head: []string{l.T("as_of")}, Num: []bool{false}}
 	rows := make([][]string, len(cats))
 	for i, d := range cats {
 		rows[i] = []string{d}
@@ -76,7 +76,7 @@ func trendSection(r *Report, f Format) section {
 		}
 		label := l.T(tr.Key)
 		unit, tick := kindUnit(f, tr.Kind)
-		s.Charts = append(s.Charts, chart{label, Bars{Name: "trend_" + strings.TrimPrefix(tr.Key, "kpi_"), Label: label, Categories: cats,
+		s.Charts = append(s.Charts, Chart{label, Bars{Name: "trend_" + strings.TrimPrefix(tr.Key, "kpi_"), Label: label, Categories: cats,
 			Series: []Series{{label, vals}}, Value: tick, Lines: true, Dense: true, XTitle: l.T("as_of"), YTitle: f.Unit(label, unit)}.SVG()})
 		t.Head = append(t.Head, f.Unit(label, unit))
 		t.Num = append(t.Num, true)
@@ -85,7 +85,7 @@ func trendSection(r *Report, f Format) section {
 		}
 	}
 	t.Rows = rows
-	s.Tables = []table{t}
+	s.Tables = []Table{t}
 	return s
 }
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/memberlytics/memberlytics/exporters"
+	"github.com/memberlytics/memberlytics/internal/platform/config"
 	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 	"github.com/memberlytics/memberlytics/internal/testkit/compat"
 	"github.com/memberlytics/memberlytics/report"
@@ -29,7 +30,11 @@ type engineOutputs struct {
 // readOutputs loads the report for asOf from conn and exports every
 // catalog table as CSV and Parquet into dir.
 func readOutputs(ctx context.Context, conn warehouse.Conn, asOf time.Time, dir string) (*engineOutputs, error) {
-	rep, err := report.Load(ctx, conn, asOf)
+	sections, err := reportSections(config.Default())
+	if err != nil {
+		return nil, err
+	}
+	rep, err := report.Load(ctx, conn, asOf, sections...)
 	if err != nil {
 		return nil, fmt.Errorf("report: %w", err)
 	}

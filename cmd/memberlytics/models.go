@@ -20,6 +20,7 @@ import (
 	"github.com/memberlytics/memberlytics/models/profile"
 	"github.com/memberlytics/memberlytics/models/rfm"
 	"github.com/memberlytics/memberlytics/models/tiers"
+	"github.com/memberlytics/memberlytics/report"
 )
 
 // newModelRegistry builds the registry of every model `memberlytics run`
@@ -56,6 +57,24 @@ func newModelRegistry(cfg config.Config) (*models.Registry, error) {
 		entry(categoryaffinity.FromConfig(m.CategoryAffinity)),
 		entry(nextcategory.FromConfig(m.NextCategory)),
 	)
+}
+
+// reportSections returns the report sections of cfg's models, in
+// registry order: a model with a section has a ReportSection method
+// (models/<name>/report.go).
+func reportSections(cfg config.Config) ([]report.Section, error) {
+	reg, err := newModelRegistry(cfg)
+	if err != nil {
+		return nil, err
+	}
+	var out []report.Section
+	for _, n := range reg.Names() {
+		m, _ := reg.Get(n)
+		if s, ok := m.(interface{ ReportSection() report.Section }); ok {
+			out = append(out, s.ReportSection())
+		}
+	}
+	return out, nil
 }
 
 // tiersParams decodes models.tiers, which the tiers model and churn's

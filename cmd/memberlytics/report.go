@@ -63,7 +63,11 @@ func newReportCmd(a *app) *cobra.Command {
 						day.Format(asof.Layout), day.Format(asof.Layout), err)
 				}
 			}
-			r, err := report.Load(ctx, conn, day)
+			sections, err := reportSections(a.cfg)
+			if err != nil {
+				return err
+			}
+			r, err := report.Load(ctx, conn, day, sections...)
 			if err != nil {
 				return err
 			}

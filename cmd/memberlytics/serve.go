@@ -97,9 +97,14 @@ func newServeCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			sections, err := reportSections(a.cfg)
+			if err != nil {
+				return err
+			}
 			pages := report.NewHandler(env.conn, report.HandlerOptions{
-				Options: report.Options{Lang: report.Lang(a.cfg.Report.Lang), Currency: a.cfg.Report.Currency},
-				Logger:  a.log,
+				Sections: sections,
+				Options:  report.Options{Lang: report.Lang(a.cfg.Report.Lang), Currency: a.cfg.Report.Currency},
+				Logger:   a.log,
 				Next: func() []report.Scheduled {
 					var out []report.Scheduled
 					for _, s := range svc.Schedules() {

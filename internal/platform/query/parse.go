@@ -40,6 +40,10 @@ func MustParse(name, src string) *Set {
 // On returns the Set's queries on conn.
 func (s *Set) On(conn warehouse.Conn) *Q { return &Q{s: s, r: conn, conn: conn} }
 
+// Read returns the Set's queries on r, read-only: Exec, Scratch and Stage
+// refuse to run (the report's sections read this way).
+func (s *Set) Read(r Reader) *Q { return &Q{s: s, r: r} }
+
 // report is the report's queries, sql/report/NAME.sql, parsed once when
 // the program starts.
 var report = parseReport()

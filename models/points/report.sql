@@ -1,4 +1,7 @@
--- points: the points programme per tier (and all) at the as_of and the
+-- The points section of the report (report.go).
+
+-- name: programme
+-- the points programme per tier (and all) at the as_of and the
 -- previous one, tiers in level order after all; NaN where a rate has no
 -- denominator.
 SELECT
