@@ -119,13 +119,12 @@ func reportPage(r *Report, opt Options) page {
 		kpiSec.KPIs = append(kpiSec.KPIs, viewKPI(k, f))
 	}
 	kpiSec.Defs = kpiDefs(r, f)
-	p.Sections = append(p.Sections, kpiSec,
-		rfmSection(r, f), cohortSection(r, f), clvSection(r, f), churnSection(r, f),
-		tierSection(r, f), lifecycleSection(r, f), potentialSection(r, f),
-		engagementSection(r, f), trendSection(r, f), filterSection(r, f),
-		campaignSection(r, f), categorySection(r, f))
-	p.Sections = append(p.Sections, breakdownSections(r, f)...)
-	p.Sections = append(p.Sections, sectionBlocks(r, f)...)
+	own := []placed{{0, []Block{kpiSec}},
+		{100, []Block{rfmSection(r, f)}}, {110, []Block{cohortSection(r, f)}}, {120, []Block{clvSection(r, f)}}, {130, []Block{churnSection(r, f)}},
+		{140, []Block{tierSection(r, f)}}, {150, []Block{lifecycleSection(r, f)}}, {160, []Block{potentialSection(r, f)}},
+		{170, []Block{engagementSection(r, f)}}, {PlaceTrends, []Block{trendSection(r, f)}}, {PlaceFilters, []Block{filterSection(r, f)}},
+		{210, []Block{campaignSection(r, f)}}, {220, []Block{categorySection(r, f)}}, {230, breakdownSections(r, f)}}
+	p.Sections = arrange(append(own, sectionBlocks(r, f)...))
 	withDownloads(p.Sections)
 	return p
 }

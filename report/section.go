@@ -19,7 +19,7 @@ import (
 type Section struct {
 	spec  SectionSpec
 	read  func(context.Context, *Input) (any, error)
-	build func(any, View) Block
+	build func(any, View) []Block
 }
 
 // SectionSpec declares a section.
@@ -36,15 +36,46 @@ type SectionSpec struct {
 	// Labels are the section's texts by language, read with View.T and
 	// View.Name; every language of Langs has the same keys (Check).
 	Labels map[Lang]map[string]string
+	// Place orders the section on the page: ascending, ties in the order
+	// Load was given. The report's headline figures are at 0, its trends
+	// at PlaceTrends and its filters at PlaceFilters; zero puts the
+	// section last.
+	Place int
+}
+
+// The places of the report's own blocks that sit between the models'.
+const (
+	PlaceTrends  = 180
+	PlaceFilters = 190
+)
+
+// placeLast is where a section without a Place goes.
+const placeLast = 1 << 20
+
+// placed is a part of the page and its place.
+type placed struct {
+	at     int
+	blocks []Block
+}
+
+// arrange orders the parts by place, ties kept in order.
+func arrange(ps []placed) []Block {
+	sort.SliceStable(ps, func(i, j int) bool { return ps[i].at < ps[j].at })
+	var out []Block
+	for _, p := range ps {
+		out = append(out, p.blocks...)
+	}
+	return out
 }
 
 // NewSection returns the section spec declares, whose read loads the
-// figures of the as_of and whose build lays them out.
-func NewSection[T any](spec SectionSpec, read func(context.Context, *Input) (T, error), build func(T, View) Block) Section {
+// figures of the as_of and whose build lays them out (one block, or
+// several that stand together on the page).
+func NewSection[T any](spec SectionSpec, read func(context.Context, *Input) (T, error), build func(T, View) []Block) Section {
 	return Section{
 		spec: spec,
 		read: func(ctx context.Context, in *Input) (any, error) { return read(ctx, in) },
-		build: func(data any, v View) Block {
+		build: func(data any, v View) []Block {
 			d, _ := data.(T)
 			return build(d, v)
 		},
@@ -194,12 +225,16 @@ func (l *loader) loadSections(ctx context.Context, r *Report, sections []Section
 	return nil
 }
 
-// sectionBlocks lays out the sections r read.
-func sectionBlocks(r *Report, f Format) []Block {
-	var out []Block
+// sectionBlocks lays out the sections r read, each at its place.
+func sectionBlocks(r *Report, f Format) []placed {
+	var out []placed
 	for _, sd := range r.Sections {
 		v := View{Format: f, AsOf: r.AsOf, Prev: r.Prev, labels: sd.Section.spec.Labels, r: r}
-		out = append(out, sd.Section.build(sd.Data, v))
+		at := sd.Section.spec.Place
+		if at == 0 {
+			at = placeLast
+		}
+		out = append(out, placed{at, sd.Section.build(sd.Data, v)})
 	}
 	return out
 }

@@ -23,6 +23,7 @@ var Section = report.NewSection(report.SectionSpec{
 	},
 	Queries: query.MustParse("points_report", reportSrc),
 	Labels:  labels,
+	Place:   200,
 }, read, build)
 
 // ReportSection returns Section (the report collects it from the registry).
@@ -90,10 +91,10 @@ func read(ctx context.Context, in *report.Input) (*Figures, error) {
 	return p, nil
 }
 
-func build(p *Figures, v report.View) report.Block {
+func build(p *Figures, v report.View) []report.Block {
 	s := report.Block{ID: "points", Title: v.T("points"), Notices: v.Notices(p.Missing)}
 	if s.Notices != nil {
-		return s
+		return []report.Block{s}
 	}
 	if p.Currency != "" {
 		v.Currency = p.Currency
@@ -152,7 +153,7 @@ func build(p *Figures, v report.View) report.Block {
 		{Term: v.T("def_currency"), Value: v.CurrencyText()},
 	}
 	s.Note = strings.ReplaceAll(v.T("points_note"), "{days}", strconv.FormatFloat(p.WindowDays, 'f', 0, 64))
-	return s
+	return []report.Block{s}
 }
 
 // labels are the section's texts.

@@ -93,6 +93,10 @@ func TestSectionIntegration(t *testing.T) {
 		if !strings.Contains(out, `data-chart="points_liability"`) || strings.Contains(out, "??") {
 			t.Errorf("%s: no liability chart, or an untranslated label", l)
 		}
+		// Its place: after the report's filters, before the campaigns.
+		if f, p, c := strings.Index(out, `id="filters"`), strings.Index(out, `id="points"`), strings.Index(out, `id="campaigns"`); !(f >= 0 && f < p && p < c) {
+			t.Errorf("%s: filters at %d, points at %d, campaigns at %d; want them in that order", l, f, p, c)
+		}
 	}
 
 	if err := conn.Exec(context.Background(), "DROP TABLE points_programme_latest"); err != nil {
