@@ -1,7 +1,10 @@
 package example
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"html"
 	"os"
 	"strings"
 	"testing"
@@ -13,6 +16,7 @@ import (
 	"github.com/memberlytics/memberlytics/internal/platform/config"
 	"github.com/memberlytics/memberlytics/internal/testkit/chtest"
 	"github.com/memberlytics/memberlytics/models"
+	"github.com/memberlytics/memberlytics/report"
 )
 
 func TestMain(m *testing.M) { os.Exit(chtest.Main(m)) }
@@ -98,5 +102,79 @@ func TestOrderCountIntegration(t *testing.T) {
 	want := [][]string{{"m1", "2", "r2"}, {"m2", "1", "r2"}}
 	if len(got) != len(want) || got[0][1] != "2" || got[1][1] != "1" || got[0][2] != "r2" {
 		t.Errorf("order_count = %v, want %v", got, want)
+	}
+}
+
+func TestSectionDeclared(t *testing.T) {
+	if err := Section.Check(); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestSectionIntegration: the model's report section, read and drawn by
+// the report from the model's own folder, with the previous as_of's
+// figures beside the as_of's, and a notice when the table is missing.
+func TestSectionIntegration(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	conn := chtest.Migrated(t)
+	create, err := os.ReadFile("testdata/order_count.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.Exec(ctx, string(create)); err != nil {
+		t.Fatal(err)
+	}
+	b, err := conn.PrepareBatch(ctx, "INSERT INTO order_count (as_of, member_id, orders, run_id)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	prev, _ := asof.Parse("2024-03-24")
+	day, _ := asof.Parse("2024-03-31")
+	for i, n := range []uint64{1, 1, 2, 7, 5} {
+		if err := b.Append(day, fmt.Sprint("m", i), n, "r"); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Append(prev, fmt.Sprint("m", i), uint64(1), "r"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := b.Send(); err != nil {
+		t.Fatal(err)
+	}
+	r, err := report.Load(ctx, conn, day, Section)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := r.Sections[0].Data.(*Buckets)
+	if got.Members != [5]float64{2, 1, 0, 0, 2} || got.Prev != [5]float64{5, 0, 0, 0, 0} || !got.HasPrev {
+		t.Errorf("buckets %+v", got)
+	}
+	for l, want := range map[report.Lang][]string{
+		report.English: {`id="order_count"`, "Orders per member", `data-chart="order_count"`, "5+", "-60.0%"},
+		report.Chinese: {"会员订单数", "窗口内已付订单数"},
+	} {
+		var page bytes.Buffer
+		if err := report.Render(&page, r, report.Options{Lang: l}); err != nil {
+			t.Fatal(err)
+		}
+		out := html.UnescapeString(page.String())
+		for _, w := range want {
+			if !strings.Contains(out, w) {
+				t.Errorf("%s: page lacks %q", l, w)
+			}
+		}
+		if strings.Contains(out, "??") {
+			t.Errorf("%s: an untranslated label", l)
+		}
+	}
+	if err := conn.Exec(ctx, "DROP TABLE order_count"); err != nil {
+		t.Fatal(err)
+	}
+	if r, err = report.Load(ctx, conn, day, Section); err != nil {
+		t.Fatal(err)
+	}
+	if ms := r.Sections[0].Missing; len(ms) != 1 || ms[0].Table != "order_count" || ms[0].Reason != report.NoTable {
+		t.Errorf("missing %+v, want order_count's table", ms)
 	}
 }
