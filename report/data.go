@@ -67,11 +67,9 @@ var sources = []Source{
 	{"tiers", "tiers", []string{"as_of", "member_id", "tier", "tier_rank"}},
 	{"potential", "potential", []string{"as_of", "member_id", "reason"}},
 	{"churn", "model_metrics", []string{"as_of", "model", "metric", "value"}},
-	{"engagement", "engagement", engagementColumns},
 	{"member_profile", "member_profile", []string{"as_of", "member_id", "region", "channel", "tier", "lifecycle_stage", "frequency", "monetary", "clv", "churn_probability"}},
 	{"campaigns", "campaign_results", []string{"as_of", "campaign_id", "evidence", "group", "variant", "conversion_uplift", "srm_mismatch"}},
 	{"campaigns", "campaign_funnel", []string{"as_of", "campaign_id", "group", "step", "members"}},
-	breakdownSources[0], breakdownSources[1],
 	{"category_affinity", "category_affinity", []string{"as_of", "member_id", "level", "category", "is_preferred"}},
 }
 
@@ -246,13 +244,11 @@ type Report struct {
 	// Params are the values each model recorded for the as_of in
 	// model_params (Params[model][name]); the definitions boxes read the
 	// windows and horizons the models used from them.
-	Params     map[string]map[string]float64
-	Engagement Engagement
+	Params map[string]map[string]float64
 	// Trends holds every headline figure at every as_of up to the report's.
 	Trends    []Trend
 	Filters   Filters
 	Campaigns Campaigns
-	Breakdown Breakdown
 	Category  Category
 	// Sections are the figures of the sections Load was given, in order.
 	Sections []SectionData
@@ -262,8 +258,8 @@ type Report struct {
 func (r *Report) Missing() []Missing {
 	var all []Missing
 	seen := map[string]bool{}
-	lists := [][]Missing{r.KPIMissing, r.RFM.Missing, r.Cohorts.Missing, r.CLV.Missing, r.Churn.Missing, r.Tiers.Missing, r.Lifecycle.Missing, r.Potential.Missing, r.Engagement.Missing, r.Filters.Missing,
-		r.Campaigns.Missing, r.Breakdown.Missing, r.Category.Missing}
+	lists := [][]Missing{r.KPIMissing, r.RFM.Missing, r.Cohorts.Missing, r.CLV.Missing, r.Churn.Missing, r.Tiers.Missing, r.Lifecycle.Missing, r.Potential.Missing, r.Filters.Missing,
+		r.Campaigns.Missing, r.Category.Missing}
 	for _, s := range r.Sections {
 		lists = append(lists, s.Missing)
 	}
@@ -318,8 +314,8 @@ func Load(ctx context.Context, q Querier, asOf time.Time, sections ...Section) (
 		r.Prev, _ = time.Parse(asof.Layout, l.prev)
 	}
 	steps := []func(context.Context, *Report) error{l.kpis, l.rfm, l.cohorts, l.clv, l.churn, l.tiers, l.lifecycle, l.potential,
-		l.params, l.engagement, l.filters,
-		l.campaigns, l.breakdown, l.category}
+		l.params, l.filters,
+		l.campaigns, l.category}
 	for _, step := range steps {
 		if err := step(ctx, r); err != nil {
 			return nil, err

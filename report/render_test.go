@@ -14,8 +14,7 @@ import (
 // chartNames are the data-chart names a full report draws.
 var chartNames = []string{"rfm_members", "rfm_revenue", "cohort_retention", "cohort_revenue", "clv_histogram", "clv_deciles",
 	"churn_bands", "churn_histogram", "churn_calibration", "churn_lift", "tier_distribution", "tier_migration", "lifecycle_flow", "potential_reasons",
-	"cohort_curve", "engagement_scores", "engagement_events", "trend_members", "trend_arpu", "trend_repurchase",
-	"contribution_top", "contribution_tier", "contribution_value_layer"}
+	"cohort_curve", "trend_members", "trend_arpu", "trend_repurchase"}
 
 func raw(t *testing.T, r *Report, opt Options) string {
 	t.Helper()

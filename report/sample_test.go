@@ -71,7 +71,6 @@ func sampleReport() *Report {
 		Upgraded: 960, Downgraded: 160, Conversion: &Rate{0.084, 11450}, Retention: &Rate{0.8, 500}}
 	r.Lifecycle = Flow{HasPrev: true, From: []string{"", "new", "active", "sleeping", "churned"}, To: []string{"new", "active", "sleeping", "churned"},
 		Counts: [][]float64{{900, 0, 0, 0}, {200, 600, 100, 0}, {0, 3000, 800, 50}, {0, 300, 1500, 400}, {0, 20, 0, 2000}}}
-	r.Breakdown = sampleBreakdown()
 	r.Potential = Potential{HasPrev: true, Any: 2300, AnyPrev: 2100, Reasons: []PotentialReason{{"clv_above_spend", 1200, 1100}, {"engaged_low_spend", 800, 700}, {"rising_value", 500, 450}}}
 	r.Params = map[string]map[string]float64{
 		"rfm":               {"window_days": 365},
@@ -80,17 +79,9 @@ func sampleReport() *Report {
 		"tiers":             {"window_days": 365},
 		"lifecycle":         {"silent_days": 60, "sleeping_days": 120, "churned_days": 240},
 		"potential":         {"decile_gap": 3},
-		"engagement":        {"weight_login": 1, "weight_review": 3},
 		"points":            {"window_days": 30, "value_per_point": 0.01},
 		"campaigns":         {"window_days": 14},
 		"category_affinity": {"window_days": 365, "min_orders": 2},
-		"kpi_breakdown":     {"window_days": 365, "active_days": 90},
-	}
-	r.Engagement = Engagement{HasPrev: true,
-		Cur:  EngagementFigures{Members: 125400, Active30: 40100, Active90: 70200, AvgScore: 48.2, EngagedLowSpend: 3100, Events: []float64{9e4, 2e5, 5e4, 1e4, 3e3, 2e3, 800, 4e3, 900}},
-		Prev: EngagementFigures{Members: 121000, Active30: 39000, Active90: 69000, AvgScore: 47.5, EngagedLowSpend: 3000, Events: []float64{8.5e4, 1.9e5, 4.8e4, 9e3, 2.8e3, 2e3, 700, 3.9e3, 850}}}
-	for i := range r.Engagement.Scores {
-		r.Engagement.Scores[i] = 12540
 	}
 	for i, d := range []string{"2026-11-06", "2026-11-13", "2026-11-20"} {
 		x := float64(i)

@@ -197,6 +197,10 @@ func (v View) Param(model, name string, write func(float64) string) string {
 	return param(v.r, v.Format, model, name, write)
 }
 
+// Params returns the values model recorded for the as_of in model_params
+// by name (nil when it recorded none), for definitions that list them.
+func (v View) Params(model string) map[string]float64 { return v.r.Params[model] }
+
 // Days writes a number of days.
 func (v View) Days(d float64) string { return days(v.Format)(d) }
 

@@ -48,7 +48,7 @@ func TestReportAfterModelsIntegration(t *testing.T) {
 	for _, chart := range []string{"rfm_members", "rfm_revenue", "cohort_retention", "cohort_revenue", "clv_histogram", "clv_deciles",
 		"churn_bands", "churn_histogram", "churn_calibration", "churn_lift", "tier_distribution", "tier_migration", "lifecycle_flow", "potential_reasons",
 		"cohort_curve", "engagement_scores", "engagement_events", "trend_members", "trend_predicted_churn",
-		"points_liability"} {
+		"points_liability", "contribution_top", "contribution_tier", "contribution_value_layer"} {
 		if !strings.Contains(html, `data-chart="`+chart+`"`) {
 			t.Errorf("report lacks chart %s", chart)
 		}

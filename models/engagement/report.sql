@@ -1,4 +1,7 @@
--- engagement: per as_of (the report's and the previous one), members,
+-- The engagement section of the report (report.go).
+
+-- name: totals
+-- per as_of (the report's and the previous one), members,
 -- members with a session in 30 and 90 days, mean score, engaged
 -- low spenders and the 90-day event totals by kind.
 SELECT
@@ -20,3 +23,13 @@ SELECT
 FROM engagement
 WHERE as_of IN (toDate(@as_of), toDate(@prev))
 GROUP BY as_of
+
+-- name: scores
+-- members per tenth of the engagement score (0-100;
+-- bin 9 holds 90 to 100) at the as_of.
+SELECT
+    toFloat64(least(intDiv(toUInt32(floor(greatest(score, 0))), 10), 9)) AS bin,
+    toFloat64(count())                                                     AS members
+FROM engagement
+WHERE as_of = toDate(@as_of)
+GROUP BY bin

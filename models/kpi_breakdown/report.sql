@@ -1,4 +1,7 @@
--- breakdown: the kpi_breakdown rows of the as_of, then the kpi_contribution
+-- The breakdown and contribution sections of the report (report.go).
+
+-- name: breakdown
+-- the kpi_breakdown rows of the as_of, then the kpi_contribution
 -- rows as dimension 'top' (value = top_share; members = top_members,
 -- member_share = top_share, revenue_per_member_index = ratio). NULL
 -- ratios come back as nan.
