@@ -69,8 +69,6 @@ var sources = []Source{
 	{"churn", "model_metrics", []string{"as_of", "model", "metric", "value"}},
 	{"engagement", "engagement", engagementColumns},
 	{"member_profile", "member_profile", []string{"as_of", "member_id", "region", "channel", "tier", "lifecycle_stage", "frequency", "monetary", "clv", "churn_probability"}},
-	{"campaigns", "campaign_results", []string{"as_of", "campaign_id", "evidence", "group", "variant", "conversion_uplift", "srm_mismatch"}},
-	{"campaigns", "campaign_funnel", []string{"as_of", "campaign_id", "group", "step", "members"}},
 	breakdownSources[0], breakdownSources[1],
 	{"category_affinity", "category_affinity", []string{"as_of", "member_id", "level", "category", "is_preferred"}},
 }
@@ -251,7 +249,6 @@ type Report struct {
 	// Trends holds every headline figure at every as_of up to the report's.
 	Trends    []Trend
 	Filters   Filters
-	Campaigns Campaigns
 	Breakdown Breakdown
 	Category  Category
 	// Sections are the figures of the sections Load was given, in order.
@@ -263,7 +260,7 @@ func (r *Report) Missing() []Missing {
 	var all []Missing
 	seen := map[string]bool{}
 	lists := [][]Missing{r.KPIMissing, r.RFM.Missing, r.Cohorts.Missing, r.CLV.Missing, r.Churn.Missing, r.Tiers.Missing, r.Lifecycle.Missing, r.Potential.Missing, r.Engagement.Missing, r.Filters.Missing,
-		r.Campaigns.Missing, r.Breakdown.Missing, r.Category.Missing}
+		r.Breakdown.Missing, r.Category.Missing}
 	for _, s := range r.Sections {
 		lists = append(lists, s.Missing)
 	}
@@ -319,7 +316,7 @@ func Load(ctx context.Context, q Querier, asOf time.Time, sections ...Section) (
 	}
 	steps := []func(context.Context, *Report) error{l.kpis, l.rfm, l.cohorts, l.clv, l.churn, l.tiers, l.lifecycle, l.potential,
 		l.params, l.engagement, l.filters,
-		l.campaigns, l.breakdown, l.category}
+		l.breakdown, l.category}
 	for _, step := range steps {
 		if err := step(ctx, r); err != nil {
 			return nil, err

@@ -233,10 +233,4 @@ func (f *fixture) fill(t *testing.T, d time.Time, only []string) {
 			{"run-2", "b1", "churn", d, "schedule", "failed", uint32(2), start.Add(time.Minute), start.Add(2 * time.Minute), uint64(40), uint64(0), "permanent: fit failed", "[]", "h:1", uint64(3)},
 		})
 	}
-	if want(only, "campaigns") {
-		// The campaigns model ran and found no campaign with assignments:
-		// a succeeded run without rows.
-		f.batch(t, "INSERT INTO model_runs (as_of, model, run_id, status, reason, dep_models, dep_run_ids, started_at, finished_at)",
-			[][]any{{d, "campaigns", "r", "succeeded", "", []string{"tiers"}, []string{"r"}, time.Now(), time.Now()}})
-	}
 }
