@@ -70,7 +70,6 @@ var sources = []Source{
 	{"engagement", "engagement", engagementColumns},
 	{"member_profile", "member_profile", []string{"as_of", "member_id", "region", "channel", "tier", "lifecycle_stage", "frequency", "monetary", "clv", "churn_probability"}},
 	breakdownSources[0], breakdownSources[1],
-	{"category_affinity", "category_affinity", []string{"as_of", "member_id", "level", "category", "is_preferred"}},
 }
 
 // KPIKind says how a KPI is formatted and how its change is written.
@@ -250,7 +249,6 @@ type Report struct {
 	Trends    []Trend
 	Filters   Filters
 	Breakdown Breakdown
-	Category  Category
 	// Sections are the figures of the sections Load was given, in order.
 	Sections []SectionData
 }
@@ -260,7 +258,7 @@ func (r *Report) Missing() []Missing {
 	var all []Missing
 	seen := map[string]bool{}
 	lists := [][]Missing{r.KPIMissing, r.RFM.Missing, r.Cohorts.Missing, r.CLV.Missing, r.Churn.Missing, r.Tiers.Missing, r.Lifecycle.Missing, r.Potential.Missing, r.Engagement.Missing, r.Filters.Missing,
-		r.Breakdown.Missing, r.Category.Missing}
+		r.Breakdown.Missing}
 	for _, s := range r.Sections {
 		lists = append(lists, s.Missing)
 	}
@@ -316,7 +314,7 @@ func Load(ctx context.Context, q Querier, asOf time.Time, sections ...Section) (
 	}
 	steps := []func(context.Context, *Report) error{l.kpis, l.rfm, l.cohorts, l.clv, l.churn, l.tiers, l.lifecycle, l.potential,
 		l.params, l.engagement, l.filters,
-		l.breakdown, l.category}
+		l.breakdown}
 	for _, step := range steps {
 		if err := step(ctx, r); err != nil {
 			return nil, err

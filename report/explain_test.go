@@ -134,8 +134,6 @@ func TestDefinitionsUseRecordedParams(t *testing.T) {
 		"cohorts/Currency":         "amounts in ¥",
 		"filters/As of":            "member_profile",
 		"lifecycle/Silent":         "60 days",
-		"category/Window":          "365 days",
-		"category/Minimum support": "2 orders",
 		"breakdown/Window":         "365 days",
 		"breakdown/Active members": "90 days",
 		"contribution/Window":      "365 days",

@@ -131,7 +131,7 @@ func (f *fixture) batch(t *testing.T, insert string, rows [][]any) {
 func (f *fixture) fill(t *testing.T, d time.Time, only []string) {
 	t.Helper()
 	n := f.members(d)
-	var lc, cl, ch, rf, ti, po, en, mp, ca [][]any
+	var lc, cl, ch, rf, ti, po, en, mp [][]any
 	for i := 0; i < n; i++ {
 		id := fmt.Sprintf("m%03d", i)
 		lc = append(lc, []any{d, id, stage(i, d), "r"})
@@ -145,7 +145,6 @@ func (f *fixture) fill(t *testing.T, d time.Time, only []string) {
 		rf = append(rf, []any{d, id, uint32(i), freq + 1, decimal.NewFromFloat(mon), uint8(1 + i%5), uint8(1 + (i/5)%5), uint8(3), []string{"Champions", "Loyal", "At Risk"}[i%3], "r"})
 		lv := tierLevel(i, d)
 		ti = append(ti, []any{d, id, tierNames[lv], uint8(lv), "r"})
-		ca = append(ca, []any{d, id, uint8(1), []string{"beauty", "home", "food"}[i%3], uint8(1), "r"})
 		if i%5 == 0 {
 			po = append(po, []any{d, id, "clv_above_spend", 3.0, "r"})
 		}
@@ -190,9 +189,6 @@ func (f *fixture) fill(t *testing.T, d time.Time, only []string) {
 	}
 	if want(only, "potential") {
 		f.batch(t, "INSERT INTO potential (as_of, member_id, reason, score, run_id)", po)
-	}
-	if want(only, "category_affinity") {
-		f.batch(t, "INSERT INTO category_affinity (as_of, member_id, level, category, is_preferred, run_id)", ca)
 	}
 	if want(only, "cohorts") {
 		var co [][]any

@@ -123,7 +123,7 @@ func reportPage(r *Report, opt Options) page {
 		{100, []Block{rfmSection(r, f)}}, {110, []Block{cohortSection(r, f)}}, {120, []Block{clvSection(r, f)}}, {130, []Block{churnSection(r, f)}},
 		{140, []Block{tierSection(r, f)}}, {150, []Block{lifecycleSection(r, f)}}, {160, []Block{potentialSection(r, f)}},
 		{170, []Block{engagementSection(r, f)}}, {PlaceTrends, []Block{trendSection(r, f)}}, {PlaceFilters, []Block{filterSection(r, f)}},
-		{220, []Block{categorySection(r, f)}}, {230, breakdownSections(r, f)}}
+		{230, breakdownSections(r, f)}}
 	p.Sections = arrange(append(own, sectionBlocks(r, f)...))
 	withDownloads(p.Sections)
 	return p
