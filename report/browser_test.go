@@ -429,10 +429,8 @@ func (w testWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// fixtureCharts are the charts of the fixture's full report: chartNames, a
-// trend for every headline figure, and the category chart of the
-// fixture's category_affinity rows (it has no campaigns, so no
-// campaign_uplift). The models' own sections are tested in their folders.
+// fixtureCharts are the charts of the fixture's full report: chartNames
+// and a trend for every headline figure. The models' own sections are
+// tested in their folders.
 var fixtureCharts = append(append([]string(nil), chartNames...),
-	"trend_active", "trend_churn_rate", "trend_reactivation", "trend_buyers", "trend_avg_clv", "trend_predicted_churn",
-	"category_tier")
+	"trend_active", "trend_churn_rate", "trend_reactivation", "trend_buyers", "trend_avg_clv", "trend_predicted_churn")

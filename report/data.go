@@ -68,9 +68,6 @@ var sources = []Source{
 	{"potential", "potential", []string{"as_of", "member_id", "reason"}},
 	{"churn", "model_metrics", []string{"as_of", "model", "metric", "value"}},
 	{"member_profile", "member_profile", []string{"as_of", "member_id", "region", "channel", "tier", "lifecycle_stage", "frequency", "monetary", "clv", "churn_probability"}},
-	{"campaigns", "campaign_results", []string{"as_of", "campaign_id", "evidence", "group", "variant", "conversion_uplift", "srm_mismatch"}},
-	{"campaigns", "campaign_funnel", []string{"as_of", "campaign_id", "group", "step", "members"}},
-	{"category_affinity", "category_affinity", []string{"as_of", "member_id", "level", "category", "is_preferred"}},
 }
 
 // KPIKind says how a KPI is formatted and how its change is written.
@@ -246,10 +243,8 @@ type Report struct {
 	// windows and horizons the models used from them.
 	Params map[string]map[string]float64
 	// Trends holds every headline figure at every as_of up to the report's.
-	Trends    []Trend
-	Filters   Filters
-	Campaigns Campaigns
-	Category  Category
+	Trends  []Trend
+	Filters Filters
 	// Sections are the figures of the sections Load was given, in order.
 	Sections []SectionData
 }
@@ -258,8 +253,7 @@ type Report struct {
 func (r *Report) Missing() []Missing {
 	var all []Missing
 	seen := map[string]bool{}
-	lists := [][]Missing{r.KPIMissing, r.RFM.Missing, r.Cohorts.Missing, r.CLV.Missing, r.Churn.Missing, r.Tiers.Missing, r.Lifecycle.Missing, r.Potential.Missing, r.Filters.Missing,
-		r.Campaigns.Missing, r.Category.Missing}
+	lists := [][]Missing{r.KPIMissing, r.RFM.Missing, r.Cohorts.Missing, r.CLV.Missing, r.Churn.Missing, r.Tiers.Missing, r.Lifecycle.Missing, r.Potential.Missing, r.Filters.Missing}
 	for _, s := range r.Sections {
 		lists = append(lists, s.Missing)
 	}
@@ -314,8 +308,7 @@ func Load(ctx context.Context, q Querier, asOf time.Time, sections ...Section) (
 		r.Prev, _ = time.Parse(asof.Layout, l.prev)
 	}
 	steps := []func(context.Context, *Report) error{l.kpis, l.rfm, l.cohorts, l.clv, l.churn, l.tiers, l.lifecycle, l.potential,
-		l.params, l.filters,
-		l.campaigns, l.category}
+		l.params, l.filters}
 	for _, step := range steps {
 		if err := step(ctx, r); err != nil {
 			return nil, err

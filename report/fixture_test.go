@@ -124,7 +124,7 @@ func (f *fixture) batch(t *testing.T, insert string, rows [][]any) {
 func (f *fixture) fill(t *testing.T, d time.Time, only []string) {
 	t.Helper()
 	n := f.members(d)
-	var lc, cl, ch, rf, ti, po, mp, ca [][]any
+	var lc, cl, ch, rf, ti, po, mp [][]any
 	for i := 0; i < n; i++ {
 		id := fmt.Sprintf("m%03d", i)
 		lc = append(lc, []any{d, id, stage(i, d), "r"})
@@ -138,7 +138,6 @@ func (f *fixture) fill(t *testing.T, d time.Time, only []string) {
 		rf = append(rf, []any{d, id, uint32(i), freq + 1, decimal.NewFromFloat(mon), uint8(1 + i%5), uint8(1 + (i/5)%5), uint8(3), []string{"Champions", "Loyal", "At Risk"}[i%3], "r"})
 		lv := tierLevel(i, d)
 		ti = append(ti, []any{d, id, tierNames[lv], uint8(lv), "r"})
-		ca = append(ca, []any{d, id, uint8(1), []string{"beauty", "home", "food"}[i%3], uint8(1), "r"})
 		if i%5 == 0 {
 			po = append(po, []any{d, id, "clv_above_spend", 3.0, "r"})
 		}
@@ -179,9 +178,6 @@ func (f *fixture) fill(t *testing.T, d time.Time, only []string) {
 	if want(only, "potential") {
 		f.batch(t, "INSERT INTO potential (as_of, member_id, reason, score, run_id)", po)
 	}
-	if want(only, "category_affinity") {
-		f.batch(t, "INSERT INTO category_affinity (as_of, member_id, level, category, is_preferred, run_id)", ca)
-	}
 	if want(only, "cohorts") {
 		var co [][]any
 		for c := 0; c < 4; c++ {
@@ -217,11 +213,5 @@ func (f *fixture) fill(t *testing.T, d time.Time, only []string) {
 			{"run-1", "b1", "rfm", d, "schedule", "succeeded", uint32(1), start, start.Add(3 * time.Second), uint64(40), uint64(40), "", "[]", "h:1", uint64(2)},
 			{"run-2", "b1", "churn", d, "schedule", "failed", uint32(2), start.Add(time.Minute), start.Add(2 * time.Minute), uint64(40), uint64(0), "permanent: fit failed", "[]", "h:1", uint64(3)},
 		})
-	}
-	if want(only, "campaigns") {
-		// The campaigns model ran and found no campaign with assignments:
-		// a succeeded run without rows.
-		f.batch(t, "INSERT INTO model_runs (as_of, model, run_id, status, reason, dep_models, dep_run_ids, started_at, finished_at)",
-			[][]any{{d, "campaigns", "r", "succeeded", "", []string{"tiers"}, []string{"r"}, time.Now(), time.Now()}})
 	}
 }

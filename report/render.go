@@ -122,8 +122,7 @@ func reportPage(r *Report, opt Options) page {
 	own := []placed{{0, []Block{kpiSec}},
 		{100, []Block{rfmSection(r, f)}}, {110, []Block{cohortSection(r, f)}}, {120, []Block{clvSection(r, f)}}, {130, []Block{churnSection(r, f)}},
 		{140, []Block{tierSection(r, f)}}, {150, []Block{lifecycleSection(r, f)}}, {160, []Block{potentialSection(r, f)}},
-		{PlaceTrends, []Block{trendSection(r, f)}}, {PlaceFilters, []Block{filterSection(r, f)}},
-		{210, []Block{campaignSection(r, f)}}, {220, []Block{categorySection(r, f)}}}
+		{PlaceTrends, []Block{trendSection(r, f)}}, {PlaceFilters, []Block{filterSection(r, f)}}}
 	p.Sections = arrange(append(own, sectionBlocks(r, f)...))
 	withDownloads(p.Sections)
 	return p

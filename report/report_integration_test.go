@@ -187,10 +187,8 @@ func TestLoadEmptyDatabaseIntegration(t *testing.T) {
 	}
 	// One per section table; model_metrics only feeds the churn quality
 	// panel, which then says the model recorded no validation figures.
-	// campaign_results and campaign_funnel are there (migrated) but the
-	// campaigns model never ran: no partition, two entries.
-	if got := len(r.Missing()); got != 11 {
-		t.Errorf("Missing() has %d entries, want one per table (11): %+v", got, r.Missing())
+	if got := len(r.Missing()); got != 8 {
+		t.Errorf("Missing() has %d entries, want one per table (8): %+v", got, r.Missing())
 	}
 	if !r.Prev.IsZero() {
 		t.Errorf("Prev = %v, want zero", r.Prev)

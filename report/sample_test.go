@@ -104,15 +104,6 @@ func sampleReport() *Report {
 			r.Filters.Total = sl.Figures
 		}
 	}
-	nan := math.NaN()
-	r.Campaigns = Campaigns{Rows: []CampaignRow{
-		{Campaign: "C1", Evidence: "randomised", Group: "control", Members: 633, Conversion: 0.0806, RPM: 20, Uplift: nan, Lo: nan, Hi: nan, P: nan, RPMUplift: nan, RPMP: nan, Incremental: nan, ROI: nan, Complete: true},
-		{Campaign: "C1", Evidence: "randomised", Group: "treatment", Members: 5552, Conversion: 0.1034, RPM: 25, Uplift: 0.0228, Lo: 0.0002, Hi: 0.0461, P: 0.0711, RPMUplift: 5.18, RPMP: 0.41, Incremental: 28778, ROI: 102.7, Complete: true},
-		{Campaign: "C9", Evidence: "pre_post", Group: "treatment", Members: 5552, Conversion: 0.1034, RPM: 25, Uplift: 0.0366, Lo: 0.0222, Hi: 0.0510, P: 0.0001, RPMUplift: nan, RPMP: nan, Incremental: nan, ROI: nan, SRM: true},
-	}, Funnel: []FunnelStep{
-		{Campaign: "C1", Group: "treatment", Step: "flagged", Members: 432, OfFlagged: 1, OfPrev: 1, Uplift: nan, UpliftP: nan},
-		{Campaign: "C1", Group: "treatment", Step: "upgraded", Members: 28, OfFlagged: 0.065, OfPrev: 0.55, Uplift: 0.04, UpliftP: 0.3},
-	}}
 	return r
 }
 

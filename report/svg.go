@@ -334,3 +334,58 @@ func (f FlowChart) SVG() template.HTML {
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())
 }
+
+// ErrorBars draws one horizontal interval per label: the estimate as a
+// dot, its interval as a bar, and a vertical line at zero.
+type ErrorBars struct {
+	Name, Label string
+	Labels      []string
+	Est, Lo, Hi []float64
+	Value       func(float64) string
+	// XTitle names the value axis, unit included; YTitle the rows.
+	XTitle, YTitle string
+}
+
+// SVG draws the error bars.
+func (e ErrorBars) SVG() template.HTML {
+	const left, right, rowH, top, titleH = 140, 30, 28, 10, 22
+	w := 640
+	h := top + rowH*len(e.Labels) + 30 + titleH
+	lo, hi := 0.0, 0.0
+	for i := range e.Labels {
+		lo, hi = math.Min(lo, e.Lo[i]), math.Max(hi, e.Hi[i])
+	}
+	if hi == lo {
+		hi = lo + 1
+	}
+	pad := (hi - lo) * 0.05
+	lo, hi = lo-pad, hi+pad
+	x := func(v float64) float64 { return left + (v-lo)/(hi-lo)*float64(w-left-right) }
+	var b strings.Builder
+	svgOpen(&b, e.Name, e.Label, w, h)
+	base := h - titleH // the tick labels' baseline is 10 above it
+	fmt.Fprintf(&b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#999" stroke-dasharray="3,3"/>`, x(0), top, x(0), base-24)
+	fmt.Fprintf(&b, `<text x="%.1f" y="%d" font-size="11" text-anchor="middle" fill="#555">0</text>`, x(0), base-10)
+	for _, v := range []float64{lo + pad, hi - pad} {
+		fmt.Fprintf(&b, `<text x="%.1f" y="%d" font-size="11" text-anchor="middle" fill="#555">%s</text>`, x(v), base-10, esc(e.Value(v)))
+	}
+	if e.XTitle != "" {
+		fmt.Fprintf(&b, `<text class="axis-title x-title" x="%d" y="%d" text-anchor="middle">%s</text>`, left+(w-left-right)/2, h-6, esc(e.XTitle))
+	}
+	if e.YTitle != "" {
+		fmt.Fprintf(&b, `<text class="axis-title y-title" transform="translate(14 %d) rotate(-90)" text-anchor="middle">%s</text>`, top+rowH*len(e.Labels)/2, esc(e.YTitle))
+	}
+	for i, name := range e.Labels {
+		y := top + rowH*i + rowH/2
+		tip := fmt.Sprintf("%s: %s [%s, %s]", name, e.Value(e.Est[i]), e.Value(e.Lo[i]), e.Value(e.Hi[i]))
+		fmt.Fprintf(&b, `<g><title>%s</title>`, esc(tip))
+		fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="12" text-anchor="end" dominant-baseline="middle">%s</text>`, left-8, y, esc(name))
+		fmt.Fprintf(&b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="%s" stroke-width="2"/>`, x(e.Lo[i]), y, x(e.Hi[i]), y, palette[0])
+		for _, v := range []float64{e.Lo[i], e.Hi[i]} {
+			fmt.Fprintf(&b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="%s" stroke-width="2"/>`, x(v), y-5, x(v), y+5, palette[0])
+		}
+		fmt.Fprintf(&b, `<circle cx="%.1f" cy="%d" r="4" fill="%s"/></g>`, x(e.Est[i]), y, palette[1])
+	}
+	b.WriteString(`</svg>`)
+	return template.HTML(b.String())
+}

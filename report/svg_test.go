@@ -22,6 +22,7 @@ func TestCharts(t *testing.T) {
 		{"a zero bar is a mark of no height", string(Bars{Name: "z", Categories: []string{"a"}, Series: []Series{{"s", []float64{0}}}, Value: f.Int}.SVG()), 1, `class="mark"`},
 		{"flow bands", string(FlowChart{Name: "f", From: []string{"", "a"}, To: []string{"a", "b"}, Counts: [][]float64{{1, 0}, {2, 3}}, Value: f.Int, State: English.Name}.SVG()), 3, `class="band"`},
 		{"empty flow", string(FlowChart{Name: "e", From: []string{""}, To: []string{"a"}, Counts: [][]float64{{0}}, Value: f.Int, State: English.Name}.SVG()), 0, `class="band"`},
+		{"error bars one estimate per label", string(ErrorBars{Name: "u", Labels: []string{"a", "b"}, Est: []float64{0.02, -0.01}, Lo: []float64{0.01, -0.03}, Hi: []float64{0.03, 0.01}, Value: f.Pct, XTitle: "x", YTitle: "y"}.SVG()), 2, `<circle`},
 	}
 	for _, tt := range tests {
 		if got := strings.Count(tt.svg, tt.mark); got != tt.wantMarks {

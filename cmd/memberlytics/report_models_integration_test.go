@@ -53,6 +53,15 @@ func TestReportAfterModelsIntegration(t *testing.T) {
 			t.Errorf("report lacks chart %s", chart)
 		}
 	}
+	// The pipeline loads no campaign members and no order lines: the
+	// campaigns and category sections are there with their empty notes
+	// (their charts are tested in models/campaigns and
+	// models/category_affinity).
+	for _, want := range []string{`id="campaigns"`, "No campaigns with assignments for this date", `id="category"`, "No member has a preferred category"} {
+		if !strings.Contains(html, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
 	if strings.Contains(html, `class="notice"`) {
 		t.Errorf("report shows a missing-model notice after every model ran")
 	}

@@ -377,12 +377,12 @@ func runCampaigns(t *testing.T, conn warehouse.Conn, dir string, truth datagen.T
 	if tr, ct := f0["treatment"], f0["control"]; tr["flagged"] == 0 || tr["reached"] == 0 || tr["reached"] > tr["flagged"] || ct["flagged"] == 0 || ct["reached"] != 0 {
 		t.Errorf("C0 funnel %v: want flagged members in both groups, treatment members reached (at most the flagged), no control member reached", f0)
 	}
-	rep, err := report.Load(ctx, conn, asOf)
+	rep, err := report.Load(ctx, conn, asOf, Section)
 	if err != nil {
 		t.Fatalf("report: %v", err)
 	}
-	if len(rep.Campaigns.Missing) != 0 || len(rep.Campaigns.Rows) != len(got) || len(rep.Campaigns.Funnel) == 0 {
-		t.Errorf("report campaigns section: %d rows (want %d), %d funnel rows, missing %v", len(rep.Campaigns.Rows), len(got), len(rep.Campaigns.Funnel), rep.Campaigns.Missing)
+	if c := rep.Sections[0].Data.(*Figures); len(c.Missing) != 0 || len(c.Rows) != len(got) || len(c.Funnel) == 0 {
+		t.Errorf("report campaigns section: %d rows (want %d), %d funnel rows, missing %v", len(c.Rows), len(got), len(c.Funnel), c.Missing)
 	}
 	return got
 }

@@ -1,6 +1,9 @@
--- category: members per preferred top-level category (category_affinity,
--- level 1) and tier (tiers) at the as_of; tier_rank orders the tiers
--- (0 = entry level). Members without a preferred category are left out.
+-- The category preference section of the report (report.go).
+
+-- name: category_tier
+-- members per preferred top-level category (category_affinity, level 1)
+-- and tier (tiers) at the as_of; tier_rank orders the tiers (0 = entry
+-- level). Members without a preferred category are left out.
 SELECT
     category,
     t.tier                  AS tier,
