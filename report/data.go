@@ -65,7 +65,6 @@ var sources = []Source{
 	{"rfm", "rfm", []string{"as_of", "r_score", "f_score", "monetary", "segment", "recency_days", "frequency"}},
 	{"cohorts", "cohorts", []string{"as_of", "period_type", "cohort", "period", "cohort_size", "active_members", "revenue"}},
 	{"tiers", "tiers", []string{"as_of", "member_id", "tier", "tier_rank"}},
-	{"potential", "potential", []string{"as_of", "member_id", "reason"}},
 	{"churn", "model_metrics", []string{"as_of", "model", "metric", "value"}},
 	{"engagement", "engagement", engagementColumns},
 	{"member_profile", "member_profile", []string{"as_of", "member_id", "region", "channel", "tier", "lifecycle_stage", "frequency", "monetary", "clv", "churn_probability"}},
@@ -204,30 +203,6 @@ type Tiers struct {
 // Rate is a share of Base members as a model recorded it.
 type Rate struct{ Value, Base float64 }
 
-// Flow is the lifecycle section: Counts[i][j] members went from stage
-// From[i] ("" = not in the table before) to To[j].
-type Flow struct {
-	Missing []Missing
-	HasPrev bool
-	From    []string
-	To      []string
-	Counts  [][]float64
-}
-
-// PotentialReason counts members flagged for one reason.
-type PotentialReason struct {
-	Name                 string
-	Members, MembersPrev float64
-}
-
-// Potential is the high-potential section.
-type Potential struct {
-	Missing      []Missing
-	HasPrev      bool
-	Reasons      []PotentialReason
-	Any, AnyPrev float64
-}
-
 // Report is everything the page shows for one as_of.
 type Report struct {
 	AsOf time.Time
@@ -241,8 +216,6 @@ type Report struct {
 	CLV         CLV
 	Churn       Churn
 	Tiers       Tiers
-	Lifecycle   Flow
-	Potential   Potential
 	// Params are the values each model recorded for the as_of in
 	// model_params (Params[model][name]); the definitions boxes read the
 	// windows and horizons the models used from them.
@@ -262,7 +235,7 @@ type Report struct {
 func (r *Report) Missing() []Missing {
 	var all []Missing
 	seen := map[string]bool{}
-	lists := [][]Missing{r.KPIMissing, r.RFM.Missing, r.Cohorts.Missing, r.CLV.Missing, r.Churn.Missing, r.Tiers.Missing, r.Lifecycle.Missing, r.Potential.Missing, r.Engagement.Missing, r.Filters.Missing,
+	lists := [][]Missing{r.KPIMissing, r.RFM.Missing, r.Cohorts.Missing, r.CLV.Missing, r.Churn.Missing, r.Tiers.Missing, r.Engagement.Missing, r.Filters.Missing,
 		r.Campaigns.Missing, r.Breakdown.Missing, r.Category.Missing}
 	for _, s := range r.Sections {
 		lists = append(lists, s.Missing)
@@ -317,7 +290,7 @@ func Load(ctx context.Context, q Querier, asOf time.Time, sections ...Section) (
 	if l.prev != "1970-01-01" {
 		r.Prev, _ = time.Parse(asof.Layout, l.prev)
 	}
-	steps := []func(context.Context, *Report) error{l.kpis, l.rfm, l.cohorts, l.clv, l.churn, l.tiers, l.lifecycle, l.potential,
+	steps := []func(context.Context, *Report) error{l.kpis, l.rfm, l.cohorts, l.clv, l.churn, l.tiers,
 		l.params, l.engagement, l.filters,
 		l.campaigns, l.breakdown, l.category}
 	for _, step := range steps {
@@ -730,7 +703,7 @@ func (l *loader) churn(ctx context.Context, r *Report) error {
 	if err != nil {
 		return err
 	}
-	sortByOrder(r.Churn.Bands, func(b Band) string { return b.Name }, riskOrder)
+	SortByOrder(r.Churn.Bands, func(b Band) string { return b.Name }, riskOrder)
 	if ms, _ := l.need("model_metrics"); ms != nil {
 		return nil
 	}
@@ -875,97 +848,9 @@ func (l *loader) tiers(ctx context.Context, r *Report) error {
 	return nil
 }
 
-// stageOrder is the order of the lifecycle stages the models write; other
-// stages follow in name order.
-var stageOrder = []string{"prospect", "new", "active", "loyal", "silent", "sleeping", "churned"}
-
-func (l *loader) lifecycle(ctx context.Context, r *Report) error {
-	var hp bool
-	r.Lifecycle.Missing, hp = l.need("lifecycle")
-	if r.Lifecycle.Missing != nil {
-		return nil
-	}
-	f := &r.Lifecycle
-	f.HasPrev = hp
-	type cell struct {
-		from, to string
-		n        float64
-	}
-	var cells []cell
-	stages := map[string]bool{}
-	err := l.each(ctx, "lifecycle_flow", l.args(), func(scan func(...any) error) error {
-		var c cell
-		if err := scan(&c.from, &c.to, &c.n); err != nil {
-			return err
-		}
-		stages[c.to] = true
-		if c.from != "" {
-			stages[c.from] = true
-		}
-		cells = append(cells, c)
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	var names []string
-	for s := range stages {
-		names = append(names, s)
-	}
-	sortByOrder(names, func(s string) string { return s }, stageOrder)
-	f.To = names
-	f.From = append([]string{""}, names...)
-	pos := map[string]int{}
-	for i, n := range names {
-		pos[n] = i
-	}
-	f.Counts = make([][]float64, len(f.From))
-	for i := range f.Counts {
-		f.Counts[i] = make([]float64, len(f.To))
-	}
-	for _, c := range cells {
-		i := 0
-		if c.from != "" {
-			i = pos[c.from] + 1
-		}
-		f.Counts[i][pos[c.to]] += c.n
-	}
-	return nil
-}
-
-// reasonOrder is the order of the potential reasons the model writes.
-var reasonOrder = []string{"clv_above_spend", "engaged_low_spend", "rising_value"}
-
-func (l *loader) potential(ctx context.Context, r *Report) error {
-	var hp bool
-	r.Potential.Missing, hp = l.need("potential")
-	if r.Potential.Missing != nil {
-		return nil
-	}
-	p := &r.Potential
-	p.HasPrev = hp
-	err := l.each(ctx, "potential", l.args(), func(scan func(...any) error) error {
-		var x PotentialReason
-		if err := scan(&x.Name, &x.Members, &x.MembersPrev); err != nil {
-			return err
-		}
-		if x.Name == "" {
-			p.Any, p.AnyPrev = x.Members, x.MembersPrev
-		} else if x.Members > 0 || x.MembersPrev > 0 {
-			p.Reasons = append(p.Reasons, x)
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	sortByOrder(p.Reasons, func(x PotentialReason) string { return x.Name }, reasonOrder)
-	return nil
-}
-
-// sortByOrder sorts xs by the position of key(x) in order, unknown keys
-// last in name order.
-func sortByOrder[T any](xs []T, key func(T) string, order []string) {
+// SortByOrder sorts xs by the position of key(x) in order, unknown keys
+// last in name order (sections order the values their models write).
+func SortByOrder[T any](xs []T, key func(T) string, order []string) {
 	rank := func(k string) int {
 		for i, o := range order {
 			if o == k {

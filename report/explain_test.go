@@ -63,10 +63,10 @@ func TestCSVDownloadsHoldTheTables(t *testing.T) {
 				}
 			}
 		}
-		// rfm, cohorts, clv, lifecycle, engagement, trends, filters,
-		// campaigns (results and funnel), contribution.
-		if n != 10 || strings.Count(out, `download="`) != n {
-			t.Errorf("%s: %d tables, %d download links; want 10 of each", l, n, strings.Count(out, `download="`))
+		// rfm, cohorts, clv, engagement, trends, filters, campaigns
+		// (results and funnel), contribution.
+		if n != 9 || strings.Count(out, `download="`) != n {
+			t.Errorf("%s: %d tables, %d download links; want 9 of each", l, n, strings.Count(out, `download="`))
 		}
 	}
 	// Chinese text, commas and quotes survive the round trip.
@@ -100,8 +100,6 @@ func TestDefinitionsUseRecordedParams(t *testing.T) {
 		"clv/Annual discount rate":     "10.0%",
 		"churn/Horizon":                "90 days",
 		"tiers/Window":                 "365 days",
-		"lifecycle/Sleeping":           "120 days",
-		"potential/Decile gap":         "3",
 		"kpis/Currency":                "¥1,234.50",
 		"engagement/Weights":           "login 1.0",
 		"trends/As_ofs":                "2026-11-06 – 2026-11-20 · 3 as_ofs",
@@ -111,7 +109,6 @@ func TestDefinitionsUseRecordedParams(t *testing.T) {
 		"kpis/Previous":                "2026-11-13",
 		"churn/Churn probability":      "(90 days)",
 		"engagement/Windows":           "30 and 90 days",
-		"lifecycle/Churned":            "240 days",
 		"clv/Time unit of the fit":     "7 days",
 		"filters/Slices":               "11 largest",
 		"rfm/Currency":                 "amounts in ¥",
@@ -119,9 +116,7 @@ func TestDefinitionsUseRecordedParams(t *testing.T) {
 		"tiers/Upgraded":               "higher tier",
 		"trends/Point":                 "one per as_of",
 		"engagement/Score":             "percentile",
-		"potential/Any reason":         "at least one",
 		"churn/Risk band":              "cut points",
-		"lifecycle/Flow":               "previous as_of",
 		"engagement/Session":           "business day",
 		"clv/Predicted CLV":            "discounted",
 		"filters/Currency":             "amounts in ¥",
@@ -133,7 +128,6 @@ func TestDefinitionsUseRecordedParams(t *testing.T) {
 		"clv/Currency":                 "amounts in ¥",
 		"cohorts/Currency":             "amounts in ¥",
 		"filters/As of":                "member_profile",
-		"lifecycle/Silent":             "60 days",
 		"campaigns/Attribution window": "14 days",
 		"category/Window":              "365 days",
 		"category/Minimum support":     "2 orders",

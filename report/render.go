@@ -121,7 +121,7 @@ func reportPage(r *Report, opt Options) page {
 	kpiSec.Defs = kpiDefs(r, f)
 	own := []placed{{0, []Block{kpiSec}},
 		{100, []Block{rfmSection(r, f)}}, {110, []Block{cohortSection(r, f)}}, {120, []Block{clvSection(r, f)}}, {130, []Block{churnSection(r, f)}},
-		{140, []Block{tierSection(r, f)}}, {150, []Block{lifecycleSection(r, f)}}, {160, []Block{potentialSection(r, f)}},
+		{140, []Block{tierSection(r, f)}},
 		{170, []Block{engagementSection(r, f)}}, {PlaceTrends, []Block{trendSection(r, f)}}, {PlaceFilters, []Block{filterSection(r, f)}},
 		{210, []Block{campaignSection(r, f)}}, {220, []Block{categorySection(r, f)}}, {230, breakdownSections(r, f)}}
 	p.Sections = arrange(append(own, sectionBlocks(r, f)...))
@@ -455,65 +455,6 @@ func names(l Lang, xs []string) []string {
 	return out
 }
 
-func lifecycleSection(r *Report, f Format) Block {
-	l := f.Lang
-	fl := r.Lifecycle
-	s := Block{ID: "lifecycle", Title: l.T("lifecycle"), Notices: notices(l, fl.Missing)}
-	if s.Notices != nil {
-		return s
-	}
-	s.Charts = []Chart{{l.T("lifecycle_flow"), FlowChart{Name: "lifecycle_flow", Label: l.T("lifecycle_flow"), From: fl.From, To: fl.To, Counts: fl.Counts, Value: f.Compact, State: l.Name,
-		FromTitle: prevTitle(r, l), ToTitle: r.AsOf.Format(asof.Layout)}.SVG()}}
-	s.Defs = []Def{
-		{l.Name("silent"), fmt.Sprintf(l.T("def_stage_after"), param(r, f, "lifecycle", "silent_days", days(f)))},
-		{l.Name("sleeping"), fmt.Sprintf(l.T("def_stage_after"), param(r, f, "lifecycle", "sleeping_days", days(f)))},
-		{l.Name("churned"), fmt.Sprintf(l.T("def_stage_after"), param(r, f, "lifecycle", "churned_days", days(f)))},
-		{l.T("def_flow"), l.T("def_flow_text")},
-	}
-	t := Table{Head: append([]string{l.T("from") + " \\ " + l.T("to")}, names(l, fl.To)...)}
-	t.Num = []bool{false}
-	for range fl.To {
-		t.Num = append(t.Num, true)
-	}
-	for i, from := range fl.From {
-		row := []string{l.Name(from)}
-		for _, v := range fl.Counts[i] {
-			row = append(row, f.Int(v))
-		}
-		t.Rows = append(t.Rows, row)
-	}
-	s.Tables = []Table{t}
-	return s
-}
-
-func potentialSection(r *Report, f Format) Block {
-	l := f.Lang
-	p := r.Potential
-	s := Block{ID: "potential", Title: l.T("potential"), Notices: notices(l, p.Missing)}
-	if s.Notices != nil {
-		return s
-	}
-	var cats []string
-	var now, before []float64
-	for _, x := range p.Reasons {
-		cats = append(cats, l.Name(x.Name))
-		now = append(now, x.Members)
-		before = append(before, x.MembersPrev)
-	}
-	series := []Series{{r.AsOf.Format(asof.Layout), now}}
-	if p.HasPrev {
-		series = append([]Series{{r.Prev.Format(asof.Layout), before}}, series...)
-	}
-	s.Stats = []Stat{{l.T("any_reason"), f.Int(p.Any), change(f, p.Any, p.AnyPrev, p.HasPrev)}}
-	s.Charts = []Chart{{l.T("potential_by_reason"), Bars{Name: "potential_reasons", Label: l.T("potential_by_reason"), Categories: cats, Series: series, Value: f.Compact,
-		XTitle: l.T("reason"), YTitle: f.Unit(l.T("members"), l.T("unit_count"))}.SVG()}}
-	s.Defs = []Def{
-		{l.T("def_decile_gap"), param(r, f, "potential", "decile_gap", func(v float64) string { return f.Int(v) })},
-		{l.T("any_reason"), l.T("def_any_reason")},
-	}
-	return s
-}
-
 // Run is one job run as listed on /runs.
 type Run struct {
 	Job, AsOf, Trigger, Status string
@@ -568,14 +509,6 @@ func RenderRuns(w io.Writer, runs []Run, missing *Missing, next []Scheduled, opt
 		return fmt.Errorf("render runs: %w", err)
 	}
 	return nil
-}
-
-// prevTitle names the previous as_of, or says there is none.
-func prevTitle(r *Report, l Lang) string {
-	if r.Prev.IsZero() {
-		return l.T("no_previous")
-	}
-	return r.Prev.Format(asof.Layout)
 }
 
 // cohortAverage is the retention of the cohorts pooled, per period: the

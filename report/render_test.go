@@ -13,7 +13,7 @@ import (
 
 // chartNames are the data-chart names a full report draws.
 var chartNames = []string{"rfm_members", "rfm_revenue", "cohort_retention", "cohort_revenue", "clv_histogram", "clv_deciles",
-	"churn_bands", "churn_histogram", "churn_calibration", "churn_lift", "tier_distribution", "tier_migration", "lifecycle_flow", "potential_reasons",
+	"churn_bands", "churn_histogram", "churn_calibration", "churn_lift", "tier_distribution", "tier_migration",
 	"cohort_curve", "engagement_scores", "engagement_events", "trend_members", "trend_arpu", "trend_repurchase",
 	"contribution_top", "contribution_tier", "contribution_value_layer"}
 
@@ -42,7 +42,7 @@ func TestRenderBothLanguages(t *testing.T) {
 		want []string
 	}{
 		{English, []string{`<html lang="en">`, "Membership report", "Headline figures", "125,400", "+3.6%", "+0.7 pp", "¥356.20", "Champions", "Upgrade conversion", "8.4%", "+2.3 pp", "[0.0 pp, +4.6 pp]", "pre/post", "mismatch", "Upgrade funnel"}},
-		{Chinese, []string{`<html lang="zh-Hans">`, "会员分析报告", "核心指标", "125,400", "+0.7 个百分点", "冠军客户", "升级转化率", "新客", "营销活动", "实验组", "临近升级会员的升级漏斗"}},
+		{Chinese, []string{`<html lang="zh-Hans">`, "会员分析报告", "核心指标", "125,400", "+0.7 个百分点", "冠军客户", "升级转化率", "营销活动", "实验组", "临近升级会员的升级漏斗"}},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.lang), func(t *testing.T) {

@@ -69,10 +69,7 @@ func sampleReport() *Report {
 		Counts: []float64{8000, 3000, 900, 100}, CountsPrev: []float64{8200, 2900, 850, 95},
 		Matrix:   [][]float64{{300, 0, 0, 0}, {7600, 500, 100, 0}, {100, 2450, 300, 50}, {0, 50, 490, 10}, {0, 0, 10, 40}},
 		Upgraded: 960, Downgraded: 160, Conversion: &Rate{0.084, 11450}, Retention: &Rate{0.8, 500}}
-	r.Lifecycle = Flow{HasPrev: true, From: []string{"", "new", "active", "sleeping", "churned"}, To: []string{"new", "active", "sleeping", "churned"},
-		Counts: [][]float64{{900, 0, 0, 0}, {200, 600, 100, 0}, {0, 3000, 800, 50}, {0, 300, 1500, 400}, {0, 20, 0, 2000}}}
 	r.Breakdown = sampleBreakdown()
-	r.Potential = Potential{HasPrev: true, Any: 2300, AnyPrev: 2100, Reasons: []PotentialReason{{"clv_above_spend", 1200, 1100}, {"engaged_low_spend", 800, 700}, {"rising_value", 500, 450}}}
 	r.Params = map[string]map[string]float64{
 		"rfm":               {"window_days": 365},
 		"clv":               {"horizon_days": 730, "annual_discount_rate": 0.1, "time_unit_days": 7},
