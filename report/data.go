@@ -180,29 +180,6 @@ type Churn struct {
 	Quality *Quality
 }
 
-// Tiers is the tier section. Names are ordered from the entry level up;
-// Matrix[i][j] counts members that were in From[i] and are now in
-// Names[j], From[0] being "" (no row at the previous as_of).
-type Tiers struct {
-	Missing    []Missing
-	HasPrev    bool
-	Names      []string
-	Counts     []float64
-	CountsPrev []float64
-	From       []string
-	Matrix     [][]float64
-	// Upgraded and Downgraded count members who moved up or down a level
-	// since the previous as_of.
-	Upgraded, Downgraded float64
-	// Conversion and Retention are the tiers model's
-	// upgrade_conversion_rate and upgrade_retention_rate with their bases
-	// (models/README.md defines them); nil when not recorded.
-	Conversion, Retention *Rate
-}
-
-// Rate is a share of Base members as a model recorded it.
-type Rate struct{ Value, Base float64 }
-
 // Report is everything the page shows for one as_of.
 type Report struct {
 	AsOf time.Time
@@ -215,7 +192,6 @@ type Report struct {
 	Cohorts     Cohorts
 	CLV         CLV
 	Churn       Churn
-	Tiers       Tiers
 	// Params are the values each model recorded for the as_of in
 	// model_params (Params[model][name]); the definitions boxes read the
 	// windows and horizons the models used from them.
@@ -235,7 +211,7 @@ type Report struct {
 func (r *Report) Missing() []Missing {
 	var all []Missing
 	seen := map[string]bool{}
-	lists := [][]Missing{r.KPIMissing, r.RFM.Missing, r.Cohorts.Missing, r.CLV.Missing, r.Churn.Missing, r.Tiers.Missing, r.Engagement.Missing, r.Filters.Missing,
+	lists := [][]Missing{r.KPIMissing, r.RFM.Missing, r.Cohorts.Missing, r.CLV.Missing, r.Churn.Missing, r.Engagement.Missing, r.Filters.Missing,
 		r.Campaigns.Missing, r.Breakdown.Missing, r.Category.Missing}
 	for _, s := range r.Sections {
 		lists = append(lists, s.Missing)
@@ -290,7 +266,7 @@ func Load(ctx context.Context, q Querier, asOf time.Time, sections ...Section) (
 	if l.prev != "1970-01-01" {
 		r.Prev, _ = time.Parse(asof.Layout, l.prev)
 	}
-	steps := []func(context.Context, *Report) error{l.kpis, l.rfm, l.cohorts, l.clv, l.churn, l.tiers,
+	steps := []func(context.Context, *Report) error{l.kpis, l.rfm, l.cohorts, l.clv, l.churn,
 		l.params, l.engagement, l.filters,
 		l.campaigns, l.breakdown, l.category}
 	for _, step := range steps {
@@ -762,90 +738,6 @@ func quality(m map[string]float64) *Quality {
 		}
 	}
 	return q
-}
-
-func (l *loader) tiers(ctx context.Context, r *Report) error {
-	var hp bool
-	r.Tiers.Missing, hp = l.need("tiers")
-	if r.Tiers.Missing != nil {
-		return nil
-	}
-	r.Tiers.HasPrev = hp
-	type cell struct {
-		from, to string
-		n        float64
-	}
-	level := map[string]float64{}
-	var cells []cell
-	err := l.each(ctx, "tiers", l.args(), func(scan func(...any) error) error {
-		var c cell
-		var fl, tl float64
-		if err := scan(&c.from, &fl, &c.to, &tl, &c.n); err != nil {
-			return err
-		}
-		level[c.to] = tl
-		if c.from != "" {
-			level[c.from] = fl
-		}
-		cells = append(cells, c)
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	t := &r.Tiers
-	for name := range level {
-		t.Names = append(t.Names, name)
-	}
-	sort.Slice(t.Names, func(a, b int) bool {
-		la, lb := level[t.Names[a]], level[t.Names[b]]
-		if la != lb {
-			return la < lb
-		}
-		return t.Names[a] < t.Names[b]
-	})
-	pos := map[string]int{}
-	for i, n := range t.Names {
-		pos[n] = i
-	}
-	t.From = append([]string{""}, t.Names...)
-	t.Counts = make([]float64, len(t.Names))
-	t.CountsPrev = make([]float64, len(t.Names))
-	t.Matrix = make([][]float64, len(t.From))
-	for i := range t.Matrix {
-		t.Matrix[i] = make([]float64, len(t.Names))
-	}
-	for _, c := range cells {
-		j := pos[c.to]
-		t.Counts[j] += c.n
-		i := 0
-		if c.from != "" {
-			i = pos[c.from] + 1
-			t.CountsPrev[pos[c.from]] += c.n
-			switch {
-			case level[c.to] > level[c.from]:
-				t.Upgraded += c.n
-			case level[c.to] < level[c.from]:
-				t.Downgraded += c.n
-			}
-		}
-		t.Matrix[i][j] += c.n
-	}
-	if ms, _ := l.need("model_metrics"); ms != nil {
-		return nil
-	}
-	metrics, err := l.metrics(ctx, "tiers")
-	if err != nil {
-		return err
-	}
-	rate := func(k string) *Rate {
-		if v, ok := metrics[k]; ok {
-			return &Rate{Value: v, Base: metrics[k+"_base"]}
-		}
-		return nil
-	}
-	t.Conversion, t.Retention = rate("upgrade_conversion_rate"), rate("upgrade_retention_rate")
-	return nil
 }
 
 // SortByOrder sorts xs by the position of key(x) in order, unknown keys

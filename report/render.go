@@ -121,7 +121,6 @@ func reportPage(r *Report, opt Options) page {
 	kpiSec.Defs = kpiDefs(r, f)
 	own := []placed{{0, []Block{kpiSec}},
 		{100, []Block{rfmSection(r, f)}}, {110, []Block{cohortSection(r, f)}}, {120, []Block{clvSection(r, f)}}, {130, []Block{churnSection(r, f)}},
-		{140, []Block{tierSection(r, f)}},
 		{170, []Block{engagementSection(r, f)}}, {PlaceTrends, []Block{trendSection(r, f)}}, {PlaceFilters, []Block{filterSection(r, f)}},
 		{210, []Block{campaignSection(r, f)}}, {220, []Block{categorySection(r, f)}}, {230, breakdownSections(r, f)}}
 	p.Sections = arrange(append(own, sectionBlocks(r, f)...))
@@ -410,49 +409,6 @@ func churnSection(r *Report, f Format) Block {
 			XTitle: l.T("score_decile"), YTitle: f.Unit(l.T("lift_axis"), "×")}.SVG()})
 	}
 	return s
-}
-
-func tierSection(r *Report, f Format) Block {
-	l := f.Lang
-	t := r.Tiers
-	s := Block{ID: "tiers", Title: l.T("tiers"), Notices: notices(l, t.Missing)}
-	if s.Notices != nil {
-		return s
-	}
-	series := []Series{{r.AsOf.Format(asof.Layout), t.Counts}}
-	if t.HasPrev {
-		series = append([]Series{{r.Prev.Format(asof.Layout), t.CountsPrev}}, series...)
-	}
-	s.Charts = []Chart{{l.T("tier_distribution"), Bars{Name: "tier_distribution", Label: l.T("tier_distribution"), Categories: names(l, t.Names), Series: series, Value: f.Compact,
-		XTitle: l.T("tier"), YTitle: f.Unit(l.T("members"), l.T("unit_count"))}.SVG()}}
-	s.Defs = []Def{
-		{l.T("def_window"), param(r, f, "tiers", "window_days", days(f)) + " · " + l.T("def_tier_window")},
-		{l.T("upgraded"), l.T("def_upgraded")},
-	}
-	if t.HasPrev {
-		s.Charts = append(s.Charts, Chart{l.T("tier_migration"), HeatMap{Name: "tier_migration", Label: l.T("tier_migration"), Rows: names(l, t.From), Cols: names(l, t.Names), RowTitle: l.T("from"), ColTitle: l.T("to"), Values: t.Matrix, Text: f.Compact}.SVG()})
-		s.Stats = []Stat{
-			{l.T("upgraded"), f.Int(t.Upgraded), ""},
-			{l.T("downgraded"), f.Int(t.Downgraded), ""},
-		}
-	}
-	for _, r := range []struct {
-		key  string
-		rate *Rate
-	}{{"upgrade_conversion", t.Conversion}, {"upgrade_retention", t.Retention}} {
-		if r.rate != nil {
-			s.Stats = append(s.Stats, Stat{l.T(r.key), f.Pct(r.rate.Value), f.Int(math.Round(r.rate.Value*r.rate.Base)) + " / " + f.Int(r.rate.Base)})
-		}
-	}
-	return s
-}
-
-func names(l Lang, xs []string) []string {
-	out := make([]string, len(xs))
-	for i, x := range xs {
-		out[i] = l.Name(x)
-	}
-	return out
 }
 
 // Run is one job run as listed on /runs.

@@ -13,7 +13,7 @@ import (
 
 // chartNames are the data-chart names a full report draws.
 var chartNames = []string{"rfm_members", "rfm_revenue", "cohort_retention", "cohort_revenue", "clv_histogram", "clv_deciles",
-	"churn_bands", "churn_histogram", "churn_calibration", "churn_lift", "tier_distribution", "tier_migration",
+	"churn_bands", "churn_histogram", "churn_calibration", "churn_lift",
 	"cohort_curve", "engagement_scores", "engagement_events", "trend_members", "trend_arpu", "trend_repurchase",
 	"contribution_top", "contribution_tier", "contribution_value_layer"}
 
@@ -41,8 +41,8 @@ func TestRenderBothLanguages(t *testing.T) {
 		lang Lang
 		want []string
 	}{
-		{English, []string{`<html lang="en">`, "Membership report", "Headline figures", "125,400", "+3.6%", "+0.7 pp", "¥356.20", "Champions", "Upgrade conversion", "8.4%", "+2.3 pp", "[0.0 pp, +4.6 pp]", "pre/post", "mismatch", "Upgrade funnel"}},
-		{Chinese, []string{`<html lang="zh-Hans">`, "会员分析报告", "核心指标", "125,400", "+0.7 个百分点", "冠军客户", "升级转化率", "营销活动", "实验组", "临近升级会员的升级漏斗"}},
+		{English, []string{`<html lang="en">`, "Membership report", "Headline figures", "125,400", "+3.6%", "+0.7 pp", "¥356.20", "Champions", "+2.3 pp", "[0.0 pp, +4.6 pp]", "pre/post", "mismatch", "Upgrade funnel"}},
+		{Chinese, []string{`<html lang="zh-Hans">`, "会员分析报告", "核心指标", "125,400", "+0.7 个百分点", "冠军客户", "营销活动", "实验组", "临近升级会员的升级漏斗"}},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.lang), func(t *testing.T) {
@@ -84,7 +84,7 @@ func TestRenderMissingModelsShowsNotices(t *testing.T) {
 	r.KPIMissing = []Missing{{Model: "clv", Table: "clv", Reason: NoPartition, AsOf: "2026-11-20"}}
 	r.CLV = CLV{Missing: []Missing{{Model: "clv", Table: "clv", Reason: NoPartition, AsOf: "2026-11-20"}}}
 	r.RFM = RFM{Missing: []Missing{{Model: "rfm", Table: "rfm", Reason: NoTable}}}
-	r.Tiers = Tiers{Missing: []Missing{{Model: "tiers", Table: "tiers", Reason: NoColumns, Columns: []string{"tier_level"}}}}
+	r.Category = Category{Missing: []Missing{{Model: "tiers", Table: "tiers", Reason: NoColumns, Columns: []string{"tier_level"}}}}
 	tests := []struct {
 		lang Lang
 		want []string
@@ -101,7 +101,7 @@ func TestRenderMissingModelsShowsNotices(t *testing.T) {
 					t.Errorf("page lacks notice %q", w)
 				}
 			}
-			for _, gone := range []string{"rfm_members", "clv_histogram", "tier_migration"} {
+			for _, gone := range []string{"rfm_members", "clv_histogram", "category_tier"} {
 				if strings.Contains(out, `data-chart="`+gone+`"`) {
 					t.Errorf("chart %s drawn although its model is missing", gone)
 				}

@@ -65,10 +65,6 @@ func sampleReport() *Report {
 		q.Lift = append(q.Lift, 2.4-float64(d-1)*0.2)
 	}
 	r.Churn.Quality = q
-	r.Tiers = Tiers{HasPrev: true, Names: []string{"Bronze", "Silver", "Gold", "Diamond"}, From: []string{"", "Bronze", "Silver", "Gold", "Diamond"},
-		Counts: []float64{8000, 3000, 900, 100}, CountsPrev: []float64{8200, 2900, 850, 95},
-		Matrix:   [][]float64{{300, 0, 0, 0}, {7600, 500, 100, 0}, {100, 2450, 300, 50}, {0, 50, 490, 10}, {0, 0, 10, 40}},
-		Upgraded: 960, Downgraded: 160, Conversion: &Rate{0.084, 11450}, Retention: &Rate{0.8, 500}}
 	r.Breakdown = sampleBreakdown()
 	r.Params = map[string]map[string]float64{
 		"rfm":               {"window_days": 365},
