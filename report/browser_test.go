@@ -404,7 +404,7 @@ func TestMissingModelsInChromiumIntegration(t *testing.T) {
 	// tiers and cohorts exist but have no rows for day2.
 	p := br.open(t, srv.URL+"/?as_of=2026-11-20", "served_missing.png")
 	checkClean(t, p, func(u string) bool { return strings.HasPrefix(u, srv.URL+"/") })
-	checkCharts(t, p, []string{"clv_histogram", "clv_deciles", "churn_bands", "churn_histogram", "churn_calibration", "churn_lift",
+	checkCharts(t, p, []string{"clv_histogram", "clv_deciles",
 		"trend_members", "trend_active", "trend_churn_rate", "trend_reactivation", "trend_buyers", "trend_arpu", "trend_repurchase", "trend_avg_clv", "trend_predicted_churn"})
 	text := strings.Join(p.Notices, "\n")
 	for _, want := range []string{"model rfm has not written table rfm", "model tiers has no rows for 2026-11-20 in table tiers", "model cohorts has no rows"} {

@@ -2,10 +2,8 @@ package report
 
 import (
 	"context"
-	"fmt"
 	"math"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -153,33 +151,6 @@ type CLV struct {
 	Bins    []Bin
 }
 
-// Band is the member count of one churn risk band.
-type Band struct {
-	Name                 string
-	Members, MembersPrev float64
-}
-
-// Quality is the churn model's validation as recorded in model_metrics.
-type Quality struct {
-	AUC, BaselineAUC, LiftTop float64
-	// Predicted and Observed are the mean predicted and observed churn
-	// per score decile (index 0 = decile 1, lowest score), when recorded.
-	Predicted, Observed []float64
-	// Lift is the lift per score decile, when recorded.
-	Lift []float64
-}
-
-// Churn is the churn risk section.
-type Churn struct {
-	Missing []Missing
-	HasPrev bool
-	Bands   []Band
-	// Hist counts members per tenth of churn probability.
-	Hist [10]float64
-	// Quality is nil when the model recorded no validation figures.
-	Quality *Quality
-}
-
 // Report is everything the page shows for one as_of.
 type Report struct {
 	AsOf time.Time
@@ -191,7 +162,6 @@ type Report struct {
 	RFM         RFM
 	Cohorts     Cohorts
 	CLV         CLV
-	Churn       Churn
 	// Params are the values each model recorded for the as_of in
 	// model_params (Params[model][name]); the definitions boxes read the
 	// windows and horizons the models used from them.
@@ -211,7 +181,7 @@ type Report struct {
 func (r *Report) Missing() []Missing {
 	var all []Missing
 	seen := map[string]bool{}
-	lists := [][]Missing{r.KPIMissing, r.RFM.Missing, r.Cohorts.Missing, r.CLV.Missing, r.Churn.Missing, r.Engagement.Missing, r.Filters.Missing,
+	lists := [][]Missing{r.KPIMissing, r.RFM.Missing, r.Cohorts.Missing, r.CLV.Missing, r.Engagement.Missing, r.Filters.Missing,
 		r.Campaigns.Missing, r.Breakdown.Missing, r.Category.Missing}
 	for _, s := range r.Sections {
 		lists = append(lists, s.Missing)
@@ -266,7 +236,7 @@ func Load(ctx context.Context, q Querier, asOf time.Time, sections ...Section) (
 	if l.prev != "1970-01-01" {
 		r.Prev, _ = time.Parse(asof.Layout, l.prev)
 	}
-	steps := []func(context.Context, *Report) error{l.kpis, l.rfm, l.cohorts, l.clv, l.churn,
+	steps := []func(context.Context, *Report) error{l.kpis, l.rfm, l.cohorts, l.clv,
 		l.params, l.engagement, l.filters,
 		l.campaigns, l.breakdown, l.category}
 	for _, step := range steps {
@@ -649,48 +619,6 @@ func niceStep(v float64) float64 {
 	return 10 * p
 }
 
-// riskOrder is the order of the churn risk bands.
-var riskOrder = []string{"low", "medium", "high", "critical", "lapsed"}
-
-func (l *loader) churn(ctx context.Context, r *Report) error {
-	var hp bool
-	r.Churn.Missing, hp = l.need("churn")
-	if r.Churn.Missing != nil {
-		return nil
-	}
-	r.Churn.HasPrev = hp
-	err := l.each(ctx, "churn_bands", l.args(), func(scan func(...any) error) error {
-		var kind, key string
-		var m, mp float64
-		if err := scan(&kind, &key, &m, &mp); err != nil {
-			return err
-		}
-		if kind == "bin" {
-			if i, err := strconv.Atoi(key); err == nil && i >= 0 && i < 10 {
-				r.Churn.Hist[i] = m
-			}
-			return nil
-		}
-		if m > 0 || mp > 0 {
-			r.Churn.Bands = append(r.Churn.Bands, Band{Name: key, Members: m, MembersPrev: mp})
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	SortByOrder(r.Churn.Bands, func(b Band) string { return b.Name }, riskOrder)
-	if ms, _ := l.need("model_metrics"); ms != nil {
-		return nil
-	}
-	metrics, err := l.metrics(ctx, "churn")
-	if err != nil {
-		return err
-	}
-	r.Churn.Quality = quality(metrics)
-	return nil
-}
-
 // metrics returns model's figures in model_metrics for the report's as_of.
 func (l *loader) metrics(ctx context.Context, model string) (map[string]float64, error) {
 	metrics := map[string]float64{}
@@ -704,40 +632,6 @@ func (l *loader) metrics(ctx context.Context, model string) (map[string]float64,
 		return nil
 	})
 	return metrics, err
-}
-
-// quality reads the churn model's validation figures (models/churn.go):
-// auc, baseline_auc, lift_top_decile and, per score decile dd = 01..10,
-// calibration_dd_predicted, calibration_dd_observed and calibration_dd_count.
-// The lift of a decile is its observed churn rate over the overall rate.
-// It returns nil without auc.
-func quality(m map[string]float64) *Quality {
-	auc, ok := m["auc"]
-	if !ok {
-		return nil
-	}
-	q := &Quality{AUC: auc, BaselineAUC: m["baseline_auc"], LiftTop: m["lift_top_decile"]}
-	var churned, rows float64
-	var counts []float64
-	for d := 1; d <= 10; d++ {
-		k := fmt.Sprintf("calibration_%02d_", d)
-		p, ok := m[k+"predicted"]
-		if !ok {
-			break
-		}
-		q.Predicted = append(q.Predicted, p)
-		q.Observed = append(q.Observed, m[k+"observed"])
-		counts = append(counts, m[k+"count"])
-		churned += m[k+"observed"] * m[k+"count"]
-		rows += m[k+"count"]
-	}
-	if rows > 0 && churned > 0 {
-		base := churned / rows
-		for _, o := range q.Observed {
-			q.Lift = append(q.Lift, o/base)
-		}
-	}
-	return q
 }
 
 // SortByOrder sorts xs by the position of key(x) in order, unknown keys

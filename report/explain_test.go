@@ -98,7 +98,6 @@ func TestDefinitionsUseRecordedParams(t *testing.T) {
 		"rfm/Window":                   "365 days",
 		"clv/Horizon":                  "730 days",
 		"clv/Annual discount rate":     "10.0%",
-		"churn/Horizon":                "90 days",
 		"kpis/Currency":                "¥1,234.50",
 		"engagement/Weights":           "login 1.0",
 		"trends/As_ofs":                "2026-11-06 – 2026-11-20 · 3 as_ofs",
@@ -106,7 +105,6 @@ func TestDefinitionsUseRecordedParams(t *testing.T) {
 		"cohorts/Average":              "weighted by size",
 		"kpis/As of":                   "2026-11-20",
 		"kpis/Previous":                "2026-11-13",
-		"churn/Churn probability":      "(90 days)",
 		"engagement/Windows":           "30 and 90 days",
 		"clv/Time unit of the fit":     "7 days",
 		"filters/Slices":               "11 largest",
@@ -114,7 +112,6 @@ func TestDefinitionsUseRecordedParams(t *testing.T) {
 		"cohorts/Retention":            "cohort size",
 		"trends/Point":                 "one per as_of",
 		"engagement/Score":             "percentile",
-		"churn/Risk band":              "cut points",
 		"engagement/Session":           "business day",
 		"clv/Predicted CLV":            "discounted",
 		"filters/Currency":             "amounts in ¥",
@@ -170,7 +167,7 @@ func TestChartsHaveAxisTitles(t *testing.T) {
 			}
 		}
 		// Units: members, the currency and percentages are named.
-		for _, want := range map[Lang][]string{English: {"Members (count)", "Predicted CLV (¥)", "Churn rate (%)", "Repurchase rate (%)"}, Chinese: {"会员数（人）", "预测终身价值（¥）", "流失率（%）"}}[l] {
+		for _, want := range map[Lang][]string{English: {"Members (count)", "Predicted CLV (¥)", "Repurchase rate (%)"}, Chinese: {"会员数（人）", "预测终身价值（¥）"}}[l] {
 			if !strings.Contains(html.UnescapeString(out), want) {
 				t.Errorf("%s: page lacks the axis or column title %q", l, want)
 			}

@@ -120,7 +120,7 @@ func reportPage(r *Report, opt Options) page {
 	}
 	kpiSec.Defs = kpiDefs(r, f)
 	own := []placed{{0, []Block{kpiSec}},
-		{100, []Block{rfmSection(r, f)}}, {110, []Block{cohortSection(r, f)}}, {120, []Block{clvSection(r, f)}}, {130, []Block{churnSection(r, f)}},
+		{100, []Block{rfmSection(r, f)}}, {110, []Block{cohortSection(r, f)}}, {120, []Block{clvSection(r, f)}},
 		{170, []Block{engagementSection(r, f)}}, {PlaceTrends, []Block{trendSection(r, f)}}, {PlaceFilters, []Block{filterSection(r, f)}},
 		{210, []Block{campaignSection(r, f)}}, {220, []Block{categorySection(r, f)}}, {230, breakdownSections(r, f)}}
 	p.Sections = arrange(append(own, sectionBlocks(r, f)...))
@@ -348,66 +348,6 @@ func clvSection(r *Report, f Format) Block {
 			XTitle: l.T("clv_decile_axis"), YTitle: f.Unit(l.T("avg_per_member"), f.MoneyUnit())}.SVG()},
 	}
 	s.Tables = []Table{t}
-	return s
-}
-
-func churnSection(r *Report, f Format) Block {
-	l := f.Lang
-	s := Block{ID: "churn", Title: l.T("churn"), Notices: notices(l, r.Churn.Missing)}
-	if s.Notices != nil {
-		return s
-	}
-	var bands []string
-	var now, before []float64
-	for _, b := range r.Churn.Bands {
-		bands = append(bands, l.Name(b.Name))
-		now = append(now, b.Members)
-		before = append(before, b.MembersPrev)
-	}
-	series := []Series{{r.AsOf.Format(asof.Layout), now}}
-	if r.Churn.HasPrev {
-		series = append([]Series{{r.Prev.Format(asof.Layout), before}}, series...)
-	}
-	var bins []string
-	for i := 0; i < 10; i++ {
-		bins = append(bins, fmt.Sprintf("%d–%d%%", i*10, i*10+10))
-	}
-	s.Charts = []Chart{
-		{l.T("churn_bands"), Bars{Name: "churn_bands", Label: l.T("churn_bands"), Categories: bands, Series: series, Value: f.Compact,
-			XTitle: l.T("risk_band"), YTitle: f.Unit(l.T("members"), l.T("unit_count"))}.SVG()},
-		{l.T("churn_histogram"), Bars{Name: "churn_histogram", Label: l.T("churn_histogram"), Categories: bins, Series: []Series{{l.T("members"), r.Churn.Hist[:]}}, Value: f.Compact,
-			XTitle: f.Unit(l.T("churn_probability"), "%"), YTitle: f.Unit(l.T("members"), l.T("unit_count"))}.SVG()},
-	}
-	s.Defs = []Def{
-		{l.T("def_horizon"), param(r, f, "churn", "horizon_days", days(f))},
-		{l.T("churn_probability"), fmt.Sprintf(l.T("def_churn_text"), param(r, f, "churn", "horizon_days", days(f)))},
-		{l.T("risk_band"), l.T("def_bands_text")},
-	}
-	q := r.Churn.Quality
-	if q == nil {
-		s.Note = l.T("no_quality")
-		return s
-	}
-	s.Stats = []Stat{
-		{l.T("auc"), f.Dec(q.AUC, 3), ""},
-		{l.T("baseline_auc"), f.Dec(q.BaselineAUC, 3), signed(f.Dec(q.AUC-q.BaselineAUC, 3))},
-		{l.T("lift_top"), f.Dec(q.LiftTop, 2) + "×", ""},
-	}
-	dec := func(n int) []string {
-		var c []string
-		for i := 1; i <= n; i++ {
-			c = append(c, strconv.Itoa(i))
-		}
-		return c
-	}
-	if len(q.Predicted) > 0 {
-		s.Charts = append(s.Charts, Chart{l.T("calibration"), Bars{Name: "churn_calibration", Label: l.T("calibration"), Categories: dec(len(q.Predicted)), Series: []Series{{l.T("predicted"), q.Predicted}, {l.T("observed"), q.Observed}}, Value: f.Pct, Lines: true,
-			XTitle: l.T("score_decile"), YTitle: f.Unit(l.T("churn_rate"), "%")}.SVG()})
-	}
-	if len(q.Lift) > 0 {
-		s.Charts = append(s.Charts, Chart{l.T("lift"), Bars{Name: "churn_lift", Label: l.T("lift"), Categories: dec(len(q.Lift)), Series: []Series{{l.T("lift"), q.Lift}}, Value: func(v float64) string { return f.Dec(v, 1) + "×" },
-			XTitle: l.T("score_decile"), YTitle: f.Unit(l.T("lift_axis"), "×")}.SVG()})
-	}
 	return s
 }
 

@@ -13,7 +13,6 @@ import (
 
 // chartNames are the data-chart names a full report draws.
 var chartNames = []string{"rfm_members", "rfm_revenue", "cohort_retention", "cohort_revenue", "clv_histogram", "clv_deciles",
-	"churn_bands", "churn_histogram", "churn_calibration", "churn_lift",
 	"cohort_curve", "engagement_scores", "engagement_events", "trend_members", "trend_arpu", "trend_repurchase",
 	"contribution_top", "contribution_tier", "contribution_value_layer"}
 
@@ -106,8 +105,8 @@ func TestRenderMissingModelsShowsNotices(t *testing.T) {
 					t.Errorf("chart %s drawn although its model is missing", gone)
 				}
 			}
-			if !strings.Contains(out, `data-chart="churn_bands"`) {
-				t.Error("churn section dropped although churn is there")
+			if !strings.Contains(out, `data-chart="engagement_scores"`) {
+				t.Error("engagement section dropped although engagement is there")
 			}
 		})
 	}

@@ -53,18 +53,6 @@ func sampleReport() *Report {
 		r.CLV.Bins = append(r.CLV.Bins, Bin{Lo: float64(i) * 50, Hi: float64(i+1) * 50, Members: 2000 * math.Exp(-float64(i)/4)})
 	}
 	r.CLV.Bins[19].Hi = math.Inf(1)
-	r.Churn.HasPrev = true
-	r.Churn.Bands = []Band{{"low", 5000, 5200}, {"medium", 3000, 2900}, {"high", 1500, 1400}, {"critical", 500, 450}}
-	for i := range r.Churn.Hist {
-		r.Churn.Hist[i] = float64(1000 - 80*i)
-	}
-	q := &Quality{AUC: 0.78, BaselineAUC: 0.71, LiftTop: 2.4}
-	for d := 1; d <= 10; d++ {
-		q.Predicted = append(q.Predicted, float64(d)/11)
-		q.Observed = append(q.Observed, float64(d)/11+0.02*math.Sin(float64(d)))
-		q.Lift = append(q.Lift, 2.4-float64(d-1)*0.2)
-	}
-	r.Churn.Quality = q
 	r.Breakdown = sampleBreakdown()
 	r.Params = map[string]map[string]float64{
 		"rfm":               {"window_days": 365},
