@@ -403,13 +403,13 @@ func TestMissingModelsInChromiumIntegration(t *testing.T) {
 	f.drop(t, "rfm", "rfm_latest")
 	srv := httptest.NewServer(NewHandler(f.conn, HandlerOptions{Logger: testLogger(t)}))
 	defer srv.Close()
-	// potential, tiers and cohorts exist but have no rows for day2.
+	// tiers and cohorts exist but have no rows for day2.
 	p := br.open(t, srv.URL+"/?as_of=2026-11-20", "served_missing.png")
 	checkClean(t, p, func(u string) bool { return strings.HasPrefix(u, srv.URL+"/") })
-	checkCharts(t, p, []string{"clv_histogram", "clv_deciles", "churn_bands", "churn_histogram", "churn_calibration", "churn_lift", "lifecycle_flow",
+	checkCharts(t, p, []string{"clv_histogram", "clv_deciles",
 		"trend_members", "trend_active", "trend_churn_rate", "trend_reactivation", "trend_buyers", "trend_arpu", "trend_repurchase", "trend_avg_clv", "trend_predicted_churn"})
 	text := strings.Join(p.Notices, "\n")
-	for _, want := range []string{"model rfm has not written table rfm", "model tiers has no rows for 2026-11-20 in table tiers", "model cohorts has no rows", "model potential has no rows"} {
+	for _, want := range []string{"model rfm has not written table rfm", "model tiers has no rows for 2026-11-20 in table tiers", "model cohorts has no rows"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("notices lack %q:\n%s", want, text)
 		}

@@ -2,10 +2,8 @@ package report
 
 import (
 	"context"
-	"fmt"
 	"math"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -65,7 +63,6 @@ var sources = []Source{
 	{"rfm", "rfm", []string{"as_of", "r_score", "f_score", "monetary", "segment", "recency_days", "frequency"}},
 	{"cohorts", "cohorts", []string{"as_of", "period_type", "cohort", "period", "cohort_size", "active_members", "revenue"}},
 	{"tiers", "tiers", []string{"as_of", "member_id", "tier", "tier_rank"}},
-	{"potential", "potential", []string{"as_of", "member_id", "reason"}},
 	{"churn", "model_metrics", []string{"as_of", "model", "metric", "value"}},
 	{"member_profile", "member_profile", []string{"as_of", "member_id", "region", "channel", "tier", "lifecycle_stage", "frequency", "monetary", "clv", "churn_probability"}},
 }
@@ -149,80 +146,6 @@ type CLV struct {
 	Bins    []Bin
 }
 
-// Band is the member count of one churn risk band.
-type Band struct {
-	Name                 string
-	Members, MembersPrev float64
-}
-
-// Quality is the churn model's validation as recorded in model_metrics.
-type Quality struct {
-	AUC, BaselineAUC, LiftTop float64
-	// Predicted and Observed are the mean predicted and observed churn
-	// per score decile (index 0 = decile 1, lowest score), when recorded.
-	Predicted, Observed []float64
-	// Lift is the lift per score decile, when recorded.
-	Lift []float64
-}
-
-// Churn is the churn risk section.
-type Churn struct {
-	Missing []Missing
-	HasPrev bool
-	Bands   []Band
-	// Hist counts members per tenth of churn probability.
-	Hist [10]float64
-	// Quality is nil when the model recorded no validation figures.
-	Quality *Quality
-}
-
-// Tiers is the tier section. Names are ordered from the entry level up;
-// Matrix[i][j] counts members that were in From[i] and are now in
-// Names[j], From[0] being "" (no row at the previous as_of).
-type Tiers struct {
-	Missing    []Missing
-	HasPrev    bool
-	Names      []string
-	Counts     []float64
-	CountsPrev []float64
-	From       []string
-	Matrix     [][]float64
-	// Upgraded and Downgraded count members who moved up or down a level
-	// since the previous as_of.
-	Upgraded, Downgraded float64
-	// Conversion and Retention are the tiers model's
-	// upgrade_conversion_rate and upgrade_retention_rate with their bases
-	// (models/README.md defines them); nil when not recorded.
-	Conversion, Retention *Rate
-}
-
-// Rate is a share of Base members as a model recorded it.
-type Rate struct{ Value, Base float64 }
-
-// Flow is the lifecycle section: Counts[i][j] members went from stage
-// From[i] ("" = not in the table before) to To[j].
-type Flow struct {
-	Missing []Missing
-	HasPrev bool
-	From    []string
-	To      []string
-	Counts  [][]float64
-}
-
-// PotentialReason counts members flagged for one reason.
-type PotentialReason struct {
-	Name                 string
-	Members, MembersPrev float64
-}
-
-// Potential is the high-potential section.
-type Potential struct {
-	Missing      []Missing
-	HasPrev      bool
-	Reasons      []PotentialReason
-	Any, AnyPrev float64
-}
-
 // Report is everything the page shows for one as_of.
 type Report struct {
 	AsOf time.Time
@@ -234,10 +157,6 @@ type Report struct {
 	RFM         RFM
 	Cohorts     Cohorts
 	CLV         CLV
-	Churn       Churn
-	Tiers       Tiers
-	Lifecycle   Flow
-	Potential   Potential
 	// Params are the values each model recorded for the as_of in
 	// model_params (Params[model][name]); the definitions boxes read the
 	// windows and horizons the models used from them.
@@ -253,7 +172,7 @@ type Report struct {
 func (r *Report) Missing() []Missing {
 	var all []Missing
 	seen := map[string]bool{}
-	lists := [][]Missing{r.KPIMissing, r.RFM.Missing, r.Cohorts.Missing, r.CLV.Missing, r.Churn.Missing, r.Tiers.Missing, r.Lifecycle.Missing, r.Potential.Missing, r.Filters.Missing}
+	lists := [][]Missing{r.KPIMissing, r.RFM.Missing, r.Cohorts.Missing, r.CLV.Missing, r.Filters.Missing}
 	for _, s := range r.Sections {
 		lists = append(lists, s.Missing)
 	}
@@ -307,7 +226,7 @@ func Load(ctx context.Context, q Querier, asOf time.Time, sections ...Section) (
 	if l.prev != "1970-01-01" {
 		r.Prev, _ = time.Parse(asof.Layout, l.prev)
 	}
-	steps := []func(context.Context, *Report) error{l.kpis, l.rfm, l.cohorts, l.clv, l.churn, l.tiers, l.lifecycle, l.potential,
+	steps := []func(context.Context, *Report) error{l.kpis, l.rfm, l.cohorts, l.clv,
 		l.params, l.filters}
 	for _, step := range steps {
 		if err := step(ctx, r); err != nil {
@@ -689,48 +608,6 @@ func niceStep(v float64) float64 {
 	return 10 * p
 }
 
-// riskOrder is the order of the churn risk bands.
-var riskOrder = []string{"low", "medium", "high", "critical", "lapsed"}
-
-func (l *loader) churn(ctx context.Context, r *Report) error {
-	var hp bool
-	r.Churn.Missing, hp = l.need("churn")
-	if r.Churn.Missing != nil {
-		return nil
-	}
-	r.Churn.HasPrev = hp
-	err := l.each(ctx, "churn_bands", l.args(), func(scan func(...any) error) error {
-		var kind, key string
-		var m, mp float64
-		if err := scan(&kind, &key, &m, &mp); err != nil {
-			return err
-		}
-		if kind == "bin" {
-			if i, err := strconv.Atoi(key); err == nil && i >= 0 && i < 10 {
-				r.Churn.Hist[i] = m
-			}
-			return nil
-		}
-		if m > 0 || mp > 0 {
-			r.Churn.Bands = append(r.Churn.Bands, Band{Name: key, Members: m, MembersPrev: mp})
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	sortByOrder(r.Churn.Bands, func(b Band) string { return b.Name }, riskOrder)
-	if ms, _ := l.need("model_metrics"); ms != nil {
-		return nil
-	}
-	metrics, err := l.metrics(ctx, "churn")
-	if err != nil {
-		return err
-	}
-	r.Churn.Quality = quality(metrics)
-	return nil
-}
-
 // metrics returns model's figures in model_metrics for the report's as_of.
 func (l *loader) metrics(ctx context.Context, model string) (map[string]float64, error) {
 	metrics := map[string]float64{}
@@ -746,215 +623,9 @@ func (l *loader) metrics(ctx context.Context, model string) (map[string]float64,
 	return metrics, err
 }
 
-// quality reads the churn model's validation figures (models/churn.go):
-// auc, baseline_auc, lift_top_decile and, per score decile dd = 01..10,
-// calibration_dd_predicted, calibration_dd_observed and calibration_dd_count.
-// The lift of a decile is its observed churn rate over the overall rate.
-// It returns nil without auc.
-func quality(m map[string]float64) *Quality {
-	auc, ok := m["auc"]
-	if !ok {
-		return nil
-	}
-	q := &Quality{AUC: auc, BaselineAUC: m["baseline_auc"], LiftTop: m["lift_top_decile"]}
-	var churned, rows float64
-	var counts []float64
-	for d := 1; d <= 10; d++ {
-		k := fmt.Sprintf("calibration_%02d_", d)
-		p, ok := m[k+"predicted"]
-		if !ok {
-			break
-		}
-		q.Predicted = append(q.Predicted, p)
-		q.Observed = append(q.Observed, m[k+"observed"])
-		counts = append(counts, m[k+"count"])
-		churned += m[k+"observed"] * m[k+"count"]
-		rows += m[k+"count"]
-	}
-	if rows > 0 && churned > 0 {
-		base := churned / rows
-		for _, o := range q.Observed {
-			q.Lift = append(q.Lift, o/base)
-		}
-	}
-	return q
-}
-
-func (l *loader) tiers(ctx context.Context, r *Report) error {
-	var hp bool
-	r.Tiers.Missing, hp = l.need("tiers")
-	if r.Tiers.Missing != nil {
-		return nil
-	}
-	r.Tiers.HasPrev = hp
-	type cell struct {
-		from, to string
-		n        float64
-	}
-	level := map[string]float64{}
-	var cells []cell
-	err := l.each(ctx, "tiers", l.args(), func(scan func(...any) error) error {
-		var c cell
-		var fl, tl float64
-		if err := scan(&c.from, &fl, &c.to, &tl, &c.n); err != nil {
-			return err
-		}
-		level[c.to] = tl
-		if c.from != "" {
-			level[c.from] = fl
-		}
-		cells = append(cells, c)
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	t := &r.Tiers
-	for name := range level {
-		t.Names = append(t.Names, name)
-	}
-	sort.Slice(t.Names, func(a, b int) bool {
-		la, lb := level[t.Names[a]], level[t.Names[b]]
-		if la != lb {
-			return la < lb
-		}
-		return t.Names[a] < t.Names[b]
-	})
-	pos := map[string]int{}
-	for i, n := range t.Names {
-		pos[n] = i
-	}
-	t.From = append([]string{""}, t.Names...)
-	t.Counts = make([]float64, len(t.Names))
-	t.CountsPrev = make([]float64, len(t.Names))
-	t.Matrix = make([][]float64, len(t.From))
-	for i := range t.Matrix {
-		t.Matrix[i] = make([]float64, len(t.Names))
-	}
-	for _, c := range cells {
-		j := pos[c.to]
-		t.Counts[j] += c.n
-		i := 0
-		if c.from != "" {
-			i = pos[c.from] + 1
-			t.CountsPrev[pos[c.from]] += c.n
-			switch {
-			case level[c.to] > level[c.from]:
-				t.Upgraded += c.n
-			case level[c.to] < level[c.from]:
-				t.Downgraded += c.n
-			}
-		}
-		t.Matrix[i][j] += c.n
-	}
-	if ms, _ := l.need("model_metrics"); ms != nil {
-		return nil
-	}
-	metrics, err := l.metrics(ctx, "tiers")
-	if err != nil {
-		return err
-	}
-	rate := func(k string) *Rate {
-		if v, ok := metrics[k]; ok {
-			return &Rate{Value: v, Base: metrics[k+"_base"]}
-		}
-		return nil
-	}
-	t.Conversion, t.Retention = rate("upgrade_conversion_rate"), rate("upgrade_retention_rate")
-	return nil
-}
-
-// stageOrder is the order of the lifecycle stages the models write; other
-// stages follow in name order.
-var stageOrder = []string{"prospect", "new", "active", "loyal", "silent", "sleeping", "churned"}
-
-func (l *loader) lifecycle(ctx context.Context, r *Report) error {
-	var hp bool
-	r.Lifecycle.Missing, hp = l.need("lifecycle")
-	if r.Lifecycle.Missing != nil {
-		return nil
-	}
-	f := &r.Lifecycle
-	f.HasPrev = hp
-	type cell struct {
-		from, to string
-		n        float64
-	}
-	var cells []cell
-	stages := map[string]bool{}
-	err := l.each(ctx, "lifecycle_flow", l.args(), func(scan func(...any) error) error {
-		var c cell
-		if err := scan(&c.from, &c.to, &c.n); err != nil {
-			return err
-		}
-		stages[c.to] = true
-		if c.from != "" {
-			stages[c.from] = true
-		}
-		cells = append(cells, c)
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	var names []string
-	for s := range stages {
-		names = append(names, s)
-	}
-	sortByOrder(names, func(s string) string { return s }, stageOrder)
-	f.To = names
-	f.From = append([]string{""}, names...)
-	pos := map[string]int{}
-	for i, n := range names {
-		pos[n] = i
-	}
-	f.Counts = make([][]float64, len(f.From))
-	for i := range f.Counts {
-		f.Counts[i] = make([]float64, len(f.To))
-	}
-	for _, c := range cells {
-		i := 0
-		if c.from != "" {
-			i = pos[c.from] + 1
-		}
-		f.Counts[i][pos[c.to]] += c.n
-	}
-	return nil
-}
-
-// reasonOrder is the order of the potential reasons the model writes.
-var reasonOrder = []string{"clv_above_spend", "engaged_low_spend", "rising_value"}
-
-func (l *loader) potential(ctx context.Context, r *Report) error {
-	var hp bool
-	r.Potential.Missing, hp = l.need("potential")
-	if r.Potential.Missing != nil {
-		return nil
-	}
-	p := &r.Potential
-	p.HasPrev = hp
-	err := l.each(ctx, "potential", l.args(), func(scan func(...any) error) error {
-		var x PotentialReason
-		if err := scan(&x.Name, &x.Members, &x.MembersPrev); err != nil {
-			return err
-		}
-		if x.Name == "" {
-			p.Any, p.AnyPrev = x.Members, x.MembersPrev
-		} else if x.Members > 0 || x.MembersPrev > 0 {
-			p.Reasons = append(p.Reasons, x)
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	sortByOrder(p.Reasons, func(x PotentialReason) string { return x.Name }, reasonOrder)
-	return nil
-}
-
-// sortByOrder sorts xs by the position of key(x) in order, unknown keys
-// last in name order.
-func sortByOrder[T any](xs []T, key func(T) string, order []string) {
+// SortByOrder sorts xs by the position of key(x) in order, unknown keys
+// last in name order (sections order the values their models write).
+func SortByOrder[T any](xs []T, key func(T) string, order []string) {
 	rank := func(k string) int {
 		for i, o := range order {
 			if o == k {

@@ -63,10 +63,10 @@ func TestCSVDownloadsHoldTheTables(t *testing.T) {
 				}
 			}
 		}
-		// rfm, cohorts, clv, lifecycle, trends, filters; the models' own
-		// sections are tested in their folders.
-		if n != 6 || strings.Count(out, `download="`) != n {
-			t.Errorf("%s: %d tables, %d download links; want 6 of each", l, n, strings.Count(out, `download="`))
+		// rfm, cohorts, clv, trends, filters; the models' own sections are
+		// tested in their folders.
+		if n != 5 || strings.Count(out, `download="`) != n {
+			t.Errorf("%s: %d tables, %d download links; want 5 of each", l, n, strings.Count(out, `download="`))
 		}
 	}
 	// Chinese text, commas and quotes survive the round trip.
@@ -98,27 +98,17 @@ func TestDefinitionsUseRecordedParams(t *testing.T) {
 		"rfm/Window":               "365 days",
 		"clv/Horizon":              "730 days",
 		"clv/Annual discount rate": "10.0%",
-		"churn/Horizon":            "90 days",
-		"tiers/Window":             "365 days",
-		"lifecycle/Sleeping":       "120 days",
-		"potential/Decile gap":     "3",
 		"kpis/Currency":            "¥1,234.50",
 		"trends/As_ofs":            "2026-11-06 – 2026-11-20 · 3 as_ofs",
 		"filters/Spend":            "365 days",
 		"cohorts/Average":          "weighted by size",
 		"kpis/As of":               "2026-11-20",
 		"kpis/Previous":            "2026-11-13",
-		"churn/Churn probability":  "(90 days)",
-		"lifecycle/Churned":        "240 days",
 		"clv/Time unit of the fit": "7 days",
 		"filters/Slices":           "11 largest",
 		"rfm/Currency":             "amounts in ¥",
 		"cohorts/Retention":        "cohort size",
-		"tiers/Upgraded":           "higher tier",
 		"trends/Point":             "one per as_of",
-		"potential/Any reason":     "at least one",
-		"churn/Risk band":          "cut points",
-		"lifecycle/Flow":           "previous as_of",
 		"clv/Predicted CLV":        "discounted",
 		"filters/Currency":         "amounts in ¥",
 		"kpis/Change":              "percentage points",
@@ -129,7 +119,6 @@ func TestDefinitionsUseRecordedParams(t *testing.T) {
 		"clv/Currency":             "amounts in ¥",
 		"cohorts/Currency":         "amounts in ¥",
 		"filters/As of":            "member_profile",
-		"lifecycle/Silent":         "60 days",
 	} {
 		if !strings.Contains(defs[k], want) {
 			t.Errorf("definition %s = %q, want it to contain %q", k, defs[k], want)
@@ -168,7 +157,7 @@ func TestChartsHaveAxisTitles(t *testing.T) {
 			}
 		}
 		// Units: members, the currency and percentages are named.
-		for _, want := range map[Lang][]string{English: {"Members (count)", "Predicted CLV (¥)", "Churn rate (%)", "Repurchase rate (%)"}, Chinese: {"会员数（人）", "预测终身价值（¥）", "流失率（%）"}}[l] {
+		for _, want := range map[Lang][]string{English: {"Members (count)", "Predicted CLV (¥)", "Repurchase rate (%)"}, Chinese: {"会员数（人）", "预测终身价值（¥）"}}[l] {
 			if !strings.Contains(html.UnescapeString(out), want) {
 				t.Errorf("%s: page lacks the axis or column title %q", l, want)
 			}

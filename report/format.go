@@ -137,6 +137,10 @@ func signed(s string) string {
 	return s
 }
 
+// SignedDec writes v with d decimals and its sign: "+0.070", "-0.012",
+// "0.000".
+func (f Format) SignedDec(v float64, d int) string { return signed(f.Dec(v, d)) }
+
 // group puts a comma between groups of three digits of the integer part
 // of a formatted number.
 func group(s string) string {

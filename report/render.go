@@ -120,8 +120,7 @@ func reportPage(r *Report, opt Options) page {
 	}
 	kpiSec.Defs = kpiDefs(r, f)
 	own := []placed{{0, []Block{kpiSec}},
-		{100, []Block{rfmSection(r, f)}}, {110, []Block{cohortSection(r, f)}}, {120, []Block{clvSection(r, f)}}, {130, []Block{churnSection(r, f)}},
-		{140, []Block{tierSection(r, f)}}, {150, []Block{lifecycleSection(r, f)}}, {160, []Block{potentialSection(r, f)}},
+		{100, []Block{rfmSection(r, f)}}, {110, []Block{cohortSection(r, f)}}, {120, []Block{clvSection(r, f)}},
 		{PlaceTrends, []Block{trendSection(r, f)}}, {PlaceFilters, []Block{filterSection(r, f)}}}
 	p.Sections = arrange(append(own, sectionBlocks(r, f)...))
 	withDownloads(p.Sections)
@@ -351,168 +350,6 @@ func clvSection(r *Report, f Format) Block {
 	return s
 }
 
-func churnSection(r *Report, f Format) Block {
-	l := f.Lang
-	s := Block{ID: "churn", Title: l.T("churn"), Notices: notices(l, r.Churn.Missing)}
-	if s.Notices != nil {
-		return s
-	}
-	var bands []string
-	var now, before []float64
-	for _, b := range r.Churn.Bands {
-		bands = append(bands, l.Name(b.Name))
-		now = append(now, b.Members)
-		before = append(before, b.MembersPrev)
-	}
-	series := []Series{{r.AsOf.Format(asof.Layout), now}}
-	if r.Churn.HasPrev {
-		series = append([]Series{{r.Prev.Format(asof.Layout), before}}, series...)
-	}
-	var bins []string
-	for i := 0; i < 10; i++ {
-		bins = append(bins, fmt.Sprintf("%d–%d%%", i*10, i*10+10))
-	}
-	s.Charts = []Chart{
-		{l.T("churn_bands"), Bars{Name: "churn_bands", Label: l.T("churn_bands"), Categories: bands, Series: series, Value: f.Compact,
-			XTitle: l.T("risk_band"), YTitle: f.Unit(l.T("members"), l.T("unit_count"))}.SVG()},
-		{l.T("churn_histogram"), Bars{Name: "churn_histogram", Label: l.T("churn_histogram"), Categories: bins, Series: []Series{{l.T("members"), r.Churn.Hist[:]}}, Value: f.Compact,
-			XTitle: f.Unit(l.T("churn_probability"), "%"), YTitle: f.Unit(l.T("members"), l.T("unit_count"))}.SVG()},
-	}
-	s.Defs = []Def{
-		{l.T("def_horizon"), param(r, f, "churn", "horizon_days", days(f))},
-		{l.T("churn_probability"), fmt.Sprintf(l.T("def_churn_text"), param(r, f, "churn", "horizon_days", days(f)))},
-		{l.T("risk_band"), l.T("def_bands_text")},
-	}
-	q := r.Churn.Quality
-	if q == nil {
-		s.Note = l.T("no_quality")
-		return s
-	}
-	s.Stats = []Stat{
-		{l.T("auc"), f.Dec(q.AUC, 3), ""},
-		{l.T("baseline_auc"), f.Dec(q.BaselineAUC, 3), signed(f.Dec(q.AUC-q.BaselineAUC, 3))},
-		{l.T("lift_top"), f.Dec(q.LiftTop, 2) + "×", ""},
-	}
-	dec := func(n int) []string {
-		var c []string
-		for i := 1; i <= n; i++ {
-			c = append(c, strconv.Itoa(i))
-		}
-		return c
-	}
-	if len(q.Predicted) > 0 {
-		s.Charts = append(s.Charts, Chart{l.T("calibration"), Bars{Name: "churn_calibration", Label: l.T("calibration"), Categories: dec(len(q.Predicted)), Series: []Series{{l.T("predicted"), q.Predicted}, {l.T("observed"), q.Observed}}, Value: f.Pct, Lines: true,
-			XTitle: l.T("score_decile"), YTitle: f.Unit(l.T("churn_rate"), "%")}.SVG()})
-	}
-	if len(q.Lift) > 0 {
-		s.Charts = append(s.Charts, Chart{l.T("lift"), Bars{Name: "churn_lift", Label: l.T("lift"), Categories: dec(len(q.Lift)), Series: []Series{{l.T("lift"), q.Lift}}, Value: func(v float64) string { return f.Dec(v, 1) + "×" },
-			XTitle: l.T("score_decile"), YTitle: f.Unit(l.T("lift_axis"), "×")}.SVG()})
-	}
-	return s
-}
-
-func tierSection(r *Report, f Format) Block {
-	l := f.Lang
-	t := r.Tiers
-	s := Block{ID: "tiers", Title: l.T("tiers"), Notices: notices(l, t.Missing)}
-	if s.Notices != nil {
-		return s
-	}
-	series := []Series{{r.AsOf.Format(asof.Layout), t.Counts}}
-	if t.HasPrev {
-		series = append([]Series{{r.Prev.Format(asof.Layout), t.CountsPrev}}, series...)
-	}
-	s.Charts = []Chart{{l.T("tier_distribution"), Bars{Name: "tier_distribution", Label: l.T("tier_distribution"), Categories: names(l, t.Names), Series: series, Value: f.Compact,
-		XTitle: l.T("tier"), YTitle: f.Unit(l.T("members"), l.T("unit_count"))}.SVG()}}
-	s.Defs = []Def{
-		{l.T("def_window"), param(r, f, "tiers", "window_days", days(f)) + " · " + l.T("def_tier_window")},
-		{l.T("upgraded"), l.T("def_upgraded")},
-	}
-	if t.HasPrev {
-		s.Charts = append(s.Charts, Chart{l.T("tier_migration"), HeatMap{Name: "tier_migration", Label: l.T("tier_migration"), Rows: names(l, t.From), Cols: names(l, t.Names), RowTitle: l.T("from"), ColTitle: l.T("to"), Values: t.Matrix, Text: f.Compact}.SVG()})
-		s.Stats = []Stat{
-			{l.T("upgraded"), f.Int(t.Upgraded), ""},
-			{l.T("downgraded"), f.Int(t.Downgraded), ""},
-		}
-	}
-	for _, r := range []struct {
-		key  string
-		rate *Rate
-	}{{"upgrade_conversion", t.Conversion}, {"upgrade_retention", t.Retention}} {
-		if r.rate != nil {
-			s.Stats = append(s.Stats, Stat{l.T(r.key), f.Pct(r.rate.Value), f.Int(math.Round(r.rate.Value*r.rate.Base)) + " / " + f.Int(r.rate.Base)})
-		}
-	}
-	return s
-}
-
-func names(l Lang, xs []string) []string {
-	out := make([]string, len(xs))
-	for i, x := range xs {
-		out[i] = l.Name(x)
-	}
-	return out
-}
-
-func lifecycleSection(r *Report, f Format) Block {
-	l := f.Lang
-	fl := r.Lifecycle
-	s := Block{ID: "lifecycle", Title: l.T("lifecycle"), Notices: notices(l, fl.Missing)}
-	if s.Notices != nil {
-		return s
-	}
-	s.Charts = []Chart{{l.T("lifecycle_flow"), FlowChart{Name: "lifecycle_flow", Label: l.T("lifecycle_flow"), From: fl.From, To: fl.To, Counts: fl.Counts, Value: f.Compact, State: l.Name,
-		FromTitle: prevTitle(r, l), ToTitle: r.AsOf.Format(asof.Layout)}.SVG()}}
-	s.Defs = []Def{
-		{l.Name("silent"), fmt.Sprintf(l.T("def_stage_after"), param(r, f, "lifecycle", "silent_days", days(f)))},
-		{l.Name("sleeping"), fmt.Sprintf(l.T("def_stage_after"), param(r, f, "lifecycle", "sleeping_days", days(f)))},
-		{l.Name("churned"), fmt.Sprintf(l.T("def_stage_after"), param(r, f, "lifecycle", "churned_days", days(f)))},
-		{l.T("def_flow"), l.T("def_flow_text")},
-	}
-	t := Table{Head: append([]string{l.T("from") + " \\ " + l.T("to")}, names(l, fl.To)...)}
-	t.Num = []bool{false}
-	for range fl.To {
-		t.Num = append(t.Num, true)
-	}
-	for i, from := range fl.From {
-		row := []string{l.Name(from)}
-		for _, v := range fl.Counts[i] {
-			row = append(row, f.Int(v))
-		}
-		t.Rows = append(t.Rows, row)
-	}
-	s.Tables = []Table{t}
-	return s
-}
-
-func potentialSection(r *Report, f Format) Block {
-	l := f.Lang
-	p := r.Potential
-	s := Block{ID: "potential", Title: l.T("potential"), Notices: notices(l, p.Missing)}
-	if s.Notices != nil {
-		return s
-	}
-	var cats []string
-	var now, before []float64
-	for _, x := range p.Reasons {
-		cats = append(cats, l.Name(x.Name))
-		now = append(now, x.Members)
-		before = append(before, x.MembersPrev)
-	}
-	series := []Series{{r.AsOf.Format(asof.Layout), now}}
-	if p.HasPrev {
-		series = append([]Series{{r.Prev.Format(asof.Layout), before}}, series...)
-	}
-	s.Stats = []Stat{{l.T("any_reason"), f.Int(p.Any), change(f, p.Any, p.AnyPrev, p.HasPrev)}}
-	s.Charts = []Chart{{l.T("potential_by_reason"), Bars{Name: "potential_reasons", Label: l.T("potential_by_reason"), Categories: cats, Series: series, Value: f.Compact,
-		XTitle: l.T("reason"), YTitle: f.Unit(l.T("members"), l.T("unit_count"))}.SVG()}}
-	s.Defs = []Def{
-		{l.T("def_decile_gap"), param(r, f, "potential", "decile_gap", func(v float64) string { return f.Int(v) })},
-		{l.T("any_reason"), l.T("def_any_reason")},
-	}
-	return s
-}
-
 // Run is one job run as listed on /runs.
 type Run struct {
 	Job, AsOf, Trigger, Status string
@@ -567,14 +404,6 @@ func RenderRuns(w io.Writer, runs []Run, missing *Missing, next []Scheduled, opt
 		return fmt.Errorf("render runs: %w", err)
 	}
 	return nil
-}
-
-// prevTitle names the previous as_of, or says there is none.
-func prevTitle(r *Report, l Lang) string {
-	if r.Prev.IsZero() {
-		return l.T("no_previous")
-	}
-	return r.Prev.Format(asof.Layout)
 }
 
 // cohortAverage is the retention of the cohorts pooled, per period: the

@@ -13,7 +13,6 @@ import (
 
 // chartNames are the data-chart names a full report draws.
 var chartNames = []string{"rfm_members", "rfm_revenue", "cohort_retention", "cohort_revenue", "clv_histogram", "clv_deciles",
-	"churn_bands", "churn_histogram", "churn_calibration", "churn_lift", "tier_distribution", "tier_migration", "lifecycle_flow", "potential_reasons",
 	"cohort_curve", "trend_members", "trend_arpu", "trend_repurchase"}
 
 func raw(t *testing.T, r *Report, opt Options) string {
@@ -40,8 +39,8 @@ func TestRenderBothLanguages(t *testing.T) {
 		lang Lang
 		want []string
 	}{
-		{English, []string{`<html lang="en">`, "Membership report", "Headline figures", "125,400", "+3.6%", "+0.7 pp", "¥356.20", "Champions", "Upgrade conversion", "8.4%"}},
-		{Chinese, []string{`<html lang="zh-Hans">`, "会员分析报告", "核心指标", "125,400", "+0.7 个百分点", "冠军客户", "升级转化率", "新客"}},
+		{English, []string{`<html lang="en">`, "Membership report", "Headline figures", "125,400", "+3.6%", "+0.7 pp", "¥356.20", "Champions"}},
+		{Chinese, []string{`<html lang="zh-Hans">`, "会员分析报告", "核心指标", "125,400", "+0.7 个百分点", "冠军客户"}},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.lang), func(t *testing.T) {
@@ -83,13 +82,13 @@ func TestRenderMissingModelsShowsNotices(t *testing.T) {
 	r.KPIMissing = []Missing{{Model: "clv", Table: "clv", Reason: NoPartition, AsOf: "2026-11-20"}}
 	r.CLV = CLV{Missing: []Missing{{Model: "clv", Table: "clv", Reason: NoPartition, AsOf: "2026-11-20"}}}
 	r.RFM = RFM{Missing: []Missing{{Model: "rfm", Table: "rfm", Reason: NoTable}}}
-	r.Tiers = Tiers{Missing: []Missing{{Model: "tiers", Table: "tiers", Reason: NoColumns, Columns: []string{"tier_level"}}}}
+	r.Filters = Filters{Missing: []Missing{{Model: "member_profile", Table: "member_profile", Reason: NoColumns, Columns: []string{"region"}}}}
 	tests := []struct {
 		lang Lang
 		want []string
 	}{
-		{English, []string{"model clv has no rows for 2026-11-20 in table clv", "model rfm has not written table rfm", "table tiers of model tiers lacks columns tier_level", "Not available"}},
-		{Chinese, []string{"模型 clv 在 2026-11-20 没有数据（表 clv）", "模型 rfm 尚未写入表 rfm", "模型 tiers 的表 tiers 缺少列 tier_level", "暂无数据"}},
+		{English, []string{"model clv has no rows for 2026-11-20 in table clv", "model rfm has not written table rfm", "table member_profile of model member_profile lacks columns region", "Not available"}},
+		{Chinese, []string{"模型 clv 在 2026-11-20 没有数据（表 clv）", "模型 rfm 尚未写入表 rfm", "模型 member_profile 的表 member_profile 缺少列 region", "暂无数据"}},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.lang), func(t *testing.T) {
@@ -100,13 +99,13 @@ func TestRenderMissingModelsShowsNotices(t *testing.T) {
 					t.Errorf("page lacks notice %q", w)
 				}
 			}
-			for _, gone := range []string{"rfm_members", "clv_histogram", "tier_migration"} {
+			for _, gone := range []string{"rfm_members", "clv_histogram", "category_tier"} {
 				if strings.Contains(out, `data-chart="`+gone+`"`) {
 					t.Errorf("chart %s drawn although its model is missing", gone)
 				}
 			}
-			if !strings.Contains(out, `data-chart="churn_bands"`) {
-				t.Error("churn section dropped although churn is there")
+			if !strings.Contains(out, `data-chart="engagement_scores"`) {
+				t.Error("engagement section dropped although engagement is there")
 			}
 		})
 	}

@@ -53,25 +53,6 @@ func sampleReport() *Report {
 		r.CLV.Bins = append(r.CLV.Bins, Bin{Lo: float64(i) * 50, Hi: float64(i+1) * 50, Members: 2000 * math.Exp(-float64(i)/4)})
 	}
 	r.CLV.Bins[19].Hi = math.Inf(1)
-	r.Churn.HasPrev = true
-	r.Churn.Bands = []Band{{"low", 5000, 5200}, {"medium", 3000, 2900}, {"high", 1500, 1400}, {"critical", 500, 450}}
-	for i := range r.Churn.Hist {
-		r.Churn.Hist[i] = float64(1000 - 80*i)
-	}
-	q := &Quality{AUC: 0.78, BaselineAUC: 0.71, LiftTop: 2.4}
-	for d := 1; d <= 10; d++ {
-		q.Predicted = append(q.Predicted, float64(d)/11)
-		q.Observed = append(q.Observed, float64(d)/11+0.02*math.Sin(float64(d)))
-		q.Lift = append(q.Lift, 2.4-float64(d-1)*0.2)
-	}
-	r.Churn.Quality = q
-	r.Tiers = Tiers{HasPrev: true, Names: []string{"Bronze", "Silver", "Gold", "Diamond"}, From: []string{"", "Bronze", "Silver", "Gold", "Diamond"},
-		Counts: []float64{8000, 3000, 900, 100}, CountsPrev: []float64{8200, 2900, 850, 95},
-		Matrix:   [][]float64{{300, 0, 0, 0}, {7600, 500, 100, 0}, {100, 2450, 300, 50}, {0, 50, 490, 10}, {0, 0, 10, 40}},
-		Upgraded: 960, Downgraded: 160, Conversion: &Rate{0.084, 11450}, Retention: &Rate{0.8, 500}}
-	r.Lifecycle = Flow{HasPrev: true, From: []string{"", "new", "active", "sleeping", "churned"}, To: []string{"new", "active", "sleeping", "churned"},
-		Counts: [][]float64{{900, 0, 0, 0}, {200, 600, 100, 0}, {0, 3000, 800, 50}, {0, 300, 1500, 400}, {0, 20, 0, 2000}}}
-	r.Potential = Potential{HasPrev: true, Any: 2300, AnyPrev: 2100, Reasons: []PotentialReason{{"clv_above_spend", 1200, 1100}, {"engaged_low_spend", 800, 700}, {"rising_value", 500, 450}}}
 	r.Params = map[string]map[string]float64{
 		"rfm":               {"window_days": 365},
 		"clv":               {"horizon_days": 730, "annual_discount_rate": 0.1, "time_unit_days": 7},

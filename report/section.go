@@ -149,6 +149,16 @@ func (in *Input) Need(tables ...string) ([]Missing, bool) {
 // newer schemas add.
 func (in *Input) Has(table, column string) bool { return in.l.cols[table][column] }
 
+// Metrics returns the figures model recorded in model_metrics for the
+// as_of; none, and no notice, when model_metrics is missing for it (a
+// section's validation figures are optional).
+func (in *Input) Metrics(ctx context.Context, model string) (map[string]float64, error) {
+	if ms, _ := in.l.need("model_metrics"); ms != nil {
+		return nil, nil
+	}
+	return in.l.metrics(ctx, model)
+}
+
 // Each runs the section's query name with @as_of, @prev and args, and
 // calls fn for every row.
 func (in *Input) Each(ctx context.Context, name string, fn func(scan func(...any) error) error, args ...any) error {

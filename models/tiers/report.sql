@@ -1,4 +1,7 @@
--- tiers: members per (tier at the previous as_of, tier now); the
+-- The tiers section of the report (report.go).
+
+-- name: migration
+-- members per (tier at the previous as_of, tier now); the
 -- previous tier is empty for members without a row then. tier_rank gives
 -- the order of the tiers (0 = entry level).
 SELECT

@@ -1,4 +1,7 @@
--- churn_bands: members per risk band now and at the previous as_of, and
+-- The churn section of the report (report.go).
+
+-- name: bands
+-- members per risk band now and at the previous as_of, and
 -- members per tenth of churn probability now (scored buyers: lapsed ones
 -- have no probability of their own).
 SELECT

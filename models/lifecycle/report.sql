@@ -1,4 +1,7 @@
--- lifecycle_flow: members per (stage at the previous as_of, stage now);
+-- The lifecycle section of the report (report.go).
+
+-- name: flow
+-- members per (stage at the previous as_of, stage now);
 -- the previous stage is empty for members new to the table.
 SELECT
     p.stage             AS from_stage,

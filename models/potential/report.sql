@@ -1,4 +1,7 @@
--- potential: high-potential members per reason, now and at the previous
+-- The potential section of the report (report.go).
+
+-- name: reasons
+-- high-potential members per reason, now and at the previous
 -- as_of; the row with an empty reason counts members flagged for any
 -- reason (a member can have several).
 SELECT
