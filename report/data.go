@@ -62,7 +62,6 @@ var sources = []Source{
 	{"lifecycle", "lifecycle", []string{"as_of", "member_id", "stage"}},
 	{"clv", "clv", []string{"as_of", "member_id", "frequency", "monetary", "clv", "clv_decile"}},
 	{"churn", "churn", []string{"as_of", "member_id", "churn_probability", "risk_band"}},
-	{"rfm", "rfm", []string{"as_of", "r_score", "f_score", "monetary", "segment", "recency_days", "frequency"}},
 	{"cohorts", "cohorts", []string{"as_of", "period_type", "cohort", "period", "cohort_size", "active_members", "revenue"}},
 	{"tiers", "tiers", []string{"as_of", "member_id", "tier", "tier_rank"}},
 	{"potential", "potential", []string{"as_of", "member_id", "reason"}},
@@ -99,25 +98,6 @@ type KPI struct {
 	HasPrev bool
 	// LowerIsBetter marks figures where a rise is bad news (churn).
 	LowerIsBetter bool
-}
-
-// Cell is one R x F cell of the RFM grid.
-type Cell struct{ Members, Revenue float64 }
-
-// Segment is one named RFM segment.
-type Segment struct {
-	Name                 string
-	Members, MembersPrev float64
-	Revenue              float64
-	Recency, Frequency   float64
-}
-
-// RFM is the RFM section: Cells[r-1][f-1] for scores 1..5.
-type RFM struct {
-	Missing  []Missing
-	HasPrev  bool
-	Cells    [5][5]Cell
-	Segments []Segment
 }
 
 // CohortRow is one cohort: Active[p] and Revenue[p] for period p.
@@ -236,7 +216,6 @@ type Report struct {
 	GeneratedAt time.Time
 	KPIs        []KPI
 	KPIMissing  []Missing
-	RFM         RFM
 	Cohorts     Cohorts
 	CLV         CLV
 	Churn       Churn
@@ -262,7 +241,7 @@ type Report struct {
 func (r *Report) Missing() []Missing {
 	var all []Missing
 	seen := map[string]bool{}
-	lists := [][]Missing{r.KPIMissing, r.RFM.Missing, r.Cohorts.Missing, r.CLV.Missing, r.Churn.Missing, r.Tiers.Missing, r.Lifecycle.Missing, r.Potential.Missing, r.Engagement.Missing, r.Filters.Missing,
+	lists := [][]Missing{r.KPIMissing, r.Cohorts.Missing, r.CLV.Missing, r.Churn.Missing, r.Tiers.Missing, r.Lifecycle.Missing, r.Potential.Missing, r.Engagement.Missing, r.Filters.Missing,
 		r.Campaigns.Missing, r.Breakdown.Missing, r.Category.Missing}
 	for _, s := range r.Sections {
 		lists = append(lists, s.Missing)
@@ -317,7 +296,7 @@ func Load(ctx context.Context, q Querier, asOf time.Time, sections ...Section) (
 	if l.prev != "1970-01-01" {
 		r.Prev, _ = time.Parse(asof.Layout, l.prev)
 	}
-	steps := []func(context.Context, *Report) error{l.kpis, l.rfm, l.cohorts, l.clv, l.churn, l.tiers, l.lifecycle, l.potential,
+	steps := []func(context.Context, *Report) error{l.kpis, l.cohorts, l.clv, l.churn, l.tiers, l.lifecycle, l.potential,
 		l.params, l.engagement, l.filters,
 		l.campaigns, l.breakdown, l.category}
 	for _, step := range steps {
@@ -563,36 +542,8 @@ func ratio(a, b float64) float64 {
 	return a / b
 }
 
-func (l *loader) rfm(ctx context.Context, r *Report) error {
-	var hp bool
-	r.RFM.Missing, hp = l.need("rfm")
-	if r.RFM.Missing != nil {
-		return nil
-	}
-	r.RFM.HasPrev = hp
-	err := l.each(ctx, "rfm_grid", l.args(), func(scan func(...any) error) error {
-		var rs, fs, m, rev float64
-		if err := scan(&rs, &fs, &m, &rev); err != nil {
-			return err
-		}
-		ri, fi := int(rs)-1, int(fs)-1
-		if ri >= 0 && ri < 5 && fi >= 0 && fi < 5 {
-			r.RFM.Cells[ri][fi] = Cell{Members: m, Revenue: rev}
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	return l.each(ctx, "rfm_segments", l.args(), func(scan func(...any) error) error {
-		var s Segment
-		if err := scan(&s.Name, &s.Members, &s.MembersPrev, &s.Revenue, &s.Recency, &s.Frequency); err != nil {
-			return err
-		}
-		r.RFM.Segments = append(r.RFM.Segments, s)
-		return nil
-	})
-}
+// Ratio returns a/b, or NaN when b is 0 (a share of nothing).
+func Ratio(a, b float64) float64 { return ratio(a, b) }
 
 // maxCohorts and maxPeriods bound the cohort heat map.
 const maxCohorts, maxPeriods = 12, 13

@@ -63,10 +63,10 @@ func TestCSVDownloadsHoldTheTables(t *testing.T) {
 				}
 			}
 		}
-		// rfm, cohorts, clv, lifecycle, engagement, trends, filters,
+		// cohorts, clv, lifecycle, engagement, trends, filters,
 		// campaigns (results and funnel), contribution.
-		if n != 10 || strings.Count(out, `download="`) != n {
-			t.Errorf("%s: %d tables, %d download links; want 10 of each", l, n, strings.Count(out, `download="`))
+		if n != 9 || strings.Count(out, `download="`) != n {
+			t.Errorf("%s: %d tables, %d download links; want 9 of each", l, n, strings.Count(out, `download="`))
 		}
 	}
 	// Chinese text, commas and quotes survive the round trip.
@@ -95,7 +95,6 @@ func TestDefinitionsUseRecordedParams(t *testing.T) {
 		}
 	}
 	for k, want := range map[string]string{
-		"rfm/Window":                   "365 days",
 		"clv/Horizon":                  "730 days",
 		"clv/Annual discount rate":     "10.0%",
 		"churn/Horizon":                "90 days",
@@ -114,7 +113,6 @@ func TestDefinitionsUseRecordedParams(t *testing.T) {
 		"lifecycle/Churned":            "240 days",
 		"clv/Time unit of the fit":     "7 days",
 		"filters/Slices":               "11 largest",
-		"rfm/Currency":                 "amounts in ¥",
 		"cohorts/Retention":            "cohort size",
 		"tiers/Upgraded":               "higher tier",
 		"trends/Point":                 "one per as_of",
@@ -126,7 +124,6 @@ func TestDefinitionsUseRecordedParams(t *testing.T) {
 		"clv/Predicted CLV":            "discounted",
 		"filters/Currency":             "amounts in ¥",
 		"kpis/Change":                  "percentage points",
-		"rfm/Scores":                   "quintiles",
 		"cohorts/Cohort":               "first paid order",
 		"cohorts/Period":               "calendar months",
 		"trends/Currency":              "amounts in ¥",

@@ -120,7 +120,7 @@ func reportPage(r *Report, opt Options) page {
 	}
 	kpiSec.Defs = kpiDefs(r, f)
 	own := []placed{{0, []Block{kpiSec}},
-		{100, []Block{rfmSection(r, f)}}, {110, []Block{cohortSection(r, f)}}, {120, []Block{clvSection(r, f)}}, {130, []Block{churnSection(r, f)}},
+		{110, []Block{cohortSection(r, f)}}, {120, []Block{clvSection(r, f)}}, {130, []Block{churnSection(r, f)}},
 		{140, []Block{tierSection(r, f)}}, {150, []Block{lifecycleSection(r, f)}}, {160, []Block{potentialSection(r, f)}},
 		{170, []Block{engagementSection(r, f)}}, {PlaceTrends, []Block{trendSection(r, f)}}, {PlaceFilters, []Block{filterSection(r, f)}},
 		{210, []Block{campaignSection(r, f)}}, {220, []Block{categorySection(r, f)}}, {230, breakdownSections(r, f)}}
@@ -202,49 +202,6 @@ func change(f Format, cur, prev float64, hasPrev bool) string {
 		return "–"
 	}
 	return f.Change(cur, prev)
-}
-
-func rfmSection(r *Report, f Format) Block {
-	l := f.Lang
-	s := Block{ID: "rfm", Title: l.T("rfm"), Notices: notices(l, r.RFM.Missing)}
-	if s.Notices != nil {
-		return s
-	}
-	rows := []string{"5", "4", "3", "2", "1"}
-	cols := []string{"1", "2", "3", "4", "5"}
-	members := make([][]float64, 5)
-	revenue := make([][]float64, 5)
-	for i := range rows {
-		members[i] = make([]float64, 5)
-		revenue[i] = make([]float64, 5)
-		for j := range cols {
-			c := r.RFM.Cells[4-i][j]
-			members[i][j], revenue[i][j] = c.Members, c.Revenue
-		}
-	}
-	tip := func(i, j int) string {
-		return fmt.Sprintf("R%s F%s: %s %s, %s %s", rows[i], cols[j], f.Int(members[i][j]), l.T("members"), l.T("revenue"), f.Money(revenue[i][j]))
-	}
-	s.Charts = []Chart{
-		{l.T("rfm_grid_members"), HeatMap{Name: "rfm_members", Label: l.T("rfm_grid_members"), Rows: rows, Cols: cols, RowTitle: l.T("recency_short"), ColTitle: l.T("frequency_score"), Values: members, Text: f.Compact, Tip: tip}.SVG()},
-		{l.T("rfm_grid_revenue"), HeatMap{Name: "rfm_revenue", Label: l.T("rfm_grid_revenue"), Rows: rows, Cols: cols, RowTitle: l.T("recency_short"), ColTitle: l.T("frequency_score"), Values: revenue, Text: f.MoneyCompact, Tip: tip}.SVG()},
-	}
-	s.Note = l.T("recency_score") + " · " + l.T("frequency_score")
-	s.Defs = []Def{
-		{l.T("def_window"), param(r, f, "rfm", "window_days", days(f)) + " · " + l.T("def_rfm_window")},
-		{l.T("def_scores"), l.T("def_rfm_scores")},
-		{l.T("def_currency"), currencyText(f)},
-	}
-	total := 0.0
-	for _, sg := range r.RFM.Segments {
-		total += sg.Members
-	}
-	t := Table{Head: []string{l.T("segment"), f.Unit(l.T("members"), l.T("unit_count")), l.T("share"), l.T("change"), f.Unit(l.T("revenue"), f.MoneyUnit()), l.T("avg_recency"), l.T("avg_frequency")}, Num: []bool{false, true, true, true, true, true, true}}
-	for _, sg := range r.RFM.Segments {
-		t.Rows = append(t.Rows, []string{l.Name(sg.Name), f.Int(sg.Members), f.Pct(ratio(sg.Members, total)), change(f, sg.Members, sg.MembersPrev, r.RFM.HasPrev), f.Money(sg.Revenue), f.Dec(sg.Recency, 0), f.Dec(sg.Frequency, 1)})
-	}
-	s.Tables = []Table{t}
-	return s
 }
 
 func cohortSection(r *Report, f Format) Block {

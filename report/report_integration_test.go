@@ -61,15 +61,6 @@ func TestLoadIntegration(t *testing.T) {
 			t.Errorf("KPI %s = %+v, want cur %g prev %g", k.key, got, k.cur, k.prev)
 		}
 	}
-	cells := 0.0
-	for _, row := range r.RFM.Cells {
-		for _, c := range row {
-			cells += c.Members
-		}
-	}
-	if cells != 40 || len(r.RFM.Segments) != 3 {
-		t.Errorf("RFM cells sum to %g (want 40), %d segments (want 3)", cells, len(r.RFM.Segments))
-	}
 	if len(r.Cohorts.Rows) != 4 || r.Cohorts.Periods != 4 || r.Cohorts.Rows[0].Active[1] != 50 {
 		t.Errorf("cohorts = %+v", r.Cohorts)
 	}
@@ -142,7 +133,6 @@ func TestLoadMissingModelsIntegration(t *testing.T) {
 			t.Errorf("%s missing = %+v, want one %s", name, ms, reason)
 		}
 	}
-	check("rfm", r.RFM.Missing, NoTable)
 	check("cohorts", r.Cohorts.Missing, NoTable)
 	check("potential", r.Potential.Missing, NoTable)
 	check("clv", r.CLV.Missing, NoPartition)
@@ -160,8 +150,8 @@ func TestLoadMissingModelsIntegration(t *testing.T) {
 		lang Lang
 		want []string
 	}{
-		{English, []string{"model rfm has not written table rfm", "model clv has no rows for 2026-11-20 in table clv", "table tiers of model tiers lacks columns tier_rank"}},
-		{Chinese, []string{"模型 rfm 尚未写入表 rfm", "模型 clv 在 2026-11-20 没有数据（表 clv）", "模型 tiers 的表 tiers 缺少列 tier_rank"}},
+		{English, []string{"model clv has no rows for 2026-11-20 in table clv", "table tiers of model tiers lacks columns tier_rank"}},
+		{Chinese, []string{"模型 clv 在 2026-11-20 没有数据（表 clv）", "模型 tiers 的表 tiers 缺少列 tier_rank"}},
 	} {
 		var b bytes.Buffer
 		if err := Render(&b, r, Options{Lang: tt.lang}); err != nil {
@@ -189,8 +179,8 @@ func TestLoadEmptyDatabaseIntegration(t *testing.T) {
 	// panel, which then says the model recorded no validation figures.
 	// campaign_results and campaign_funnel are there (migrated) but the
 	// campaigns model never ran: no partition, two entries.
-	if got := len(r.Missing()); got != 13 {
-		t.Errorf("Missing() has %d entries, want one per table, kpi_breakdown's two as one (13): %+v", got, r.Missing())
+	if got := len(r.Missing()); got != 12 {
+		t.Errorf("Missing() has %d entries, want one per table, kpi_breakdown's two as one (12): %+v", got, r.Missing())
 	}
 	if !r.Prev.IsZero() {
 		t.Errorf("Prev = %v, want zero", r.Prev)
@@ -218,7 +208,7 @@ func TestHandlerIntegration(t *testing.T) {
 		code   int
 		want   []string
 	}{
-		{"/", 200, []string{"As of 2026-11-20", "compared with 2026-11-13", `data-chart="rfm_members"`, `href="runs"`}},
+		{"/", 200, []string{"As of 2026-11-20", "compared with 2026-11-13", `data-chart="trend_members"`, `href="runs"`}},
 		{"/?as_of=2026-11-13&lang=zh", 200, []string{"数据日期 2026-11-13", "没有更早的数据日期可对比"}},
 		{"/runs", 200, []string{"permanent: fit failed", "churn", "failed", "60.00 s", "2026-11-22 02:00:00 UTC"}},
 		{"/runs?lang=zh", 200, []string{"任务运行", "失败"}},
