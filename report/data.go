@@ -62,7 +62,6 @@ var sources = []Source{
 	{"lifecycle", "lifecycle", []string{"as_of", "member_id", "stage"}},
 	{"clv", "clv", []string{"as_of", "member_id", "frequency", "monetary", "clv", "clv_decile"}},
 	{"churn", "churn", []string{"as_of", "member_id", "churn_probability", "risk_band"}},
-	{"cohorts", "cohorts", []string{"as_of", "period_type", "cohort", "period", "cohort_size", "active_members", "revenue"}},
 	{"tiers", "tiers", []string{"as_of", "member_id", "tier", "tier_rank"}},
 	{"potential", "potential", []string{"as_of", "member_id", "reason"}},
 	{"churn", "model_metrics", []string{"as_of", "model", "metric", "value"}},
@@ -98,21 +97,6 @@ type KPI struct {
 	HasPrev bool
 	// LowerIsBetter marks figures where a rise is bad news (churn).
 	LowerIsBetter bool
-}
-
-// CohortRow is one cohort: Active[p] and Revenue[p] for period p.
-type CohortRow struct {
-	Cohort  string
-	Size    float64
-	Active  []float64
-	Revenue []float64
-}
-
-// Cohorts is the cohort section, the most recent cohorts last.
-type Cohorts struct {
-	Missing []Missing
-	Periods int
-	Rows    []CohortRow
 }
 
 // Decile is one CLV decile (10 = highest).
@@ -216,7 +200,6 @@ type Report struct {
 	GeneratedAt time.Time
 	KPIs        []KPI
 	KPIMissing  []Missing
-	Cohorts     Cohorts
 	CLV         CLV
 	Churn       Churn
 	Tiers       Tiers
@@ -241,7 +224,7 @@ type Report struct {
 func (r *Report) Missing() []Missing {
 	var all []Missing
 	seen := map[string]bool{}
-	lists := [][]Missing{r.KPIMissing, r.Cohorts.Missing, r.CLV.Missing, r.Churn.Missing, r.Tiers.Missing, r.Lifecycle.Missing, r.Potential.Missing, r.Engagement.Missing, r.Filters.Missing,
+	lists := [][]Missing{r.KPIMissing, r.CLV.Missing, r.Churn.Missing, r.Tiers.Missing, r.Lifecycle.Missing, r.Potential.Missing, r.Engagement.Missing, r.Filters.Missing,
 		r.Campaigns.Missing, r.Breakdown.Missing, r.Category.Missing}
 	for _, s := range r.Sections {
 		lists = append(lists, s.Missing)
@@ -296,7 +279,7 @@ func Load(ctx context.Context, q Querier, asOf time.Time, sections ...Section) (
 	if l.prev != "1970-01-01" {
 		r.Prev, _ = time.Parse(asof.Layout, l.prev)
 	}
-	steps := []func(context.Context, *Report) error{l.kpis, l.cohorts, l.clv, l.churn, l.tiers, l.lifecycle, l.potential,
+	steps := []func(context.Context, *Report) error{l.kpis, l.clv, l.churn, l.tiers, l.lifecycle, l.potential,
 		l.params, l.engagement, l.filters,
 		l.campaigns, l.breakdown, l.category}
 	for _, step := range steps {
@@ -544,54 +527,6 @@ func ratio(a, b float64) float64 {
 
 // Ratio returns a/b, or NaN when b is 0 (a share of nothing).
 func Ratio(a, b float64) float64 { return ratio(a, b) }
-
-// maxCohorts and maxPeriods bound the cohort heat map.
-const maxCohorts, maxPeriods = 12, 13
-
-func (l *loader) cohorts(ctx context.Context, r *Report) error {
-	r.Cohorts.Missing, _ = l.need("cohorts")
-	if r.Cohorts.Missing != nil {
-		return nil
-	}
-	idx := map[string]int{}
-	var rows []CohortRow
-	err := l.each(ctx, "cohorts", l.args(), func(scan func(...any) error) error {
-		var c string
-		var p, size, active, rev float64
-		if err := scan(&c, &p, &size, &active, &rev); err != nil {
-			return err
-		}
-		i, ok := idx[c]
-		if !ok {
-			i = len(rows)
-			idx[c] = i
-			rows = append(rows, CohortRow{Cohort: c, Size: size})
-		}
-		pi := int(p)
-		if pi < 0 || pi >= maxPeriods {
-			return nil
-		}
-		row := &rows[i]
-		for len(row.Active) <= pi {
-			row.Active = append(row.Active, math.NaN())
-			row.Revenue = append(row.Revenue, math.NaN())
-		}
-		row.Active[pi], row.Revenue[pi] = active, rev
-		if pi+1 > r.Cohorts.Periods {
-			r.Cohorts.Periods = pi + 1
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	sort.Slice(rows, func(a, b int) bool { return rows[a].Cohort < rows[b].Cohort })
-	if len(rows) > maxCohorts {
-		rows = rows[len(rows)-maxCohorts:]
-	}
-	r.Cohorts.Rows = rows
-	return nil
-}
 
 // clvBins is the number of bars of the CLV histogram.
 const clvBins = 20

@@ -4,7 +4,6 @@ import (
 	"encoding/csv"
 	"fmt"
 	"html"
-	"math"
 	"net/url"
 	"regexp"
 	"strings"
@@ -63,10 +62,10 @@ func TestCSVDownloadsHoldTheTables(t *testing.T) {
 				}
 			}
 		}
-		// cohorts, clv, lifecycle, engagement, trends, filters,
+		// clv, lifecycle, engagement, trends, filters,
 		// campaigns (results and funnel), contribution.
-		if n != 9 || strings.Count(out, `download="`) != n {
-			t.Errorf("%s: %d tables, %d download links; want 9 of each", l, n, strings.Count(out, `download="`))
+		if n != 8 || strings.Count(out, `download="`) != n {
+			t.Errorf("%s: %d tables, %d download links; want 8 of each", l, n, strings.Count(out, `download="`))
 		}
 	}
 	// Chinese text, commas and quotes survive the round trip.
@@ -105,7 +104,6 @@ func TestDefinitionsUseRecordedParams(t *testing.T) {
 		"engagement/Weights":           "login 1.0",
 		"trends/As_ofs":                "2026-11-06 – 2026-11-20 · 3 as_ofs",
 		"filters/Spend":                "365 days",
-		"cohorts/Average":              "weighted by size",
 		"kpis/As of":                   "2026-11-20",
 		"kpis/Previous":                "2026-11-13",
 		"churn/Churn probability":      "(90 days)",
@@ -113,7 +111,6 @@ func TestDefinitionsUseRecordedParams(t *testing.T) {
 		"lifecycle/Churned":            "240 days",
 		"clv/Time unit of the fit":     "7 days",
 		"filters/Slices":               "11 largest",
-		"cohorts/Retention":            "cohort size",
 		"tiers/Upgraded":               "higher tier",
 		"trends/Point":                 "one per as_of",
 		"engagement/Score":             "percentile",
@@ -124,11 +121,8 @@ func TestDefinitionsUseRecordedParams(t *testing.T) {
 		"clv/Predicted CLV":            "discounted",
 		"filters/Currency":             "amounts in ¥",
 		"kpis/Change":                  "percentage points",
-		"cohorts/Cohort":               "first paid order",
-		"cohorts/Period":               "calendar months",
 		"trends/Currency":              "amounts in ¥",
 		"clv/Currency":                 "amounts in ¥",
-		"cohorts/Currency":             "amounts in ¥",
 		"filters/As of":                "member_profile",
 		"lifecycle/Silent":             "60 days",
 		"campaigns/Attribution window": "14 days",
@@ -198,38 +192,6 @@ func TestMoneyIsWrittenOneWay(t *testing.T) {
 	}
 	if strings.Contains(out, "¥-") {
 		t.Error("a minus sign after the currency symbol")
-	}
-}
-
-func TestCohortAverage(t *testing.T) {
-	t.Parallel()
-	c := Cohorts{Periods: 3, Rows: []CohortRow{
-		{Cohort: "a", Size: 100, Active: []float64{100, 50, 20}},
-		{Cohort: "b", Size: 300, Active: []float64{300, 30}},
-		{Cohort: "c", Size: 50, Active: []float64{50, math.NaN()}},
-	}}
-	got := cohortAverage(c)
-	want := []float64{1, 80.0 / 400, 20.0 / 100}
-	for i := range want {
-		if math.Abs(got[i]-want[i]) > 1e-12 {
-			t.Errorf("period %d: average %g, want %g (weighted by the sizes of cohorts that reached it)", i, got[i], want[i])
-		}
-	}
-	if got := cohortAverage(Cohorts{Periods: 1}); !math.IsNaN(got[0]) {
-		t.Errorf("no cohorts: %v, want NaN", got)
-	}
-	p := buildPage(t, sampleReport(), Options{Lang: English})
-	for _, s := range p.Sections {
-		if s.ID != "cohorts" {
-			continue
-		}
-		last := s.Tables[0].Rows[len(s.Tables[0].Rows)-1]
-		if last[0] != "Average" || last[2] != "100.0%" || last[3] != "60.0%" {
-			t.Errorf("cohort table's last row = %v, want the average (100%%, 60%%, ...)", last)
-		}
-		if !strings.Contains(string(s.Charts[1].SVG), `data-chart="cohort_curve"`) || strings.Count(string(s.Charts[1].SVG), `<circle class="mark"`) != 6 {
-			t.Errorf("no retention curve with one point per period")
-		}
 	}
 }
 

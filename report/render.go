@@ -120,7 +120,7 @@ func reportPage(r *Report, opt Options) page {
 	}
 	kpiSec.Defs = kpiDefs(r, f)
 	own := []placed{{0, []Block{kpiSec}},
-		{110, []Block{cohortSection(r, f)}}, {120, []Block{clvSection(r, f)}}, {130, []Block{churnSection(r, f)}},
+		{120, []Block{clvSection(r, f)}}, {130, []Block{churnSection(r, f)}},
 		{140, []Block{tierSection(r, f)}}, {150, []Block{lifecycleSection(r, f)}}, {160, []Block{potentialSection(r, f)}},
 		{170, []Block{engagementSection(r, f)}}, {PlaceTrends, []Block{trendSection(r, f)}}, {PlaceFilters, []Block{filterSection(r, f)}},
 		{210, []Block{campaignSection(r, f)}}, {220, []Block{categorySection(r, f)}}, {230, breakdownSections(r, f)}}
@@ -202,69 +202,6 @@ func change(f Format, cur, prev float64, hasPrev bool) string {
 		return "–"
 	}
 	return f.Change(cur, prev)
-}
-
-func cohortSection(r *Report, f Format) Block {
-	l := f.Lang
-	s := Block{ID: "cohorts", Title: l.T("cohorts"), Notices: notices(l, r.Cohorts.Missing)}
-	if s.Notices != nil {
-		return s
-	}
-	var rows, cols []string
-	var ret, rev [][]float64
-	for p := 0; p < r.Cohorts.Periods; p++ {
-		cols = append(cols, strconv.Itoa(p))
-	}
-	for _, c := range r.Cohorts.Rows {
-		rows = append(rows, c.Cohort+" ("+f.Compact(c.Size)+")")
-		a := make([]float64, r.Cohorts.Periods)
-		v := make([]float64, r.Cohorts.Periods)
-		for p := range a {
-			a[p], v[p] = math.NaN(), math.NaN()
-			if p < len(c.Active) && !math.IsNaN(c.Active[p]) {
-				a[p] = ratio(c.Active[p], c.Size)
-				v[p] = c.Revenue[p]
-			}
-		}
-		ret = append(ret, a)
-		rev = append(rev, v)
-	}
-	avg := cohortAverage(r.Cohorts)
-	pct0 := func(v float64) string { return f.Dec(v*100, 0) + "%" }
-	cohortTitle := f.Unit(l.T("cohort"), l.T("cohort_unit"))
-	periodTitle := f.Unit(l.T("period"), l.T("months_since"))
-	s.Defs = []Def{
-		{l.T("cohort"), l.T("def_cohort")},
-		{l.T("period"), l.T("def_period")},
-		{l.T("def_retention"), l.T("def_retention_text")},
-		{l.T("cohort_average"), l.T("def_cohort_average")},
-		{l.T("def_currency"), currencyText(f)},
-	}
-	s.Charts = []Chart{
-		{l.T("cohort_retention"), HeatMap{Name: "cohort_retention", Label: l.T("cohort_retention"), Rows: append(rows, l.T("cohort_average")), Cols: cols, RowTitle: cohortTitle, ColTitle: periodTitle, Values: append(ret, avg), Text: pct0}.SVG()},
-		{l.T("cohort_curve"), Bars{Name: "cohort_curve", Label: l.T("cohort_curve"), Categories: cols, Series: []Series{{l.T("cohort_average"), avg}}, Value: pct0, Lines: true,
-			XTitle: periodTitle, YTitle: f.Unit(l.T("def_retention"), "%")}.SVG()},
-		{l.T("cohort_revenue"), HeatMap{Name: "cohort_revenue", Label: f.Unit(l.T("cohort_revenue"), f.MoneyUnit()), Rows: rows, Cols: cols, RowTitle: cohortTitle, ColTitle: periodTitle, Values: rev, Text: f.MoneyCompact}.SVG()},
-	}
-	t := Table{Head: []string{l.T("cohort"), f.Unit(l.T("cohort_size"), l.T("unit_count"))}, Num: []bool{false, true}}
-	for _, c := range cols {
-		t.Head = append(t.Head, l.T("period")+" "+c)
-		t.Num = append(t.Num, true)
-	}
-	for i, c := range r.Cohorts.Rows {
-		row := []string{c.Cohort, f.Int(c.Size)}
-		for _, v := range ret[i] {
-			row = append(row, f.Pct(v))
-		}
-		t.Rows = append(t.Rows, row)
-	}
-	avgRow := []string{l.T("cohort_average"), ""}
-	for _, v := range avg {
-		avgRow = append(avgRow, f.Pct(v))
-	}
-	t.Rows = append(t.Rows, avgRow)
-	s.Tables = []Table{t}
-	return s
 }
 
 func clvSection(r *Report, f Format) Block {
@@ -533,22 +470,4 @@ func prevTitle(r *Report, l Lang) string {
 		return l.T("no_previous")
 	}
 	return r.Prev.Format(asof.Layout)
-}
-
-// cohortAverage is the retention of the cohorts pooled, per period: the
-// members active in period p over the sizes of the cohorts that have
-// reached p (NaN when none has).
-func cohortAverage(c Cohorts) []float64 {
-	out := make([]float64, c.Periods)
-	for p := range out {
-		var active, size float64
-		for _, row := range c.Rows {
-			if p < len(row.Active) && !math.IsNaN(row.Active[p]) {
-				active += row.Active[p]
-				size += row.Size
-			}
-		}
-		out[p] = ratio(active, size)
-	}
-	return out
 }

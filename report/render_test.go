@@ -12,9 +12,9 @@ import (
 )
 
 // chartNames are the data-chart names a full report draws.
-var chartNames = []string{"cohort_retention", "cohort_revenue", "clv_histogram", "clv_deciles",
+var chartNames = []string{"clv_histogram", "clv_deciles",
 	"churn_bands", "churn_histogram", "churn_calibration", "churn_lift", "tier_distribution", "tier_migration", "lifecycle_flow", "potential_reasons",
-	"cohort_curve", "engagement_scores", "engagement_events", "trend_members", "trend_arpu", "trend_repurchase",
+	"engagement_scores", "engagement_events", "trend_members", "trend_arpu", "trend_repurchase",
 	"contribution_top", "contribution_tier", "contribution_value_layer"}
 
 func raw(t *testing.T, r *Report, opt Options) string {

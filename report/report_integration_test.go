@@ -61,9 +61,6 @@ func TestLoadIntegration(t *testing.T) {
 			t.Errorf("KPI %s = %+v, want cur %g prev %g", k.key, got, k.cur, k.prev)
 		}
 	}
-	if len(r.Cohorts.Rows) != 4 || r.Cohorts.Periods != 4 || r.Cohorts.Rows[0].Active[1] != 50 {
-		t.Errorf("cohorts = %+v", r.Cohorts)
-	}
 	if len(r.CLV.Deciles) != 10 || len(r.CLV.Bins) != clvBins {
 		t.Errorf("CLV: %d deciles, %d bins", len(r.CLV.Deciles), len(r.CLV.Bins))
 	}
@@ -133,7 +130,6 @@ func TestLoadMissingModelsIntegration(t *testing.T) {
 			t.Errorf("%s missing = %+v, want one %s", name, ms, reason)
 		}
 	}
-	check("cohorts", r.Cohorts.Missing, NoTable)
 	check("potential", r.Potential.Missing, NoTable)
 	check("clv", r.CLV.Missing, NoPartition)
 	check("tiers", r.Tiers.Missing, NoColumns)
@@ -179,8 +175,8 @@ func TestLoadEmptyDatabaseIntegration(t *testing.T) {
 	// panel, which then says the model recorded no validation figures.
 	// campaign_results and campaign_funnel are there (migrated) but the
 	// campaigns model never ran: no partition, two entries.
-	if got := len(r.Missing()); got != 12 {
-		t.Errorf("Missing() has %d entries, want one per table, kpi_breakdown's two as one (12): %+v", got, r.Missing())
+	if got := len(r.Missing()); got != 11 {
+		t.Errorf("Missing() has %d entries, want one per table, kpi_breakdown's two as one (11): %+v", got, r.Missing())
 	}
 	if !r.Prev.IsZero() {
 		t.Errorf("Prev = %v, want zero", r.Prev)

@@ -3,8 +3,6 @@ package report
 import (
 	"math"
 	"time"
-
-	"github.com/memberlytics/memberlytics/internal/platform/asof"
 )
 
 // sampleReport is a filled report for rendering tests, independent of
@@ -22,15 +20,6 @@ func sampleReport() *Report {
 			{Key: "kpi_churn_rate", Kind: Share, Cur: 0.183, Prev: 0.176, HasPrev: true, LowerIsBetter: true},
 			{Key: "kpi_avg_clv", Kind: Money, Cur: 512.75},
 		},
-	}
-	r.Cohorts.Periods = 6
-	for i := 0; i < 6; i++ {
-		c := CohortRow{Cohort: time.Date(2026, time.Month(5+i), 1, 0, 0, 0, 0, time.UTC).Format(asof.Layout), Size: float64(1000 + 100*i)}
-		for p := 0; p < 6-i; p++ {
-			c.Active = append(c.Active, c.Size*math.Pow(0.6, float64(p)))
-			c.Revenue = append(c.Revenue, c.Size*math.Pow(0.6, float64(p))*120)
-		}
-		r.Cohorts.Rows = append(r.Cohorts.Rows, c)
 	}
 	for d := 1; d <= 10; d++ {
 		r.CLV.Deciles = append(r.CLV.Deciles, Decile{Decile: d, Members: 1000, CLV: float64(d*d) * 9000, Spend: float64(d) * 30000})
