@@ -238,8 +238,8 @@ func checkExplained(t *testing.T, ctx context.Context, shot string) {
 	if err := chromedp.Run(ctx, chromedp.Evaluate(explainJS, &before)); err != nil {
 		t.Fatalf("probe the page: %v", err)
 	}
-	if len(before.CSV) < 6 {
-		t.Errorf("%d CSV links, want one per table (at least 6)", len(before.CSV))
+	if len(before.CSV) < 5 {
+		t.Errorf("%d CSV links, want one per table (at least 5)", len(before.CSV))
 	}
 	// Each link decodes in the browser to a CSV whose first line is its
 	// table's header, after the UTF-8 byte order mark.
@@ -403,7 +403,7 @@ func TestMissingModelsInChromiumIntegration(t *testing.T) {
 	// potential, tiers and cohorts exist but have no rows for day2.
 	p := br.open(t, srv.URL+"/?as_of=2026-11-20", "served_missing.png")
 	checkClean(t, p, func(u string) bool { return strings.HasPrefix(u, srv.URL+"/") })
-	checkCharts(t, p, []string{"clv_histogram", "clv_deciles", "churn_bands", "churn_histogram", "churn_calibration", "churn_lift", "lifecycle_flow",
+	checkCharts(t, p, []string{"churn_bands", "churn_histogram", "churn_calibration", "churn_lift", "lifecycle_flow",
 		"trend_members", "trend_active", "trend_churn_rate", "trend_reactivation", "trend_buyers", "trend_arpu", "trend_repurchase", "trend_avg_clv", "trend_predicted_churn"})
 	text := strings.Join(p.Notices, "\n")
 	for _, want := range []string{"model tiers has no rows for 2026-11-20 in table tiers", "model potential has no rows"} {

@@ -99,25 +99,6 @@ type KPI struct {
 	LowerIsBetter bool
 }
 
-// Decile is one CLV decile (10 = highest).
-type Decile struct {
-	Decile              int
-	Members, CLV, Spend float64
-}
-
-// Bin is one bar of a histogram, [Lo, Hi) (the last bin is open above).
-type Bin struct {
-	Lo, Hi  float64
-	Members float64
-}
-
-// CLV is the lifetime value section.
-type CLV struct {
-	Missing []Missing
-	Deciles []Decile
-	Bins    []Bin
-}
-
 // Band is the member count of one churn risk band.
 type Band struct {
 	Name                 string
@@ -200,7 +181,6 @@ type Report struct {
 	GeneratedAt time.Time
 	KPIs        []KPI
 	KPIMissing  []Missing
-	CLV         CLV
 	Churn       Churn
 	Tiers       Tiers
 	Lifecycle   Flow
@@ -224,7 +204,7 @@ type Report struct {
 func (r *Report) Missing() []Missing {
 	var all []Missing
 	seen := map[string]bool{}
-	lists := [][]Missing{r.KPIMissing, r.CLV.Missing, r.Churn.Missing, r.Tiers.Missing, r.Lifecycle.Missing, r.Potential.Missing, r.Engagement.Missing, r.Filters.Missing,
+	lists := [][]Missing{r.KPIMissing, r.Churn.Missing, r.Tiers.Missing, r.Lifecycle.Missing, r.Potential.Missing, r.Engagement.Missing, r.Filters.Missing,
 		r.Campaigns.Missing, r.Breakdown.Missing, r.Category.Missing}
 	for _, s := range r.Sections {
 		lists = append(lists, s.Missing)
@@ -279,7 +259,7 @@ func Load(ctx context.Context, q Querier, asOf time.Time, sections ...Section) (
 	if l.prev != "1970-01-01" {
 		r.Prev, _ = time.Parse(asof.Layout, l.prev)
 	}
-	steps := []func(context.Context, *Report) error{l.kpis, l.clv, l.churn, l.tiers, l.lifecycle, l.potential,
+	steps := []func(context.Context, *Report) error{l.kpis, l.churn, l.tiers, l.lifecycle, l.potential,
 		l.params, l.engagement, l.filters,
 		l.campaigns, l.breakdown, l.category}
 	for _, step := range steps {
@@ -528,48 +508,9 @@ func ratio(a, b float64) float64 {
 // Ratio returns a/b, or NaN when b is 0 (a share of nothing).
 func Ratio(a, b float64) float64 { return ratio(a, b) }
 
-// clvBins is the number of bars of the CLV histogram.
-const clvBins = 20
-
-func (l *loader) clv(ctx context.Context, r *Report) error {
-	r.CLV.Missing, _ = l.need("clv")
-	if r.CLV.Missing != nil {
-		return nil
-	}
-	err := l.each(ctx, "clv_deciles", l.args(), func(scan func(...any) error) error {
-		var d Decile
-		var dec, maxCLV float64
-		if err := scan(&dec, &d.Members, &d.CLV, &d.Spend, &maxCLV); err != nil {
-			return err
-		}
-		d.Decile = int(dec)
-		r.CLV.Deciles = append(r.CLV.Deciles, d)
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	var p99 float64
-	if err := l.each(ctx, "clv_p99", l.args(), func(scan func(...any) error) error { return scan(&p99) }); err != nil {
-		return err
-	}
-	width := niceStep(p99 / clvBins)
-	r.CLV.Bins = make([]Bin, clvBins)
-	for i := range r.CLV.Bins {
-		r.CLV.Bins[i] = Bin{Lo: float64(i) * width, Hi: float64(i+1) * width}
-	}
-	r.CLV.Bins[clvBins-1].Hi = math.Inf(1)
-	return l.each(ctx, "clv_histogram", l.args(clickhouse.Named("width", width), clickhouse.Named("bins", clvBins)), func(scan func(...any) error) error {
-		var b, n float64
-		if err := scan(&b, &n); err != nil {
-			return err
-		}
-		if i := int(b); i >= 0 && i < clvBins {
-			r.CLV.Bins[i].Members += n
-		}
-		return nil
-	})
-}
+// NiceStep rounds a positive step up to 1, 2 or 5 times a power of ten
+// (1 for anything not positive), as the charts' axes do.
+func NiceStep(v float64) float64 { return niceStep(v) }
 
 // niceStep rounds a positive step up to 1, 2 or 5 times a power of ten
 // (1 for anything not positive).

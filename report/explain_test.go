@@ -62,10 +62,10 @@ func TestCSVDownloadsHoldTheTables(t *testing.T) {
 				}
 			}
 		}
-		// clv, lifecycle, engagement, trends, filters,
+		// lifecycle, engagement, trends, filters,
 		// campaigns (results and funnel), contribution.
-		if n != 8 || strings.Count(out, `download="`) != n {
-			t.Errorf("%s: %d tables, %d download links; want 8 of each", l, n, strings.Count(out, `download="`))
+		if n != 7 || strings.Count(out, `download="`) != n {
+			t.Errorf("%s: %d tables, %d download links; want 7 of each", l, n, strings.Count(out, `download="`))
 		}
 	}
 	// Chinese text, commas and quotes survive the round trip.
@@ -94,8 +94,6 @@ func TestDefinitionsUseRecordedParams(t *testing.T) {
 		}
 	}
 	for k, want := range map[string]string{
-		"clv/Horizon":                  "730 days",
-		"clv/Annual discount rate":     "10.0%",
 		"churn/Horizon":                "90 days",
 		"tiers/Window":                 "365 days",
 		"lifecycle/Sleeping":           "120 days",
@@ -109,7 +107,6 @@ func TestDefinitionsUseRecordedParams(t *testing.T) {
 		"churn/Churn probability":      "(90 days)",
 		"engagement/Windows":           "30 and 90 days",
 		"lifecycle/Churned":            "240 days",
-		"clv/Time unit of the fit":     "7 days",
 		"filters/Slices":               "11 largest",
 		"tiers/Upgraded":               "higher tier",
 		"trends/Point":                 "one per as_of",
@@ -118,11 +115,9 @@ func TestDefinitionsUseRecordedParams(t *testing.T) {
 		"churn/Risk band":              "cut points",
 		"lifecycle/Flow":               "previous as_of",
 		"engagement/Session":           "business day",
-		"clv/Predicted CLV":            "discounted",
 		"filters/Currency":             "amounts in ¥",
 		"kpis/Change":                  "percentage points",
 		"trends/Currency":              "amounts in ¥",
-		"clv/Currency":                 "amounts in ¥",
 		"filters/As of":                "member_profile",
 		"lifecycle/Silent":             "60 days",
 		"campaigns/Attribution window": "14 days",
@@ -137,13 +132,20 @@ func TestDefinitionsUseRecordedParams(t *testing.T) {
 		}
 	}
 	// A value the models did not record says so instead of a guess.
-	delete(r.Params["clv"], "horizon_days")
+	delete(r.Params["rfm"], "window_days")
+	found := false
 	for _, s := range buildPage(t, r, Options{Lang: Chinese}).Sections {
 		for _, d := range s.Defs {
-			if s.ID == "clv" && d.Term == "预测期" && d.Value != "该数据日期未记录（模型 clv，model_params horizon_days）" {
-				t.Errorf("unrecorded horizon reads %q", d.Value)
+			if s.ID == "filters" && strings.Contains(d.Value, "model_params window_days") {
+				found = true
+				if !strings.Contains(d.Value, "该数据日期未记录（模型 rfm，model_params window_days）") {
+					t.Errorf("unrecorded spend window reads %q", d.Value)
+				}
 			}
 		}
+	}
+	if !found {
+		t.Error("the filters' definitions do not name the unrecorded window")
 	}
 }
 
@@ -169,7 +171,7 @@ func TestChartsHaveAxisTitles(t *testing.T) {
 			}
 		}
 		// Units: members, the currency and percentages are named.
-		for _, want := range map[Lang][]string{English: {"Members (count)", "Predicted CLV (¥)", "Churn rate (%)", "Repurchase rate (%)"}, Chinese: {"会员数（人）", "预测终身价值（¥）", "流失率（%）"}}[l] {
+		for _, want := range map[Lang][]string{English: {"Members (count)", "Churn rate (%)", "Repurchase rate (%)"}, Chinese: {"会员数（人）", "流失率（%）"}}[l] {
 			if !strings.Contains(html.UnescapeString(out), want) {
 				t.Errorf("%s: page lacks the axis or column title %q", l, want)
 			}

@@ -120,7 +120,7 @@ func reportPage(r *Report, opt Options) page {
 	}
 	kpiSec.Defs = kpiDefs(r, f)
 	own := []placed{{0, []Block{kpiSec}},
-		{120, []Block{clvSection(r, f)}}, {130, []Block{churnSection(r, f)}},
+		{130, []Block{churnSection(r, f)}},
 		{140, []Block{tierSection(r, f)}}, {150, []Block{lifecycleSection(r, f)}}, {160, []Block{potentialSection(r, f)}},
 		{170, []Block{engagementSection(r, f)}}, {PlaceTrends, []Block{trendSection(r, f)}}, {PlaceFilters, []Block{filterSection(r, f)}},
 		{210, []Block{campaignSection(r, f)}}, {220, []Block{categorySection(r, f)}}, {230, breakdownSections(r, f)}}
@@ -202,48 +202,6 @@ func change(f Format, cur, prev float64, hasPrev bool) string {
 		return "–"
 	}
 	return f.Change(cur, prev)
-}
-
-func clvSection(r *Report, f Format) Block {
-	l := f.Lang
-	s := Block{ID: "clv", Title: l.T("clv"), Notices: notices(l, r.CLV.Missing)}
-	if s.Notices != nil {
-		return s
-	}
-	var cats []string
-	var hist []float64
-	for _, b := range r.CLV.Bins {
-		if math.IsInf(b.Hi, 1) {
-			cats = append(cats, "≥"+f.Compact(b.Lo))
-		} else {
-			cats = append(cats, f.Compact(b.Lo))
-		}
-		hist = append(hist, b.Members)
-	}
-	var dcats []string
-	var clv, spend []float64
-	t := Table{Head: []string{l.T("decile"), f.Unit(l.T("members"), l.T("unit_count")), f.Unit(l.T("predicted_clv"), f.MoneyUnit()), f.Unit(l.T("past_spend"), f.MoneyUnit())}, Num: []bool{false, true, true, true}}
-	for _, d := range r.CLV.Deciles {
-		dcats = append(dcats, strconv.Itoa(d.Decile))
-		clv = append(clv, d.CLV)
-		spend = append(spend, d.Spend)
-		t.Rows = append(t.Rows, []string{strconv.Itoa(d.Decile), f.Int(d.Members), f.Money(d.CLV), f.Money(d.Spend)})
-	}
-	s.Defs = []Def{
-		{l.T("def_horizon"), param(r, f, "clv", "horizon_days", days(f))},
-		{l.T("def_discount"), param(r, f, "clv", "annual_discount_rate", f.Pct)},
-		{l.T("def_time_unit"), param(r, f, "clv", "time_unit_days", days(f))},
-		{l.T("predicted_clv"), l.T("def_clv_text")},
-		{l.T("def_currency"), currencyText(f)},
-	}
-	s.Charts = []Chart{
-		{l.T("clv_distribution"), Bars{Name: "clv_histogram", Label: l.T("clv_distribution"), Categories: cats, Series: []Series{{l.T("members"), hist}}, Value: f.Compact,
-			XTitle: f.Unit(l.T("predicted_clv_from"), f.MoneyUnit()), YTitle: f.Unit(l.T("members"), l.T("unit_count"))}.SVG()},
-		{l.T("clv_by_decile"), Bars{Name: "clv_deciles", Label: l.T("clv_by_decile"), Categories: dcats, Series: []Series{{l.T("predicted_clv"), clv}, {l.T("past_spend"), spend}}, Value: f.MoneyCompact,
-			XTitle: l.T("clv_decile_axis"), YTitle: f.Unit(l.T("avg_per_member"), f.MoneyUnit())}.SVG()},
-	}
-	s.Tables = []Table{t}
-	return s
 }
 
 func churnSection(r *Report, f Format) Block {

@@ -12,7 +12,7 @@ import (
 )
 
 // chartNames are the data-chart names a full report draws.
-var chartNames = []string{"clv_histogram", "clv_deciles",
+var chartNames = []string{
 	"churn_bands", "churn_histogram", "churn_calibration", "churn_lift", "tier_distribution", "tier_migration", "lifecycle_flow", "potential_reasons",
 	"engagement_scores", "engagement_events", "trend_members", "trend_arpu", "trend_repurchase",
 	"contribution_top", "contribution_tier", "contribution_value_layer"}
@@ -79,7 +79,6 @@ func TestRenderMissingModelsShowsNotices(t *testing.T) {
 	r := sampleReport()
 	r.KPIs = r.KPIs[:2]
 	r.KPIMissing = []Missing{{Model: "clv", Table: "clv", Reason: NoPartition, AsOf: "2026-11-20"}}
-	r.CLV = CLV{Missing: []Missing{{Model: "clv", Table: "clv", Reason: NoPartition, AsOf: "2026-11-20"}}}
 	r.Tiers = Tiers{Missing: []Missing{{Model: "tiers", Table: "tiers", Reason: NoColumns, Columns: []string{"tier_level"}}}}
 	tests := []struct {
 		lang Lang
@@ -97,7 +96,7 @@ func TestRenderMissingModelsShowsNotices(t *testing.T) {
 					t.Errorf("page lacks notice %q", w)
 				}
 			}
-			for _, gone := range []string{"rfm_members", "clv_histogram", "tier_migration"} {
+			for _, gone := range []string{"tier_migration"} {
 				if strings.Contains(out, `data-chart="`+gone+`"`) {
 					t.Errorf("chart %s drawn although its model is missing", gone)
 				}

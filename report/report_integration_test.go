@@ -61,16 +61,6 @@ func TestLoadIntegration(t *testing.T) {
 			t.Errorf("KPI %s = %+v, want cur %g prev %g", k.key, got, k.cur, k.prev)
 		}
 	}
-	if len(r.CLV.Deciles) != 10 || len(r.CLV.Bins) != clvBins {
-		t.Errorf("CLV: %d deciles, %d bins", len(r.CLV.Deciles), len(r.CLV.Bins))
-	}
-	binned := 0.0
-	for _, b := range r.CLV.Bins {
-		binned += b.Members
-	}
-	if binned != 40 {
-		t.Errorf("CLV histogram holds %g members, want 40", binned)
-	}
 	if r.Churn.Quality == nil || r.Churn.Quality.AUC != 0.8 || len(r.Churn.Quality.Predicted) != 10 || len(r.Churn.Quality.Lift) != 10 {
 		t.Errorf("churn quality = %+v", r.Churn.Quality)
 	}
@@ -131,7 +121,7 @@ func TestLoadMissingModelsIntegration(t *testing.T) {
 		}
 	}
 	check("potential", r.Potential.Missing, NoTable)
-	check("clv", r.CLV.Missing, NoPartition)
+	check("clv", r.KPIMissing, NoPartition)
 	check("tiers", r.Tiers.Missing, NoColumns)
 	if len(r.Tiers.Missing) == 1 && strings.Join(r.Tiers.Missing[0].Columns, ",") != "tier_rank" {
 		t.Errorf("tiers lacks %v, want [tier_rank]", r.Tiers.Missing[0].Columns)

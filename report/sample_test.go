@@ -21,13 +21,6 @@ func sampleReport() *Report {
 			{Key: "kpi_avg_clv", Kind: Money, Cur: 512.75},
 		},
 	}
-	for d := 1; d <= 10; d++ {
-		r.CLV.Deciles = append(r.CLV.Deciles, Decile{Decile: d, Members: 1000, CLV: float64(d*d) * 9000, Spend: float64(d) * 30000})
-	}
-	for i := 0; i < 20; i++ {
-		r.CLV.Bins = append(r.CLV.Bins, Bin{Lo: float64(i) * 50, Hi: float64(i+1) * 50, Members: 2000 * math.Exp(-float64(i)/4)})
-	}
-	r.CLV.Bins[19].Hi = math.Inf(1)
 	r.Churn.HasPrev = true
 	r.Churn.Bands = []Band{{"low", 5000, 5200}, {"medium", 3000, 2900}, {"high", 1500, 1400}, {"critical", 500, 450}}
 	for i := range r.Churn.Hist {
