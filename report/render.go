@@ -120,7 +120,6 @@ func reportPage(r *Report, opt Options) page {
 	}
 	kpiSec.Defs = kpiDefs(r, f)
 	own := []placed{{0, []Block{kpiSec}},
-		{100, []Block{rfmSection(r, f)}}, {110, []Block{cohortSection(r, f)}}, {120, []Block{clvSection(r, f)}},
 		{PlaceTrends, []Block{trendSection(r, f)}}, {PlaceFilters, []Block{filterSection(r, f)}}}
 	p.Sections = arrange(append(own, sectionBlocks(r, f)...))
 	withDownloads(p.Sections)
@@ -202,154 +201,6 @@ func change(f Format, cur, prev float64, hasPrev bool) string {
 	return f.Change(cur, prev)
 }
 
-func rfmSection(r *Report, f Format) Block {
-	l := f.Lang
-	s := Block{ID: "rfm", Title: l.T("rfm"), Notices: notices(l, r.RFM.Missing)}
-	if s.Notices != nil {
-		return s
-	}
-	rows := []string{"5", "4", "3", "2", "1"}
-	cols := []string{"1", "2", "3", "4", "5"}
-	members := make([][]float64, 5)
-	revenue := make([][]float64, 5)
-	for i := range rows {
-		members[i] = make([]float64, 5)
-		revenue[i] = make([]float64, 5)
-		for j := range cols {
-			c := r.RFM.Cells[4-i][j]
-			members[i][j], revenue[i][j] = c.Members, c.Revenue
-		}
-	}
-	tip := func(i, j int) string {
-		return fmt.Sprintf("R%s F%s: %s %s, %s %s", rows[i], cols[j], f.Int(members[i][j]), l.T("members"), l.T("revenue"), f.Money(revenue[i][j]))
-	}
-	s.Charts = []Chart{
-		{l.T("rfm_grid_members"), HeatMap{Name: "rfm_members", Label: l.T("rfm_grid_members"), Rows: rows, Cols: cols, RowTitle: l.T("recency_short"), ColTitle: l.T("frequency_score"), Values: members, Text: f.Compact, Tip: tip}.SVG()},
-		{l.T("rfm_grid_revenue"), HeatMap{Name: "rfm_revenue", Label: l.T("rfm_grid_revenue"), Rows: rows, Cols: cols, RowTitle: l.T("recency_short"), ColTitle: l.T("frequency_score"), Values: revenue, Text: f.MoneyCompact, Tip: tip}.SVG()},
-	}
-	s.Note = l.T("recency_score") + " · " + l.T("frequency_score")
-	s.Defs = []Def{
-		{l.T("def_window"), param(r, f, "rfm", "window_days", days(f)) + " · " + l.T("def_rfm_window")},
-		{l.T("def_scores"), l.T("def_rfm_scores")},
-		{l.T("def_currency"), currencyText(f)},
-	}
-	total := 0.0
-	for _, sg := range r.RFM.Segments {
-		total += sg.Members
-	}
-	t := Table{Head: []string{l.T("segment"), f.Unit(l.T("members"), l.T("unit_count")), l.T("share"), l.T("change"), f.Unit(l.T("revenue"), f.MoneyUnit()), l.T("avg_recency"), l.T("avg_frequency")}, Num: []bool{false, true, true, true, true, true, true}}
-	for _, sg := range r.RFM.Segments {
-		t.Rows = append(t.Rows, []string{l.Name(sg.Name), f.Int(sg.Members), f.Pct(ratio(sg.Members, total)), change(f, sg.Members, sg.MembersPrev, r.RFM.HasPrev), f.Money(sg.Revenue), f.Dec(sg.Recency, 0), f.Dec(sg.Frequency, 1)})
-	}
-	s.Tables = []Table{t}
-	return s
-}
-
-func cohortSection(r *Report, f Format) Block {
-	l := f.Lang
-	s := Block{ID: "cohorts", Title: l.T("cohorts"), Notices: notices(l, r.Cohorts.Missing)}
-	if s.Notices != nil {
-		return s
-	}
-	var rows, cols []string
-	var ret, rev [][]float64
-	for p := 0; p < r.Cohorts.Periods; p++ {
-		cols = append(cols, strconv.Itoa(p))
-	}
-	for _, c := range r.Cohorts.Rows {
-		rows = append(rows, c.Cohort+" ("+f.Compact(c.Size)+")")
-		a := make([]float64, r.Cohorts.Periods)
-		v := make([]float64, r.Cohorts.Periods)
-		for p := range a {
-			a[p], v[p] = math.NaN(), math.NaN()
-			if p < len(c.Active) && !math.IsNaN(c.Active[p]) {
-				a[p] = ratio(c.Active[p], c.Size)
-				v[p] = c.Revenue[p]
-			}
-		}
-		ret = append(ret, a)
-		rev = append(rev, v)
-	}
-	avg := cohortAverage(r.Cohorts)
-	pct0 := func(v float64) string { return f.Dec(v*100, 0) + "%" }
-	cohortTitle := f.Unit(l.T("cohort"), l.T("cohort_unit"))
-	periodTitle := f.Unit(l.T("period"), l.T("months_since"))
-	s.Defs = []Def{
-		{l.T("cohort"), l.T("def_cohort")},
-		{l.T("period"), l.T("def_period")},
-		{l.T("def_retention"), l.T("def_retention_text")},
-		{l.T("cohort_average"), l.T("def_cohort_average")},
-		{l.T("def_currency"), currencyText(f)},
-	}
-	s.Charts = []Chart{
-		{l.T("cohort_retention"), HeatMap{Name: "cohort_retention", Label: l.T("cohort_retention"), Rows: append(rows, l.T("cohort_average")), Cols: cols, RowTitle: cohortTitle, ColTitle: periodTitle, Values: append(ret, avg), Text: pct0}.SVG()},
-		{l.T("cohort_curve"), Bars{Name: "cohort_curve", Label: l.T("cohort_curve"), Categories: cols, Series: []Series{{l.T("cohort_average"), avg}}, Value: pct0, Lines: true,
-			XTitle: periodTitle, YTitle: f.Unit(l.T("def_retention"), "%")}.SVG()},
-		{l.T("cohort_revenue"), HeatMap{Name: "cohort_revenue", Label: f.Unit(l.T("cohort_revenue"), f.MoneyUnit()), Rows: rows, Cols: cols, RowTitle: cohortTitle, ColTitle: periodTitle, Values: rev, Text: f.MoneyCompact}.SVG()},
-	}
-	t := Table{Head: []string{l.T("cohort"), f.Unit(l.T("cohort_size"), l.T("unit_count"))}, Num: []bool{false, true}}
-	for _, c := range cols {
-		t.Head = append(t.Head, l.T("period")+" "+c)
-		t.Num = append(t.Num, true)
-	}
-	for i, c := range r.Cohorts.Rows {
-		row := []string{c.Cohort, f.Int(c.Size)}
-		for _, v := range ret[i] {
-			row = append(row, f.Pct(v))
-		}
-		t.Rows = append(t.Rows, row)
-	}
-	avgRow := []string{l.T("cohort_average"), ""}
-	for _, v := range avg {
-		avgRow = append(avgRow, f.Pct(v))
-	}
-	t.Rows = append(t.Rows, avgRow)
-	s.Tables = []Table{t}
-	return s
-}
-
-func clvSection(r *Report, f Format) Block {
-	l := f.Lang
-	s := Block{ID: "clv", Title: l.T("clv"), Notices: notices(l, r.CLV.Missing)}
-	if s.Notices != nil {
-		return s
-	}
-	var cats []string
-	var hist []float64
-	for _, b := range r.CLV.Bins {
-		if math.IsInf(b.Hi, 1) {
-			cats = append(cats, "≥"+f.Compact(b.Lo))
-		} else {
-			cats = append(cats, f.Compact(b.Lo))
-		}
-		hist = append(hist, b.Members)
-	}
-	var dcats []string
-	var clv, spend []float64
-	t := Table{Head: []string{l.T("decile"), f.Unit(l.T("members"), l.T("unit_count")), f.Unit(l.T("predicted_clv"), f.MoneyUnit()), f.Unit(l.T("past_spend"), f.MoneyUnit())}, Num: []bool{false, true, true, true}}
-	for _, d := range r.CLV.Deciles {
-		dcats = append(dcats, strconv.Itoa(d.Decile))
-		clv = append(clv, d.CLV)
-		spend = append(spend, d.Spend)
-		t.Rows = append(t.Rows, []string{strconv.Itoa(d.Decile), f.Int(d.Members), f.Money(d.CLV), f.Money(d.Spend)})
-	}
-	s.Defs = []Def{
-		{l.T("def_horizon"), param(r, f, "clv", "horizon_days", days(f))},
-		{l.T("def_discount"), param(r, f, "clv", "annual_discount_rate", f.Pct)},
-		{l.T("def_time_unit"), param(r, f, "clv", "time_unit_days", days(f))},
-		{l.T("predicted_clv"), l.T("def_clv_text")},
-		{l.T("def_currency"), currencyText(f)},
-	}
-	s.Charts = []Chart{
-		{l.T("clv_distribution"), Bars{Name: "clv_histogram", Label: l.T("clv_distribution"), Categories: cats, Series: []Series{{l.T("members"), hist}}, Value: f.Compact,
-			XTitle: f.Unit(l.T("predicted_clv_from"), f.MoneyUnit()), YTitle: f.Unit(l.T("members"), l.T("unit_count"))}.SVG()},
-		{l.T("clv_by_decile"), Bars{Name: "clv_deciles", Label: l.T("clv_by_decile"), Categories: dcats, Series: []Series{{l.T("predicted_clv"), clv}, {l.T("past_spend"), spend}}, Value: f.MoneyCompact,
-			XTitle: l.T("clv_decile_axis"), YTitle: f.Unit(l.T("avg_per_member"), f.MoneyUnit())}.SVG()},
-	}
-	s.Tables = []Table{t}
-	return s
-}
-
 // Run is one job run as listed on /runs.
 type Run struct {
 	Job, AsOf, Trigger, Status string
@@ -404,22 +255,4 @@ func RenderRuns(w io.Writer, runs []Run, missing *Missing, next []Scheduled, opt
 		return fmt.Errorf("render runs: %w", err)
 	}
 	return nil
-}
-
-// cohortAverage is the retention of the cohorts pooled, per period: the
-// members active in period p over the sizes of the cohorts that have
-// reached p (NaN when none has).
-func cohortAverage(c Cohorts) []float64 {
-	out := make([]float64, c.Periods)
-	for p := range out {
-		var active, size float64
-		for _, row := range c.Rows {
-			if p < len(row.Active) && !math.IsNaN(row.Active[p]) {
-				active += row.Active[p]
-				size += row.Size
-			}
-		}
-		out[p] = ratio(active, size)
-	}
-	return out
 }

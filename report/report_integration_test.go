@@ -61,28 +61,6 @@ func TestLoadIntegration(t *testing.T) {
 			t.Errorf("KPI %s = %+v, want cur %g prev %g", k.key, got, k.cur, k.prev)
 		}
 	}
-	cells := 0.0
-	for _, row := range r.RFM.Cells {
-		for _, c := range row {
-			cells += c.Members
-		}
-	}
-	if cells != 40 || len(r.RFM.Segments) != 3 {
-		t.Errorf("RFM cells sum to %g (want 40), %d segments (want 3)", cells, len(r.RFM.Segments))
-	}
-	if len(r.Cohorts.Rows) != 4 || r.Cohorts.Periods != 4 || r.Cohorts.Rows[0].Active[1] != 50 {
-		t.Errorf("cohorts = %+v", r.Cohorts)
-	}
-	if len(r.CLV.Deciles) != 10 || len(r.CLV.Bins) != clvBins {
-		t.Errorf("CLV: %d deciles, %d bins", len(r.CLV.Deciles), len(r.CLV.Bins))
-	}
-	binned := 0.0
-	for _, b := range r.CLV.Bins {
-		binned += b.Members
-	}
-	if binned != 40 {
-		t.Errorf("CLV histogram holds %g members, want 40", binned)
-	}
 	for _, l := range Langs {
 		var b bytes.Buffer
 		if err := Render(&b, r, Options{Lang: l, Currency: "¥"}); err != nil {
@@ -104,10 +82,11 @@ func TestLoadMissingModelsIntegration(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, true, "churn", "lifecycle")
 	ctx := context.Background()
-	// clv was last run for day1; tiers has an older schema; rfm, cohorts,
-	// potential and model_metrics were never created.
-	f.drop(t, "rfm", "rfm_latest", "cohorts", "cohorts_latest", "potential", "potential_latest", "model_metrics", "model_metrics_latest", "tiers", "tiers_latest")
-	if err := f.conn.Exec(ctx, "CREATE TABLE tiers (as_of Date, member_id String, tier String) ENGINE = MergeTree() PARTITION BY as_of ORDER BY member_id"); err != nil {
+	// clv was last run for day1; member_profile has an older schema;
+	// model_metrics was never created. (The models' own sections are
+	// tested in their folders.)
+	f.drop(t, "model_metrics", "model_metrics_latest", "member_profile", "member_profile_latest")
+	if err := f.conn.Exec(ctx, "CREATE TABLE member_profile (as_of Date, member_id String, tier String) ENGINE = MergeTree() PARTITION BY as_of ORDER BY member_id"); err != nil {
 		t.Fatal(err)
 	}
 	f.fill(t, day1, []string{"clv"})
@@ -121,20 +100,10 @@ func TestLoadMissingModelsIntegration(t *testing.T) {
 			t.Errorf("%s missing = %+v, want one %s", name, ms, reason)
 		}
 	}
-	check("rfm", r.RFM.Missing, NoTable)
-	check("cohorts", r.Cohorts.Missing, NoTable)
-	check("clv", r.CLV.Missing, NoPartition)
-	// tiers is read for the category section (the tiers section is the
-	// model's, models/tiers).
-	var tiersMissing []Missing
-	for _, m := range r.Missing() {
-		if m.Table == "tiers" {
-			tiersMissing = append(tiersMissing, m)
-		}
-	}
-	check("tiers", tiersMissing, NoColumns)
-	if len(tiersMissing) == 1 && strings.Join(tiersMissing[0].Columns, ",") != "tier_rank" {
-		t.Errorf("tiers lacks %v, want [tier_rank]", tiersMissing[0].Columns)
+	check("clv", r.KPIMissing, NoPartition)
+	check("member_profile", r.Filters.Missing, NoColumns)
+	if len(r.Filters.Missing) == 1 && !strings.HasPrefix(strings.Join(r.Filters.Missing[0].Columns, ","), "region,channel") {
+		t.Errorf("member_profile lacks %v, want region, channel, ...", r.Filters.Missing[0].Columns)
 	}
 	if _, ok := kpi(r, "kpi_members"); !ok {
 		t.Error("lifecycle KPIs missing although lifecycle is there")
@@ -143,8 +112,8 @@ func TestLoadMissingModelsIntegration(t *testing.T) {
 		lang Lang
 		want []string
 	}{
-		{English, []string{"model rfm has not written table rfm", "model clv has no rows for 2026-11-20 in table clv", "table tiers of model tiers lacks columns tier_rank"}},
-		{Chinese, []string{"模型 rfm 尚未写入表 rfm", "模型 clv 在 2026-11-20 没有数据（表 clv）", "模型 tiers 的表 tiers 缺少列 tier_rank"}},
+		{English, []string{"model clv has no rows for 2026-11-20 in table clv", "table member_profile of model member_profile lacks columns region, channel"}},
+		{Chinese, []string{"模型 clv 在 2026-11-20 没有数据（表 clv）", "模型 member_profile 的表 member_profile 缺少列 region, channel"}},
 	} {
 		var b bytes.Buffer
 		if err := Render(&b, r, Options{Lang: tt.lang}); err != nil {
@@ -199,7 +168,7 @@ func TestHandlerIntegration(t *testing.T) {
 		code   int
 		want   []string
 	}{
-		{"/", 200, []string{"As of 2026-11-20", "compared with 2026-11-13", `data-chart="rfm_members"`, `href="runs"`}},
+		{"/", 200, []string{"As of 2026-11-20", "compared with 2026-11-13", `data-chart="trend_members"`, `href="runs"`}},
 		{"/?as_of=2026-11-13&lang=zh", 200, []string{"数据日期 2026-11-13", "没有更早的数据日期可对比"}},
 		{"/runs", 200, []string{"permanent: fit failed", "churn", "failed", "60.00 s", "2026-11-22 02:00:00 UTC"}},
 		{"/runs?lang=zh", 200, []string{"任务运行", "失败"}},

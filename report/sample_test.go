@@ -1,10 +1,7 @@
 package report
 
 import (
-	"math"
 	"time"
-
-	"github.com/memberlytics/memberlytics/internal/platform/asof"
 )
 
 // sampleReport is a filled report for rendering tests, independent of
@@ -23,36 +20,6 @@ func sampleReport() *Report {
 			{Key: "kpi_avg_clv", Kind: Money, Cur: 512.75},
 		},
 	}
-	for ri := 0; ri < 5; ri++ {
-		for fi := 0; fi < 5; fi++ {
-			m := float64((ri+1)*(5-fi)*120 + 30)
-			r.RFM.Cells[ri][fi] = Cell{Members: m, Revenue: m * float64(fi+1) * 85}
-		}
-	}
-	r.RFM.HasPrev = true
-	r.RFM.Segments = []Segment{
-		{"Champions", 4200, 3900, 2.1e6, 12, 9.4},
-		{"Loyal", 6100, 6000, 1.6e6, 35, 6.2},
-		{"At Risk", 3900, 3500, 6.1e5, 160, 4.1},
-		{"Hibernating", 9800, 9900, 2.2e5, 290, 1.3},
-		{"Brand-defined <segment>", 120, 0, 9e3, 40, 2},
-	}
-	r.Cohorts.Periods = 6
-	for i := 0; i < 6; i++ {
-		c := CohortRow{Cohort: time.Date(2026, time.Month(5+i), 1, 0, 0, 0, 0, time.UTC).Format(asof.Layout), Size: float64(1000 + 100*i)}
-		for p := 0; p < 6-i; p++ {
-			c.Active = append(c.Active, c.Size*math.Pow(0.6, float64(p)))
-			c.Revenue = append(c.Revenue, c.Size*math.Pow(0.6, float64(p))*120)
-		}
-		r.Cohorts.Rows = append(r.Cohorts.Rows, c)
-	}
-	for d := 1; d <= 10; d++ {
-		r.CLV.Deciles = append(r.CLV.Deciles, Decile{Decile: d, Members: 1000, CLV: float64(d*d) * 9000, Spend: float64(d) * 30000})
-	}
-	for i := 0; i < 20; i++ {
-		r.CLV.Bins = append(r.CLV.Bins, Bin{Lo: float64(i) * 50, Hi: float64(i+1) * 50, Members: 2000 * math.Exp(-float64(i)/4)})
-	}
-	r.CLV.Bins[19].Hi = math.Inf(1)
 	r.Params = map[string]map[string]float64{
 		"rfm":               {"window_days": 365},
 		"clv":               {"horizon_days": 730, "annual_discount_rate": 0.1, "time_unit_days": 7},

@@ -1,4 +1,18 @@
--- rfm_segments: per named segment, members now and at the previous as_of,
+-- The RFM section of the report (report.go).
+
+-- name: grid
+-- members and revenue per recency x frequency score cell.
+SELECT
+    toFloat64(r_score)        AS r,
+    toFloat64(f_score)        AS f,
+    toFloat64(count())        AS members,
+    toFloat64(sum(monetary))  AS revenue
+FROM rfm
+WHERE as_of = toDate(@as_of)
+GROUP BY r_score, f_score
+
+-- name: segments
+-- per named segment, members now and at the previous as_of,
 -- revenue and mean recency, frequency and spend now.
 SELECT
     segment,

@@ -1,4 +1,7 @@
--- cohorts: cohort size, active members and revenue per monthly cohort and
+-- The cohorts section of the report (report.go).
+
+-- name: cohorts
+-- cohort size, active members and revenue per monthly cohort and
 -- month since the cohort started.
 SELECT
     toString(cohort)         AS cohort_start,
