@@ -62,6 +62,17 @@ func TestReportAfterModelsIntegration(t *testing.T) {
 			t.Errorf("report lacks %q", want)
 		}
 	}
+	// Every section at its place: the report's own (kpis, trends,
+	// filters) and the models' (models/<name>/report.go).
+	at := -1
+	for _, id := range []string{"kpis", "rfm", "cohorts", "clv", "churn", "tiers", "lifecycle", "potential", "engagement", "trends", "filters",
+		"points", "campaigns", "category", "breakdown", "contribution"} {
+		i := strings.Index(html, `id="`+id+`"`)
+		if i <= at {
+			t.Errorf("section %s at %d, not after the previous one at %d", id, i, at)
+		}
+		at = i
+	}
 	if strings.Contains(html, `class="notice"`) {
 		t.Errorf("report shows a missing-model notice after every model ran")
 	}

@@ -111,9 +111,9 @@ func TestSectionIntegration(t *testing.T) {
 				if strings.Contains(out, "??") {
 					t.Errorf("%s: untranslated label", l)
 				}
-				// Its place: after potential, before the report's trends.
-				if p, g, tr := strings.Index(out, `id="potential"`), strings.Index(out, `id="engagement"`), strings.Index(out, `id="trends"`); !(p >= 0 && p < g && g < tr) {
-					t.Errorf("%s: potential at %d, engagement at %d, trends at %d; want them in that order", l, p, g, tr)
+				// Its place: after the headline figures, before the report's trends.
+				if p, g, tr := strings.Index(out, `id="kpis"`), strings.Index(out, `id="engagement"`), strings.Index(out, `id="trends"`); !(p >= 0 && p < g && g < tr) {
+					t.Errorf("%s: kpis at %d, engagement at %d, trends at %d; want them in that order", l, p, g, tr)
 				}
 			}
 

@@ -140,9 +140,9 @@ func TestSectionLoadIntegration(t *testing.T) {
 		if strings.Contains(out, "??") {
 			t.Errorf("%s: untranslated label", l)
 		}
-		// Its place: last, after the category section, breakdown then contribution.
-		if c, b, ct := strings.Index(out, `id="category"`), strings.Index(out, `id="breakdown"`), strings.Index(out, `id="contribution"`); !(c >= 0 && c < b && b < ct) {
-			t.Errorf("%s: category at %d, breakdown at %d, contribution at %d; want them in that order", l, c, b, ct)
+		// Its place: after the report's filters, breakdown then contribution.
+		if c, b, ct := strings.Index(out, `id="filters"`), strings.Index(out, `id="breakdown"`), strings.Index(out, `id="contribution"`); !(c >= 0 && c < b && b < ct) {
+			t.Errorf("%s: filters at %d, breakdown at %d, contribution at %d; want them in that order", l, c, b, ct)
 		}
 	}
 

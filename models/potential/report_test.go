@@ -89,9 +89,9 @@ func TestSectionIntegration(t *testing.T) {
 		if !strings.Contains(out, `data-chart="potential_reasons"`) || strings.Contains(out, "??") || strings.Contains(out, "not recorded") {
 			t.Errorf("%s: no reasons chart, an untranslated label or an unrecorded decile gap", l)
 		}
-		// Its place: after the report's headline figures, before engagement.
-		if k, p, e := strings.Index(out, `id="kpis"`), strings.Index(out, `id="potential"`), strings.Index(out, `id="engagement"`); !(k >= 0 && k < p && p < e) {
-			t.Errorf("%s: kpis at %d, potential at %d, engagement at %d; want them in that order", l, k, p, e)
+		// Its place: after the report's headline figures, before the report's trends.
+		if k, p, e := strings.Index(out, `id="kpis"`), strings.Index(out, `id="potential"`), strings.Index(out, `id="trends"`); !(k >= 0 && k < p && p < e) {
+			t.Errorf("%s: kpis at %d, potential at %d, trends at %d; want them in that order", l, k, p, e)
 		}
 	}
 
