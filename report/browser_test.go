@@ -238,10 +238,10 @@ func checkExplained(t *testing.T, ctx context.Context, shot string) {
 	if err := chromedp.Run(ctx, chromedp.Evaluate(explainJS, &before)); err != nil {
 		t.Fatalf("probe the page: %v", err)
 	}
-	// The report's own tables (the models' sections are tested in their
-	// folders): trends, filters.
-	if len(before.CSV) < 2 {
-		t.Errorf("%d CSV links, want one per table (at least 2)", len(before.CSV))
+	// The tables of the report's own blocks and of the fixture's model
+	// sections: rfm, cohorts, clv, lifecycle, trends, filters.
+	if len(before.CSV) < 6 {
+		t.Errorf("%d CSV links, want one per table (at least 6)", len(before.CSV))
 	}
 	// Each link decodes in the browser to a CSV whose first line is its
 	// table's header, after the UTF-8 byte order mark.
@@ -250,7 +250,7 @@ func checkExplained(t *testing.T, ctx context.Context, shot string) {
 			t.Errorf("CSV link %q does not decode to a header line", h)
 		}
 	}
-	if before.Defs < 10 || before.AxisTitles < 2*len(chartNames) {
+	if before.Defs < 20 || before.AxisTitles < 2*len(fixtureCharts) {
 		t.Errorf("%d definitions and %d axis titles: the page does not explain itself", before.Defs, before.AxisTitles)
 	}
 	if strings.Join(before.Shown, ",") != "filters-all" {
@@ -344,7 +344,7 @@ func TestReportInChromiumIntegration(t *testing.T) {
 	f := newFixture(t, true)
 	br := newBrowser(t) // after the fixture: its deadline is for the browser's work
 	ctx := context.Background()
-	r, err := Load(ctx, f.conn, day2)
+	r, err := Load(ctx, f.conn, day2, sectionsForTest...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -379,7 +379,7 @@ func TestReportInChromiumIntegration(t *testing.T) {
 	}
 	t.Run("served", func(t *testing.T) {
 		publishSnapshots(t, f.conn, day1, day2)
-		srv := httptest.NewServer(NewHandler(f.conn, HandlerOptions{Options: Options{Currency: "¥"}, Logger: testLogger(t)}))
+		srv := httptest.NewServer(NewHandler(f.conn, HandlerOptions{Options: Options{Currency: "¥"}, Logger: testLogger(t), Sections: sectionsForTest}))
 		defer srv.Close()
 		local := func(u string) bool { return strings.HasPrefix(u, srv.URL+"/") }
 		p := br.open(t, srv.URL+"/", "served_report.png")
@@ -428,8 +428,11 @@ func (w testWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// fixtureCharts are the charts of the fixture's full report: chartNames
-// and a trend for every headline figure. The models' own sections are
-// tested in their folders.
+// fixtureCharts are the charts of the fixture's full report: chartNames,
+// a trend for every headline figure, and the charts of the model sections
+// whose tables the fixture fills (the others are tested in their folders).
 var fixtureCharts = append(append([]string(nil), chartNames...),
-	"trend_active", "trend_churn_rate", "trend_reactivation", "trend_buyers", "trend_avg_clv", "trend_predicted_churn")
+	"trend_active", "trend_churn_rate", "trend_reactivation", "trend_buyers", "trend_avg_clv", "trend_predicted_churn",
+	// The fixture's model sections (models_sections_test.go).
+	"rfm_members", "rfm_revenue", "cohort_retention", "cohort_revenue", "cohort_curve", "clv_histogram", "clv_deciles",
+	"churn_bands", "churn_histogram", "churn_calibration", "churn_lift", "tier_distribution", "tier_migration", "lifecycle_flow", "potential_reasons")
