@@ -117,8 +117,8 @@ func TestSectionIntegration(t *testing.T) {
 		if strings.Contains(out, "??") {
 			t.Errorf("%s: an untranslated label", l)
 		}
-		if k, s, e := strings.Index(out, `id="kpis"`), strings.Index(out, `id="churn"`), strings.Index(out, `id="engagement"`); !(k >= 0 && k < s && s < e) {
-			t.Errorf("%s: kpis at %d, churn at %d, engagement at %d; want them in that order", l, k, s, e)
+		if k, s, e := strings.Index(out, `id="kpis"`), strings.Index(out, `id="churn"`), strings.Index(out, `id="trends"`); !(k >= 0 && k < s && s < e) {
+			t.Errorf("%s: kpis at %d, churn at %d, trends at %d; want them in that order", l, k, s, e)
 		}
 	}
 
