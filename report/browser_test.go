@@ -239,9 +239,9 @@ func checkExplained(t *testing.T, ctx context.Context, shot string) {
 		t.Fatalf("probe the page: %v", err)
 	}
 	// The tables of the report's own blocks and of the fixture's model
-	// sections: rfm, cohorts, clv, lifecycle, trends, filters.
-	if len(before.CSV) < 6 {
-		t.Errorf("%d CSV links, want one per table (at least 6)", len(before.CSV))
+	// sections: rfm, cohorts, clv, lifecycle, engagement, trends, filters.
+	if len(before.CSV) < 7 {
+		t.Errorf("%d CSV links, want one per table (at least 7)", len(before.CSV))
 	}
 	// Each link decodes in the browser to a CSV whose first line is its
 	// table's header, after the UTF-8 byte order mark.
@@ -435,4 +435,5 @@ var fixtureCharts = append(append([]string(nil), chartNames...),
 	"trend_active", "trend_churn_rate", "trend_reactivation", "trend_buyers", "trend_avg_clv", "trend_predicted_churn",
 	// The fixture's model sections (models_sections_test.go).
 	"rfm_members", "rfm_revenue", "cohort_retention", "cohort_revenue", "cohort_curve", "clv_histogram", "clv_deciles",
-	"churn_bands", "churn_histogram", "churn_calibration", "churn_lift", "tier_distribution", "tier_migration", "lifecycle_flow", "potential_reasons")
+	"churn_bands", "churn_histogram", "churn_calibration", "churn_lift", "tier_distribution", "tier_migration", "lifecycle_flow", "potential_reasons",
+	"engagement_scores", "engagement_events")

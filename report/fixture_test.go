@@ -104,6 +104,13 @@ var tierNames = []string{"Bronze", "Silver", "Gold", "Diamond"}
 // smaller ones under Other.
 func profileRegion(i int) string { return fmt.Sprintf("R%02d", i%20) }
 
+func b01(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 func (f *fixture) batch(t *testing.T, insert string, rows [][]any) {
 	t.Helper()
 	ctx := context.Background()
@@ -124,7 +131,7 @@ func (f *fixture) batch(t *testing.T, insert string, rows [][]any) {
 func (f *fixture) fill(t *testing.T, d time.Time, only []string) {
 	t.Helper()
 	n := f.members(d)
-	var lc, cl, ch, rf, ti, po, mp [][]any
+	var lc, cl, ch, rf, ti, po, en, mp [][]any
 	for i := 0; i < n; i++ {
 		id := fmt.Sprintf("m%03d", i)
 		lc = append(lc, []any{d, id, stage(i, d), "r"})
@@ -144,11 +151,16 @@ func (f *fixture) fill(t *testing.T, d time.Time, only []string) {
 		if i%10 == 0 {
 			po = append(po, []any{d, id, "rising_value", 1.5, "r"})
 		}
+		en = append(en, []any{d, id, uint32(i % 3), uint32(i%3 + i%2), float64(i * 100 / n), uint8(b01(i%7 == 0)), uint32(i),
+			uint32(1), uint32(0), uint32(2), uint32(0), uint32(0), uint32(1), uint32(0), "r"})
 		var clvP, churnP *float64
 		if i%8 != 0 {
 			clvP, churnP = &clvV, &p
 		}
 		mp = append(mp, []any{d, id, profileRegion(i), []string{"app", "web"}[i%2], tierNames[lv], stage(i, d), freq, decimal.NewFromFloat(mon), clvP, churnP, "r"})
+	}
+	if want(only, "engagement") {
+		f.batch(t, "INSERT INTO engagement (as_of, member_id, sessions_30d, sessions_90d, score, engaged_low_spend, logins_90d, campaign_opens_90d, campaign_clicks_90d, reviews_90d, shares_90d, referrals_90d, checkins_90d, nps_answers_90d, run_id)", en)
 	}
 	if want(only, "member_profile") {
 		f.batch(t, "INSERT INTO member_profile (as_of, member_id, region, channel, tier, lifecycle_stage, frequency, monetary, clv, churn_probability, run_id)", mp)

@@ -4,6 +4,7 @@ import (
 	"github.com/memberlytics/memberlytics/models/churn"
 	"github.com/memberlytics/memberlytics/models/clv"
 	"github.com/memberlytics/memberlytics/models/cohorts"
+	"github.com/memberlytics/memberlytics/models/engagement"
 	"github.com/memberlytics/memberlytics/models/lifecycle"
 	"github.com/memberlytics/memberlytics/models/potential"
 	"github.com/memberlytics/memberlytics/models/rfm"
@@ -15,5 +16,5 @@ import (
 // other sections are drawn in their own folders' tests and on the real
 // page of cmd's TestReportAfterModelsIntegration.
 func init() {
-	report.SetSectionsForTest(rfm.Section, cohorts.Section, clv.Section, churn.Section, tiers.Section, lifecycle.Section, potential.Section)
+	report.SetSectionsForTest(rfm.Section, cohorts.Section, clv.Section, churn.Section, tiers.Section, lifecycle.Section, potential.Section, engagement.Section)
 }
