@@ -113,19 +113,7 @@ func b01(b bool) int {
 
 func (f *fixture) batch(t *testing.T, insert string, rows [][]any) {
 	t.Helper()
-	ctx := context.Background()
-	b, err := f.conn.PrepareBatch(ctx, insert)
-	if err != nil {
-		t.Fatalf("prepare %s: %v", insert, err)
-	}
-	for _, r := range rows {
-		if err := b.Append(r...); err != nil {
-			t.Fatalf("append %s: %v", insert, err)
-		}
-	}
-	if err := b.Send(); err != nil {
-		t.Fatalf("send %s: %v", insert, err)
-	}
+	chtest.Insert(t, f.conn, insert, rows)
 }
 
 func (f *fixture) fill(t *testing.T, d time.Time, only []string) {

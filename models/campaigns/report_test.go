@@ -24,22 +24,6 @@ func TestSectionDeclared(t *testing.T) {
 
 var reportDay = time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
 
-func batch(t *testing.T, conn warehouse.Conn, insert string, rows [][]any) {
-	t.Helper()
-	b, err := conn.PrepareBatch(context.Background(), insert)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range rows {
-		if err := b.Append(r...); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := b.Send(); err != nil {
-		t.Fatal(err)
-	}
-}
-
 func fp(x float64) *float64 { return &x }
 
 // fillResults writes campaign_results and campaign_funnel for d: C1
@@ -48,25 +32,25 @@ func fp(x float64) *float64 { return &x }
 // model's window_days (14) in model_params.
 func fillResults(t *testing.T, conn warehouse.Conn, d time.Time) {
 	t.Helper()
-	batch(t, conn, "INSERT INTO campaign_results (as_of, campaign_id, evidence, `group`, variant, window_complete, members, conversion_rate, revenue_per_member, "+
+	chtest.Insert(t, conn, "INSERT INTO campaign_results (as_of, campaign_id, evidence, `group`, variant, window_complete, members, conversion_rate, revenue_per_member, "+
 		"conversion_uplift, conversion_ci_low, conversion_ci_high, conversion_p, rpm_uplift, rpm_p, incremental_revenue, roi, srm_mismatch, run_id)", [][]any{
 		{d, "C1", "randomised", "control", "", uint8(1), uint64(633), 0.0806, 20.0, nil, nil, nil, nil, nil, nil, nil, nil, uint8(0), "r"},
 		{d, "C1", "randomised", "treatment", "", uint8(1), uint64(5552), 0.1034, 25.0, fp(0.0228), fp(0.0002), fp(0.0461), fp(0.0711), fp(5.18), fp(0.41), fp(28778), fp(102.7), uint8(0), "r"},
 		{d, "C1", "randomised", "treatment", "A", uint8(1), uint64(2776), 0.11, 26.0, fp(0.03), fp(0.001), fp(0.059), fp(0.04), nil, nil, nil, nil, uint8(0), "r"},
 		{d, "C9", "pre_post", "treatment", "", uint8(0), uint64(5552), 0.1034, 25.0, fp(0.0366), fp(0.0222), fp(0.0510), fp(0.0001), nil, nil, nil, nil, uint8(1), "r"},
 	})
-	batch(t, conn, "INSERT INTO campaign_funnel (as_of, campaign_id, `group`, step_no, step, members, rate_of_flagged, rate_of_previous, uplift, uplift_p, run_id)", [][]any{
+	chtest.Insert(t, conn, "INSERT INTO campaign_funnel (as_of, campaign_id, `group`, step_no, step, members, rate_of_flagged, rate_of_previous, uplift, uplift_p, run_id)", [][]any{
 		{d, "C1", "control", uint8(1), "flagged", uint64(50), fp(1), fp(1), nil, nil, "r"},
 		{d, "C1", "treatment", uint8(4), "upgraded", uint64(28), fp(0.065), fp(0.55), fp(0.04), fp(0.3), "r"},
 		{d, "C1", "treatment", uint8(1), "flagged", uint64(432), fp(1), fp(1), nil, nil, "r"},
 	})
-	batch(t, conn, "INSERT INTO model_params (as_of, model, name, value, run_id)", [][]any{{d, "campaigns", "window_days", 14.0, "r"}})
+	chtest.Insert(t, conn, "INSERT INTO model_params (as_of, model, name, value, run_id)", [][]any{{d, "campaigns", "window_days", 14.0, "r"}})
 }
 
 // ran records a run of the campaigns model for d with status.
 func ran(t *testing.T, conn warehouse.Conn, d time.Time, status string) {
 	t.Helper()
-	batch(t, conn, "INSERT INTO model_runs (as_of, model, run_id, status, reason, dep_models, dep_run_ids, started_at, finished_at)",
+	chtest.Insert(t, conn, "INSERT INTO model_runs (as_of, model, run_id, status, reason, dep_models, dep_run_ids, started_at, finished_at)",
 		[][]any{{d, "campaigns", "r-" + status, status, "", []string{"tiers"}, []string{"r"}, time.Now(), time.Now()}})
 }
 

@@ -23,22 +23,6 @@ func TestSectionDeclared(t *testing.T) {
 
 var reportDay = time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
 
-func batch(t *testing.T, conn warehouse.Conn, insert string, rows [][]any) {
-	t.Helper()
-	b, err := conn.PrepareBatch(context.Background(), insert)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range rows {
-		if err := b.Append(r...); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := b.Send(); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // fillPreferences writes tiers, category_affinity and the model's
 // parameters for d: 40 members, member i prefers beauty, home, food by
 // i%3 and is in tier level i%3, one up when i%4 = 0.
@@ -58,9 +42,9 @@ func fillPreferences(t *testing.T, conn warehouse.Conn, d time.Time) {
 			// Not preferred, and a level-2 preference: neither counts.
 			[]any{d, id, uint8(1), "toys", uint8(0), "r"}, []any{d, id, uint8(2), cat + "/x", uint8(1), "r"})
 	}
-	batch(t, conn, "INSERT INTO tiers (as_of, member_id, tier, tier_rank, run_id)", tiers)
-	batch(t, conn, "INSERT INTO category_affinity (as_of, member_id, level, category, is_preferred, run_id)", prefs)
-	batch(t, conn, "INSERT INTO model_params (as_of, model, name, value, run_id)", [][]any{
+	chtest.Insert(t, conn, "INSERT INTO tiers (as_of, member_id, tier, tier_rank, run_id)", tiers)
+	chtest.Insert(t, conn, "INSERT INTO category_affinity (as_of, member_id, level, category, is_preferred, run_id)", prefs)
+	chtest.Insert(t, conn, "INSERT INTO model_params (as_of, model, name, value, run_id)", [][]any{
 		{d, "category_affinity", "window_days", 365.0, "r"}, {d, "category_affinity", "min_orders", 2.0, "r"}})
 }
 
@@ -160,7 +144,7 @@ func TestSectionEmptyRunIntegration(t *testing.T) {
 	}
 	ran := func(status string) {
 		t.Helper()
-		batch(t, conn, "INSERT INTO model_runs (as_of, model, run_id, status, reason, dep_models, dep_run_ids, started_at, finished_at)",
+		chtest.Insert(t, conn, "INSERT INTO model_runs (as_of, model, run_id, status, reason, dep_models, dep_run_ids, started_at, finished_at)",
 			[][]any{{reportDay, "category_affinity", "r-" + status, status, "", []string{}, []string{}, time.Now(), time.Now()}})
 	}
 	for _, status := range []string{"", "failed"} {

@@ -21,22 +21,6 @@ func TestSectionDeclared(t *testing.T) {
 	}
 }
 
-func batch(t *testing.T, conn warehouse.Conn, insert string, rows [][]any) {
-	t.Helper()
-	b, err := conn.PrepareBatch(context.Background(), insert)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range rows {
-		if err := b.Append(r...); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := b.Send(); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // fillScores writes n scored members on d (member i at probability
 // i%10/10 + 0.05, banded by quarters) and one lapsed member.
 func fillScores(t *testing.T, conn warehouse.Conn, d time.Time, n int) {
@@ -48,7 +32,7 @@ func fillScores(t *testing.T, conn warehouse.Conn, d time.Time, n int) {
 		rows = append(rows, []any{d, fmt.Sprintf("m%02d", i), p, band, "", "", "", 5.0, "r"})
 	}
 	rows = append(rows, []any{d, "gone", 1.0, "lapsed", "", "", "", 900.0, "r"})
-	batch(t, conn, "INSERT INTO churn (as_of, member_id, churn_probability, risk_band, driver_1, driver_2, driver_3, recency_days, run_id)", rows)
+	chtest.Insert(t, conn, "INSERT INTO churn (as_of, member_id, churn_probability, risk_band, driver_1, driver_2, driver_3, recency_days, run_id)", rows)
 }
 
 // TestSectionIntegration: the section counts members per risk band in
@@ -71,8 +55,8 @@ func TestSectionIntegration(t *testing.T) {
 			[]any{day2, "churn", key + "observed", float64(k)/10 - 0.01, "r"},
 			[]any{day2, "churn", key + "count", 100.0, "r"})
 	}
-	batch(t, conn, "INSERT INTO model_metrics (as_of, model, metric, value, run_id)", mm)
-	batch(t, conn, "INSERT INTO model_params (as_of, model, name, value, run_id)", [][]any{{day2, "churn", "horizon_days", 90.0, "r"}})
+	chtest.Insert(t, conn, "INSERT INTO model_metrics (as_of, model, metric, value, run_id)", mm)
+	chtest.Insert(t, conn, "INSERT INTO model_params (as_of, model, name, value, run_id)", [][]any{{day2, "churn", "horizon_days", 90.0, "r"}})
 	r, err := report.Load(ctx, conn, day2, Section)
 	if err != nil {
 		t.Fatal(err)

@@ -30,24 +30,8 @@ func fillCLV(t *testing.T, conn warehouse.Conn, d time.Time) {
 		rows = append(rows, []any{d, fmt.Sprintf("m%03d", i), uint32(i % 4), uint32(10), uint32(100), 20.0, float64(100 + 10*i), 0.8, 1.5, 30.0,
 			float64(50 * (i + 1)), uint8(1 + i/4), uint8(1 + i/4), "r"})
 	}
-	batch(t, conn, "INSERT INTO clv (as_of, member_id, frequency, recency_days, age_days, mean_repeat_value, monetary, p_alive, expected_purchases, expected_aov, clv, clv_decile, spend_decile, run_id)", rows)
-	batch(t, conn, "INSERT INTO model_params (as_of, model, name, value, run_id)", [][]any{{d, "clv", "horizon_days", 730.0, "r"}, {d, "clv", "time_unit_days", 7.0, "r"}})
-}
-
-func batch(t *testing.T, conn warehouse.Conn, insert string, rows [][]any) {
-	t.Helper()
-	b, err := conn.PrepareBatch(context.Background(), insert)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range rows {
-		if err := b.Append(r...); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := b.Send(); err != nil {
-		t.Fatal(err)
-	}
+	chtest.Insert(t, conn, "INSERT INTO clv (as_of, member_id, frequency, recency_days, age_days, mean_repeat_value, monetary, p_alive, expected_purchases, expected_aov, clv, clv_decile, spend_decile, run_id)", rows)
+	chtest.Insert(t, conn, "INSERT INTO model_params (as_of, model, name, value, run_id)", [][]any{{d, "clv", "horizon_days", 730.0, "r"}, {d, "clv", "time_unit_days", 7.0, "r"}})
 }
 
 // TestReportSectionIntegration: the section reads the deciles and a

@@ -54,18 +54,7 @@ func fillCohorts(t *testing.T, conn warehouse.Conn, d time.Time) {
 				[]any{d, "first_order", "week", cohort, uint32(p), uint64(7), uint64(1), decimal.NewFromFloat(1), "r"})
 		}
 	}
-	b, err := conn.PrepareBatch(context.Background(), "INSERT INTO cohorts (as_of, cohort_by, period_type, cohort, period, cohort_size, active_members, revenue, run_id)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range co {
-		if err := b.Append(r...); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := b.Send(); err != nil {
-		t.Fatal(err)
-	}
+	chtest.Insert(t, conn, "INSERT INTO cohorts (as_of, cohort_by, period_type, cohort, period, cohort_size, active_members, revenue, run_id)", co)
 }
 
 // TestReportSectionIntegration: the section reads the monthly cohorts by

@@ -39,24 +39,8 @@ func fillEngagement(t *testing.T, conn warehouse.Conn, d time.Time, n int) {
 		en = append(en, []any{d, fmt.Sprintf("m%03d", i), uint32(i % 3), uint32(i%3 + i%2), float64(i * 100 / n), low, uint32(i),
 			uint32(1), uint32(0), uint32(2), uint32(0), uint32(0), uint32(1), uint32(0), "r"})
 	}
-	batch(t, conn, "INSERT INTO engagement (as_of, member_id, sessions_30d, sessions_90d, score, engaged_low_spend, logins_90d, campaign_opens_90d, campaign_clicks_90d, reviews_90d, shares_90d, referrals_90d, checkins_90d, nps_answers_90d, run_id)", en)
-	batch(t, conn, "INSERT INTO model_params (as_of, model, name, value, run_id)", [][]any{{d, "engagement", "weight_login", 1.0, "r"}})
-}
-
-func batch(t *testing.T, conn warehouse.Conn, insert string, rows [][]any) {
-	t.Helper()
-	b, err := conn.PrepareBatch(context.Background(), insert)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range rows {
-		if err := b.Append(r...); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := b.Send(); err != nil {
-		t.Fatal(err)
-	}
+	chtest.Insert(t, conn, "INSERT INTO engagement (as_of, member_id, sessions_30d, sessions_90d, score, engaged_low_spend, logins_90d, campaign_opens_90d, campaign_clicks_90d, reviews_90d, shares_90d, referrals_90d, checkins_90d, nps_answers_90d, run_id)", en)
+	chtest.Insert(t, conn, "INSERT INTO model_params (as_of, model, name, value, run_id)", [][]any{{d, "engagement", "weight_login", 1.0, "r"}})
 }
 
 // TestSectionIntegration: on both engines the section reads the totals

@@ -73,32 +73,16 @@ func fillBreakdown(t *testing.T, conn warehouse.Conn, d time.Time) {
 	dec := decimal.NewFromFloat
 	null := (*float64)(nil)
 	v := func(x float64) *float64 { return &x }
-	batch(t, conn, "INSERT INTO kpi_breakdown (as_of, dimension, value, basis, members, active_members, buyers, orders, revenue, discount, aov, repurchase_rate, churn_risk_share, avg_clv, revenue_per_member, discount_per_member, discount_rate, member_share, revenue_share, revenue_per_member_index, run_id)", [][]any{
+	chtest.Insert(t, conn, "INSERT INTO kpi_breakdown (as_of, dimension, value, basis, members, active_members, buyers, orders, revenue, discount, aov, repurchase_rate, churn_risk_share, avg_clv, revenue_per_member, discount_per_member, discount_rate, member_share, revenue_share, revenue_per_member_index, run_id)", [][]any{
 		{d, "all", "all", "member", uint64(40), uint64(24), uint64(30), uint64(60), dec(6000), dec(600), v(100), v(0.5), v(0.25), v(275), v(150), v(15), v(600.0 / 6600), v(1), v(1), v(1), "r"},
 		{d, "tier", "Gold", "member", uint64(10), uint64(8), uint64(10), uint64(30), dec(4000), dec(400), v(4000.0 / 30), v(0.7), v(0.1), v(600), v(400), v(40), v(400.0 / 4400), v(0.25), v(4000.0 / 6000), v(400.0 / 150), "r"},
 		{d, "tier", "Bronze", "member", uint64(30), uint64(16), uint64(20), uint64(30), dec(2000), dec(200), v(2000.0 / 30), v(0.4), v(0.3), null, v(2000.0 / 30), v(200.0 / 30), v(200.0 / 2200), v(0.75), v(2000.0 / 6000), v((2000.0 / 30) / 150), "r"},
 		{d, "value_layer", "high", "member", uint64(40), uint64(24), uint64(30), uint64(60), dec(6000), dec(600), v(100), v(0.5), v(0.25), v(275), v(150), v(15), v(600.0 / 6600), v(1), v(1), v(1), "r"},
 		{d, "store", "S1", "order", uint64(5), uint64(5), uint64(5), uint64(9), dec(900), dec(0), v(100), v(0.8), null, null, v(180), v(0), null, v(5.0 / 40), v(0.15), v(1.2), "r"},
 	})
-	batch(t, conn, "INSERT INTO kpi_contribution (as_of, top_share, members_total, top_members, top_revenue, total_revenue, revenue_share, top_revenue_per_member, revenue_per_member, ratio, run_id)", [][]any{
+	chtest.Insert(t, conn, "INSERT INTO kpi_contribution (as_of, top_share, members_total, top_members, top_revenue, total_revenue, revenue_share, top_revenue_per_member, revenue_per_member, ratio, run_id)", [][]any{
 		{d, 0.1, uint64(40), uint64(4), 2400.0, 6000.0, v(0.4), v(600), v(150), v(4), "r"},
 	})
-}
-
-func batch(t *testing.T, conn warehouse.Conn, insert string, rows [][]any) {
-	t.Helper()
-	b, err := conn.PrepareBatch(context.Background(), insert)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range rows {
-		if err := b.Append(r...); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := b.Send(); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // TestSectionLoadIntegration: Load reads the breakdown rows of the as_of

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 	"github.com/memberlytics/memberlytics/internal/testkit/chtest"
 	"github.com/memberlytics/memberlytics/report"
 )
@@ -16,22 +15,6 @@ import (
 func TestSectionDeclared(t *testing.T) {
 	if err := Section.Check(); err != nil {
 		t.Error(err)
-	}
-}
-
-func batch(t *testing.T, conn warehouse.Conn, insert string, rows [][]any) {
-	t.Helper()
-	b, err := conn.PrepareBatch(context.Background(), insert)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range rows {
-		if err := b.Append(r...); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := b.Send(); err != nil {
-		t.Fatal(err)
 	}
 }
 
@@ -45,11 +28,11 @@ func TestSectionIntegration(t *testing.T) {
 	day1 := time.Date(2026, 11, 13, 0, 0, 0, 0, time.UTC)
 	day2 := day1.AddDate(0, 0, 7)
 	conn := chtest.Migrated(t)
-	batch(t, conn, "INSERT INTO lifecycle (as_of, member_id, stage, run_id)", [][]any{
+	chtest.Insert(t, conn, "INSERT INTO lifecycle (as_of, member_id, stage, run_id)", [][]any{
 		{day1, "a", "new", "r"}, {day1, "b", "active", "r"}, {day1, "c", "active", "r"},
 		{day2, "a", "active", "r"}, {day2, "b", "sleeping", "r"}, {day2, "c", "active", "r"}, {day2, "d", "new", "r"}, {day2, "e", "new", "r"},
 	})
-	batch(t, conn, "INSERT INTO model_params (as_of, model, name, value, run_id)", [][]any{
+	chtest.Insert(t, conn, "INSERT INTO model_params (as_of, model, name, value, run_id)", [][]any{
 		{day2, "lifecycle", "silent_days", 45.0, "r"}, {day2, "lifecycle", "sleeping_days", 90.0, "r"}, {day2, "lifecycle", "churned_days", 180.0, "r"}})
 	r, err := report.Load(ctx, conn, day2, Section)
 	if err != nil {

@@ -34,24 +34,8 @@ func fillProgramme(t *testing.T, conn warehouse.Conn, d time.Time, grow float64)
 		programme = append(programme, []any{d, name, uint16(30), uint64(10), out, 0.01, out * 0.01, 0.2, 0.05, 4.0, 0.5, "r"})
 	}
 	programme = append(programme, []any{d, "all", uint16(30), uint64(40), sum, 0.01, sum * 0.01, 0.2, 0.05, 4.0, 0.5, "r"})
-	batch(t, conn, "INSERT INTO tiers (as_of, member_id, tier, tier_rank, run_id)", tiers)
-	batch(t, conn, "INSERT INTO points_programme (as_of, tier, window_days, members, outstanding, value_per_point, liability, redemption_rate, breakage_window, earn_per_active_member, breakage_settled, run_id)", programme)
-}
-
-func batch(t *testing.T, conn warehouse.Conn, insert string, rows [][]any) {
-	t.Helper()
-	b, err := conn.PrepareBatch(context.Background(), insert)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range rows {
-		if err := b.Append(r...); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := b.Send(); err != nil {
-		t.Fatal(err)
-	}
+	chtest.Insert(t, conn, "INSERT INTO tiers (as_of, member_id, tier, tier_rank, run_id)", tiers)
+	chtest.Insert(t, conn, "INSERT INTO points_programme (as_of, tier, window_days, members, outstanding, value_per_point, liability, redemption_rate, breakage_window, earn_per_active_member, breakage_settled, run_id)", programme)
 }
 
 // TestSectionIntegration: the section reads the programme per tier in

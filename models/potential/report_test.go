@@ -19,22 +19,6 @@ func TestSectionDeclared(t *testing.T) {
 	}
 }
 
-func batch(t *testing.T, conn warehouse.Conn, insert string, rows [][]any) {
-	t.Helper()
-	b, err := conn.PrepareBatch(context.Background(), insert)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range rows {
-		if err := b.Append(r...); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := b.Send(); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // fill writes n members flagged clv_above_spend on d, every second one
 // also rising_value.
 func fill(t *testing.T, conn warehouse.Conn, d time.Time, n int) {
@@ -47,7 +31,7 @@ func fill(t *testing.T, conn warehouse.Conn, d time.Time, n int) {
 			rows = append(rows, []any{d, id, "rising_value", 1.5, "r"})
 		}
 	}
-	batch(t, conn, "INSERT INTO potential (as_of, member_id, reason, score, run_id)", rows)
+	chtest.Insert(t, conn, "INSERT INTO potential (as_of, member_id, reason, score, run_id)", rows)
 }
 
 // TestSectionIntegration: the section counts members per reason in the
@@ -62,7 +46,7 @@ func TestSectionIntegration(t *testing.T) {
 	conn := chtest.Migrated(t)
 	fill(t, conn, day1, 4)
 	fill(t, conn, day2, 8)
-	batch(t, conn, "INSERT INTO model_params (as_of, model, name, value, run_id)", [][]any{{day2, "potential", "decile_gap", 3.0, "r"}})
+	chtest.Insert(t, conn, "INSERT INTO model_params (as_of, model, name, value, run_id)", [][]any{{day2, "potential", "decile_gap", 3.0, "r"}})
 	r, err := report.Load(ctx, conn, day2, Section)
 	if err != nil {
 		t.Fatal(err)

@@ -36,24 +36,8 @@ func fillRFM(t *testing.T, conn warehouse.Conn, d time.Time, n int) {
 		rows = append(rows, []any{d, fmt.Sprintf("m%03d", i), uint32(i), uint32(1 + i%4), decimal.NewFromFloat(float64(100 + 10*i)),
 			uint8(1 + i%5), uint8(1 + (i/5)%5), uint8(3), reportSegments[i%3], "r"})
 	}
-	batch(t, conn, "INSERT INTO rfm (as_of, member_id, recency_days, frequency, monetary, r_score, f_score, m_score, segment, run_id)", rows)
-	batch(t, conn, "INSERT INTO model_params (as_of, model, name, value, run_id)", [][]any{{d, "rfm", "window_days", 365.0, "r"}})
-}
-
-func batch(t *testing.T, conn warehouse.Conn, insert string, rows [][]any) {
-	t.Helper()
-	b, err := conn.PrepareBatch(context.Background(), insert)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range rows {
-		if err := b.Append(r...); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := b.Send(); err != nil {
-		t.Fatal(err)
-	}
+	chtest.Insert(t, conn, "INSERT INTO rfm (as_of, member_id, recency_days, frequency, monetary, r_score, f_score, m_score, segment, run_id)", rows)
+	chtest.Insert(t, conn, "INSERT INTO model_params (as_of, model, name, value, run_id)", [][]any{{d, "rfm", "window_days", 365.0, "r"}})
 }
 
 // TestReportSectionIntegration: the section reads the grid and the

@@ -19,22 +19,6 @@ func TestSectionDeclared(t *testing.T) {
 	}
 }
 
-func batch(t *testing.T, conn warehouse.Conn, insert string, rows [][]any) {
-	t.Helper()
-	b, err := conn.PrepareBatch(context.Background(), insert)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range rows {
-		if err := b.Append(r...); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := b.Send(); err != nil {
-		t.Fatal(err)
-	}
-}
-
 var levels = []string{"Bronze", "Silver", "Gold", "Diamond"}
 
 // fillTiers writes members m0..m(n-1) at the given levels on d.
@@ -44,7 +28,7 @@ func fillTiers(t *testing.T, conn warehouse.Conn, d time.Time, lv []int) {
 	for i, l := range lv {
 		rows = append(rows, []any{d, "m" + string(rune('a'+i)), levels[l], uint8(l), "r"})
 	}
-	batch(t, conn, "INSERT INTO tiers (as_of, member_id, tier, tier_rank, run_id)", rows)
+	chtest.Insert(t, conn, "INSERT INTO tiers (as_of, member_id, tier, tier_rank, run_id)", rows)
 }
 
 // TestSectionIntegration: the section orders the tiers by level, counts
@@ -62,9 +46,9 @@ func TestSectionIntegration(t *testing.T) {
 	// move up, f moves down and g joins.
 	fillTiers(t, conn, day1, []int{0, 0, 1, 1, 2, 3})
 	fillTiers(t, conn, day2, []int{1, 0, 2, 1, 2, 2, 0})
-	batch(t, conn, "INSERT INTO model_metrics (as_of, model, metric, value, run_id)", [][]any{
+	chtest.Insert(t, conn, "INSERT INTO model_metrics (as_of, model, metric, value, run_id)", [][]any{
 		{day2, "tiers", "upgrade_conversion_rate", 0.25, "r"}, {day2, "tiers", "upgrade_conversion_rate_base", 8.0, "r"}})
-	batch(t, conn, "INSERT INTO model_params (as_of, model, name, value, run_id)", [][]any{{day2, "tiers", "window_days", 180.0, "r"}})
+	chtest.Insert(t, conn, "INSERT INTO model_params (as_of, model, name, value, run_id)", [][]any{{day2, "tiers", "window_days", 180.0, "r"}})
 	r, err := report.Load(ctx, conn, day2, Section)
 	if err != nil {
 		t.Fatal(err)

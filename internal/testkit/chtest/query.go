@@ -83,3 +83,27 @@ func Rows(t testing.TB, conn Querier, q string, args ...any) [][]string {
 	}
 	return out
 }
+
+// Inserter is what Insert needs: a *warehouse.CH, a chDB connection or
+// any wrapper of them.
+type Inserter interface {
+	PrepareBatch(ctx context.Context, query string) (warehouse.Batch, error)
+}
+
+// Insert sends rows in one batch of insert, an INSERT with its column
+// list (18.16 needs it). The test fails when any step fails.
+func Insert(t testing.TB, conn Inserter, insert string, rows [][]any) {
+	t.Helper()
+	b, err := conn.PrepareBatch(context.Background(), insert)
+	if err != nil {
+		t.Fatalf("prepare %s: %v", insert, err)
+	}
+	for _, r := range rows {
+		if err := b.Append(r...); err != nil {
+			t.Fatalf("append %s: %v", insert, err)
+		}
+	}
+	if err := b.Send(); err != nil {
+		t.Fatalf("send %s: %v", insert, err)
+	}
+}

@@ -125,23 +125,13 @@ func TestSectionIntegration(t *testing.T) {
 	if err := conn.Exec(ctx, string(create)); err != nil {
 		t.Fatal(err)
 	}
-	b, err := conn.PrepareBatch(ctx, "INSERT INTO order_count (as_of, member_id, orders, run_id)")
-	if err != nil {
-		t.Fatal(err)
-	}
 	prev, _ := asof.Parse("2024-03-24")
 	day, _ := asof.Parse("2024-03-31")
+	var rows [][]any
 	for i, n := range []uint64{1, 1, 2, 7, 5} {
-		if err := b.Append(day, fmt.Sprint("m", i), n, "r"); err != nil {
-			t.Fatal(err)
-		}
-		if err := b.Append(prev, fmt.Sprint("m", i), uint64(1), "r"); err != nil {
-			t.Fatal(err)
-		}
+		rows = append(rows, []any{day, fmt.Sprint("m", i), n, "r"}, []any{prev, fmt.Sprint("m", i), uint64(1), "r"})
 	}
-	if err := b.Send(); err != nil {
-		t.Fatal(err)
-	}
+	chtest.Insert(t, conn, "INSERT INTO order_count (as_of, member_id, orders, run_id)", rows)
 	r, err := report.Load(ctx, conn, day, Section)
 	if err != nil {
 		t.Fatal(err)
