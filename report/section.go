@@ -145,10 +145,6 @@ func (in *Input) Need(tables ...string) ([]Missing, bool) {
 	return ms, hasPrev
 }
 
-// Has reports whether table has column, for sections that read a column
-// newer schemas add.
-func (in *Input) Has(table, column string) bool { return in.l.cols[table][column] }
-
 // Metrics returns the figures model recorded in model_metrics for the
 // as_of; none, and no notice, when model_metrics is missing for it (a
 // section's validation figures are optional).
