@@ -25,10 +25,7 @@ func newDatesCmd(a *app) *cobra.Command {
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			reg, err := newModelRegistry(a.cfg)
-			if err != nil {
-				return err
-			}
+			reg := a.models
 			conn, err := a.open(ctx)
 			if err != nil {
 				return err
@@ -92,10 +89,7 @@ func newDropCmd(a *app) *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("--as-of: %w", err)
 			}
-			reg, err := newModelRegistry(a.cfg)
-			if err != nil {
-				return err
-			}
+			reg := a.models
 			for _, m := range only {
 				if _, ok := reg.Get(m); !ok {
 					return fmt.Errorf("--models: %w: %s (models: %s)", models.ErrUnknown, m, strings.Join(reg.Names(), ", "))

@@ -30,10 +30,11 @@ type engineOutputs struct {
 // readOutputs loads the report for asOf from conn and exports every
 // catalog table as CSV and Parquet into dir.
 func readOutputs(ctx context.Context, conn warehouse.Conn, asOf time.Time, dir string) (*engineOutputs, error) {
-	sections, err := reportSections(config.Default())
+	reg, err := newModelRegistry(config.Default())
 	if err != nil {
 		return nil, err
 	}
+	sections := reportSections(reg)
 	rep, err := report.Load(ctx, conn, asOf, sections...)
 	if err != nil {
 		return nil, fmt.Errorf("report: %w", err)

@@ -93,11 +93,7 @@ func (a *app) buildJobs(conn warehouse.Conn) (*jobsEnv, error) {
 	if err := g.Add(checks, loads...); err != nil {
 		return nil, err
 	}
-	reg, err := newModelRegistry(cfg)
-	if err != nil {
-		return nil, err
-	}
-	if err := jobs.AddModels(g, reg, models.Env{Conn: conn, Location: cfg.Location(), Log: a.log}, jobs.ChecksJobName); err != nil {
+	if err := jobs.AddModels(g, a.models, models.Env{Conn: conn, Location: cfg.Location(), Log: a.log}, jobs.ChecksJobName); err != nil {
 		return nil, err
 	}
 	cat, err := exporters.DefaultCatalog()
@@ -114,7 +110,7 @@ func (a *app) buildJobs(conn warehouse.Conn) (*jobsEnv, error) {
 		o.RunID = runID
 		return exporters.New(conn, cat, o)
 	}
-	if err := g.Add(jobs.ExportJob(exporters.StepName, newExporter), reg.Names()...); err != nil {
+	if err := g.Add(jobs.ExportJob(exporters.StepName, newExporter), a.models.Names()...); err != nil {
 		return nil, err
 	}
 	store, err := jobs.NewStore(conn)

@@ -59,14 +59,10 @@ func newModelRegistry(cfg config.Config) (*models.Registry, error) {
 	)
 }
 
-// reportSections returns the report sections of cfg's models, in
+// reportSections returns the report sections of reg's models, in
 // registry order: a model with a section has a ReportSection method
 // (models/<name>/report.go).
-func reportSections(cfg config.Config) ([]report.Section, error) {
-	reg, err := newModelRegistry(cfg)
-	if err != nil {
-		return nil, err
-	}
+func reportSections(reg *models.Registry) []report.Section {
 	var out []report.Section
 	for _, n := range reg.Names() {
 		m, _ := reg.Get(n)
@@ -74,7 +70,7 @@ func reportSections(cfg config.Config) ([]report.Section, error) {
 			out = append(out, s.ReportSection())
 		}
 	}
-	return out, nil
+	return out
 }
 
 // tiersParams decodes models.tiers, which the tiers model and churn's

@@ -63,10 +63,7 @@ func newReportCmd(a *app) *cobra.Command {
 						day.Format(asof.Layout), day.Format(asof.Layout), err)
 				}
 			}
-			sections, err := reportSections(a.cfg)
-			if err != nil {
-				return err
-			}
+			sections := reportSections(a.models)
 			r, err := report.Load(ctx, conn, day, sections...)
 			if err != nil {
 				return err

@@ -19,6 +19,7 @@ import (
 	"github.com/memberlytics/memberlytics/internal/platform/config"
 	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 	"github.com/memberlytics/memberlytics/jobs"
+	"github.com/memberlytics/memberlytics/models"
 )
 
 // app is what every command receives: configuration, logger, registry and
@@ -34,7 +35,10 @@ type app struct {
 	cpuProfile  string
 	stopProfile func()
 
-	cfg       config.Config
+	cfg config.Config
+	// models is cfg's model registry, built once by init; the job graph,
+	// the report's sections and the date commands share it.
+	models    *models.Registry
 	log       *slog.Logger
 	registry  *prometheus.Registry
 	whMetrics *warehouse.Metrics
@@ -97,7 +101,8 @@ func (a *app) init(cmd *cobra.Command) error {
 	}
 	// The models' sections are decoded by the models: build them all now,
 	// so a bad models.* key stops every command before any work.
-	if _, err := newModelRegistry(cfg); err != nil {
+	reg, err := newModelRegistry(cfg)
+	if err != nil {
 		return err
 	}
 	switch {
@@ -111,7 +116,7 @@ func (a *app) init(cmd *cobra.Command) error {
 		// for what went wrong. The daemon keeps log.level's default.
 		cfg.Log.Level = "warn"
 	}
-	a.cfg = cfg
+	a.cfg, a.models = cfg, reg
 	a.log = newLogger(a.stderr, cfg.Log)
 	if a.cpuProfile != "" {
 		pf, err := os.Create(a.cpuProfile)

@@ -97,10 +97,7 @@ func newServeCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			sections, err := reportSections(a.cfg)
-			if err != nil {
-				return err
-			}
+			sections := reportSections(a.models)
 			pages := report.NewHandler(env.conn, report.HandlerOptions{
 				Sections: sections,
 				Options:  report.Options{Lang: report.Lang(a.cfg.Report.Lang), Currency: a.cfg.Report.Currency},
