@@ -459,7 +459,18 @@ func (m *Churn) Run(ctx context.Context, env models.Env, asOf time.Time) (models
 	if len(candidates) == 0 {
 		candidates = []float64{m.cfg.L2}
 	}
-	best, losses, err := chooseL2(train, valid, candidates)
+	// Memory: the training rows are standardised once for every candidate
+	// and dropped; the validation rows are standardised for the refit after
+	// the training design is gone. So at most one set of rows and one
+	// design (each n x 39 float64, 156 MB at the 500,000-row cap) are held
+	// at once, not both sets and a design per candidate (issue #21, goal 5).
+	x, y := train.xy()
+	design, err := NewDesign(churnFeatures, x, y)
+	if err != nil {
+		return fail(fmt.Errorf("churn for %s: %w", w.Date(), err))
+	}
+	train.rows = nil
+	best, losses, err := chooseL2(design, valid, candidates)
 	for i, l := range losses {
 		metrics[l2Metric(i)] = l
 	}
@@ -480,9 +491,14 @@ func (m *Churn) Run(ctx context.Context, env models.Env, asOf time.Time) (models
 		env.Logger().Warn("churn model does not beat the days-since-last-order baseline", "auc", v.AUC, "baseline_auc", v.BaselineAUC)
 	}
 	// The refit at D-H sees the validation rows: the latest complete labels.
-	vx, vy := valid.xy()
-	model, err := Fit(churnFeatures, vx, vy, Options{L2: best.L2})
 	metrics["refit_members"], metrics["refit_rows"] = float64(valid.members), float64(len(valid.rows))
+	vx, vy := valid.xy()
+	refit, err := NewDesign(churnFeatures, vx, vy)
+	valid.rows = nil
+	var model *Model
+	if err == nil {
+		model, err = refit.Fit(Options{L2: best.L2})
+	}
 	if model != nil {
 		metrics["refit_converged"], metrics["refit_iterations"] = figures.Bool01(model.Converged), float64(model.Iterations)
 	}
