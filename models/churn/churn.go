@@ -340,11 +340,17 @@ func (m *Churn) stream(ctx context.Context, conn warehouse.Conn, q string, args 
 		if err := rows.Scan(dest...); err != nil {
 			return err
 		}
-		r := churnRow{x: append([]float64(nil), vals...), churned: future == 0}
-		if r.churned {
+		churned := future == 0
+		if churned {
 			set.churned++
 		}
-		smp.Add(r)
+		// A row is made only when the sample takes it, in the storage of
+		// the row it replaces once the sample is full: no garbage per row
+		// streamed (issue #21, goal 5).
+		if slot := smp.Next(); slot >= 0 {
+			x := append(smp.Slot(slot).x[:0], vals...)
+			smp.Put(slot, churnRow{x: x, churned: churned})
+		}
 	}
 	return rows.Err()
 }

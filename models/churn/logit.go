@@ -363,14 +363,45 @@ func NewSampler[T any](k int, seed uint64) *Sampler[T] {
 // Add offers the next item of the stream. After n items each of them is
 // in the sample with probability min(1, k/n).
 func (s *Sampler[T]) Add(item T) {
+	if i := s.Next(); i >= 0 {
+		s.Put(i, item)
+	}
+}
+
+// Next offers the next item of the stream before it is made: it returns
+// the slot the item goes to (Put it there), or -1 when the sample does not
+// take it. It draws as Add does, so the same seed and stream give the same
+// sample either way; a caller whose items are costly to make makes only
+// the ones taken, and may reuse the storage of the item in a slot it
+// replaces (Slot).
+func (s *Sampler[T]) Next() int {
 	s.seen++
 	if len(s.items) < s.k {
+		return len(s.items)
+	}
+	if j := s.rng.Int64N(s.seen); j < int64(s.k) {
+		return int(j)
+	}
+	return -1
+}
+
+// Slot returns the item in slot i (the zero T while the sample is not yet
+// that long).
+func (s *Sampler[T]) Slot(i int) T {
+	var zero T
+	if i < len(s.items) {
+		return s.items[i]
+	}
+	return zero
+}
+
+// Put stores item in slot i, a slot Next returned.
+func (s *Sampler[T]) Put(i int, item T) {
+	if i == len(s.items) {
 		s.items = append(s.items, item)
 		return
 	}
-	if j := s.rng.Int64N(s.seen); j < int64(s.k) {
-		s.items[j] = item
-	}
+	s.items[i] = item
 }
 
 // Items returns the sample (in reservoir order, not stream order). The

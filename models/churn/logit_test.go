@@ -317,3 +317,30 @@ func TestDesignReusedAcrossPenalties(t *testing.T) {
 		t.Errorf("negative l2 on a design: %v, want ErrInvalidOptions", err)
 	}
 }
+
+// TestSamplerNextPut: offering items with Next and Put, reusing the
+// storage of the replaced item as churn's stream does, keeps the same
+// sample as Add for the same seed and stream, and Slot returns the item a
+// slot holds.
+func TestSamplerNextPut(t *testing.T) {
+	for seed := uint64(0); seed < 20; seed++ {
+		add := NewSampler[[]float64](10, seed)
+		put := NewSampler[[]float64](10, seed)
+		for i := 0; i < 200; i++ {
+			row := []float64{float64(i), float64(-i)}
+			add.Add(append([]float64(nil), row...))
+			if slot := put.Next(); slot >= 0 {
+				put.Put(slot, append(put.Slot(slot)[:0], row...))
+			}
+		}
+		if !reflect.DeepEqual(add.Items(), put.Items()) || add.Seen() != put.Seen() {
+			t.Fatalf("seed %d: Add kept %v, Next/Put %v", seed, add.Items(), put.Items())
+		}
+		if got := put.Slot(3); !reflect.DeepEqual(got, put.Items()[3]) {
+			t.Errorf("Slot(3) = %v, want %v", got, put.Items()[3])
+		}
+	}
+	if got := NewSampler[[]float64](5, 1).Slot(2); got != nil {
+		t.Errorf("Slot of an empty sample = %v, want nil", got)
+	}
+}
