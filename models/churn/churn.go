@@ -441,13 +441,28 @@ func (m *Churn) Run(ctx context.Context, env models.Env, asOf time.Time) (models
 	if err != nil {
 		return models.Result{}, err
 	}
+	// Memory (issue #21, goal 5): the training rows are standardised once,
+	// for every candidate penalty, and dropped before the validation rows
+	// are read; the validation rows are standardised for the refit after
+	// the training design is gone. So at most one set of rows and one
+	// design (each n x 39 float64, about 150 MB at the 500,000-row cap) are
+	// held at once. A design error is reported after the checks below, as
+	// the fit's was.
+	trainRows := len(train.rows)
+	var design *Design
+	var designErr error
+	if trainRows > 0 {
+		x, y := train.xy()
+		design, designErr = NewDesign(churnFeatures, x, y)
+	}
+	train.rows = nil
 	valid, err := sampleAt(validCut, m.cfg.Seed+1)
 	if err != nil {
 		return models.Result{}, err
 	}
 	metrics["bgnbd_fits"] = float64(fits)
 	metrics["train_p_alive_fitted"], metrics["validation_p_alive_fitted"] = figures.Bool01(train.pAlive), figures.Bool01(valid.pAlive)
-	metrics["train_members"], metrics["train_rows"] = float64(train.members), float64(len(train.rows))
+	metrics["train_members"], metrics["train_rows"] = float64(train.members), float64(trainRows)
 	metrics["validation_members"], metrics["validation_rows"] = float64(valid.members), float64(len(valid.rows))
 	if train.members > 0 {
 		metrics["train_churn_rate"] = float64(train.churned) / float64(train.members)
@@ -455,9 +470,9 @@ func (m *Churn) Run(ctx context.Context, env models.Env, asOf time.Time) (models
 	if valid.members > 0 {
 		metrics["validation_churn_rate"] = float64(valid.churned) / float64(valid.members)
 	}
-	if len(train.rows) == 0 || len(valid.rows) == 0 {
+	if trainRows == 0 || len(valid.rows) == 0 {
 		return fail(fmt.Errorf("churn for %s: %d training and %d validation members with orders before the cut-offs: %w",
-			w.Date(), len(train.rows), len(valid.rows), ErrInvalidData))
+			w.Date(), trainRows, len(valid.rows), ErrInvalidData))
 	}
 	metrics["features_seconds"] = time.Since(start).Seconds()
 	fitStart := time.Now()
@@ -465,17 +480,9 @@ func (m *Churn) Run(ctx context.Context, env models.Env, asOf time.Time) (models
 	if len(candidates) == 0 {
 		candidates = []float64{m.cfg.L2}
 	}
-	// Memory: the training rows are standardised once for every candidate
-	// and dropped; the validation rows are standardised for the refit after
-	// the training design is gone. So at most one set of rows and one
-	// design (each n x 39 float64, 156 MB at the 500,000-row cap) are held
-	// at once, not both sets and a design per candidate (issue #21, goal 5).
-	x, y := train.xy()
-	design, err := NewDesign(churnFeatures, x, y)
-	if err != nil {
-		return fail(fmt.Errorf("churn for %s: %w", w.Date(), err))
+	if designErr != nil {
+		return fail(fmt.Errorf("churn for %s: %w", w.Date(), designErr))
 	}
-	train.rows = nil
 	best, losses, err := chooseL2(design, valid, candidates)
 	for i, l := range losses {
 		metrics[l2Metric(i)] = l
