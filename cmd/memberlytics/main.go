@@ -36,7 +36,7 @@ func main() {
 // replaced row by row while they are read) the collector returns it
 // before the heap doubles; a command whose live data needs more still
 // runs, with more collections. A load lowers it to loadMemoryLimit.
-const memoryLimit = 448 << 20
+const memoryLimit = 384 << 20
 
 // setMemoryLimit sets the memoryLimit soft limit unless GOMEMLIMIT (read
 // with getenv) is set, and returns the previous limit.
