@@ -50,3 +50,27 @@ func TestSetGCPercent(t *testing.T) {
 		})
 	}
 }
+
+// TestSetMemoryLimit: every command's default soft limit, unless
+// GOMEMLIMIT is set (then the runtime's own, read from it, stays).
+func TestSetMemoryLimit(t *testing.T) {
+	before := debug.SetMemoryLimit(math.MaxInt64)
+	defer debug.SetMemoryLimit(before)
+	setMemoryLimit(func(string) string { return "" })
+	if got := debug.SetMemoryLimit(-1); got != memoryLimit {
+		t.Errorf("limit %d, want %d", got, memoryLimit)
+	}
+	debug.SetMemoryLimit(math.MaxInt64)
+	setMemoryLimit(func(k string) string {
+		if k == "GOMEMLIMIT" {
+			return "1GiB"
+		}
+		return ""
+	})
+	if got := debug.SetMemoryLimit(-1); got != math.MaxInt64 {
+		t.Errorf("with GOMEMLIMIT set the limit is %d, want it left alone", got)
+	}
+	if memoryLimit <= loadMemoryLimit || memoryLimit > 512<<20 {
+		t.Errorf("memoryLimit %d MiB should lie above the load's %d MiB and under the 512 MiB goal", memoryLimit>>20, loadMemoryLimit>>20)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	_ "time/tzdata" // business time zones work on machines without tzdata
@@ -17,6 +18,7 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	setMemoryLimit(os.Getenv)
 	root := newRootCmd(os.Stdout, os.Stderr, os.Getenv)
 	if err := root.ExecuteContext(ctx); err != nil {
 		var ec exitCode
@@ -26,4 +28,21 @@ func main() {
 		fmt.Fprintln(os.Stderr, "memberlytics:", err)
 		os.Exit(1)
 	}
+}
+
+// memoryLimit is the Go heap's default soft limit for every command
+// (issue #21, goal 5: each under 512 MiB RSS at 10M orders). Where a job
+// holds more garbage than live data (the churn fit's samples are
+// replaced row by row while they are read) the collector returns it
+// before the heap doubles; a command whose live data needs more still
+// runs, with more collections. A load lowers it to loadMemoryLimit.
+const memoryLimit = 384 << 20
+
+// setMemoryLimit sets the memoryLimit soft limit unless GOMEMLIMIT (read
+// with getenv) is set, and returns the previous limit.
+func setMemoryLimit(getenv func(string) string) int64 {
+	if getenv("GOMEMLIMIT") != "" {
+		return debug.SetMemoryLimit(-1)
+	}
+	return debug.SetMemoryLimit(memoryLimit)
 }

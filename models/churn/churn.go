@@ -340,11 +340,17 @@ func (m *Churn) stream(ctx context.Context, conn warehouse.Conn, q string, args 
 		if err := rows.Scan(dest...); err != nil {
 			return err
 		}
-		r := churnRow{x: append([]float64(nil), vals...), churned: future == 0}
-		if r.churned {
+		churned := future == 0
+		if churned {
 			set.churned++
 		}
-		smp.Add(r)
+		// A row is made only when the sample takes it, in the storage of
+		// the row it replaces once the sample is full: no garbage per row
+		// streamed (issue #21, goal 5).
+		if slot := smp.Next(); slot >= 0 {
+			x := append(smp.Slot(slot).x[:0], vals...)
+			smp.Put(slot, churnRow{x: x, churned: churned})
+		}
 	}
 	return rows.Err()
 }
@@ -435,13 +441,28 @@ func (m *Churn) Run(ctx context.Context, env models.Env, asOf time.Time) (models
 	if err != nil {
 		return models.Result{}, err
 	}
+	// Memory (issue #21, goal 5): the training rows are standardised once,
+	// for every candidate penalty, and dropped before the validation rows
+	// are read; the validation rows are standardised for the refit after
+	// the training design is gone. So at most one set of rows and one
+	// design (each n x 39 float64, about 150 MB at the 500,000-row cap) are
+	// held at once. A design error is reported after the checks below, as
+	// the fit's was.
+	trainRows := len(train.rows)
+	var design *Design
+	var designErr error
+	if trainRows > 0 {
+		x, y := train.xy()
+		design, designErr = NewDesign(churnFeatures, x, y)
+	}
+	train.rows = nil
 	valid, err := sampleAt(validCut, m.cfg.Seed+1)
 	if err != nil {
 		return models.Result{}, err
 	}
 	metrics["bgnbd_fits"] = float64(fits)
 	metrics["train_p_alive_fitted"], metrics["validation_p_alive_fitted"] = figures.Bool01(train.pAlive), figures.Bool01(valid.pAlive)
-	metrics["train_members"], metrics["train_rows"] = float64(train.members), float64(len(train.rows))
+	metrics["train_members"], metrics["train_rows"] = float64(train.members), float64(trainRows)
 	metrics["validation_members"], metrics["validation_rows"] = float64(valid.members), float64(len(valid.rows))
 	if train.members > 0 {
 		metrics["train_churn_rate"] = float64(train.churned) / float64(train.members)
@@ -449,9 +470,9 @@ func (m *Churn) Run(ctx context.Context, env models.Env, asOf time.Time) (models
 	if valid.members > 0 {
 		metrics["validation_churn_rate"] = float64(valid.churned) / float64(valid.members)
 	}
-	if len(train.rows) == 0 || len(valid.rows) == 0 {
+	if trainRows == 0 || len(valid.rows) == 0 {
 		return fail(fmt.Errorf("churn for %s: %d training and %d validation members with orders before the cut-offs: %w",
-			w.Date(), len(train.rows), len(valid.rows), ErrInvalidData))
+			w.Date(), trainRows, len(valid.rows), ErrInvalidData))
 	}
 	metrics["features_seconds"] = time.Since(start).Seconds()
 	fitStart := time.Now()
@@ -459,7 +480,10 @@ func (m *Churn) Run(ctx context.Context, env models.Env, asOf time.Time) (models
 	if len(candidates) == 0 {
 		candidates = []float64{m.cfg.L2}
 	}
-	best, losses, err := chooseL2(train, valid, candidates)
+	if designErr != nil {
+		return fail(fmt.Errorf("churn for %s: %w", w.Date(), designErr))
+	}
+	best, losses, err := chooseL2(design, valid, candidates)
 	for i, l := range losses {
 		metrics[l2Metric(i)] = l
 	}
@@ -480,9 +504,14 @@ func (m *Churn) Run(ctx context.Context, env models.Env, asOf time.Time) (models
 		env.Logger().Warn("churn model does not beat the days-since-last-order baseline", "auc", v.AUC, "baseline_auc", v.BaselineAUC)
 	}
 	// The refit at D-H sees the validation rows: the latest complete labels.
-	vx, vy := valid.xy()
-	model, err := Fit(churnFeatures, vx, vy, Options{L2: best.L2})
 	metrics["refit_members"], metrics["refit_rows"] = float64(valid.members), float64(len(valid.rows))
+	vx, vy := valid.xy()
+	refit, err := NewDesign(churnFeatures, vx, vy)
+	valid.rows = nil
+	var model *Model
+	if err == nil {
+		model, err = refit.Fit(Options{L2: best.L2})
+	}
 	if model != nil {
 		metrics["refit_converged"], metrics["refit_iterations"] = figures.Bool01(model.Converged), float64(model.Iterations)
 	}

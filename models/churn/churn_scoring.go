@@ -53,16 +53,15 @@ type l2Choice struct {
 	Validation ChurnValidation
 }
 
-// chooseL2 fits the training rows once per candidate penalty and keeps the
-// one with the lowest log loss on the validation rows (the first on
+// chooseL2 fits the training design once per candidate penalty and keeps
+// the one with the lowest log loss on the validation rows (the first on
 // ties). It returns every candidate's validation log loss too. A
 // candidate whose fit fails is skipped; when every fit fails the last
 // error is returned.
-func chooseL2(train, valid churnSet, candidates []float64) (best l2Choice, losses []float64, err error) {
-	x, y := train.xy()
+func chooseL2(train *Design, valid churnSet, candidates []float64) (best l2Choice, losses []float64, err error) {
 	var errs []error
 	for _, l2 := range candidates {
-		model, ferr := Fit(churnFeatures, x, y, Options{L2: l2})
+		model, ferr := train.Fit(Options{L2: l2})
 		if ferr != nil {
 			errs = append(errs, fmt.Errorf("l2 %g: %w", l2, ferr))
 			losses = append(losses, math.NaN())

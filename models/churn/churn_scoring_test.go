@@ -72,7 +72,7 @@ func TestChooseL2(t *testing.T) {
 		{"noise", simChurnSet(rng, 60, 0), simChurnSet(rng, 2000, 0), 10},
 		{"signal", simChurnSet(rng, 5000, 3), simChurnSet(rng, 5000, 3), 1e-4},
 	} {
-		best, losses, err := chooseL2(c.train, c.test, cands)
+		best, losses, err := chooseL2(mustDesign(t, c.train), c.test, cands)
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
@@ -146,9 +146,20 @@ func TestChurnScoreIntegration(t *testing.T) {
 	})
 }
 
+// mustDesign is the training design of s.
+func mustDesign(t *testing.T, s churnSet) *Design {
+	t.Helper()
+	x, y := s.xy()
+	d, err := NewDesign(churnFeatures, x, y)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
 // TestChooseL2Failures: when every candidate's fit fails the errors are
-// returned (wrapping the fit's sentinel), and a validation failure stops
-// the choice.
+// returned, one NaN loss per candidate, and a validation failure stops
+// the choice. Single-class training rows fail earlier, in NewDesign.
 func TestChooseL2Failures(t *testing.T) {
 	t.Parallel()
 	rng := rand.New(rand.NewPCG(7, 18))
@@ -156,11 +167,15 @@ func TestChooseL2Failures(t *testing.T) {
 	for i := range one.rows {
 		one.rows[i].churned = true
 	}
-	_, losses, err := chooseL2(one, simChurnSet(rng, 50, 0), []float64{1e-4, 1})
-	if !errors.Is(err, ErrSingleClass) || len(losses) != 2 || !math.IsNaN(losses[0]) {
-		t.Errorf("single-class training rows: err %v, losses %v", err, losses)
+	x, y := one.xy()
+	if _, err := NewDesign(churnFeatures, x, y); !errors.Is(err, ErrSingleClass) {
+		t.Errorf("single-class training rows: err %v, want ErrSingleClass", err)
 	}
-	if _, _, err := chooseL2(simChurnSet(rng, 200, 1), one, []float64{1e-4}); err == nil {
+	_, losses, err := chooseL2(mustDesign(t, simChurnSet(rng, 200, 1)), simChurnSet(rng, 50, 0), []float64{-1, math.NaN()})
+	if !errors.Is(err, ErrInvalidOptions) || len(losses) != 2 || !math.IsNaN(losses[0]) || !math.IsNaN(losses[1]) {
+		t.Errorf("every candidate invalid: err %v, losses %v", err, losses)
+	}
+	if _, _, err := chooseL2(mustDesign(t, simChurnSet(rng, 200, 1)), one, []float64{1e-4}); err == nil {
 		t.Error("single-class validation rows: no error")
 	}
 }

@@ -53,7 +53,8 @@ type Model struct {
 // intercept at the log-odds of the base rate. Features are standardised
 // with their means and population standard deviations (stored in the
 // model); a constant feature gets standard deviation 1 and, having no
-// variation, coefficient 0.
+// variation, coefficient 0. It is NewDesign followed by Design.Fit; fit
+// several penalties to the same rows through one Design.
 //
 // Errors wrap ErrInvalidData (ragged rows, NaN or infinite values, no
 // rows), ErrSingleClass, ErrInvalidOptions, or ErrNotConverged (with the
@@ -61,15 +62,39 @@ type Model struct {
 // on up to GOMAXPROCS goroutines in pieces fixed by the data, so the model
 // is bit-identical whatever the number of cores.
 func Fit(features []string, x [][]float64, y []bool, opts Options) (*Model, error) {
-	if opts.L2 < 0 || math.IsNaN(opts.L2) || math.IsInf(opts.L2, 0) || opts.GradientTolerance < 0 || opts.MaxIterations < 0 {
-		return nil, fmt.Errorf("fit churn model: l2, gradient_tolerance and max_iterations must be finite and >= 0: %w", ErrInvalidOptions)
+	if err := opts.check(); err != nil {
+		return nil, err
 	}
-	if opts.GradientTolerance == 0 {
-		opts.GradientTolerance = 1e-7
+	d, err := NewDesign(features, x, y)
+	if err != nil {
+		return nil, err
 	}
-	if opts.MaxIterations == 0 {
-		opts.MaxIterations = 1000
+	return d.Fit(opts)
+}
+
+// check refuses options Fit cannot use.
+func (o Options) check() error {
+	if o.L2 < 0 || math.IsNaN(o.L2) || math.IsInf(o.L2, 0) || o.GradientTolerance < 0 || o.MaxIterations < 0 {
+		return fmt.Errorf("fit churn model: l2, gradient_tolerance and max_iterations must be finite and >= 0: %w", ErrInvalidOptions)
 	}
+	return nil
+}
+
+// Design is a training set made ready for Fit: its features' means and
+// population standard deviations and the standardised rows, row-major
+// (n x p float64, the size of the rows themselves). Build it once to fit
+// several penalties; it does not refer to the rows it was made from, so
+// the caller may drop them.
+type Design struct {
+	features   []string
+	means, sds []float64
+	z, y       []float64 // standardised rows; labels as 0/1
+	n, p, pos  int
+}
+
+// NewDesign checks rows x and labels y (see Fit for the errors) and
+// standardises them.
+func NewDesign(features []string, x [][]float64, y []bool) (*Design, error) {
 	n, p := len(x), len(features)
 	if n == 0 || len(y) != n {
 		return nil, fmt.Errorf("fit churn model: %d rows and %d labels: %w", n, len(y), ErrInvalidData)
@@ -91,21 +116,21 @@ func Fit(features []string, x [][]float64, y []bool, opts Options) (*Model, erro
 	if pos == 0 || pos == n {
 		return nil, fmt.Errorf("fit churn model: %d of %d rows churned: %w", pos, n, ErrSingleClass)
 	}
-	m := &Model{Features: append([]string(nil), features...), Means: make([]float64, p), StdDevs: make([]float64, p), Coef: make([]float64, p)}
+	d := &Design{features: append([]string(nil), features...), means: make([]float64, p), sds: make([]float64, p), n: n, p: p, pos: pos}
 	// Means and population standard deviations, summed row by row (each
 	// feature's sums still run over the rows in order): reading the rows
 	// once per feature was a cache miss per value.
 	for _, row := range x {
-		floats.Add(m.Means, row)
+		floats.Add(d.means, row)
 	}
-	for j := range m.Means {
-		m.Means[j] /= float64(n)
+	for j := range d.means {
+		d.means[j] /= float64(n)
 	}
 	ss := make([]float64, p)
 	for _, row := range x {
 		for j, v := range row {
-			d := v - m.Means[j]
-			ss[j] += d * d
+			e := v - d.means[j]
+			ss[j] += e * e
 		}
 	}
 	for j := range ss {
@@ -113,21 +138,36 @@ func Fit(features []string, x [][]float64, y []bool, opts Options) (*Model, erro
 		if sd == 0 {
 			sd = 1
 		}
-		m.StdDevs[j] = sd
+		d.sds[j] = sd
 	}
-	// z is the standardised design, row-major; yf the labels as 0/1.
-	z := make([]float64, n*p)
-	yf := make([]float64, n)
+	d.z, d.y = make([]float64, n*p), make([]float64, n)
 	pieces.For(n, func(lo, hi, _ int) {
 		for i := lo; i < hi; i++ {
 			for j, v := range x[i] {
-				z[i*p+j] = (v - m.Means[j]) / m.StdDevs[j]
+				d.z[i*p+j] = (v - d.means[j]) / d.sds[j]
 			}
 			if y[i] {
-				yf[i] = 1
+				d.y[i] = 1
 			}
 		}
 	})
+	return d, nil
+}
+
+// Fit fits the design with opts (see the package function Fit).
+func (d *Design) Fit(opts Options) (*Model, error) {
+	if err := opts.check(); err != nil {
+		return nil, err
+	}
+	if opts.GradientTolerance == 0 {
+		opts.GradientTolerance = 1e-7
+	}
+	if opts.MaxIterations == 0 {
+		opts.MaxIterations = 1000
+	}
+	n, p, pos, z, yf := d.n, d.p, d.pos, d.z, d.y
+	m := &Model{Features: append([]string(nil), d.features...), Means: append([]float64(nil), d.means...),
+		StdDevs: append([]float64(nil), d.sds...), Coef: make([]float64, p)}
 	obj := func(beta, grad []float64) float64 {
 		return objective(z, yf, p, opts.L2, beta, grad)
 	}
@@ -323,14 +363,45 @@ func NewSampler[T any](k int, seed uint64) *Sampler[T] {
 // Add offers the next item of the stream. After n items each of them is
 // in the sample with probability min(1, k/n).
 func (s *Sampler[T]) Add(item T) {
+	if i := s.Next(); i >= 0 {
+		s.Put(i, item)
+	}
+}
+
+// Next offers the next item of the stream before it is made: it returns
+// the slot the item goes to (Put it there), or -1 when the sample does not
+// take it. It draws as Add does, so the same seed and stream give the same
+// sample either way; a caller whose items are costly to make makes only
+// the ones taken, and may reuse the storage of the item in a slot it
+// replaces (Slot).
+func (s *Sampler[T]) Next() int {
 	s.seen++
 	if len(s.items) < s.k {
+		return len(s.items)
+	}
+	if j := s.rng.Int64N(s.seen); j < int64(s.k) {
+		return int(j)
+	}
+	return -1
+}
+
+// Slot returns the item in slot i (the zero T while the sample is not yet
+// that long).
+func (s *Sampler[T]) Slot(i int) T {
+	var zero T
+	if i < len(s.items) {
+		return s.items[i]
+	}
+	return zero
+}
+
+// Put stores item in slot i, a slot Next returned.
+func (s *Sampler[T]) Put(i int, item T) {
+	if i == len(s.items) {
 		s.items = append(s.items, item)
 		return
 	}
-	if j := s.rng.Int64N(s.seen); j < int64(s.k) {
-		s.items[j] = item
-	}
+	s.items[i] = item
 }
 
 // Items returns the sample (in reservoir order, not stream order). The

@@ -278,3 +278,69 @@ func TestSampler(t *testing.T) {
 		}
 	}
 }
+
+// TestDesignReusedAcrossPenalties: one Design fitted with several
+// penalties in turn gives models bit-identical to Fit on the rows for each
+// penalty, and changing the rows after NewDesign changes nothing (the
+// design keeps its own standardised copy, so the caller may drop them).
+func TestDesignReusedAcrossPenalties(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	x, y := simulate(rng, 2000, []float64{-3, 0.8, -1.5, 0.01})
+	d, err := NewDesign(features, x, y)
+	if err != nil {
+		t.Fatal(err)
+	}
+	penalties := []float64{1e-4, 1e-2, 1}
+	var want []*Model
+	for _, l2 := range penalties {
+		m, err := Fit(features, x, y, Options{L2: l2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, m)
+	}
+	for i := range x {
+		for j := range x[i] {
+			x[i][j] = math.NaN()
+		}
+	}
+	for i, l2 := range penalties {
+		got, err := d.Fit(Options{L2: l2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want[i]) {
+			t.Errorf("l2 %g: design fit %+v, Fit %+v", l2, got, want[i])
+		}
+	}
+	if _, err := d.Fit(Options{L2: -1}); !errors.Is(err, ErrInvalidOptions) {
+		t.Errorf("negative l2 on a design: %v, want ErrInvalidOptions", err)
+	}
+}
+
+// TestSamplerNextPut: offering items with Next and Put, reusing the
+// storage of the replaced item as churn's stream does, keeps the same
+// sample as Add for the same seed and stream, and Slot returns the item a
+// slot holds.
+func TestSamplerNextPut(t *testing.T) {
+	for seed := uint64(0); seed < 20; seed++ {
+		add := NewSampler[[]float64](10, seed)
+		put := NewSampler[[]float64](10, seed)
+		for i := 0; i < 200; i++ {
+			row := []float64{float64(i), float64(-i)}
+			add.Add(append([]float64(nil), row...))
+			if slot := put.Next(); slot >= 0 {
+				put.Put(slot, append(put.Slot(slot)[:0], row...))
+			}
+		}
+		if !reflect.DeepEqual(add.Items(), put.Items()) || add.Seen() != put.Seen() {
+			t.Fatalf("seed %d: Add kept %v, Next/Put %v", seed, add.Items(), put.Items())
+		}
+		if got := put.Slot(3); !reflect.DeepEqual(got, put.Items()[3]) {
+			t.Errorf("Slot(3) = %v, want %v", got, put.Items()[3])
+		}
+	}
+	if got := NewSampler[[]float64](5, 1).Slot(2); got != nil {
+		t.Errorf("Slot of an empty sample = %v, want nil", got)
+	}
+}
