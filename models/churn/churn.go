@@ -98,7 +98,9 @@ var queries = query.MustParse("churn", sqlSrc)
 // with labels from the next H days, validates it out of time on C =
 // as_of - H (labels to as_of), refits on those later rows, and scores
 // every member at as_of in ClickHouse. Features are as of each cut-off
-// (the tier is the member version valid then). Training and validation
+// (the tier is the member version valid then), computed for the three
+// cut-offs at once into a scratch table (one pass over orders and one over
+// events) that the samples, the BG/NBD fits and the scoring read. Training and validation
 // rows are reservoir samples of at most models.churn.training_cap rows,
 // so memory is bounded. The p_alive feature at as_of uses the BG/NBD fit
 // the clv run of the same as_of recorded (Deps: clv); BG/NBD is fitted
@@ -117,10 +119,10 @@ type Churn struct {
 	// tierNames are models.tiers.levels' names in lower case: the tier
 	// feature is a member's source_tier's position among them.
 	tierNames []string
-	// bucketMembers bounds the members one features query handles: the
-	// population is cut into ceil(members / bucketMembers) hash buckets,
-	// each read and scored by its own queries, so ClickHouse's memory per
-	// query stays bounded.
+	// bucketMembers bounds the members one features_fill query
+	// aggregates: the population is cut into ceil(members /
+	// bucketMembers) hash buckets, each filled and sampled by its own
+	// queries, so ClickHouse's memory per query stays bounded.
 	bucketMembers uint64
 }
 
@@ -130,8 +132,8 @@ const churnBucketMembers = 500_000
 // New returns the churn model, or p's problems when it is invalid. Its
 // p_alive feature is the BG/NBD fit of purchases of the clv model: at
 // as_of the fit the clv run of the same as_of recorded (churn depends on
-// clv), at the training cut-offs before it purchases.FitPurchases, once
-// each; its tier feature ranks a member's source tier among tierNames
+// clv), at the training cut-offs before it purchases.FitPurchases on the
+// purchase histories in churn's feature table, once each; its tier feature ranks a member's source tier among tierNames
 // (the tiers model's levels in lower case, lowest first).
 func New(p Params, purchases *clv.CLV, tierNames []string) (*Churn, error) {
 	if err := p.Validate(); err != nil {
