@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
@@ -97,7 +98,9 @@ var queries = query.MustParse("churn", sqlSrc)
 // with labels from the next H days, validates it out of time on C =
 // as_of - H (labels to as_of), refits on those later rows, and scores
 // every member at as_of in ClickHouse. Features are as of each cut-off
-// (the tier is the member version valid then). Training and validation
+// (the tier is the member version valid then), computed for the three
+// cut-offs at once into a scratch table (one pass over orders and one over
+// events) that the samples, the BG/NBD fits and the scoring read. Training and validation
 // rows are reservoir samples of at most models.churn.training_cap rows,
 // so memory is bounded. The p_alive feature at as_of uses the BG/NBD fit
 // the clv run of the same as_of recorded (Deps: clv); BG/NBD is fitted
@@ -116,10 +119,10 @@ type Churn struct {
 	// tierNames are models.tiers.levels' names in lower case: the tier
 	// feature is a member's source_tier's position among them.
 	tierNames []string
-	// bucketMembers bounds the members one features query handles: the
-	// population is cut into ceil(members / bucketMembers) hash buckets,
-	// each read and scored by its own queries, so ClickHouse's memory per
-	// query stays bounded.
+	// bucketMembers bounds the members one features_fill query
+	// aggregates: the population is cut into ceil(members /
+	// bucketMembers) hash buckets, each filled and sampled by its own
+	// queries, so ClickHouse's memory per query stays bounded.
 	bucketMembers uint64
 }
 
@@ -129,8 +132,8 @@ const churnBucketMembers = 500_000
 // New returns the churn model, or p's problems when it is invalid. Its
 // p_alive feature is the BG/NBD fit of purchases of the clv model: at
 // as_of the fit the clv run of the same as_of recorded (churn depends on
-// clv), at the training cut-offs before it purchases.FitPurchases, once
-// each; its tier feature ranks a member's source tier among tierNames
+// clv), at the training cut-offs before it purchases.FitPurchases on the
+// purchase histories in churn's feature table, once each; its tier feature ranks a member's source tier among tierNames
 // (the tiers model's levels in lower case, lowest first).
 func New(p Params, purchases *clv.CLV, tierNames []string) (*Churn, error) {
 	if err := p.Validate(); err != nil {
@@ -151,10 +154,25 @@ type purchaseFit struct {
 	ok     bool
 }
 
-// fitPurchases fits BG/NBD on the order history up to the end of w
-// (clv's FitPurchases): churn's own fits, at its training cut-offs.
-func (m *Churn) fitPurchases(ctx context.Context, env models.Env, w models.Window) (purchaseFit, error) {
-	fit, err := m.clv.FitPurchases(ctx, env, w)
+// fitPurchases fits BG/NBD to the purchase histories at cut-off k of
+// the feature table ft (the statistics clv's stats query would give
+// there): churn's own fits, at its training cut-offs.
+func (m *Churn) fitPurchases(ctx context.Context, env models.Env, ft featureTable, k int) (purchaseFit, error) {
+	w := ft.cuts[k-1].w
+	var hs []clv.PurchaseHistory
+	args := w.Args(env.RunID, clickhouse.Named("k", k))
+	err := queries.On(env.Conn).Each(ctx, "tuples", query.Tables{"features": ft.name}, args, func(r warehouse.Rows) error {
+		var h clv.PurchaseHistory
+		if err := r.Scan(&h.X, &h.TX, &h.T, &h.Members); err != nil {
+			return err
+		}
+		hs = append(hs, h)
+		return nil
+	})
+	if err != nil {
+		return purchaseFit{}, fmt.Errorf("churn p_alive at %s: %w", w.Date(), err)
+	}
+	fit, err := m.clv.FitPurchases(w, hs)
 	switch {
 	case fit != nil && fit.BGNBD.Converged:
 		return purchaseFit{params: fit.BGNBD.Params, ok: true}, nil
@@ -270,12 +288,73 @@ func (s churnSet) xy() ([][]float64, []bool) {
 	return x, y
 }
 
-// sample streams the feature rows at cut-off c, with p_alive from bg,
-// and labels from the next H days into a reservoir sample.
-func (m *Churn) sample(ctx context.Context, env models.Env, c time.Time, seed uint64, bg purchaseFit) (churnSet, error) {
-	w := models.NewWindow(c, env.Location)
-	label := models.NewWindow(c.AddDate(0, 0, m.cfg.HorizonDays), env.Location)
-	q, err := queries.On(env.Conn).Text("features", nil)
+// cutoff is one of churn's feature cut-offs: features as of the end of
+// w's day, labels from the paid orders after it and before labelEnd
+// (w.End: no label).
+type cutoff struct {
+	w        models.Window
+	labelEnd time.Time
+}
+
+// featureTable is the scratch table features_fill wrote: the member
+// features at cuts[k-1] in its rows of cut-off k, for members in buckets
+// hash buckets.
+type featureTable struct {
+	name    string
+	cuts    [3]cutoff
+	buckets uint64
+}
+
+// features fills the scratch table of sc with the member features at the
+// three cut-offs cuts (features_fill: one pass over orders and one over
+// events for all three, per member hash bucket) and returns it.
+func (m *Churn) features(ctx context.Context, env models.Env, sc *query.Work, cuts [3]cutoff) (featureTable, error) {
+	ft := featureTable{name: sc.Table("features"), cuts: cuts}
+	tables := query.Tables{"features": ft.name}
+	if err := queries.On(env.Conn).Exec(ctx, "features_table", tables); err != nil {
+		return ft, err
+	}
+	var err error
+	if ft.buckets, err = m.buckets(ctx, env); err != nil {
+		return ft, err
+	}
+	args := []any{clickhouse.Named("tz", env.Location.String())}
+	firstEnd, lastEnd, labelTo := cuts[0].w.End, cuts[0].w.End, cuts[0].labelEnd
+	for i, c := range cuts {
+		k := strconv.Itoa(i + 1)
+		args = append(args,
+			clickhouse.Named("as_of_"+k, c.w.Date()),
+			clickhouse.Named("as_of_end_"+k, models.FormatUTC(c.w.End)),
+			clickhouse.Named("since_30_"+k, models.FormatUTC(c.w.DayStart(29))),
+			clickhouse.Named("since_90_"+k, models.FormatUTC(c.w.DayStart(89))),
+			clickhouse.Named("since_180_"+k, models.FormatUTC(c.w.DayStart(179))),
+			clickhouse.Named("label_end_"+k, models.FormatUTC(c.labelEnd)),
+		)
+		if c.w.End.Before(firstEnd) {
+			firstEnd = c.w.End
+		}
+		if c.w.End.After(lastEnd) {
+			lastEnd = c.w.End
+		}
+		if c.labelEnd.After(labelTo) {
+			labelTo = c.labelEnd
+		}
+	}
+	args = append(args, clickhouse.Named("first_end", models.FormatUTC(firstEnd)), clickhouse.Named("last_end", models.FormatUTC(lastEnd)),
+		clickhouse.Named("label_to", models.FormatUTC(labelTo)), clickhouse.Named("buckets", ft.buckets))
+	for b := uint64(0); b < ft.buckets; b++ {
+		if err := queries.On(env.Conn).Exec(ctx, "features_fill", tables, append(args, clickhouse.Named("bucket", b))...); err != nil {
+			return ft, fmt.Errorf("churn features at %s, %s and %s: %w", cuts[0].w.Date(), cuts[1].w.Date(), cuts[2].w.Date(), err)
+		}
+	}
+	return ft, nil
+}
+
+// sample streams the feature rows at cut-off k of ft, with p_alive from
+// bg, and their labels into a reservoir sample.
+func (m *Churn) sample(ctx context.Context, env models.Env, ft featureTable, k int, seed uint64, bg purchaseFit) (churnSet, error) {
+	w := ft.cuts[k-1].w
+	q, err := queries.On(env.Conn).Text("features", query.Tables{"features": ft.name})
 	if err != nil {
 		return churnSet{}, err
 	}
@@ -284,20 +363,16 @@ func (m *Churn) sample(ctx context.Context, env models.Env, c time.Time, seed ui
 	// engine order the coefficients differed in the fifth digit between
 	// ClickHouse versions and between one server and a cluster).
 	q += "\nORDER BY member_id"
-	buckets, err := m.buckets(ctx, env)
-	if err != nil {
-		return churnSet{}, err
-	}
 	smp := NewSampler[churnRow](m.cfg.TrainingCap, seed)
 	var set churnSet
-	for b := uint64(0); b < buckets; b++ {
-		args := append(m.args(w, env.RunID, label.End), m.pAliveArgs(bg)...)
-		args = append(args, clickhouse.Named("buckets", buckets), clickhouse.Named("bucket", b), clickhouse.Named("keep_lapsed", 0))
+	for b := uint64(0); b < ft.buckets; b++ {
+		args := append(m.args(w, env.RunID, k, 0), m.pAliveArgs(bg)...)
+		args = append(args, clickhouse.Named("buckets", ft.buckets), clickhouse.Named("bucket", b))
 		if err := m.stream(ctx, env.Conn, q, args, smp, &set); err != nil {
 			return churnSet{}, fmt.Errorf("churn features at %s: %w", w.Date(), err)
 		}
 	}
-	set.rows, set.members, set.pAlive, set.cutoff = smp.Items(), smp.Seen(), bg.ok, c
+	set.rows, set.members, set.pAlive, set.cutoff = smp.Items(), smp.Seen(), bg.ok, w.AsOf
 	return set, nil
 }
 
@@ -355,15 +430,14 @@ func (m *Churn) stream(ctx context.Context, conn warehouse.Conn, q string, args 
 	return rows.Err()
 }
 
-// args are the bound values of the features query at window w.
-func (m *Churn) args(w models.Window, runID string, labelEnd time.Time) []any {
+// args are the bound values of the features query at cut-off k (window
+// w), lapsed buyers kept when keepLapsed is 1.
+func (m *Churn) args(w models.Window, runID string, k, keepLapsed int) []any {
 	return w.Args(runID,
-		clickhouse.Named("since_30", models.FormatUTC(w.DayStart(29))),
-		clickhouse.Named("since_90", models.FormatUTC(w.DayStart(89))),
-		clickhouse.Named("since_180", models.FormatUTC(w.DayStart(179))),
-		clickhouse.Named("label_end", models.FormatUTC(labelEnd)),
+		clickhouse.Named("k", k),
 		clickhouse.Named("tier_names", m.tierNames),
 		clickhouse.Named("max_inactive", m.cfg.MaxInactiveDays),
+		clickhouse.Named("keep_lapsed", keepLapsed),
 	)
 }
 
@@ -403,6 +477,15 @@ func validateChurn(model *Model, set churnSet) (ChurnValidation, error) {
 	return v, err
 }
 
+// cutoffs are the feature cut-offs of a run for w: D-2H with labels to
+// D-H (training), D-H with labels to D (validation and refit), and D
+// without labels (scoring).
+func (m *Churn) cutoffs(w models.Window) [3]cutoff {
+	h := m.cfg.HorizonDays
+	train, valid := models.NewWindow(w.AsOf.AddDate(0, 0, -2*h), w.Location), models.NewWindow(w.AsOf.AddDate(0, 0, -h), w.Location)
+	return [3]cutoff{{w: train, labelEnd: valid.End}, {w: valid, labelEnd: w.End}, {w: w, labelEnd: w.End}}
+}
+
 // Run trains, validates and scores for asOf and writes its partition of
 // the churn table.
 func (m *Churn) Run(ctx context.Context, env models.Env, asOf time.Time) (models.Result, error) {
@@ -425,19 +508,29 @@ func (m *Churn) Run(ctx context.Context, env models.Env, asOf time.Time) (models
 	}
 	metrics["bgnbd_fits_reused"], metrics["score_p_alive_fitted"] = 1, figures.Bool01(scoreFit.ok)
 	// Forward in time: fit at D-2H (labels to D-H), validate at D-H
-	// (labels to D), then refit at D-H for scoring. BG/NBD is fitted once
-	// at each of the two cut-offs, which clv does not fit.
-	trainCut, validCut := w.AsOf.AddDate(0, 0, -2*h), w.AsOf.AddDate(0, 0, -h)
+	// (labels to D), then refit at D-H for scoring. The features at the
+	// three cut-offs are computed once, into a scratch table; BG/NBD is
+	// fitted once at each of the two earlier cut-offs, which clv does not
+	// fit, on the purchase histories in that table.
+	sc, err := queries.On(env.Conn).Scratch(ctx)
+	if err != nil {
+		return models.Result{}, err
+	}
+	defer sc.Drop()
+	ft, err := m.features(ctx, env, sc, m.cutoffs(w))
+	if err != nil {
+		return models.Result{}, err
+	}
 	fits := 0
-	sampleAt := func(c time.Time, seed uint64) (churnSet, error) {
-		bg, err := m.fitPurchases(ctx, env, models.NewWindow(c, env.Location))
+	sampleAt := func(k int, seed uint64) (churnSet, error) {
+		bg, err := m.fitPurchases(ctx, env, ft, k)
 		if err != nil {
 			return churnSet{}, err
 		}
 		fits++
-		return m.sample(ctx, env, c, seed, bg)
+		return m.sample(ctx, env, ft, k, seed, bg)
 	}
-	train, err := sampleAt(trainCut, m.cfg.Seed)
+	train, err := sampleAt(1, m.cfg.Seed)
 	if err != nil {
 		return models.Result{}, err
 	}
@@ -456,7 +549,7 @@ func (m *Churn) Run(ctx context.Context, env models.Env, asOf time.Time) (models
 		design, designErr = NewDesign(churnFeatures, x, y)
 	}
 	train.rows = nil
-	valid, err := sampleAt(validCut, m.cfg.Seed+1)
+	valid, err := sampleAt(2, m.cfg.Seed+1)
 	if err != nil {
 		return models.Result{}, err
 	}
@@ -520,7 +613,7 @@ func (m *Churn) Run(ctx context.Context, env models.Env, asOf time.Time) (models
 	}
 	metrics["fit_seconds"] = time.Since(fitStart).Seconds()
 	scoreStart := time.Now()
-	n, cuts, err := m.score(ctx, env, w, model, scoreFit)
+	n, cuts, err := m.score(ctx, env, sc, ft, model, scoreFit)
 	if err != nil {
 		return models.Result{}, err
 	}
@@ -544,23 +637,16 @@ func (m *Churn) Run(ctx context.Context, env models.Env, asOf time.Time) (models
 	return models.Result{Rows: map[string]uint64{"churn": n}, Metrics: figures.Finite(metrics), Params: figures.Finite(params)}, nil
 }
 
-// score writes the churn partition of w: the features at as_of (p_alive
-// from bg) through scratch views, scored in ClickHouse with model's coefficients into a
-// scratch table; then the risk band cut points (fixed, or the configured
-// quantiles of the scored probabilities, lapsed buyers left out) and the
-// published rows with their bands. It returns the rows and the cut points.
-func (m *Churn) score(ctx context.Context, env models.Env, w models.Window, model *Model, bg purchaseFit) (uint64, [3]float64, error) {
+// score writes the churn partition of the as_of of ft's cut-off 3: the
+// features there (p_alive from bg) through a scratch view of ft, scored
+// in ClickHouse with model's coefficients into a scratch table of sc; then
+// the risk band cut points (fixed, or the configured quantiles of the
+// scored probabilities, lapsed buyers left out) and the published rows
+// with their bands. It returns the rows and the cut points.
+func (m *Churn) score(ctx context.Context, env models.Env, sc *query.Work, ft featureTable, model *Model, bg purchaseFit) (uint64, [3]float64, error) {
 	var cuts [3]float64
-	sc, err := queries.On(env.Conn).Scratch(ctx)
-	if err != nil {
-		return 0, cuts, err
-	}
-	defer sc.Drop()
-	fq, err := queries.On(env.Conn).Text("features", nil)
-	if err != nil {
-		return 0, cuts, err
-	}
-	buckets, err := m.buckets(ctx, env)
+	w := ft.cuts[2].w
+	fq, err := queries.On(env.Conn).Text("features", query.Tables{"features": ft.name})
 	if err != nil {
 		return 0, cuts, err
 	}
@@ -576,22 +662,21 @@ func (m *Churn) score(ctx context.Context, env models.Env, w models.Window, mode
 	if err := queries.On(env.Conn).Exec(ctx, "scored_table", tables); err != nil {
 		return 0, cuts, err
 	}
-	for b := uint64(0); b < buckets; b++ {
-		view := sc.Table(fmt.Sprintf("features_%d", b))
-		args := append(m.args(w, env.RunID, w.End), m.pAliveArgs(bg)...)
-		args = append(args, clickhouse.Named("buckets", buckets), clickhouse.Named("bucket", b), clickhouse.Named("keep_lapsed", 1))
-		if err := env.Conn.Exec(ctx, "CREATE VIEW "+view+" AS "+fq, args...); err != nil {
-			return 0, cuts, fmt.Errorf("churn features view: %w", err)
-		}
-		args = append(args,
-			clickhouse.Named("coef", model.Coef), clickhouse.Named("means", model.Means), clickhouse.Named("sds", model.StdDevs),
-			clickhouse.Named("intercept", model.Intercept),
-			clickhouse.Named("high_words", hi), clickhouse.Named("low_words", lo),
-			clickhouse.Named("lapsed_words", fmt.Sprintf("no paid order for over %d days", m.cfg.MaxInactiveDays)),
-		)
-		if err := queries.On(env.Conn).Exec(ctx, "fill", map[string]string{"scored": scored, "features": view}, args...); err != nil {
-			return 0, cuts, err
-		}
+	// Every member in one view and one fill: scoring aggregates nothing.
+	view := sc.Table("features_3")
+	args := append(m.args(w, env.RunID, 3, 1), m.pAliveArgs(bg)...)
+	args = append(args, clickhouse.Named("buckets", 1), clickhouse.Named("bucket", 0))
+	if err := env.Conn.Exec(ctx, "CREATE VIEW "+view+" AS "+fq, args...); err != nil {
+		return 0, cuts, fmt.Errorf("churn features view: %w", err)
+	}
+	args = append(args,
+		clickhouse.Named("coef", model.Coef), clickhouse.Named("means", model.Means), clickhouse.Named("sds", model.StdDevs),
+		clickhouse.Named("intercept", model.Intercept),
+		clickhouse.Named("high_words", hi), clickhouse.Named("low_words", lo),
+		clickhouse.Named("lapsed_words", fmt.Sprintf("no paid order for over %d days", m.cfg.MaxInactiveDays)),
+	)
+	if err := queries.On(env.Conn).Exec(ctx, "fill", map[string]string{"scored": scored, "features": view}, args...); err != nil {
+		return 0, cuts, err
 	}
 	if len(m.cfg.RiskBands) == 3 {
 		copy(cuts[:], m.cfg.RiskBands)

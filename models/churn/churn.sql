@@ -7,15 +7,13 @@
 
 -- name: features
 -- One feature row per member with a paid order on or before the cut-off
--- day C (inclusive, business time zone), plus the label input.
+-- day C (inclusive, business time zone), plus the label input, read from
+-- the rows of cut-off @k of the scratch table {{features}}
+-- (features_fill).
 --
--- Bound values: as_of (C), as_of_end (first instant after C, UTC), tz,
--- since_30 / since_90 / since_180 (UTC starts of the last 30, 90, 180
--- days up to C), label_end (end of day C + H, UTC; as_of_end when no
--- label is wanted), buckets and bucket: only members with
--- cityHash64(member_id) % buckets = bucket, so that a large population is
--- processed in slices of bounded memory. Nothing at or after label_end is
--- read, and only future_orders looks past as_of_end.
+-- Bound values: k, as_of (C), tz, buckets and bucket (only members with
+-- cityHash64(member_id) % buckets = bucket), keep_lapsed, max_inactive,
+-- tier_names and the BG/NBD parameters below.
 --
 -- Features (Float64, in this order; churnFeatures in models/churn.go):
 --   recency_days          days from the last purchase day to C
@@ -36,7 +34,7 @@
 --   p_alive               BG/NBD P(alive) at C from the purchase-day history, with the
 --                         parameters fitted at C (bg_r, bg_alpha, bg_a, bg_b per bg_unit
 --                         days); 1 for one-time buyers (and for all when no fit)
--- Label input: future_orders = paid orders after C and before label_end.
+-- Label input: future_orders = paid orders after C and before the label's end.
 SELECT
     member_id,
     toFloat64(recency_days)                                                      AS recency_days,
@@ -73,99 +71,296 @@ SELECT
                 * pow((@bg_alpha + toFloat64(toDate(@as_of) - days[1]) / @bg_unit) / (@bg_alpha + toFloat64(days[-1] - days[1]) / @bg_unit),
                       @bg_r + length(days) - 1))) * 1e9 + 0.5) / 1e9   AS p_alive,
     future_orders
+FROM {{features}}
+WHERE k = @k AND cityHash64(member_id) % @buckets = @bucket
+  -- lapsed buyers (last order more than @max_inactive days before C,
+  -- when @max_inactive > 0) are scored as lapsed, never trained on
+  AND (@keep_lapsed = 1 OR @max_inactive = 0 OR recency_days <= @max_inactive)
+
+-- name: tuples
+-- Distinct BG/NBD histories at cut-off @k with their member counts, for
+-- the fit behind p_alive there: the rows of clv's stats and tuples queries
+-- at as_of = C (members who joined by C, i.e. before @as_of_end, with a
+-- paid order on or before C; x = purchase days - 1, t_x days from the
+-- first to the last purchase day, T from the first to C), read from
+-- {{features}} instead of orders_current. Ordered as clv's tuples.
+SELECT toUInt32(length(days) - 1) AS x, toUInt32(days[-1] - days[1]) AS t_x, toUInt32(toDate(@as_of) - days[1]) AS T, count() AS members
+FROM {{features}}
+WHERE k = @k AND is_member = 1 AND joined < toUInt32(toDateTime(@as_of_end, 'UTC'))
+GROUP BY x, t_x, T
+ORDER BY x, t_x, T
+
+-- name: features_fill
+-- Member features at the three cut-offs C_k, k = 1, 2, 3 (the training,
+-- validation and scoring cut-offs), one row per member and k for each
+-- member with a paid order on or before C_k (inclusive, business time
+-- zone), into the scratch table {{features}} that the features and tuples
+-- queries read: one pass over orders_current and one over events_current
+-- for all three (an aggregate per cut-off), instead of one each per
+-- cut-off. Each cut-off's aggregates see exactly the rows and conditions
+-- of a query at that cut-off alone; the WHERE clauses take the union of
+-- the cut-offs' rows.
+--
+-- Bound values, per cut-off k: as_of_k (C_k), as_of_end_k (first instant
+-- after C_k, UTC), since_30_k / since_90_k / since_180_k (UTC starts of the
+-- last 30, 90, 180 days up to C_k), label_end_k (end of day C_k + H, UTC;
+-- as_of_end_k when no label is wanted; after as_of_end_k); and tz,
+-- first_end / last_end (the earliest and latest as_of_end_k), label_to
+-- (the latest label_end_k), buckets and bucket: only members with
+-- cityHash64(member_id) % buckets = bucket, so that a large population is
+-- processed in slices of bounded memory. Nothing at or after label_to is
+-- read, and only future_orders looks past as_of_end_k.
+--
+-- Columns per member and k (the features query turns them into features):
+--   recency_days, first_day, frequency, monetary, days (sorted distinct
+--   purchase days), n_90 / v_90 and n_prev90 / v_prev90 (paid orders and
+--   value of the last 90 days and of the 90 before), refunds, future_orders
+--   (paid orders after C_k and before label_end_k), <type>_30d / _90d
+--   (events of each type in the last 30 and 90 days), last_login,
+--   campaign_clicks (up to C_k), source_tier (of the member version valid
+--   at C_k); and, the same for every k, joined (members_current.joined_at,
+--   0 when the member is not there) and is_member (1 when it is).
+INSERT INTO {{features}} (k, member_id, recency_days, first_day, frequency, monetary, days, n_90, v_90, n_prev90, v_prev90, refunds, future_orders,
+    login_30d, login_90d, page_view_30d, page_view_90d, product_view_30d, product_view_90d,
+    add_to_cart_30d, add_to_cart_90d, campaign_open_30d, campaign_open_90d, campaign_click_30d, campaign_click_90d,
+    review_30d, review_90d, share_30d, share_90d, referral_30d, referral_90d,
+    checkin_30d, checkin_90d, points_earned_30d, points_earned_90d, points_redeemed_30d, points_redeemed_90d,
+    nps_survey_30d, nps_survey_90d,
+    last_login, campaign_clicks, joined, is_member, source_tier)
+SELECT k, member_id, recency_days, first_day, frequency, monetary, days, n_90, v_90, n_prev90, v_prev90, refunds, future_orders,
+    login_30d, login_90d, page_view_30d, page_view_90d, product_view_30d, product_view_90d,
+    add_to_cart_30d, add_to_cart_90d, campaign_open_30d, campaign_open_90d, campaign_click_30d, campaign_click_90d,
+    review_30d, review_90d, share_30d, share_90d, referral_30d, referral_90d,
+    checkin_30d, checkin_90d, points_earned_30d, points_earned_90d, points_redeemed_30d, points_redeemed_90d,
+    nps_survey_30d, nps_survey_90d,
+    last_login, campaign_clicks, joined, is_member, source_tier
 FROM
 (
 SELECT * FROM
 (
-    SELECT *
-    FROM
+    SELECT * FROM
     (
-        SELECT
-            member_id,
-            toInt32(toDate(@as_of) - maxIf(day, paid))         AS recency_days,
-            minIf(day, paid)                                   AS first_day,
-            countIf(paid)                                      AS frequency,
-            toFloat64(sumIf(amount, paid))                     AS monetary,
-            arraySort(groupUniqArrayIf(day, paid))             AS days,
-            countIf(paid AND at >= toDateTime(@since_90, 'UTC')) AS n_90,
-            toFloat64(sumIf(amount, paid AND at >= toDateTime(@since_90, 'UTC'))) AS v_90,
-            countIf(paid AND at >= toDateTime(@since_180, 'UTC') AND at < toDateTime(@since_90, 'UTC')) AS n_prev90,
-            toFloat64(sumIf(amount, paid AND at >= toDateTime(@since_180, 'UTC') AND at < toDateTime(@since_90, 'UTC'))) AS v_prev90,
-            toFloat64(countIf(refunded))                       AS refunds,
-            sum(future)                                        AS future_orders
-        FROM
+        SELECT * FROM
         (
             SELECT
                 member_id,
-                ordered_at                                      AS at,
-                toDate(ordered_at, @tz)                         AS day,
-                amount,
-                (status = 'paid' OR updated_at >= toDateTime(@as_of_end, 'UTC')) AND ordered_at < toDateTime(@as_of_end, 'UTC') AS paid,
-                status = 'refunded' AND updated_at < toDateTime(@as_of_end, 'UTC') AND ordered_at < toDateTime(@as_of_end, 'UTC') AS refunded,
-                toUInt64((status = 'paid' OR updated_at >= toDateTime(@label_end, 'UTC')) AND ordered_at >= toDateTime(@as_of_end, 'UTC')) AS future
-            FROM orders_current
-            WHERE (status IN ('paid', 'refunded') OR updated_at >= toDateTime(@as_of_end, 'UTC')) AND ordered_at < toDateTime(@label_end, 'UTC')
-              AND cityHash64(member_id) % @buckets = @bucket
-        )
-        WHERE paid OR refunded OR future = 1
-        GROUP BY member_id
-        -- lapsed buyers (last order more than @max_inactive days before C,
-        -- when @max_inactive > 0) are scored as lapsed, never trained on
-        HAVING frequency > 0 AND (@keep_lapsed = 1 OR @max_inactive = 0 OR recency_days <= @max_inactive)
-    ) AS o
+                toInt32(toDate(@as_of_1) - maxIf(day, paid_1)) AS recency_days_1,
+                minIf(day, paid_1) AS first_day_1,
+                countIf(paid_1) AS frequency_1,
+                toFloat64(sumIf(amount, paid_1)) AS monetary_1,
+                arraySort(groupUniqArrayIf(day, paid_1)) AS days_1,
+                countIf(paid_1 AND at >= toDateTime(@since_90_1, 'UTC')) AS n_90_1,
+                toFloat64(sumIf(amount, paid_1 AND at >= toDateTime(@since_90_1, 'UTC'))) AS v_90_1,
+                countIf(paid_1 AND at >= toDateTime(@since_180_1, 'UTC') AND at < toDateTime(@since_90_1, 'UTC')) AS n_prev90_1,
+                toFloat64(sumIf(amount, paid_1 AND at >= toDateTime(@since_180_1, 'UTC') AND at < toDateTime(@since_90_1, 'UTC'))) AS v_prev90_1,
+                toFloat64(countIf(refunded_1)) AS refunds_1,
+                countIf(future_1) AS future_orders_1,
+                toInt32(toDate(@as_of_2) - maxIf(day, paid_2)) AS recency_days_2,
+                minIf(day, paid_2) AS first_day_2,
+                countIf(paid_2) AS frequency_2,
+                toFloat64(sumIf(amount, paid_2)) AS monetary_2,
+                arraySort(groupUniqArrayIf(day, paid_2)) AS days_2,
+                countIf(paid_2 AND at >= toDateTime(@since_90_2, 'UTC')) AS n_90_2,
+                toFloat64(sumIf(amount, paid_2 AND at >= toDateTime(@since_90_2, 'UTC'))) AS v_90_2,
+                countIf(paid_2 AND at >= toDateTime(@since_180_2, 'UTC') AND at < toDateTime(@since_90_2, 'UTC')) AS n_prev90_2,
+                toFloat64(sumIf(amount, paid_2 AND at >= toDateTime(@since_180_2, 'UTC') AND at < toDateTime(@since_90_2, 'UTC'))) AS v_prev90_2,
+                toFloat64(countIf(refunded_2)) AS refunds_2,
+                countIf(future_2) AS future_orders_2,
+                toInt32(toDate(@as_of_3) - maxIf(day, paid_3)) AS recency_days_3,
+                minIf(day, paid_3) AS first_day_3,
+                countIf(paid_3) AS frequency_3,
+                toFloat64(sumIf(amount, paid_3)) AS monetary_3,
+                arraySort(groupUniqArrayIf(day, paid_3)) AS days_3,
+                countIf(paid_3 AND at >= toDateTime(@since_90_3, 'UTC')) AS n_90_3,
+                toFloat64(sumIf(amount, paid_3 AND at >= toDateTime(@since_90_3, 'UTC'))) AS v_90_3,
+                countIf(paid_3 AND at >= toDateTime(@since_180_3, 'UTC') AND at < toDateTime(@since_90_3, 'UTC')) AS n_prev90_3,
+                toFloat64(sumIf(amount, paid_3 AND at >= toDateTime(@since_180_3, 'UTC') AND at < toDateTime(@since_90_3, 'UTC'))) AS v_prev90_3,
+                toFloat64(countIf(refunded_3)) AS refunds_3,
+                countIf(future_3) AS future_orders_3
+            FROM
+            (
+                SELECT
+                    member_id,
+                    ordered_at              AS at,
+                    toDate(ordered_at, @tz) AS day,
+                    amount,
+                    (status = 'paid' OR updated_at >= toDateTime(@as_of_end_1, 'UTC')) AND ordered_at < toDateTime(@as_of_end_1, 'UTC') AS paid_1,
+                    status = 'refunded' AND updated_at < toDateTime(@as_of_end_1, 'UTC') AND ordered_at < toDateTime(@as_of_end_1, 'UTC') AS refunded_1,
+                    (status = 'paid' OR updated_at >= toDateTime(@label_end_1, 'UTC')) AND ordered_at >= toDateTime(@as_of_end_1, 'UTC') AND ordered_at < toDateTime(@label_end_1, 'UTC') AS future_1,
+                    (status = 'paid' OR updated_at >= toDateTime(@as_of_end_2, 'UTC')) AND ordered_at < toDateTime(@as_of_end_2, 'UTC') AS paid_2,
+                    status = 'refunded' AND updated_at < toDateTime(@as_of_end_2, 'UTC') AND ordered_at < toDateTime(@as_of_end_2, 'UTC') AS refunded_2,
+                    (status = 'paid' OR updated_at >= toDateTime(@label_end_2, 'UTC')) AND ordered_at >= toDateTime(@as_of_end_2, 'UTC') AND ordered_at < toDateTime(@label_end_2, 'UTC') AS future_2,
+                    (status = 'paid' OR updated_at >= toDateTime(@as_of_end_3, 'UTC')) AND ordered_at < toDateTime(@as_of_end_3, 'UTC') AS paid_3,
+                    status = 'refunded' AND updated_at < toDateTime(@as_of_end_3, 'UTC') AND ordered_at < toDateTime(@as_of_end_3, 'UTC') AS refunded_3,
+                    (status = 'paid' OR updated_at >= toDateTime(@label_end_3, 'UTC')) AND ordered_at >= toDateTime(@as_of_end_3, 'UTC') AND ordered_at < toDateTime(@label_end_3, 'UTC') AS future_3
+                FROM orders_current
+                WHERE (status IN ('paid', 'refunded') OR updated_at >= toDateTime(@first_end, 'UTC')) AND ordered_at < toDateTime(@label_to, 'UTC')
+                  AND cityHash64(member_id) % @buckets = @bucket
+            )
+            WHERE paid_1 OR refunded_1 OR future_1 OR paid_2 OR refunded_2 OR future_2 OR paid_3 OR refunded_3 OR future_3
+            GROUP BY member_id
+            HAVING frequency_1 > 0 OR frequency_2 > 0 OR frequency_3 > 0
+        ) AS o
+        ANY LEFT JOIN
+        (
+            -- <type>_n: the member's events of the type in each window of w, in
+            -- w's order (sumForEach over a per-row array of window flags: one
+            -- aggregate per event type, not one per type and window).
+            SELECT
+                member_id,
+                sumForEachIf(w, event_type = 'login') AS login_n,
+                sumForEachIf(w, event_type = 'page_view') AS page_view_n,
+                sumForEachIf(w, event_type = 'product_view') AS product_view_n,
+                sumForEachIf(w, event_type = 'add_to_cart') AS add_to_cart_n,
+                sumForEachIf(w, event_type = 'campaign_open') AS campaign_open_n,
+                sumForEachIf(w, event_type = 'campaign_click') AS campaign_click_n,
+                sumForEachIf(w, event_type = 'review') AS review_n,
+                sumForEachIf(w, event_type = 'share') AS share_n,
+                sumForEachIf(w, event_type = 'referral') AS referral_n,
+                sumForEachIf(w, event_type = 'checkin') AS checkin_n,
+                sumForEachIf(w, event_type = 'points_earned') AS points_earned_n,
+                sumForEachIf(w, event_type = 'points_redeemed') AS points_redeemed_n,
+                sumForEachIf(w, event_type = 'nps_survey') AS nps_survey_n,
+                maxIf(toUInt32(event_time), event_type = 'login' AND event_time < toDateTime(@as_of_end_1, 'UTC')) AS last_login_1,
+                countIf(event_type = 'campaign_click' AND event_time < toDateTime(@as_of_end_1, 'UTC')) AS campaign_clicks_1,
+                maxIf(toUInt32(event_time), event_type = 'login' AND event_time < toDateTime(@as_of_end_2, 'UTC')) AS last_login_2,
+                countIf(event_type = 'campaign_click' AND event_time < toDateTime(@as_of_end_2, 'UTC')) AS campaign_clicks_2,
+                maxIf(toUInt32(event_time), event_type = 'login' AND event_time < toDateTime(@as_of_end_3, 'UTC')) AS last_login_3,
+                countIf(event_type = 'campaign_click' AND event_time < toDateTime(@as_of_end_3, 'UTC')) AS campaign_clicks_3
+            FROM
+            (
+                -- w: whether the event is in the last 30 and 90 days of cut-off 1,
+                -- then of cut-off 2, then of cut-off 3.
+                SELECT
+                    member_id, event_time, event_type,
+                    [event_time >= toDateTime(@since_30_1, 'UTC') AND event_time < toDateTime(@as_of_end_1, 'UTC'),
+                     event_time >= toDateTime(@since_90_1, 'UTC') AND event_time < toDateTime(@as_of_end_1, 'UTC'),
+                     event_time >= toDateTime(@since_30_2, 'UTC') AND event_time < toDateTime(@as_of_end_2, 'UTC'),
+                     event_time >= toDateTime(@since_90_2, 'UTC') AND event_time < toDateTime(@as_of_end_2, 'UTC'),
+                     event_time >= toDateTime(@since_30_3, 'UTC') AND event_time < toDateTime(@as_of_end_3, 'UTC'),
+                     event_time >= toDateTime(@since_90_3, 'UTC') AND event_time < toDateTime(@as_of_end_3, 'UTC')] AS w
+                FROM events_current
+                WHERE event_time < toDateTime(@last_end, 'UTC') AND cityHash64(member_id) % @buckets = @bucket
+            )
+            GROUP BY member_id
+        ) AS e USING member_id
+    ) AS oe
     ANY LEFT JOIN
     (
-        SELECT
-            member_id,
-            countIf(event_type = 'login' AND event_time >= toDateTime(@since_30, 'UTC'))           AS login_30d,
-            countIf(event_type = 'login' AND event_time >= toDateTime(@since_90, 'UTC'))           AS login_90d,
-            countIf(event_type = 'page_view' AND event_time >= toDateTime(@since_30, 'UTC'))       AS page_view_30d,
-            countIf(event_type = 'page_view' AND event_time >= toDateTime(@since_90, 'UTC'))       AS page_view_90d,
-            countIf(event_type = 'product_view' AND event_time >= toDateTime(@since_30, 'UTC'))    AS product_view_30d,
-            countIf(event_type = 'product_view' AND event_time >= toDateTime(@since_90, 'UTC'))    AS product_view_90d,
-            countIf(event_type = 'add_to_cart' AND event_time >= toDateTime(@since_30, 'UTC'))     AS add_to_cart_30d,
-            countIf(event_type = 'add_to_cart' AND event_time >= toDateTime(@since_90, 'UTC'))     AS add_to_cart_90d,
-            countIf(event_type = 'campaign_open' AND event_time >= toDateTime(@since_30, 'UTC'))   AS campaign_open_30d,
-            countIf(event_type = 'campaign_open' AND event_time >= toDateTime(@since_90, 'UTC'))   AS campaign_open_90d,
-            countIf(event_type = 'campaign_click' AND event_time >= toDateTime(@since_30, 'UTC'))  AS campaign_click_30d,
-            countIf(event_type = 'campaign_click' AND event_time >= toDateTime(@since_90, 'UTC'))  AS campaign_click_90d,
-            countIf(event_type = 'review' AND event_time >= toDateTime(@since_30, 'UTC'))          AS review_30d,
-            countIf(event_type = 'review' AND event_time >= toDateTime(@since_90, 'UTC'))          AS review_90d,
-            countIf(event_type = 'share' AND event_time >= toDateTime(@since_30, 'UTC'))           AS share_30d,
-            countIf(event_type = 'share' AND event_time >= toDateTime(@since_90, 'UTC'))           AS share_90d,
-            countIf(event_type = 'referral' AND event_time >= toDateTime(@since_30, 'UTC'))        AS referral_30d,
-            countIf(event_type = 'referral' AND event_time >= toDateTime(@since_90, 'UTC'))        AS referral_90d,
-            countIf(event_type = 'checkin' AND event_time >= toDateTime(@since_30, 'UTC'))         AS checkin_30d,
-            countIf(event_type = 'checkin' AND event_time >= toDateTime(@since_90, 'UTC'))         AS checkin_90d,
-            countIf(event_type = 'points_earned' AND event_time >= toDateTime(@since_30, 'UTC'))   AS points_earned_30d,
-            countIf(event_type = 'points_earned' AND event_time >= toDateTime(@since_90, 'UTC'))   AS points_earned_90d,
-            countIf(event_type = 'points_redeemed' AND event_time >= toDateTime(@since_30, 'UTC')) AS points_redeemed_30d,
-            countIf(event_type = 'points_redeemed' AND event_time >= toDateTime(@since_90, 'UTC')) AS points_redeemed_90d,
-            countIf(event_type = 'nps_survey' AND event_time >= toDateTime(@since_30, 'UTC'))      AS nps_survey_30d,
-            countIf(event_type = 'nps_survey' AND event_time >= toDateTime(@since_90, 'UTC'))      AS nps_survey_90d,
-            maxIf(toUInt32(event_time), event_type = 'login')                                    AS last_login,
-            countIf(event_type = 'campaign_click')                                                AS campaign_clicks
-        FROM events_current
-        WHERE event_time < toDateTime(@as_of_end, 'UTC') AND cityHash64(member_id) % @buckets = @bucket
-        GROUP BY member_id
-    ) AS e USING member_id
-) AS oe
-ANY LEFT JOIN
-(
-    SELECT member_id, toUInt32(joined_at) AS joined FROM members_current
-    WHERE cityHash64(member_id) % @buckets = @bucket
-) AS m USING member_id
+        SELECT member_id, toUInt32(joined_at) AS joined, toUInt8(1) AS is_member FROM members_current
+        WHERE cityHash64(member_id) % @buckets = @bucket
+    ) AS m USING member_id
 ) AS oem
 ANY LEFT JOIN
 (
-    -- The member version valid at C (the latest updated_at before its end):
-    -- a tier set after the cut-off is not known there.
-    SELECT member_id, argMax(source_tier, updated_at) AS source_tier FROM members
-    WHERE updated_at < toDateTime(@as_of_end, 'UTC') AND cityHash64(member_id) % @buckets = @bucket
+    -- The member version valid at C_k (the latest updated_at before its
+    -- end): a tier set after the cut-off is not known there.
+    SELECT
+        member_id,
+        argMaxIf(source_tier, updated_at, updated_at < toDateTime(@as_of_end_1, 'UTC')) AS source_tier_1,
+        argMaxIf(source_tier, updated_at, updated_at < toDateTime(@as_of_end_2, 'UTC')) AS source_tier_2,
+        argMaxIf(source_tier, updated_at, updated_at < toDateTime(@as_of_end_3, 'UTC')) AS source_tier_3
+    FROM members
+    WHERE updated_at < toDateTime(@last_end, 'UTC') AND cityHash64(member_id) % @buckets = @bucket
       -- Versions of published files only, as members_current (migration 090).
       AND file_id GLOBAL NOT IN (SELECT file_id FROM load_files GROUP BY file_id HAVING countIf(status = 'loaded') = 0)
     GROUP BY member_id
 ) AS mt USING member_id
+)
+ARRAY JOIN
+    [1, 2, 3] AS k,
+    [recency_days_1, recency_days_2, recency_days_3] AS recency_days,
+    [first_day_1, first_day_2, first_day_3] AS first_day,
+    [frequency_1, frequency_2, frequency_3] AS frequency,
+    [monetary_1, monetary_2, monetary_3] AS monetary,
+    [days_1, days_2, days_3] AS days,
+    [n_90_1, n_90_2, n_90_3] AS n_90,
+    [v_90_1, v_90_2, v_90_3] AS v_90,
+    [n_prev90_1, n_prev90_2, n_prev90_3] AS n_prev90,
+    [v_prev90_1, v_prev90_2, v_prev90_3] AS v_prev90,
+    [refunds_1, refunds_2, refunds_3] AS refunds,
+    [future_orders_1, future_orders_2, future_orders_3] AS future_orders,
+    [login_n[1], login_n[3], login_n[5]] AS login_30d,
+    [login_n[2], login_n[4], login_n[6]] AS login_90d,
+    [page_view_n[1], page_view_n[3], page_view_n[5]] AS page_view_30d,
+    [page_view_n[2], page_view_n[4], page_view_n[6]] AS page_view_90d,
+    [product_view_n[1], product_view_n[3], product_view_n[5]] AS product_view_30d,
+    [product_view_n[2], product_view_n[4], product_view_n[6]] AS product_view_90d,
+    [add_to_cart_n[1], add_to_cart_n[3], add_to_cart_n[5]] AS add_to_cart_30d,
+    [add_to_cart_n[2], add_to_cart_n[4], add_to_cart_n[6]] AS add_to_cart_90d,
+    [campaign_open_n[1], campaign_open_n[3], campaign_open_n[5]] AS campaign_open_30d,
+    [campaign_open_n[2], campaign_open_n[4], campaign_open_n[6]] AS campaign_open_90d,
+    [campaign_click_n[1], campaign_click_n[3], campaign_click_n[5]] AS campaign_click_30d,
+    [campaign_click_n[2], campaign_click_n[4], campaign_click_n[6]] AS campaign_click_90d,
+    [review_n[1], review_n[3], review_n[5]] AS review_30d,
+    [review_n[2], review_n[4], review_n[6]] AS review_90d,
+    [share_n[1], share_n[3], share_n[5]] AS share_30d,
+    [share_n[2], share_n[4], share_n[6]] AS share_90d,
+    [referral_n[1], referral_n[3], referral_n[5]] AS referral_30d,
+    [referral_n[2], referral_n[4], referral_n[6]] AS referral_90d,
+    [checkin_n[1], checkin_n[3], checkin_n[5]] AS checkin_30d,
+    [checkin_n[2], checkin_n[4], checkin_n[6]] AS checkin_90d,
+    [points_earned_n[1], points_earned_n[3], points_earned_n[5]] AS points_earned_30d,
+    [points_earned_n[2], points_earned_n[4], points_earned_n[6]] AS points_earned_90d,
+    [points_redeemed_n[1], points_redeemed_n[3], points_redeemed_n[5]] AS points_redeemed_30d,
+    [points_redeemed_n[2], points_redeemed_n[4], points_redeemed_n[6]] AS points_redeemed_90d,
+    [nps_survey_n[1], nps_survey_n[3], nps_survey_n[5]] AS nps_survey_30d,
+    [nps_survey_n[2], nps_survey_n[4], nps_survey_n[6]] AS nps_survey_90d,
+    [last_login_1, last_login_2, last_login_3] AS last_login,
+    [campaign_clicks_1, campaign_clicks_2, campaign_clicks_3] AS campaign_clicks,
+    [source_tier_1, source_tier_2, source_tier_3] AS source_tier
+WHERE frequency > 0
+
+-- name: features_table
+-- The scratch table of features_fill, one row per member and cut-off k.
+CREATE TABLE {{features}}
+(
+    k                   UInt8,
+    member_id           String,
+    recency_days        Int32,
+    first_day           Date,
+    frequency           UInt64,
+    monetary            Float64,
+    days                Array(Date),
+    n_90                UInt64,
+    v_90                Float64,
+    n_prev90            UInt64,
+    v_prev90            Float64,
+    refunds             Float64,
+    future_orders       UInt64,
+    login_30d           UInt64,
+    login_90d           UInt64,
+    page_view_30d       UInt64,
+    page_view_90d       UInt64,
+    product_view_30d    UInt64,
+    product_view_90d    UInt64,
+    add_to_cart_30d     UInt64,
+    add_to_cart_90d     UInt64,
+    campaign_open_30d   UInt64,
+    campaign_open_90d   UInt64,
+    campaign_click_30d  UInt64,
+    campaign_click_90d  UInt64,
+    review_30d          UInt64,
+    review_90d          UInt64,
+    share_30d           UInt64,
+    share_90d           UInt64,
+    referral_30d        UInt64,
+    referral_90d        UInt64,
+    checkin_30d         UInt64,
+    checkin_90d         UInt64,
+    points_earned_30d   UInt64,
+    points_earned_90d   UInt64,
+    points_redeemed_30d UInt64,
+    points_redeemed_90d UInt64,
+    nps_survey_30d      UInt64,
+    nps_survey_90d      UInt64,
+    last_login          UInt32,
+    campaign_clicks     UInt64,
+    joined              UInt32,
+    is_member           UInt8,
+    source_tier         String
+)
+ENGINE = MergeTree() ORDER BY (k, member_id)
 
 -- name: fill
 -- Scores every member of the features view (the feature rows at as_of):

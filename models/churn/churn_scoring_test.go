@@ -123,7 +123,14 @@ func TestChurnScoreIntegration(t *testing.T) {
 		set("login_90d", 0.3, 0, 1)
 		env := models.Env{Conn: conn, Location: time.UTC, RunID: "s"}
 		m.cfg.RiskBands = []float64{0.3, 0.5, 0.8}
-		n, cuts, err := m.score(context.Background(), env, models.NewWindow(modeltest.AsOf(t, "2024-06-30"), time.UTC), model, purchaseFit{})
+		asOf := modeltest.AsOf(t, "2024-06-30")
+		ft := featuresAt(t, m, env, asOf, asOf)
+		sc, err := queries.On(conn).Scratch(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer sc.Drop()
+		n, cuts, err := m.score(context.Background(), env, sc, ft, model, purchaseFit{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -98,6 +98,36 @@ func TestChurnWords(t *testing.T) {
 	}
 }
 
+// featuresAt fills a scratch feature table (dropped when t ends) whose
+// three cut-offs are all c in UTC, with labels to the end of labelTo's
+// day (c: no label).
+func featuresAt(t *testing.T, m *Churn, env models.Env, c, labelTo time.Time) featureTable {
+	t.Helper()
+	ctx := context.Background()
+	sc, err := queries.On(env.Conn).Scratch(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sc.Drop)
+	cut := cutoff{w: models.NewWindow(c, time.UTC), labelEnd: models.NewWindow(labelTo, time.UTC).End}
+	ft, err := m.features(ctx, env, sc, [3]cutoff{cut, cut, cut})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ft
+}
+
+// sampleAt is the sample at cut-off c (UTC) with labels from the next
+// horizon_days days and no p_alive fit.
+func sampleAt(t *testing.T, m *Churn, env models.Env, c time.Time) churnSet {
+	t.Helper()
+	set, err := m.sample(context.Background(), env, featuresAt(t, m, env, c, c.AddDate(0, 0, m.cfg.HorizonDays)), 1, 1, purchaseFit{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return set
+}
+
 // churnFixtureModel is churn with a 30-day horizon and the default tiers
 // Bronze, Silver, Gold, Diamond.
 func churnFixtureModel(t *testing.T) *Churn {
@@ -184,10 +214,7 @@ func TestChurnTierAtCutoffIntegration(t *testing.T) {
 		},
 	}, func(t *testing.T, conn warehouse.Conn) {
 		m := churnFixtureModel(t)
-		set, err := m.sample(context.Background(), models.Env{Conn: conn, Location: time.UTC, RunID: "t"}, modeltest.AsOf(t, "2024-05-31"), 1, purchaseFit{})
-		if err != nil {
-			t.Fatal(err)
-		}
+		set := sampleAt(t, m, models.Env{Conn: conn, Location: time.UTC, RunID: "t"}, modeltest.AsOf(t, "2024-05-31"))
 		tier, spend := slices.Index(churnFeatures, "tier"), slices.Index(churnFeatures, "monetary")
 		got := map[float64]float64{}
 		for _, r := range set.rows {
@@ -223,10 +250,7 @@ func TestChurnTierGatedOnLedgerIntegration(t *testing.T) {
 			modeltest.MemberVersion{ID: "x", Joined: "2024-01-01 00:00:00", Tier: "gold", Updated: "2024-03-01 00:00:00"})
 		tierOf := func() []float64 {
 			m := churnFixtureModel(t)
-			set, err := m.sample(context.Background(), models.Env{Conn: conn, Location: time.UTC, RunID: "t"}, modeltest.AsOf(t, "2024-05-31"), 1, purchaseFit{})
-			if err != nil {
-				t.Fatal(err)
-			}
+			set := sampleAt(t, m, models.Env{Conn: conn, Location: time.UTC, RunID: "t"}, modeltest.AsOf(t, "2024-05-31"))
 			var out []float64
 			for _, r := range set.rows {
 				out = append(out, r.x[slices.Index(churnFeatures, "tier")])

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2"
 
+	"github.com/memberlytics/memberlytics/internal/platform/query"
 	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 	"github.com/memberlytics/memberlytics/internal/testkit/chtest"
 	"github.com/memberlytics/memberlytics/internal/testkit/genload"
@@ -205,12 +206,13 @@ func goScoresMatch(t *testing.T, conn warehouse.Conn, m *Churn, asOf time.Time, 
 	}
 	rows.Close()
 	w := models.NewWindow(asOf, time.UTC)
-	q, err := queries.On(conn).Text("features", nil)
+	ft := featuresAt(t, m, models.Env{Conn: conn, Location: time.UTC, RunID: "check"}, asOf, asOf)
+	q, err := queries.On(conn).Text("features", query.Tables{"features": ft.name})
 	if err != nil {
 		t.Fatal(err)
 	}
-	args := append(m.args(w, "check", w.End), m.pAliveArgs(bg)...)
-	args = append(args, clickhouse.Named("buckets", 1), clickhouse.Named("bucket", 0), clickhouse.Named("keep_lapsed", 1))
+	args := append(m.args(w, "check", 3, 1), m.pAliveArgs(bg)...)
+	args = append(args, clickhouse.Named("buckets", 1), clickhouse.Named("bucket", 0))
 	frows, err := conn.Query(ctx, q, args...)
 	if err != nil {
 		t.Fatal(err)

@@ -233,24 +233,50 @@ func (m *CLV) Run(ctx context.Context, env models.Env, asOf time.Time) (models.R
 	return models.Result{Rows: map[string]uint64{"clv": n}, Metrics: figures.Finite(metrics), Params: figures.Finite(params)}, nil
 }
 
-// FitPurchases fits BG/NBD alone on the members' order history up to the
-// end of w (member statistics in a scratch table dropped on return): the
-// purchase model the clv run fits with Gamma-Gamma, and churn's p_alive
-// feature at its training cut-offs before as_of (at as_of churn reads the
-// fit this model's run recorded). On a fit failure it returns the partial
-// fit (nil before any fit ran) with the error.
-func (m *CLV) FitPurchases(ctx context.Context, env models.Env, w models.Window) (*CLVFit, error) {
-	q := queries.On(env.Conn)
-	sc, err := q.Scratch(ctx)
+// PurchaseHistory is one distinct BG/NBD purchase history in days, as
+// the tuples query of clv.sql gives it: X repeat purchase days, TX days
+// from the first to the last purchase day, T days from the first purchase
+// day to the end of observation, and the number of members with it.
+type PurchaseHistory struct {
+	X, TX, T uint32
+	Members  uint64
+}
+
+// FitPurchases fits BG/NBD alone to the distinct purchase histories hs at
+// the end of w, in the order of the tuples query (x, t_x, T ascending: the
+// fit sums its terms in that order): the purchase model the clv run fits
+// with Gamma-Gamma, for a caller that computes the member statistics
+// itself (churn's p_alive at its training cut-offs, from its feature
+// table; at as_of churn reads the fit this model's run recorded). On a fit
+// failure it returns the partial fit with the error.
+func (m *CLV) FitPurchases(w models.Window, hs []PurchaseHistory) (*CLVFit, error) {
+	fit := &CLVFit{Unit: m.spec.Unit, start: time.Now()}
+	for _, h := range hs {
+		fit.add(h, m.spec.Unit.Days())
+	}
+	return m.fitBGNBD(w, fit)
+}
+
+// add appends the history h to the fit's tuples (unit: days per model
+// time unit).
+func (f *CLVFit) add(h PurchaseHistory, unit float64) {
+	f.tupleDays = append(f.tupleDays, [3]uint32{h.X, h.TX, h.T})
+	f.Tuples = append(f.Tuples, Customer{X: int(h.X), TX: float64(h.TX) / unit, T: float64(h.T) / unit, Count: int64(h.Members)})
+}
+
+// fitBGNBD fits BG/NBD to fit.Tuples.
+func (m *CLV) fitBGNBD(w models.Window, fit *CLVFit) (*CLVFit, error) {
+	if len(fit.Tuples) == 0 {
+		return fit, fmt.Errorf("clv for %s: no member has a paid order: %w", w.Date(), ErrTooFewCustomers)
+	}
+	fit.queryDone = time.Now()
+	var err error
+	fit.BGNBD, err = FitBGNBD(fit.Tuples, m.opts)
+	fit.bgnbdDone = time.Now()
 	if err != nil {
-		return nil, err
+		return fit, fmt.Errorf("clv for %s: %w", w.Date(), err)
 	}
-	defer sc.Drop()
-	work := sc.Table("work")
-	if err := q.Exec(ctx, "stats", query.Tables{"work": work}, w.Args(env.RunID)...); err != nil {
-		return nil, err
-	}
-	return m.fitWork(ctx, env.Conn, w, work, false)
+	return fit, nil
 }
 
 // fit computes the member statistics into the scratch table work and fits
@@ -260,38 +286,26 @@ func (m *CLV) fit(ctx context.Context, env models.Env, w models.Window, work str
 	if err := queries.On(env.Conn).Exec(ctx, "stats", map[string]string{"work": work}, w.Args(env.RunID)...); err != nil {
 		return nil, err
 	}
-	return m.fitWork(ctx, env.Conn, w, work, true)
+	return m.fitWork(ctx, env.Conn, w, work)
 }
 
-// fitWork fits BG/NBD and, when withSpend, Gamma-Gamma to the statistics
-// in work.
-func (m *CLV) fitWork(ctx context.Context, conn warehouse.Conn, w models.Window, work string, withSpend bool) (*CLVFit, error) {
+// fitWork fits BG/NBD and Gamma-Gamma to the statistics in work.
+func (m *CLV) fitWork(ctx context.Context, conn warehouse.Conn, w models.Window, work string) (*CLVFit, error) {
 	fit := &CLVFit{Unit: m.spec.Unit, start: time.Now()}
 	unit := m.spec.Unit.Days()
 	tables := map[string]string{"work": work}
 	err := queries.On(conn).Each(ctx, "tuples", tables, nil, func(r warehouse.Rows) error {
-		var x, tx, T uint32
-		var n uint64
-		if err := r.Scan(&x, &tx, &T, &n); err != nil {
+		var h PurchaseHistory
+		if err := r.Scan(&h.X, &h.TX, &h.T, &h.Members); err != nil {
 			return err
 		}
-		fit.tupleDays = append(fit.tupleDays, [3]uint32{x, tx, T})
-		fit.Tuples = append(fit.Tuples, Customer{X: int(x), TX: float64(tx) / unit, T: float64(T) / unit, Count: int64(n)})
+		fit.add(h, unit)
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	if len(fit.Tuples) == 0 {
-		return fit, fmt.Errorf("clv for %s: no member has a paid order: %w", w.Date(), ErrTooFewCustomers)
-	}
-	fit.queryDone = time.Now()
-	fit.BGNBD, err = FitBGNBD(fit.Tuples, m.opts)
-	fit.bgnbdDone = time.Now()
-	if err != nil || !withSpend {
-		if err != nil {
-			err = fmt.Errorf("clv for %s: %w", w.Date(), err)
-		}
+	if fit, err := m.fitBGNBD(w, fit); err != nil {
 		return fit, err
 	}
 	var spend []SpendCustomer
