@@ -229,4 +229,12 @@ func (c *csvReader) fill(r *rawRow, rec []string) error {
 	return nil
 }
 
+func (c *csvReader) given() []bool {
+	g := make([]bool, len(c.pos))
+	for i, p := range c.pos {
+		g[i] = p >= 0
+	}
+	return g
+}
+
 func (c *csvReader) text() string { return strings.Join(c.rec, string(c.delim)) }

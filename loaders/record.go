@@ -57,6 +57,9 @@ type recordBuilder struct {
 	// dateKnown says the row's date (birthday) parsed, in Date's range or
 	// not; its days since 1970-01-01 are in iv.
 	dateKnown bool
+	// omit marks the columns left out of the blocks and the insert
+	// (schema.omitted); nil keeps all. Set before the first row.
+	omit []bool
 
 	statusCol, amountCol, updatedCol, firstTimeCol, eventIDCol, propsCol int
 	birthdayCol, birthDateCol                                            int
@@ -246,7 +249,7 @@ func (rb *recordBuilder) take(fileID string, loadedAt int64) *block {
 		return nil
 	}
 	b := rb.cur
-	b.fillLineage(fileID, loadedAt)
+	b.fillLineage(fileID, loadedAt, rb.omit)
 	rb.rows = 0
 	if rb.made < blocksInFlight {
 		select {
@@ -275,7 +278,8 @@ func (rb *recordBuilder) recycle(b *block) {
 const blocksInFlight = 2
 
 // block is a batch of rows as the column slices clickhouse-go's columnar
-// Append takes, lineage columns (file_id, loaded_at) last. Its slices
+// Append takes, lineage columns (file_id, loaded_at) last; the columns the
+// builder omits are neither filled nor in cols. Its slices
 // are reused from one batch to the next (take, recycle): every row
 // appended sets every column, so no value of an earlier batch shows.
 type block struct {
@@ -302,7 +306,7 @@ func newBlock(s *schema) *block {
 		str: make([][]string, n), i64: make([][]int64, n), cts: make([]cents, n),
 		u32: make([][]uint32, n), f64: make([][]float64, n),
 		dates: make([][]*time.Time, n), dateVals: make([][]time.Time, n),
-		cols: make([]any, n+2),
+		cols: make([]any, 0, n+2),
 	}
 }
 
@@ -320,6 +324,9 @@ func (b *block) reset() {
 // appendRow appends the row rb has checked (its scratch values).
 func (b *block) appendRow(rb *recordBuilder) {
 	for i, c := range rb.s.cols {
+		if rb.omit != nil && rb.omit[i] {
+			continue
+		}
 		switch c.typ {
 		case tString:
 			b.str[i] = append(b.str[i], rb.sv[i])
@@ -349,30 +356,33 @@ func (b *block) appendRow(rb *recordBuilder) {
 }
 
 // fillLineage sets the lineage columns and cols, the slices in insert
-// order.
-func (b *block) fillLineage(fileID string, loadedAt int64) {
+// order (schema.insertColumns with the same omit).
+func (b *block) fillLineage(fileID string, loadedAt int64, omit []bool) {
 	for len(b.fileIDs) < b.rows {
 		b.fileIDs = append(b.fileIDs, fileID)
 		b.loadedAt = append(b.loadedAt, loadedAt)
 	}
+	b.cols = b.cols[:0]
 	for i, c := range b.s.cols {
+		if omit != nil && omit[i] {
+			continue
+		}
 		switch c.typ {
 		case tString:
-			b.cols[i] = b.str[i]
+			b.cols = append(b.cols, b.str[i])
 		case tDateTime:
-			b.cols[i] = b.i64[i]
+			b.cols = append(b.cols, b.i64[i])
 		case tDecimal:
-			b.cols[i] = b.cts[i]
+			b.cols = append(b.cols, b.cts[i])
 		case tUInt32:
-			b.cols[i] = b.u32[i]
+			b.cols = append(b.cols, b.u32[i])
 		case tFloat64:
-			b.cols[i] = b.f64[i]
+			b.cols = append(b.cols, b.f64[i])
 		case tDate:
-			b.cols[i] = b.dates[i]
+			b.cols = append(b.cols, b.dates[i])
 		}
 	}
-	n := len(b.s.cols)
-	b.cols[n], b.cols[n+1] = b.fileIDs, b.loadedAt
+	b.cols = append(b.cols, b.fileIDs, b.loadedAt)
 }
 
 // cents is a Decimal(18, 2) column as hundredths. The sender appends it
