@@ -852,9 +852,11 @@ func (l *Loader) stageFile(ctx context.Context, path string, format Format, file
 	defer cancel()
 	rb := newRecordBuilder(l.s, tp, l.o.Now(), rej)
 	rb.decimalComma = l.o.NumberFormat == "1.234,56"
+	var omit []bool
 	if g, ok := rr.(givenColumns); ok {
-		rb.omit = l.s.omitted(g.given())
+		omit = l.s.omitted(g.given())
 	}
+	rb.prepare(omit, l.o.BatchRows)
 	recs := make(chan *block)
 	sendErr := make(chan error, 1)
 	var sent atomic.Int64
