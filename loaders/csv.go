@@ -68,6 +68,13 @@ type csvReader struct {
 	line, split int64
 	long        []byte // a line longer than br's buffer
 	feed        *lineFeeder
+	// chunk holds complete lines read from br, converted to text at
+	// once; off is where the next one starts. The lines and their fields
+	// share it, so reading costs one allocation per chunk rather than one
+	// per line. A value kept beyond its block keeps the whole chunk alive:
+	// rejects keep copies (rejectLog.addN).
+	chunk string
+	off   int
 }
 
 func newCSVReader(r io.Reader, s *schema, m Mapping, delim rune) (*csvReader, []string, error) {
@@ -100,9 +107,44 @@ func newCSVReader(r io.Reader, s *schema, m Mapping, delim rune) (*csvReader, []
 	return c, ignored, nil
 }
 
-// readLine returns the next line of the file with its line end, or the
-// last one without; it is valid until the next call.
+// readText returns the next line of the file with its line end, or the
+// last one without: from chunk, which it refills with every complete
+// line br holds; a line br does not hold whole (longer than what is
+// buffered, or the last one) comes from readSlice.
+func (c *csvReader) readText() (string, error) {
+	if c.off == len(c.chunk) {
+		c.chunk, c.off = "", 0
+		if c.br.Buffered() == 0 {
+			if _, err := c.br.Peek(1); err != nil {
+				return "", err
+			}
+		}
+		if b, _ := c.br.Peek(c.br.Buffered()); len(b) > 0 {
+			if k := bytes.LastIndexByte(b, '\n'); k >= 0 {
+				c.chunk = string(b[:k+1])
+				_, _ = c.br.Discard(k + 1)
+			}
+		}
+		if c.chunk == "" {
+			line, err := c.readSlice()
+			return string(line), err
+		}
+	}
+	i := strings.IndexByte(c.chunk[c.off:], '\n') // every line in chunk ends in one
+	line := c.chunk[c.off : c.off+i+1]
+	c.off += i + 1
+	return line, nil
+}
+
+// readLine is readText as bytes, for the csv.Reader's feed.
 func (c *csvReader) readLine() ([]byte, error) {
+	line, err := c.readText()
+	return []byte(line), err
+}
+
+// readSlice returns the next line of br with its line end, or the last
+// one without; it is valid until the next call.
+func (c *csvReader) readSlice() ([]byte, error) {
 	line, err := c.br.ReadSlice('\n')
 	if errors.Is(err, bufio.ErrBufferFull) {
 		c.long = append(c.long[:0], line...)
@@ -151,16 +193,16 @@ func (e *rowError) Error() string { return fmt.Sprintf("line %d: %s", e.line, e.
 
 func (c *csvReader) next(r *rawRow) error {
 	for {
-		line, err := c.readLine()
+		line, err := c.readText()
 		if err != nil && !errors.Is(err, io.EOF) {
 			return wrapReadErr(err)
 		}
 		if len(line) == 0 {
 			return io.EOF
 		}
-		if bytes.IndexByte(line, '"') >= 0 {
+		if strings.IndexByte(line, '"') >= 0 {
 			// A quote: encoding/csv parses the record from this line on.
-			c.feed.pending = line
+			c.feed.pending = []byte(line)
 			c.feed.lines++
 			return c.parse(r)
 		}
@@ -178,7 +220,7 @@ func (c *csvReader) next(r *rawRow) error {
 		if len(line) == 0 {
 			continue
 		}
-		rest := string(line) // one allocation; the fields share it
+		rest := line // the fields share the chunk
 		c.fields = c.fields[:0]
 		for {
 			i := strings.Index(rest, c.sep)
