@@ -68,13 +68,7 @@ type csvReader struct {
 	line, split int64
 	long        []byte // a line longer than br's buffer
 	feed        *lineFeeder
-	// chunk holds complete lines read from br, converted to text at
-	// once; off is where the next one starts. The lines and their fields
-	// share it, so reading costs one allocation per chunk rather than one
-	// per line. A value kept beyond its block keeps the whole chunk alive:
-	// rejects keep copies (rejectLog.addN).
-	chunk string
-	off   int
+	lines       chunkLines
 }
 
 func newCSVReader(r io.Reader, s *schema, m Mapping, delim rune) (*csvReader, []string, error) {
@@ -108,33 +102,8 @@ func newCSVReader(r io.Reader, s *schema, m Mapping, delim rune) (*csvReader, []
 }
 
 // readText returns the next line of the file with its line end, or the
-// last one without: from chunk, which it refills with every complete
-// line br holds; a line br does not hold whole (longer than what is
-// buffered, or the last one) comes from readSlice.
-func (c *csvReader) readText() (string, error) {
-	if c.off == len(c.chunk) {
-		c.chunk, c.off = "", 0
-		if c.br.Buffered() == 0 {
-			if _, err := c.br.Peek(1); err != nil {
-				return "", err
-			}
-		}
-		if b, _ := c.br.Peek(c.br.Buffered()); len(b) > 0 {
-			if k := bytes.LastIndexByte(b, '\n'); k >= 0 {
-				c.chunk = string(b[:k+1])
-				_, _ = c.br.Discard(k + 1)
-			}
-		}
-		if c.chunk == "" {
-			line, err := c.readSlice()
-			return string(line), err
-		}
-	}
-	i := strings.IndexByte(c.chunk[c.off:], '\n') // every line in chunk ends in one
-	line := c.chunk[c.off : c.off+i+1]
-	c.off += i + 1
-	return line, nil
-}
+// last one without (chunkLines).
+func (c *csvReader) readText() (string, error) { return c.lines.next(c.br, c.readSlice) }
 
 // readLine is readText as bytes, for the csv.Reader's feed.
 func (c *csvReader) readLine() ([]byte, error) {
