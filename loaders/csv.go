@@ -68,6 +68,7 @@ type csvReader struct {
 	line, split int64
 	long        []byte // a line longer than br's buffer
 	feed        *lineFeeder
+	lines       chunkLines
 }
 
 func newCSVReader(r io.Reader, s *schema, m Mapping, delim rune) (*csvReader, []string, error) {
@@ -100,9 +101,19 @@ func newCSVReader(r io.Reader, s *schema, m Mapping, delim rune) (*csvReader, []
 	return c, ignored, nil
 }
 
-// readLine returns the next line of the file with its line end, or the
-// last one without; it is valid until the next call.
+// readText returns the next line of the file with its line end, or the
+// last one without (chunkLines).
+func (c *csvReader) readText() (string, error) { return c.lines.next(c.br, c.readSlice) }
+
+// readLine is readText as bytes, for the csv.Reader's feed.
 func (c *csvReader) readLine() ([]byte, error) {
+	line, err := c.readText()
+	return []byte(line), err
+}
+
+// readSlice returns the next line of br with its line end, or the last
+// one without; it is valid until the next call.
+func (c *csvReader) readSlice() ([]byte, error) {
 	line, err := c.br.ReadSlice('\n')
 	if errors.Is(err, bufio.ErrBufferFull) {
 		c.long = append(c.long[:0], line...)
@@ -151,16 +162,16 @@ func (e *rowError) Error() string { return fmt.Sprintf("line %d: %s", e.line, e.
 
 func (c *csvReader) next(r *rawRow) error {
 	for {
-		line, err := c.readLine()
+		line, err := c.readText()
 		if err != nil && !errors.Is(err, io.EOF) {
 			return wrapReadErr(err)
 		}
 		if len(line) == 0 {
 			return io.EOF
 		}
-		if bytes.IndexByte(line, '"') >= 0 {
+		if strings.IndexByte(line, '"') >= 0 {
 			// A quote: encoding/csv parses the record from this line on.
-			c.feed.pending = line
+			c.feed.pending = []byte(line)
 			c.feed.lines++
 			return c.parse(r)
 		}
@@ -178,7 +189,7 @@ func (c *csvReader) next(r *rawRow) error {
 		if len(line) == 0 {
 			continue
 		}
-		rest := string(line) // one allocation; the fields share it
+		rest := line // the fields share the chunk
 		c.fields = c.fields[:0]
 		for {
 			i := strings.Index(rest, c.sep)
@@ -227,6 +238,14 @@ func (c *csvReader) fill(r *rawRow, rec []string) error {
 		}
 	}
 	return nil
+}
+
+func (c *csvReader) given() []bool {
+	g := make([]bool, len(c.pos))
+	for i, p := range c.pos {
+		g[i] = p >= 0
+	}
+	return g
 }
 
 func (c *csvReader) text() string { return strings.Join(c.rec, string(c.delim)) }

@@ -701,6 +701,14 @@ type rowReader interface {
 	text() string
 }
 
+// givenColumns is a rowReader whose source has a fixed set of columns
+// (a CSV header, a Parquet schema): given()[i] says whether canonical
+// column i is among them. The columns it lacks may be left out of the
+// insert (schema.omitted).
+type givenColumns interface {
+	given() []bool
+}
+
 // countingReader counts the bytes read from disk, for progress.
 type countingReader struct {
 	r io.Reader
@@ -844,11 +852,16 @@ func (l *Loader) stageFile(ctx context.Context, path string, format Format, file
 	defer cancel()
 	rb := newRecordBuilder(l.s, tp, l.o.Now(), rej)
 	rb.decimalComma = l.o.NumberFormat == "1.234,56"
+	var omit []bool
+	if g, ok := rr.(givenColumns); ok {
+		omit = l.s.omitted(g.given())
+	}
+	rb.prepare(omit, l.o.BatchRows)
 	recs := make(chan *block)
 	sendErr := make(chan error, 1)
 	var sent atomic.Int64
 	loadedAt := l.o.Now().Unix()
-	insert := "INSERT INTO " + stage + " (" + l.s.insertColumns() + ")"
+	insert := "INSERT INTO " + stage + " (" + l.s.insertColumns(rb.omit) + ")"
 	l.unknownOrders = 0
 	go func() {
 		var (

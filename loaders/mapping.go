@@ -2,6 +2,7 @@ package loaders
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -70,6 +71,10 @@ type column struct {
 type schema struct {
 	kind Kind
 	cols []column
+	// filled are the columns the loader sets itself when the source lacks
+	// them (from another column, a default other than the type's zero,
+	// or a lookup): never left to the server.
+	filled []string
 }
 
 var schemas = map[Kind]*schema{
@@ -83,7 +88,7 @@ var schemas = map[Kind]*schema{
 		{"channel", tString, false, false},
 		{"source_tier", tString, false, false},
 		{"updated_at", tDateTime, false, false},
-	}},
+	}, []string{"updated_at"}},
 	Orders: {Orders, []column{
 		{"order_id", tString, true, false},
 		{"member_id", tString, true, false},
@@ -95,7 +100,7 @@ var schemas = map[Kind]*schema{
 		{"store_id", tString, false, false},
 		{"status", tString, false, false},
 		{"updated_at", tDateTime, false, false},
-	}},
+	}, []string{"status", "updated_at"}},
 	Events: {Events, []column{
 		{"event_id", tString, false, false},
 		{"member_id", tString, true, false},
@@ -103,7 +108,7 @@ var schemas = map[Kind]*schema{
 		{"event_type", tString, true, false},
 		{"value", tFloat64, false, false},
 		{"properties", tString, false, false},
-	}},
+	}, []string{"event_id", "properties"}},
 	// Items are order lines. member_id, when the file has none, is taken
 	// from orders at load (Loader.fillItemMembers); category_l1..l3 are
 	// the first three levels of the category path.
@@ -119,7 +124,7 @@ var schemas = map[Kind]*schema{
 		{"quantity", tUInt32, true, false},
 		{"amount", tDecimal, true, false},
 		{"updated_at", tDateTime, true, false},
-	}},
+	}, []string{"member_id"}},
 	Campaigns: {Campaigns, []column{
 		{"campaign_id", tString, true, false},
 		{"member_id", tString, true, false},
@@ -130,7 +135,7 @@ var schemas = map[Kind]*schema{
 		{"segment", tString, false, false},
 		{"cost", tDecimal, false, false},
 		{"updated_at", tDateTime, false, false},
-	}},
+	}, []string{"updated_at"}},
 }
 
 func (s *schema) index(name string) int {
@@ -143,13 +148,41 @@ func (s *schema) index(name string) int {
 }
 
 // insertColumns is the column list of an insert into the raw table or its
-// stage: the canonical columns, then the lineage columns.
-func (s *schema) insertColumns() string {
+// stage: the canonical columns but those omit marks (nil omits none),
+// then the lineage columns.
+func (s *schema) insertColumns(omit []bool) string {
 	names := make([]string, 0, len(s.cols)+2)
-	for _, c := range s.cols {
-		names = append(names, quoteColumn(c.name))
+	for i, c := range s.cols {
+		if omit == nil || !omit[i] {
+			names = append(names, quoteColumn(c.name))
+		}
 	}
 	return strings.Join(append(names, "file_id", "loaded_at"), ", ")
+}
+
+// omitted says which canonical columns an insert can leave to the server,
+// given which ones the source has at all (given[i]; a reader whose rows
+// may each have other columns gives nil, and nothing is omitted). A
+// column the source lacks that is optional, not derived and not filled
+// by the loader holds its type's zero value (0, empty or NULL) in every
+// row, which is also what the server writes for a column the insert
+// does not name (the raw tables have no other DEFAULT), so sending it
+// would only cost both sides the work. Nil when none is omitted.
+func (s *schema) omitted(given []bool) []bool {
+	if given == nil {
+		return nil
+	}
+	var omit []bool
+	for i, c := range s.cols {
+		if given[i] || c.required || c.derived || slices.Contains(s.filled, c.name) {
+			continue
+		}
+		if omit == nil {
+			omit = make([]bool, len(s.cols))
+		}
+		omit[i] = true
+	}
+	return omit
 }
 
 // quoteColumn quotes a column name that is an SQL keyword (campaign

@@ -2,7 +2,6 @@ package loaders
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -21,9 +20,11 @@ type ndjsonReader struct {
 	names []string // source key of each canonical column, "" for none
 	index map[string]int
 	line  int64
-	cur   []byte
+	lines chunkLines
+	cur   string
 	obj   map[string]json.RawMessage
 	buf   []byte // unquote's scratch
+	raw   []byte // a value's JSON text for encoding/json, scan's scratch
 }
 
 func newNDJSONReader(r io.Reader, s *schema, m Mapping) (*ndjsonReader, error) {
@@ -70,7 +71,7 @@ var errLineTooLong = errors.New("line longer than 16 MiB")
 
 func (n *ndjsonReader) next(r *rawRow) error {
 	for {
-		line, err := n.readLine()
+		line, err := n.lines.next(n.br, n.readLine)
 		if err != nil && !errors.Is(err, errLineTooLong) {
 			if errors.Is(err, io.EOF) {
 				return io.EOF
@@ -80,21 +81,21 @@ func (n *ndjsonReader) next(r *rawRow) error {
 		n.line++
 		r.line = n.line
 		if errors.Is(err, errLineTooLong) {
-			n.cur = nil
+			n.cur = ""
 			return &rowError{line: n.line, lines: 1, reason: err.Error()}
 		}
-		line = bytes.TrimSpace(line)
+		line = strings.TrimSpace(line)
 		if len(line) == 0 {
 			continue
 		}
 		n.cur = line
 		if line[0] != '{' {
-			return &rowError{line: n.line, lines: 1, reason: "not a JSON object", raw: string(line)}
+			return &rowError{line: n.line, lines: 1, reason: "not a JSON object", raw: line}
 		}
 		if n.scan(line, r) {
 			return nil
 		}
-		return n.decode(line, r)
+		return n.decode([]byte(line), r)
 	}
 }
 
@@ -132,16 +133,15 @@ func (n *ndjsonReader) decode(line []byte, r *rawRow) error {
 	return nil
 }
 
-// scan fills r from line, one JSON object, without a map or reflection:
-// the line is copied into one string that the values share, a plain
+// scan fills r from s, one JSON object, without a map or reflection:
+// the values share the line's string (a chunk's: chunkLines), a plain
 // string (no escape, ASCII) is taken as it is, anything else goes
 // through encoding/json. It reports false, leaving r to decode, for a
 // line it does not take: invalid JSON, a key with an escape or non-ASCII
 // byte, a string value encoding/json would not take. A line scan takes
 // gives what decode gives (FuzzNDJSONScan checks it).
-func (n *ndjsonReader) scan(line []byte, r *rawRow) bool {
+func (n *ndjsonReader) scan(s string, r *rawRow) bool {
 	r.reset()
-	s := string(line) // one allocation; the values share it
 	i := skipWS(s, 1)
 	if i < len(s) && s[i] == '}' {
 		return skipWS(s, i+1) == len(s)
@@ -178,14 +178,18 @@ func (n *ndjsonReader) scan(line []byte, r *rawRow) bool {
 			} else if u, ok := n.unquote(s[i+1 : end-1]); ok {
 				val = u
 			} else {
-				if json.Unmarshal(line[i:end], &u) != nil {
+				n.raw = append(n.raw[:0], s[i:end]...)
+				if json.Unmarshal(n.raw, &u) != nil {
 					return false
 				}
 				val = u
 			}
 		case c == '{' || c == '[':
 			end = skipComposite(s, i)
-			if end < 0 || !json.Valid(line[i:end]) {
+			if end < 0 {
+				return false
+			}
+			if n.raw = append(n.raw[:0], s[i:end]...); !json.Valid(n.raw) {
 				return false
 			}
 			val = s[i:end]
@@ -369,4 +373,4 @@ func scanNumber(s string, i int) int {
 	return j
 }
 
-func (n *ndjsonReader) text() string { return string(n.cur) }
+func (n *ndjsonReader) text() string { return n.cur }

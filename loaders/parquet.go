@@ -66,6 +66,14 @@ func newParquetReader(r io.ReaderAt, size int64, s *schema, m Mapping) (pr *parq
 	return pr, ignored, nil
 }
 
+func (pr *parquetReader) given() []bool {
+	g := make([]bool, len(pr.leaves))
+	for i, l := range pr.leaves {
+		g[i] = l >= 0
+	}
+	return g
+}
+
 // valueConverter returns how a column's values become text.
 func valueConverter(n parquet.Node) func(parquet.Value) string {
 	t := n.Type()

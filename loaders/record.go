@@ -57,6 +57,11 @@ type recordBuilder struct {
 	// dateKnown says the row's date (birthday) parsed, in Date's range or
 	// not; its days since 1970-01-01 are in iv.
 	dateKnown bool
+	// omit marks the columns left out of the blocks and the insert
+	// (schema.omitted); nil keeps all. sizeRows is the rows a block is
+	// made for, 0 to let its slices grow. Both are set by prepare.
+	omit     []bool
+	sizeRows int
 
 	statusCol, amountCol, updatedCol, firstTimeCol, eventIDCol, propsCol int
 	birthdayCol, birthDateCol                                            int
@@ -66,7 +71,7 @@ func newRecordBuilder(s *schema, tp *timeParser, now time.Time, rej *rejectLog) 
 	n := len(s.cols)
 	rb := &recordBuilder{
 		s: s, tp: tp, maxSec: now.Unix() + 86400, rej: rej,
-		cur: newBlock(s), made: 1, free: make(chan *block, blocksInFlight),
+		cur: newBlock(s, nil, 0), made: 1, free: make(chan *block, blocksInFlight),
 		sv: make([]string, n), iv: make([]int64, n), fv: make([]float64, n), null: make([]bool, n),
 		statusCol: s.index("status"), amountCol: s.index("amount"), updatedCol: s.index("updated_at"),
 		eventIDCol: s.index("event_id"), propsCol: s.index("properties"),
@@ -80,6 +85,14 @@ func newRecordBuilder(s *schema, tp *timeParser, now time.Time, rej *rejectLog) 
 		}
 	}
 	return rb
+}
+
+// prepare sets the columns to omit and makes the blocks with room for
+// rows rows in each column they keep, so filling one never grows (and
+// copies) a slice. Call it before the first row.
+func (rb *recordBuilder) prepare(omit []bool, rows int) {
+	rb.omit, rb.sizeRows = omit, rows
+	rb.cur = newBlock(rb.s, omit, rows)
 }
 
 // add checks and appends one row; it reports false when the row was
@@ -246,13 +259,13 @@ func (rb *recordBuilder) take(fileID string, loadedAt int64) *block {
 		return nil
 	}
 	b := rb.cur
-	b.fillLineage(fileID, loadedAt)
+	b.fillLineage(fileID, loadedAt, rb.omit)
 	rb.rows = 0
 	if rb.made < blocksInFlight {
 		select {
 		case rb.cur = <-rb.free:
 		default:
-			rb.cur = newBlock(rb.s)
+			rb.cur = newBlock(rb.s, rb.omit, rb.sizeRows)
 			rb.made++
 		}
 	} else {
@@ -275,7 +288,8 @@ func (rb *recordBuilder) recycle(b *block) {
 const blocksInFlight = 2
 
 // block is a batch of rows as the column slices clickhouse-go's columnar
-// Append takes, lineage columns (file_id, loaded_at) last. Its slices
+// Append takes, lineage columns (file_id, loaded_at) last; the columns the
+// builder omits are neither filled nor in cols. Its slices
 // are reused from one batch to the next (take, recycle): every row
 // appended sets every column, so no value of an earlier batch shows.
 type block struct {
@@ -295,15 +309,42 @@ type block struct {
 	cols     []any
 }
 
-func newBlock(s *schema) *block {
+// newBlock makes an empty block; with rows > 0 each column but those
+// omit marks has room for that many rows.
+func newBlock(s *schema, omit []bool, rows int) *block {
 	n := len(s.cols)
-	return &block{
+	b := &block{
 		s:   s,
 		str: make([][]string, n), i64: make([][]int64, n), cts: make([]cents, n),
 		u32: make([][]uint32, n), f64: make([][]float64, n),
 		dates: make([][]*time.Time, n), dateVals: make([][]time.Time, n),
-		cols: make([]any, n+2),
+		cols: make([]any, 0, n+2),
 	}
+	if rows <= 0 {
+		return b
+	}
+	for i, c := range s.cols {
+		if omit != nil && omit[i] {
+			continue
+		}
+		switch c.typ {
+		case tString:
+			b.str[i] = make([]string, 0, rows)
+		case tDateTime:
+			b.i64[i] = make([]int64, 0, rows)
+		case tDecimal:
+			b.cts[i] = make(cents, 0, rows)
+		case tUInt32:
+			b.u32[i] = make([]uint32, 0, rows)
+		case tFloat64:
+			b.f64[i] = make([]float64, 0, rows)
+		case tDate:
+			b.dates[i] = make([]*time.Time, 0, rows)
+			b.dateVals[i] = make([]time.Time, 0, rows)
+		}
+	}
+	b.fileIDs, b.loadedAt = make([]string, 0, rows), make([]int64, 0, rows)
+	return b
 }
 
 // reset empties the block, keeping its slices' capacity.
@@ -320,6 +361,9 @@ func (b *block) reset() {
 // appendRow appends the row rb has checked (its scratch values).
 func (b *block) appendRow(rb *recordBuilder) {
 	for i, c := range rb.s.cols {
+		if rb.omit != nil && rb.omit[i] {
+			continue
+		}
 		switch c.typ {
 		case tString:
 			b.str[i] = append(b.str[i], rb.sv[i])
@@ -349,30 +393,33 @@ func (b *block) appendRow(rb *recordBuilder) {
 }
 
 // fillLineage sets the lineage columns and cols, the slices in insert
-// order.
-func (b *block) fillLineage(fileID string, loadedAt int64) {
+// order (schema.insertColumns with the same omit).
+func (b *block) fillLineage(fileID string, loadedAt int64, omit []bool) {
 	for len(b.fileIDs) < b.rows {
 		b.fileIDs = append(b.fileIDs, fileID)
 		b.loadedAt = append(b.loadedAt, loadedAt)
 	}
+	b.cols = b.cols[:0]
 	for i, c := range b.s.cols {
+		if omit != nil && omit[i] {
+			continue
+		}
 		switch c.typ {
 		case tString:
-			b.cols[i] = b.str[i]
+			b.cols = append(b.cols, b.str[i])
 		case tDateTime:
-			b.cols[i] = b.i64[i]
+			b.cols = append(b.cols, b.i64[i])
 		case tDecimal:
-			b.cols[i] = b.cts[i]
+			b.cols = append(b.cols, b.cts[i])
 		case tUInt32:
-			b.cols[i] = b.u32[i]
+			b.cols = append(b.cols, b.u32[i])
 		case tFloat64:
-			b.cols[i] = b.f64[i]
+			b.cols = append(b.cols, b.f64[i])
 		case tDate:
-			b.cols[i] = b.dates[i]
+			b.cols = append(b.cols, b.dates[i])
 		}
 	}
-	n := len(b.s.cols)
-	b.cols[n], b.cols[n+1] = b.fileIDs, b.loadedAt
+	b.cols = append(b.cols, b.fileIDs, b.loadedAt)
 }
 
 // cents is a Decimal(18, 2) column as hundredths. The sender appends it

@@ -3,6 +3,7 @@ package loaders
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -54,6 +55,9 @@ func (l *rejectLog) addN(n, line int64, column, reason, raw string) {
 	if len(raw) > maxRawBytes {
 		raw = raw[:maxRawBytes]
 	}
+	// A copy: raw may share a reader's chunk of many lines (csvReader),
+	// which would otherwise stay in memory with the reject.
+	raw = strings.Clone(raw)
 	l.stored = append(l.stored, Reject{Line: line, Column: column, Reason: reason, Raw: raw})
 }
 

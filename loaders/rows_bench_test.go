@@ -25,6 +25,7 @@ func benchRows(b *testing.B, kind Kind, data []byte, open func(r io.Reader, s *s
 		}
 		rej := &rejectLog{}
 		rb := newRecordBuilder(s, &timeParser{loc: time.UTC}, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), rej)
+		rb.prepare(nil, 65536)
 		raw := newRawRow(len(s.cols))
 		for {
 			err := rr.next(raw)
