@@ -6,7 +6,8 @@
 # ten orders each (--purchase-rate-scale 10 --bgnbd-b 19.2, as
 # bench-models.sh) and EVENTS_SCALE events (default 0.05), starts a
 # private ClickHouse, then runs, one process each: load members, load
-# orders, load events, run all, export, report, for 2025-12-31. Prints
+# orders, load events, load items (the category models read them), run
+# all, export, report, for 2025-12-31. Prints
 # seconds and peak RSS of each and records rss.COMMAND.mib (bench_ratio).
 # The ClickHouse server's memory is not included.
 #
@@ -53,6 +54,7 @@ step() {
 step load_members load --kind members "$WORK/gen/members.csv"
 step load_orders load --kind orders "$WORK/gen/orders.csv"
 step load_events load --kind events "$WORK/gen/events.csv"
+step load_items load --kind items "$WORK/gen/items.csv"
 step run_all run all --as-of "$AS_OF"
 step export export --as-of "$AS_OF"
 step report report --as-of "$AS_OF" --out "$WORK/report.html"
