@@ -14,6 +14,7 @@ import (
 	"github.com/memberlytics/memberlytics/internal/testkit/chtest"
 	"github.com/memberlytics/memberlytics/models/points"
 	"github.com/memberlytics/memberlytics/report"
+	"github.com/memberlytics/memberlytics/report/reporttest"
 )
 
 func TestSectionDeclared(t *testing.T) {
@@ -100,11 +101,7 @@ func TestSectionIntegration(t *testing.T) {
 		report.Chinese: {"营销活动", "实验组", "对照组", "前后对比", "临近升级会员的升级漏斗", "已标记", "已升级", "归因窗口", "14 天"},
 	} {
 		out := page(t, r, report.Options{Lang: l, Currency: "¥"})
-		for _, w := range want {
-			if !strings.Contains(out, w) {
-				t.Errorf("%s: page lacks %q", l, w)
-			}
-		}
+		reporttest.Contains(t, l, out, want...)
 		if i := strings.Index(out, "??"); i >= 0 {
 			t.Errorf("%s: untranslated label near %q", l, out[max(0, i-20):min(len(out), i+40)])
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/memberlytics/memberlytics/internal/testkit/chtest"
 	"github.com/memberlytics/memberlytics/models/campaigns"
 	"github.com/memberlytics/memberlytics/report"
+	"github.com/memberlytics/memberlytics/report/reporttest"
 )
 
 func TestSectionDeclared(t *testing.T) {
@@ -86,11 +87,7 @@ func TestSectionIntegration(t *testing.T) {
 		report.Chinese: {"品类偏好", "偏好品类", "会员等级", "365 天", "2 笔订单", "最低支持度"},
 	} {
 		out := render(t, r, l)
-		for _, w := range want {
-			if !strings.Contains(out, w) {
-				t.Errorf("%s: page lacks %q", l, w)
-			}
-		}
+		reporttest.Contains(t, l, out, want...)
 		if !strings.Contains(out, `data-chart="category_tier"`) || strings.Contains(out, "??") {
 			t.Errorf("%s: page lacks the category x tier heat map, or has an untranslated label", l)
 		}

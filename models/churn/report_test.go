@@ -13,6 +13,7 @@ import (
 	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 	"github.com/memberlytics/memberlytics/internal/testkit/chtest"
 	"github.com/memberlytics/memberlytics/report"
+	"github.com/memberlytics/memberlytics/report/reporttest"
 )
 
 func TestSectionDeclared(t *testing.T) {
@@ -88,11 +89,7 @@ func TestSectionIntegration(t *testing.T) {
 			t.Fatal(err)
 		}
 		out := html.UnescapeString(b.String())
-		for _, w := range want {
-			if !strings.Contains(out, w) {
-				t.Errorf("%s: page lacks %q", l, w)
-			}
-		}
+		reporttest.Contains(t, l, out, want...)
 		for _, ch := range []string{"churn_bands", "churn_histogram", "churn_calibration", "churn_lift"} {
 			if !strings.Contains(out, `data-chart="`+ch+`"`) {
 				t.Errorf("%s: no chart %s", l, ch)

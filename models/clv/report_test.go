@@ -13,6 +13,7 @@ import (
 	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 	"github.com/memberlytics/memberlytics/internal/testkit/chtest"
 	"github.com/memberlytics/memberlytics/report"
+	"github.com/memberlytics/memberlytics/report/reporttest"
 )
 
 func TestSectionDeclared(t *testing.T) {
@@ -75,16 +76,8 @@ func TestReportSectionIntegration(t *testing.T) {
 			t.Fatal(err)
 		}
 		out := html.UnescapeString(b.String())
-		for _, w := range want {
-			if !strings.Contains(out, w) {
-				t.Errorf("%s: page lacks %q", l, w)
-			}
-		}
-		for _, c := range []string{"clv_histogram", "clv_deciles"} {
-			if !strings.Contains(out, `data-chart="`+c+`"`) {
-				t.Errorf("%s: no chart %s", l, c)
-			}
-		}
+		reporttest.Contains(t, l, out, want...)
+		reporttest.Charts(t, l, out, "clv_histogram", "clv_deciles")
 		if strings.Contains(out, "??") || !strings.Contains(out, `download="clv.csv"`) {
 			t.Errorf("%s: an untranslated label, or no clv.csv", l)
 		}

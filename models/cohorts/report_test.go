@@ -14,6 +14,7 @@ import (
 	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 	"github.com/memberlytics/memberlytics/internal/testkit/chtest"
 	"github.com/memberlytics/memberlytics/report"
+	"github.com/memberlytics/memberlytics/report/reporttest"
 )
 
 func TestSectionDeclared(t *testing.T) {
@@ -82,16 +83,8 @@ func TestReportSectionIntegration(t *testing.T) {
 		report.Chinese: {"同期群留存", "各同期群各期销售额", "按距同期群月份的平均留存率"},
 	} {
 		p := page(t, r, report.Options{Lang: l, Currency: "¥"})
-		for _, w := range want {
-			if !strings.Contains(p, w) {
-				t.Errorf("%s: page lacks %q", l, w)
-			}
-		}
-		for _, c := range []string{"cohort_retention", "cohort_curve", "cohort_revenue"} {
-			if !strings.Contains(p, `data-chart="`+c+`"`) {
-				t.Errorf("%s: no chart %s", l, c)
-			}
-		}
+		reporttest.Contains(t, l, p, want...)
+		reporttest.Charts(t, l, p, "cohort_retention", "cohort_curve", "cohort_revenue")
 		if strings.Contains(p, "??") || !strings.Contains(p, `download="cohorts.csv"`) {
 			t.Errorf("%s: an untranslated label, or no cohorts.csv", l)
 		}

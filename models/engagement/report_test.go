@@ -12,6 +12,7 @@ import (
 	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 	"github.com/memberlytics/memberlytics/internal/testkit/chtest"
 	"github.com/memberlytics/memberlytics/report"
+	"github.com/memberlytics/memberlytics/report/reporttest"
 )
 
 func TestSectionDeclared(t *testing.T) {
@@ -82,11 +83,7 @@ func TestSectionIntegration(t *testing.T) {
 					t.Fatal(err)
 				}
 				out := html.UnescapeString(b.String())
-				for _, w := range want {
-					if !strings.Contains(out, w) {
-						t.Errorf("%s: page lacks %q", l, w)
-					}
-				}
+				reporttest.Contains(t, l, out, want...)
 				for _, name := range []string{"engagement_scores", "engagement_events"} {
 					if !strings.Contains(out, `data-chart="`+name+`"`) {
 						t.Errorf("%s: chart %s missing", l, name)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/memberlytics/memberlytics/internal/testkit/chtest"
 	"github.com/memberlytics/memberlytics/report"
+	"github.com/memberlytics/memberlytics/report/reporttest"
 )
 
 func TestSectionDeclared(t *testing.T) {
@@ -55,11 +56,7 @@ func TestSectionIntegration(t *testing.T) {
 			t.Fatal(err)
 		}
 		out := html.UnescapeString(b.String())
-		for _, w := range want {
-			if !strings.Contains(out, w) {
-				t.Errorf("%s: page lacks %q", l, w)
-			}
-		}
+		reporttest.Contains(t, l, out, want...)
 		if !strings.Contains(out, `data-chart="lifecycle_flow"`) || strings.Contains(out, "??") {
 			t.Errorf("%s: no flow chart, or an untranslated label", l)
 		}

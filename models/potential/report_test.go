@@ -11,6 +11,7 @@ import (
 	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 	"github.com/memberlytics/memberlytics/internal/testkit/chtest"
 	"github.com/memberlytics/memberlytics/report"
+	"github.com/memberlytics/memberlytics/report/reporttest"
 )
 
 func TestSectionDeclared(t *testing.T) {
@@ -65,11 +66,7 @@ func TestSectionIntegration(t *testing.T) {
 			t.Fatal(err)
 		}
 		out := html.UnescapeString(b.String())
-		for _, w := range want {
-			if !strings.Contains(out, w) {
-				t.Errorf("%s: page lacks %q", l, w)
-			}
-		}
+		reporttest.Contains(t, l, out, want...)
 		if !strings.Contains(out, `data-chart="potential_reasons"`) || strings.Contains(out, "??") || strings.Contains(out, "not recorded") {
 			t.Errorf("%s: no reasons chart, an untranslated label or an unrecorded decile gap", l)
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 	"github.com/memberlytics/memberlytics/internal/testkit/chtest"
 	"github.com/memberlytics/memberlytics/report"
+	"github.com/memberlytics/memberlytics/report/reporttest"
 )
 
 func TestSectionDeclared(t *testing.T) {
@@ -91,16 +92,8 @@ func TestReportSectionIntegration(t *testing.T) {
 			t.Errorf("%s: segment name not escaped", l)
 		}
 		out := html.UnescapeString(b.String())
-		for _, w := range want {
-			if !strings.Contains(out, w) {
-				t.Errorf("%s: page lacks %q", l, w)
-			}
-		}
-		for _, c := range []string{"rfm_members", "rfm_revenue"} {
-			if !strings.Contains(out, `data-chart="`+c+`"`) {
-				t.Errorf("%s: no chart %s", l, c)
-			}
-		}
+		reporttest.Contains(t, l, out, want...)
+		reporttest.Charts(t, l, out, "rfm_members", "rfm_revenue")
 		if strings.Contains(out, "??") || !strings.Contains(out, `download="rfm.csv"`) {
 			t.Errorf("%s: an untranslated label, or no rfm.csv", l)
 		}

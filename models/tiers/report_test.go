@@ -11,6 +11,7 @@ import (
 	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 	"github.com/memberlytics/memberlytics/internal/testkit/chtest"
 	"github.com/memberlytics/memberlytics/report"
+	"github.com/memberlytics/memberlytics/report/reporttest"
 )
 
 func TestSectionDeclared(t *testing.T) {
@@ -76,16 +77,8 @@ func TestSectionIntegration(t *testing.T) {
 			t.Fatal(err)
 		}
 		out := html.UnescapeString(b.String())
-		for _, w := range want {
-			if !strings.Contains(out, w) {
-				t.Errorf("%s: page lacks %q", l, w)
-			}
-		}
-		for _, c := range []string{"tier_distribution", "tier_migration"} {
-			if !strings.Contains(out, `data-chart="`+c+`"`) {
-				t.Errorf("%s: no chart %s", l, c)
-			}
-		}
+		reporttest.Contains(t, l, out, want...)
+		reporttest.Charts(t, l, out, "tier_distribution", "tier_migration")
 		if strings.Contains(out, "??") {
 			t.Errorf("%s: an untranslated label", l)
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/memberlytics/memberlytics/internal/testkit/chtest"
 	"github.com/memberlytics/memberlytics/models"
 	"github.com/memberlytics/memberlytics/report"
+	"github.com/memberlytics/memberlytics/report/reporttest"
 )
 
 func TestMain(m *testing.M) { os.Exit(chtest.Main(m)) }
@@ -149,11 +150,7 @@ func TestSectionIntegration(t *testing.T) {
 			t.Fatal(err)
 		}
 		out := html.UnescapeString(page.String())
-		for _, w := range want {
-			if !strings.Contains(out, w) {
-				t.Errorf("%s: page lacks %q", l, w)
-			}
-		}
+		reporttest.Contains(t, l, out, want...)
 		if strings.Contains(out, "??") {
 			t.Errorf("%s: an untranslated label", l)
 		}

@@ -1,0 +1,34 @@
+package reporttest
+
+import "testing"
+
+// TestChecks: each check passes on a page that has what it looks for and
+// fails on one that lacks it.
+func TestChecks(t *testing.T) {
+	page := `<svg data-chart="rfm_members"></svg><h2>RFM</h2>`
+	for _, c := range []struct {
+		name  string
+		check func(testing.TB)
+		fails bool
+	}{
+		{"contains", func(tb testing.TB) { Contains(tb, "en", page, "RFM", "rfm_members") }, false},
+		{"lacks", func(tb testing.TB) { Contains(tb, "en", page, "RFM", "Cohorts") }, true},
+		{"chart", func(tb testing.TB) { Charts(tb, "en", page, "rfm_members") }, false},
+		{"no chart", func(tb testing.TB) { Charts(tb, "en", page, "rfm_members", "RFM") }, true},
+	} {
+		rec := &recorder{TB: t}
+		c.check(rec)
+		if rec.failed != c.fails {
+			t.Errorf("%s: failed %v, want %v", c.name, rec.failed, c.fails)
+		}
+	}
+}
+
+// recorder notes a failure instead of failing the test.
+type recorder struct {
+	testing.TB
+	failed bool
+}
+
+func (r *recorder) Helper()               {}
+func (r *recorder) Errorf(string, ...any) { r.failed = true }
