@@ -39,10 +39,9 @@ func main() {
 const memoryLimit = 384 << 20
 
 // setMemoryLimit sets the memoryLimit soft limit unless GOMEMLIMIT (read
-// with getenv) is set, and returns the previous limit.
-func setMemoryLimit(getenv func(string) string) int64 {
-	if getenv("GOMEMLIMIT") != "" {
-		return debug.SetMemoryLimit(-1)
+// with getenv) is set; then the runtime's own limit, read from it, stays.
+func setMemoryLimit(getenv func(string) string) {
+	if getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(memoryLimit)
 	}
-	return debug.SetMemoryLimit(memoryLimit)
 }
