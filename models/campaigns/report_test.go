@@ -111,9 +111,7 @@ func TestSectionIntegration(t *testing.T) {
 		}
 		// Its place: after the report's filters and the points section,
 		// whichever order Load was given the sections in.
-		if f, p, c := strings.Index(out, `id="filters"`), strings.Index(out, `id="points"`), strings.Index(out, `id="campaigns"`); !(f >= 0 && f < p && p < c) {
-			t.Errorf("%s: filters at %d, points at %d, campaigns at %d; want them in that order", l, f, p, c)
-		}
+		reporttest.Order(t, l, out, "filters", "points", "campaigns")
 	}
 }
 

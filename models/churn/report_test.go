@@ -98,9 +98,7 @@ func TestSectionIntegration(t *testing.T) {
 		if strings.Contains(out, "??") {
 			t.Errorf("%s: an untranslated label", l)
 		}
-		if k, s, e := strings.Index(out, `id="kpis"`), strings.Index(out, `id="churn"`), strings.Index(out, `id="trends"`); !(k >= 0 && k < s && s < e) {
-			t.Errorf("%s: kpis at %d, churn at %d, trends at %d; want them in that order", l, k, s, e)
-		}
+		reporttest.Order(t, l, out, "kpis", "churn", "trends")
 	}
 
 	// The previous as_of: scores, no validation figures, and no notice

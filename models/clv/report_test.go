@@ -82,9 +82,7 @@ func TestReportSectionIntegration(t *testing.T) {
 			t.Errorf("%s: an untranslated label, or no clv.csv", l)
 		}
 		// Its place: after the headline figures, before the trends.
-		if k, s, tr := strings.Index(out, `id="kpis"`), strings.Index(out, `id="clv"`), strings.Index(out, `id="trends"`); !(k >= 0 && k < s && s < tr) {
-			t.Errorf("%s: kpis at %d, clv at %d, trends at %d; want them in that order", l, k, s, tr)
-		}
+		reporttest.Order(t, l, out, "kpis", "clv", "trends")
 	}
 
 	for _, table := range []string{"clv_latest", "clv"} {

@@ -94,9 +94,7 @@ func TestReportSectionIntegration(t *testing.T) {
 			t.Errorf("%s: %d points on the retention curve, want 4", l, n)
 		}
 		// Its place: after the headline figures, before the trends.
-		if k, s, tr := strings.Index(p, `id="kpis"`), strings.Index(p, `id="cohorts"`), strings.Index(p, `id="trends"`); !(k >= 0 && k < s && s < tr) {
-			t.Errorf("%s: kpis at %d, cohorts at %d, trends at %d; want them in that order", l, k, s, tr)
-		}
+		reporttest.Order(t, l, p, "kpis", "cohorts", "trends")
 	}
 	// The table's last row is the average: all cohorts reached period 0,
 	// three of them period 1 with half their members, ..., the first

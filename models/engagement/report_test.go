@@ -93,9 +93,7 @@ func TestSectionIntegration(t *testing.T) {
 					t.Errorf("%s: untranslated label", l)
 				}
 				// Its place: after the headline figures, before the report's trends.
-				if p, g, tr := strings.Index(out, `id="kpis"`), strings.Index(out, `id="engagement"`), strings.Index(out, `id="trends"`); !(p >= 0 && p < g && g < tr) {
-					t.Errorf("%s: kpis at %d, engagement at %d, trends at %d; want them in that order", l, p, g, tr)
-				}
+				reporttest.Order(t, l, out, "kpis", "engagement", "trends")
 			}
 
 			for _, tb := range []string{"engagement_latest", "engagement"} {

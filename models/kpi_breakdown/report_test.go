@@ -16,6 +16,7 @@ import (
 	"github.com/memberlytics/memberlytics/internal/platform/warehouse"
 	"github.com/memberlytics/memberlytics/internal/testkit/chtest"
 	"github.com/memberlytics/memberlytics/report"
+	"github.com/memberlytics/memberlytics/report/reporttest"
 )
 
 func TestSectionDeclared(t *testing.T) {
@@ -125,9 +126,7 @@ func TestSectionLoadIntegration(t *testing.T) {
 			t.Errorf("%s: untranslated label", l)
 		}
 		// Its place: after the report's filters, breakdown then contribution.
-		if c, b, ct := strings.Index(out, `id="filters"`), strings.Index(out, `id="breakdown"`), strings.Index(out, `id="contribution"`); !(c >= 0 && c < b && b < ct) {
-			t.Errorf("%s: filters at %d, breakdown at %d, contribution at %d; want them in that order", l, c, b, ct)
-		}
+		reporttest.Order(t, l, out, "filters", "breakdown", "contribution")
 	}
 
 	r, err = report.Load(context.Background(), conn, reportDay1.AddDate(0, 0, -1), Section)

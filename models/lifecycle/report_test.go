@@ -60,9 +60,7 @@ func TestSectionIntegration(t *testing.T) {
 		if !strings.Contains(out, `data-chart="lifecycle_flow"`) || strings.Contains(out, "??") {
 			t.Errorf("%s: no flow chart, or an untranslated label", l)
 		}
-		if k, s, e := strings.Index(out, `id="kpis"`), strings.Index(out, `id="lifecycle"`), strings.Index(out, `id="trends"`); !(k >= 0 && k < s && s < e) {
-			t.Errorf("%s: kpis at %d, lifecycle at %d, trends at %d; want them in that order", l, k, s, e)
-		}
+		reporttest.Order(t, l, out, "kpis", "lifecycle", "trends")
 	}
 
 	// The first as_of has no previous one: every member is new to the

@@ -76,9 +76,7 @@ func TestSectionIntegration(t *testing.T) {
 		}
 		// Its place: after the report's filters (the campaigns section's
 		// test checks that it comes before campaigns).
-		if f, p := strings.Index(out, `id="filters"`), strings.Index(out, `id="points"`); !(f >= 0 && f < p) {
-			t.Errorf("%s: filters at %d, points at %d; want them in that order", l, f, p)
-		}
+		reporttest.Order(t, l, out, "filters", "points")
 	}
 
 	if err := conn.Exec(context.Background(), "DROP TABLE points_programme_latest"); err != nil {

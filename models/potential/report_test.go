@@ -71,9 +71,7 @@ func TestSectionIntegration(t *testing.T) {
 			t.Errorf("%s: no reasons chart, an untranslated label or an unrecorded decile gap", l)
 		}
 		// Its place: after the report's headline figures, before the report's trends.
-		if k, p, e := strings.Index(out, `id="kpis"`), strings.Index(out, `id="potential"`), strings.Index(out, `id="trends"`); !(k >= 0 && k < p && p < e) {
-			t.Errorf("%s: kpis at %d, potential at %d, trends at %d; want them in that order", l, k, p, e)
-		}
+		reporttest.Order(t, l, out, "kpis", "potential", "trends")
 	}
 
 	// A later as_of the model has not run for: a notice naming it.

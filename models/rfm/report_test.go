@@ -98,9 +98,7 @@ func TestReportSectionIntegration(t *testing.T) {
 			t.Errorf("%s: an untranslated label, or no rfm.csv", l)
 		}
 		// Its place: right after the headline figures, before the trends.
-		if k, s, tr := strings.Index(out, `id="kpis"`), strings.Index(out, `id="rfm"`), strings.Index(out, `id="trends"`); !(k >= 0 && k < s && s < tr) {
-			t.Errorf("%s: kpis at %d, rfm at %d, trends at %d; want them in that order", l, k, s, tr)
-		}
+		reporttest.Order(t, l, out, "kpis", "rfm", "trends")
 	}
 
 	for _, table := range []string{"rfm_latest", "rfm"} {

@@ -82,9 +82,7 @@ func TestSectionIntegration(t *testing.T) {
 		if strings.Contains(out, "??") {
 			t.Errorf("%s: an untranslated label", l)
 		}
-		if k, s, e := strings.Index(out, `id="kpis"`), strings.Index(out, `id="tiers"`), strings.Index(out, `id="trends"`); !(k >= 0 && k < s && s < e) {
-			t.Errorf("%s: kpis at %d, tiers at %d, trends at %d; want them in that order", l, k, s, e)
-		}
+		reporttest.Order(t, l, out, "kpis", "tiers", "trends")
 	}
 
 	// The first as_of: no previous one, so no migration; no rates recorded.

@@ -4,6 +4,7 @@
 package reporttest
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -27,5 +28,25 @@ func Charts[N ~string](t testing.TB, name N, page string, charts ...string) {
 		if !strings.Contains(page, `data-chart="`+c+`"`) {
 			t.Errorf("%s: no chart %s", name, c)
 		}
+	}
+}
+
+// Order reports unless the page's elements of the given ids (id="...")
+// come in that order, the first of them present: a section's place on
+// the page between its neighbours.
+func Order[N ~string](t testing.TB, name N, page string, ids ...string) {
+	t.Helper()
+	at := make([]int, len(ids))
+	var where []string
+	ok := true
+	for i, id := range ids {
+		at[i] = strings.Index(page, `id="`+id+`"`)
+		where = append(where, fmt.Sprintf("%s at %d", id, at[i]))
+		if i == 0 && at[i] < 0 || i > 0 && at[i] <= at[i-1] {
+			ok = false
+		}
+	}
+	if !ok {
+		t.Errorf("%s: %s; want them in that order", name, strings.Join(where, ", "))
 	}
 }

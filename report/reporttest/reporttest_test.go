@@ -32,3 +32,24 @@ type recorder struct {
 
 func (r *recorder) Helper()               {}
 func (r *recorder) Errorf(string, ...any) { r.failed = true }
+
+// TestOrder: ids in order pass; out of order, or a missing one, fail.
+func TestOrder(t *testing.T) {
+	page := `<div id="kpis"></div><div id="rfm"></div><div id="trends"></div>`
+	for _, c := range []struct {
+		ids   []string
+		fails bool
+	}{
+		{[]string{"kpis", "rfm", "trends"}, false},
+		{[]string{"kpis", "trends"}, false},
+		{[]string{"rfm", "kpis"}, true},
+		{[]string{"kpis", "clv", "trends"}, true},
+		{[]string{"clv", "kpis"}, true},
+	} {
+		rec := &recorder{TB: t}
+		Order(rec, "en", page, c.ids...)
+		if rec.failed != c.fails {
+			t.Errorf("%v: failed %v, want %v", c.ids, rec.failed, c.fails)
+		}
+	}
+}
